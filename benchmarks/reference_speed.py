@@ -1,0 +1,114 @@
+"""How fast and how lean is `solutions` next to torch's CPU kernels?
+
+Prints, for three layers measured side by side in one run, the median time of
+`solutions` over the median time of `torch.nn.functional`, and the peak extra
+memory `solutions` allocates (tracemalloc sees every numpy buffer) against the
+size of one im2col buffer of the whole layer. Targets: ratio <= 2.0, memory <= 1 buffer.
+
+    python benchmarks/reference_speed.py [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import solutions  # noqa: E402
+
+MiB = 2**20
+
+
+def case_conv(rng):
+    x = rng.standard_normal((8, 64, 56, 56), dtype=np.float32)
+    w = rng.standard_normal((64, 64, 3, 3), dtype=np.float32)
+    ours = lambda: solutions.conv2d(x, w, padding=1)  # noqa: E731
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    ref = lambda: F.conv2d(xt, wt, padding=1)  # noqa: E731
+    im2col_bytes = 8 * 64 * 9 * 56 * 56 * 4
+    return "conv2d 3x3 p1, N=8 C=64->64 56x56", ours, ref, im2col_bytes
+
+
+def case_depthwise(rng):
+    x = rng.standard_normal((8, 256, 28, 28), dtype=np.float32)
+    w = rng.standard_normal((256, 1, 3, 3), dtype=np.float32)
+    ours = lambda: solutions.depthwise_conv2d(x, w, padding=1)  # noqa: E731
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    ref = lambda: F.conv2d(xt, wt, padding=1, groups=256)  # noqa: E731
+    im2col_bytes = 8 * 256 * 9 * 28 * 28 * 4
+    return "depthwise 3x3 p1, N=8 C=256 28x28", ours, ref, im2col_bytes
+
+
+def case_transposed(rng):
+    x = rng.standard_normal((8, 64, 28, 28), dtype=np.float32)
+    w = rng.standard_normal((64, 32, 4, 4), dtype=np.float32)
+    ours = lambda: solutions.conv_transpose2d(x, w, stride=2, padding=1)  # noqa: E731
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    ref = lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1)  # noqa: E731
+    # The col2im buffer: every input pixel's C_out x 4 x 4 kernel copy.
+    im2col_bytes = 8 * 32 * 16 * 28 * 28 * 4
+    return "conv_transpose2d 4x4 s2 p1, N=8 C=64->32 28x28", ours, ref, im2col_bytes
+
+
+def median_seconds(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_extra_bytes(fn) -> tuple[int, int]:
+    """Peak bytes allocated during ``fn`` beyond what it returns, and the result's size."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    result = fn()
+    peak = tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    return peak - result.nbytes, result.nbytes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"numpy {np.__version__}, torch {torch.__version__} "
+          f"({torch.get_num_threads()} threads)")
+    print(f"{'layer':48} {'ours ms':>8} {'torch ms':>9} {'ratio':>6} "
+          f"{'extra MiB':>10} {'im2col MiB':>11} {'mem/im2col':>10}")
+    worst = 0.0
+    worst_mem = 0.0
+    for make in (case_conv, case_depthwise, case_transposed):
+        name, ours, ref, im2col_bytes = make(rng)
+        np.testing.assert_allclose(ours(), ref().numpy(), rtol=1e-3, atol=1e-3)
+        for _ in range(2):  # warm caches, thread pools and BLAS
+            ours(), ref()
+        # Alternate the two so that machine noise hits both alike.
+        t_ours, t_ref = [], []
+        for _ in range(args.repeat):
+            t_ours.append(median_seconds(ours, 1))
+            t_ref.append(median_seconds(ref, 1))
+        t_ours, t_ref = statistics.median(t_ours), statistics.median(t_ref)
+        extra, _ = peak_extra_bytes(ours)
+        ratio = t_ours / t_ref
+        worst, worst_mem = max(worst, ratio), max(worst_mem, extra / im2col_bytes)
+        print(f"{name:48} {t_ours * 1e3:8.2f} {t_ref * 1e3:9.2f} {ratio:6.2f} "
+              f"{extra / MiB:10.1f} {im2col_bytes / MiB:11.1f} {extra / im2col_bytes:10.2f}")
+    print(f"worst time ratio {worst:.2f} (target <= 2.0); "
+          f"worst memory {worst_mem:.2f} im2col buffers (target <= 1.0)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Reference implementation of every convolution type in the book (numpy only).
+
+Semantics follow ``torch.nn.functional``: NCHW (or unbatched CHW) inputs, OIHW
+weights, int-or-pair arguments, output dtype = input dtype. Instructor-side:
+the hidden tests compare student answers to these functions.
+"""
+
+from .conv2d import conv2d, conv2d_naive
+from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
+from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
+from .dilation import dilate_kernel, insert_zeros
+from .grouped import block_diagonal_weight, channel_shuffle
+from .im2col import im2col
+from .matrix import conv_matrix
+from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
+from .sizes import (
+    conv_output_size,
+    conv_transpose_output_size,
+    effective_kernel_size,
+    receptive_field,
+)
+from .transposed import conv_transpose2d, conv_transpose2d_naive
+
+__all__ = [
+    "block_diagonal_weight",
+    "channel_shuffle",
+    "conv2d",
+    "conv2d_naive",
+    "conv_macs",
+    "conv_matrix",
+    "conv_output_size",
+    "conv_params",
+    "conv_transpose2d",
+    "conv_transpose2d_naive",
+    "conv_transpose_output_size",
+    "depthwise_conv2d",
+    "depthwise_separable_conv2d",
+    "depthwise_separable_cost_ratio",
+    "dilate_kernel",
+    "effective_kernel_size",
+    "im2col",
+    "insert_zeros",
+    "pointwise_conv2d",
+    "rank1_approximation",
+    "receptive_field",
+    "separable_split",
+    "spatially_separable_conv2d",
+]

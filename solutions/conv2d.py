@@ -1,0 +1,140 @@
+"""2-D convolution (cross-correlation, as in every deep-learning library).
+
+``conv2d_naive`` is the definition, written as loops you can check by hand;
+``conv2d`` computes the same numbers with im2col and one matrix product per
+batch chunk. The tests hold the two equal, and both to ``torch``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._args import Geometry, check_bias, check_groups, check_input, check_weight, conv_geometry
+from .im2col import batch_chunks, columns, pad_input
+
+# Depthwise blocks of about this many output bytes stay in the L2 cache between taps.
+TAP_BLOCK_BYTES = 2**18
+
+
+class ConvCall(NamedTuple):
+    """A checked conv2d call: batched input, weight and bias in the input's dtype."""
+
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    geometry: Geometry
+    groups: int
+    out_size: tuple[int, int]
+    unbatched: bool
+
+
+def check_conv2d(input, weight, bias, stride, padding, dilation, groups) -> ConvCall:
+    """Validate every argument of :func:`conv2d` once, for both implementations."""
+    x, unbatched = check_input(input)
+    weight = check_weight(weight, x.dtype)
+    c_out, c_in_per_group, kh, kw = weight.shape
+    groups = check_groups(groups, x.shape[1], c_out)
+    if c_in_per_group * groups != x.shape[1]:
+        raise ValueError(
+            f"channel mismatch: input has {x.shape[1]} channels but weight expects "
+            f"{c_in_per_group} per group x groups={groups} = {c_in_per_group * groups} "
+            f"(weight layout is (C_out, C_in/groups, kH, kW))")
+    bias = check_bias(bias, c_out, x.dtype)
+    geometry = conv_geometry((kh, kw), stride, padding, dilation)
+    return ConvCall(x, weight, bias, geometry, groups, geometry.output_size(x.shape[2:]),
+                    unbatched)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation with ``torch.nn.functional.conv2d`` semantics.
+
+    ``input`` (N, C_in, H, W) or (C_in, H, W); ``weight`` (C_out, C_in/groups, kH, kW);
+    ``bias`` (C_out,) or None. ``stride``, ``padding``, ``dilation``: int or (h, w) pair;
+    ``padding`` also ``'valid'`` or ``'same'``. Returns an array of the input's dtype.
+    """
+    call = check_conv2d(input, weight, bias, stride, padding, dilation, groups)
+    x, g = call.x, call.groups
+    n, c_in = x.shape[:2]
+    c_out, _, kh, kw = call.weight.shape
+    ho, wo = call.out_size
+    if c_in == g:
+        return _finish(_depthwise(call), call)
+    out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
+    # Group j's filters multiply only group j's rows of the columns: a stacked matmul.
+    w_groups = call.weight.reshape(g, c_out // g, -1)
+    for chunk in batch_chunks(n, c_in * kh * kw * ho * wo * x.itemsize):
+        cols = columns(x[chunk], call.geometry, call.out_size)
+        b = cols.shape[0]
+        np.matmul(w_groups, cols.reshape(b, g, -1, ho * wo),
+                  out=out[chunk].reshape(b, g, c_out // g, ho * wo))
+    return _finish(out, call)
+
+
+def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """The definition of :func:`conv2d`, one output value at a time.
+
+    ``out[n, o, r, q] = bias[o] + sum_{c, i, j} x_pad[n, c_o + c, r*s_h + i*d_h, q*s_w + j*d_w]
+    * weight[o, c, i, j]``, where ``c_o`` is the first input channel of ``o``'s group.
+    """
+    call = check_conv2d(input, weight, bias, stride, padding, dilation, groups)
+    xp = pad_input(call.x, call.geometry)
+    (sh, sw), (dh, dw) = call.geometry.stride, call.geometry.dilation
+    c_out, c_per_group, kh, kw = call.weight.shape
+    out_per_group = c_out // call.groups
+    n = xp.shape[0]
+    out = np.zeros((n, c_out, *call.out_size), dtype=xp.dtype)
+    for b in range(n):
+        for o in range(c_out):
+            first = (o // out_per_group) * c_per_group
+            for r in range(call.out_size[0]):
+                for q in range(call.out_size[1]):
+                    window = xp[b, first:first + c_per_group,
+                                r * sh:r * sh + dh * (kh - 1) + 1:dh,
+                                q * sw:q * sw + dw * (kw - 1) + 1:dw]
+                    out[b, o, r, q] = np.sum(window * call.weight[o])
+    return _finish(out, call)
+
+
+def _depthwise(call: ConvCall) -> np.ndarray:
+    """One input channel per group: sum the k*k shifted, scaled copies of each channel.
+
+    With a single input channel a group's matmul has an inner dimension of only
+    k*k, too small for BLAS to pay for building the columns; k*k vectorised
+    multiply-adds over cache-sized blocks of (sample, channel) images are faster.
+    """
+    xp = pad_input(call.x, call.geometry)
+    c_out = call.weight.shape[0]
+    if c_out > xp.shape[1]:  # channel multiplier m: output channel o reads input o // m
+        xp = np.repeat(xp, c_out // xp.shape[1], axis=1)
+    n = xp.shape[0]
+    (kh, kw), (sh, sw), (dh, dw) = call.geometry.kernel, call.geometry.stride, \
+        call.geometry.dilation
+    ho, wo = call.out_size
+    images = xp.reshape(n * c_out, *xp.shape[2:])
+    taps = np.broadcast_to(call.weight.reshape(c_out, kh * kw), (n, c_out, kh * kw))
+    taps = taps.reshape(n * c_out, kh * kw, 1, 1)
+    out = np.empty((n * c_out, ho, wo), dtype=xp.dtype)
+    rows = max(1, TAP_BLOCK_BYTES // (ho * wo * xp.itemsize))
+    scratch = np.empty((min(rows, n * c_out), ho, wo), dtype=xp.dtype)
+    for start in range(0, n * c_out, rows):
+        block = slice(start, min(start + rows, n * c_out))
+        acc, tmp = out[block], scratch[:block.stop - block.start]
+        for i in range(kh):
+            for j in range(kw):
+                shifted = images[block, i * dh:i * dh + (ho - 1) * sh + 1:sh,
+                                 j * dw:j * dw + (wo - 1) * sw + 1:sw]
+                if i == j == 0:
+                    np.multiply(shifted, taps[block, 0], out=acc)
+                else:
+                    np.multiply(shifted, taps[block, i * kw + j], out=tmp)
+                    acc += tmp
+    return out.reshape(n, c_out, ho, wo)
+
+
+def _finish(out: np.ndarray, call: ConvCall) -> np.ndarray:
+    """Add the bias and drop the batch axis again for an unbatched input."""
+    if call.bias is not None:
+        out += call.bias[:, None, None]
+    return out[0] if call.unbatched else out
