@@ -5,12 +5,11 @@ weights, int-or-pair arguments, output dtype = input dtype. Instructor-side:
 the hidden tests compare student answers to these functions.
 """
 
-from .conv2d import conv2d, conv2d_naive
+from .columns import im2col
 from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
 from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
 from .dilation import dilate_kernel, insert_zeros
 from .grouped import block_diagonal_weight, channel_shuffle
-from .im2col import im2col
 from .matrix import conv_matrix
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
 from .sizes import (
@@ -19,6 +18,7 @@ from .sizes import (
     effective_kernel_size,
     receptive_field,
 )
+from .standard import conv2d, conv2d_naive
 from .transposed import conv_transpose2d, conv_transpose2d_naive
 
 __all__ = [

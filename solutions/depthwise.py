@@ -9,11 +9,11 @@ at ``1/C_out + 1/k^2`` of its cost.
 from __future__ import annotations
 
 from ._args import check_array, check_input
-from .conv2d import conv2d
+from .standard import conv2d
 
 
 def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    """``conv2d`` with ``groups = C_in``: weight ``(C_in * m, 1, kH, kW)`` (m filters per channel)."""
+    """``conv2d`` with ``groups = C_in``; weight ``(C_in * m, 1, kH, kW)``, m filters a channel."""
     x, _ = check_input(input)
     return conv2d(input, weight, bias, stride, padding, dilation, groups=x.shape[1])
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._args import check_array, check_int
-from .conv2d import conv2d
+from .standard import conv2d
 
 
 def conv_matrix(input_shape, weight, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:

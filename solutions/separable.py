@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._args import check_array, check_input, check_pair
-from .conv2d import conv2d
+from .standard import conv2d
 
 
 def rank1_approximation(kernel):
@@ -18,7 +18,7 @@ def rank1_approximation(kernel):
 
     Returns ``(col, row, relative_error)`` where the error is
     ``||K - outer(col, row)||_F / ||K||_F = sqrt(s_2^2 + ...) / sqrt(s_1^2 + ...)``.
-    The signs are chosen so that ``col`` has a non-negative sum.
+    ``col`` is scaled so that its first non-zero entry is 1.
     """
     kernel = check_array(kernel, "kernel")
     if kernel.ndim != 2:
@@ -27,10 +27,15 @@ def rank1_approximation(kernel):
     u, s, vt = np.linalg.svd(kernel.astype(np.float64))
     total = np.sqrt(np.sum(s ** 2))
     error = float(np.sqrt(np.sum(s[1:] ** 2)) / total) if total > 0 else 0.0
-    col, row = u[:, 0] * np.sqrt(s[0]), vt[0] * np.sqrt(s[0])
-    if col.sum() < 0:  # the SVD's sign is arbitrary; fix one for readable output
-        col, row = -col, -row
-    return col.astype(dtype), row.astype(dtype), error
+    col, row = u[:, 0], vt[0] * s[0]
+    # The split is unique only up to col*c, row/c; scale col so its first significant
+    # entry is 1, which gives the textbook factors, e.g. Sobel = [1, 2, 1]^T [-1, 0, 1].
+    significant = np.abs(col) > 1e-12 * np.abs(col).max()
+    if significant.any():
+        c = col[np.argmax(significant)]
+        col, row = col / c, row * c
+    # "+ 0.0" turns the -0.0 that the division leaves into 0.0 for readable output.
+    return (col + 0.0).astype(dtype), (row + 0.0).astype(dtype), error
 
 
 def separable_split(kernel, tol=1e-6):

@@ -20,7 +20,7 @@ from ._args import (
     check_pair,
     check_weight,
 )
-from .im2col import batch_chunks
+from .columns import batch_chunks
 from .sizes import conv_transpose_output_size
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._args import Geometry, check_bias, check_groups, check_input, check_weight, conv_geometry
-from .im2col import batch_chunks, columns, pad_input
+from .columns import batch_chunks, columns, pad_input
 
 # Depthwise blocks of about this many output bytes stay in the L2 cache between taps.
 TAP_BLOCK_BYTES = 2**18
