@@ -46,6 +46,8 @@ def conv_transpose_output_size(n, kernel_size, stride=1, padding=0, output_paddi
                          f"got output_padding={op}, stride={s}, dilation={d}")
     size = (n - 1) * s - 2 * p + k_eff + op
     if size < 1:
+        # torch's backends disagree here (oneDNN returns an empty tensor, the reference
+        # kernel raises "Output size is too small"); an empty output is never intended.
         raise ValueError(f"padding={p} crops the whole output: the transposed convolution "
                          f"would have size {size}")
     return size

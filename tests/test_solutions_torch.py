@@ -127,7 +127,9 @@ def test_conv_transpose_output_size_matches_torch_layer(n, k, s, p, d, op):
         layer = torch.nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=op,
                                          dilation=d)
         expected = layer(torch.zeros(1, 1, n, n)).shape[-1]
-    except (RuntimeError, ValueError):
+        # Some torch backends return an empty output where others raise; we always raise.
+        assert expected > 0
+    except (RuntimeError, ValueError, AssertionError):
         with pytest.raises(ValueError):
             solutions.conv_transpose_output_size(n, k, s, p, op, d)
         return

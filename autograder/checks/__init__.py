@@ -1,0 +1,44 @@
+"""Instructor-side hidden checks of every graded exercise (never shipped to students).
+
+A notebook's hidden test cell says ``check("ch01.corr2d", corr2d)``. Run plainly
+(nbgrader autograde on the instructor's machine) it judges in-process and
+raises ``AssertionError`` with the diagnosis. The sandboxed grader instead
+records the student's outputs as plain arrays and judges them outside the
+student's kernel with the same :class:`Check`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ch01_convolution, ch02_dilated
+from .core import Check, Verdict, judge, run_cases, to_plain
+
+CHECKS: dict[str, Check] = {c.id: c for m in (ch01_convolution, ch02_dilated) for c in m.CHECKS}
+
+# Cases are drawn from a fixed seed per check so that a verdict can be reproduced.
+SEED = 20261125
+
+
+def cases_for(check_id: str) -> list[tuple]:
+    """The random argument tuples of one check (deterministic)."""
+    return CHECKS[check_id].cases(np.random.default_rng([SEED, hash_id(check_id)]))
+
+
+def hash_id(check_id: str) -> int:
+    """A stable (not salted, unlike ``hash``) integer for a check id."""
+    return int.from_bytes(check_id.encode(), "little") % (2**63)
+
+
+def check(check_id: str, fn) -> Verdict:
+    """Judge ``fn`` in this process; raise ``AssertionError`` with the diagnosis if wrong."""
+    if check_id not in CHECKS:
+        raise KeyError(f"unknown check {check_id!r}; known: {sorted(CHECKS)}")
+    cases = cases_for(check_id)
+    verdict = judge(CHECKS[check_id], cases, run_cases(fn, cases))
+    if not verdict.passed:
+        raise AssertionError(verdict.message)
+    return verdict
+
+
+__all__ = ["CHECKS", "Check", "Verdict", "cases_for", "check", "judge", "run_cases", "to_plain"]
