@@ -1,6 +1,6 @@
 """Instructor-side hidden checks of every graded exercise (never shipped to students).
 
-A notebook's hidden test cell says ``check("ch01.corr2d", corr2d)``. Run plainly
+A notebook's hidden test cell says ``check("ch01.im2col", im2col)``. Run plainly
 (nbgrader autograde on the instructor's machine) it judges in-process and
 raises ``AssertionError`` with the diagnosis. The sandboxed grader instead
 records the student's outputs as plain arrays and judges them outside the
@@ -30,15 +30,17 @@ def hash_id(check_id: str) -> int:
     return int.from_bytes(check_id.encode(), "little") % (2**63)
 
 
-def check(check_id: str, fn) -> Verdict:
-    """Judge ``fn`` in this process; raise ``AssertionError`` with the diagnosis if wrong."""
+def check(check_id: str, fn) -> None:
+    """Judge ``fn`` in this process; raise ``AssertionError`` with the diagnosis if wrong.
+
+    Returns nothing, so that a passing hidden check leaves no output in the notebook.
+    """
     if check_id not in CHECKS:
         raise KeyError(f"unknown check {check_id!r}; known: {sorted(CHECKS)}")
     cases = cases_for(check_id)
     verdict = judge(CHECKS[check_id], cases, run_cases(fn, cases))
     if not verdict.passed:
         raise AssertionError(verdict.message)
-    return verdict
 
 
 __all__ = ["CHECKS", "Check", "Verdict", "cases_for", "check", "judge", "run_cases", "to_plain"]

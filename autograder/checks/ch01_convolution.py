@@ -1,4 +1,4 @@
-"""Hidden checks of chapter 01 (convolution): output size, corr2d, conv2d, layer cost."""
+"""Hidden checks of chapter 01 (convolution): output size, conv2d, layer cost, im2col."""
 
 from __future__ import annotations
 
@@ -22,14 +22,21 @@ def _fitting_sizes(rng, count):
     return out
 
 
-def _corr2d(x, k):
-    return solutions.conv2d(x[None, None], k[None, None])[0, 0]
+def _im2col(x, kh, kw):
+    return solutions.im2col(x[None], (kh, kw))
 
 
-def _corr2d_cases(rng):
-    return [(rng.standard_normal((int(rng.integers(4, 10)), int(rng.integers(4, 10)))),
-             rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(2, 4)))))
-            for _ in range(30)]
+def _im2col_cases(rng):
+    return [(rng.standard_normal((int(rng.integers(3, 9)), int(rng.integers(3, 9)))),
+             int(rng.integers(1, 4)), int(rng.integers(1, 4))) for _ in range(30)]
+
+
+def _reorder(matrix, x, kh, kw, axis):
+    """im2col with the taps (axis 0) or the windows (axis 1) listed column by column."""
+    oh, ow = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    if axis == 0:
+        return matrix.reshape(kh, kw, -1).transpose(1, 0, 2).reshape(kh * kw, -1)
+    return matrix.reshape(-1, oh, ow).transpose(0, 2, 1).reshape(kh * kw, -1)
 
 
 def _conv2d(x, w, b, stride, padding):
@@ -70,17 +77,6 @@ CHECKS = [
                     "the window moves s cells per step: divide the free room by s."),
         ]),
     Check(
-        id="ch01.corr2d", function="corr2d", cases=_corr2d_cases, reference=_corr2d,
-        mistakes=[
-            Mistake("flipped kernel", lambda x, k: _corr2d(x, k[::-1, ::-1].copy()),
-                    "that is the textbook convolution; deep learning's conv2d is "
-                    "cross-correlation: out[i, j] = sum(x[i:i+kh, j:j+kw] * k), no flip."),
-            Mistake("kernel transposed", lambda x, k: _corr2d(x, k.T.copy()),
-                    "k has kh rows and kw columns: rows slide down x, columns across."),
-            Mistake("output one too small", lambda x, k: _corr2d(x, k)[:-1, :-1],
-                    "the output has H - kh + 1 rows and W - kw + 1 columns; check range()."),
-        ]),
-    Check(
         id="ch01.conv2d", function="conv2d", cases=_conv2d_cases, reference=_conv2d,
         mistakes=[
             Mistake("padding on one side only",
@@ -111,5 +107,19 @@ CHECKS = [
             Mistake("MACs counted with the bias",
                     lambda ci, co, k, h, w: (ci * co * k * k + co, (ci * co * k * k + co) * h * w),
                     "bias additions are not multiply-accumulates: MACs = C_out*C_in*k*k*H*W."),
+        ]),
+    Check(
+        id="ch01.im2col", function="im2col", cases=_im2col_cases, reference=_im2col,
+        mistakes=[
+            Mistake("rows and columns swapped", lambda x, kh, kw: _im2col(x, kh, kw).T,
+                    "each *column* is one window (kh*kw values); there is one column per "
+                    "output position, so the shape is (kh*kw, H_out*W_out)."),
+            Mistake("taps read column by column",
+                    lambda x, kh, kw: _reorder(_im2col(x, kh, kw), x, kh, kw, 0),
+                    "flatten each window row by row (window.ravel()), the order in which "
+                    "weight.reshape(-1) lists the kernel taps."),
+            Mistake("windows listed column by column",
+                    lambda x, kh, kw: _reorder(_im2col(x, kh, kw), x, kh, kw, 1),
+                    "output position (i, j) is column i*W_out + j: loop over i outside, j inside."),
         ]),
 ]
