@@ -11,10 +11,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ch01_convolution, ch02_dilated
+import importlib
+import pkgutil
+
 from .core import Check, Verdict, judge, run_cases, to_plain
 
-CHECKS: dict[str, Check] = {c.id: c for m in (ch01_convolution, ch02_dilated) for c in m.CHECKS}
+
+def _collect() -> dict[str, Check]:
+    """Every ``CHECKS`` list of the chapter modules ``chNN_<chapter>.py`` in this package."""
+    found: dict[str, Check] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name[:2] == "ch"):
+        for item in importlib.import_module(f"{__name__}.{module}").CHECKS:
+            if item.id in found:
+                raise ValueError(f"check id {item.id!r} is defined twice")
+            found[item.id] = item
+    return found
+
+
+CHECKS: dict[str, Check] = _collect()
 
 # Cases are drawn from a fixed seed per check so that a verdict can be reproduced.
 SEED = 20261125
