@@ -1,0 +1,60 @@
+"""convlab: pictures, animations, widgets and sample images for "Convolutions in Deep Learning".
+
+Student-side helpers; no graded answer lives here (the image demo filters
+with scipy). One idea per module:
+
+- :mod:`convlab.frames`  -- what a diagram shows, as data (``conv_frame``, ``transposed_frame``,
+  ``groups_frame``); new convolution types add a builder here.
+- :mod:`convlab.grid`    -- draws a frame with matplotlib (``draw``, ``frame_png``).
+- :mod:`convlab.animate` -- an offline HTML/JS player over a list of frames (``animate``).
+- :mod:`convlab.widgets` -- slider panels (``ConvPanel``, ``TransposedPanel``, ``GroupsPanel``,
+  ``FilterPanel``).
+- :mod:`convlab.images`, :mod:`convlab.filters` -- sample images and named kernels.
+
+    >>> import convlab
+    >>> convlab.conv_frame(5, 3, stride=2, padding=1, position=4)   # one diagram
+    >>> convlab.animate(convlab.conv_frames(5, 3, dilation=2))       # a step-through player
+    >>> convlab.ConvPanel()                                          # live sliders
+"""
+
+from .animate import Animation, animate
+from .filters import KERNEL_NAMES, named_kernel
+from .frames import (
+    Frame,
+    Grid,
+    conv_frame,
+    conv_frames,
+    groups_frame,
+    transposed_frame,
+    transposed_frames,
+)
+from .grid import FrameArtist, draw, figure_png, frame_png
+from .images import SAMPLE_IMAGES, checkerboard, photo, sample_image, test_card
+from .widgets import ConvPanel, FilterPanel, GroupsPanel, TransposedPanel
+
+__all__ = [
+    "KERNEL_NAMES",
+    "SAMPLE_IMAGES",
+    "Animation",
+    "ConvPanel",
+    "FilterPanel",
+    "Frame",
+    "FrameArtist",
+    "Grid",
+    "GroupsPanel",
+    "TransposedPanel",
+    "animate",
+    "checkerboard",
+    "conv_frame",
+    "conv_frames",
+    "draw",
+    "figure_png",
+    "frame_png",
+    "groups_frame",
+    "named_kernel",
+    "photo",
+    "sample_image",
+    "test_card",
+    "transposed_frame",
+    "transposed_frames",
+]
