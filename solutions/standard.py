@@ -12,10 +12,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ._args import Geometry, check_bias, check_groups, check_input, check_weight, conv_geometry
-from .columns import batch_chunks, columns, pad_input
+from .columns import batch_chunks, columns, pad_input, windows
 
-# Depthwise blocks of about this many output bytes stay in the L2 cache between taps.
-TAP_BLOCK_BYTES = 2**18
+# Depthwise columns are built for blocks of channels of about this many bytes (cache-sized).
+DEPTHWISE_BLOCK_BYTES = 2**21
 
 
 class ConvCall(NamedTuple):
@@ -98,39 +98,27 @@ def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, grou
 
 
 def _depthwise(call: ConvCall) -> np.ndarray:
-    """One input channel per group: sum the k*k shifted, scaled copies of each channel.
+    """One input channel per group: per channel, a (m x k*k) @ (k*k x N*H_out*W_out) product.
 
-    With a single input channel a group's matmul has an inner dimension of only
-    k*k, too small for BLAS to pay for building the columns; k*k vectorised
-    multiply-adds over cache-sized blocks of (sample, channel) images are faster.
+    Grouping the columns by channel rather than by sample gives each small product
+    the whole batch as its long dimension; blocks of channels keep the columns
+    in cache. Output channel ``c*m + j`` is filter ``j`` of input channel ``c``.
     """
     xp = pad_input(call.x, call.geometry)
-    c_out = call.weight.shape[0]
-    if c_out > xp.shape[1]:  # channel multiplier m: output channel o reads input o // m
-        xp = np.repeat(xp, c_out // xp.shape[1], axis=1)
-    n = xp.shape[0]
-    (kh, kw), (sh, sw), (dh, dw) = call.geometry.kernel, call.geometry.stride, \
-        call.geometry.dilation
+    n, c = xp.shape[:2]
+    c_out, _, kh, kw = call.weight.shape
+    m = c_out // c
     ho, wo = call.out_size
-    images = xp.reshape(n * c_out, *xp.shape[2:])
-    taps = np.broadcast_to(call.weight.reshape(c_out, kh * kw), (n, c_out, kh * kw))
-    taps = taps.reshape(n * c_out, kh * kw, 1, 1)
-    out = np.empty((n * c_out, ho, wo), dtype=xp.dtype)
-    rows = max(1, TAP_BLOCK_BYTES // (ho * wo * xp.itemsize))
-    scratch = np.empty((min(rows, n * c_out), ho, wo), dtype=xp.dtype)
-    for start in range(0, n * c_out, rows):
-        block = slice(start, min(start + rows, n * c_out))
-        acc, tmp = out[block], scratch[:block.stop - block.start]
-        for i in range(kh):
-            for j in range(kw):
-                shifted = images[block, i * dh:i * dh + (ho - 1) * sh + 1:sh,
-                                 j * dw:j * dw + (wo - 1) * sw + 1:sw]
-                if i == j == 0:
-                    np.multiply(shifted, taps[block, 0], out=acc)
-                else:
-                    np.multiply(shifted, taps[block, i * kw + j], out=tmp)
-                    acc += tmp
-    return out.reshape(n, c_out, ho, wo)
+    out = np.empty((n, c_out, ho, wo), dtype=xp.dtype)
+    taps = call.weight.reshape(c, m, kh * kw)
+    step = max(1, DEPTHWISE_BLOCK_BYTES // (kh * kw * n * ho * wo * xp.itemsize))
+    for start in range(0, c, step):
+        stop = min(start + step, c)
+        view = windows(xp[:, start:stop], call.geometry, call.out_size)
+        cols = np.ascontiguousarray(view.transpose(1, 2, 3, 0, 4, 5))
+        products = np.matmul(taps[start:stop], cols.reshape(stop - start, kh * kw, -1))
+        out[:, start * m:stop * m] = products.reshape(-1, n, ho, wo).transpose(1, 0, 2, 3)
+    return out
 
 
 def _finish(out: np.ndarray, call: ConvCall) -> np.ndarray:

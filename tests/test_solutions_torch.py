@@ -81,7 +81,7 @@ def test_large_batch_is_chunked_without_changing_the_result(monkeypatch):
     wt = rng.standard_normal((4, 3, 3, 3))
     whole = solutions.conv2d(x, w, groups=2), solutions.conv_transpose2d(x, wt, stride=2)
     monkeypatch.setattr(columns, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(standard, "TAP_BLOCK_BYTES", 1)
+    monkeypatch.setattr(standard, "DEPTHWISE_BLOCK_BYTES", 1)
     np.testing.assert_array_equal(solutions.conv2d(x, w, groups=2), whole[0])
     np.testing.assert_array_equal(solutions.conv_transpose2d(x, wt, stride=2), whole[1])
     dw = rng.standard_normal((8, 1, 3, 3))
