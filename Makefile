@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# bookbuild/: `npm ci` when package-lock.json changed (MathJax, require.js and the widgets
+# manager are served from the book, never a CDN), student versions of the chapters staged in
+# _build/student_src/, jupyter-book build -W -n --keep-going into _build/html/ (notebook
+# execution cached in _build/.jupyter_cache/), then a scan for network references and leaks.
 book: $(STAMP)
-	$(PY) -m jupyter_book build . --warningiserror --keep-going -n
+	$(PY) -m bookbuild
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto --durations=10
@@ -27,7 +31,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/reference_speed.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check solutions convlab autograder tests benchmarks
+	$(PY) -m ruff check solutions convlab autograder bookbuild tests benchmarks
 
 clean:
 	rm -rf _build build .pytest_cache

@@ -1,0 +1,12 @@
+"""Build the online book from the student versions of the chapter notebooks.
+
+`python -m bookbuild` (what `make book` runs) goes through four steps, one module each:
+
+- `vendor`  -- `npm ci` when the lock changed, then copy MathJax, require.js and the
+  widgets HTML manager into the book, so no page loads anything from a CDN;
+- `stage`   -- mirror the book into `_build/student_src/`, chapter notebooks turned into
+  student versions by `student` (nbgrader's preprocessors) and the toc cut to the chapters
+  that exist;
+- `jupyter-book build` of that staging copy into `_build/html/` (warnings are errors);
+- `offline` and `leaks` -- scan the output for network references and solution markers.
+"""

@@ -1,0 +1,81 @@
+"""Browser assets from npm (versions pinned in package-lock.json), served from the book itself.
+
+MyST-NB and Sphinx would otherwise point every page at cdnjs/jsDelivr for require.js, the
+widgets HTML manager and MathJax; the book must work with no network at all.
+"""
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from filelock import FileLock
+
+NPM_DIR = Path(__file__).resolve().parents[1]  # where package.json and the lock live
+# Ours, not from npm: makes embed-amd.js find its fonts and MathJax 3 (see the file).
+WIDGETS_SETUP = Path(__file__).with_name("js") / "widgets-setup.js"
+NODE_MODULES = NPM_DIR / "node_modules"
+STAMP = NODE_MODULES / ".bookbuild-lock.sha256"
+
+# folder under _static/vendor/ -> (npm package, folder in it, what to copy from that folder)
+ASSETS = {
+    # The tex-chtml component plus what it loads on demand: TeX extensions, CHTML fonts,
+    # the context menu and its accessibility/speech parts.
+    "mathjax": (
+        "mathjax",
+        "es5",
+        ["tex-chtml.js", "input/tex", "output/chtml", "ui", "a11y", "sre", "adaptors",
+         "../LICENSE"],
+    ),
+    "requirejs": ("requirejs", "", ["require.js"]),  # its licence is in the file header
+    # embed-amd.js bundles @jupyter-widgets/base 6 and controls 5, the ipywidgets 8 model
+    # versions, and loads Font Awesome's fonts from its own folder.
+    "html-manager": (
+        "@jupyter-widgets/html-manager",
+        "dist",
+        # embed.js.LICENSE.txt lists the licences of the bundled packages (as in embed-amd.js)
+        ["embed-amd.js", "*.woff", "*.woff2", "*.ttf", "*.eot", "*.svg",
+         "embed.js.LICENSE.txt"],
+    ),
+}
+
+
+def lock_digest() -> str:
+    return hashlib.sha256((NPM_DIR / "package-lock.json").read_bytes()).hexdigest()
+
+
+def ensure_node_modules() -> None:
+    """Run `npm ci` unless node_modules was installed from this very package-lock.json."""
+    lock_path = NPM_DIR / "_build" / ".npm-ci.lock"  # outside node_modules: npm ci deletes it
+    lock_path.parent.mkdir(exist_ok=True)
+    with FileLock(lock_path):  # parallel pytest workers may all build a book
+        digest = lock_digest()
+        if STAMP.is_file() and STAMP.read_text() == digest:
+            return
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm not found: the book vendors MathJax etc. with `npm ci` "
+                               "(install Node.js 18+ with npm)")
+        subprocess.run([npm, "ci"], cwd=NPM_DIR, check=True)
+        STAMP.write_text(digest)
+
+
+def asset_files() -> dict[str, Path]:
+    """Map each vendored file's path under `_static/vendor/` to its file in node_modules."""
+    files = {}
+    for folder, (package, base, patterns) in ASSETS.items():
+        base_dir = (NODE_MODULES / package / base).resolve()
+        for pattern in patterns:
+            matches = sorted(base_dir.glob(pattern))
+            if not matches:
+                raise FileNotFoundError(f"{package}: nothing matches {base}/{pattern}")
+            for match in matches:
+                paths = sorted(match.rglob("*")) if match.is_dir() else [match]
+                for path in filter(Path.is_file, paths):
+                    path = path.resolve()
+                    # a licence from the package root (`../LICENSE`) lands next to the bundle
+                    inside = path.is_relative_to(base_dir)
+                    relpath = path.relative_to(base_dir).as_posix() if inside else path.name
+                    files[f"{folder}/{relpath}"] = path
+    files["widgets-setup.js"] = WIDGETS_SETUP
+    return files

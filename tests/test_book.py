@@ -1,0 +1,272 @@
+"""The book pipeline (bookbuild/): student versions, offline build, pages in a real browser.
+
+Most tests build a one-chapter book made here (a fixture notebook with math, a widget, a
+plot and an nbgrader exercise), so they do not depend on the chapters being written; the
+`real_book` tests run `make book` on the project itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from book_browser import CHROMIUM, render
+from filelock import FileLock
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
+from bookbuild import leaks, offline, student, toc  # noqa: E402
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "HIDDEN TESTS")
+CHAPTER = "chapters/01_convolution/01_convolution"
+
+
+def _nbgrader(cell, grade_id, *, solution=False, grade=False, points=0):
+    cell.metadata["nbgrader"] = {
+        "grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution,
+        "schema_version": 3, **({"points": points} if grade else {}),
+    }
+    return cell
+
+
+def fixture_notebook():
+    """A chapter in miniature: math, a widget, a plot, an exercise with hidden tests."""
+    return new_notebook(
+        cells=[
+            new_markdown_cell("# Fixture chapter\n\nA sum:\n\n$$\n\\sum_{i=1}^{n} i = "
+                              "\\frac{n(n+1)}{2}\n$$\n\nand inline $k^2$."),
+            new_code_cell("import ipywidgets as widgets\n\n"
+                          "widgets.IntSlider(value=3, min=1, max=7, description='$k$')"),
+            new_code_cell("import matplotlib.pyplot as plt\n\n"
+                          "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()"),
+            new_markdown_cell("## Exercises\n\n**Part A (1 point).** Return twice `x`."),
+            _nbgrader(new_code_cell(
+                'def double(x):\n    """Return 2 * x."""\n'
+                "    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
+            ), "double_answer", solution=True),
+            _nbgrader(new_code_cell(
+                '"""Check double on small cases."""\nassert double(2) == 4\n'
+                "### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n### END HIDDEN TESTS"
+            ), "double_check", grade=True, points=1),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}},
+    )
+
+
+def make_fixture_book(root: Path) -> None:
+    """The project's own config, toc and intro, with the fixture as its only chapter."""
+    (root / CHAPTER).parent.mkdir(parents=True)
+    nbformat.write(fixture_notebook(), root / f"{CHAPTER}.ipynb")
+    for name in ("_config.yml", "_toc.yml", "intro.md"):
+        shutil.copy(ROOT / name, root / name)
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder all pytest-xdist workers of this run share (their own basetemps are siblings)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _once(tmp_path_factory, name: str, build) -> dict:
+    """Run `build()` once per test run, whichever worker asks first; others get its result."""
+    shared = _shared_dir(tmp_path_factory)
+    result = shared / f"{name}.json"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not result.exists():
+            result.write_text(json.dumps(build()))
+    return json.loads(result.read_text())
+
+
+def _run(command: list[str], cwd: Path = ROOT) -> dict:
+    start = time.monotonic()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    return {"returncode": done.returncode, "seconds": time.monotonic() - start,
+            "log": (done.stdout + done.stderr)[-6000:]}
+
+
+@pytest.fixture(scope="session")
+def fixture_book(tmp_path_factory) -> Path:
+    """The fixture book's root, built twice: a clean build, then a cached rebuild."""
+    root = _shared_dir(tmp_path_factory) / "fixture_book"
+
+    def build():
+        make_fixture_book(root)
+        command = [sys.executable, "-m", "bookbuild", "--root", str(root)]
+        return {"clean": _run(command), "cached": _run(command)}
+
+    result = _once(tmp_path_factory, "fixture_book", build)
+    assert result["clean"]["returncode"] == 0, result["clean"]["log"]
+    assert result["cached"]["returncode"] == 0, result["cached"]["log"]
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_book(tmp_path_factory) -> Path:
+    """The project's own book, built by `make book` into _build/ (execution cache kept)."""
+    result = _once(tmp_path_factory, "real_book", lambda: _run(["make", "book"]))
+    assert result["returncode"] == 0, result["log"]
+    return ROOT
+
+
+# --- student versions, toc, offline check: fast unit tests -------------------------------
+
+
+def test_student_version_has_stubs_no_answers_and_skips_exercise_cells():
+    nb = student.student_notebook(fixture_notebook(), student.load_config(ROOT))
+    text = nbformat.writes(nb)
+    assert not [m for m in MARKERS if m in text]
+    assert "return 2 * x" not in text and "double(-3)" not in text
+    answer, check = nb.cells[4], nb.cells[5]
+    assert "raise NotImplementedError()" in answer.source
+    assert "assert double(2) == 4" in check.source  # the visible check stays
+    tagged = [i for i, c in enumerate(nb.cells) if student.SKIP_TAG in c.metadata.get("tags", [])]
+    assert tagged == [4, 5]
+
+
+def test_student_version_refuses_a_solution_outside_a_solution_cell(tmp_path):
+    nb = fixture_notebook()
+    nb.cells[2].source += "\n### BEGIN SOLUTION\nsecret = 1\n### END SOLUTION"
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(RuntimeError, match="bad.ipynb"):
+        student.student_version(path, student.load_config(ROOT))
+
+
+def test_toc_keeps_the_chapters_that_exist_and_names_the_rest(tmp_path):
+    make_fixture_book(tmp_path)
+    kept, missing = toc.present(tmp_path)
+    assert toc.entries(kept) == [CHAPTER]
+    assert len(missing) == 5 and CHAPTER not in missing
+    assert [p["caption"] for p in kept["parts"]] == ["Foundations"]  # empty parts dropped
+    assert all(p["numbered"] for p in kept["parts"])
+
+
+def test_offline_check_flags_what_loads_from_the_network(tmp_path):
+    (tmp_path / "page.html").write_text(
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/'
+        'css/font-awesome.min.css">\n'
+        '<script src="//cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>\n'
+        "<style>@import url('https://fonts.googleapis.com/css?family=Roboto');</style>\n"
+        '<img src="https://example.org/a.png">\n'
+        '<img src="a.png" srcset="a2.png 2x, https://example.org/a3.png 3x">\n'
+        # links that fetch nothing, and local files, are fine
+        '<a href="https://colab.research.google.com/">Colab</a>\n'
+        '<link rel="canonical" href="https://example.org/page.html">\n'
+        '<script src="_static/vendor/mathjax/tex-chtml.js"></script>\n')
+    (tmp_path / "x.css").write_text('@import "https://example.org/x.css";\n')
+    found = offline.remote_references(tmp_path)
+    assert [f.split(": ")[0] for f in found] == [
+        "page.html:1", "page.html:2", "page.html:3", "page.html:4", "page.html:5", "x.css:1"]
+
+
+# --- the fixture book, built ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_fixture_book_builds_and_rebuilds_from_the_cache(fixture_book):
+    html = fixture_book / "_build" / "html"
+    assert (html / "intro.html").is_file() and (html / f"{CHAPTER}.html").is_file()
+    log = json.loads((fixture_book.parent / "fixture_book.json").read_text())
+    assert "Executed notebook" not in log["cached"]["log"]  # executed once, then cached
+
+
+@pytest.mark.slow
+def test_fixture_book_shows_exercises_unsolved_and_unexecuted(fixture_book):
+    html = fixture_book / "_build" / "html"
+    page = (html / f"{CHAPTER}.html").read_text()
+    assert "NotImplementedError" in page  # the stub is shown...
+    assert "Traceback" not in page and "AssertionError" not in page  # ...but not run
+    download = html / "_sources" / f"{CHAPTER}.ipynb"  # what the download button serves
+    assert f"_sources/{CHAPTER}.ipynb" in page
+    assert "raise NotImplementedError()" in download.read_text()
+
+
+@pytest.mark.slow
+def test_fixture_book_has_no_solutions_hidden_tests_or_cdn_links(fixture_book):
+    html = fixture_book / "_build" / "html"
+    assert leaks.leaks(html) == []
+    assert not [p for p in html.rglob("*") if p.is_file()
+                for m in MARKERS if m.encode() in p.read_bytes()]
+    assert offline.remote_references(html) == []
+    assert (html / "_static" / "vendor" / "mathjax" / "tex-chtml.js").is_file()
+
+
+@pytest.mark.slow
+def test_fixture_book_loads_vendored_bundles_only_where_needed(fixture_book):
+    html = fixture_book / "_build" / "html"
+    scripts = {page: re.findall(r'<script[^>]* src="[^"]*_static/vendor/([^"?]+)',
+                                (html / page).read_text())
+               for page in ("intro.html", f"{CHAPTER}.html")}
+    # not every .js under _static/ on every page (Jupyter Book's html_static_path scan)
+    assert scripts["intro.html"] == ["mathjax/tex-chtml.js"]
+    assert scripts[f"{CHAPTER}.html"] == [
+        "mathjax/tex-chtml.js", "requirejs/require.js", "widgets-setup.js",
+        "html-manager/embed-amd.js"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (see .ci/run)")
+def test_fixture_book_renders_offline_in_chromium(fixture_book):
+    html = fixture_book / "_build" / "html"
+    reports = render(html, ["intro.html", f"{CHAPTER}.html"],
+                     fixture_book / "_build" / "screenshots")
+    for page, report in reports.items():
+        assert report.offsite == [], page
+        assert report.failed == [], page
+        assert report.errors == [], page
+        assert report.mathjax > 0, page
+    chapter = reports[f"{CHAPTER}.html"]
+    assert chapter.mathjax >= 2 and chapter.widgets == 1
+
+
+# --- the project's own book ----------------------------------------------------------------
+
+
+def _built_chapters(root: Path) -> list[str]:
+    """The chapters the last build staged (the tree may have grown since: others write it)."""
+    staged = yaml.safe_load((root / "_build" / "student_src" / "_toc.yml").read_text())
+    return toc.entries(staged)
+
+
+@pytest.mark.slow
+def test_real_book_builds_with_every_written_chapter(real_book):
+    html = real_book / "_build" / "html"
+    assert (html / "intro.html").is_file()
+    built = _built_chapters(real_book)
+    committed = toc.entries(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    assert built == [c for c in committed if c in built]  # committed order, nothing invented
+    for chapter in built:
+        assert (html / f"{chapter}.html").is_file(), chapter
+
+
+@pytest.mark.slow
+def test_real_book_has_no_solutions_hidden_tests_or_cdn_links(real_book):
+    html = real_book / "_build" / "html"
+    assert leaks.leaks(html) == []
+    assert offline.remote_references(html) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (see .ci/run)")
+def test_real_book_chapters_render_offline_in_chromium(real_book):
+    html = real_book / "_build" / "html"
+    pages = ["intro.html"] + [f"{chapter}.html" for chapter in _built_chapters(real_book)]
+    reports = render(html, pages, real_book / "_build" / "screenshots")
+    for page, report in reports.items():
+        assert report.offsite == [], page
+        assert report.failed == [], page
+        assert report.errors == [], page
+        assert report.mathjax > 0, page
+        if page.startswith("chapters/"):
+            assert report.widgets + report.animations > 0, page
