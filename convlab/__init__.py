@@ -10,6 +10,8 @@ with scipy). One idea per module:
 - :mod:`convlab.widgets` -- slider panels (``ConvPanel``, ``TransposedPanel``, ``GroupsPanel``,
   ``FilterPanel``).
 - :mod:`convlab.images`, :mod:`convlab.filters` -- sample images and named kernels.
+- :mod:`convlab.channel_frames` -- across channels: ``depthwise_frames``, ``pointwise_frames``,
+  ``shuffle_frame``; :mod:`convlab.cost_panel` -- ``SeparableCostPanel``.
 
     >>> import convlab
     >>> convlab.conv_frame(5, 3, stride=2, padding=1, position=4)   # one diagram
@@ -18,6 +20,14 @@ with scipy). One idea per module:
 """
 
 from .animate import Animation, animate
+from .channel_frames import (
+    depthwise_frame,
+    depthwise_frames,
+    pointwise_frame,
+    pointwise_frames,
+    shuffle_frame,
+)
+from .cost_panel import SeparableCostPanel
 from .filters import KERNEL_NAMES, named_kernel
 from .frames import (
     Frame,
@@ -42,18 +52,24 @@ __all__ = [
     "FrameArtist",
     "Grid",
     "GroupsPanel",
+    "SeparableCostPanel",
     "TransposedPanel",
     "animate",
     "checkerboard",
     "conv_frame",
     "conv_frames",
+    "depthwise_frame",
+    "depthwise_frames",
     "draw",
     "figure_png",
     "frame_png",
     "groups_frame",
     "named_kernel",
     "photo",
+    "pointwise_frame",
+    "pointwise_frames",
     "sample_image",
+    "shuffle_frame",
     "test_card",
     "transposed_frame",
     "transposed_frames",

@@ -1,0 +1,257 @@
+"""Chapter 05 (depthwise separable): every formula and number in its text, checked with
+`solutions` and torch.
+
+Each test names the chapter section whose claim it checks. Numbers a page
+computes itself (in a code cell) are checked by executing the chapter instead
+(tests/test_chapters_nbgrader.py); the claims here are the ones in prose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from single_channel import corr
+
+import solutions as S
+from convlab.channel_frames import _depthwise_values, _pointwise_values
+
+# The numbers of the depthwise animation and its worked example
+X = np.stack([(np.arange(16) + 3 * c) % 10 for c in range(3)]).reshape(3, 4, 4).astype(float)
+K = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[1, 1], [0, 1]]], dtype=float)
+# ... and of the pointwise animation
+X_PW = (np.arange(27) % 7).reshape(3, 3, 3).astype(float)
+W_PW = np.array([[1.0, 0.0, 2.0], [1.0, -1.0, 0.0]])
+
+
+def _torch(fn, *arrays, **kwargs):
+    return fn(*(None if a is None else torch.from_numpy(a) for a in arrays), **kwargs).numpy()
+
+
+def test_ch05_depthwise_worked_example():
+    """Section "Depthwise convolution": 0·1+1·0+4·0+5·1 = 5, then 11 and 14; no channel sum."""
+    assert 0 * 1 + 1 * 0 + 4 * 0 + 5 * 1 == 5
+    assert 3 * 0 + 4 * 1 + 7 * 1 + 8 * 0 == 11
+    assert 6 * 1 + 7 * 1 + 0 * 0 + 1 * 1 == 14
+    y = S.depthwise_conv2d(X, K[:, None])
+    np.testing.assert_array_equal(y[:, 0, 0], [5, 11, 14])
+    for c in range(3):  # output channel c is input channel c with kernel c, nothing else
+        np.testing.assert_array_equal(y[c], corr(X[c], K[c]))
+    # the animation shows exactly these numbers when given them (the book passes them)
+    x_default, k_default = _depthwise_values(True, 3, 4, 2)
+    np.testing.assert_array_equal(x_default, X)
+    np.testing.assert_array_equal(k_default, K)
+
+
+@pytest.mark.parametrize("c, m", [(1, 1), (3, 1), (3, 2), (4, 3)])
+def test_ch05_depthwise_is_groups_equal_channels_with_multiplier(c, m):
+    """Section "Channel multiplier": weight (mC, 1, k, k), output o reads channel o // m."""
+    rng = np.random.default_rng(c * 10 + m)
+    x = rng.standard_normal((c, 7, 6))
+    w = rng.standard_normal((c * m, 1, 3, 3))
+    bias = rng.standard_normal(c * m)
+    ours = S.depthwise_conv2d(x, w, bias, padding=1)
+    np.testing.assert_allclose(ours, _torch(F.conv2d, x, w, bias, padding=1, groups=c),
+                               atol=1e-12)
+    for o in range(c * m):
+        np.testing.assert_allclose(ours[o], corr(x[o // m], w[o, 0], padding=1) + bias[o],
+                                   atol=1e-12)
+    # The dense weight that is zero except at W[o, o // m] computes the same.
+    dense = np.zeros((c * m, c, 3, 3))
+    for o in range(c * m):
+        dense[o, o // m] = w[o, 0]
+    np.testing.assert_allclose(S.conv2d(x, dense, bias, padding=1), ours, atol=1e-12)
+    # m*C*k^2 weights (+ m*C biases); the dense weight has C times as many entries
+    assert S.conv_params(c, c * m, 3, groups=c, bias=False) == m * c * 9 == w.size
+    assert S.conv_params(c, c * m, 3, groups=c) == m * c * 9 + m * c
+    assert dense.size == c * w.size
+    # ... and the dense route costs C times the multiply-adds
+    assert S.conv_macs(c, c * m, 3, 5) == c * S.conv_macs(c, c * m, 3, 5, groups=c)
+
+
+def test_ch05_pointwise_worked_example_and_matrix_form():
+    """Section "Pointwise": pixel (1, 1) has (4, 6, 1); outputs 1·4+0·6+2·1 = 6 and -2."""
+    assert X_PW[:, 1, 1].tolist() == [4, 6, 1]
+    assert 1 * 4 + 0 * 6 + 2 * 1 == 6 and 1 * 4 - 1 * 6 + 0 * 1 == -2
+    y = S.pointwise_conv2d(X_PW, W_PW)
+    np.testing.assert_array_equal(y[:, 1, 1], [6, -2])
+    np.testing.assert_allclose(y, (W_PW @ X_PW.reshape(3, -1)).reshape(2, 3, 3))
+    np.testing.assert_allclose(y, np.einsum("oc,chw->ohw", W_PW, X_PW))
+    np.testing.assert_allclose(y, _torch(F.conv2d, X_PW, W_PW[:, :, None, None]), atol=1e-12)
+    x_default, w_default = _pointwise_values(True, 3, 2, 3)
+    np.testing.assert_array_equal(x_default, X_PW)
+    np.testing.assert_array_equal(w_default, W_PW)
+
+
+def test_ch05_pointwise_costs():
+    """Section "Pointwise": C_out·C_in weights + C_out biases; C_out·C_in MACs per pixel."""
+    for c_in, c_out in [(3, 2), (32, 64), (512, 1024)]:
+        assert S.conv_params(c_in, c_out, 1) == c_out * c_in + c_out
+        assert S.conv_macs(c_in, c_out, 1, 1) == c_out * c_in
+        assert S.conv_macs(c_in, c_out, 1, (7, 9)) == c_out * c_in * 63
+
+
+def test_ch05_block_linear_part_is_a_standard_conv_with_factorised_weight():
+    """Section "The depthwise separable block": W[o, c] = P[o, c] K[c]; each W[:, c] rank 1."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 8, 8))
+    k_dw = rng.standard_normal((4, 3, 3))
+    p = rng.standard_normal((6, 4))
+    linear = S.depthwise_separable_conv2d(x, k_dw[:, None], p, padding=1)
+    w_eff = p[:, :, None, None] * k_dw[None]
+    np.testing.assert_allclose(linear, _torch(F.conv2d, x, w_eff, padding=1), atol=1e-12)
+    for c in range(4):
+        assert np.linalg.matrix_rank(w_eff[:, c].reshape(6, 9)) == 1
+    # The block with ReLUs keeps the 8x8 size with one zero of padding (3x3 kernels).
+    block = np.maximum(S.pointwise_conv2d(np.maximum(S.depthwise_conv2d(x, k_dw[:, None],
+                                                                        padding=1), 0), p), 0)
+    assert block.shape == (6, 8, 8)
+
+
+def test_ch05_batch_norm_folds_into_the_convolution_before_it():
+    """Section "The depthwise separable block": at inference BN is a per-channel scale and
+    shift that folds into the preceding convolution's weight and bias."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 5, 9, 9))
+    w = rng.standard_normal((5, 1, 3, 3))
+    bn = torch.nn.BatchNorm2d(5).double().eval()
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.from_numpy(rng.standard_normal(5)))
+        bn.running_var.copy_(torch.from_numpy(rng.uniform(0.5, 2, 5)))
+        bn.weight.copy_(torch.from_numpy(rng.standard_normal(5)))
+        bn.bias.copy_(torch.from_numpy(rng.standard_normal(5)))
+        expected = bn(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), groups=5)).numpy()
+    gamma, beta = bn.weight.detach().numpy(), bn.bias.detach().numpy()
+    mean, var = bn.running_mean.numpy(), bn.running_var.numpy()
+    scale = gamma / np.sqrt(var + bn.eps)
+    folded = S.depthwise_conv2d(x, w * scale[:, None, None, None], beta - scale * mean)
+    np.testing.assert_allclose(folded, expected, atol=1e-10)
+
+
+def test_ch05_real_image_luma_and_order_of_linear_steps():
+    """Section "On a real image": RGB->grey is a 1x1 conv with (0.299, 0.587, 0.114); with the
+    same depthwise kernel on every channel, depthwise-then-pointwise = filter of the grey image."""
+    rng = np.random.default_rng(3)
+    rgb = rng.uniform(size=(3, 20, 20))
+    luma = np.array([[0.299, 0.587, 0.114]])
+    assert np.isclose(luma.sum(), 1.0)  # grey stays grey: the weights sum to 1
+    sobel = np.outer([1.0, 2.0, 1.0], [-1.0, 0.0, 1.0])
+    mixed = S.depthwise_separable_conv2d(rgb, np.stack([sobel] * 3)[:, None], luma)
+    grey = S.pointwise_conv2d(rgb, luma)
+    np.testing.assert_allclose(mixed, S.conv2d(grey, sobel[None, None]), atol=1e-12)
+    # with different kernels per channel the order matters
+    kernels = rng.standard_normal((3, 1, 3, 3))
+    assert not np.allclose(S.depthwise_separable_conv2d(rgb, kernels, luma),
+                           S.conv2d(grey, kernels[:1]))
+
+
+@pytest.mark.parametrize("c_in, c_out, k, hw", [(3, 2, 2, (3, 3)), (32, 64, 3, (112, 112)),
+                                                (256, 256, 3, (14, 14)), (17, 5, 7, (9, 4)),
+                                                (512, 1024, 5, (7, 7))])
+def test_ch05_cost_derivation(c_in, c_out, k, hw):
+    """Section "What it costs": the three MAC counts and their ratio 1/C_out + 1/k^2."""
+    h, w = hw
+    standard = S.conv_macs(c_in, c_out, k, hw)
+    depthwise = S.conv_macs(c_in, c_in, k, hw, groups=c_in)
+    pointwise = S.conv_macs(c_in, c_out, 1, hw)
+    assert standard == k * k * c_in * c_out * h * w
+    assert depthwise == k * k * c_in * h * w
+    assert pointwise == c_in * c_out * h * w
+    ratio = (depthwise + pointwise) / standard
+    assert np.isclose(ratio, 1 / c_out + 1 / k**2)
+    assert np.isclose(ratio, S.depthwise_separable_cost_ratio(c_out, k))
+    # weights without bias: the same ratio
+    weights = (S.conv_params(c_in, c_in, k, groups=c_in, bias=False)
+               + S.conv_params(c_in, c_out, 1, bias=False))
+    assert np.isclose(weights / S.conv_params(c_in, c_out, k, bias=False), ratio)
+    # biases: C_out for the standard layer, C_in + C_out for the pair
+    assert S.conv_params(c_in, c_out, k) - S.conv_params(c_in, c_out, k, bias=False) == c_out
+    assert (S.conv_params(c_in, c_in, k, groups=c_in) + S.conv_params(c_in, c_out, 1)
+            - weights) == c_in + c_out
+
+
+def test_ch05_cost_numbers():
+    """Section "What it costs": >1/9 for k=3; 0.115 (8.7x) at 256, 0.127 (7.9x) at 64,
+    0.112 (8.9x) at 1024; 8 to 9 times for C_out >= 128; 589,824 / 590,080 vs 67,840 / 68,352."""
+    for c_out in range(1, 2049):
+        assert S.depthwise_separable_cost_ratio(c_out, 3) > 1 / 9
+    for c_out, ratio, speedup in [(256, 0.115, 8.7), (64, 0.127, 7.9), (1024, 0.112, 8.9)]:
+        r = S.depthwise_separable_cost_ratio(c_out, 3)
+        assert round(r, 3) == ratio and round(1 / r, 1) == speedup
+    assert np.isclose(1 / 256 + 1 / 9, 0.1150, atol=5e-5)
+    for c_out in (128, 256, 512, 1024):
+        assert 8 < 1 / S.depthwise_separable_cost_ratio(c_out, 3) < 9
+    assert S.conv_params(256, 256, 3, bias=False) == 589_824
+    assert S.conv_params(256, 256, 3) == 590_080
+    assert 9 * 256 == 2_304 and 256 * 256 == 65_536 and 2_304 + 65_536 == 67_840
+    assert S.conv_params(256, 256, 3, groups=256) + S.conv_params(256, 256, 1) == 68_352
+
+
+def _mobilenet():
+    """(weights, MACs) of MobileNet 1.0-224 as standard and as separable, and the 1x1 share."""
+    blocks = ([(32, 64, 112), (64, 128, 56), (128, 128, 56), (128, 256, 28), (256, 256, 28),
+               (256, 512, 14)] + [(512, 512, 14)] * 5 + [(512, 1024, 7), (1024, 1024, 7)])
+    first = np.array([S.conv_params(3, 32, 3, bias=False), S.conv_macs(3, 32, 3, 112)])
+    head = np.array([1024 * 1000 + 1000, 1024 * 1000])
+    standard, separable, pointwise = first + head, first + head, np.zeros(2)
+    for c_in, c_out, size in blocks:
+        dw = np.array([S.conv_params(c_in, c_in, 3, groups=c_in, bias=False),
+                       S.conv_macs(c_in, c_in, 3, size, groups=c_in)])
+        pw = np.array([S.conv_params(c_in, c_out, 1, bias=False), S.conv_macs(c_in, c_out, 1,
+                                                                              size)])
+        standard = standard + [S.conv_params(c_in, c_out, 3, bias=False),
+                               S.conv_macs(c_in, c_out, 3, size)]
+        separable, pointwise = separable + dw + pw, pointwise + pw
+    return len(blocks), standard, separable, pointwise
+
+
+def test_ch05_mobilenet_table():
+    """Section "What it costs": 13 blocks; 569 M MACs and 4.2 M parameters; standard version
+    29.3 M parameters and 4,867 M MACs (paper: 4,866 M); 1x1 share about 95% and 75%."""
+    count, standard, separable, pointwise = _mobilenet()
+    assert count == 13
+    assert round(separable[1] / 1e6) == 569 and round(separable[0] / 1e6, 1) == 4.2
+    assert round(standard[0] / 1e6, 1) == 29.3 and round(standard[1] / 1e6) == 4_867
+    assert abs(standard[1] / 1e6 - 4_866) < 2
+    assert round(pointwise[1] / separable[1], 2) == 0.95
+    assert round(pointwise[0] / separable[0], 2) == 0.75
+
+
+def test_ch05_spatially_separable_depthwise_costs_2k():
+    """Section "Depthwise separable is not spatially separable": a rank-1 depthwise kernel
+    is a k x 1 then a 1 x k pass: 2k instead of k^2 multiply-adds per pixel and channel."""
+    rng = np.random.default_rng(4)
+    col, row = rng.standard_normal(5), rng.standard_normal(5)
+    x = rng.standard_normal((3, 12, 12))
+    np.testing.assert_allclose(S.spatially_separable_conv2d(x, col, row),
+                               S.conv2d(x, np.tile(np.outer(col, row), (3, 1, 1, 1)), groups=3),
+                               atol=1e-12)
+    k = 5
+    assert S.conv_macs(3, 3, (k, 1), 1, groups=3) + S.conv_macs(3, 3, (1, k), 1, groups=3) \
+        == 3 * 2 * k
+    assert S.conv_macs(3, 3, k, 1, groups=3) == 3 * k * k
+
+
+def test_ch05_visible_check_literals():
+    """The literal expectations of the exercise check cells."""
+    y = S.depthwise_conv2d(np.ones((2, 3, 3)), np.ones((2, 1, 2, 2)), np.array([1.0, -1.0]))
+    np.testing.assert_array_equal(y, [[[5, 5], [5, 5]], [[3, 3], [3, 3]]])
+    two = np.stack([np.ones((2, 2)), 2 * np.ones((2, 2))])
+    np.testing.assert_array_equal(S.depthwise_conv2d(two, np.ones((4, 1, 1, 1)))[:, 0, 0],
+                                  [1, 1, 2, 2])
+    np.testing.assert_array_equal(
+        S.depthwise_conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), padding=1)[0],
+        [[4, 6, 4], [6, 9, 6], [4, 6, 4]])
+    np.testing.assert_array_equal(S.pointwise_conv2d(X_PW, W_PW, np.array([10.0, 0]))[:, 1, 1],
+                                  [16, -2])
+    np.testing.assert_array_equal(
+        S.pointwise_conv2d(np.arange(4.0).reshape(2, 1, 2), np.array([[1.0, 1.0]])), [[[2, 4]]])
+    # separable_cost literals: (params with both biases, MACs)
+    for args, expected in [((256, 256, 3, 1, 1), (68_352, 67_840)), ((3, 2, 2, 3, 3), (23, 162))]:
+        c_in, c_out, k, h, w = args
+        params = S.conv_params(c_in, c_in, k, groups=c_in) + S.conv_params(c_in, c_out, 1)
+        macs = (S.conv_macs(c_in, c_in, k, (h, w), groups=c_in)
+                + S.conv_macs(c_in, c_out, 1, (h, w)))
+        assert (params, macs) == expected
+    assert S.depthwise_separable_cost_ratio(4, 2) == 0.5
