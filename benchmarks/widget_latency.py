@@ -38,6 +38,8 @@ MOVES = {
     "FilterPanel": [("stride", 2), ("stride", 1), ("kernel", "sobel x"), ("kernel", "box blur"),
                     ("padding", 2), ("padding", 0), ("image", "photo"), ("image", "test card"),
                     ("dilation", 2), ("dilation", 1), ("kernel_size", 5), ("kernel_size", 3)],
+    "SeparableCostPanel": [("out_channels", 256), ("out_channels", 128), ("kernel_size", 5),
+                           ("kernel_size", 3), ("in_channels", 32), ("in_channels", 64)],
 }
 
 

@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from PIL import Image
 
 from ._pathtext import PathText, text_width, wrap
 from .frames import Frame
@@ -152,6 +153,14 @@ def figure_png(figure: Figure, dpi: float = 80, compress_level: int = 6) -> byte
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, facecolor="white",
                    pil_kwargs={"compress_level": compress_level})
+    return buffer.getvalue()
+
+
+def buffer_png(canvas, compress_level: int = 6) -> bytes:
+    """PNG of what an Agg canvas holds now, without redrawing the figure (for blitting)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB").save(
+        buffer, format="png", compress_level=compress_level)
     return buffer.getvalue()
 
 

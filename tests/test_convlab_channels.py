@@ -24,7 +24,7 @@ from convlab.channel_frames import (  # noqa: E402
     pointwise_frames,
     shuffle_frame,
 )
-from convlab.cost_panel import SeparableCostPanel, separable_costs  # noqa: E402
+from convlab.cost_panel import SeparableCostPanel, _separable_costs  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -99,7 +99,7 @@ def test_channel_frames_draw_and_animate():
 
 @pytest.mark.parametrize("c_in, c_out, k, size", [(64, 128, 3, 56), (3, 5, 1, 7), (32, 7, 5, 1)])
 def test_cost_panel_counts_and_ratio(c_in, c_out, k, size):
-    costs = separable_costs(c_in, c_out, k, size)
+    costs = _separable_costs(c_in, c_out, k, size)
     assert costs["standard"] == (solutions.conv_params(c_in, c_out, k, bias=False),
                                  solutions.conv_macs(c_in, c_out, k, size))
     assert costs["depthwise"] == (solutions.conv_params(c_in, c_in, k, groups=c_in, bias=False),
