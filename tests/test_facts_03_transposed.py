@@ -1,0 +1,344 @@
+"""Chapter 03 (transposed): every formula and number in its text, checked with `solutions`.
+
+Each test names the chapter section whose claim it checks. Numbers a page
+computes itself (in a code cell) are checked by executing the chapter instead
+(tests/test_chapters_nbgrader.py); the claims here are the ones in prose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy.signal import convolve2d, correlate2d
+from single_channel import corr
+
+import solutions as S
+
+X = np.array([[0.0, 1.0], [2.0, 3.0]])
+K = np.array([[0.0, 1.0], [2.0, 3.0]])
+K3 = np.arange(1.0, 10.0).reshape(3, 3)
+
+
+def tconv(x, k, **kwargs):
+    """Single-channel transposed convolution (any conv_transpose2d keyword)."""
+    return S.conv_transpose2d(np.asarray(x, float)[None, None], np.asarray(k, float)[None, None],
+                              **kwargs)[0, 0]
+
+
+def scatter(x, k, stride=1):
+    """The definition of the text: x[i, j] * k stamped at (i*stride, j*stride)."""
+    kh, kw = k.shape
+    y = np.zeros(((x.shape[0] - 1) * stride + kh, (x.shape[1] - 1) * stride + kw))
+    for (i, j), v in np.ndenumerate(x):
+        y[i * stride:i * stride + kh, j * stride:j * stride + kw] += v * k
+    return y
+
+
+def torch_tconv(x, w, **kwargs):
+    return F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), **kwargs).numpy()
+
+
+def test_ch03_stamps_worked_example():
+    """Section "Every input value stamps the kernel": Y[1,1] = 0·3+1·2+2·1+3·0 = 4, corner 9."""
+    assert 0 * 3 + 1 * 2 + 2 * 1 + 3 * 0 == 4
+    y = tconv(X, K)
+    np.testing.assert_array_equal(y, [[0, 0, 1], [0, 4, 6], [4, 12, 9]])
+    assert y[1, 1] == 4 and y[2, 2] == 3 * 3 == 9
+    np.testing.assert_array_equal(y, scatter(X, K))
+    np.testing.assert_array_equal(y, torch_tconv(X[None, None], K[None, None])[0, 0])
+
+
+def test_ch03_scatter_formula_and_size():
+    """Y[u,v] = sum X[i,j] K[u-i, v-j]; size (n_h + k_h - 1) x (n_w + k_w - 1)."""
+    rng = np.random.default_rng(0)
+    x, k = rng.standard_normal((3, 5)), rng.standard_normal((2, 4))
+    y = np.zeros((3 + 2 - 1, 5 + 4 - 1))
+    for u, v in np.ndindex(y.shape):
+        y[u, v] = sum(x[i, j] * k[u - i, v - j] for i in range(3) for j in range(5)
+                      if 0 <= u - i < 2 and 0 <= v - j < 4)
+    np.testing.assert_allclose(tconv(x, k), y, atol=1e-12)
+
+
+def test_ch03_stride_places_stamps_s_apart():
+    """Stride s: X[i,j]K[a,b] lands at (si+a, sj+b); length (n-1)s + k; 4x4 without overlap."""
+    rng = np.random.default_rng(1)
+    for s in (1, 2, 3):
+        x, k = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+        y = tconv(x, k, stride=s)
+        assert y.shape == ((3 - 1) * s + 3, (4 - 1) * s + 2)
+        np.testing.assert_allclose(y, scatter(x, k, s), atol=1e-12)
+    y2 = tconv(X, K, stride=2)
+    np.testing.assert_array_equal(y2, [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]])
+    np.testing.assert_array_equal(y2, np.block([[0 * K, 1 * K], [2 * K, 3 * K]]))
+
+
+def test_ch03_stride1_transposed_is_full_true_convolution():
+    """"The same with a library": convolve2d(X, K, mode="full") (a flipping convolution)."""
+    rng = np.random.default_rng(2)
+    x, k = rng.standard_normal((4, 5)), rng.standard_normal((3, 2))
+    np.testing.assert_allclose(convolve2d(x, k, mode="full"), tconv(x, k), atol=1e-12)
+    assert not np.allclose(tconv(x, k), tconv(x, k[::-1, ::-1]))
+
+
+@pytest.mark.parametrize("s, k, p", [(s, k, p) for s in (1, 2, 3) for k in (1, 2, 3, 4)
+                                     for p in range(k)])
+def test_ch03_zero_insertion_view(s, k, p):
+    """Section "Zero insertion": spread (s-1 zeros), pad k-1-p, correlate with the rotated
+    kernel; the true convolution of the spread input, cropped by p."""
+    rng = np.random.default_rng(10 * s + k)
+    x, w = rng.standard_normal((4, 5)), rng.standard_normal((k, k))
+    z = S.insert_zeros(x, s - 1)
+    assert z.shape == ((4 - 1) * s + 1, (5 - 1) * s + 1)
+    padded = np.pad(z, k - 1 - p)
+    np.testing.assert_allclose(correlate2d(padded, w[::-1, ::-1], mode="valid"),
+                               tconv(x, w, stride=s, padding=p), atol=1e-12)
+    # the true convolution of the spread input with K, then padding crops p per side
+    full = convolve2d(z, w, mode="full")
+    np.testing.assert_allclose(full, tconv(x, w, stride=s), atol=1e-12)
+    np.testing.assert_allclose(full[p:full.shape[0] - p, p:full.shape[1] - p],
+                               tconv(x, w, stride=s, padding=p), atol=1e-12)
+    n = 4
+    assert (n - 1) * s + 1 + 2 * (k - 1) - k + 1 == (n - 1) * s + k == full.shape[0]
+
+
+def test_ch03_zero_insertion_worked_frame_and_zero_fraction():
+    """Last frame: rotated kernel [[3,2],[1,0]], Y[3,3] = 3·3 = 9; one value per window at s=2;
+    about 1 - 1/s^2 of the spread input is zeros."""
+    np.testing.assert_array_equal(K[::-1, ::-1], [[3, 2], [1, 0]])
+    padded = np.pad(S.insert_zeros(X, 1), 1)
+    window = padded[3:5, 3:5]
+    assert np.sum(window * K[::-1, ::-1]) == 9 == tconv(X, K, stride=2)[3, 3]
+    inputs = np.pad(S.insert_zeros(np.ones((2, 2)), 1), 1)
+    assert max(inputs[i:i + 2, j:j + 2].sum() for i in range(4) for j in range(4)) == 1
+    for s in (2, 3, 4):
+        n = 200
+        zeros = 1 - n * n / ((n - 1) * s + 1) ** 2
+        assert abs(zeros - (1 - 1 / s**2)) < 0.01
+
+
+SIZES = [(n, k, s, p, d) for n in range(1, 9) for k in range(1, 5) for s in range(1, 4)
+         for p in range(3) for d in (1, 2)]
+
+
+def test_ch03_output_size_formula():
+    """Section "Output size": (n-1)s - 2p + d(k-1) + output_padding + 1, op < s or op < d."""
+    for n, k, s, p, d in SIZES:
+        _check_output_size(n, k, s, p, d)
+
+
+def _check_output_size(n, k, s, p, d):
+    for op in range(max(s, d)):
+        size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if size < 1:
+            continue
+        assert S.conv_transpose_output_size(n, k, s, p, op, d) == size
+        x = np.zeros((1, 1, n, n))
+        w = np.zeros((1, 1, k, k))
+        assert torch_tconv(x, w, stride=s, padding=p, output_padding=op,
+                           dilation=d).shape[-1] == size
+    with pytest.raises(RuntimeError):
+        torch_tconv(np.zeros((1, 1, n, n)), np.zeros((1, 1, k, k)), stride=s,
+                    output_padding=max(s, d), dilation=d)
+
+
+@pytest.mark.parametrize("k", range(1, 6))
+@pytest.mark.parametrize("s", range(1, 5))
+@pytest.mark.parametrize("p", range(0, 3))
+@pytest.mark.parametrize("d", (1, 2))
+def test_ch03_output_padding_is_the_dropped_remainder(k, s, p, d):
+    """n + 2p - d(k-1) - 1 = (o-1)s + r  =>  n = (o-1)s - 2p + d(k-1) + 1 + r; s sizes per o."""
+    sizes_for = {}
+    for n in range(max(1, d * (k - 1) + 1 - 2 * p), 40):
+        o = S.conv_output_size(n, k, s, p, d)
+        r = (n + 2 * p - d * (k - 1) - 1) % s
+        assert n + 2 * p - d * (k - 1) - 1 == (o - 1) * s + r
+        assert n == (o - 1) * s - 2 * p + d * (k - 1) + 1 + r
+        if (o - 1) * s - 2 * p + d * (k - 1) + 1 >= 1 and (r < s or r < d):
+            assert S.conv_transpose_output_size(o, k, s, p, r, d) == n
+        sizes_for.setdefault(o, []).append(n)
+    full = [ns for o, ns in sizes_for.items() if min(ns) > 1 and o < max(sizes_for)]
+    assert full and all(len(ns) == s for ns in full)
+
+
+def test_ch03_output_padding_worked_examples():
+    """7 and 8 -> 4 (k=3, s=2, p=1); back 7, with output_padding 1 -> 8; doubling recipes."""
+    assert S.conv_output_size(7, 3, 2, 1) == S.conv_output_size(8, 3, 2, 1) == 4
+    assert (7 + 2 - 3) // 2 + 1 == (8 + 2 - 3) // 2 + 1 == 4
+    assert S.conv_transpose_output_size(4, 3, 2, 1) == (4 - 1) * 2 - 2 + 2 + 0 + 1 == 7
+    assert S.conv_transpose_output_size(4, 3, 2, 1, 1) == 8
+    for n in range(1, 30):
+        assert S.conv_transpose_output_size(n, 3, 2, 1, 1) == (n - 1) * 2 - 2 + 2 + 1 + 1 == 2 * n
+        assert S.conv_transpose_output_size(n, 4, 2, 1) == 2 * n
+
+
+def test_ch03_torch_output_size_argument_picks_output_padding():
+    """ConvTranspose2d accepts output_size= and works out output_padding itself."""
+    layer = torch.nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1).double()
+    x = torch.zeros(1, 1, 4, 4, dtype=torch.float64)
+    assert layer(x).shape[-1] == 7
+    assert layer(x, output_size=[8, 8]).shape[-1] == 8
+
+
+def test_ch03_conv_matrix_of_the_text():
+    """Section "The matrix picture": C is 4x16, its first row, C^T = transposed conv."""
+    C = S.conv_matrix((1, 4, 4), K3[None, None])
+    assert C.shape == (4, 16)
+    np.testing.assert_array_equal(C[0], [1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0])
+    for t in range(1, 4):  # "each further row is the same pattern shifted to the next window"
+        i, j = divmod(t, 2)
+        np.testing.assert_array_equal(C[t], np.roll(C[0], 4 * i + j))
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 4))
+    np.testing.assert_allclose(C @ x.ravel(), corr(x, K3).ravel(), atol=1e-12)
+    y = rng.standard_normal((2, 2))
+    np.testing.assert_allclose((C.T @ y.ravel()).reshape(4, 4), tconv(y, K3), atol=1e-12)
+    C2 = S.conv_matrix((1, 5, 5), K3[None, None], stride=2)
+    assert C2.shape == (4, 25)
+    np.testing.assert_allclose((C2.T @ y.ravel()).reshape(5, 5), tconv(y, K3, stride=2),
+                               atol=1e-12)
+
+
+def test_ch03_same_connectivity_not_the_inverse():
+    """Same nonzero pattern, reversed; C^T C has rank <= 4 (not I); C C^T diagonal 285."""
+    C = S.conv_matrix((1, 4, 4), K3[None, None])
+    transposed = np.stack([tconv(e, K3).ravel() for e in np.eye(4).reshape(4, 2, 2)], axis=1)
+    np.testing.assert_array_equal(transposed, C.T)
+    assert np.linalg.matrix_rank(C.T @ C) == 4
+    assert not np.allclose(C.T @ C, np.eye(16))
+    assert sum(v * v for v in range(1, 10)) == 285
+    np.testing.assert_array_equal(np.diag(C @ C.T), [285] * 4)
+    assert not np.allclose(C @ C.T, np.eye(4))
+
+
+def test_ch03_adjoint_and_gradient_with_output_padding():
+    """Section "The gradient": <Cx, y> = <x, C^T y>; dL/dx = C^T dL/dy, output_padding = r."""
+    rng = np.random.default_rng(4)
+    for n, k, s, p in [(8, 3, 2, 1), (7, 3, 2, 1), (9, 4, 3, 1), (6, 2, 1, 0)]:
+        x, w = rng.standard_normal((1, 2, n, n)), rng.standard_normal((3, 2, k, k))
+        y = rng.standard_normal(S.conv2d(x, w, stride=s, padding=p).shape)
+        r = (n + 2 * p - k) % s
+        back = S.conv_transpose2d(y, w, stride=s, padding=p, output_padding=r)
+        assert back.shape == x.shape
+        assert np.isclose(np.sum(S.conv2d(x, w, stride=s, padding=p) * y), np.sum(x * back))
+        xt = torch.from_numpy(x).requires_grad_()
+        F.conv2d(xt, torch.from_numpy(w), stride=s, padding=p).backward(torch.from_numpy(y))
+        np.testing.assert_allclose(back, xt.grad.numpy(), atol=1e-10)
+
+
+def test_ch03_gradient_of_the_squared_loss():
+    """L = ½||corr2d(x, K) - t||²: dL/dx = trans_conv(corr2d(x, K) - t, K)."""
+    rng = np.random.default_rng(5)
+    x, t = rng.standard_normal((4, 4)), rng.standard_normal((2, 2))
+    xt = torch.from_numpy(x[None, None]).requires_grad_()
+    out = F.conv2d(xt, torch.from_numpy(K3[None, None]))
+    (0.5 * ((out - torch.from_numpy(t[None, None])) ** 2).sum()).backward()
+    np.testing.assert_allclose(xt.grad.numpy()[0, 0], tconv(corr(x, K3) - t, K3), atol=1e-12)
+
+
+def test_ch03_weight_layout():
+    """Section "Channels": (C_in, C_out/groups, kH, kW); ConvTranspose2d(16, 3, 4) is (16, 3, 4, 4),
+    the shape of Conv2d(3, 16, 4); grouped: (C_in, C_out/g, ...)."""
+    assert tuple(torch.nn.ConvTranspose2d(16, 3, 4).weight.shape) == (16, 3, 4, 4)
+    assert tuple(torch.nn.Conv2d(3, 16, 4).weight.shape) == (16, 3, 4, 4)
+    assert tuple(torch.nn.ConvTranspose2d(6, 4, 3, groups=2).weight.shape) == (6, 2, 3, 3)
+    assert tuple(torch.nn.Conv2d(6, 4, 3, groups=2).weight.shape) == (4, 3, 3, 3)
+    # The pair shares one tensor: the transposed conv is the adjoint of the conv with that weight.
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((16, 3, 4, 4))
+    x, y = rng.standard_normal((1, 3, 9, 9)), rng.standard_normal((1, 16, 6, 6))
+    assert np.isclose(np.sum(S.conv2d(x, w) * y), np.sum(x * S.conv_transpose2d(y, w)))
+
+
+def test_ch03_channel_formula_and_worked_example():
+    """Y[o, su+a, sv+b] += X[c,u,v] W[c,o,a,b]; 1·W00 + 2·W10 = [[2, 3], [4, 5]]."""
+    x2 = np.array([[[1.0]], [[2.0]]])
+    w2 = np.array([[[[0.0, 1.0], [2.0, 3.0]]], [[[1.0, 1.0], [1.0, 1.0]]]])
+    np.testing.assert_array_equal(S.conv_transpose2d(x2, w2)[0], [[2, 3], [4, 5]])
+    rng = np.random.default_rng(7)
+    x, w, s = rng.standard_normal((2, 3, 2)), rng.standard_normal((2, 3, 2, 3)), 2
+    y = np.zeros((3, (3 - 1) * s + 2, (2 - 1) * s + 3))
+    for c, u, v, a, bb in np.ndindex(2, 3, 2, 2, 3):
+        for o in range(3):
+            y[o, s * u + a, s * v + bb] += x[c, u, v] * w[c, o, a, bb]
+    np.testing.assert_allclose(y, torch_tconv(x[None], w, stride=s)[0], atol=1e-12)
+
+
+def test_ch03_overlap_counts():
+    """Section "Checkerboard": k=3, s=2 counts alternate 1, 2 per axis (4 at crossings);
+    k=4 covers every interior cell 4 times, 2 per axis."""
+    c3 = scatter(np.ones((4, 4)), np.ones((3, 3)), 2)
+    np.testing.assert_array_equal(c3[4], [2, 2, 4, 2, 4, 2, 4, 2, 2])
+    np.testing.assert_array_equal(c3[3, 1:-1], [1, 2, 1, 2, 1, 2, 1])
+    assert set(np.unique(c3)) == {1, 2, 4}
+    c4 = scatter(np.ones((4, 4)), np.ones((4, 4)), 2)
+    assert np.all(c4[2:-2, 2:-2] == 4)
+    np.testing.assert_array_equal(scatter(np.ones((1, 6)), np.ones((1, 4)), 2)[0, 2:-2],
+                                  [2] * 10)
+
+
+@pytest.mark.parametrize("k", range(1, 9))
+@pytest.mark.parametrize("s", range(1, 5))
+def test_ch03_phase_rule(k, s):
+    """Interior cell of phase q gets the taps a ≡ q (mod s); s | k: k/s each; otherwise k mod s
+    phases get ceil(k/s) taps, the others floor(k/s)."""
+    rng = np.random.default_rng(k * 10 + s)
+    kernel = rng.standard_normal(k)
+    n = 12
+    y = scatter(np.ones((1, n)), kernel[None], s)[0]
+    taps = [len(range(q, k, s)) for q in range(s)]
+    for u in range(k, (n - 1) * s):  # interior: every stamp that could reach u exists
+        q = u % s
+        assert np.isclose(y[u], kernel[q::s].sum())
+    if k % s == 0:
+        assert taps == [k // s] * s
+    else:
+        assert sorted(taps).count(-(-k // s)) == k % s
+        assert sorted(taps).count(k // s) == s - k % s
+
+
+def test_ch03_deconvolution_example():
+    """Section "misnomer": C is 18x16, interior rows of C^T C are [1, 4, 6, 4, 1]/16,
+    least squares recovers x, C^T C x is blurrier."""
+    blur = np.array([1.0, 2.0, 1.0]) / 4
+    C = np.stack([np.convolve(e, blur) for e in np.eye(16)], axis=1)
+    assert C.shape == (18, 16)
+    gram = C.T @ C
+    for row in range(2, 14):
+        np.testing.assert_allclose(16 * gram[row, row - 2:row + 3], [1, 4, 6, 4, 1])
+    signal = np.array([0, 0, 1, 1, 1, 0, 0, 0, 3, 0, 0, 0, -1, -1, 0, 0.0])
+    recovered = np.linalg.lstsq(C, C @ signal, rcond=None)[0]
+    np.testing.assert_allclose(recovered, signal, atol=1e-10)
+    assert np.abs(np.diff(gram @ signal)).max() < np.abs(np.diff(signal)).max()
+    # C^T C is the kernel, then its mirror image: the autocorrelation of the blur
+    np.testing.assert_allclose(np.convolve(blur, blur[::-1]), np.array([1, 4, 6, 4, 1]) / 16)
+
+
+def test_ch03_shrinking_convolution_has_no_inverse():
+    """When a convolution makes its input smaller, C has fewer rows than columns."""
+    for n, k, s, p in [(8, 3, 2, 1), (5, 3, 1, 0), (9, 1, 2, 0)]:
+        C = S.conv_matrix((1, n, n), np.ones((1, 1, k, k)), stride=s, padding=p)
+        assert C.shape[0] < C.shape[1]
+        assert np.linalg.matrix_rank(C) < C.shape[1]
+
+
+def test_ch03_visible_check_literals():
+    """The literal expectations of the exercise check cells."""
+    assert S.conv_transpose_output_size(2, 2) == 3
+    assert S.conv_transpose_output_size(2, 2, 2) == 4
+    assert S.conv_transpose_output_size(4, 3, 2, 1) == 7
+    assert S.conv_transpose_output_size(4, 3, 2, 1, 1) == 8
+    for n, k, s, p, op in [(7, 3, 2, 1, 0), (8, 3, 2, 1, 1), (10, 3, 1, 0, 0)]:
+        o = S.conv_output_size(n, k, s, p)
+        assert S.conv_transpose_output_size(o, k, s, p, op) == n
+    np.testing.assert_array_equal(np.pad(S.insert_zeros(X, 1), 1),
+                                  [[0, 0, 0, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 0],
+                                   [0, 2, 0, 3, 0], [0, 0, 0, 0, 0]])
+    assert np.pad(S.insert_zeros(np.ones((3, 3)), 1), 1).shape == (7, 7)
+    np.testing.assert_array_equal(tconv(X, K, stride=2, padding=1), [[0, 2], [2, 0]])
+    assert S.conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 3, 3, 3)), stride=2, padding=1,
+                              output_padding=1).shape == (3, 4, 4)
+    C = S.conv_matrix((1, 4, 4), K3[None, None])
+    np.testing.assert_array_equal(C[3], [0, 0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9])
+    assert S.conv_matrix((1, 5, 5), np.ones((1, 1, 3, 3)), stride=2).shape == (4, 25)

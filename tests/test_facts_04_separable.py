@@ -1,0 +1,320 @@
+"""Chapter 04 (spatially separable): every formula and number in its text, checked.
+
+Each test names the chapter section whose claim it checks. Numbers a page
+computes itself (in a code cell) are checked by executing the chapter instead
+(tests/test_chapters_nbgrader.py); the claims here are the ones in prose.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy import ndimage
+from single_channel import corr
+
+import convlab
+import solutions as S
+from convlab.separable_frames import separable_frames
+
+COL, ROW = np.array([1.0, 2.0, 1.0]), np.array([-1.0, 0.0, 1.0])
+SOBEL = np.outer(COL, ROW)
+LAPLACIAN = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+RAMP = np.arange(16.0).reshape(4, 4)
+
+
+def two_passes(x, col, row):
+    """Column pass (a k_h x 1 kernel), then row pass (1 x k_w), as in the text."""
+    return corr(corr(x, np.asarray(col, float)[:, None]), np.asarray(row, float)[None, :])
+
+
+def test_ch04_sobel_is_column_times_row():
+    """Section "Kernels that are outer products": [1,2,1]^T [-1,0,1] = Sobel x."""
+    np.testing.assert_array_equal(SOBEL, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    np.testing.assert_array_equal(SOBEL[1], 2 * ROW)
+    np.testing.assert_array_equal(SOBEL, convlab.named_kernel("sobel x"))
+    np.testing.assert_array_equal(np.outer(ROW, COL), convlab.named_kernel("sobel y"))
+
+
+def test_ch04_outer_product_iff_rank_one():
+    """K = c r^T has rank 1; a rank-1 matrix is an outer product (rows proportional)."""
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        c, r = rng.standard_normal(int(rng.integers(2, 6))), rng.standard_normal(
+            int(rng.integers(2, 6)))
+        k = np.outer(c, r)
+        assert np.linalg.matrix_rank(k) == 1
+        for row in k:
+            np.testing.assert_allclose(row, (row @ r / (r @ r)) * r, atol=1e-12)
+        col, row = S.separable_split(k * 3.0)
+        np.testing.assert_allclose(np.outer(col, row), 3.0 * k, atol=1e-12)
+    assert np.linalg.matrix_rank(rng.standard_normal((3, 3))) == 3
+
+
+def test_ch04_box_binomial_gaussian_are_separable():
+    """Box 1/9 = (1/3)(1/3); binomial (1/4)[1,2,1] twice = [[1,2,1],[2,4,2],[1,2,1]]/16;
+    5x5 from [1,4,6,4,1]/16; the Gaussian e^{-(a²+b²)/2σ²} factorises."""
+    np.testing.assert_allclose(np.outer(np.ones(3) / 3, np.ones(3) / 3), np.full((3, 3), 1 / 9))
+    np.testing.assert_allclose(np.outer([1, 2, 1], [1, 2, 1]) / 16,
+                               np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]]) / 16)
+    np.testing.assert_allclose(np.outer(np.array([1, 2, 1]) / 4, np.array([1, 2, 1]) / 4),
+                               convlab.named_kernel("gaussian blur", 3))
+    b5 = np.array([1.0, 4, 6, 4, 1]) / 16
+    np.testing.assert_allclose(np.outer(b5, b5), convlab.named_kernel("gaussian blur", 5))
+    np.testing.assert_allclose(np.full((3, 3), 1 / 9), convlab.named_kernel("box blur"))
+    a = np.arange(-3, 4)
+    sigma = 1.3
+    gauss = np.exp(-(a[:, None] ** 2 + a[None, :] ** 2) / (2 * sigma**2))
+    g1 = np.exp(-(a**2) / (2 * sigma**2))
+    np.testing.assert_allclose(gauss, np.outer(g1, g1), atol=1e-15)
+
+
+def test_ch04_two_passes_equal_the_2d_pass_in_either_order():
+    """Section "One 2-D pass = ...": reorder the double sum; sizes (n-k+1) x n, then output."""
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        x = rng.standard_normal((int(rng.integers(6, 12)), int(rng.integers(6, 12))))
+        c, r = rng.standard_normal(int(rng.integers(1, 6))), rng.standard_normal(
+            int(rng.integers(1, 6)))
+        z = corr(x, c[:, None])
+        assert z.shape == (x.shape[0] - len(c) + 1, x.shape[1])
+        full = corr(x, np.outer(c, r))
+        np.testing.assert_allclose(corr(z, r[None, :]), full, atol=1e-12)
+        np.testing.assert_allclose(corr(corr(x, r[None, :]), c[:, None]), full, atol=1e-12)
+        np.testing.assert_allclose(S.spatially_separable_conv2d(x[None], c, r)[0], full,
+                                   atol=1e-12)
+        xt = torch.from_numpy(x[None, None])
+        torch_full = F.conv2d(xt, torch.from_numpy(np.outer(c, r)[None, None])).numpy()[0, 0]
+        np.testing.assert_allclose(full, torch_full, atol=1e-12)
+
+
+def test_ch04_ramp_worked_example():
+    """The ramp rises 1 per column and 4 per row; Z row 0 = 16 + 4j = [16, 20, 24, 28];
+    Y = -1·16 + 0·20 + 1·24 = 8 everywhere (a rise of 2 weighted by 1 + 2 + 1 = 4)."""
+    assert np.all(np.diff(RAMP, axis=1) == 1) and np.all(np.diff(RAMP, axis=0) == 4)
+    z = corr(RAMP, COL[:, None])
+    np.testing.assert_array_equal(z[0], [16 + 4 * j for j in range(4)])
+    np.testing.assert_array_equal(z[0], [16, 20, 24, 28])
+    assert -1 * 16 + 0 * 20 + 1 * 24 == 8 == 2 * (1 + 2 + 1)
+    np.testing.assert_array_equal(two_passes(RAMP, COL, ROW), np.full((2, 2), 8.0))
+
+
+def test_ch04_animation_shows_the_two_passes():
+    """The animation: one frame per cell of Z (2x4), then one per output cell (2x2)."""
+    frames = separable_frames(RAMP, COL, ROW)
+    assert len(frames) == 8 + 4
+    assert frames[1].caption == "Z[0, 1] = 1×1 + 5×2 + 9×1 = 20"
+    assert frames[-1].caption.endswith("= 8")
+    np.testing.assert_array_equal(frames[7].grids[1].values, corr(RAMP, COL[:, None]))
+    np.testing.assert_array_equal(frames[-1].grids[1].values, np.full((2, 2), 8.0))
+    with pytest.raises(ValueError):
+        separable_frames(np.ones((2, 2)), COL, ROW)
+
+
+@pytest.mark.parametrize("k", range(1, 16))
+def test_ch04_cost_per_output_and_weights(k):
+    """Section "What it saves": k_h + k_w instead of k_h k_w multiplications and weights."""
+    one = S.conv_macs(1, 1, k, 1)
+    two = S.conv_macs(1, 1, (k, 1), 1) + S.conv_macs(1, 1, (1, k), 1)
+    assert (one, two) == (k * k, 2 * k)
+    assert S.conv_params(1, 1, k, bias=False) == k * k
+    assert S.conv_params(1, 1, (k, 1), bias=False) + S.conv_params(1, 1, (1, k),
+                                                                  bias=False) == 2 * k
+    assert math.isclose(two / one, 2 / k)
+    assert (two < one) == (k >= 3)
+
+
+def test_ch04_cost_numbers_of_the_text():
+    """6 vs 9; 10 vs 25; 14 vs 49; 30 vs 225; 4 and 4 for k = 2; 2 instead of 1 for k = 1."""
+    assert [(2 * k, k * k) for k in (3, 5, 7, 15)] == [(6, 9), (10, 25), (14, 49), (30, 225)]
+    assert (2 * 2, 2 * 2) == (4, 4) and (2 * 1, 1 * 1) == (2, 1)
+
+
+@pytest.mark.parametrize("n, k", [(128, 7), (20, 3), (9, 5), (5, 5), (31, 1)])
+def test_ch04_image_costs_same_and_valid(n, k):
+    """'same': 2k n² vs k² n²; valid: k(n-k+1)n + k(n-k+1)² = k(n-k+1)(2n-k+1) vs k²(n-k+1)²."""
+    assert S.conv_macs(1, 1, k, n) == k * k * n * n
+    same = S.conv_macs(1, 1, (k, 1), n) + S.conv_macs(1, 1, (1, k), n)
+    assert same == 2 * k * n * n
+    o = n - k + 1
+    column, row = S.conv_macs(1, 1, (k, 1), (o, n)), S.conv_macs(1, 1, (1, k), (o, o))
+    assert (column, row) == (k * o * n, k * o * o)
+    assert column + row == k * o * (2 * n - k + 1)
+    assert S.conv_macs(1, 1, k, o) == k * k * o * o
+
+
+def test_ch04_cost_example_128():
+    """213,500 instead of 729,316 for k = 7 on a 128 x 128 image."""
+    assert 7 * (128 - 7 + 1) * (2 * 128 - 7 + 1) == 213_500
+    assert 7 * 7 * (128 - 7 + 1) ** 2 == 729_316
+
+
+def test_ch04_ndimage_two_1d_filters_equal_the_2d_filter():
+    """scipy.ndimage: correlate1d along axis 0, then axis 1 = correlate with the outer product."""
+    rng = np.random.default_rng(2)
+    image, g = rng.random((40, 50)), rng.random(7)
+    np.testing.assert_allclose(
+        ndimage.correlate1d(ndimage.correlate1d(image, g, axis=0), g, axis=1),
+        ndimage.correlate(image, np.outer(g, g)), atol=1e-12)
+
+
+def test_ch04_svd_sum_rank_and_split():
+    """Section "The SVD test": K = sum σ_i u_i v_i^T; rank = number of non-zero σ;
+    rank 1 iff σ_2 = 0; split sqrt(σ_1) u_1, sqrt(σ_1) v_1; unique up to t, -1 included."""
+    rng = np.random.default_rng(3)
+    for shape in [(3, 3), (2, 5), (5, 4)]:
+        k = rng.standard_normal(shape)
+        u, s, vt = np.linalg.svd(k)
+        np.testing.assert_allclose(sum(s[i] * np.outer(u[:, i], vt[i]) for i in range(len(s))),
+                                   k, atol=1e-12)
+        assert np.all(np.diff(s) <= 0) and np.all(s >= 0)
+    k = rng.standard_normal((4, 2)) @ rng.standard_normal((2, 5))
+    s = np.linalg.svd(k, compute_uv=False)
+    assert np.sum(s > 1e-10 * s[0]) == np.linalg.matrix_rank(k) == 2
+    k1 = np.outer(rng.standard_normal(4), rng.standard_normal(3))
+    u, s, vt = np.linalg.svd(k1)
+    assert s[1] < 1e-12 * s[0]
+    c, r = np.sqrt(s[0]) * u[:, 0], np.sqrt(s[0]) * vt[0]
+    np.testing.assert_allclose(np.outer(c, r), k1, atol=1e-12)
+    for t in (2.5, -1.0):
+        np.testing.assert_allclose(np.outer(t * c, r / t), k1, atol=1e-12)
+
+
+def test_ch04_sobel_singular_values_and_normalised_split():
+    """||[1,2,1]|| = √6, ||[-1,0,1]|| = √2, σ_1 = √12 ≈ 3.46, σ_2 = σ_3 = 0;
+    normalising col by its first non-zero entry gives [1, 2, 1] and [-1, 0, 1]."""
+    assert math.isclose(np.linalg.norm(COL), math.sqrt(6))
+    assert math.isclose(np.linalg.norm(ROW), math.sqrt(2))
+    u, s, vt = np.linalg.svd(SOBEL)
+    assert math.isclose(s[0], math.sqrt(12)) and round(s[0], 2) == 3.46
+    assert s[1] < 1e-14 and s[2] < 1e-14
+    np.testing.assert_allclose(np.abs(u[:, 0]), COL / np.linalg.norm(COL))
+    np.testing.assert_allclose(np.abs(vt[0]), np.abs(ROW) / np.linalg.norm(ROW), atol=1e-15)
+    col, row = S.separable_split(SOBEL)
+    np.testing.assert_allclose(col, COL)
+    np.testing.assert_allclose(row, ROW, atol=1e-15)
+
+
+def test_ch04_relative_tolerance_is_scale_free():
+    """σ_2 <= tol·σ_1 does not change when the kernel is scaled; matrix_rank's tolerance
+    is relative too."""
+    rng = np.random.default_rng(4)
+    k1, k2 = np.outer(rng.standard_normal(3), rng.standard_normal(3)), rng.standard_normal((3, 3))
+    for scale in (1e-12, 1.0, 1e12):
+        for k, separable in ((k1, True), (k2, False)):
+            s = np.linalg.svd(scale * k, compute_uv=False)
+            assert (s[1] <= 1e-8 * s[0]) == separable
+            assert (np.linalg.matrix_rank(scale * k) == 1) == separable
+
+
+def test_ch04_laplacian_singular_values():
+    """Section "not separable": σ = 2 + √6 ≈ 4.45, √6 - 2 ≈ 0.45, 0: rank 2."""
+    s = np.linalg.svd(LAPLACIAN, compute_uv=False)
+    np.testing.assert_allclose(s, [2 + math.sqrt(6), math.sqrt(6) - 2, 0], atol=1e-12)
+    assert (round(s[0], 2), round(s[1], 2)) == (4.45, 0.45)
+    assert np.linalg.matrix_rank(LAPLACIAN) == 2
+
+
+def test_ch04_eckart_young_and_relative_error():
+    """||K||_F² = Σσ²; ||K - K_1||_F = sqrt(σ_2² + ...); K_1 beats other rank-1 kernels;
+    Laplacian: 0.45 / sqrt(4.45² + 0.45²) ≈ 0.10."""
+    rng = np.random.default_rng(5)
+    for k in [LAPLACIAN, rng.standard_normal((4, 4)), rng.standard_normal((3, 5))]:
+        u, s, vt = np.linalg.svd(k)
+        k1 = s[0] * np.outer(u[:, 0], vt[0])
+        assert math.isclose(np.sum(k**2), np.sum(s**2))
+        assert math.isclose(np.linalg.norm(k - k1), math.sqrt(np.sum(s[1:] ** 2)), abs_tol=1e-12)
+        error = S.rank1_approximation(k)[2]
+        assert math.isclose(error, math.sqrt(np.sum(s[1:] ** 2) / np.sum(s**2)))
+        col, row, _ = S.rank1_approximation(k)
+        np.testing.assert_allclose(np.outer(col, row), k1, atol=1e-12)
+        for _ in range(200):  # no random rank-1 kernel is closer
+            other = np.outer(rng.standard_normal(k.shape[0]), rng.standard_normal(k.shape[1]))
+            best = (other.ravel() @ k.ravel()) / (other.ravel() @ other.ravel())
+            assert np.linalg.norm(k - best * other) >= np.linalg.norm(k - k1) - 1e-12
+    error = S.rank1_approximation(LAPLACIAN)[2]
+    assert round(error, 2) == 0.10
+    assert round(0.45 / math.sqrt(4.45**2 + 0.45**2), 2) == 0.10
+
+
+def test_ch04_laplacian_is_two_separable_terms_and_their_cost():
+    """L = [0,1,0]^T[1,-2,1] + [1,-2,1]^T[0,1,0]; ρ passes of 2k: 12 vs 9 for 3x3, 28 vs 49
+    for a 7x7 kernel of rank 2; pays off while ρ < k/2."""
+    a, d2 = np.array([0.0, 1.0, 0.0]), np.array([1.0, -2.0, 1.0])
+    np.testing.assert_array_equal(np.outer(a, d2) + np.outer(d2, a), LAPLACIAN)
+    x = np.random.default_rng(6).standard_normal((9, 8))
+    np.testing.assert_allclose(two_passes(x, a, d2) + two_passes(x, d2, a), corr(x, LAPLACIAN),
+                               atol=1e-12)
+    assert (2 * 3 * 2, 3 * 3) == (12, 9)
+    assert (2 * 7 * 2, 7 * 7) == (28, 49)
+    for k in range(1, 12):
+        for rho in range(1, k + 1):
+            assert (2 * k * rho < k * k) == (rho < k / 2)
+    # any kernel: the sum of its rank-1 SVD terms, each filtered in two passes
+    k = np.random.default_rng(7).standard_normal((4, 4))
+    u, s, vt = np.linalg.svd(k)
+    np.testing.assert_allclose(sum(two_passes(x, s[i] * u[:, i], vt[i]) for i in range(4)),
+                               corr(x, k), atol=1e-12)
+
+
+def test_ch04_laplacian_rank1_weights_and_the_blur():
+    """L sums to 0; K_1 sums to -√6/2 ≈ -1.22; L - K_1 = σ_2 u_2 v_2^T has positive weights."""
+    assert LAPLACIAN.sum() == 0
+    u, s, vt = np.linalg.svd(LAPLACIAN)
+    k1 = s[0] * np.outer(u[:, 0], vt[0])
+    assert math.isclose(k1.sum(), -math.sqrt(6) / 2) and round(k1.sum(), 2) == -1.22
+    rest = LAPLACIAN - k1
+    np.testing.assert_allclose(rest, s[1] * np.outer(u[:, 1], vt[1]), atol=1e-12)
+    assert np.all(rest > 0)
+
+
+def test_ch04_real_image_kernels():
+    """[1,6,15,20,15,6,1]/64 is the 7-tap binomial; blurs and Sobel kernels are separable,
+    sharpen and the edge Laplacian are identity ± box: rank 2."""
+    b7 = np.array([1.0, 6, 15, 20, 15, 6, 1]) / 64
+    assert b7.sum() == 1
+    np.testing.assert_allclose(np.outer(b7, b7), convlab.named_kernel("gaussian blur", 7))
+    for k in range(3, 8):
+        for name in ("box blur", "gaussian blur", "sobel x", "sobel y"):
+            assert np.linalg.matrix_rank(convlab.named_kernel(name, k)) == 1, (name, k)
+        for name in ("sharpen", "laplacian (edges)"):
+            kernel = convlab.named_kernel(name, k)
+            assert np.linalg.matrix_rank(kernel) == 2, (name, k)
+            identity = kernel - kernel[0, 0] * np.ones((k, k))  # what is left after the box
+            assert np.count_nonzero(np.abs(identity) > 1e-12) == 1
+
+
+def test_ch04_inception_factorisation_cost():
+    """A 1x7 then a 7x1 convolution: 14C² weights instead of 49C² (C channels in and out)."""
+    for c in (1, 32, 192):
+        pair = S.conv_params(c, c, (1, 7), bias=False) + S.conv_params(c, c, (7, 1), bias=False)
+        assert pair == 14 * c * c
+        assert S.conv_params(c, c, 7, bias=False) == 49 * c * c
+
+
+def test_ch04_visible_check_literals():
+    """The literal expectations of the exercise check cells."""
+    np.testing.assert_array_equal(two_passes(RAMP, [1.0, 1.0], [1.0]),
+                                  [[4, 6, 8, 10], [12, 14, 16, 18], [20, 22, 24, 26]])
+    assert two_passes(np.ones((5, 6)), np.ones(3), np.ones(2)).shape == (3, 5)
+
+    def costs(h, w, kh, kw):
+        oh, ow = h - kh + 1, w - kw + 1
+        return (S.conv_macs(1, 1, (kh, kw), (oh, ow)),
+                S.conv_macs(1, 1, (kh, 1), (oh, w)) + S.conv_macs(1, 1, (1, kw), (oh, ow)))
+
+    assert costs(3, 3, 3, 3) == (9, 12)
+    assert costs(128, 128, 7, 7) == (729_316, 213_500)
+    assert costs(10, 20, 1, 5) == (800, 1000) and 1 * 10 * 20 == 200
+    assert S.rank1_approximation(1e9 * np.outer([0.3, 0.7], [0.1, 0.2, 0.9]))[2] < 1e-8
+    col, row = S.separable_split(np.full((3, 3), 1 / 9))
+    np.testing.assert_allclose(col, [1, 1, 1])
+    np.testing.assert_allclose(row, [1 / 9] * 3)
+    col, row = S.separable_split(np.outer([-2.0, 1.0], [3.0, 0.5]))
+    np.testing.assert_allclose(col, [1, -0.5])
+    np.testing.assert_allclose(row, [-6, -1])
+    assert math.isclose(S.rank1_approximation(np.eye(2))[2], math.sqrt(0.5))
+    assert abs(S.rank1_approximation(LAPLACIAN)[2] - 0.100509) < 1e-6
