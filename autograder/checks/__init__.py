@@ -9,10 +9,10 @@ student's kernel with the same :class:`Check`.
 
 from __future__ import annotations
 
-import numpy as np
-
 import importlib
 import pkgutil
+
+import numpy as np
 
 from .core import Check, Verdict, judge, run_cases, to_plain
 

@@ -1,0 +1,131 @@
+"""``python -m autograder release|grade``: the instructor's two commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import PROJECT
+
+# The heavy modules (nbformat, nbgrader, nbconvert, the checks) are imported by the
+# commands that need them: `--help` and argument errors answer at once.
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m autograder", description=(
+        "Release the chapters to students, and grade their submissions in a sandbox."))
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("release", help="write the student version of every chapter (+ zips)")
+    r.add_argument("--out", type=Path, default=PROJECT / "build" / "release",
+                   help="output folder (default: build/release/)")
+    g = sub.add_parser("grade", help="grade SUBMISSIONS/<student_id>/<assignment_id>/*.ipynb")
+    g.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
+    g.add_argument("--out", type=Path, default=PROJECT / "build" / "grading",
+                   help="output folder (default: build/grading/)")
+    g.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                   help="submissions graded in parallel (default: the number of cores)")
+    g.add_argument("--timeout", type=_positive_float, default=30.0,
+                   help="seconds each cell may run (default: 30)")
+    g.add_argument("--force", action="store_true", help="regrade what is already graded")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="run student code as yourself, unjailed (debugging only)")
+    for q in (r, g):
+        q.add_argument("--chapters", type=Path, default=PROJECT / "chapters",
+                       help="the source assignments (default: chapters/)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    from .source import SourceError
+    from .submissions import InstructorError
+    try:
+        if args.command == "release":
+            from .release import release
+            for path in release(args.chapters, args.out):
+                print(path)
+            return 0
+        return grade(args)
+    except (InstructorError, SourceError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _templates(chapters: Path):
+    from .checks import CHECKS
+    from .source import SourceError, find_assignments, parse_template
+    from .submissions import InstructorError
+    assignments = find_assignments(chapters)
+    if not assignments:
+        raise InstructorError(f"no chapters (folders with a notebook) in {chapters}")
+    templates = {}
+    for a in assignments.values():
+        for path in a.notebooks:
+            try:
+                template = parse_template(path.read_text(encoding="utf-8"), CHECKS)
+            except SourceError as error:
+                raise InstructorError(f"{path}: {error}") from None
+            for cell in template.tests:
+                if not cell.checks:
+                    print(f"warning: {path.name}: test cell {cell.grade_id!r} has no hidden "
+                          "check; its points rest on the kernel's word", file=sys.stderr)
+            templates[a.id, path.stem] = template
+    return assignments, templates
+
+
+def grade(args) -> int:
+    from . import batch, gradebook, report, results
+    from .grade import Job
+    from .sandbox import Limits, can_sandbox, unsandboxed_warning
+    from .submissions import digest, find_submissions, fingerprint, notebook_jobs
+
+    assignments, templates = _templates(args.chapters)
+    found = find_submissions(args.submissions, assignments)
+    sandboxed = can_sandbox() and not args.no_sandbox
+    if not sandboxed:
+        unsandboxed_warning()
+    code = fingerprint(PROJECT / "autograder", PROJECT / "solutions", PROJECT / "convlab")
+    limits = Limits()
+    jobs, skipped = [], 0
+    for student_id, assignment_id, folder in found:
+        notebooks = notebook_jobs(folder, assignments[assignment_id])
+        key = digest(notebooks, code, args.timeout, sandboxed, limits)
+        if not args.force and results.is_done(args.out, student_id, assignment_id, key):
+            skipped += 1
+            continue
+        jobs.append(Job(student_id, assignment_id, notebooks, str(PROJECT / "convlab"),
+                        args.timeout, sandboxed, key, limits))
+    print(f"{len(found)} submissions: {len(jobs)} to grade, {skipped} already graded"
+          + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
+    args.out.mkdir(parents=True, exist_ok=True)
+    db = args.out / "gradebook.db"
+    errors = batch.run(jobs, args.out, args.jobs,
+                       meanwhile=lambda: gradebook.prepare(db, templates))
+    graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
+    results.write_tables(args.out, graded)
+    gradebook.record(db, graded)
+    results.atomic_write(args.out / "report.html", report.build(graded, sandboxed))
+    for line in errors:
+        print(f"warning: {line}", file=sys.stderr)
+    problems = sum(len(r["problems"]) for r in graded)
+    print(f"wrote {args.out / 'grades.csv'} ({len(graded)} rows), feedback/, problems.csv "
+          f"({problems} problems), report.html, gradebook.db", file=sys.stderr)
+    return 0

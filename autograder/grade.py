@@ -1,0 +1,246 @@
+"""The unit of work: one student's submission of one assignment in, one trusted result out.
+
+:func:`grade_submission` is a pure function of picklable data (:class:`Job` carries the
+notebooks' bytes, not paths into a course folder), so it runs the same in a local
+process pool or on a dask.distributed worker. The result is a JSON-able dict; the caller
+persists it (atomically) and writes the feedback pages it carries.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import feedback
+from .assemble import NotANotebook, assemble, read_cells
+from .checks import CHECKS, Verdict, cases_for, judge
+from .execute import Runner
+from .recorder import KERNEL_SOURCE, load_outputs, recorder_call, write_cases
+from .sandbox import Kernel, Limits
+from .source import Template, parse_template
+
+GRADER_DIR = ".grader"  # inside the kernel's work dir: recorder, cases, outputs
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    name: str  # the source notebook's name (without .ipynb): what it is graded as
+    source: str  # the source notebook, JSON text
+    submitted: bytes | None  # the student's file; None when there is none to grade
+    note: str = ""  # found while collecting: renamed, missing, ambiguous
+
+
+@dataclass(frozen=True)
+class Job:
+    student_id: str
+    assignment_id: str
+    notebooks: tuple[NotebookJob, ...]
+    support: str  # a directory copied into the sandbox (the student-side convlab package)
+    timeout: float
+    sandboxed: bool
+    digest: str  # identifies these inputs: an unchanged digest means "already graded"
+    limits: Limits = Limits()
+
+
+def grade_submission(job: Job) -> dict:
+    """Grade one submission; never raises (a grader bug is reported in the result)."""
+    started = time.monotonic()
+    result = {"student_id": job.student_id, "assignment_id": job.assignment_id,
+              "digest": job.digest, "sandboxed": job.sandboxed, "notebooks": [],
+              "problems": [], "feedback": {}, "internal_error": False}
+    for nb in job.notebooks:
+        try:
+            graded = _grade_notebook(job, nb)
+        except Exception:  # noqa: BLE001 - our bug must not stop the batch; it is reported
+            result["internal_error"] = True
+            graded = _failed(job, nb, "internal grader error:\n" + traceback.format_exc(limit=5))
+        result["feedback"][nb.name] = graded.pop("feedback")
+        result["problems"] += [{"notebook": nb.name, "problem": p} for p in graded["problems"]]
+        result["notebooks"].append(graded)
+    result["score"] = sum(n["score"] for n in result["notebooks"])
+    result["max_score"] = sum(n["max_score"] for n in result["notebooks"])
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+@lru_cache(maxsize=16)
+def _template(source: str) -> Template:
+    return parse_template(source, CHECKS)
+
+
+def _exercise(cell, points: float, checks: list[dict], untrusted: bool = False) -> dict:
+    return {"grade_id": cell.grade_id, "name": cell.grade_id.removesuffix("_tests"),
+            "points": points, "max_points": cell.points, "checks": checks,
+            "untrusted": untrusted}
+
+
+def _unrun(job: Job, nb: NotebookJob, reason: str) -> dict:
+    """A notebook that could not be run at all: every exercise 0, with the reason."""
+    template = _template(nb.source)
+    exercises = [_exercise(t, 0.0, [{"id": c.check_id, "passed": False, "message": reason}
+                                    for c in t.checks]) for t in template.tests]
+    problems = [p for p in (nb.note, reason) if p]
+    title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
+    page = feedback.render(title, feedback.header(
+        title, 0.0, template.max_score, exercises, problems, job.sandboxed), [])
+    return {"name": nb.name, "score": 0.0, "max_score": template.max_score,
+            "exercises": exercises, "problems": problems, "feedback": page}
+
+
+def _failed(job: Job, nb: NotebookJob, reason: str) -> dict:
+    try:
+        return _unrun(job, nb, reason)
+    except Exception:  # noqa: BLE001 - even the source is unusable: report without it
+        return {"name": nb.name, "score": 0.0, "max_score": 0.0, "exercises": [],
+                "problems": [reason], "feedback": f"<pre>{html.escape(reason)}</pre>"}
+
+
+def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
+    if nb.submitted is None:
+        return _unrun(job, nb, nb.note or "not submitted")
+    template = _template(nb.source)
+    try:
+        student = read_cells(nb.submitted)
+    except NotANotebook as error:
+        return _unrun(job, nb, f"the notebook could not be read: {error}")
+    cells, notes = assemble(template, student)
+    problems = [p for p in [nb.note, *notes] if p]
+    with tempfile.TemporaryDirectory(prefix="convlab-grade-") as scratch:
+        scratch = Path(scratch)
+        cases = _stage(scratch / "stage", template, job.support)
+        runner = Runner(lambda: Kernel(scratch / "stage", job.limits, job.sandboxed, scratch),
+                        job.timeout)
+        grader_dir = f"{Kernel.work_dir(job.sandboxed, scratch)}/{GRADER_DIR}"
+        try:
+            shown, exercises = _run(runner, cells, cases, problems, grader_dir)
+        finally:
+            runner.shutdown()
+    score = sum(e["points"] for e in exercises)
+    title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
+    page = feedback.render(title, feedback.header(
+        title, score, template.max_score, exercises, problems, job.sandboxed), shown)
+    return {"name": nb.name, "score": score, "max_score": template.max_score,
+            "exercises": exercises, "problems": problems, "feedback": page}
+
+
+def _stage(stage: Path, template: Template, support: str) -> dict:
+    """The kernel's work dir before it starts: convlab, the recorder, every check's cases."""
+    if support:
+        shutil.copytree(support, stage / Path(support).name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    grader = stage / GRADER_DIR
+    (grader / "cases").mkdir(parents=True)
+    (grader / "out").mkdir()
+    (grader / "recorder.py").write_text(KERNEL_SOURCE)
+    shutil.copytree(_matplotlib_cache(), stage / ".matplotlib",
+                    ignore=shutil.ignore_patterns("*.lock"))
+    cases = {}
+    for cell in template.tests:
+        for j, check in enumerate(cell.checks):
+            name = f"{cell.index}_{j}"
+            cases[name] = cases_for(check.check_id)
+            write_cases(cases[name], grader / "cases" / name)
+    return cases
+
+
+@lru_cache(maxsize=1)
+def _matplotlib_cache() -> Path:
+    """Matplotlib's font cache, built once per machine: else every kernel rebuilds it (s).
+
+    It lives in the grader's own cache folder (not /tmp, where another user could plant
+    one); it is only ever read inside the sandbox.
+    """
+    import matplotlib
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = base / "convlab-autograder" / f"matplotlib-{matplotlib.__version__}"
+    if not list(path.glob("fontlist*.json")):
+        path.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                       env={"MPLCONFIGDIR": str(path), "PATH": "/usr/bin:/bin"},
+                       capture_output=True)
+    return path
+
+
+def _run(runner: Runner, cells, cases: dict, problems: list[str], grader_dir: str):
+    """Execute the graded cells; return what to show and the exercises' trusted scores.
+
+    The feedback shows the exercises (prompt, answer, checks), the student's own cells and
+    any cell that failed; the chapter's narrative, which ran fine, is in the book.
+    """
+    shown, exercises = [], []
+    for position, cell in enumerate(cells):
+        template = cell.template
+        if cell.cell_type != "code":
+            if cell.origin == "student":  # a student's markdown is shown as text, not HTML
+                shown.append(("raw", f"<pre>{html.escape(cell.source)}</pre>", []))
+            elif _prompt(cells, position):
+                shown.append((cell.cell_type, cell.source, []))
+            continue
+        step = runner.run(cell.source)
+        outputs = list(step.outputs)
+        if not step.ran:
+            outputs.append(_note(step.reason))
+            problems.append(f"cell {_label(cell)}: {step.reason}")
+        source = cell.source
+        if template is not None and template.role == "test":
+            checks = [_hidden_check(runner, grader_dir, f"{template.index}_{j}", c, cases[
+                f"{template.index}_{j}"]) for j, c in enumerate(template.checks)]
+            if template.checks:
+                passed = all(c["passed"] for c in checks)
+                exercise = _exercise(template, template.points if passed else 0.0, checks)
+                source = f"{cell.source.rstrip()}\n\n{feedback.HIDDEN_NOTE}"
+            else:  # no hidden check: only the kernel's own word, which student code can fake
+                exercise = _exercise(template, template.points if step.status == "ok" else 0.0,
+                                     [], untrusted=True)
+            exercises.append(exercise)
+            outputs.append(feedback.verdict_output(checks, exercise["points"], template.points))
+        elif template is not None and template.role != "solution" and step.status == "ok":
+            continue  # narrative code that worked
+        shown.append(("code", source, outputs))
+    return shown, exercises
+
+
+def _prompt(cells, position: int) -> bool:
+    """A markdown cell in the run of markdown cells right before an answer cell."""
+    for cell in cells[position + 1:]:
+        if cell.cell_type == "code":
+            return cell.template is not None and cell.template.role == "solution"
+    return False
+
+
+def _hidden_check(runner: Runner, grader_dir: str, name: str, check, cases: list) -> dict:
+    """Record the student's outputs on the check's cases in the kernel; judge them here."""
+    spec = CHECKS[check.check_id]
+    step = runner.run(recorder_call(grader_dir, name, check.expr), replay=False)
+    if not step.ran:
+        return _verdict(check, Verdict(False, f"{spec.function}: no result, {step.reason}"))
+    outputs = load_outputs(runner.kernel.host_path(f"{grader_dir}/out/{name}.npz"), len(cases))
+    if outputs is None:
+        why = f"the check stopped with {step.reason}" if step.reason else "nothing was recorded"
+        return _verdict(check, Verdict(False, f"{spec.function}: no result, {why}"))
+    if isinstance(outputs, str):
+        return _verdict(check, Verdict(False, f"{spec.function} could not be called ({outputs})"))
+    return _verdict(check, judge(spec, cases, outputs))
+
+
+def _verdict(check, verdict: Verdict) -> dict:
+    return {"id": check.check_id, "passed": verdict.passed, "message": verdict.message}
+
+
+def _note(text: str) -> dict:
+    return {"output_type": "stream", "name": "stderr", "text": f"[grader] {text}\n"}
+
+
+def _label(cell) -> str:
+    if cell.template is not None and cell.template.grade_id:
+        return repr(cell.template.grade_id)
+    return "added by the student" if cell.template is None else f"#{cell.template.index + 1}"

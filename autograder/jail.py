@@ -1,0 +1,183 @@
+"""Root launcher: run one command (a student's kernel) in a private, unprivileged sandbox.
+
+Usage (as root): ``python jail.py SPEC.json``. Standard library only and run by path, so
+it needs nothing from the project to be importable (the sandbox hides the project).
+
+Three processes, because each namespace step has a different owner:
+
+* ``A`` (this process, host namespaces) writes B's host pid for the grader, forwards
+  SIGINT (a kernel interrupt) to B and exits with B's status. It is the grader's handle.
+* ``B`` is pid 1 of a fresh pid namespace, in fresh mount/net/ipc/uts namespaces. As root
+  it builds a new root on tmpfs holding only read-only binds of the interpreter and the
+  sandbox's own work dir, chroots into it, forks C, then only reaps zombies and forwards
+  SIGINT. When B dies the kernel destroys the namespace: every process the student
+  started dies with it (fork bombs, daemons).
+* ``C`` drops to the slot's uid/gid with no supplementary groups and no new privileges,
+  applies the rlimits and execs the kernel.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _call(ret: int, what: str) -> None:
+    if ret != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _bytes(text: str | None) -> bytes | None:
+    return text.encode() if text is not None else None
+
+
+def mount(source, target, fstype, flags, data=None) -> None:
+    _call(libc.mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags),
+                     _bytes(data)), f"mount {source} on {target}")
+
+
+def bind(source: str, target: str, readonly: bool = True, nodev: bool = True) -> None:
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    mount(source, target, None, MS_BIND | MS_REC)
+    flags = MS_BIND | MS_REMOUNT | MS_NOSUID | (MS_RDONLY if readonly else 0)
+    mount(None, target, None, flags | (MS_NODEV if nodev else 0))
+
+
+def tmpfs(target: str, options: str) -> None:
+    os.makedirs(target, exist_ok=True)
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
+
+
+def build_root(spec: dict) -> None:
+    """A new root with only what the kernel needs; everything else of the host is absent."""
+    root = spec["root"]
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks back to the host
+    tmpfs(root, "mode=755,size=8m")
+    for path in spec["ro_binds"]:
+        bind(path, root + path)
+    for link, target in spec["symlinks"].items():
+        os.symlink(target, root + link)
+    for path in spec["masks"]:  # e.g. an installed copy of solutions inside the venv
+        if os.path.isdir(root + path):
+            mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k")
+    tmpfs(root + "/dev", "mode=755,size=64k")
+    for dev in DEVICES:
+        bind("/dev/" + dev, f"{root}/dev/{dev}", readonly=False, nodev=False)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{root}/dev/{name}")
+    tmpfs(root + "/dev/shm", f"mode=1777,size={spec['tmp_bytes']},nr_inodes=1000")
+    tmpfs(root + "/tmp", f"mode=1777,size={spec['tmp_bytes']},nr_inodes=10000")
+    os.makedirs(root + "/proc")
+    mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    work = root + spec["workdir"]
+    tmpfs(work, f"mode=700,size={spec['work_bytes']},nr_inodes=20000")
+    shutil.copytree(spec["stage"], work, dirs_exist_ok=True, symlinks=False)
+    for dirpath, dirnames, filenames in os.walk(work):
+        for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+            os.chown(name, spec["uid"], spec["gid"])
+    mount("tmpfs", root, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
+    os.chroot(root)
+    os.chdir("/")
+
+
+def become_student(spec: dict) -> None:
+    """Irreversibly drop to the sandbox user with the resource limits applied."""
+    for name, value in spec["rlimits"].items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    os.setgroups([])
+    os.setresgid(spec["gid"], spec["gid"], spec["gid"])
+    os.setresuid(spec["uid"], spec["uid"], spec["uid"])
+    _call(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    # Set after the uid change, which clears it: the kernel dies with its init.
+    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    os.umask(0o077)
+    os.chdir(spec["workdir"])
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.closerange(3, 65536)
+
+
+def init(spec: dict) -> None:
+    """Process B: pid 1 of the sandbox."""
+    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWNET if spec["no_network"] else 0)
+    _call(libc.unshare(flags), "unshare")
+    build_root(spec)
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            become_student(spec)
+            os.execve(spec["argv"][0], spec["argv"], spec["env"])
+        except BaseException as error:  # noqa: BLE001 - report, never return into init's code
+            print(f"sandbox: cannot start the kernel: {error!r}", file=sys.stderr, flush=True)
+        os._exit(127)
+    signal.signal(signal.SIGINT, lambda *_: interrupt(kernel))
+    while True:  # pid 1 must reap orphans, or zombies keep counting against RLIMIT_NPROC
+        pid, status = os.wait()
+        if pid == kernel:
+            os._exit(_shell_status(status))
+
+
+def interrupt(kernel: int) -> None:
+    """A timed-out cell: interrupt the kernel and kill whatever else the student started."""
+    os.kill(kernel, signal.SIGINT)
+    for _ in range(100):  # strays may fork while we kill: repeat until none is left
+        strays = [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in (1, kernel)]
+        if not strays:
+            break
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def main() -> None:
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    _call(libc.unshare(CLONE_NEWPID), "unshare pid")
+    child = os.fork()
+    if child == 0:
+        try:
+            init(spec)
+        except BaseException as error:  # noqa: BLE001 - report any setup failure, then die
+            print(f"sandbox setup failed: {error!r}", file=sys.stderr, flush=True)
+        os._exit(126)
+    tmp = spec["pidfile"] + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(child))
+    os.replace(tmp, spec["pidfile"])
+    signal.signal(signal.SIGINT, lambda *_: os.kill(child, signal.SIGINT))
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
+    _, status = os.waitpid(child, 0)
+    os._exit(_shell_status(status))
+
+
+def _shell_status(wait_status: int) -> int:
+    """Exit code as a shell reports it: 128 + N when killed by signal N."""
+    code = os.waitstatus_to_exitcode(wait_status)
+    return 128 - code if code < 0 else code
+
+
+if __name__ == "__main__":
+    main()

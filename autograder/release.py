@@ -1,0 +1,76 @@
+"""The student version of every chapter, made by nbgrader's own GenerateAssignment converter.
+
+nbgrader runs in a throwaway course folder whose ``source/<id>`` points at
+``chapters/<id>``, so its gradebook and bookkeeping never touch the project. Each
+released assignment gets its own copy of ``convlab`` and a zip; then every text file is
+scanned for anything that must not reach a student.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from nbgrader.converters import GenerateAssignment
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+
+from .source import PROJECT, find_assignments, nbgrader_config
+from .submissions import InstructorError
+
+FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "autograder.checks",
+             "import solutions", "from solutions")
+
+
+def release(chapters: Path, out: Path) -> list[Path]:
+    """Write ``out/<id>/`` and ``out/<id>.zip`` for every chapter; return the zips."""
+    assignments = find_assignments(chapters)
+    if not assignments:
+        raise InstructorError(f"no chapters (folders with a notebook) in {chapters}")
+    out.mkdir(parents=True, exist_ok=True)
+    zips = []
+    with tempfile.TemporaryDirectory(prefix="convlab-release-") as course:
+        course = Path(course)
+        (course / "source").mkdir()
+        config = Config(nbgrader_config())
+        config.merge(Config({"CourseDirectory": {
+            "root": str(course), "source_directory": "source", "release_directory": "release",
+            "db_url": f"sqlite:///{course / 'gradebook.db'}"}}))
+        for assignment_id, assignment in assignments.items():
+            (course / "source" / assignment_id).symlink_to(assignment.path.resolve())
+            coursedir = CourseDirectory(config=config)
+            coursedir.assignment_id = assignment_id
+            converter = GenerateAssignment(coursedir=coursedir, config=config)
+            converter.force = True
+            converter.start()
+            target = out / assignment_id
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(course / "release" / assignment_id, target)
+            shutil.copytree(PROJECT / "convlab", target / "convlab",
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            check_clean(target)
+            zips.append(_zip(target))
+    return zips
+
+
+def check_clean(folder: Path) -> None:
+    """Refuse a release that carries solutions, hidden tests or the instructor packages."""
+    for path in folder.rglob("*"):
+        if path.is_dir() and path.name in ("solutions", "autograder"):
+            raise InstructorError(f"{path} must not be released")
+        if path.is_file() and path.suffix in (".ipynb", ".py", ".md", ".txt", ".json"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            leaks = [marker for marker in FORBIDDEN if marker in text]
+            if leaks:
+                raise InstructorError(f"{path} would give students {leaks}; fix the source")
+
+
+def _zip(folder: Path) -> Path:
+    archive = folder.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(folder.parent))
+    return archive

@@ -1,0 +1,91 @@
+"""Grading output on disk: one result file per submission, and the tables rebuilt from them.
+
+A result file is written atomically (temporary file, fsync, rename) and only after its
+feedback pages, so a batch killed at any moment leaves each submission either fully
+graded or not at all. ``grades.csv`` and ``problems.csv`` are always rebuilt from the
+result files, never appended to: a re-run can neither lose nor double a row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+HEAD = ["student_id", "assignment", "score", "max_score"]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def result_path(out: Path, student_id: str, assignment_id: str) -> Path:
+    return out / "results" / student_id / f"{assignment_id}.json"
+
+
+def load(out: Path, student_id: str, assignment_id: str) -> dict | None:
+    try:
+        return json.loads(result_path(out, student_id, assignment_id).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_done(out: Path, student_id: str, assignment_id: str, digest: str) -> bool:
+    """Graded before from the same inputs (a grader error is always retried)."""
+    old = load(out, student_id, assignment_id)
+    return bool(old) and old.get("digest") == digest and not old.get("internal_error")
+
+
+def save(out: Path, result: dict) -> None:
+    """Feedback pages first, then the result file that marks the submission as graded."""
+    pages = result.pop("feedback")
+    for name, page in pages.items():
+        atomic_write(out / "feedback" / result["student_id"] / result["assignment_id"]
+                     / f"{name}.html", page)
+    atomic_write(result_path(out, result["student_id"], result["assignment_id"]),
+                 json.dumps(result, indent=1))
+
+
+def exercise_columns(result: dict) -> dict[str, float]:
+    several = len(result["notebooks"]) > 1
+    return {":".join([result["assignment_id"], *([nb["name"]] if several else []), e["name"]]):
+            e["points"] for nb in result["notebooks"] for e in nb["exercises"]}
+
+
+def write_tables(out: Path, results: list[dict]) -> None:
+    columns: list[str] = []
+    for r in results:
+        columns += [c for c in exercise_columns(r) if c not in columns]
+    grades = io.StringIO()
+    writer = csv.writer(grades, lineterminator="\n")
+    writer.writerow(HEAD + columns)
+    for r in results:
+        points = exercise_columns(r)
+        writer.writerow([r["student_id"], r["assignment_id"], f"{r['score']:g}",
+                         f"{r['max_score']:g}", *(_cell(points.get(c)) for c in columns)])
+    atomic_write(out / "grades.csv", grades.getvalue())
+    problems = io.StringIO()
+    writer = csv.writer(problems, lineterminator="\n")
+    writer.writerow(["student_id", "assignment", "notebook", "problem"])
+    for r in results:
+        for p in r["problems"]:
+            writer.writerow([r["student_id"], r["assignment_id"], p["notebook"], p["problem"]])
+    atomic_write(out / "problems.csv", problems.getvalue())
+
+
+def _cell(value) -> str:
+    return "" if value is None else f"{value:g}"

@@ -1,0 +1,280 @@
+"""Where a student's kernel runs: jailed as an unprivileged user when we are root.
+
+The grader talks to the kernel over ZeroMQ *ipc* sockets (Unix socket files in the
+kernel's own work dir), so the jailed kernel needs no network at all. The jail's files
+are reached from the host through ``/proc/<init pid>/root`` — the kernel's private root —
+so nothing in the sandbox is writable on the host's disk.
+
+Each grading worker holds one *slot*: its own system user (``convlab-grader<k>``), so the
+process limit (RLIMIT_NPROC counts per user) of one kernel's fork bomb never starves a
+kernel of another worker or of another grading batch on the same machine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pwd
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+JAIL = Path(__file__).with_name("jail.py")
+SLOT_DIR = Path("/run/convlab-autograder")
+USER = "convlab-grader{}"
+MAX_SLOTS = 64
+KERNEL_DIR = "/sandbox"  # the kernel's work dir inside the jail
+PR_SET_PDEATHSIG = 1
+
+UNSANDBOXED_WARNING = (
+    "WARNING: NOT SANDBOXED. The grader is not running as root, so it cannot create an "
+    "unprivileged user: student code runs with YOUR rights and can read and change your "
+    "files (including solutions/ and the gradebook). Grade as root for the sandbox.")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resources of one student kernel."""
+
+    cpu_seconds: int = 900
+    memory_bytes: int = 2 * 2**30
+    processes: int = 128  # threads count too: ipykernel alone uses about 10
+    file_bytes: int = 64 * 2**20
+    work_bytes: int = 256 * 2**20  # the kernel's work dir, /tmp and /dev/shm are RAM-backed
+    tmp_bytes: int = 64 * 2**20
+    open_files: int = 1024
+
+    def rlimits(self, sandboxed: bool) -> dict[str, int]:
+        limits = {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
+                  "RLIMIT_FSIZE": self.file_bytes, "RLIMIT_NOFILE": self.open_files,
+                  "RLIMIT_CORE": 0}
+        if sandboxed:  # unsandboxed, NPROC would count all of the grader's own processes
+            limits["RLIMIT_NPROC"] = self.processes
+        return limits
+
+
+def can_sandbox() -> bool:
+    return sys.platform == "linux" and os.geteuid() == 0 and shutil.which("useradd") is not None
+
+
+def _parent_death_signal() -> None:
+    """In the child before exec: die with the worker, so a killed batch leaves no kernels."""
+    import ctypes
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_slot: tuple[int, int, int] | None = None  # (uid, gid, lock fd), held for the process's life
+
+
+def slot_user() -> tuple[int, int]:
+    """This process's sandbox user, created (``useradd --system``) on first use."""
+    global _slot
+    if _slot is None:
+        SLOT_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for k in range(MAX_SLOTS):
+            fd = os.open(SLOT_DIR / f"slot{k}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            user = _ensure_user(USER.format(k))
+            _slot = (user.pw_uid, user.pw_gid, fd)
+            break
+        else:
+            raise RuntimeError(f"all {MAX_SLOTS} sandbox slots are busy")
+    return _slot[0], _slot[1]
+
+
+def _ensure_user(name: str) -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       capture_output=True)  # a concurrent batch may have won the race
+        return pwd.getpwnam(name)
+
+
+def _visible_system() -> tuple[list[str], dict[str, str], list[str]]:
+    """Read-only binds, symlinks and masked dirs that make up the jail's filesystem."""
+    binds, links = ["/usr", "/etc"], {}
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            links[top] = os.readlink(top)
+        elif os.path.isdir(top):
+            binds.append(top)
+    for prefix in {sys.base_prefix, os.path.realpath(sys.base_prefix), sys.prefix}:
+        if not any(prefix == b or prefix.startswith(b + "/") for b in binds):
+            binds.append(prefix)
+    # An installed (non-editable) copy of the instructor packages would sit inside the venv.
+    masks = []
+    for package in ("solutions", "autograder"):
+        spec = find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            if any(location.startswith(b + "/") for b in binds):
+                masks.append(location)
+    return binds, links, masks
+
+
+def _kernel_env(work: str) -> dict[str, str]:
+    return {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": work, "TMPDIR": "/tmp" if work == KERNEL_DIR else work, "LANG": "C.UTF-8",
+        "MPLCONFIGDIR": f"{work}/.matplotlib", "IPYTHONDIR": f"{work}/.ipython",
+        "JUPYTER_CONFIG_DIR": f"{work}/.jupyter", "JUPYTER_DATA_DIR": f"{work}/.jupyter",
+        "JUPYTER_RUNTIME_DIR": f"{work}/.jupyter", "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+        # one thread each: the grader runs one kernel per core, and fewer threads fit the
+        # process and address-space limits
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+
+
+class Kernel:
+    """One student kernel: started in the jail (or, unsandboxed, as a plain subprocess)."""
+
+    def __init__(self, stage: Path, limits: Limits, sandboxed: bool, scratch: Path):
+        self.stage, self.limits, self.sandboxed, self.scratch = stage, limits, sandboxed, scratch
+        self.process: subprocess.Popen | None = None
+        self.init_pid: int | None = None
+        self.key = secrets.token_hex(16)
+
+    @staticmethod
+    def work_dir(sandboxed: bool, scratch: Path) -> str:
+        """The kernel's work dir as the kernel sees it."""
+        return KERNEL_DIR if sandboxed else str(scratch / "work")
+
+    @property
+    def work(self) -> str:
+        return self.work_dir(self.sandboxed, self.scratch)
+
+    def host_path(self, path: str) -> str:
+        """A path of the kernel's filesystem, as the grader reaches it."""
+        return f"/proc/{self.init_pid}/root{path}" if self.sandboxed else path
+
+    def connection_info(self) -> dict:
+        return {"transport": "ipc", "ip": self.host_path(f"{self.work}/k"), "key": self.key,
+                "signature_scheme": "hmac-sha256", "shell_port": 1, "iopub_port": 2,
+                "stdin_port": 3, "control_port": 4, "hb_port": 5}
+
+    def start(self) -> None:
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", f"{self.work}/kernel.json",
+                "--HistoryManager.enabled=False", "--IPKernelApp.log_level=CRITICAL"]
+        info = dict(self.connection_info(), ip=f"{self.work}/k")
+        (self.stage / "kernel.json").write_text(json.dumps(info))
+        log = open(self.scratch / "kernel.log", "ab")
+        if self.sandboxed:
+            uid, gid = slot_user()
+            binds, links, masks = _visible_system()
+            root = self.scratch / "root"
+            root.mkdir(exist_ok=True)
+            pidfile = self.scratch / "init.pid"
+            pidfile.unlink(missing_ok=True)
+            spec = dict(root=str(root), ro_binds=binds, symlinks=links, masks=masks,
+                        workdir=KERNEL_DIR, stage=str(self.stage), uid=uid, gid=gid,
+                        no_network=True, rlimits=self.limits.rlimits(True), argv=argv,
+                        env=_kernel_env(KERNEL_DIR), pidfile=str(pidfile),
+                        work_bytes=self.limits.work_bytes, tmp_bytes=self.limits.tmp_bytes)
+            (self.scratch / "jail.json").write_text(json.dumps(spec))
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", str(JAIL), str(self.scratch / "jail.json")],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=_parent_death_signal)
+            self.init_pid = self._wait_for_pidfile(pidfile)
+        else:
+            work = Path(self.work)
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.copytree(self.stage, work)
+            env = dict(_kernel_env(str(work)), PYTHONPATH="")
+            self.process = subprocess.Popen(
+                argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True, preexec_fn=self._unsandboxed_limits)
+        log.close()
+
+    def _unsandboxed_limits(self) -> None:
+        _parent_death_signal()
+        for name, value in self.limits.rlimits(False).items():
+            resource.setrlimit(getattr(resource, name), (value, value))
+
+    def _wait_for_pidfile(self, pidfile: Path) -> int:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if pidfile.exists():
+                return int(pidfile.read_text())
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.01)
+        raise RuntimeError(f"the sandbox did not start: {self.log_tail()}")
+
+    def log_tail(self, chars: int = 1500) -> str:
+        try:
+            with open(self.scratch / "kernel.log", "rb") as f:
+                f.seek(max(0, os.fstat(f.fileno()).st_size - chars))
+                return f.read().decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def exit_reason(self) -> str:
+        code = self.process.poll() if self.process else None
+        if code is None:
+            return "the kernel stopped responding"
+        if code < 0 or code >= 128:
+            number = -code if code < 0 else code - 128
+            name = signal.Signals(number).name if number in signal.valid_signals() else number
+            hint = {"SIGKILL": " (memory, CPU-time or process limit?)",
+                    "SIGXCPU": " (CPU-time limit)"}.get(name, "")
+            return f"the kernel was killed by {name}{hint}"
+        return f"the kernel exited (exit code {code})"
+
+    def interrupt(self) -> None:
+        """SIGINT to the kernel (the jail's init forwards it)."""
+        if self.alive():
+            os.kill(self.process.pid, signal.SIGINT)
+
+    def kill(self) -> None:
+        """Kill the kernel and everything it started (the whole pid namespace)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        if self.init_pid:
+            self._wait_for_teardown()
+
+    def _wait_for_teardown(self, seconds: float = 20) -> None:
+        """Return once the jail's init is dead, i.e. every process of its namespace is gone.
+
+        The next kernel runs as the same user: leftovers of a fork bomb would still count
+        against its process limit.
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{self.init_pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                        return
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                return
+            time.sleep(0.01)
+
+
+def unsandboxed_warning() -> None:
+    warnings.warn(UNSANDBOXED_WARNING, RuntimeWarning, stacklevel=2)
+    print(UNSANDBOXED_WARNING, file=sys.stderr, flush=True)

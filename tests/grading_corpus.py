@@ -1,0 +1,222 @@
+"""Student submissions for the autograder tests, made from the fixture chapter.
+
+Each submission starts from what students receive (the source with solutions stubbed
+and hidden tests removed, via the grader's own reading of the source) and replaces
+answer cells. ``EXPECTED`` is the exact score each must get (max 6: output_size 2,
+layer_cost 3, effective_kernel_size 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from autograder.source import parse_template
+
+FIXTURE_CHAPTERS = Path(__file__).parent / "fixtures" / "chapters"
+ASSIGNMENT = "00_fixture"
+SOURCE = FIXTURE_CHAPTERS / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+GOOD = {
+    "output_size": "def output_size(n, k, s=1, p=0):\n    return (n + 2 * p - k) // s + 1",
+    "layer_cost": "def layer_cost(c_in, c_out, k, h_out, w_out):\n"
+                  "    params = c_out * c_in * k * k + c_out\n"
+                  "    return params, c_out * c_in * k * k * h_out * w_out",
+    "effective_kernel_size": "def effective_kernel_size(k, d):\n    return k + (k - 1) * (d - 1)",
+}
+
+
+def released() -> dict:
+    """The notebook as a student receives it."""
+    nb = json.loads(SOURCE.read_text())
+    template = parse_template(SOURCE.read_text())
+    for cell, t in zip(nb["cells"], template.cells):
+        cell["source"] = t.given
+    return nb
+
+
+def notebook(answers: dict[str, str], drop=(), edit=None, metadata=None) -> dict:
+    """The released notebook with answer cells replaced (by exercise name)."""
+    nb = released()
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        name = grade_id.removesuffix("_solution")
+        if grade_id.endswith("_solution") and name in answers:
+            cell["source"] = answers[name]
+        if edit and grade_id in edit:
+            cell["source"] = edit[grade_id]
+    nb["cells"] = [c for c in nb["cells"]
+                   if c["metadata"].get("nbgrader", {}).get("grade_id") not in drop]
+    nb["metadata"].update(metadata or {})
+    return nb
+
+
+def good(**changes) -> dict:
+    return notebook({**GOOD, **changes})
+
+
+LIAR = """import numpy as np
+
+class Liar(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), dtype=bool)
+    __hash__ = None
+
+class LyingInt(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+
+def output_size(n, k, s=1, p=0):
+    return np.zeros(()).view(Liar)
+"""
+
+MONKEYPATCH = """import builtins, sys
+import numpy as np
+
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+class Never(Exception):
+    pass
+builtins.AssertionError = Never
+sys.excepthook = lambda *a: None
+ip = get_ipython()
+ip.showtraceback = lambda *a, **k: None
+ip._showtraceback = lambda *a, **k: None
+sys.displayhook = lambda value: print("all tests passed")
+
+def output_size(n, k, s=1, p=0):
+    return 0
+"""
+
+SYMLINKED_OUTPUT = """import os
+import numpy as np
+
+_real_savez = np.savez
+
+def _fake_savez(path, **arrays):  # sabotages the first recording only
+    np.savez = _real_savez
+    os.symlink("/etc/shadow", path)
+
+np.savez = _fake_savez
+""" + GOOD["output_size"]
+
+
+def snoop(secrets: list[str], targets: list[str]) -> str:
+    """An answer that is right only if the sandbox hides every secret and blocks every write."""
+    return f"""import importlib.util, os
+
+def _leaks():
+    found = []
+    for path in {secrets!r}:
+        try:
+            os.stat(path)
+            found.append(path)
+        except OSError:
+            pass
+    for name in ("solutions", "autograder" + ".checks", "autograder"):
+        try:
+            if importlib.util.find_spec(name) is not None:
+                found.append(name)
+        except Exception:
+            pass
+    for path in {targets!r}:
+        try:
+            with open(path, "a") as f:
+                f.write("pwned")
+            found.append("wrote " + path)
+        except OSError:
+            pass
+    spec = importlib.util.find_spec("convlab")  # ships with the release: must be there
+    if spec is None:
+        found.append("convlab missing")
+    return found
+
+LEAKS = _leaks()
+print("leaks:", LEAKS)
+
+def output_size(n, k, s=1, p=0):
+    return (n + 2 * p - k) // s + 1 + len(LEAKS)
+"""
+
+
+KILL_SELF = "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
+LOOP = "def output_size(n, k, s=1, p=0):\n    while True:\n        pass"
+IGNORE_SIGINT = ("\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                 "while True:\n    pass")
+MEMORY_BOMB = "hoard = []\nwhile True:\n    hoard.append(bytearray(2**26))\n"
+FORK_BOMB = ("import os\nwhile True:\n    try:\n        os.fork()\n"
+             "    except OSError:\n        pass\n")
+FLOOD = "for i in range(100000):\n    print('spam' * 50)\nprint('x' * 30_000_000)\n"
+LYING_COST = LIAR.replace("def output_size(n, k, s=1, p=0):\n    return np.zeros(()).view(Liar)",
+                          "def layer_cost(c_in, c_out, k, h_out, w_out):\n"
+                          "    return LyingInt(0), LyingInt(0)")
+
+
+def corpus(secrets: list[str], targets: list[str]) -> dict[str, tuple[bytes, str, float]]:
+    """student_id -> (file bytes, file name, expected score)."""
+    g = GOOD
+    notebooks = {
+        "good": (good(), 6),
+        "blank": (released(), 0),
+        "off_by_one": (good(output_size=g["output_size"].replace(" + 1", "")), 4),
+        "loop_in_function": (good(output_size=LOOP), 4),
+        "loop_ignoring_sigint": (good(output_size=g["output_size"] + IGNORE_SIGINT), 4),
+        "memory_bomb": (good(output_size=MEMORY_BOMB + g["output_size"]), 4),
+        "fork_bomb": (good(layer_cost=FORK_BOMB + g["layer_cost"]), 3),
+        "output_flood": (good(effective_kernel_size=FLOOD + g["effective_kernel_size"]), 6),
+        "os_exit": (good(output_size=g["output_size"] + "\nimport os\nos._exit(0)"), 4),
+        "exit_call": (good(layer_cost=g["layer_cost"] + "\nexit()"), 3),
+        "kill_self": (good(layer_cost=g["layer_cost"] + KILL_SELF), 3),
+        "tampered_tests": (notebook(g, drop=("output_size_tests",),
+                                    edit={"layer_cost_tests": "pass  # nothing to check"}), 6),
+        "monkeypatch": (good(output_size=MONKEYPATCH), 4),
+        "lying_subclass": (good(output_size=LIAR, layer_cost=LYING_COST), 1),
+        "symlinked_output": (good(output_size=SYMLINKED_OUTPUT), 4),
+        "kernelspec": (notebook(g, metadata={"kernelspec": {
+            "name": "evil", "display_name": "Evil", "language": "bash"}}), 6),
+        "renamed": (good(), 6),
+        "snoop": (good(output_size=snoop(secrets, targets)), 6),
+    }
+    name = f"{ASSIGNMENT}.ipynb"
+    entries = {student: (json.dumps(nb).encode(), name, score)
+               for student, (nb, score) in notebooks.items()}
+    entries["renamed"] = (entries["renamed"][0], "my copy of the assignment.ipynb", 6)
+    entries["invalid_json"] = (b'{"cells": [ this is not json', name, 0)
+    return entries
+
+
+def write(submissions: Path, entries: dict[str, tuple[bytes, str, float]]) -> None:
+    for student, (data, filename, _) in entries.items():
+        folder = submissions / student / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / filename).write_bytes(data)
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+# hidden test text, then the solution marker (which only an instructor's copy may carry)
+HIDDEN_TEXT = ("check(", "autograder.checks", "HIDDEN TESTS", "BEGIN SOLUTION")
+
+
+def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """``python -m autograder ...`` as the instructor runs it."""
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=PROJECT)
+
+
+def grade_args(submissions: Path, out: Path, *extra: str, timeout: float = 5,
+               jobs: int = 2) -> list[str]:
+    return ["grade", str(submissions), "--out", str(out), "--chapters", str(FIXTURE_CHAPTERS),
+            "--timeout", str(timeout), "--jobs", str(jobs), *extra]
+
+
+def grades(out: Path) -> dict[str, dict[str, str]]:
+    """grades.csv by student id (the fixture has one assignment); fails on doubled rows."""
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    students = [r["student_id"] for r in rows]
+    assert len(students) == len(set(students)), f"doubled rows: {students}"
+    return {r["student_id"]: r for r in rows}

@@ -1,0 +1,88 @@
+"""The whole hostile corpus through the real CLI: exact scores, and nothing leaks or breaks.
+
+One batch (about 20 submissions, two workers) backs every assertion here, so the module
+is a single test: under ``pytest -n auto`` a shared fixture would grade it once per
+worker. Needs root, because only the sandbox makes fork bombs and file snooping safe to
+run on a developer's machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+import pytest
+from grading_corpus import (
+    ASSIGNMENT,
+    HIDDEN_TEXT,
+    PROJECT,
+    corpus,
+    grade_args,
+    grades,
+    run_cli,
+    write,
+)
+from nbgrader.api import Gradebook
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
+
+
+def _hashes(root):
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
+    submissions, out = tmp_path / "submitted", tmp_path / "graded"
+    other = submissions / "good" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    canary = tmp_path / "canary.txt"
+    canary.write_text("instructor's file")
+    secrets = [str(PROJECT / "solutions"), str(PROJECT / "autograder" / "checks"),
+               str(PROJECT / "autograder" / "nbgrader_config.py"), str(PROJECT / ".git"),
+               str(other), str(submissions), str(out), str(canary)]
+    entries = corpus(secrets, targets=[str(other), str(canary), str(out / "gradebook.db")])
+    write(submissions, entries)
+    before = _hashes(submissions)
+
+    # 10 s per cell: generous on a loaded CI machine; each infinite loop costs it once
+    done = run_cli(*grade_args(submissions, out, timeout=10))
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "NOT SANDBOXED" not in done.stderr
+    table = grades(out)
+    got = {s: float(table[s]["score"]) if s in table else None for s in entries}
+    expected = {s: float(score) for s, (_, _, score) in entries.items()}
+    assert got == expected, (out / "problems.csv").read_text()
+    assert all(table[s]["max_score"] == "6" for s in table)
+
+    # Nobody's files changed, the snoop wrote nothing, and the gradebook holds the scores.
+    assert _hashes(submissions) == before
+    assert canary.read_text() == "instructor's file"
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        recorded = {s: gb.find_submission(ASSIGNMENT, s).score for s in entries}
+    assert recorded == expected
+
+    # Feedback for everyone, with the checks' diagnoses but never the hidden test source.
+    for student in entries:
+        page = (out / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        assert not [t for t in HIDDEN_TEXT if t in page], student
+        assert "recorder" not in page
+    off = (out / "feedback" / "off_by_one" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "Likely mistake: off by one" in off
+    flood = (out / "feedback" / "output_flood" / ASSIGNMENT / f"{ASSIGNMENT}.html")
+    assert "output truncated by the grader" in flood.read_text()
+    assert flood.stat().st_size < 2_000_000
+
+    # The problems list names each broken submission and why.
+    problems = (out / "problems.csv").read_text()
+    for student, reason in [("invalid_json", "not valid notebook JSON"),
+                            ("renamed", "renamed"), ("tampered_tests", "was deleted"),
+                            ("tampered_tests", "was edited"), ("os_exit", "exited"),
+                            ("kill_self", "SIGKILL"), ("exit_call", "exit()"),
+                            ("loop_in_function", "timed out"),
+                            ("loop_ignoring_sigint", "restarted")]:
+        assert re.search(f"^{student},.*{reason}", problems, re.M), (student, reason)
+
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 3
+    assert "off by one" in report and "invalid_json" in report

@@ -1,0 +1,129 @@
+"""The grader's trusted pieces without a kernel: recorder protocol, output loading, assembly."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+from grading_corpus import GOOD, SOURCE, notebook, released
+
+from autograder.assemble import NotANotebook, assemble, read_cells
+from autograder.checks import CHECKS, cases_for, judge
+from autograder.recorder import KERNEL_SOURCE, load_outputs, write_cases
+from autograder.report import diagnosis
+from autograder.source import SourceError, hidden_checks, parse_template
+
+TEMPLATE = parse_template(SOURCE.read_text(), CHECKS)
+
+
+def _record(tmp_path, check_id, function):
+    """Run the kernel-side recorder in this process (as the kernel would) and load its file."""
+    cases = cases_for(check_id)
+    write_cases(cases, tmp_path / "cases")
+    namespace: dict = {}
+    exec(compile(KERNEL_SOURCE, "recorder.py", "exec"), namespace)
+    namespace["record"](str(tmp_path / "cases"), str(tmp_path / "out.npz"), lambda: function)
+    return cases, load_outputs(str(tmp_path / "out.npz"), len(cases))
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
+def test_recorder_round_trip_gives_the_in_process_verdict(tmp_path, check_id):
+    check = CHECKS[check_id]
+    cases, outputs = _record(tmp_path, check_id, check.reference)
+    assert judge(check, cases, outputs).passed
+    for mistake in check.mistakes[:1]:
+        cases, outputs = _record(tmp_path, check_id, mistake.answer)
+        assert f"Likely mistake: {mistake.name}" in judge(check, cases, outputs).message
+
+
+def test_recorder_reports_a_missing_function(tmp_path):
+    write_cases(cases_for("ch01.output_size"), tmp_path / "cases")
+    namespace: dict = {}
+    exec(compile(KERNEL_SOURCE, "recorder.py", "exec"), namespace)
+    namespace["record"](str(tmp_path / "cases"), str(tmp_path / "out.npz"),
+                        lambda: undefined_name)  # noqa: F821 - the student never defined it
+    assert "NameError" in load_outputs(str(tmp_path / "out.npz"), 60)
+
+
+def _bad(tmp_path, make):
+    path = tmp_path / "out.npz"
+    make(path)
+    return load_outputs(str(path), 2)
+
+
+def test_hostile_output_files_are_refused_not_trusted(tmp_path):
+    assert load_outputs(str(tmp_path / "absent.npz"), 2) is None
+    os.symlink("/etc/hostname", tmp_path / "link.npz")
+    assert "unreadable" in load_outputs(str(tmp_path / "link.npz"), 2)[0]
+    # a decompression bomb: tiny on disk, 800 MB once unpacked
+    bomb = _bad(tmp_path, lambda p: np.savez_compressed(p, a0=np.zeros(10**8)))
+    assert "malformed" in bomb[0]
+    pickled = _bad(tmp_path, lambda p: np.savez(p, a0=np.array([object()], dtype=object)))
+    assert "malformed" in pickled[0]
+    text = _bad(tmp_path, lambda p: np.savez(p, a0=np.array(["7"]), e1=np.array(5)))
+    assert "dtype <U1" in text[0] and "malformed" in text[1]
+    garbage = _bad(tmp_path, lambda p: p.write_bytes(b"PK\x03\x04 not a zip"))
+    assert "malformed" in garbage[0]
+    empty = _bad(tmp_path, lambda p: zipfile.ZipFile(p, "w").close())
+    assert empty == ["no output was recorded for this case"] * 2
+
+
+def _student(nb: dict) -> list[dict]:
+    return read_cells(json.dumps(nb).encode())
+
+
+def test_assembly_restores_locked_cells_and_keeps_answers_and_helpers():
+    nb = notebook(GOOD, drop=("output_size_tests",), edit={"layer_cost_tests": "pass"})
+    nb["cells"].insert(3, {"cell_type": "code", "source": "def helper():\n    return 1",
+                           "metadata": {}, "outputs": [], "execution_count": None})
+    nb["cells"].append(dict(nb["cells"][4]))  # a second copy of an answer cell
+    cells, notes = assemble(TEMPLATE, _student(nb))
+    sources = [c.source for c in cells]
+    for t in TEMPLATE.cells:
+        if t.role in ("test", "locked", "plain"):
+            assert t.source in sources
+    assert GOOD["output_size"] in sources
+    assert sources.index("def helper():\n    return 1") == 3  # after the cell it followed
+    assert sum("was deleted" in n for n in notes) == 1
+    assert sum("was edited" in n for n in notes) == 1
+    assert sum("second copy" in n for n in notes) == 1
+
+
+def test_assembly_of_an_empty_notebook_runs_the_given_stubs():
+    cells, notes = assemble(TEMPLATE, [])
+    assert [c.origin for c in cells if c.template.role == "solution"] == ["restored"] * 3
+    assert len(notes) == 3 + 3 + 1  # answers missing, test cells and the locked intro deleted
+
+
+def test_released_notebook_needs_no_restoring():
+    _, notes = assemble(TEMPLATE, _student(released()))
+    assert notes == []
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"[]", b'{"cells": 3}', "é".encode("latin-1"),
+                                 b"{}" + b" " * (21 * 2**20)])
+def test_unreadable_notebooks_are_refused_with_a_reason(raw):
+    with pytest.raises(NotANotebook):
+        read_cells(raw)
+
+
+def test_hidden_region_may_only_call_known_checks():
+    ok = "### BEGIN HIDDEN TESTS\nfrom autograder.checks import check\ncheck('ch01.conv2d', f)\n" \
+         "### END HIDDEN TESTS"
+    assert [c.check_id for c in hidden_checks(ok, "t", CHECKS)] == ["ch01.conv2d"]
+    with pytest.raises(SourceError, match="only hold"):
+        hidden_checks(ok.replace("check('ch01.conv2d', f)", "assert f(1) == 2"), "t", CHECKS)
+    with pytest.raises(SourceError, match="unknown check"):
+        hidden_checks(ok.replace("conv2d", "nope"), "t", CHECKS)
+
+
+def test_report_groups_diagnoses_by_kind_of_mistake():
+    assert diagnosis("output_size: wrong on 3 of 60 random cases. For example output_size(1, 1, "
+                     "1, 0): expected 1, got 0. Likely mistake: off by one — count") == \
+        "output_size: off by one"
+    assert diagnosis("conv2d: wrong on 30 of 30 random cases. For example conv2d(...) raised "
+                     "IndexError: x") == "conv2d: raises IndexError"
+    assert diagnosis("corr2d: no result, timed out after 5 s") == "corr2d: timed out"
