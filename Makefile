@@ -29,6 +29,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/reference_speed.py
+	$(PY) benchmarks/widget_latency.py
+	$(PY) benchmarks/grading_speed.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check solutions convlab autograder bookbuild tests benchmarks
