@@ -9,18 +9,13 @@ the recorder call are never part of it.
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 
 import nbformat
-from nbconvert import HTMLExporter
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+from markdown_it import MarkdownIt
 
 HIDDEN_NOTE = "# Hidden checks of this exercise ran here; their results are below."
-
-
-@lru_cache(maxsize=1)
-def _exporter() -> HTMLExporter:
-    return HTMLExporter(template_name="lab")
 
 
 def verdict_output(checks: list[dict], points: float, max_points: float) -> dict:
@@ -55,20 +50,51 @@ def header(title: str, score: float, max_score: float, exercises: list[dict],
 
 
 def render(title: str, header_html: str, cells: list[tuple[str, str, list]]) -> str:
-    """HTML of (cell_type, source, outputs) cells under a trusted header.
+    """A self-contained HTML page of (cell_type, source, outputs) cells under a trusted header.
 
     cell_type "raw" is HTML the grader built (escaped); "markdown" is the instructor's.
+    Outputs are the executor's inert kinds (text, tracebacks, checked PNGs) plus the
+    grader's own verdict blocks. Written directly rather than through nbconvert, whose
+    templates cost most of a second per page and link MathJax and require.js from CDNs:
+    the page loads nothing, and formulas stay readable as TeX.
     """
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
-                                               "display_name": "Python 3"},
-                                "language_info": {"name": "python"}})
-    nb.cells.append(new_raw_cell(header_html, metadata={"format": "text/html"}))
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+             f"</title><style>{_CSS}</style></head><body>", header_html]
     for cell_type, source, outputs in cells:
-        if cell_type == "code":
-            nb.cells.append(new_code_cell(source, outputs=[nbformat.from_dict(o) for o in outputs]))
-        elif cell_type == "raw":  # HTML the grader escaped itself
-            nb.cells.append(new_raw_cell(source, metadata={"format": "text/html"}))
+        if cell_type == "raw":
+            parts.append(source)
+        elif cell_type == "markdown":
+            parts.append(f"<div class='md'>{_markdown().render(source)}</div>")
         else:
-            nb.cells.append(new_markdown_cell(source))
-    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+            parts.append(f"<pre class='code'>{html.escape(source)}</pre>")
+            parts += [_output(nbformat.from_dict(o)) for o in outputs]
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+_CSS = ("body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:1.45}"
+        "pre{padding:.6em;overflow-x:auto;white-space:pre-wrap}"
+        "pre.code{background:#f6f8fa;border-left:3px solid #2f6f4f}"
+        "pre.out{margin-top:-.6em}pre.err{background:#fff0f0;color:#8a1f11}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
+        "text-align:left;vertical-align:top}")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _output(output) -> str:
+    if output.output_type == "stream":
+        kind = "err" if output.name == "stderr" else "out"
+        return f"<pre class='{kind}'>{html.escape(output.text)}</pre>"
+    if output.output_type == "error":
+        return f"<pre class='err'>{html.escape(_ANSI.sub('', output.traceback[0]))}</pre>"
+    data = output.data
+    if "image/png" in data:  # re-encoded from checked PNG bytes by the executor
+        return f"<img alt='figure' src='data:image/png;base64,{data['image/png']}'>"
+    if "text/html" in data:  # only the grader's verdict blocks carry HTML
+        return data["text/html"]
+    return f"<pre class='out'>{html.escape(data.get('text/plain', ''))}</pre>"
