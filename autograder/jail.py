@@ -72,6 +72,9 @@ def build_root(spec: dict) -> None:
     root = spec["root"]
     mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks back to the host
     tmpfs(root, "mode=755,size=8m")
+    # /tmp first: the interpreter or the venv may live under the host's /tmp (a CI clone),
+    # and their binds must land on top of the private /tmp, not be hidden by it.
+    tmpfs(root + "/tmp", f"mode=1777,size={spec['tmp_bytes']},nr_inodes=10000")
     for path in spec["ro_binds"]:
         bind(path, root + path)
     for link, target in spec["symlinks"].items():
@@ -86,7 +89,6 @@ def build_root(spec: dict) -> None:
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, f"{root}/dev/{name}")
     tmpfs(root + "/dev/shm", f"mode=1777,size={spec['tmp_bytes']},nr_inodes=1000")
-    tmpfs(root + "/tmp", f"mode=1777,size={spec['tmp_bytes']},nr_inodes=10000")
     os.makedirs(root + "/proc")
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     work = root + spec["workdir"]
