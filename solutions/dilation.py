@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._args import check_array, check_int, check_pair
+from ._args import check_array, check_pair
 
 
 def insert_zeros(a, gap) -> np.ndarray:
@@ -34,8 +34,5 @@ def dilate_kernel(weight, dilation) -> np.ndarray:
     ``conv2d(x, weight, dilation=d) == conv2d(x, dilate_kernel(weight, d))``: dilation
     spreads the kernel, never the input.
     """
-    if isinstance(dilation, (tuple, list)):
-        dh, dw = check_pair(dilation, "dilation", 1)
-    else:
-        dh = dw = check_int(dilation, "dilation", 1)
+    dh, dw = check_pair(dilation, "dilation", 1)
     return insert_zeros(weight, (dh - 1, dw - 1))

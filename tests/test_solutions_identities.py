@@ -10,23 +10,22 @@ from cases import conv2d_case, conv_transpose2d_case
 
 import solutions
 
-
-@pytest.mark.parametrize("seed", range(4))
-def test_naive_conv2d_equals_fast(seed):
-    rng = np.random.default_rng(200 + seed)
-    for _ in range(60):
-        args, kwargs = conv2d_case(rng, max_size=5)
-        np.testing.assert_allclose(solutions.conv2d_naive(*args, **kwargs),
-                                   solutions.conv2d(*args, **kwargs), rtol=1e-12, atol=1e-12)
+# (naive, fast, case generator, input size bound, seed offset)
+NAIVE_FAST = {
+    "conv2d": (solutions.conv2d_naive, solutions.conv2d, conv2d_case, 5, 200),
+    "conv_transpose2d": (solutions.conv_transpose2d_naive, solutions.conv_transpose2d,
+                         conv_transpose2d_case, 4, 300),
+}
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_naive_conv_transpose2d_equals_fast(seed):
-    rng = np.random.default_rng(300 + seed)
+@pytest.mark.parametrize("name", NAIVE_FAST)
+def test_naive_equals_fast(name, seed):
+    naive, fast, case, max_size, offset = NAIVE_FAST[name]
+    rng = np.random.default_rng(offset + seed)
     for _ in range(60):
-        args, kwargs = conv_transpose2d_case(rng, max_size=4)
-        np.testing.assert_allclose(solutions.conv_transpose2d_naive(*args, **kwargs),
-                                   solutions.conv_transpose2d(*args, **kwargs),
+        args, kwargs = case(rng, max_size=max_size)
+        np.testing.assert_allclose(naive(*args, **kwargs), fast(*args, **kwargs),
                                    rtol=1e-12, atol=1e-12)
 
 

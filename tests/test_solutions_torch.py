@@ -26,24 +26,23 @@ def _torch(fn, args, kwargs):
     return fn(*tensors, **kwargs).numpy()
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_conv2d_matches_torch(seed):
-    rng = np.random.default_rng(seed)
-    for _ in range(CASES_PER_SEED):
-        args, kwargs = conv2d_case(rng)
-        expected = _torch(F.conv2d, args, kwargs)
-        got = solutions.conv2d(*args, **kwargs)
-        assert got.shape == expected.shape, kwargs
-        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10, err_msg=str(kwargs))
+# (reference, oracle, case generator, seed offset): each function gets its own random cases.
+SWEEPS = {
+    "conv2d": (solutions.conv2d, F.conv2d, conv2d_case, 0),
+    "conv_transpose2d": (solutions.conv_transpose2d, F.conv_transpose2d,
+                         conv_transpose2d_case, 1000),
+}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_conv_transpose2d_matches_torch(seed):
-    rng = np.random.default_rng(1000 + seed)
+@pytest.mark.parametrize("name", SWEEPS)
+def test_matches_torch(name, seed):
+    fn, oracle, case, offset = SWEEPS[name]
+    rng = np.random.default_rng(offset + seed)
     for _ in range(CASES_PER_SEED):
-        args, kwargs = conv_transpose2d_case(rng)
-        expected = _torch(F.conv_transpose2d, args, kwargs)
-        got = solutions.conv_transpose2d(*args, **kwargs)
+        args, kwargs = case(rng)
+        expected = _torch(oracle, args, kwargs)
+        got = fn(*args, **kwargs)
         assert got.shape == expected.shape, kwargs
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10, err_msg=str(kwargs))
 
