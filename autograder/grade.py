@@ -9,10 +9,7 @@ persists it (atomically) and writes the feedback pages it carries.
 from __future__ import annotations
 
 import html
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -25,7 +22,7 @@ from .assemble import NotANotebook, assemble, read_cells
 from .checks import CHECKS, Verdict, cases_for, judge
 from .execute import Runner
 from .recorder import KERNEL_SOURCE, load_outputs, recorder_call, write_cases
-from .sandbox import Kernel, Limits
+from .sandbox import Kernel, Limits, matplotlib_cache
 from .source import Template, parse_template
 
 GRADER_DIR = ".grader"  # inside the kernel's work dir: recorder, cases, outputs
@@ -141,7 +138,7 @@ def _stage(stage: Path, template: Template, support: str) -> dict:
     (grader / "cases").mkdir(parents=True)
     (grader / "out").mkdir()
     (grader / "recorder.py").write_text(KERNEL_SOURCE)
-    shutil.copytree(_matplotlib_cache(), stage / ".matplotlib",
+    shutil.copytree(matplotlib_cache(), stage / ".matplotlib",
                     ignore=shutil.ignore_patterns("*.lock"))
     cases = {}
     for cell in template.tests:
@@ -150,24 +147,6 @@ def _stage(stage: Path, template: Template, support: str) -> dict:
             cases[name] = cases_for(check.check_id)
             write_cases(cases[name], grader / "cases" / name)
     return cases
-
-
-@lru_cache(maxsize=1)
-def _matplotlib_cache() -> Path:
-    """Matplotlib's font cache, built once per machine: else every kernel rebuilds it (s).
-
-    It lives in the grader's own cache folder (not /tmp, where another user could plant
-    one); it is only ever read inside the sandbox.
-    """
-    import matplotlib
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    path = base / "convlab-autograder" / f"matplotlib-{matplotlib.__version__}"
-    if not list(path.glob("fontlist*.json")):
-        path.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                       env={"MPLCONFIGDIR": str(path), "PATH": "/usr/bin:/bin"},
-                       capture_output=True)
-    return path
 
 
 def _run(runner: Runner, cells, cases: dict, problems: list[str], grader_dir: str):

@@ -14,6 +14,15 @@ Three processes, because each namespace step has a different owner:
   started dies with it (fork bombs, daemons).
 * ``C`` drops to the slot's uid/gid with no supplementary groups and no new privileges,
   applies the rlimits and execs the kernel.
+
+Warm start (``python jail.py --serve``): importing numpy, scipy, matplotlib and ipykernel
+costs a fresh kernel about 2.5 s of CPU, more than most chapters' own code. So each grading
+worker keeps one *launcher*: a clean interpreter (started with an empty environment, never
+given student code or anything of the grader's) that imports those libraries once and
+then, per kernel, forks ``A``. Everything from ``A`` on is the same jail as above; only
+``C`` runs the kernel in the already-initialised interpreter instead of exec'ing a new
+one. A fork of a process that only ever imported public libraries holds nothing a fresh
+interpreter would not.
 """
 
 from __future__ import annotations
@@ -129,6 +138,8 @@ def init(spec: dict) -> None:
     if kernel == 0:
         try:
             become_student(spec)
+            if spec.get("warm"):
+                os._exit(run_kernel_here(spec))
             os.execve(spec["argv"][0], spec["argv"], spec["env"])
         except BaseException as error:  # noqa: BLE001 - report, never return into init's code
             print(f"sandbox: cannot start the kernel: {error!r}", file=sys.stderr, flush=True)
@@ -154,9 +165,8 @@ def interrupt(kernel: int) -> None:
                 pass
 
 
-def main() -> None:
-    with open(sys.argv[1]) as f:
-        spec = json.load(f)
+def launch(spec: dict) -> None:
+    """Process A: start the sandbox, tell the grader its init's pid, exit with its status."""
     _call(libc.unshare(CLONE_NEWPID), "unshare pid")
     child = os.fork()
     if child == 0:
@@ -173,6 +183,111 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
     _, status = os.waitpid(child, 0)
     os._exit(_shell_status(status))
+
+
+def run_kernel_here(spec: dict) -> int:
+    """Process C of a warm start: what ``python -m ipykernel_launcher ARGS`` would do."""
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    sys.argv = ["ipykernel_launcher", *spec["argv"][3:]]  # argv: python -m ipykernel_launcher
+    sys.dont_write_bytecode = True
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:  # a fresh interpreter seeds numpy's global generator from the OS
+        numpy.random.seed()
+    from ipykernel import kernelapp  # already imported by serve()
+
+    try:
+        kernelapp.launch_new_instance()
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return 0
+
+
+def serve(config: dict) -> None:
+    """The warm launcher: import once, then fork one ``A`` per line ``SPEC_PATH`` on stdin.
+
+    The grader starts it with a kernel's environment (read by numpy, matplotlib at import).
+
+    Replies on stdout, one line each: ``ready``, ``started PID`` (in answer to a request)
+    and ``exit PID CODE`` (when an ``A`` ends, as a shell reports its status).
+    """
+    import select
+    import threading
+
+    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]  # run by path: the kernels must not see the grader's package dir
+    reply = os.fdopen(os.dup(1), "w", buffering=1)
+    requests = os.dup(0)
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # a stray print must not land in the replies
+    for name in config["modules"]:
+        try:
+            __import__(name)
+        except ImportError:
+            pass  # not installed: the kernel imports it cold, if it ever does
+    for path in [p for p in sys.path_importer_cache if p not in sys.path]:
+        del sys.path_importer_cache[path]  # e.g. a listing of this script's dir
+    if threading.active_count() != 1:  # a fork would copy a thread's locks, not the thread
+        print(f"threads after import: {threading.enumerate()}", file=sys.stderr, flush=True)
+        os._exit(3)
+    reply.write("ready\n")
+    pending = b""
+    while True:
+        ready, _, _ = select.select([requests], [], [], 0.02)
+        while True:  # report every A that ended
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            reply.write(f"exit {pid} {_shell_status(status)}\n")
+        if not ready:
+            continue
+        chunk = os.read(requests, 65536)
+        if not chunk:  # the grader is gone: its kernels go with us (their pdeathsig)
+            os._exit(0)
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            pid = os.fork()
+            if pid == 0:
+                _forked_launch(line.decode())
+            reply.write(f"started {pid}\n")
+
+
+def _forked_launch(spec_path: str) -> None:
+    """In a fresh fork of the launcher: become a clean process A and launch (never returns)."""
+    try:
+        os.setsid()  # its own process group, which the grader kills as one
+        _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        with open(spec_path) as f:
+            spec = json.load(f)
+        log = os.open(spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.closerange(3, 65536)  # the launcher's pipes to the grader
+        launch(spec)
+    except BaseException as error:  # noqa: BLE001 - report, never return into the server loop
+        print(f"sandbox launch failed: {error!r}", file=sys.stderr, flush=True)
+    os._exit(125)
+
+
+def main() -> None:
+    if sys.argv[1] == "--serve":
+        serve(json.loads(sys.argv[2]))
+    with open(sys.argv[1]) as f:
+        launch(json.load(f))
 
 
 def _shell_status(wait_status: int) -> int:

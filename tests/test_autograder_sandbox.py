@@ -1,0 +1,103 @@
+"""Warm kernels (forked by the launcher) must be indistinguishable from cold ones.
+
+A student's code sees the same files, paths, user, limits, environment and display
+behaviour either way; only the start-up time differs. Needs root, like the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+
+import pytest
+
+from autograder import sandbox
+from autograder.execute import Runner
+from autograder.sandbox import Kernel, Limits
+
+pytestmark = pytest.mark.skipif(not sandbox.can_sandbox(), reason="the sandbox needs root")
+
+# What a kernel can observe of its world, as one JSON line.
+PROBE = """
+import json, os, resource, signal, sys, importlib.util
+import matplotlib, matplotlib.pyplot as plt
+print(json.dumps({
+    "path": sys.path, "cwd": os.getcwd(), "ids": [os.getuid(), os.getgid(), os.getgroups()],
+    "env": dict(os.environ), "root": sorted(os.listdir("/")), "work": sorted(os.listdir(".")),
+    "helper": importlib.util.find_spec("helper") is not None,
+    "limits": {n: resource.getrlimit(getattr(resource, n)) for n in dir(resource)
+               if n.startswith("RLIMIT_")},
+    "sigint": str(signal.getsignal(signal.SIGINT)), "backend": matplotlib.get_backend(),
+    "grader": sorted(m for m in sys.modules if m.split(".")[0] in
+                     ("autograder", "solutions", "jail", "grading_corpus")),
+    "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+}))
+"""
+FIGURE = "plt.plot([1, 2, 3])"
+RANDOM = "import numpy as np; print(np.random.randint(2**62))"
+
+
+def _runner(tmp_path, name: str, warm: bool) -> Runner:
+    scratch = tmp_path / name
+    (scratch / "stage").mkdir(parents=True)
+    (scratch / "stage" / "helper.py").write_text("X = 1\n")  # like convlab next to the notebook
+    shutil.copytree(sandbox.matplotlib_cache(), scratch / "stage" / ".matplotlib")  # as graded
+    return Runner(lambda: Kernel(scratch / "stage", Limits(), True, scratch, warm=warm), 60)
+
+
+def _text(step) -> str:
+    return "".join(o.get("text", "") for o in step.outputs if o["output_type"] == "stream")
+
+
+def test_warm_and_cold_kernels_see_the_same_world(tmp_path):
+    seen = {}
+    for warm in (False, True):
+        runner = _runner(tmp_path, f"warm{warm}", warm)
+        try:
+            probe = runner.run(PROBE)
+            figure = runner.run(FIGURE)
+        finally:
+            runner.shutdown()
+        assert probe.status == "ok", probe.reason
+        seen[warm] = json.loads(_text(probe))
+        seen[warm]["figure"] = sorted(k for o in figure.outputs for k in o.get("data", {}))
+    assert seen[True] == seen[False]
+    assert seen[True]["helper"] and seen[True]["grader"] == []
+    assert seen[True]["figure"] == ["image/png", "text/plain"]
+    assert seen[True]["ids"][0] != 0 and seen[True]["pids"] == [1, 2]
+
+
+def test_warm_kernels_are_interruptible_and_draw_fresh_random_numbers(tmp_path):
+    numbers = []
+    for k in range(2):
+        runner = _runner(tmp_path, f"k{k}", warm=True)
+        runner.timeout = 3
+        try:
+            assert runner.run("while True: pass").status == "timeout"
+            step = runner.run(RANDOM)  # the interrupted kernel lives on
+            assert step.status == "ok" and runner.restarts == 0
+            numbers.append(_text(step))
+        finally:
+            runner.shutdown()
+    assert numbers[0] != numbers[1]  # a fork must not hand every student the same seed
+
+
+def test_a_dead_launcher_is_replaced_and_its_kernels_reported_dead(tmp_path):
+    first = _runner(tmp_path, "first", warm=True)
+    try:
+        assert first.run("x = 1").status == "ok"
+        old = sandbox.launcher()
+        os.killpg(old.process.pid, signal.SIGKILL)
+        old.process.wait()
+        deadline = time.monotonic() + 30  # parent-death signals travel down A, B, C
+        while first.kernel.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.run("x").status == "died"
+        step = first.run("x")  # restarted by a new launcher, `x = 1` replayed
+        assert step.status == "ok" and first.restarts == 1
+        assert sandbox.launcher() is not old
+    finally:
+        first.shutdown()
