@@ -35,15 +35,20 @@ def build(root: Path, fresh: bool = False) -> int:
         print("bookbuild: jupyter-book failed; failing cells are in _build/html/reports/")
         return 1
     html = build_dir / "html"
-    problems = [f"network reference: {p}" for p in offline.remote_references(html)]
-    problems += [f"instructor-only text: {p}" for p in leaks.leaks(html)]
-    for problem in problems:
-        print(f"bookbuild: {problem}")
-    if problems:
+    if check(html):
         return 1
     passed.touch()
     print(f"bookbuild: {html}/index.html built in {time.monotonic() - start:.0f} s")
     return 0
+
+
+def check(html: Path) -> int:
+    """Scan a built site for network references and instructor-only text; count problems."""
+    problems = [f"network reference: {p}" for p in offline.remote_references(html)]
+    problems += [f"instructor-only text: {p}" for p in leaks.leaks(html)]
+    for problem in problems:
+        print(f"bookbuild: {problem}")
+    return len(problems)
 
 
 def main() -> int:
@@ -52,7 +57,12 @@ def main() -> int:
                         help="folder with _config.yml, _toc.yml and chapters/ (default: .)")
     parser.add_argument("--all", action="store_true",
                         help="re-read every page, not only changed ones (execution stays cached)")
+    parser.add_argument("--check-only", action="store_true",
+                        help="only scan the built site (DIR/_build/html) for network references "
+                             "and instructor-only text")
     args = parser.parse_args()
+    if args.check_only:
+        return 1 if check(args.root.resolve() / "_build" / "html") else 0
     return build(args.root.resolve(), fresh=args.all)
 
 

@@ -2,11 +2,10 @@
 
 Checks tags that load a resource (script, stylesheet link, img, iframe, media), inline
 styles and `<style>` blocks, and CSS files. Plain `<a href>` links load nothing and are fine.
-Run as `python -m bookbuild.offline DIR`: lists the offenders, exit status 1 if any.
+`python -m bookbuild --check-only` runs this scan (and the other) on a built book.
 """
 
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -69,14 +68,3 @@ def remote_references(root: Path) -> list[str]:
             continue
         problems.extend(f"{path.relative_to(root)}:{line}: {what}" for line, what in hits)
     return problems
-
-
-def main(argv: list[str]) -> int:
-    problems = remote_references(Path(argv[0]))
-    for problem in problems:
-        print(f"network reference: {problem}")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
