@@ -37,8 +37,7 @@ def run(jobs: list[Job], out: Path, workers: int, meanwhile=None) -> list[str]:
             threads.append(threading.Thread(target=meanwhile, name="meanwhile"))
             threads[0].start()
 
-    with tqdm(total=len(jobs), file=sys.stderr, unit="submission", desc="grading",
-              disable=not jobs) as bar:
+    with progress(len(jobs)) as bar:
         for _ in range(MAX_POOL_RESTARTS + 1):
             if not pending:
                 break
@@ -49,6 +48,20 @@ def run(jobs: list[Job], out: Path, workers: int, meanwhile=None) -> list[str]:
     errors += [f"{j.student_id}/{j.assignment_id}: not graded (the worker pool kept failing)"
                for j in pending]
     return errors
+
+
+def progress(total: int) -> tqdm:
+    """The progress bar of a batch (also the Dask backend's, see cluster.py)."""
+    return tqdm(total=total, file=sys.stderr, unit="submission", desc="grading",
+                disable=not total)
+
+
+def accept(out: Path, job: Job, result: dict, errors: list[str]) -> None:
+    """Save one trusted result, noting a grader error (shared with cluster.py)."""
+    if result["internal_error"]:
+        errors.append(f"{job.student_id}/{job.assignment_id}: grader error, see "
+                      "problems.csv (it will be retried on the next run)")
+    results.save(out, result)
 
 
 def _run_pool(jobs: list[Job], out: Path, workers: int, bar, errors: list[str],
@@ -64,12 +77,7 @@ def _run_pool(jobs: list[Job], out: Path, workers: int, bar, errors: list[str],
         started()
         try:
             for future in as_completed(futures):
-                job = futures[future]
-                result = future.result()
-                if result["internal_error"]:
-                    errors.append(f"{job.student_id}/{job.assignment_id}: grader error, see "
-                                  "problems.csv (it will be retried on the next run)")
-                results.save(out, result)
+                accept(out, futures[future], future.result(), errors)
                 del left[future]
                 bar.update()
         except BrokenProcessPool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -45,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code as yourself, unjailed (debugging only)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster of this scheduler (e.g. "
+                        "tcp://10.0.0.5:8786) instead of local processes; --jobs is unused")
     for q in (r, g):
         q.add_argument("--chapters", type=Path, default=PROJECT / "chapters",
                        help="the source assignments (default: chapters/)")
@@ -92,17 +97,31 @@ def _templates(chapters: Path):
 
 
 def grade(args) -> int:
+    with contextlib.ExitStack() as stack:
+        return _grade(args, stack)
+
+
+def _grade(args, stack: contextlib.ExitStack) -> int:
     from . import batch, gradebook, report, results
     from .grade import Job
     from .sandbox import Limits, can_sandbox, unsandboxed_warning
-    from .submissions import digest, find_submissions, fingerprint, notebook_jobs
+    from .submissions import code_fingerprint, digest, find_submissions, notebook_jobs
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
-    sandboxed = can_sandbox() and not args.no_sandbox
+    code = code_fingerprint()
+    if args.scheduler:  # dask is imported only here: it takes a while
+        from . import cluster
+        # Whether kernels are jailed is decided where they run: each worker must be able to.
+        sandboxed = not args.no_sandbox
+        expected = cluster.identity()
+        client = stack.enter_context(cluster.connect(args.scheduler, expected, sandboxed))
+        run = functools.partial(cluster.run, client, expected=expected)
+    else:
+        sandboxed = can_sandbox() and not args.no_sandbox
+        run = functools.partial(batch.run, workers=args.jobs)
     if not sandboxed:
         unsandboxed_warning()
-    code = fingerprint(PROJECT / "autograder", PROJECT / "solutions", PROJECT / "convlab")
     limits = Limits()
     jobs, skipped = [], 0
     for student_id, assignment_id, folder in found:
@@ -117,8 +136,7 @@ def grade(args) -> int:
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     db = args.out / "gradebook.db"
-    errors = batch.run(jobs, args.out, args.jobs,
-                       meanwhile=lambda: gradebook.prepare(db, templates))
+    errors = run(jobs, args.out, meanwhile=lambda: gradebook.prepare(db, templates))
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
     results.write_tables(args.out, graded)
     gradebook.record(db, graded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import PROJECT
 from .assemble import MAX_NOTEBOOK_BYTES
 from .grade import NotebookJob
 from .source import Assignment
@@ -59,6 +60,15 @@ def notebook_jobs(folder: Path, assignment: Assignment) -> tuple[NotebookJob, ..
 def _read(path: Path) -> bytes:
     with open(path, "rb") as f:  # no more than the grader would accept, plus one byte
         return f.read(MAX_NOTEBOOK_BYTES + 1)
+
+
+def code_fingerprint(project: Path = PROJECT) -> str:
+    """The fingerprint of the grading code installed at ``project`` (by default our own).
+
+    A Dask worker computes it from its own installation: with ``pip install .`` the three
+    packages sit side by side in site-packages, just as they do in a checkout.
+    """
+    return fingerprint(*(project / name for name in ("autograder", "solutions", "convlab")))
 
 
 def fingerprint(*trees: Path) -> str:
