@@ -104,8 +104,14 @@ def grade(args) -> int:
 def _grade(args, stack: contextlib.ExitStack) -> int:
     from . import batch, gradebook, report, results
     from .grade import Job
-    from .sandbox import Limits, can_sandbox, unsandboxed_warning
-    from .submissions import code_fingerprint, digest, find_submissions, notebook_jobs
+    from .sandbox import Limits, can_sandbox, sandbox_problem, unsandboxed_warning
+    from .submissions import (
+        InstructorError,
+        code_fingerprint,
+        digest,
+        find_submissions,
+        notebook_jobs,
+    )
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
@@ -119,6 +125,9 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
         run = functools.partial(cluster.run, client, expected=expected)
     else:
         sandboxed = can_sandbox() and not args.no_sandbox
+        if sandboxed and (problem := sandbox_problem()):  # root, but e.g. in a container
+            raise InstructorError(f"this machine cannot grade sandboxed: {problem}; pass "
+                                  "--no-sandbox to run student code unjailed (unsafe)")
         run = functools.partial(batch.run, workers=args.jobs)
     if not sandboxed:
         unsandboxed_warning()

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import subprocess
 import sys
 import threading
 from concurrent.futures import CancelledError
@@ -42,22 +41,13 @@ from distributed.scheduler import KilledWorker
 
 from . import PROJECT, batch
 from .grade import Job, grade_submission
-from .jail import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
-from .sandbox import can_sandbox
+from .sandbox import sandbox_problem
 from .submissions import InstructorError, code_fingerprint
 
 MAX_IN_FLIGHT = 512 * 2**20  # notebook bytes submitted but not yet graded
 WAIT_FOR_WORKERS = 120.0  # seconds for a first worker to join (a batch system may queue it)
 NO_SANDBOX_HINT = ("run the workers as root on Linux with namespaces allowed, or pass "
                    "--no-sandbox (unsafe: student code then runs with the worker's rights)")
-
-# The namespaces jail.py creates. Root alone is not enough: a container may forbid them.
-_NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-_PROBE = ("import ctypes, os, sys\n"
-          "libc = ctypes.CDLL(None, use_errno=True)\n"
-          f"if libc.unshare({_NAMESPACES}) != 0:\n"
-          "    sys.exit('unshare: ' + os.strerror(ctypes.get_errno()))\n")
-
 
 class UnfitWorker(RuntimeError):
     """Raised in a task on a worker that must not grade it (other code, no sandbox)."""
@@ -68,17 +58,6 @@ def identity() -> dict:
     import numpy
     return {"code": code_fingerprint(), "python": "{}.{}".format(*sys.version_info[:2]),
             "numpy": numpy.__version__}
-
-
-def sandbox_problem() -> str:
-    """Why this machine cannot jail a kernel, or ``""`` if it can."""
-    if not can_sandbox():
-        return "it cannot sandbox (not root on Linux, or no useradd)"
-    done = subprocess.run([sys.executable, "-I", "-c", _PROBE], capture_output=True,
-                          text=True, timeout=60)
-    if done.returncode:
-        return f"it cannot create the sandbox's namespaces ({done.stderr.strip()[-200:]})"
-    return ""
 
 
 _sandbox_problem_here = lru_cache(maxsize=1)(sandbox_problem)  # a task asks once a process

@@ -36,6 +36,8 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from .jail import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
+
 JAIL = Path(__file__).with_name("jail.py")
 SLOT_DIR = Path("/run/convlab-autograder")
 USER = "convlab-grader{}"
@@ -79,6 +81,25 @@ class Limits:
 
 def can_sandbox() -> bool:
     return sys.platform == "linux" and os.geteuid() == 0 and shutil.which("useradd") is not None
+
+
+def sandbox_problem() -> str:
+    """Why this machine cannot jail a kernel, or ``""`` if it can.
+
+    Root alone is not enough: a container may forbid the namespaces jail.py creates.
+    """
+    if not can_sandbox():
+        return "it cannot sandbox (not root on Linux, or no useradd)"
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    probe = ("import ctypes, os, sys\n"
+             "libc = ctypes.CDLL(None, use_errno=True)\n"
+             f"if libc.unshare({flags}) != 0:\n"
+             "    sys.exit('unshare: ' + os.strerror(ctypes.get_errno()))\n")
+    done = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode:
+        return f"it cannot create the sandbox's namespaces ({done.stderr.strip()[-200:]})"
+    return ""
 
 
 def _parent_death_signal() -> None:

@@ -56,6 +56,18 @@ def test_instructor_mistakes_exit_nonzero_with_a_clear_message(tmp_path, args, m
     assert message in done.stderr
 
 
+@needs_root
+def test_root_without_namespaces_refuses_instead_of_grading_unjailed(tmp_path, monkeypatch,
+                                                                    capsys):
+    from autograder import cli, sandbox
+    monkeypatch.setattr(sandbox, "sandbox_problem", lambda: "no namespaces in this container")
+    write(tmp_path / "subs", _good_corpus(["alice"]))
+    code = cli.main(grade_args(tmp_path / "subs", tmp_path / "out"))
+    assert code == 2
+    assert "cannot grade sandboxed: no namespaces in this container" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
 def test_release_is_clean_and_complete(tmp_path):
     done = run_cli("release", "--chapters", str(FIXTURE_CHAPTERS), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
