@@ -8,11 +8,13 @@ scanned for anything that must not reach a student.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 
+import nbformat
 from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
@@ -22,6 +24,9 @@ from .submissions import InstructorError
 
 FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "autograder.checks",
              "import solutions", "from solutions")
+# A MyST target line such as `(convolution)=`: the book's cross-reference label, which
+# JupyterLab and Notebook 7 would show to the student as literal text above the title.
+MYST_TARGET = re.compile(r"^\([\w.:-]+\)=[ \t]*(\n|$)", re.MULTILINE)
 
 
 def release(chapters: Path, out: Path) -> list[Path]:
@@ -48,11 +53,25 @@ def release(chapters: Path, out: Path) -> list[Path]:
             target = out / assignment_id
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(course / "release" / assignment_id, target)
+            for notebook in target.glob("*.ipynb"):
+                _drop_book_labels(notebook)
             shutil.copytree(PROJECT / "convlab", target / "convlab",
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
             check_clean(target)
             zips.append(_zip(target))
     return zips
+
+
+def _drop_book_labels(path: Path) -> None:
+    """Remove MyST target lines from markdown cells; all else stays as nbgrader wrote it."""
+    nb = nbformat.read(path, as_version=4)
+    # nbgrader's own cells keep their source: a locked cell's checksum covers it
+    labelled = [c for c in nb.cells if c.cell_type == "markdown" and "nbgrader" not in c.metadata
+                and MYST_TARGET.search(c.source)]
+    for cell in labelled:
+        cell.source = MYST_TARGET.sub("", cell.source)
+    if labelled:
+        nbformat.write(nb, path)
 
 
 def check_clean(folder: Path) -> None:

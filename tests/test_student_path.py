@@ -1,0 +1,328 @@
+"""The student's path end to end: a released chapter in a real JupyterLab 4 and Notebook 7.
+
+The instructor releases with the real CLI; the student opens the chapter in the venv's
+`jupyter lab` with the network cut off, runs every cell, moves a slider, sees the first
+exercise raise NotImplementedError, answers it (first forgetting `return`, as students do),
+sees the visible checks pass, saves, and validates with `nbgrader validate`. Notebook 7 on
+the same server runs the chapter and its nbgrader "Validate" button reports the exercises
+still unanswered. Screenshots of every step go to build/screenshots/student_path/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from lab_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VENV_BIN,
+    cell,
+    failed_cells,
+    jupyter_server,
+    open_page,
+    paste_into_cell,
+    run_all_cells,
+    show,
+    wait_kernel_idle,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+# Its first exercise has a one-line answer, and its first widget panel redraws quickly.
+CHAPTER = "01_convolution"
+NOTEBOOK = f"{CHAPTER}/{CHAPTER}.ipynb"
+# A slider of that panel (FilterPanel) that changes the output size: picture and formula change.
+SLIDER = "padding"
+SHOTS = ROOT / "build" / "screenshots" / "student_path"
+STUB = "raise NotImplementedError()"
+EXTENSIONS = {"@jupyter-widgets/jupyterlab-manager", "@jupyter/nbgrader"}
+
+CHAPTERS = sorted(p.name for p in (ROOT / "chapters").iterdir() if any(p.glob("*.ipynb")))
+
+pytestmark = pytest.mark.slow
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="needs Debian's chromium (see .ci/run)")
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    """The instructor's release of every chapter, made with the real CLI."""
+    out = tmp_path_factory.mktemp("release")
+    done = subprocess.run([sys.executable, "-m", "autograder", "release", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(release, tmp_path_factory):
+    """`jupyter lab` serving the release to a student."""
+    with jupyter_server(release, tmp_path_factory.mktemp("student")) as server:
+        yield server
+        # What the student's session logged, before the shutdown adds its own lines.
+        log = server.log.read_text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / "jupyter.log").write_text(log)
+        assert "Traceback" not in log and not re.search(r"^\[E ", log, re.M), log[-6000:]
+
+
+@pytest.fixture
+def chromium():
+    """A fresh browser context that may use the clipboard (students paste code)."""
+    from playwright.sync_api import sync_playwright  # test-only dependency
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.grant_permissions(["clipboard-read", "clipboard-write"])
+            context.set_default_timeout(60_000)  # a shared 2-core machine can be slow
+            yield context
+        finally:
+            browser.close()
+
+
+def _as_released(release: Path, chapter: str) -> bytes:
+    """A chapter's notebook as the student receives it (the zip), whatever a test changed."""
+    with zipfile.ZipFile(release / f"{chapter}.zip") as archive:
+        return archive.read(f"{chapter}/{chapter}.ipynb")
+
+
+def _fresh_notebook(server) -> Path:
+    """The chapter's notebook as released, whatever the other test left on this server."""
+    path = server.root / NOTEBOOK
+    path.write_bytes(_as_released(server.root, CHAPTER))
+    return path
+
+
+def _nbgrader(c) -> dict:
+    return c.metadata.get("nbgrader", {})
+
+
+def _exercises(notebook) -> dict[int, list[int]]:
+    """Answer cell index -> indices of the graded check cells that follow it."""
+    exercises, answer = {}, None
+    for i, c in enumerate(notebook.cells):
+        if _nbgrader(c).get("solution"):
+            answer = i
+            exercises[answer] = []
+        elif _nbgrader(c).get("grade") and answer is not None:
+            exercises[answer].append(i)
+        else:
+            answer = None
+    return exercises
+
+
+def _correct_answer(chapter: str, grade_id: str) -> str:
+    """The source chapter's solution cell without its nbgrader markers."""
+    source = nbformat.read(ROOT / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
+    solved = next(c for c in source.cells if _nbgrader(c).get("grade_id") == grade_id)
+    return "\n".join(line for line in solved.source.splitlines()
+                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def _failed_checks(validate_output: str, notebook) -> dict[str, str]:
+    """grade_id -> nbgrader's report, for each check cell nbgrader's validation lists."""
+    reports = failed_cells(validate_output)
+    found = {}
+    for c in notebook.cells:
+        first_line = c.source.splitlines()[0] if c.source else ""
+        for shown, report in reports.items():
+            if _nbgrader(c).get("grade") and shown and first_line.startswith(shown):
+                found[_nbgrader(c)["grade_id"]] = report
+    assert len(found) == len(reports), f"unmatched failures in:\n{validate_output}"
+    return found
+
+
+def _stubbed_checks(notebook) -> set[str]:
+    """grade_ids of the check cells whose exercise still has the released stub."""
+    return {_nbgrader(notebook.cells[i])["grade_id"]
+            for answer, checks in _exercises(notebook).items()
+            if STUB in notebook.cells[answer].source for i in checks}
+
+
+def _text(locator) -> str:
+    # textContent, not innerText: cells scrolled away are not rendered (content-visibility)
+    return "\n".join(locator.all_text_contents())
+
+
+def _run_answer_and_checks(page, checks: list[int]) -> None:
+    """Shift+Enter on the answer, then on each check cell (run and advance, as students do)."""
+    prompt = cell(page, checks[-1]).locator(".jp-InputPrompt")
+    before = prompt.text_content()
+    for _ in range(1 + len(checks)):
+        page.keyboard.press("Shift+Enter")
+    # The last check's execution count changes once its new output is complete.
+    page.wait_for_function("([el, old]) => el.textContent !== old && /\\d/.test(el.textContent)",
+                           arg=[prompt.element_handle(), before])
+    wait_kernel_idle(page)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_released_chapter_answered_correctly_passes_every_visible_check(release, chapter):
+    """The release, every stub replaced by the source's solution and run top to bottom: no
+    cell needs a removed hidden test's state or a lost import, and every check ticks."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.reads(_as_released(release, chapter).decode(), as_version=4)
+    exercises = _exercises(notebook)
+    for answer in exercises:
+        assert STUB in notebook.cells[answer].source  # as released: nothing answered
+        notebook.cells[answer].source = _correct_answer(
+            chapter, _nbgrader(notebook.cells[answer])["grade_id"])
+    NotebookClient(notebook, timeout=600, allow_errors=True,
+                   resources={"metadata": {"path": str(release / chapter)}}).execute()
+    errors = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(notebook.cells)
+              for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    for i in (i for ids in exercises.values() for i in ids):
+        printed = "".join(o.get("text", "") for o in notebook.cells[i].outputs).splitlines()
+        assert len(printed) == notebook.cells[i].source.count("expect(")
+        assert all(line.startswith("✓ ") for line in printed), printed
+
+
+@needs_chromium
+def test_student_answers_an_exercise_in_jupyterlab(server, chromium):
+    path = _fresh_notebook(server)
+    released = nbformat.read(path, as_version=4)
+    answer, checks = next(iter(_exercises(released).items()))
+    grade_id = _nbgrader(released.cells[answer])["grade_id"]
+    page, log = open_page(chromium, server, f"lab/tree/{NOTEBOOK}")
+    wait_kernel_idle(page)
+
+    # The book's cross-reference label (a MyST line) is not shown above the title.
+    assert not re.match(r"\([\w.:-]+\)=", cell(page, 0).text_content().strip())
+
+    # The widgets manager and nbgrader's extension are installed, enabled and loaded.
+    config = json.loads(page.locator("#jupyter-config-data").text_content())
+    enabled = ({e["name"] for e in config["federated_extensions"]}
+               - set(config.get("disabledExtensions", [])))
+    assert EXTENSIONS <= enabled, config
+    page.get_by_role("menuitem", name="Nbgrader", exact=True).wait_for()
+    page.locator(".jp-NotebookPanel-toolbar .validate-button").wait_for()
+    page.screenshot(path=SHOTS / "lab_01_opened.png")
+
+    # Run All stops at the first exercise's check: its stub raises, as released.
+    run_all_cells(page)
+    first_check = cell(page, checks[0])
+    first_check.locator(".jp-OutputArea-output", has_text="NotImplementedError").wait_for(
+        timeout=180_000)
+    wait_kernel_idle(page)
+    outputs = page.locator(".jp-Notebook .jp-OutputArea-output").all_text_contents()
+    assert sum("Traceback (most recent call last)" in o for o in outputs) == 1
+    assert not any("Error displaying widget" in o for o in outputs)
+    show(first_check)
+    page.screenshot(path=SHOTS / "lab_02_run_all_stops_at_exercise_1.png")
+
+    # A slider of the first widget panel redraws the picture and the formula (kernel round trip).
+    panel = page.locator(".jp-OutputArea-output", has=page.locator(".widget-slider")).first
+    show(panel)
+    slider = panel.locator(".widget-slider", has=page.locator(".widget-label", has_text=SLIDER))
+    picture, formula = panel.locator("img.widget-image"), panel.locator(".widget-html").last
+    before = (slider.locator(".widget-readout").text_content(), picture.get_attribute("src"),
+              formula.text_content(), picture.screenshot())
+    panel.screenshot(path=SHOTS / f"lab_03_panel_{SLIDER}_{before[0]}.png")
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    # both redrawn by the kernel, and the new picture decoded before it is photographed
+    page.wait_for_function(
+        "([img, src, html, text]) => img.src !== src && img.complete && img.naturalWidth > 0"
+        " && html.textContent !== text",
+        arg=[picture.element_handle(), before[1], formula.element_handle(), before[2]])
+    after = (slider.locator(".widget-readout").text_content(), picture.get_attribute("src"),
+             formula.text_content(), picture.screenshot())
+    panel.screenshot(path=SHOTS / f"lab_04_panel_{SLIDER}_{after[0]}.png")
+    assert int(after[0]) == int(before[0]) + 1
+    assert after[2] != before[2] and after[3] != before[3]
+
+    # First attempt: the stub's raise deleted, nothing returned. The check says why it fails.
+    paste_into_cell(page, answer, released.cells[answer].source.replace(STUB, "pass"))
+    _run_answer_and_checks(page, checks)
+    report = _text(first_check.locator(".jp-OutputArea-output"))
+    assert "✗" in report and "did you forget `return`?" in report, report
+    show(first_check)
+    page.screenshot(path=SHOTS / "lab_05_check_explains_missing_return.png")
+
+    # The correct answer: every visible check of the exercise prints its tick.
+    correct = _correct_answer(CHAPTER, grade_id)
+    paste_into_cell(page, answer, correct)
+    _run_answer_and_checks(page, checks)
+    for i in checks:
+        lines = _text(cell(page, i).locator(".jp-OutputArea-output")).splitlines()
+        expected = released.cells[i].source.count("expect(")
+        assert len(lines) == expected and all(ln.startswith("✓ ") for ln in lines), lines
+    show(first_check)
+    page.screenshot(path=SHOTS / "lab_06_checks_pass.png")
+
+    # Ctrl+S writes the answer and the ticks to disk.
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-dirty')")
+    page.screenshot(path=SHOTS / "lab_07_saved.png")
+    saved = nbformat.read(path, as_version=4)
+    assert saved.cells[answer].source.rstrip() == correct.rstrip()
+    assert saved.cells[answer].metadata == released.cells[answer].metadata
+    for i in checks:
+        printed = "".join(o.get("text", "") for o in saved.cells[i].outputs)
+        assert printed.count("✓ ") == released.cells[i].source.count("expect("), printed
+    assert not [o for c in saved.cells for o in c.get("outputs", []) if o.output_type == "error"]
+
+    # nbgrader validate: only the exercises left unanswered fail, each on its stub.
+    done = subprocess.run([str(VENV_BIN / "nbgrader"), "validate", path.name], cwd=path.parent,
+                          env=server.env, capture_output=True, text=True, timeout=600)
+    output = done.stdout + done.stderr
+    (SHOTS / "lab_08_nbgrader_validate.txt").write_text(output)
+    assert done.returncode == 0, output
+    unanswered = _stubbed_checks(saved)
+    assert unanswered and not unanswered & {_nbgrader(saved.cells[i])["grade_id"] for i in checks}
+    failed = _failed_checks(output, saved)
+    assert set(failed) == unanswered, output
+    assert all("NotImplementedError" in report for report in failed.values()), output
+    assert f"VALIDATION FAILED ON {len(unanswered)} CELL(S)" in output, output
+    assert "HAVE CHANGED" not in output, output  # no locked cell or cell type was altered
+
+    page.close()
+    server.shut_down_kernels()
+    assert log.problems() == {"offsite": [], "failed": [], "errors": []}
+
+
+@needs_chromium
+def test_notebook7_runs_the_chapter_and_validates(server, chromium):
+    path = _fresh_notebook(server)
+    page, log = open_page(chromium, server, f"notebooks/{NOTEBOOK}")
+    wait_kernel_idle(page)
+    validate = page.locator(".jp-NotebookPanel-toolbar .validate-button")
+    validate.wait_for()
+    page.get_by_role("menuitem", name="Nbgrader", exact=True).wait_for()
+
+    run_all_cells(page)
+    page.locator(".jp-OutputArea-output", has_text="NotImplementedError").first.wait_for(
+        timeout=180_000)
+    wait_kernel_idle(page)
+    panel = page.locator(".jp-OutputArea-output", has=page.locator(".widget-slider")).first
+    show(panel)
+    assert panel.locator("img.widget-image").get_attribute("src").startswith("blob:")
+    assert "Error displaying widget" not in _text(page.locator(".jp-OutputArea-output"))
+    page.screenshot(path=SHOTS / "nb7_01_run_all.png")
+    panel.screenshot(path=SHOTS / "nb7_02_panel.png")
+
+    # The button saves the notebook, then the server runs nbgrader's validation on it.
+    validate.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=180_000)
+    report = dialog.inner_text()
+    assert "Validation Results" in report and "The following cell failed:" in report, report
+    page.screenshot(path=SHOTS / "nb7_03_validate_dialog.png")
+    saved = nbformat.read(path, as_version=4)
+    assert set(_failed_checks(report, saved)) == _stubbed_checks(saved), report
+    dialog.get_by_role("button", name="Ok").click()
+
+    page.close()
+    server.shut_down_kernels()
+    assert log.problems() == {"offsite": [], "failed": [], "errors": []}
