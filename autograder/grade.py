@@ -9,6 +9,7 @@ persists it (atomically) and writes the feedback pages it carries.
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import tempfile
 import time
@@ -26,6 +27,7 @@ from .sandbox import Kernel, Limits, matplotlib_cache
 from .source import Template, parse_template
 
 GRADER_DIR = ".grader"  # inside the kernel's work dir: recorder, cases, outputs
+SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's host-side files
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
         return _unrun(job, nb, f"the notebook could not be read: {error}")
     cells, notes = assemble(template, student)
     problems = [p for p in [nb.note, *notes] if p]
-    with tempfile.TemporaryDirectory(prefix="convlab-grade-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{_swept()}-") as scratch:
         scratch = Path(scratch)
         cases = _stage(scratch / "stage", template, job.support)
         runner = Runner(lambda: Kernel(scratch / "stage", job.limits, job.sandboxed, scratch),
@@ -127,6 +129,20 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
         title, score, template.max_score, exercises, problems, job.sandboxed), shown)
     return {"name": nb.name, "score": score, "max_score": template.max_score,
             "exercises": exercises, "problems": problems, "feedback": page}
+
+
+@lru_cache(maxsize=1)
+def _swept() -> int:
+    """Remove scratch dirs left by grading processes that were killed; return our pid.
+
+    A killed worker (a stopped batch, a lost Dask worker) cannot clean up after itself;
+    its successor does, once. Only dirs of processes that no longer exist are touched.
+    """
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = path.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists() and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    return os.getpid()
 
 
 def _stage(stage: Path, template: Template, support: str) -> dict:

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def local_cluster(n_workers: int = 2, **scheduler_config):
     """A loopback cluster of worker processes (no dashboard) and a client of our own."""
     import dask
     from distributed import Client, LocalCluster
-    config = {"distributed.comm.timeouts.connect": "120s", **scheduler_config}
+    config = {"distributed.comm.timeouts.connect": "120s",
+              "temporary-directory": tempfile.gettempdir() + "/pytest-dask",  # not /tmp itself
+              **scheduler_config}
     with dask.config.set(config):  # the scheduler reads its settings when it starts
         # No dashboard; the scheduler's HTTP routes (health, metrics) on a free port, not the
         # 8787 that concurrent tests would fight over.

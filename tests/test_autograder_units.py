@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from grading_corpus import GOOD, SOURCE, notebook, released
 
+from autograder import grade
 from autograder.assemble import NotANotebook, assemble, read_cells
 from autograder.checks import CHECKS, cases_for, judge
 from autograder.recorder import KERNEL_SOURCE, load_outputs, write_cases
@@ -127,3 +133,21 @@ def test_report_groups_diagnoses_by_kind_of_mistake():
     assert diagnosis("conv2d: wrong on 30 of 30 random cases. For example conv2d(...) raised "
                      "IndexError: x") == "conv2d: raises IndexError"
     assert diagnosis("corr2d: no result, timed out after 5 s") == "corr2d: timed out"
+
+
+
+def test_scratch_left_by_a_killed_grader_is_swept_once_and_only_if_its_owner_is_gone():
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    base = Path(tempfile.gettempdir())
+    stale = base / f"{grade.SCRATCH_PREFIX}{dead}-test"
+    alive = base / f"{grade.SCRATCH_PREFIX}{os.getppid()}-test"  # pytest's parent lives on
+    for folder in (stale, alive):
+        (folder / "stage").mkdir(parents=True, exist_ok=True)
+    try:
+        grade._swept.cache_clear()
+        assert grade._swept() == os.getpid()
+        assert not stale.exists() and alive.exists()
+    finally:
+        for folder in (stale, alive):
+            shutil.rmtree(folder, ignore_errors=True)
