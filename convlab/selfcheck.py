@@ -12,12 +12,25 @@ from __future__ import annotations
 import numpy as np
 
 
+class CheckFailed(AssertionError):
+    """A visible check that did not hold; its message says what, and the likely why.
+
+    Jupyter (IPython) shows an exception's ``_render_traceback_`` instead of a traceback:
+    the student sees the check line of their cell and the message, not this module's code.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        red, plain = "\x1b[0;31m", "\x1b[0m"
+        lines = str(self).splitlines() or [""]
+        return [f"{red}{type(self).__name__}{plain}: {lines[0]}", *lines[1:]]
+
+
 def expect(got, expected, why: str, atol: float = 1e-6) -> None:
     """Print a tick when ``got`` equals ``expected`` (within ``atol``), else raise with a diff."""
     problem = _difference(got, expected, atol)
     if problem:
-        raise AssertionError(f"✗ {why}\n  expected: {_show(expected)}\n  got:      "
-                             f"{_show(got)}\n  {problem}")
+        raise CheckFailed(f"✗ {why}\n  expected: {_show(expected)}\n  got:      "
+                          f"{_show(got)}\n  {problem}")
     print(f"✓ {why}")
 
 
