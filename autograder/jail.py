@@ -17,8 +17,8 @@ Three processes, because each namespace step has a different owner:
 
 Warm start (``python jail.py --serve``): importing numpy, scipy, matplotlib and ipykernel
 costs a fresh kernel about 2.5 s of CPU, more than most chapters' own code. So each grading
-worker keeps one *launcher*: a clean interpreter (started with an empty environment, never
-given student code or anything of the grader's) that imports those libraries once and
+worker keeps one *launcher*: a clean interpreter (started with a kernel's environment, not
+the grader's, and never given student code) that imports those libraries once and
 then, per kernel, forks ``A``. Everything from ``A`` on is the same jail as above; only
 ``C`` runs the kernel in the already-initialised interpreter instead of exec'ing a new
 one. A fork of a process that only ever imported public libraries holds nothing a fresh
@@ -53,6 +53,11 @@ def _call(ret: int, what: str) -> None:
 
 def _bytes(text: str | None) -> bytes | None:
     return text.encode() if text is not None else None
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when the thread that started it dies: nothing outlives the grader."""
+    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
 
 
 def mount(source, target, fstype, flags, data=None) -> None:
@@ -120,7 +125,7 @@ def become_student(spec: dict) -> None:
     os.setresuid(spec["uid"], spec["uid"], spec["uid"])
     _call(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     # Set after the uid change, which clears it: the kernel dies with its init.
-    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    die_with_parent()
     os.umask(0o077)
     os.chdir(spec["workdir"])
     devnull = os.open("/dev/null", os.O_RDONLY)
@@ -130,7 +135,7 @@ def become_student(spec: dict) -> None:
 
 def init(spec: dict) -> None:
     """Process B: pid 1 of the sandbox."""
-    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    die_with_parent()
     flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWNET if spec["no_network"] else 0)
     _call(libc.unshare(flags), "unshare")
     build_root(spec)
@@ -218,7 +223,7 @@ def serve(config: dict) -> None:
     import select
     import threading
 
-    _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    die_with_parent()
     if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]  # run by path: the kernels must not see the grader's package dir
     reply = os.fdopen(os.dup(1), "w", buffering=1)
@@ -266,7 +271,7 @@ def _forked_launch(spec_path: str) -> None:
     """In a fresh fork of the launcher: become a clean process A and launch (never returns)."""
     try:
         os.setsid()  # its own process group, which the grader kills as one
-        _call(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+        die_with_parent()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         with open(spec_path) as f:

@@ -36,14 +36,20 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from .jail import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS
+from .jail import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUTS,
+    die_with_parent,
+)
 
 JAIL = Path(__file__).with_name("jail.py")
 SLOT_DIR = Path("/run/convlab-autograder")
 USER = "convlab-grader{}"
 MAX_SLOTS = 64
 KERNEL_DIR = "/sandbox"  # the kernel's work dir inside the jail
-PR_SET_PDEATHSIG = 1
 # What the warm launcher imports once for every kernel it forks: what nearly every chapter
 # imports first (about 2.5 s of CPU per kernel, measured with python -X importtime). Not
 # matplotlib_inline.backend_inline: importing it hooks figures into the running IPython
@@ -100,12 +106,6 @@ def sandbox_problem() -> str:
     if done.returncode:
         return f"it cannot create the sandbox's namespaces ({done.stderr.strip()[-200:]})"
     return ""
-
-
-def _parent_death_signal() -> None:
-    """In the child before exec: die with the worker, so a killed batch leaves no kernels."""
-    import ctypes
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 _slot: tuple[int, int, int] | None = None  # (uid, gid, lock fd), held for the process's life
@@ -269,10 +269,10 @@ class Kernel:
         return subprocess.Popen(
             [sys.executable, "-I", str(JAIL), str(spec_path)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-            preexec_fn=_parent_death_signal)
+            preexec_fn=die_with_parent)
 
     def _unsandboxed_limits(self) -> None:
-        _parent_death_signal()
+        die_with_parent()
         for name, value in self.limits.rlimits(False).items():
             resource.setrlimit(getattr(resource, name), (value, value))
 
@@ -366,7 +366,7 @@ class Launcher:
             [sys.executable, "-E", "-s", "-B", str(JAIL), "--serve",
              json.dumps({"modules": list(WARM_MODULES)})],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
-            cwd="/", start_new_session=True, preexec_fn=_parent_death_signal)
+            cwd="/", start_new_session=True, preexec_fn=die_with_parent)
         os.set_blocking(self.process.stdout.fileno(), False)
         self.buffer = b""
         self.exits: dict[int, int] = {}
@@ -390,8 +390,8 @@ class Launcher:
         """Exit status of a process A, as a shell reports it; None while it runs."""
         with self.lock:
             self._drain()
-            if pid in self.exits:
-                return self.exits[pid]
+            if pid in self.exits:  # asked once: WarmProcess keeps the answer
+                return self.exits.pop(pid)
             if not self.alive() and not os.path.exists(f"/proc/{pid}"):
                 return 128 + signal.SIGKILL  # died with the launcher (its parent-death signal)
             return None
