@@ -44,6 +44,13 @@ def parser() -> argparse.ArgumentParser:
                    help="submissions graded in parallel (default: the number of cores)")
     g.add_argument("--timeout", type=_positive_float, default=30.0,
                    help="seconds each cell may run (default: 30)")
+    g.add_argument("--wall-clock", type=_positive_float, metavar="SEC",
+                   help="seconds a whole submission may take, restarts and hidden checks "
+                        "included; then it is scored with what finished (default: 20 x "
+                        "--timeout, at least 120)")
+    g.add_argument("--secret", type=Path, default=PROJECT / ".course-secret", metavar="FILE",
+                   help="the course secret each student's hidden cases are drawn from "
+                        "(created on first use; default: .course-secret, git-ignored)")
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code as yourself, unjailed (debugging only)")
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    from .course_secret import SecretError
     from .source import SourceError
     from .submissions import InstructorError
     try:
@@ -69,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
             return 0
         return grade(args)
-    except (InstructorError, SourceError) as error:
+    except (InstructorError, SourceError, SecretError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -103,6 +111,7 @@ def grade(args) -> int:
 
 def _grade(args, stack: contextlib.ExitStack) -> int:
     from . import batch, gradebook, report, results
+    from .course_secret import case_seed, load_or_create
     from .grade import Job
     from .sandbox import Limits, can_sandbox, sandbox_problem, unsandboxed_warning
     from .submissions import (
@@ -132,15 +141,19 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     if not sandboxed:
         unsandboxed_warning()
     limits = Limits()
+    secret = load_or_create(args.secret)
+    wall_clock = args.wall_clock or max(120.0, 20 * args.timeout)
     jobs, skipped = [], 0
     for student_id, assignment_id, folder in found:
         notebooks = notebook_jobs(folder, assignments[assignment_id])
-        key = digest(notebooks, code, args.timeout, sandboxed, limits)
+        seed = case_seed(secret, student_id, assignment_id)
+        key = digest(notebooks, code, args.timeout, wall_clock, seed, sandboxed, limits)
         if not args.force and results.is_done(args.out, student_id, assignment_id, key):
             skipped += 1
             continue
-        jobs.append(Job(student_id, assignment_id, notebooks, str(PROJECT / "convlab"),
-                        args.timeout, sandboxed, key, limits))
+        jobs.append(Job(student_id, assignment_id, notebooks, support=str(PROJECT / "convlab"),
+                        timeout=args.timeout, wall_clock=wall_clock, case_seed=seed,
+                        sandboxed=sandboxed, digest=key, limits=limits))
     print(f"{len(found)} submissions: {len(jobs)} to grade, {skipped} already graded"
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -18,12 +18,17 @@ from queue import Empty
 
 import zmq
 from jupyter_client import BlockingKernelClient
+from zmq.utils.monitor import recv_monitor_message
 
 from .sandbox import Kernel
 
-MAX_MESSAGE_BYTES = 8 * 2**20  # ZeroMQ drops the connection on a bigger message
+# ZeroMQ drops the connection on a bigger message (and does not reconnect by itself); with
+# the receive queue's length this bounds what one kernel can make the grader hold.
+MAX_MESSAGE_BYTES = 8 * 2**20
+MAX_QUEUED_MESSAGES = 32
 STEP_CHARS = 20_000
 TOTAL_CHARS = 400_000
+KERNEL_OUTPUT_CHARS = 4 * STEP_CHARS  # per cell and stream, cut in the kernel (bound_output)
 MAX_PNG_BYTES = 2 * 2**20
 STARTUP_TIMEOUT = 60
 INTERRUPT_GRACE = 3.0
@@ -47,8 +52,13 @@ class StepResult:
 class Runner:
     """A kernel plus the history needed to rebuild its state after a crash."""
 
-    def __init__(self, make_kernel, timeout: float, max_restarts: int = 3):
+    def __init__(self, make_kernel, timeout: float, wall_clock: float | None = None,
+                 max_restarts: int = 3):
         self.make_kernel, self.timeout, self.max_restarts = make_kernel, timeout, max_restarts
+        # The whole submission's limit: restarts, replays and hidden checks included. Once
+        # it has passed, every later step is skipped and the submission keeps what finished.
+        self.wall_clock = wall_clock
+        self.deadline = time.monotonic() + wall_clock if wall_clock else float("inf")
         self.kernel: Kernel | None = None
         self.client: BlockingKernelClient | None = None
         self.history: list[str] = []  # steps to replay on a new kernel
@@ -56,17 +66,28 @@ class Runner:
         self.chars = 0
         self.context = zmq.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self.context.setsockopt(zmq.RCVHWM, MAX_QUEUED_MESSAGES)
         self.context.setsockopt(zmq.LINGER, 0)
+        self.monitor: zmq.Socket | None = None  # disconnects of the iopub socket
         self.lost: str = ""  # set when the kernel cannot be brought back
 
     def run(self, code: str, replay: bool = True) -> StepResult:
         """Execute ``code``; ``replay`` steps are re-run if the kernel has to be restarted."""
+        if self._out_of_time():
+            return StepResult("skipped", reason=self.lost)
         if self.client is None and not self._revive():
             return StepResult("skipped", reason=self.lost)
         result = self._execute(code, capture=True)
         if result.ran and replay:
             self.history.append(code)
         return result
+
+    def _out_of_time(self) -> bool:
+        if not self.lost and time.monotonic() >= self.deadline:
+            self.lost = (f"not run: the submission's time limit ({self.wall_clock:g} s) "
+                         "ran out")
+            self.close()
+        return time.monotonic() >= self.deadline
 
     def _revive(self) -> bool:
         if self.lost:
@@ -99,6 +120,7 @@ class Runner:
         # No heartbeat channel: under load it reports a slow-starting kernel as dead. The
         # kernel's process tells us whether it is alive.
         client.start_channels(hb=False)
+        self._watch_iopub(client)
         try:
             client.wait_for_ready(timeout=STARTUP_TIMEOUT)
         except RuntimeError as error:
@@ -112,7 +134,7 @@ class Runner:
         msg_id = client.execute(code, store_history=False, allow_stdin=False,
                                 stop_on_error=False)
         result = StepResult("ok")
-        deadline = time.monotonic() + self.timeout
+        deadline = min(time.monotonic() + self.timeout, self.deadline)
         interrupted_at = None
         replied = None
         while True:
@@ -122,12 +144,14 @@ class Runner:
                 interrupted_at = now
             if interrupted_at is not None and now > interrupted_at + INTERRUPT_GRACE:
                 self.close()
-                return StepResult("timeout", result.outputs, f"timed out after "
-                                  f"{self.timeout:g} s; the kernel had to be restarted")
+                return StepResult("timeout", result.outputs, f"{self._limit()}; the kernel "
+                                  "had to be restarted")
             if not self.kernel.alive():
                 reason = self.kernel.exit_reason()
                 self.close()
                 return StepResult("died", result.outputs, reason)
+            if self._iopub_dropped():
+                self._lost_output(result)
             if replied is None:
                 replied = self._reply(msg_id, result)
             elif now > replied + IOPUB_GRACE:
@@ -147,8 +171,7 @@ class Runner:
             if capture:
                 self._collect(result, kind, content)
         if interrupted_at is not None:
-            return StepResult("timeout", result.outputs, f"timed out after {self.timeout:g} s "
-                              "and was interrupted")
+            return StepResult("timeout", result.outputs, f"{self._limit()} and was interrupted")
         reply_deadline = time.monotonic() + IOPUB_GRACE
         while replied is None and time.monotonic() < reply_deadline and self.kernel.alive():
             replied = self._reply(msg_id, result)  # idle came first; the reply is due
@@ -158,6 +181,12 @@ class Runner:
             return StepResult("died", result.outputs, "the cell stopped the kernel (exit() or "
                               "quit()); it was restarted without this cell")
         return result
+
+    def _limit(self) -> str:
+        """Which limit a step that overran hit."""
+        if time.monotonic() >= self.deadline:
+            return f"ran out of the submission's time limit ({self.wall_clock:g} s)"
+        return f"timed out after {self.timeout:g} s"
 
     def _reply(self, msg_id: str, result: StepResult) -> float | None:
         """When the execute reply arrived (None: not yet); its error counts even if the
@@ -177,6 +206,32 @@ class Runner:
             result.status = "error"
             result.reason = f"{content.get('ename')}: {content.get('evalue')}"[:500]
         return time.monotonic()
+
+    def _watch_iopub(self, client: BlockingKernelClient) -> None:
+        self.monitor = client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+
+    def _iopub_dropped(self) -> bool:
+        """Whether ZeroMQ cut the output channel (a message over MAX_MESSAGE_BYTES); if so,
+        connect a fresh one. The kernel bounds its own output (see ``bound_output.py``), so
+        only a kernel whose student code undid that gets here: it loses its output, which
+        its feedback says, and nothing else."""
+        try:
+            recv_monitor_message(self.monitor, zmq.NOBLOCK)
+        except zmq.Again:
+            return False
+        channel = self.client.iopub_channel
+        channel.socket.disable_monitor()
+        self.monitor.close(linger=0)
+        channel.socket.close(linger=0)
+        channel.socket = self.client.connect_iopub()
+        self._watch_iopub(self.client)
+        return True
+
+    def _lost_output(self, result: StepResult) -> None:
+        result.truncated = True
+        result.outputs.append({"output_type": "stream", "name": "stderr", "text": (
+            f"\n[output lost: the kernel sent a message over {MAX_MESSAGE_BYTES // 2**20} MiB, "
+            "which the grader refused]\n")})
 
     def _collect(self, result: StepResult, kind: str, content: dict) -> None:
         """Keep a bounded, inert copy of one output message."""
@@ -214,6 +269,9 @@ class Runner:
         result.outputs.append(output)
 
     def close(self) -> None:
+        if self.monitor is not None:
+            self.monitor.close(linger=0)
+            self.monitor = None
         if self.client is not None:
             self.client.stop_channels()
             self.client = None

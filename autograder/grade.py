@@ -20,13 +20,13 @@ from pathlib import Path
 
 from . import feedback
 from .assemble import NotANotebook, assemble, read_cells
+from .bound_output import startup_file
 from .checks import CHECKS, Verdict, cases_for, judge
-from .execute import Runner
-from .recorder import KERNEL_SOURCE, load_outputs, recorder_call, write_cases
+from .execute import KERNEL_OUTPUT_CHARS, Runner
+from .recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
 from .sandbox import Kernel, Limits, matplotlib_cache
 from .source import Template, parse_template
 
-GRADER_DIR = ".grader"  # inside the kernel's work dir: recorder, cases, outputs
 SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's host-side files
 
 
@@ -44,7 +44,9 @@ class Job:
     assignment_id: str
     notebooks: tuple[NotebookJob, ...]
     support: str  # a directory copied into the sandbox (the student-side convlab package)
-    timeout: float
+    timeout: float  # seconds per cell
+    wall_clock: float  # seconds for the whole submission, restarts and hidden checks included
+    case_seed: int  # the student's own hidden cases (course_secret.case_seed)
     sandboxed: bool
     digest: str  # identifies these inputs: an unchanged digest means "already graded"
     limits: Limits = Limits()
@@ -87,7 +89,7 @@ def _unrun(job: Job, nb: NotebookJob, reason: str) -> dict:
     template = _template(nb.source)
     exercises = [_exercise(t, 0.0, [{"id": c.check_id, "passed": False, "message": reason}
                                     for c in t.checks]) for t in template.tests]
-    problems = [p for p in (nb.note, reason) if p]
+    problems = list(dict.fromkeys(p for p in (nb.note, reason) if p))
     title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
     page = feedback.render(title, feedback.header(
         title, 0.0, template.max_score, exercises, problems, job.sandboxed), [])
@@ -115,10 +117,11 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
     problems = [p for p in [nb.note, *notes] if p]
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{_swept()}-") as scratch:
         scratch = Path(scratch)
-        cases = _stage(scratch / "stage", template, job.support)
-        runner = Runner(lambda: Kernel(scratch / "stage", job.limits, job.sandboxed, scratch),
-                        job.timeout)
-        grader_dir = f"{Kernel.work_dir(job.sandboxed, scratch)}/{GRADER_DIR}"
+        stage, grader = scratch / "stage", scratch / "grader"
+        cases = _stage(stage, grader, template, job.support, job.case_seed)
+        runner = Runner(lambda: Kernel(stage, grader, job.limits, job.sandboxed, scratch),
+                        job.timeout, wall_clock=job.wall_clock)
+        grader_dir = Kernel.grader_path(job.sandboxed, scratch)
         try:
             shown, exercises = _run(runner, cells, cases, problems, grader_dir)
         finally:
@@ -145,22 +148,24 @@ def _swept() -> int:
     return os.getpid()
 
 
-def _stage(stage: Path, template: Template, support: str) -> dict:
-    """The kernel's work dir before it starts: convlab, the recorder, every check's cases."""
+def _stage(stage: Path, grader: Path, template: Template, support: str, seed: int) -> dict:
+    """What the kernel starts with: its work dir (convlab, the output bound, matplotlib's
+    cache) and the grader dir (the recorder and every check's cases, drawn from ``seed``)."""
     if support:
         shutil.copytree(support, stage / Path(support).name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    grader = stage / GRADER_DIR
-    (grader / "cases").mkdir(parents=True)
-    (grader / "out").mkdir()
-    (grader / "recorder.py").write_text(KERNEL_SOURCE)
+    startup = stage / ".ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-bound-output.py").write_text(startup_file(KERNEL_OUTPUT_CHARS))
     shutil.copytree(matplotlib_cache(), stage / ".matplotlib",
                     ignore=shutil.ignore_patterns("*.lock"))
+    (grader / "cases").mkdir(parents=True)
+    (grader / "recorder.py").write_text(KERNEL_SOURCE)
     cases = {}
     for cell in template.tests:
         for j, check in enumerate(cell.checks):
             name = f"{cell.index}_{j}"
-            cases[name] = cases_for(check.check_id)
+            cases[name] = cases_for(check.check_id, seed)
             write_cases(cases[name], grader / "cases" / name)
     return cases
 
@@ -218,7 +223,9 @@ def _hidden_check(runner: Runner, grader_dir: str, name: str, check, cases: list
     step = runner.run(recorder_call(grader_dir, name, check.expr), replay=False)
     if not step.ran:
         return _verdict(check, Verdict(False, f"{spec.function}: no result, {step.reason}"))
-    outputs = load_outputs(runner.kernel.host_path(f"{grader_dir}/out/{name}.npz"), len(cases))
+    outputs = None
+    if runner.kernel is not None and runner.kernel.out_dir is not None:
+        outputs = load_outputs(runner.kernel.out_dir, output_name(name), len(cases))
     if outputs is None:
         why = f"the check stopped with {step.reason}" if step.reason else "nothing was recorded"
         return _verdict(check, Verdict(False, f"{spec.function}: no result, {why}"))

@@ -5,11 +5,13 @@ it needs nothing from the project to be importable (the sandbox hides the projec
 
 Three processes, because each namespace step has a different owner:
 
-* ``A`` (this process, host namespaces) writes B's host pid for the grader, forwards
+* ``A`` (this process, host namespaces) writes B's host pid for the grader once B is in
+  its new root, forwards
   SIGINT (a kernel interrupt) to B and exits with B's status. It is the grader's handle.
 * ``B`` is pid 1 of a fresh pid namespace, in fresh mount/net/ipc/uts namespaces. As root
-  it builds a new root on tmpfs holding only read-only binds of the interpreter and the
-  sandbox's own work dir, chroots into it, forks C, then only reaps zombies and forwards
+  it builds a new root on tmpfs holding only read-only binds of the interpreter, the
+  sandbox's own work dir and the grader dir (root's and read-only but for its ``out``),
+  chroots into it, forks C, then only reaps zombies and forwards
   SIGINT. When B dies the kernel destroys the namespace: every process the student
   started dies with it (fork bombs, daemons).
 * ``C`` drops to the slot's uid/gid with no supplementary groups and no new privileges,
@@ -81,6 +83,17 @@ def tmpfs(target: str, options: str) -> None:
     mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
+def hide_package(path: str) -> None:
+    """Replace a package dir by one whose import fails as if it were not installed (an empty
+    dir would import as a namespace package and fool ``try: import x except ImportError``)."""
+    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
+    with open(path + "/__init__.py", "w") as f:
+        name = os.path.basename(path)  # ModuleNotFoundError: some optional imports catch only it
+        f.write(f"raise ModuleNotFoundError('{name} is not available when grading', "
+                f"name='{name}')\n")
+    mount("tmpfs", path, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
+
+
 def build_root(spec: dict) -> None:
     """A new root with only what the kernel needs; everything else of the host is absent."""
     root = spec["root"]
@@ -93,9 +106,9 @@ def build_root(spec: dict) -> None:
         bind(path, root + path)
     for link, target in spec["symlinks"].items():
         os.symlink(target, root + link)
-    for path in spec["masks"]:  # e.g. an installed copy of solutions inside the venv
+    for path in spec["masks"]:  # e.g. torch, or an installed copy of solutions
         if os.path.isdir(root + path):
-            mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k")
+            hide_package(root + path)
     tmpfs(root + "/dev", "mode=755,size=64k")
     for dev in DEVICES:
         bind("/dev/" + dev, f"{root}/dev/{dev}", readonly=False, nodev=False)
@@ -111,9 +124,26 @@ def build_root(spec: dict) -> None:
     for dirpath, dirnames, filenames in os.walk(work):
         for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
             os.chown(name, spec["uid"], spec["gid"])
+    grader_dir(spec)
     mount("tmpfs", root, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
     os.chroot(root)
     os.chdir("/")
+
+
+def grader_dir(spec: dict) -> None:
+    """The recorder and the hidden cases, read-only and root's, outside the student's work dir
+    (which the student may rearrange); only its ``out`` dir is the student's to write."""
+    grader = spec["root"] + spec["grader_dir"]
+    tmpfs(grader, f"mode=755,size={spec['grader_bytes']},nr_inodes=10000")
+    shutil.copytree(spec["grader_stage"], grader, dirs_exist_ok=True, symlinks=False)
+    for dirpath, _dirnames, filenames in os.walk(grader):
+        os.chmod(dirpath, 0o755)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o644)
+    out = grader + "/out"
+    tmpfs(out, f"mode=700,uid={spec['uid']},gid={spec['gid']},size={spec['out_bytes']},"
+          "nr_inodes=1000")
+    mount("tmpfs", grader, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
 
 
 def become_student(spec: dict) -> None:
@@ -133,12 +163,14 @@ def become_student(spec: dict) -> None:
     os.closerange(3, 65536)
 
 
-def init(spec: dict) -> None:
-    """Process B: pid 1 of the sandbox."""
+def init(spec: dict, ready: int) -> None:
+    """Process B: pid 1 of the sandbox. Writes to ``ready`` once it is inside its new root."""
     die_with_parent()
     flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWNET if spec["no_network"] else 0)
     _call(libc.unshare(flags), "unshare")
     build_root(spec)
+    os.write(ready, b"1")
+    os.close(ready)
     kernel = os.fork()
     if kernel == 0:
         try:
@@ -172,14 +204,26 @@ def interrupt(kernel: int) -> None:
 
 def launch(spec: dict) -> None:
     """Process A: start the sandbox, tell the grader its init's pid, exit with its status."""
+    if spec.get("cgroup"):  # joined before forking: B, C and all they start are capped
+        with open(spec["cgroup"] + "/cgroup.procs", "w") as f:
+            f.write(str(os.getpid()))
     _call(libc.unshare(CLONE_NEWPID), "unshare pid")
+    wait_for, ready = os.pipe()
     child = os.fork()
     if child == 0:
+        os.close(wait_for)
         try:
-            init(spec)
+            init(spec, ready)
         except BaseException as error:  # noqa: BLE001 - report any setup failure, then die
             print(f"sandbox setup failed: {error!r}", file=sys.stderr, flush=True)
         os._exit(126)
+    os.close(ready)
+    # The pid is published only once B is inside its new root: until then /proc/B/root is
+    # the host's root, and the grader's paths through it would lead outside the jail.
+    if os.read(wait_for, 1) != b"1":
+        _, status = os.waitpid(child, 0)
+        os._exit(_shell_status(status))
+    os.close(wait_for)
     tmp = spec["pidfile"] + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(child))

@@ -15,14 +15,13 @@ from __future__ import annotations
 import inspect
 import io
 import json
-import os
-import stat
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .checks import core
+from .hostile_fs import UnsafeFile, read_regular
 
 MAX_OUTPUT_BYTES = 64 * 2**20
 MAX_ERROR_CHARS = 2000
@@ -32,11 +31,11 @@ def _kernel_source() -> str:
     """The recorder module as it runs in the kernel: core's own conversion code, verbatim."""
     scalars = sorted(np.dtype(t).name for t in core._NUMPY_SCALARS)
     parts = [
-        "import json\n\nimport numpy as np\n",
+        "import json\nimport os\n\nimport numpy as np\n",
         f"MAX_ERROR_CHARS = {MAX_ERROR_CHARS}\n",
         f"_NUMPY_SCALARS = {{np.dtype(n).type for n in {scalars!r}}}\n",
         *(inspect.getsource(obj) for obj in (core.NotPlain, core._type_name, core.to_plain,
-                                             core.run_cases)),
+                                             core.run_cases, core.call_numpy_only)),
         '''
 def _decode(item, arrays):
     kind, value = item
@@ -69,7 +68,12 @@ def record(cases_path, out_path, get_function):
                 saved[f"e{i}"] = np.array(out[:MAX_ERROR_CHARS])
             else:
                 saved[f"a{i}"] = out
-    np.savez(out_path, **saved)
+    # Whatever the student left under this name (a FIFO, a link) goes; O_EXCL makes a new file.
+    if os.path.lexists(out_path):
+        os.unlink(out_path)
+    with os.fdopen(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                           0o600), "wb") as f:
+        np.savez(f, **saved)
 ''',
     ]
     return "\n".join(parts)
@@ -100,29 +104,31 @@ def write_cases(cases: list[tuple], path: Path) -> None:
     np.savez(f"{path}.npz", **arrays)
 
 
-def recorder_call(kernel_dir: str, name: str, expr: str) -> str:
+def recorder_call(grader_dir: str, name: str, expr: str) -> str:
     """The code run in the kernel for one hidden check (``expr`` is the instructor's)."""
-    return (f"__import__('runpy').run_path({kernel_dir + '/recorder.py'!r})['record']("
-            f"{kernel_dir + '/cases/' + name!r}, {kernel_dir + '/out/' + name + '.npz'!r}, "
+    return (f"__import__('runpy').run_path({grader_dir + '/recorder.py'!r})['record']("
+            f"{grader_dir + '/cases/' + name!r}, {grader_dir + '/out/' + output_name(name)!r}, "
             f"lambda: ({expr}))")
 
 
-def load_outputs(path: str, count: int) -> list | str | None:
+def output_name(name: str) -> str:
+    """The file (in the grader dir's ``out``) where the recorder saves check ``name``."""
+    return f"{name}.npz"
+
+
+def load_outputs(directory: int, name: str, count: int) -> list | str | None:
     """The recorded outputs (plain arrays or error texts), a reason string, or None if absent.
 
-    A reason string means the function could not even be found (e.g. never defined).
+    ``directory`` is the kernel's output dir, opened before any student code ran (see
+    hostile_fs). A reason string means the function could not even be found (e.g. never
+    defined).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        data = read_regular(directory, name, MAX_OUTPUT_BYTES)
     except FileNotFoundError:
         return None
-    except OSError as error:  # a symlink or other trick where a file should be
-        return [f"the recorded output was unreadable ({error.strerror})"] * count
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OUTPUT_BYTES:
-            return [f"the recorded output is not a file under {MAX_OUTPUT_BYTES} bytes"] * count
-        data = f.read(MAX_OUTPUT_BYTES + 1)
+    except UnsafeFile as error:  # a symlink, a FIFO, a huge file: the student's loss
+        return [f"the recorded output {error}"] * count
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:  # refuse a decompression bomb up front
             if sum(i.file_size for i in z.infolist()) > MAX_OUTPUT_BYTES:

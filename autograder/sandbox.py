@@ -25,6 +25,7 @@ import secrets
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,8 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from . import memory_cap
+from .hostile_fs import open_directory, open_path, read_regular
 from .jail import (
     CLONE_NEWIPC,
     CLONE_NEWNET,
@@ -50,6 +53,8 @@ SLOT_DIR = Path("/run/convlab-autograder")
 USER = "convlab-grader{}"
 MAX_SLOTS = 64
 KERNEL_DIR = "/sandbox"  # the kernel's work dir inside the jail
+JAILED_GRADER_DIR = "/grader"  # recorder and cases (read-only), out/ (the student's)
+SOCKET_PORTS = (1, 2, 3, 4, 5)  # shell, iopub, stdin, control, heartbeat (ipc "ports")
 # What the warm launcher imports once for every kernel it forks: what nearly every chapter
 # imports first (about 2.5 s of CPU per kernel, measured with python -X importtime). Not
 # matplotlib_inline.backend_inline: importing it hooks figures into the running IPython
@@ -69,11 +74,13 @@ class Limits:
     """Resources of one student kernel."""
 
     cpu_seconds: int = 900
-    memory_bytes: int = 2 * 2**30
+    memory_bytes: int = 2 * 2**30  # each process's address space, and all of them together
     processes: int = 128  # threads count too: ipykernel alone uses about 10
     file_bytes: int = 64 * 2**20
     work_bytes: int = 256 * 2**20  # the kernel's work dir, /tmp and /dev/shm are RAM-backed
     tmp_bytes: int = 64 * 2**20
+    grader_bytes: int = 128 * 2**20  # the recorder and every check's cases
+    out_bytes: int = 128 * 2**20  # what the recorder writes back
     open_files: int = 1024
 
     def rlimits(self, sandboxed: bool) -> dict[str, int]:
@@ -152,14 +159,56 @@ def _visible_system() -> tuple[list[str], dict[str, str], list[str]]:
     for prefix in {sys.base_prefix, os.path.realpath(sys.base_prefix), sys.prefix}:
         if not any(prefix == b or prefix.startswith(b + "/") for b in binds):
             binds.append(prefix)
-    # An installed (non-editable) copy of the instructor packages would sit inside the venv.
-    masks = []
-    for package in ("solutions", "autograder"):
+    masks = list(_packages_not_for_kernels())
+    for package in ("solutions", "autograder"):  # however they got onto a visible path
         spec = find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
-            if any(location.startswith(b + "/") for b in binds):
+            if any(location.startswith(b + "/") for b in binds) and location not in masks:
                 masks.append(location)
     return binds, links, masks
+
+
+# What a graded kernel may import: what the chapters' code and convlab use, with everything
+# they depend on. The rest of the grader's environment (torch from the dev extra, the book
+# and grading tools, an installed copy of solutions/autograder) is hidden in the jail.
+KERNEL_PACKAGES = ("numpy", "scipy", "matplotlib", "ipywidgets", "ipykernel", "anywidget")
+HARMLESS = {"pip", "setuptools", "wheel"}  # .pth files at start-up import from these
+
+
+@lru_cache(maxsize=1)
+def _packages_not_for_kernels() -> tuple[str, ...]:
+    """Installed package dirs outside :data:`KERNEL_PACKAGES`' dependency closure."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    needed, todo = set(HARMLESS), list(KERNEL_PACKAGES)
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in needed:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        needed.add(name)
+        for line in dist.requires or ():
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    hidden = set()
+    for dist in metadata.distributions():
+        if canonicalize_name(dist.metadata["Name"] or "") in needed:
+            continue
+        for file in dist.files or ():
+            top = file.parts[0] if len(file.parts) > 1 else ""
+            if top and not top.endswith((".dist-info", ".egg-info", ".data")) and \
+                    top not in ("..", "__pycache__", "bin"):
+                path = os.path.realpath(dist.locate_file(top))
+                if os.path.isdir(path):
+                    hidden.add(path)
+    return tuple(sorted(hidden))
 
 
 @lru_cache(maxsize=1)
@@ -196,15 +245,27 @@ def _kernel_env(work: str) -> dict[str, str]:
 
 
 class Kernel:
-    """One student kernel: started in the jail (or, unsandboxed, as a plain subprocess)."""
+    """One student kernel: started in the jail (or, unsandboxed, as a plain subprocess).
 
-    def __init__(self, stage: Path, limits: Limits, sandboxed: bool, scratch: Path,
-                 warm: bool = True):
-        self.stage, self.limits, self.sandboxed, self.scratch = stage, limits, sandboxed, scratch
+    ``stage`` becomes the kernel's work dir (the student's to change); ``grader_stage``
+    becomes :attr:`grader_dir` (the recorder and the cases; read-only in the jail) with
+    an empty ``out`` dir for what the recorder writes. Before any student code runs, the
+    grader pins the kernel's sockets and its ``out`` dir by descriptor (see hostile_fs):
+    whatever the student then renames, links or replaces, the grader talks to the same
+    sockets and reads from the same directory.
+    """
+
+    def __init__(self, stage: Path, grader_stage: Path, limits: Limits, sandboxed: bool,
+                 scratch: Path, warm: bool = True):
+        self.stage, self.grader_stage = stage, grader_stage
+        self.limits, self.sandboxed, self.scratch = limits, sandboxed, scratch
         self.warm = warm and sandboxed  # the launcher forks only into the jail
         self.process: subprocess.Popen | WarmProcess | None = None
         self.init_pid: int | None = None
         self.key = secrets.token_hex(16)
+        self.pinned: list[int] = []  # descriptors held for the kernel's life
+        self.out_dir: int | None = None
+        self.cgroup: Path | None = None  # the memory cap of all its processes together
 
     @staticmethod
     def work_dir(sandboxed: bool, scratch: Path) -> str:
@@ -215,21 +276,36 @@ class Kernel:
     def work(self) -> str:
         return self.work_dir(self.sandboxed, self.scratch)
 
+    @staticmethod
+    def grader_path(sandboxed: bool, scratch: Path) -> str:
+        """The recorder's dir as the kernel sees it."""
+        return JAILED_GRADER_DIR if sandboxed else f"{Kernel.work_dir(sandboxed, scratch)}/.grader"
+
+    @property
+    def grader_dir(self) -> str:
+        return self.grader_path(self.sandboxed, self.scratch)
+
     def host_path(self, path: str) -> str:
         """A path of the kernel's filesystem, as the grader reaches it."""
         return f"/proc/{self.init_pid}/root{path}" if self.sandboxed else path
 
     def connection_info(self) -> dict:
-        return {"transport": "ipc", "ip": self.host_path(f"{self.work}/k"), "key": self.key,
+        """How the grader connects: through its own links to the pinned socket files."""
+        return {"transport": "ipc", "ip": str(self.scratch / "sockets" / "k"), "key": self.key,
                 "signature_scheme": "hmac-sha256", "shell_port": 1, "iopub_port": 2,
                 "stdin_port": 3, "control_port": 4, "hb_port": 5}
+
+    def read_output(self, name: str, max_bytes: int) -> bytes:
+        """A file the recorder wrote (see hostile_fs.read_regular for what it refuses)."""
+        return read_regular(self.out_dir, name, max_bytes)
 
     def start(self) -> None:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", f"{self.work}/kernel.json",
                 "--HistoryManager.enabled=False", "--IPKernelApp.log_level=CRITICAL"]
-        info = dict(self.connection_info(), ip=f"{self.work}/k")
+        info = dict(self.connection_info(), ip=f"{self.work}/k")  # where the kernel binds
         (self.stage / "kernel.json").write_text(json.dumps(info))
         log = open(self.scratch / "kernel.log", "ab")
+        self.cgroup = memory_cap.create(self.limits.memory_bytes)
         if self.sandboxed:
             uid, gid = slot_user()
             binds, links, masks = _visible_system()
@@ -242,6 +318,9 @@ class Kernel:
                         no_network=True, rlimits=self.limits.rlimits(True), argv=argv,
                         env=_kernel_env(KERNEL_DIR), pidfile=str(pidfile),
                         work_bytes=self.limits.work_bytes, tmp_bytes=self.limits.tmp_bytes,
+                        grader_stage=str(self.grader_stage), grader_dir=JAILED_GRADER_DIR,
+                        grader_bytes=self.limits.grader_bytes, out_bytes=self.limits.out_bytes,
+                        cgroup=str(self.cgroup) if self.cgroup else None,
                         log=str(self.scratch / "kernel.log"), warm=self.warm)
             self.process = self._launch(spec, log)
             self.init_pid = self._wait_for_pidfile(pidfile)
@@ -249,11 +328,49 @@ class Kernel:
             work = Path(self.work)
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(self.stage, work)
+            shutil.copytree(self.grader_stage, self.grader_dir)
+            Path(self.grader_dir, "out").mkdir()
             env = dict(_kernel_env(str(work)), PYTHONPATH="")
             self.process = subprocess.Popen(
                 argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, preexec_fn=self._unsandboxed_limits)
         log.close()
+        try:
+            self._pin()
+        except BaseException:
+            self.kill()
+            raise
+
+    def _pin(self, timeout: float = 60) -> None:
+        """Hold the kernel's sockets and the recorder's out dir by descriptor.
+
+        Runs before the grader sends the kernel any code, so the paths still are what
+        the grader made them. Later connections (ZeroMQ reconnects) go through links in
+        the grader's own scratch dir to these descriptors, never through the kernel's dir.
+        """
+        work = open_directory(self.host_path(self.work))
+        self.pinned.append(work)
+        self.out_dir = open_directory(self.host_path(f"{self.grader_dir}/out"))
+        self.pinned.append(self.out_dir)
+        links = self.scratch / "sockets"
+        links.mkdir(mode=0o700, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        for port in SOCKET_PORTS:
+            while True:
+                try:
+                    fd = open_path(work, f"k-{port}")
+                    break
+                except FileNotFoundError:
+                    if not self.alive() or time.monotonic() > deadline:
+                        raise RuntimeError("the kernel did not open its sockets: "
+                                           f"{self.log_tail()}") from None
+                    time.sleep(0.005)
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                raise RuntimeError(f"the kernel's k-{port} is not a socket")
+            self.pinned.append(fd)
+            link = links / f"k-{port}"
+            link.unlink(missing_ok=True)
+            link.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")
 
     def _launch(self, spec: dict, log) -> subprocess.Popen | WarmProcess:
         """Process A of the jail: forked by the warm launcher, or a fresh interpreter."""
@@ -273,6 +390,8 @@ class Kernel:
 
     def _unsandboxed_limits(self) -> None:
         die_with_parent()
+        if self.cgroup is not None:
+            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
         for name, value in self.limits.rlimits(False).items():
             resource.setrlimit(getattr(resource, name), (value, value))
 
@@ -316,16 +435,20 @@ class Kernel:
 
     def kill(self) -> None:
         """Kill the kernel and everything it started (the whole pid namespace)."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.process.wait()
-        if self.init_pid:
-            self._wait_for_teardown()
+        for fd in self.pinned:
+            os.close(fd)
+        self.pinned, self.out_dir = [], None
+        if self.process is not None:
+            if self.process.poll() is None:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.process.wait()
+            if self.init_pid:
+                self._wait_for_teardown()
+        memory_cap.remove(self.cgroup)
+        self.cgroup = None
 
     def _wait_for_teardown(self, seconds: float = 20) -> None:
         """Return once the jail's init is dead, i.e. every process of its namespace is gone.

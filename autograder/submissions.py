@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from . import PROJECT
 from .assemble import MAX_NOTEBOOK_BYTES
 from .grade import NotebookJob
+from .hostile_fs import UnsafeFile, open_directory, read_regular
 from .source import Assignment
 
 
@@ -16,15 +18,20 @@ class InstructorError(Exception):
 
 
 def find_submissions(root: Path, assignments: dict[str, Assignment]) -> list[tuple[str, str, Path]]:
-    """(student_id, assignment_id, folder) of every submission, sorted."""
+    """(student_id, assignment_id, folder) of every submission, sorted.
+
+    A student's or assignment folder that is a symbolic link is listed too (names only,
+    known assignments only): :func:`notebook_jobs` refuses it with the reason.
+    """
     if not root.is_dir():
         raise InstructorError(f"submissions folder {root} does not exist")
     found, unknown = [], set()
     for student in sorted(p for p in root.iterdir() if p.is_dir() and _visible(p)):
+        linked = student.is_symlink()
         for folder in sorted(p for p in student.iterdir() if p.is_dir() and _visible(p)):
             if folder.name in assignments:
                 found.append((student.name, folder.name, folder))
-            else:
+            elif not linked:  # a linked folder's other names are not the instructor's
                 unknown.add(folder.name)
     if unknown:
         raise InstructorError(
@@ -38,13 +45,20 @@ def _visible(path: Path) -> bool:
 
 
 def notebook_jobs(folder: Path, assignment: Assignment) -> tuple[NotebookJob, ...]:
-    """Match submitted files to the source notebooks, tolerating a renamed single notebook."""
-    present = {p.name: p for p in sorted(folder.glob("*.ipynb")) if _visible(p)}
+    """Match submitted files to the source notebooks, tolerating a renamed single notebook.
+
+    Nothing is read through a symbolic link (a link to the instructor's source notebook
+    would grade the solutions as the student's): a linked folder or notebook is refused,
+    and so is anything that is not a regular file.
+    """
+    refusal = _linked(folder)
+    present = {} if refusal else {p.name: p for p in sorted(folder.glob("*.ipynb"))
+                                  if _visible(p)}
     wanted = [nb.name for nb in assignment.notebooks]
     jobs = []
     for source in assignment.notebooks:
-        path, note = present.get(source.name), ""
-        if path is None:
+        path, note = present.get(source.name), refusal
+        if path is None and not refusal:
             spare = [p for name, p in present.items() if name not in wanted]
             if len(wanted) == 1 and len(spare) == 1:
                 path = spare[0]
@@ -52,14 +66,35 @@ def notebook_jobs(folder: Path, assignment: Assignment) -> tuple[NotebookJob, ..
             else:
                 found = ", ".join(present) or "no notebook"
                 note = f"{source.name} was not submitted (found: {found})"
-        jobs.append(NotebookJob(source.stem, source.read_text(encoding="utf-8"),
-                                _read(path) if path else None, note))
+        data = None
+        if path is not None:
+            data, problem = _read(folder, path.name)
+            note = "; ".join(n for n in (note, problem) if n)
+        jobs.append(NotebookJob(source.stem, source.read_text(encoding="utf-8"), data, note))
     return tuple(jobs)
 
 
-def _read(path: Path) -> bytes:
-    with open(path, "rb") as f:  # no more than the grader would accept, plus one byte
-        return f.read(MAX_NOTEBOOK_BYTES + 1)
+def _linked(folder: Path) -> str:
+    for path in (folder.parent, folder):
+        if path.is_symlink():
+            return f"refused: {path.name}/ is a symbolic link, not a folder of the submission"
+    return ""
+
+
+def _read(folder: Path, name: str) -> tuple[bytes | None, str]:
+    """The file's bytes (no more than the grader accepts, plus one), or why not."""
+    try:
+        directory = open_directory(str(folder))
+    except OSError as error:
+        return None, f"refused: the folder could not be opened ({error.strerror})"
+    try:
+        return read_regular(directory, name, MAX_NOTEBOOK_BYTES + 1), ""
+    except UnsafeFile as error:
+        return None, f"refused: {name} {error}"
+    except OSError as error:
+        return None, f"refused: {name} could not be read ({error.strerror})"
+    finally:
+        os.close(directory)
 
 
 def code_fingerprint(project: Path = PROJECT) -> str:

@@ -106,6 +106,87 @@ np.savez = _fake_savez
 """ + GOOD["output_size"]
 
 
+# The recorder's np.savez made to create a FIFO: a grader that opened it blocking would hang.
+FIFO_TRAP = """import os
+import numpy as np
+
+_real_savez = np.savez
+
+def _fifo_savez(path, **arrays):  # sabotages the first recording only
+    np.savez = _real_savez
+    os.mkfifo(path)
+
+np.savez = _fifo_savez
+""" + GOOD["output_size"]
+
+# FIFOs waiting under every name the recorder will write, in whichever out dir is reachable.
+FIFO_EVERYWHERE = """import os
+
+for _out in ("/grader/out", ".grader/out"):
+    for _i in range(40):
+        for _j in range(3):
+            try:
+                os.mkfifo(f"{_out}/{_i}_{_j}.npz")
+            except OSError:
+                pass
+""" + GOOD["output_size"]
+
+# The directories above the files the grader reads, swapped for links to elsewhere.
+SWAPPED_DIRS = """import os
+
+for _grader in ("/grader", ".grader"):
+    for _old, _new in ((_grader + "/out", "/etc"), (_grader, "/")):
+        try:
+            os.rename(_old, _old + ".moved")
+            os.symlink(_new, _old)
+        except OSError:
+            pass
+for _socket in ("k-1", "k-2"):  # the kernel's own sockets, where the grader reconnects
+    try:
+        os.rename(_socket, _socket + ".moved")
+        os.symlink("/run/convlab-autograder/slot0.lock", _socket)
+    except OSError:
+        pass
+""" + GOOD["output_size"]
+
+# One huge message with the kernel's output bound undone: ZeroMQ drops the connection.
+HUGE_MESSAGE = """import sys
+
+for _stream in (sys.stdout, sys.stderr):
+    _stream.__dict__.pop("write", None)  # the grader's bounded write
+print("x" * 20_000_000, flush=True)
+print("still here")
+""" + GOOD["effective_kernel_size"]
+
+# Four processes of 1 GB each (written, so really resident): each within its own address-space
+# limit, 4 GB together. With a memory cgroup per kernel the OOM killer stops some of them.
+MEMORY_HOG = """import os
+import time
+
+for _ in range(4):
+    if os.fork() == 0:
+        try:
+            _block = bytearray(b"x") * (1000 * 2**20)
+            time.sleep(120)
+        finally:
+            os._exit(0)
+""" + GOOD["layer_cost"]
+
+SCIPY_ANSWER = """import numpy as np
+from scipy.signal import correlate
+
+def output_size(n, k, s=1, p=0):
+    return correlate(np.ones(n + 2 * p), np.ones(k), mode="valid")[::s].size
+"""
+
+TORCH_ANSWER = """import torch
+
+def output_size(n, k, s=1, p=0):
+    x = torch.ones(1, 1, n + 2 * p)
+    return torch.nn.functional.conv1d(x, torch.ones(1, 1, k), stride=s).shape[-1]
+"""
+
+
 def snoop(secrets: list[str], targets: list[str]) -> str:
     """An answer that is right only if the sandbox hides every secret and blocks every write."""
     return f"""import importlib.util, os
@@ -181,20 +262,43 @@ def corpus(secrets: list[str], targets: list[str]) -> dict[str, tuple[bytes, str
             "name": "evil", "display_name": "Evil", "language": "bash"}}), 6),
         "renamed": (good(), 6),
         "snoop": (good(output_size=snoop(secrets, targets)), 6),
+        "fifo_trap": (good(output_size=FIFO_TRAP), 4),
+        "fifo_everywhere": (good(output_size=FIFO_EVERYWHERE), 6),
+        "swapped_dirs": (good(output_size=SWAPPED_DIRS), 6),
+        "huge_message": (good(effective_kernel_size=HUGE_MESSAGE), 6),
+        "memory_hog": (good(layer_cost=MEMORY_HOG), 6),
+        "scipy_answer": (good(output_size=SCIPY_ANSWER), 4),
+        "torch_answer": (good(output_size=TORCH_ANSWER), 4),
+        "off_by_one_twin": (good(output_size=g["output_size"].replace(" + 1", "")), 4),
     }
     name = f"{ASSIGNMENT}.ipynb"
     entries = {student: (json.dumps(nb).encode(), name, score)
                for student, (nb, score) in notebooks.items()}
     entries["renamed"] = (entries["renamed"][0], "my copy of the assignment.ipynb", 6)
     entries["invalid_json"] = (b'{"cells": [ this is not json', name, 0)
+    entries["symlinked_notebook"] = (LINK_TO_SOURCE, name, 0)
+    entries["symlinked_folder"] = (LINK_TO_GOOD_FOLDER, name, 0)
     return entries
+
+
+# Submissions that are links: to the instructor's source notebook (which earns full marks),
+# and a whole folder linked to another student's.
+LINK_TO_SOURCE = b"symlink:source"
+LINK_TO_GOOD_FOLDER = b"symlink:good"
 
 
 def write(submissions: Path, entries: dict[str, tuple[bytes, str, float]]) -> None:
     for student, (data, filename, _) in entries.items():
         folder = submissions / student / ASSIGNMENT
+        if data == LINK_TO_GOOD_FOLDER:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.symlink_to(submissions / "good" / ASSIGNMENT, target_is_directory=True)
+            continue
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / filename).write_bytes(data)
+        if data == LINK_TO_SOURCE:
+            (folder / filename).symlink_to(SOURCE)
+        else:
+            (folder / filename).write_bytes(data)
 
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -211,7 +315,8 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
 def grade_args(submissions: Path, out: Path, *extra: str, timeout: float = 5,
                jobs: int = 2) -> list[str]:
     return ["grade", str(submissions), "--out", str(out), "--chapters", str(FIXTURE_CHAPTERS),
-            "--timeout", str(timeout), "--jobs", str(jobs), *extra]
+            "--timeout", str(timeout), "--jobs", str(jobs),
+            "--secret", str(out.parent / "course-secret"), *extra]
 
 
 def grades(out: Path) -> dict[str, dict[str, str]]:

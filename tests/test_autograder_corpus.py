@@ -42,7 +42,7 @@ def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
                str(other), str(submissions), str(out), str(canary)]
     entries = corpus(secrets, targets=[str(other), str(canary), str(out / "gradebook.db")])
     write(submissions, entries)
-    before = _hashes(submissions)
+    before = _hashes(submissions)  # through links too: a link's target must not change
 
     # 10 s per cell: generous on a loaded CI machine; each infinite loop costs it once
     done = run_cli(*grade_args(submissions, out, timeout=10))
@@ -70,8 +70,21 @@ def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
     off = (out / "feedback" / "off_by_one" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "Likely mistake: off by one" in off
     flood = (out / "feedback" / "output_flood" / ASSIGNMENT / f"{ASSIGNMENT}.html")
+    assert "spamspam" in flood.read_text()  # what a student printed first is kept
     assert "output truncated by the grader" in flood.read_text()
     assert flood.stat().st_size < 2_000_000
+    huge = (out / "feedback" / "huge_message" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "[output lost: the kernel sent a message over" in huge
+
+    # The same wrong answer, two students: each is shown a case of their own.
+    def example(student):
+        page = (out / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        return re.search(r"For example (output_size\([^)]*\))", page).group(1)
+    assert example("off_by_one") != example("off_by_one_twin")
+    for student in ("scipy_answer", "torch_answer"):
+        page = (out / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        assert re.search("used scipy|torch is not available|No module named .torch", page), \
+            student
 
     # The problems list names each broken submission and why.
     problems = (out / "problems.csv").read_text()
@@ -80,7 +93,9 @@ def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
                             ("tampered_tests", "was edited"), ("os_exit", "exited"),
                             ("kill_self", "SIGKILL"), ("exit_call", "exit()"),
                             ("loop_in_function", "timed out"),
-                            ("loop_ignoring_sigint", "restarted")]:
+                            ("loop_ignoring_sigint", "restarted"),
+                            ("symlinked_notebook", "is a symbolic link"),
+                            ("symlinked_folder", "is a symbolic link")]:
         assert re.search(f"^{student},.*{reason}", problems, re.M), (student, reason)
 
     report = (out / "report.html").read_text()

@@ -45,7 +45,9 @@ def _runner(tmp_path, name: str, warm: bool) -> Runner:
     (scratch / "stage").mkdir(parents=True)
     (scratch / "stage" / "helper.py").write_text("X = 1\n")  # like convlab next to the notebook
     shutil.copytree(sandbox.matplotlib_cache(), scratch / "stage" / ".matplotlib")  # as graded
-    return Runner(lambda: Kernel(scratch / "stage", Limits(), True, scratch, warm=warm), 60)
+    (scratch / "grader").mkdir()
+    return Runner(lambda: Kernel(scratch / "stage", scratch / "grader", Limits(), True, scratch,
+                                 warm=warm), 60)
 
 
 def _text(step) -> str:

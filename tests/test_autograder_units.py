@@ -25,6 +25,15 @@ from autograder.source import SourceError, hidden_checks, parse_template
 TEMPLATE = parse_template(SOURCE.read_text(), CHECKS)
 
 
+def _load(folder: Path, name: str, count: int):
+    """load_outputs as the grader calls it: relative to a directory descriptor."""
+    directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return load_outputs(directory, name, count)
+    finally:
+        os.close(directory)
+
+
 def _record(tmp_path, check_id, function):
     """Run the kernel-side recorder in this process (as the kernel would) and load its file."""
     cases = cases_for(check_id)
@@ -32,7 +41,7 @@ def _record(tmp_path, check_id, function):
     namespace: dict = {}
     exec(compile(KERNEL_SOURCE, "recorder.py", "exec"), namespace)
     namespace["record"](str(tmp_path / "cases"), str(tmp_path / "out.npz"), lambda: function)
-    return cases, load_outputs(str(tmp_path / "out.npz"), len(cases))
+    return cases, _load(tmp_path, "out.npz", len(cases))
 
 
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
@@ -51,19 +60,23 @@ def test_recorder_reports_a_missing_function(tmp_path):
     exec(compile(KERNEL_SOURCE, "recorder.py", "exec"), namespace)
     namespace["record"](str(tmp_path / "cases"), str(tmp_path / "out.npz"),
                         lambda: undefined_name)  # noqa: F821 - the student never defined it
-    assert "NameError" in load_outputs(str(tmp_path / "out.npz"), 60)
+    assert "NameError" in _load(tmp_path, "out.npz", 60)
 
 
 def _bad(tmp_path, make):
     path = tmp_path / "out.npz"
     make(path)
-    return load_outputs(str(path), 2)
+    return _load(path.parent, path.name, 2)
 
 
 def test_hostile_output_files_are_refused_not_trusted(tmp_path):
-    assert load_outputs(str(tmp_path / "absent.npz"), 2) is None
+    assert _load(tmp_path, "absent.npz", 2) is None
     os.symlink("/etc/hostname", tmp_path / "link.npz")
-    assert "unreadable" in load_outputs(str(tmp_path / "link.npz"), 2)[0]
+    assert "is a symbolic link" in _load(tmp_path, "link.npz", 2)[0]
+    os.mkfifo(tmp_path / "fifo.npz")  # opened without O_NONBLOCK, this would hang forever
+    assert "not a regular file" in _load(tmp_path, "fifo.npz", 2)[0]
+    (tmp_path / "dir.npz").mkdir()
+    assert "not a regular file" in _load(tmp_path, "dir.npz", 2)[0]
     # a decompression bomb: tiny on disk, 800 MB once unpacked
     bomb = _bad(tmp_path, lambda p: np.savez_compressed(p, a0=np.zeros(10**8)))
     assert "malformed" in bomb[0]

@@ -30,13 +30,14 @@ def _collect() -> dict[str, Check]:
 
 CHECKS: dict[str, Check] = _collect()
 
-# Cases are drawn from a fixed seed per check so that a verdict can be reproduced.
+# In-process checks (the source notebooks, nbgrader's own autograde) draw from this seed;
+# the sandboxed grader draws each student's cases from a seed of their own (course_secret).
 SEED = 20261125
 
 
-def cases_for(check_id: str) -> list[tuple]:
-    """The random argument tuples of one check (deterministic)."""
-    return CHECKS[check_id].cases(np.random.default_rng([SEED, hash_id(check_id)]))
+def cases_for(check_id: str, seed: int = SEED) -> list[tuple]:
+    """The random argument tuples of one check (deterministic for a given seed)."""
+    return CHECKS[check_id].cases(np.random.default_rng([seed, hash_id(check_id)]))
 
 
 def hash_id(check_id: str) -> int:

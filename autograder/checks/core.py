@@ -159,12 +159,66 @@ def run_cases(fn, cases: list[tuple]) -> list:
     for args in cases:
         copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
         try:
-            result = fn(*copies)
+            result, misuse = call_numpy_only(fn, copies)
         except Exception as error:  # noqa: BLE001 - any error is the student's answer
             outputs.append(f"raised {type(error).__name__}: {error}")
+            continue
+        if misuse:
+            outputs.append(misuse)
             continue
         try:
             outputs.append(to_plain(result))
         except NotPlain as error:
             outputs.append(str(error))
     return outputs
+
+
+def call_numpy_only(fn, args: tuple):
+    """``fn(*args)`` and what it did that a numpy-only answer may not do (or None).
+
+    Graded functions are numpy only: the chapters teach how a convolution is computed, and
+    ``scipy.signal.correlate2d`` or ``torch.nn.functional.conv2d`` would skip exactly that.
+    The grader's kernel has no torch or other numerical library installed; scipy is
+    there (the chapters' narrative uses it), so every call the function makes is watched
+    (``sys.setprofile``): a Python frame or builtin of a library below, a new thread or
+    process (which the watch would not follow), or switching the watch off, is reported.
+    """
+    import sys
+    import threading
+
+    libraries = {"scipy", "torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "numba",
+                 "sklearn", "skimage", "cv2", "numexpr", "mxnet", "paddle", "tinygrad"}
+    escapes = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"),
+               ("threading", "settrace"), ("_thread", "start_new_thread"),
+               ("_thread", "start_joinable_thread"), ("posix", "fork"), ("posix", "system"),
+               ("posix", "posix_spawn"), ("posix", "execv"), ("posix", "execve"),
+               ("_posixsubprocess", "fork_exec"), ("_ctypes", "call_function")}
+    seen = []
+
+    def watch(frame, event, arg):
+        if seen or event not in ("call", "c_call"):
+            return
+        if event == "call":
+            module, name = frame.f_globals.get("__name__") or "", frame.f_code.co_name
+        else:
+            module = getattr(arg, "__module__", None) or ""
+            name = getattr(arg, "__name__", "")
+        top = module.partition(".")[0]
+        if top in libraries:
+            what = f"import of {module}" if name == "<module>" else f"{module}.{name}"
+            seen.append(f"used {top} ({what}): graded functions must use numpy only")
+        elif (module, name) in escapes:
+            seen.append(f"called {module}.{name}, which a graded function may not do")
+
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
+    threading.setprofile(watch)
+    sys.setprofile(watch)
+    try:
+        result = fn(*args)
+    finally:
+        # read before the calls below, which the watch still sees
+        found = seen[:1] or (["switched off the grader's watch (sys.setprofile)"]
+                             if sys.getprofile() is not watch else [])
+        sys.setprofile(previous)
+        threading.setprofile(previous_threads)
+    return result, (found[0] if found else None)
