@@ -38,10 +38,19 @@ import signal
 import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x20000000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+# statvfs f_flag bits -> the mount flags a bind in a user namespace must keep (the kernel
+# locks them: a remount that drops one fails with EPERM)
+LOCKED_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: MS_NOATIME,
+                2048: MS_NODIRATIME, 4096: MS_RELATIME}
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 38, 24
+LINUX_CAPABILITY_VERSION_3, LAST_CAPABILITY = 0x20080522, 63
+MNT_DETACH = 2
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+STUDENT_ID = 1000  # the kernel's uid and gid in its own user namespace (userns mode)
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -75,6 +84,8 @@ def bind(source: str, target: str, readonly: bool = True, nodev: bool = True) ->
         open(target, "a").close()
     mount(source, target, None, MS_BIND | MS_REC)
     flags = MS_BIND | MS_REMOUNT | MS_NOSUID | (MS_RDONLY if readonly else 0)
+    kept = os.statvfs(source).f_flag  # flags the source mount has, which we may not drop
+    flags |= sum(flag for bit, flag in LOCKED_FLAGS.items() if kept & bit)
     mount(None, target, None, flags | (MS_NODEV if nodev else 0))
 
 
@@ -126,7 +137,23 @@ def build_root(spec: dict) -> None:
             os.chown(name, spec["uid"], spec["gid"])
     grader_dir(spec)
     mount("tmpfs", root, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
-    os.chroot(root)
+    enter_root(root)
+
+
+def enter_root(root: str) -> None:
+    """Make ``root`` the root of this mount namespace and drop the host's tree from it.
+
+    pivot_root, not chroot: in a chroot the kernel refuses new user namespaces (userns
+    mode gives the kernel one), and the host's tree would still be in the namespace.
+    ``pivot_root(".", ".")`` then detaching "." is pivot_root(2)'s way to do it without
+    a directory for the old root.
+    """
+    number = PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise OSError(f"pivot_root: unknown syscall number on {os.uname().machine}")
+    os.chdir(root)
+    _call(libc.syscall(number, b".", b"."), "pivot_root")
+    _call(libc.umount2(b".", MNT_DETACH), "detach the host's root")
     os.chdir("/")
 
 
@@ -147,12 +174,22 @@ def grader_dir(spec: dict) -> None:
 
 
 def become_student(spec: dict) -> None:
-    """Irreversibly drop to the sandbox user with the resource limits applied."""
+    """Irreversibly drop to the sandbox user with the resource limits applied.
+
+    Root mode: the slot's own system user. User-namespace mode (an ordinary user grades):
+    there is only one id to be, the grader's own, so the kernel gets a nested user
+    namespace in which it is uid 1000 with no capabilities: it owns no mount namespace,
+    so it can undo none of the jail's mounts, and outside it is the grader's uid.
+    """
     for name, value in spec["rlimits"].items():
         resource.setrlimit(getattr(resource, name), (value, value))
-    os.setgroups([])
-    os.setresgid(spec["gid"], spec["gid"], spec["gid"])
-    os.setresuid(spec["uid"], spec["uid"], spec["uid"])
+    if spec["mode"] == "userns":
+        enter_user_namespace(STUDENT_ID, STUDENT_ID)
+        drop_capabilities()
+    else:
+        os.setgroups([])
+        os.setresgid(spec["gid"], spec["gid"], spec["gid"])
+        os.setresuid(spec["uid"], spec["uid"], spec["uid"])
     _call(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     # Set after the uid change, which clears it: the kernel dies with its init.
     die_with_parent()
@@ -161,6 +198,34 @@ def become_student(spec: dict) -> None:
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
     os.closerange(3, 65536)
+
+
+def enter_user_namespace(uid: int, gid: int) -> None:
+    """A new user namespace in which this process is ``uid``/``gid`` (its only ids)."""
+    outer_uid, outer_gid = os.geteuid(), os.getegid()
+    _call(libc.unshare(CLONE_NEWUSER), "unshare user")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {outer_uid} 1"),
+                       ("gid_map", f"{gid} {outer_gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> None:
+    """Give up every capability, for good (an exec would not bring any back either)."""
+    for cap in range(LAST_CAPABILITY + 1):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:
+            _call(-1, f"drop capability {cap}")  # EINVAL: no such capability on this kernel
+    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    _call(libc.capset(ctypes.byref(header), (_CapData * 2)()), "capset")
 
 
 def init(spec: dict, ready: int) -> None:
@@ -207,6 +272,8 @@ def launch(spec: dict) -> None:
     if spec.get("cgroup"):  # joined before forking: B, C and all they start are capped
         with open(spec["cgroup"] + "/cgroup.procs", "w") as f:
             f.write(str(os.getpid()))
+    if spec["mode"] == "userns":  # root of a user namespace of our own: B may then mount
+        enter_user_namespace(0, 0)
     _call(libc.unshare(CLONE_NEWPID), "unshare pid")
     wait_for, ready = os.pipe()
     child = os.fork()

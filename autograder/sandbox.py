@@ -44,6 +44,7 @@ from .jail import (
     CLONE_NEWNET,
     CLONE_NEWNS,
     CLONE_NEWPID,
+    CLONE_NEWUSER,
     CLONE_NEWUTS,
     die_with_parent,
 )
@@ -64,9 +65,9 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel s
 LAUNCHER_TIMEOUT = 120  # seconds for the launcher's imports on a loaded machine
 
 UNSANDBOXED_WARNING = (
-    "WARNING: NOT SANDBOXED. The grader is not running as root, so it cannot create an "
-    "unprivileged user: student code runs with YOUR rights and can read and change your "
-    "files (including solutions/ and the gradebook). Grade as root for the sandbox.")
+    "WARNING: NOT SANDBOXED. Student code runs with YOUR rights and can read and change your "
+    "files (including solutions/ and the gradebook). The sandbox needs Linux namespaces: "
+    "as root, or as an ordinary user where unprivileged user namespaces are allowed.")
 
 
 @dataclass(frozen=True)
@@ -92,27 +93,71 @@ class Limits:
         return limits
 
 
+def jail_mode() -> str:
+    """How kernels are jailed here: ``"root"`` (a system user per worker slot), ``"userns"``
+    (an ordinary user: unprivileged user namespaces), or ``""`` (not on Linux)."""
+    if sys.platform != "linux":
+        return ""
+    if os.geteuid() == 0 and shutil.which("useradd") is not None:
+        return "root"
+    return "userns"
+
+
 def can_sandbox() -> bool:
-    return sys.platform == "linux" and os.geteuid() == 0 and shutil.which("useradd") is not None
+    return jail_mode() != ""
 
 
 def sandbox_problem() -> str:
     """Why this machine cannot jail a kernel, or ``""`` if it can.
 
-    Root alone is not enough: a container may forbid the namespaces jail.py creates.
+    Being root is not enough (a container may forbid the namespaces jail.py creates), and
+    an ordinary user may be refused user namespaces (the message says what to enable).
     """
-    if not can_sandbox():
-        return "it cannot sandbox (not root on Linux, or no useradd)"
+    mode = jail_mode()
+    if not mode:
+        return "it cannot sandbox (the sandbox needs Linux namespaces)"
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     probe = ("import ctypes, os, sys\n"
              "libc = ctypes.CDLL(None, use_errno=True)\n"
+             "def fail(what):\n"
+             "    sys.exit(what + ': ' + os.strerror(ctypes.get_errno()))\n"
+             f"if {mode == 'userns'}:\n"
+             "    uid, gid = os.geteuid(), os.getegid()\n"
+             f"    if libc.unshare({CLONE_NEWUSER}) != 0:\n"
+             "        fail('unshare(CLONE_NEWUSER)')\n"
+             "    for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'),\n"
+             "                       ('gid_map', f'0 {gid} 1')):\n"
+             "        with open(f'/proc/self/{name}', 'w') as f:\n"
+             "            f.write(text)\n"
              f"if libc.unshare({flags}) != 0:\n"
-             "    sys.exit('unshare: ' + os.strerror(ctypes.get_errno()))\n")
+             "    fail('unshare')\n"
+             "if libc.mount(b'tmpfs', b'/tmp', b'tmpfs', 0, b'size=4k') != 0:\n"
+             "    fail('mount')\n")
     done = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True,
                           timeout=60)
-    if done.returncode:
-        return f"it cannot create the sandbox's namespaces ({done.stderr.strip()[-200:]})"
-    return ""
+    if not done.returncode:
+        return ""
+    why = done.stderr.strip()[-200:]
+    if mode == "root":
+        return f"it cannot create the sandbox's namespaces ({why})"
+    return f"an ordinary user cannot create the sandbox's namespaces here ({why}); {_userns_hint()}"
+
+
+def _userns_hint() -> str:
+    """What to enable for unprivileged user namespaces, by what this machine says."""
+    def setting(path: str) -> str:
+        try:
+            return Path(path).read_text().strip()
+        except OSError:
+            return ""
+    if setting("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
+        return ("AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later): "
+                "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or grade as root")
+    if setting("/proc/sys/kernel/unprivileged_userns_clone") == "0":
+        return "`sudo sysctl kernel.unprivileged_userns_clone=1`, or grade as root"
+    if setting("/proc/sys/user/max_user_namespaces") == "0":
+        return "`sudo sysctl user.max_user_namespaces=15000`, or grade as root"
+    return "grade as root, or on a machine that allows unprivileged user namespaces"
 
 
 _slot: tuple[int, int, int] | None = None  # (uid, gid, lock fd), held for the process's life
@@ -307,13 +352,14 @@ class Kernel:
         log = open(self.scratch / "kernel.log", "ab")
         self.cgroup = memory_cap.create(self.limits.memory_bytes)
         if self.sandboxed:
-            uid, gid = slot_user()
+            mode = jail_mode()
+            uid, gid = slot_user() if mode == "root" else (0, 0)  # userns: ids inside it
             binds, links, masks = _visible_system()
             root = self.scratch / "root"
             root.mkdir(exist_ok=True)
             pidfile = self.scratch / "init.pid"
             pidfile.unlink(missing_ok=True)
-            spec = dict(root=str(root), ro_binds=binds, symlinks=links, masks=masks,
+            spec = dict(mode=mode, root=str(root), ro_binds=binds, symlinks=links, masks=masks,
                         workdir=KERNEL_DIR, stage=str(self.stage), uid=uid, gid=gid,
                         no_network=True, rlimits=self.limits.rlimits(True), argv=argv,
                         env=_kernel_env(KERNEL_DIR), pidfile=str(pidfile),
