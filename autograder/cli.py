@@ -113,7 +113,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     from . import batch, gradebook, report, results
     from .course_secret import case_seed, load_or_create
     from .grade import Job
-    from .sandbox import Limits, can_sandbox, sandbox_problem, unsandboxed_warning
+    from .sandbox import Limits, can_sandbox, describe, sandbox_problem, unsandboxed_warning
     from .submissions import (
         InstructorError,
         code_fingerprint,
@@ -140,6 +140,8 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
         run = functools.partial(batch.run, workers=args.jobs)
     if not sandboxed:
         unsandboxed_warning()
+    elif not args.scheduler:
+        print(describe(), file=sys.stderr)
     limits = Limits()
     secret = load_or_create(args.secret)
     wall_clock = args.wall_clock or max(120.0, 20 * args.timeout)

@@ -131,6 +131,7 @@ class Runner:
 
     def _execute(self, code: str, capture: bool) -> StepResult:
         client = self.client
+        self._iopub_dropped()  # a message refused after the last step ended: reconnect first
         msg_id = client.execute(code, store_history=False, allow_stdin=False,
                                 stop_on_error=False)
         result = StepResult("ok")
@@ -225,6 +226,15 @@ class Runner:
         channel.socket.close(linger=0)
         channel.socket = self.client.connect_iopub()
         self._watch_iopub(self.client)
+        # Until the kernel has seen the new subscription, it publishes to no one: wait for
+        # its welcome (JEP 65), so that the next cell's output is not lost too.
+        deadline = time.monotonic() + IOPUB_GRACE * 3
+        while time.monotonic() < deadline:
+            try:
+                if self.client.get_iopub_msg(timeout=0.05)["msg_type"] == "iopub_welcome":
+                    break
+            except Empty:
+                pass
         return True
 
     def _lost_output(self, result: StepResult) -> None:

@@ -98,9 +98,23 @@ def jail_mode() -> str:
     (an ordinary user: unprivileged user namespaces), or ``""`` (not on Linux)."""
     if sys.platform != "linux":
         return ""
-    if os.geteuid() == 0 and shutil.which("useradd") is not None:
+    if os.geteuid() == 0 and _initial_user_namespace() and shutil.which("useradd") is not None:
         return "root"
-    return "userns"
+    return "userns"  # also "root" inside a container's user namespace: its root is not ours
+
+
+def _initial_user_namespace() -> bool:
+    try:
+        return Path("/proc/self/uid_map").read_text().split() == ["0", "0", "4294967295"]
+    except OSError:
+        return False
+
+
+def describe() -> str:
+    """The jail and memory cap in force here, for the instructor."""
+    jail = {"root": "root (a system user per worker slot)",
+            "userns": "user namespaces (an ordinary user)"}.get(jail_mode(), "none")
+    return f"sandbox: {jail}; memory cap per kernel: {memory_cap.mode()}"
 
 
 def can_sandbox() -> bool:
@@ -139,8 +153,9 @@ def sandbox_problem() -> str:
         return ""
     why = done.stderr.strip()[-200:]
     if mode == "root":
-        return f"it cannot create the sandbox's namespaces ({why})"
-    return f"an ordinary user cannot create the sandbox's namespaces here ({why}); {_userns_hint()}"
+        return f"it cannot sandbox: root cannot create the jail's namespaces here ({why})"
+    return (f"it cannot sandbox: this user cannot create the jail's namespaces here ({why}); "
+            f"{_userns_hint()}")
 
 
 def _userns_hint() -> str:

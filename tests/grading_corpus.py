@@ -306,10 +306,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 HIDDEN_TEXT = ("check(", "autograder.checks", "HIDDEN TESTS", "BEGIN SOLUTION")
 
 
-def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    """``python -m autograder ...`` as the instructor runs it."""
-    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=PROJECT)
+def run_cli(*args: str, timeout: float = 900, prefix: tuple[str, ...] = ()
+            ) -> subprocess.CompletedProcess:
+    """``python -m autograder ...`` as the instructor runs it (``prefix``: as another user,
+    see ordinary_user.py)."""
+    return subprocess.run([*prefix, sys.executable, "-m", "autograder", *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=PROJECT)
 
 
 def grade_args(submissions: Path, out: Path, *extra: str, timeout: float = 5,

@@ -1,9 +1,10 @@
 """The whole hostile corpus through the real CLI: exact scores, and nothing leaks or breaks.
 
-One batch (about 20 submissions, two workers) backs every assertion here, so the module
-is a single test: under ``pytest -n auto`` a shared fixture would grade it once per
-worker. Needs root, because only the sandbox makes fork bombs and file snooping safe to
-run on a developer's machine.
+One batch (about 30 submissions, two workers) backs every assertion here, so each run is a
+single test: under ``pytest -n auto`` a shared fixture would grade it once per worker. It
+runs twice: as root (a system user per slot, a memory cgroup) and as an ordinary user
+(unprivileged user namespaces; created by the test when run as root). Only the sandbox
+makes fork bombs and file snooping safe to run on a developer's machine.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import os
 import re
 
+import ordinary_user
 import pytest
 from grading_corpus import (
     ASSIGNMENT,
@@ -25,14 +27,28 @@ from grading_corpus import (
 )
 from nbgrader.api import Gradebook
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
-
 
 def _hashes(root):
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
 
 
-def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
+@pytest.fixture(params=["root", "ordinary user"])
+def grader(request, tmp_path):
+    """(a folder the grading user can write, the argv prefix that runs as that user)."""
+    if request.param == "root":
+        if os.geteuid() != 0:
+            pytest.skip("the root sandbox needs root")
+        yield tmp_path, ()
+        return
+    folder, prefix = ordinary_user.workspace()
+    try:
+        yield folder, tuple(prefix)
+    finally:
+        ordinary_user.remove(folder)
+
+
+def test_hostile_corpus_is_graded_exactly_and_safely(grader):
+    tmp_path, prefix = grader
     submissions, out = tmp_path / "submitted", tmp_path / "graded"
     other = submissions / "good" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     canary = tmp_path / "canary.txt"
@@ -42,10 +58,13 @@ def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
                str(other), str(submissions), str(out), str(canary)]
     entries = corpus(secrets, targets=[str(other), str(canary), str(out / "gradebook.db")])
     write(submissions, entries)
+    if prefix:  # the grading user only reads what students sent, as an instructor would
+        for path in (tmp_path, *tmp_path.rglob("*")):
+            os.lchown(path, *_owner(tmp_path))
     before = _hashes(submissions)  # through links too: a link's target must not change
 
     # 10 s per cell: generous on a loaded CI machine; each infinite loop costs it once
-    done = run_cli(*grade_args(submissions, out, timeout=10))
+    done = run_cli(*grade_args(submissions, out, timeout=10), prefix=prefix)
 
     assert done.returncode == 0, done.stderr[-3000:]
     assert "NOT SANDBOXED" not in done.stderr
@@ -98,6 +117,14 @@ def test_hostile_corpus_is_graded_exactly_and_safely(tmp_path):
                             ("symlinked_folder", "is a symbolic link")]:
         assert re.search(f"^{student},.*{reason}", problems, re.M), (student, reason)
 
+    mode = "user namespaces" if prefix or os.geteuid() else "root"
+    assert f"sandbox: {mode}" in done.stderr
+
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") >= 3
     assert "off by one" in report and "invalid_json" in report
+
+
+def _owner(path):
+    info = path.stat()
+    return info.st_uid, info.st_gid

@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import ordinary_user
 import pytest
 from grading_corpus import (
     ASSIGNMENT,
@@ -35,7 +36,15 @@ from grading_corpus import (
     write,
 )
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root")
+
+def _sandbox_problem() -> str:
+    from autograder.sandbox import sandbox_problem
+    return sandbox_problem()
+
+
+# The workers are ordinary users (ordinary_user.py): they jail kernels in user namespaces.
+needs_sandbox = pytest.mark.skipif(bool(_sandbox_problem()),
+                                   reason="this machine cannot create the jail's namespaces")
 
 # One of each kind of trouble: right, wrong, unreadable, endless, exiting the kernel,
 # cheating (monkeypatch, lying subclass), exhausting processes and memory.
@@ -46,7 +55,8 @@ TIMEOUT = 10  # seconds a cell may run: generous on a loaded machine; each loop 
 
 @contextlib.contextmanager
 def local_cluster(n_workers: int = 2, **scheduler_config):
-    """A loopback cluster of worker processes (no dashboard) and a client of our own."""
+    """A loopback scheduler, ``n_workers`` worker processes run as an ordinary user (each
+    with a nanny, one thread), and a client of our own."""
     import dask
     from distributed import Client, LocalCluster
     config = {"distributed.comm.timeouts.connect": "120s",
@@ -55,14 +65,24 @@ def local_cluster(n_workers: int = 2, **scheduler_config):
     with dask.config.set(config):  # the scheduler reads its settings when it starts
         # No dashboard; the scheduler's HTTP routes (health, metrics) on a free port, not the
         # 8787 that concurrent tests would fight over.
-        cluster = LocalCluster(host="127.0.0.1", scheduler_port=0, n_workers=n_workers,
-                               threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(host="127.0.0.1", scheduler_port=0, n_workers=0,
+                               processes=True, dashboard_address=None,
                                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    folder, prefix = ordinary_user.workspace()
+    workers = [_start_worker(cluster.scheduler_address, str(i), PROJECT, dict(os.environ),
+                             prefix=prefix, nanny=True, local=folder / f"w{i}")
+               for i in range(n_workers)]
     try:
         with Client(cluster, set_as_default=False) as client:
+            client.wait_for_workers(n_workers, timeout=300)
             yield cluster.scheduler_address, client
     finally:
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
         cluster.close(timeout=120)
+        ordinary_user.remove(folder)
 
 
 # Whether a timed-out kernel answers its interrupt in time (a fork bomb's may not) depends
@@ -159,7 +179,7 @@ def _processing(client, student: str | None = None) -> dict[str, list[str]]:
     return busy
 
 
-@needs_root
+@needs_sandbox
 def test_a_dask_cluster_grades_exactly_like_the_local_pool(tmp_path):
     entries = {s: e for s, e in corpus([], []).items() if s in SUBSET}
     subs = tmp_path / "submitted"
@@ -184,7 +204,7 @@ def test_a_dask_cluster_grades_exactly_like_the_local_pool(tmp_path):
     assert pages == {p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask").rglob("*.html")}
 
 
-@needs_root
+@needs_sandbox
 def test_a_killed_worker_loses_and_doubles_nothing(tmp_path):
     subs, out = tmp_path / "submitted", tmp_path / "graded"
     name = f"{ASSIGNMENT}.ipynb"
@@ -208,7 +228,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path):
     assert not _survivors(orphans)
 
 
-@needs_root
+@needs_sandbox
 def test_a_submission_that_keeps_killing_workers_is_not_graded_and_retried(tmp_path):
     subs, out = tmp_path / "submitted", tmp_path / "graded"
     name = f"{ASSIGNMENT}.ipynb"
@@ -261,12 +281,16 @@ def test_an_unreachable_scheduler_is_one_clear_error_and_writes_nothing(tmp_path
     assert not (tmp_path / "out").exists()
 
 
-def _start_worker(address: str, name: str, cwd: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--name", name,
-         "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+def _start_worker(address: str, name: str, cwd: Path, env: dict, prefix=(), nanny=False,
+                  local: Path | None = None) -> subprocess.Popen:
+    """``dask worker`` (``prefix``: as another user, or in a namespace)."""
+    argv = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--name", name,
+            "--nthreads", "1", "--nanny" if nanny else "--no-nanny", "--no-dashboard",
+            "--host", "127.0.0.1"]
+    if local is not None:
+        argv += ["--local-directory", str(local)]
+    return subprocess.Popen([*prefix, *argv], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_task(tmp_path):
@@ -275,7 +299,8 @@ def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_t
     from autograder.submissions import notebook_jobs
 
     # "stale": another commit of the project (one changed line); "unjailed": our code, but
-    # it cannot create sandbox users (no useradd on its PATH, as on a machine without it).
+    # in a user namespace that may create no further ones (as where a distribution forbids
+    # unprivileged user namespaces), so it cannot build the jail.
     stale = tmp_path / "stale"
     for package in ("autograder", "solutions", "convlab"):
         shutil.copytree(PROJECT / package, stale / package,
@@ -290,7 +315,9 @@ def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_t
             _start_worker(address, "stale", stale, dict(os.environ, PYTHONPATH=os.pathsep.join(
                 [str(stale), os.environ.get("PYTHONPATH", "")]))),
             _start_worker(address, "unjailed", PROJECT,
-                          dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin")),
+                          dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin"), prefix=(
+                              "unshare", "--user", "--map-root-user", "sh", "-c",
+                              'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"', "-")),
         ]
         try:
             client.wait_for_workers(2, timeout=300)

@@ -1,7 +1,8 @@
 """Warm kernels (forked by the launcher) must be indistinguishable from cold ones.
 
 A student's code sees the same files, paths, user, limits, environment and display
-behaviour either way; only the start-up time differs. Needs root, like the sandbox.
+behaviour either way; only the start-up time differs. Then the limits a Runner enforces
+on a real kernel: the submission's wall clock, and output floods.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import time
 import pytest
 
 from autograder import sandbox
-from autograder.execute import Runner
+from autograder.bound_output import startup_file
+from autograder.execute import KERNEL_OUTPUT_CHARS, Runner
 from autograder.sandbox import Kernel, Limits
 
-pytestmark = pytest.mark.skipif(not sandbox.can_sandbox(), reason="the sandbox needs root")
+pytestmark = pytest.mark.skipif(bool(sandbox.sandbox_problem()),
+                                reason="this machine cannot create the jail's namespaces")
 
 # What a kernel can observe of its world, as one JSON line.
 PROBE = """
@@ -103,3 +106,43 @@ def test_a_dead_launcher_is_replaced_and_its_kernels_reported_dead(tmp_path):
         assert sandbox.launcher() is not old
     finally:
         first.shutdown()
+
+
+def test_the_submission_wall_clock_stops_everything_after_it(tmp_path):
+    runner = _runner(tmp_path, "clock", warm=True)
+    runner.timeout = 60
+    try:
+        assert runner.run("import time").status == "ok"  # starts the clock's kernel
+        runner.deadline = time.monotonic() + 3  # as if the submission had 3 s left
+        runner.wall_clock = 3
+        step = runner.run("time.sleep(30)")  # within the cell's 60 s, beyond the 3 s left
+        assert step.status == "timeout"
+        assert "ran out of the submission's time limit (3 s)" in step.reason
+        after = runner.run("print('never')")
+        assert after.status == "skipped" and "time limit (3 s) ran out" in after.reason
+    finally:
+        runner.shutdown()
+
+
+def test_a_flood_faster_than_ipykernel_flushes_keeps_its_start_and_says_where_it_stopped(
+        tmp_path):
+    """The 2-core flood bug: ipykernel sends what was printed in 0.2 s as one message; 50 MB
+    in one message was refused by ZeroMQ and the whole output silently lost."""
+    runner = _runner(tmp_path, "flood", warm=True)
+    bound = tmp_path / "flood" / "stage" / ".ipython" / "profile_default" / "startup"
+    bound.mkdir(parents=True)
+    (bound / "00-bound-output.py").write_text(startup_file(KERNEL_OUTPUT_CHARS))
+    try:
+        # one write, 50 MB: no flush interval can split it
+        step = runner.run("import sys\nsys.stdout.write('spam' * 12_500_000)\nprint('end')")
+        text = _text(step)
+        assert step.status == "ok" and text.startswith("spamspam")
+        assert "[output truncated by the grader]" in text and "end" not in text
+        # With the bound undone, the refused message is reported and the kernel lives on
+        # (its later output may stay lost: that is the student's own doing).
+        undone = runner.run("sys.stdout.__dict__.pop('write')\nprint('x' * 20_000_000)\n"
+                            "y = 42")
+        assert "[output lost: the kernel sent a message over" in _text(undone)
+        assert runner.run("assert y == 42").status == "ok" and runner.restarts == 0
+    finally:
+        runner.shutdown()
