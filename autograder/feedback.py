@@ -78,7 +78,9 @@ _CSS = ("body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:
         "pre.out{margin-top:-.6em}pre.err{background:#fff0f0;color:#8a1f11}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
         "text-align:left;vertical-align:top}"
-        "math{font-size:1.1em}math[display=block]{margin:.6em 0}")
+        "math{font-size:1.1em;font-family:'STIX Two Math','Latin Modern Math',"
+        "'DejaVu Math TeX Gyre',math}"
+        "math[display=block]{margin:.6em 0}")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
