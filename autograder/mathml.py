@@ -52,5 +52,7 @@ def _rule(display: bool):
     return render
 
 
+@lru_cache(maxsize=1024)
 def render(source: str) -> str:
+    """Every student's page shows the same prompts: each is converted once per process."""
     return markdown().render(source)
