@@ -1,4 +1,5 @@
-"""Release and grade the chapters: ``python -m autograder release|grade`` (see cli.py)."""
+"""Release, grade and export the chapters: ``python -m autograder release|grade|export`` (see
+cli.py)."""
 
 from pathlib import Path
 

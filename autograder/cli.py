@@ -1,4 +1,4 @@
-"""``python -m autograder release|grade``: the instructor's two commands."""
+"""``python -m autograder release|grade|export``: the instructor's three commands."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def _positive_float(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=(
-        "Release the chapters to students, and grade their submissions in a sandbox."))
+        "Release the chapters to students, grade their submissions in a sandbox, and "
+        "export the grades for a learning management system."))
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("release", help="write the student version of every chapter (+ zips)")
     r.add_argument("--out", type=Path, default=PROJECT / "build" / "release",
@@ -57,6 +58,17 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on the Dask cluster of this scheduler (e.g. "
                         "tcp://10.0.0.5:8786) instead of local processes; --jobs is unused")
+    e = sub.add_parser("export", help="write a graded folder's grades in Canvas's or "
+                                      "Moodle's gradebook import format, or as a wide CSV")
+    e.add_argument("graded", type=Path, metavar="GRADED_DIR",
+                   help="a folder `grade` wrote (it holds grades.csv)")
+    e.add_argument("--format", required=True, choices=["canvas", "moodle", "csv"],
+                   help="the import format")
+    e.add_argument("--roster", type=Path, metavar="FILE",
+                   help="CSV: student_id and the LMS's identity columns (see README); every "
+                        "roster student gets a row, missing submissions score 0 (blank in csv)")
+    e.add_argument("--out", type=Path, metavar="FILE",
+                   help="output file (default: GRADED_DIR/export-FORMAT.csv)")
     for q in (r, g):
         q.add_argument("--chapters", type=Path, default=PROJECT / "chapters",
                        help="the source assignments (default: chapters/)")
@@ -65,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "export":
+        return export(args)
     # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     from .course_secret import SecretError
@@ -80,6 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     except (InstructorError, SourceError, SecretError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def export(args) -> int:
+    from .export import ExportError, write
+    try:
+        out, result = write(args.graded, args.format, args.roster, args.out)
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({result.students} students, {args.format} format)", file=sys.stderr)
+    if result.not_on_roster:
+        students = sorted({s for s, *_ in result.not_on_roster})
+        print(f"warning: {len(students)} graded student(s) not on the roster, not in {out}: "
+              f"{', '.join(students)}; their grades are in {out}.not-on-roster.csv",
+              file=sys.stderr)
+    return 0
 
 
 def _templates(chapters: Path):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 
 import nbformat
-from markdown_it import MarkdownIt
+
+from . import mathml
 
 HIDDEN_NOTE = "# Hidden checks of this exercise ran here; their results are below."
 
@@ -56,7 +56,7 @@ def render(title: str, header_html: str, cells: list[tuple[str, str, list]]) -> 
     Outputs are the executor's inert kinds (text, tracebacks, checked PNGs) plus the
     grader's own verdict blocks. Written directly rather than through nbconvert, whose
     templates cost most of a second per page and link MathJax and require.js from CDNs:
-    the page loads nothing, and formulas stay readable as TeX.
+    the page loads nothing, and the instructor's formulas arrive typeset as MathML.
     """
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
              f"</title><style>{_CSS}</style></head><body>", header_html]
@@ -64,7 +64,7 @@ def render(title: str, header_html: str, cells: list[tuple[str, str, list]]) -> 
         if cell_type == "raw":
             parts.append(source)
         elif cell_type == "markdown":
-            parts.append(f"<div class='md'>{_markdown().render(source)}</div>")
+            parts.append(f"<div class='md'>{mathml.render(source)}</div>")
         else:
             parts.append(f"<pre class='code'>{html.escape(source)}</pre>")
             parts += [_output(nbformat.from_dict(o)) for o in outputs]
@@ -77,13 +77,11 @@ _CSS = ("body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:
         "pre.code{background:#f6f8fa;border-left:3px solid #2f6f4f}"
         "pre.out{margin-top:-.6em}pre.err{background:#fff0f0;color:#8a1f11}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
-        "text-align:left;vertical-align:top}")
+        "text-align:left;vertical-align:top}"
+        "math{font-size:1.1em;font-family:'STIX Two Math','Latin Modern Math',"
+        "'DejaVu Math TeX Gyre',math}"
+        "math[display=block]{margin:.6em 0}")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
 
 
 def _output(output) -> str:

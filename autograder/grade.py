@@ -235,7 +235,8 @@ def _hidden_check(runner: Runner, grader_dir: str, name: str, check, cases: list
 
 
 def _verdict(check, verdict: Verdict) -> dict:
-    return {"id": check.check_id, "passed": verdict.passed, "message": verdict.message}
+    return {"id": check.check_id, "passed": verdict.passed, "message": verdict.message,
+            "mistake": verdict.mistake}
 
 
 def _note(text: str) -> dict:

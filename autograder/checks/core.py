@@ -79,6 +79,9 @@ class Check:
 class Verdict:
     passed: bool
     message: str
+    # the name of the Mistake that explains every wrong answer, when one does: the class
+    # report counts these, so it never has to parse the message
+    mistake: str | None = None
 
 
 def same(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -112,15 +115,15 @@ def judge(check: Check, cases: list[tuple], outputs: list) -> Verdict:
             wrong.append((args, got))
     if not wrong:
         return Verdict(True, f"{check.function}: correct on all {len(cases)} random cases")
-    return Verdict(False, _explain(check, cases, outputs, wrong))
+    return _explain(check, cases, outputs, wrong)
 
 
-def _explain(check: Check, cases, outputs, wrong) -> str:
+def _explain(check: Check, cases, outputs, wrong) -> Verdict:
     args, got = wrong[0]
     head = f"{check.function}: wrong on {len(wrong)} of {len(cases)} random cases."
     call = f"{check.function}({describe(args)})"
     if isinstance(got, str):
-        return f"{head} For example {call} {got}"
+        return Verdict(False, f"{head} For example {call} {got}")
     expected = check.expected(args)
     detail = (f"expected shape {expected.shape}, got shape {got.shape}"
               if got.shape != expected.shape else
@@ -128,9 +131,9 @@ def _explain(check: Check, cases, outputs, wrong) -> str:
     for mistake in check.mistakes:
         if _explains(mistake, [(a, o) for a, o in zip(cases, outputs) if not isinstance(o, str)],
                      wrong):
-            return f"{head} For example {call}: {detail}. Likely mistake: {mistake.name} — " \
-                   f"{mistake.advice}"
-    return f"{head} For example {call}: {detail}."
+            return Verdict(False, f"{head} For example {call}: {detail}. Likely mistake: "
+                                  f"{mistake.name} — {mistake.advice}", mistake.name)
+    return Verdict(False, f"{head} For example {call}: {detail}.")
 
 
 def _explains(mistake: Mistake, answered, wrong) -> bool:
