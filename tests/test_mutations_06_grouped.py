@@ -143,7 +143,7 @@ MUTANTS = {
         Mutant("shuffled before the first layer", lambda c, g, n, s: stack(c, g, n, s, first=True),
                False),
         Mutant("one layer too many", lambda c, g, n, s: stack(c, g, n + 1, s), False),
-        Mutant("transposed", lambda c, g, n, s: stack(c, g, n, s, transposed=True), False),
+        Mutant("transposed", lambda c, g, n, s: stack(c, g, n, s, transposed=True), True),
     ],
 }
 

@@ -320,7 +320,7 @@ CHECKS = [
                     "the pair shares its c_mid channels across all (o, c): unfold the weight "
                     "into a (C_out k_h) x (C_in k_w) matrix, rows (o, a), columns (c, b), and "
                     "truncate *that* matrix."),
-            Mistake("unfolded as channels x (everything else)", _channels_unfolded,
+            Mistake("unfolded as channels by everything else", _channels_unfolded,
                     "rows must be (o, a) and columns (c, b): W[o, c, a, b] = "
                     "sum_m P[o, m, a] Q[m, c, b], a product over m of those two matrices."),
             Mistake("axes not put back after the SVD",

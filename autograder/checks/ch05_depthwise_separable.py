@@ -284,9 +284,9 @@ CHECKS = [
                     lambda co, k: max((k * k * co - co) // (k * k), 0),
                     "the pointwise layer reads m*C_in channels: its cost is m*C_in*C_out per "
                     "pixel, so m multiplies both terms."),
-            Mistake("k instead of k^2", lambda co, k: (k * co) // (k + co),
+            Mistake("k instead of k squared", lambda co, k: (k * co) // (k + co),
                     "a k x k kernel has k^2 taps."),
-            Mistake("the ratio 1/C_out + 1/k^2 inverted, then ceiled",
+            Mistake("rounded up",
                     lambda co, k: -(-(k * k * co) // (k * k + co)),
                     "the multiplier must keep the cost at or below the standard layer's: "
                     "round down."),
