@@ -37,7 +37,7 @@ def compose_conv2d(weight1, bias1, weight2, bias2):
                          f"{w1.shape[0]}: weight2.shape[1] must equal weight1.shape[0]")
     b1 = check_bias(bias1, w1.shape[0], np.float64)
     b2 = check_bias(bias2, w2.shape[0], np.float64)
-    (c_mid, c_in, h1, k1), (c_out, _, h2, k2) = w1.shape, w2.shape
+    (_, c_in, h1, k1), (c_out, _, h2, k2) = w1.shape, w2.shape
     weight = np.zeros((c_out, c_in, h1 + h2 - 1, k1 + k2 - 1))
     for a2 in range(h2):
         for b2_ in range(k2):

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from scipy import ndimage
 from pytorch_box import run_pytorch_box
+from scipy import ndimage
 from single_channel import corr
 
 import convlab

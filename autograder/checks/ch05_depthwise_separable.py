@@ -202,8 +202,9 @@ CHECKS = [
                     "belong to channel c), not q % C: reshape (C_out, mC, k, k) to "
                     "(C_out, C, m, k, k) and sum axis 2."),
             Mistake("only the first filter of each channel",
-                    lambda dw, pw, c: _weight_with(dw[::dw.shape[0] // c], pw[:, ::dw.shape[0] // c],
-                                                   c, lambda q, c_, m: q),
+                    lambda dw, pw, c: _weight_with(dw[::dw.shape[0] // c],
+                                                   pw[:, ::dw.shape[0] // c], c,
+                                                   lambda q, c_, m: q),
                     "with multiplier m, input c reaches output o through all m of its filters: "
                     "W[o, c] = sum over j < m of P[o, c*m + j] K[c*m + j]."),
             Mistake("kernels multiplied instead of summed",
@@ -261,7 +262,8 @@ CHECKS = [
                                macs=lambda ci, co, k, m: m * ci * k * k + ci * co),
                     "the depthwise layer makes m*C_in channels, and the pointwise layer mixes "
                     "all of them: m*C_in*C_out weights."),
-            Mistake("no biases", _cost_with(params=lambda ci, co, k, m: m * ci * k * k + m * ci * co),
+            Mistake("no biases",
+                    _cost_with(params=lambda ci, co, k, m: m * ci * k * k + m * ci * co),
                     "both layers have a bias: + m*C_in (depthwise) + C_out (pointwise)."),
             Mistake("depthwise counted as a full convolution",
                     _cost_with(params=lambda ci, co, k, m: m * ci * ci * k * k + m * ci
