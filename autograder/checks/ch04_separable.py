@@ -131,7 +131,8 @@ def _rank_with(measure):
     """Smallest r whose error, measured by ``measure(sigma, r)``, is at most max_error."""
     def rank(kernel, max_error):
         s = np.linalg.svd(_float(kernel), compute_uv=False)
-        return next((r for r in range(len(s) + 1) if measure(s, r) <= max_error), len(s))
+        with np.errstate(invalid="ignore", divide="ignore"):  # the zero kernel: 0 / 0
+            return next((r for r in range(len(s) + 1) if measure(s, r) <= max_error), len(s))
     return rank
 
 
