@@ -46,3 +46,10 @@ __all__ = [
     "separable_split",
     "spatially_separable_conv2d",
 ]
+
+from .equivalent import compose_conv2d, fold_batch_norm
+from .lowrank import low_rank_approximation, rank_for_error
+from .memory import memory_access
+
+__all__ += ["compose_conv2d", "fold_batch_norm", "low_rank_approximation", "memory_access",
+            "rank_for_error"]

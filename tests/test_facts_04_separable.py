@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from pytorch_box import run_pytorch_box
 from scipy import ndimage
 from single_channel import corr
 
@@ -295,26 +296,211 @@ def test_ch04_inception_factorisation_cost():
         assert S.conv_params(c, c, 7, bias=False) == 49 * c * c
 
 
+def test_ch04_two_laplacians_named():
+    """Sections "When a kernel is not separable" and "On a real image": L is the 4-neighbour
+    (five-point) Laplacian; the panel's "laplacian (edges)" is the 8-neighbour one, a box of
+    ones minus 9 times the centre impulse; both rank 2, weights summing to 0, symmetric,
+    so neither responds to a constant or a ramp."""
+    eight = np.array([[1.0, 1, 1], [1, -8, 1], [1, 1, 1]])
+    np.testing.assert_array_equal(convlab.named_kernel("laplacian (edges)", 3), eight)
+    centre = np.zeros((3, 3))
+    centre[1, 1] = 1
+    np.testing.assert_array_equal(eight, np.ones((3, 3)) - 9 * centre)
+    x = np.arange(-3, 4.0)
+    ramp = 2.0 * x[:, None] - 3.0 * x[None, :] + 5.0
+    bowl = x[:, None] ** 2 + x[None, :] ** 2
+    for kernel in (LAPLACIAN, eight):
+        assert np.linalg.matrix_rank(kernel) == 2 and kernel.sum() == 0
+        np.testing.assert_array_equal(kernel, kernel[::-1, ::-1])
+        np.testing.assert_allclose(corr(ramp, kernel), 0, atol=1e-12)
+    # the 4-neighbour L is d^2/dx^2 + d^2/dy^2: 4 on i^2 + j^2; the 8-neighbour one gives 12
+    np.testing.assert_allclose(corr(bowl, LAPLACIAN), 4)
+    np.testing.assert_allclose(corr(bowl, eight), 12)
+
+
+def _pair(rng, c_in, c_mid, c_out, k=7):
+    """Random 1 x k (C_in -> C_mid) and k x 1 (C_mid -> C_out) weights and their composition."""
+    first = rng.standard_normal((c_mid, c_in, 1, k))
+    second = rng.standard_normal((c_out, c_mid, k, 1))
+    return first, second, np.einsum("oma,mcb->ocab", second[..., 0], first[:, :, 0])
+
+
+def _unfold(w):
+    return w.transpose(0, 2, 1, 3).reshape(w.shape[0] * w.shape[2], w.shape[1] * w.shape[3])
+
+
+def test_ch04_inception_pair_is_a_sum_of_outer_products():
+    """Section "Spatially separable is not depthwise separable": 1x7 then 7x1 with nothing
+    between is one 7x7 conv with W[o, c] = sum_m q[o, m] p[m, c]^T (checked against torch)."""
+    rng = np.random.default_rng(8)
+    first, second, w = _pair(rng, 4, 6, 5)
+    x = rng.standard_normal((1, 4, 12, 13))
+    two = F.conv2d(F.conv2d(torch.from_numpy(x), torch.from_numpy(first)),
+                   torch.from_numpy(second)).numpy()
+    np.testing.assert_allclose(S.conv2d(x, w), two, atol=1e-10)
+    np.testing.assert_allclose(S.compose_conv2d(first, None, second, None)[0], w, atol=1e-12)
+    np.testing.assert_allclose(w[2, 1], sum(np.outer(second[2, m, :, 0], first[m, 1, 0])
+                                            for m in range(6)), atol=1e-12)
+
+
+@pytest.mark.parametrize("c_mid, pair_rank, layer_rank", [(1, 1, 1), (3, 3, 3), (6, 6, 6),
+                                                          (16, 7, 16)])
+def test_ch04_inception_pair_ranks(c_mid, pair_rank, layer_rank):
+    """Each 7x7 kernel has rank min(C_mid, 7) (generic factors), the (7 C_out) x (7 C_in)
+    unfolding rank <= C_mid; the code cell's C_in = 4, C_out = 5 give a 35 x 28 matrix."""
+    rng = np.random.default_rng(c_mid)
+    _, _, w = _pair(rng, 4, c_mid, 5)
+    ranks = {int(np.linalg.matrix_rank(w[o, c])) for o in range(5) for c in range(4)}
+    assert ranks == {pair_rank} == {min(c_mid, 7)}
+    assert _unfold(w).shape == (35, 28)
+    assert np.linalg.matrix_rank(_unfold(w)) == layer_rank <= c_mid
+
+
+def test_ch04_inception_pair_restricts_the_layer_not_the_kernels():
+    """Once C_mid >= 7 any single kernel is reachable (rank 7), but a general 7x7 layer's
+    unfolding reaches 7 min(C_out, C_in), which a pair with C_mid channels cannot exceed;
+    14 C^2 weights for C channels in, between and out."""
+    rng = np.random.default_rng(9)
+    general = rng.standard_normal((5, 4, 7, 7))
+    assert np.linalg.matrix_rank(_unfold(general)) == 7 * min(5, 4)
+    target = rng.standard_normal((7, 7))  # any kernel: the SVD gives 7 rows and columns
+    cols, rows = S.low_rank_approximation(target, 7)
+    first = rows[:, None, None, :]            # (C_mid = 7, C_in = 1, 1, 7)
+    second = cols.T[None, :, :, None]         # (C_out = 1, C_mid = 7, 7, 1)
+    np.testing.assert_allclose(S.compose_conv2d(first, None, second, None)[0][0, 0], target,
+                               atol=1e-10)
+    for c in (1, 64, 192):
+        assert S.conv_params(c, c, (1, 7), bias=False) + S.conv_params(c, c, (7, 1),
+                                                                       bias=False) == 14 * c * c
+
+
+def test_ch04_inception_pair_with_relu_is_not_linear():
+    """With BN and ReLU between the two layers the pair is not a convolution at all: it is
+    not even additive, f(x + x') != f(x) + f(x')."""
+    rng = np.random.default_rng(10)
+    first, second, _ = _pair(rng, 2, 3, 2)
+
+    def pair(x):
+        return S.conv2d(np.maximum(S.conv2d(x, first), 0), second)
+
+    x1, x2 = rng.standard_normal((2, 1, 2, 9, 9))
+    assert not np.allclose(pair(x1 + x2), pair(x1) + pair(x2))
+
+
+def test_ch04_compose_conv2d_equals_two_convolutions():
+    """The reference behind exercise 5's text: two convolutions (any kernel sizes, biases)
+    are one, kernel = full convolution of the kernels; bias1 goes through kernel 2."""
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        c_in, c_mid, c_out = (int(v) for v in rng.integers(1, 4, 3))
+        k1, k2 = tuple(int(v) for v in rng.integers(1, 4, 2)), tuple(
+            int(v) for v in rng.integers(1, 4, 2))
+        w1, w2 = rng.standard_normal((c_mid, c_in, *k1)), rng.standard_normal((c_out, c_mid, *k2))
+        b1, b2 = rng.standard_normal(c_mid), rng.standard_normal(c_out)
+        x = rng.standard_normal((2, c_in, 9, 8))
+        w, b = S.compose_conv2d(w1, b1, w2, b2)
+        expected = F.conv2d(F.conv2d(torch.from_numpy(x), torch.from_numpy(w1),
+                                     torch.from_numpy(b1)),
+                            torch.from_numpy(w2), torch.from_numpy(b2)).numpy()
+        np.testing.assert_allclose(S.conv2d(x, w, b), expected, atol=1e-10)
+    with pytest.raises(ValueError, match="weight2"):
+        S.compose_conv2d(np.ones((2, 1, 1, 3)), None, np.ones((1, 3, 3, 1)), None)
+    with pytest.raises(TypeError, match="weight1"):
+        S.compose_conv2d([[1.0]], None, np.ones((1, 1, 1, 1)), None)
+
+
+def test_ch04_low_rank_reference_functions():
+    """low_rank_approximation is the truncated SVD (cols @ rows, r two-pass filterings);
+    rank_for_error inverts the relative error; bad arguments are refused by name."""
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        k = rng.standard_normal((int(rng.integers(1, 6)), int(rng.integers(1, 6))))
+        u, s, vt = np.linalg.svd(k)
+        for r in range(1, min(k.shape) + 1):
+            cols, rows = S.low_rank_approximation(k, r)
+            np.testing.assert_allclose(cols @ rows, (u[:, :r] * s[:r]) @ vt[:r], atol=1e-12)
+            x = rng.standard_normal((9, 9))
+            np.testing.assert_allclose(sum(two_passes(x, cols[:, i], rows[i]) for i in range(r)),
+                                       corr(x, cols @ rows), atol=1e-10)
+        errors = [np.sqrt(np.sum(s[r:] ** 2) / np.sum(s ** 2)) for r in range(len(s) + 1)]
+        for tol in (0.0, 0.05, 0.3, 0.7):
+            r = S.rank_for_error(k, tol)
+            assert errors[r] <= tol + 1e-12 and (r == 0 or errors[r - 1] > tol)
+    assert S.rank_for_error(np.zeros((3, 3)), 0.1) == 0
+    assert S.rank_for_error(LAPLACIAN, 0.2) == 1 and S.rank_for_error(LAPLACIAN, 0.05) == 2
+    with pytest.raises(ValueError, match="rank"):
+        S.low_rank_approximation(LAPLACIAN, 4)
+    with pytest.raises(ValueError, match="max_error"):
+        S.rank_for_error(LAPLACIAN, 1.5)
+    with pytest.raises(ValueError, match="kernel"):
+        S.rank_for_error(np.ones(3), 0.1)
+
+
+def test_ch04_pytorch_box():
+    """The "In PyTorch" box: two F.conv2d passes = one pass with the outer product = the
+    chapter's two passes; the (1, 7) then (7, 1) pair = one conv with the composed kernel."""
+    box = run_pytorch_box("04_separable")
+    two, one = box["two_passes"].numpy(), box["one_pass"].numpy()
+    np.testing.assert_allclose(two, one, atol=1e-10)
+    np.testing.assert_allclose(two, S.spatially_separable_conv2d(
+        box["x"].numpy(), box["col"].numpy(), box["row"].numpy()), atol=1e-10)
+    first, second = (layer.weight.detach().numpy() for layer in box["pair"])
+    assert first.shape == (16, 4, 1, 7) and second.shape == (5, 16, 7, 1)
+    w, _ = S.compose_conv2d(first, None, second, None)
+    np.testing.assert_allclose(box["y"].detach().numpy(), S.conv2d(box["z"].numpy(), w),
+                               atol=1e-10)
+
+
+def _factorised(weight, c_mid):
+    """Exercise 5's answer: truncate the (o, a) x (c, b) unfolding to rank c_mid."""
+    cols, rows = S.low_rank_approximation(_unfold(weight), c_mid)
+    c_out, c_in, kh, kw = weight.shape
+    return (cols @ rows).reshape(c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
+
+
 def test_ch04_visible_check_literals():
     """The literal expectations of the exercise check cells."""
-    np.testing.assert_array_equal(two_passes(RAMP, [1.0, 1.0], [1.0]),
-                                  [[4, 6, 8, 10], [12, 14, 16, 18], [20, 22, 24, 26]])
-    assert two_passes(np.ones((5, 6)), np.ones(3), np.ones(2)).shape == (3, 5)
+    ramp5 = np.arange(25.0).reshape(5, 5)
 
-    def costs(h, w, kh, kw):
+    def passes(x, c, r, s=1, d=1):
+        return S.spatially_separable_conv2d(np.asarray(x, float)[None], np.asarray(c, float),
+                                            np.asarray(r, float), stride=s, dilation=d)[0]
+
+    np.testing.assert_array_equal(passes(RAMP, COL, ROW), np.full((2, 2), 8.0))
+    np.testing.assert_array_equal(passes(RAMP, [1, 1], [1], s=2), [[4, 8], [20, 24]])
+    np.testing.assert_array_equal(passes(RAMP, [1, 1], [1], d=2), [[8, 10, 12, 14],
+                                                                   [16, 18, 20, 22]])
+    np.testing.assert_array_equal(passes(ramp5, [1, 2, 1], [-1, 0, 1], d=2), [[16.0]])
+    assert 4 * (1 + 2 + 1) == 16
+    assert passes(np.ones((7, 9)), np.ones(3), np.ones(2), s=2, d=2).shape == (2, 4)
+    assert ((7 - 2 * 2 - 1) // 2 + 1, (9 - 2 * 1 - 1) // 2 + 1) == (2, 4)
+    bowl = np.arange(4.0)[:, None] ** 2 + np.arange(4.0) ** 2
+    cols, rows = S.low_rank_approximation(LAPLACIAN, 2)
+    np.testing.assert_allclose(corr(bowl, cols @ rows), np.full((2, 2), 4.0), atol=1e-12)
+    cols, rows = S.low_rank_approximation(np.diag([2.0, 1.0]), 1)
+    np.testing.assert_allclose(cols @ rows, np.diag([2.0, 0.0]), atol=1e-12)
+    np.testing.assert_allclose(corr(RAMP, cols @ rows), [[0, 2, 4], [8, 10, 12], [16, 18, 20]],
+                               atol=1e-12)
+    cols, rows = S.low_rank_approximation(SOBEL, 1)
+    np.testing.assert_allclose(corr(RAMP, cols @ rows), np.full((2, 2), 8.0), atol=1e-12)
+    assert S.rank_for_error(SOBEL, 1e-8) == 1
+    assert S.rank_for_error(np.eye(3), 0.6) == 2
+    assert (round(np.sqrt(2 / 3), 2), round(np.sqrt(1 / 3), 2)) == (0.82, 0.58)
+
+    def costs(h, w, kh, kw, rank):
         oh, ow = h - kh + 1, w - kw + 1
         return (S.conv_macs(1, 1, (kh, kw), (oh, ow)),
-                S.conv_macs(1, 1, (kh, 1), (oh, w)) + S.conv_macs(1, 1, (1, kw), (oh, ow)))
+                rank * (S.conv_macs(1, 1, (kh, 1), (oh, w)) + S.conv_macs(1, 1, (1, kw),
+                                                                          (oh, ow))))
 
-    assert costs(3, 3, 3, 3) == (9, 12)
-    assert costs(128, 128, 7, 7) == (729_316, 213_500)
-    assert costs(10, 20, 1, 5) == (800, 1000) and 1 * 10 * 20 == 200
-    assert S.rank1_approximation(1e9 * np.outer([0.3, 0.7], [0.1, 0.2, 0.9]))[2] < 1e-8
-    col, row = S.separable_split(np.full((3, 3), 1 / 9))
-    np.testing.assert_allclose(col, [1, 1, 1])
-    np.testing.assert_allclose(row, [1 / 9] * 3)
-    col, row = S.separable_split(np.outer([-2.0, 1.0], [3.0, 0.5]))
-    np.testing.assert_allclose(col, [1, -0.5])
-    np.testing.assert_allclose(row, [-6, -1])
-    assert math.isclose(S.rank1_approximation(np.eye(2))[2], math.sqrt(0.5))
-    assert abs(S.rank1_approximation(LAPLACIAN)[2] - 0.100509) < 1e-6
+    assert costs(3, 3, 3, 3, 1) == (9, 12)
+    assert costs(128, 128, 7, 7, 2) == (729_316, 427_000) and 2 * 213_500 == 427_000
+    assert costs(10, 20, 1, 5, 1) == (800, 1000) and 1 * 10 * 20 == 200
+    assert costs(5, 6, 3, 2, 2) == (90, 2 * (3 * 3 * 6 + 2 * 3 * 5))
+    diag = np.diag([3.0, 2.0, 1.0])[None, None]
+    np.testing.assert_allclose(_factorised(diag, 1)[0, 0], np.diag([3.0, 0, 0]), atol=1e-12)
+    np.testing.assert_allclose(_factorised(diag, 2)[0, 0], np.diag([3.0, 2, 0]), atol=1e-12)
+    np.testing.assert_allclose(_factorised(LAPLACIAN[None, None], 2)[0, 0], LAPLACIAN,
+                               atol=1e-12)
+    np.testing.assert_allclose(_factorised(np.ones((2, 3, 4, 5)), 1), np.ones((2, 3, 4, 5)),
+                               atol=1e-12)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from pytorch_box import run_pytorch_box
 from single_channel import corr
 
 import solutions as S
@@ -233,25 +234,157 @@ def test_ch05_spatially_separable_depthwise_costs_2k():
     assert S.conv_macs(3, 3, k, 1, groups=3) == 3 * k * k
 
 
+def test_ch05_libraries_have_depthwise_kernels():
+    """Section "Channel multiplier": PyTorch writes depthwise as groups = C_in and has
+    dedicated depthwise backends (CudaDepthwise2d, MiopenDepthwise, Winograd3x3Depthwise)."""
+    backends = set(dir(torch._C._ConvBackend))
+    assert {"CudaDepthwise2d", "MiopenDepthwise", "Winograd3x3Depthwise"} <= backends
+    layer = torch.nn.Conv2d(4, 8, 3, groups=4)
+    assert tuple(layer.weight.shape) == (8, 1, 3, 3)
+
+
+def _memory(c_in, c_out, k, groups, size_in, size_out):
+    return S.memory_access(c_in, c_out, k, size_in, size_out, groups=groups)
+
+
+def test_ch05_memory_access_numbers():
+    """Section "MACs are not latency": the standard layer's memory = HW(C_in + C_out) +
+    k^2 C_in C_out; 512 -> 512 pointwise on 14x14: 51,380,224 MACs, 462,848 values, 111 per
+    value; 3x3 depthwise on 512 channels: 903,168 MACs and < k^2/2 = 4.5 per value."""
+    for c_in, c_out, k, n in [(3, 5, 3, 7), (64, 128, 1, 56), (512, 512, 3, 14)]:
+        assert _memory(c_in, c_out, k, 1, n, n) == n * n * (c_in + c_out) + k * k * c_in * c_out
+    assert S.conv_macs(512, 512, 1, 14) == 51_380_224
+    assert _memory(512, 512, 1, 1, 14, 14) == 462_848
+    assert round(51_380_224 / 462_848) == 111
+    assert S.conv_macs(512, 512, 3, 14, groups=512) == 903_168
+    for c in (1, 32, 512, 1024):
+        for n in (7, 14, 112):
+            for k in (3, 5, 7):
+                per_value = S.conv_macs(c, c, k, n, groups=c) / _memory(c, c, k, c, n, n)
+                assert per_value < k * k / 2
+    assert round(903_168 / _memory(512, 512, 3, 512, 14, 14), 1) == 4.4
+
+
+def test_ch05_mobilenet_memory_traffic():
+    """Section "MACs are not latency": over MobileNet's 13 blocks the depthwise layers do
+    3.1% of the MACs and cause 39% of the memory access; 1.7 to 4.5 MACs per value moved
+    for depthwise, 21 to 111 for pointwise (stride 2 where a block halves the size)."""
+    blocks = ([(32, 64, 112), (64, 128, 56), (128, 128, 56), (128, 256, 28), (256, 256, 28),
+               (256, 512, 14)] + [(512, 512, 14)] * 5 + [(512, 1024, 7), (1024, 1024, 7)])
+    size_in, dw, pw, dw_ratio, pw_ratio = 112, np.zeros(2), np.zeros(2), [], []
+    for c_in, c_out, size in blocks:
+        stride = size_in // size
+        assert S.conv_output_size(size_in, 3, stride, 1) == size
+        d = np.array([S.conv_macs(c_in, c_in, 3, size, groups=c_in),
+                      _memory(c_in, c_in, 3, c_in, size_in, size)])
+        p = np.array([S.conv_macs(c_in, c_out, 1, size), _memory(c_in, c_out, 1, 1, size, size)])
+        dw, pw = dw + d, pw + p
+        dw_ratio.append(d[0] / d[1])
+        pw_ratio.append(p[0] / p[1])
+        size_in = size
+    assert round(dw[0] / (dw[0] + pw[0]), 3) == 0.031
+    assert round(dw[1] / (dw[1] + pw[1]), 2) == 0.39
+    assert (round(min(dw_ratio), 1), round(max(dw_ratio), 1)) == (1.7, 4.5)
+    assert (round(min(pw_ratio)), round(max(pw_ratio))) == (21, 111)
+
+
+def test_ch05_pytorch_box():
+    """The "In PyTorch" box: nn.Conv2d(groups=C_in) with multiplier 2, then a 1x1 nn.Conv2d,
+    equals the chapter's depthwise separable pair with the same weights and biases."""
+    box = run_pytorch_box("05_depthwise_separable")
+    dw, pw = box["depthwise"], box["pointwise"]
+    assert tuple(dw.weight.shape) == (8, 1, 3, 3) and dw.groups == 4
+    ours = S.depthwise_separable_conv2d(
+        box["x"].numpy(), dw.weight.detach().numpy(), pw.weight.detach().numpy(),
+        dw.bias.detach().numpy(), pw.bias.detach().numpy(), padding=1)
+    np.testing.assert_allclose(box["y"].detach().numpy(), ours, atol=1e-10)
+
+
+def test_ch05_fold_batch_norm_reference():
+    """Exercise 3's reference: conv then BN (eval) = the folded conv, for dense, depthwise
+    and pointwise weights; wrong statistics are refused by name."""
+    rng = np.random.default_rng(5)
+    for groups, c_in, c_out in [(1, 3, 4), (3, 3, 6), (1, 5, 2)]:
+        w = rng.standard_normal((c_out, c_in // groups, 3, 3))
+        b = rng.standard_normal(c_out)
+        bn = torch.nn.BatchNorm2d(c_out, eps=1e-3).double().eval()
+        with torch.no_grad():
+            bn.running_mean.copy_(torch.from_numpy(rng.standard_normal(c_out)))
+            bn.running_var.copy_(torch.from_numpy(rng.uniform(0.1, 3, c_out)))
+            bn.weight.copy_(torch.from_numpy(rng.standard_normal(c_out)))
+            bn.bias.copy_(torch.from_numpy(rng.standard_normal(c_out)))
+        x = rng.standard_normal((1, c_in, 7, 7))
+        with torch.no_grad():
+            expected = bn(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
+                                   groups=groups)).numpy()
+        stats = (bn.weight.detach().numpy(), bn.bias.detach().numpy(), bn.running_mean.numpy(),
+                 bn.running_var.numpy())
+        fw, fb = S.fold_batch_norm(w, b, *stats, eps=1e-3)
+        np.testing.assert_allclose(S.conv2d(x, fw, fb, groups=groups), expected, atol=1e-10)
+        pw, pb = S.fold_batch_norm(w[:, :, 0, 0], None, *stats, eps=1e-3)
+        assert pw.shape == (c_out, c_in // groups) and pb.shape == (c_out,)
+    with pytest.raises(ValueError, match="gamma"):
+        S.fold_batch_norm(np.ones((2, 3)), None, np.ones(3), np.ones(2), np.ones(2), np.ones(2))
+    with pytest.raises(ValueError, match="eps"):
+        S.fold_batch_norm(np.ones((2, 3)), None, *[np.ones(2)] * 4, eps=-1.0)
+
+
 def test_ch05_visible_check_literals():
     """The literal expectations of the exercise check cells."""
-    y = S.depthwise_conv2d(np.ones((2, 3, 3)), np.ones((2, 1, 2, 2)), np.array([1.0, -1.0]))
-    np.testing.assert_array_equal(y, [[[5, 5], [5, 5]], [[3, 3], [3, 3]]])
     two = np.stack([np.ones((2, 2)), 2 * np.ones((2, 2))])
-    np.testing.assert_array_equal(S.depthwise_conv2d(two, np.ones((4, 1, 1, 1)))[:, 0, 0],
-                                  [1, 1, 2, 2])
     np.testing.assert_array_equal(
-        S.depthwise_conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), padding=1)[0],
-        [[4, 6, 4], [6, 9, 6], [4, 6, 4]])
-    np.testing.assert_array_equal(S.pointwise_conv2d(X_PW, W_PW, np.array([10.0, 0]))[:, 1, 1],
-                                  [16, -2])
+        S.depthwise_conv2d(two, np.ones((4, 1, 1, 1)), np.array([0.0, 1.0, 0.0, 1.0]))[:, 0, 0],
+        [1, 2, 2, 3])
     np.testing.assert_array_equal(
-        S.pointwise_conv2d(np.arange(4.0).reshape(2, 1, 2), np.array([[1.0, 1.0]])), [[[2, 4]]])
-    # separable_cost literals: (params with both biases, MACs)
-    for args, expected in [((256, 256, 3, 1, 1), (68_352, 67_840)), ((3, 2, 2, 3, 3), (23, 162))]:
-        c_in, c_out, k, h, w = args
-        params = S.conv_params(c_in, c_in, k, groups=c_in) + S.conv_params(c_in, c_out, 1)
-        macs = (S.conv_macs(c_in, c_in, k, (h, w), groups=c_in)
-                + S.conv_macs(c_in, c_out, 1, (h, w)))
-        assert (params, macs) == expected
-    assert S.depthwise_separable_cost_ratio(4, 2) == 0.5
+        S.depthwise_conv2d(np.arange(16.0).reshape(1, 4, 4), np.ones((1, 1, 2, 2)), stride=2),
+        [[[10, 18], [42, 50]]])
+    assert (0 + 1 + 4 + 5, 2 + 3 + 6 + 7, 8 + 9 + 12 + 13, 10 + 11 + 14 + 15) == (10, 18, 42, 50)
+    np.testing.assert_array_equal(
+        S.depthwise_conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1),
+        [[[4, 4], [4, 4]]])
+
+    def pair_weight(dw, pw, c):
+        return S.compose_conv2d(S.block_diagonal_weight(dw, c), None, pw[:, :, None, None],
+                                None)[0]
+
+    np.testing.assert_allclose(pair_weight(np.eye(2)[None, None], np.array([[2.0], [3.0]]), 1),
+                               [[np.eye(2) * 2], [np.eye(2) * 3]])
+    e00, e11 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
+    np.testing.assert_allclose(pair_weight(np.stack([e00, e11])[:, None], np.ones((1, 2)), 1),
+                               [[np.eye(2)]])
+    np.testing.assert_allclose(pair_weight(np.ones((4, 1, 1, 1)), np.array([[1.0, 2, 3, 4]]),
+                                           2)[0, :, 0, 0], [3, 7])
+    assert pair_weight(np.ones((4, 1, 3, 3)), np.ones((5, 4)), 4).shape == (5, 4, 3, 3)
+
+    def folded(*args, **kwargs):
+        return np.column_stack(S.fold_batch_norm(*args, **kwargs))
+
+    one = np.ones(1)
+    np.testing.assert_allclose(folded(np.array([[1.0, 2.0]]), one, 2 * one, 0 * one, 3 * one,
+                                      0.25 * one, eps=0.0), [[4, 8, -8]])
+    np.testing.assert_allclose(folded(np.ones((2, 1)), np.zeros(2), np.ones(2),
+                                      np.array([0.5, -0.5]), np.zeros(2), np.ones(2), eps=0.0),
+                               [[1, 0.5], [1, -0.5]])
+    np.testing.assert_allclose(folded(np.array([[3.0]]), 0 * one, one, 0 * one, 0 * one,
+                                      (1 - 1e-5) * one), [[3, 0]])
+
+    def cost(c_in, c_out, k, m, s, h, w):
+        out = (S.conv_output_size(h, k, s, k // 2), S.conv_output_size(w, k, s, k // 2))
+        return (S.conv_params(c_in, m * c_in, k, groups=c_in) + S.conv_params(m * c_in, c_out, 1),
+                S.conv_macs(c_in, m * c_in, k, out, groups=c_in)
+                + S.conv_macs(m * c_in, c_out, 1, out))
+
+    assert cost(256, 256, 3, 1, 1, 1, 1) == (68_352, 67_840)
+    assert cost(32, 64, 3, 1, 2, 112, 112) == (2_432, (288 + 2_048) * 56 * 56)
+    assert (112 + 2 - 3) // 2 + 1 == 56
+    assert cost(3, 2, 3, 2, 1, 4, 4) == (6 * 9 + 6 + 12 + 2, (54 + 12) * 16)
+
+    def max_multiplier(c_out, k):
+        standard = S.conv_macs(1, c_out, k, 1)
+        return max(m for m in range(k * k + 1)
+                   if m == 0 or S.conv_macs(1, m, k, 1, groups=1) + S.conv_macs(m, c_out, 1, 1)
+                   <= standard)
+
+    assert [max_multiplier(*a) for a in [(256, 3), (9, 3), (1, 1), (4, 2)]] == [8, 4, 0, 2]
+    assert 8 * (9 + 256) == 2_120 <= 2_304 == 9 * 256 < 9 * 265 == 2_385
+    assert 2 * (4 + 4) == 16 == 4 * 4

@@ -157,7 +157,8 @@ def test_ch06_stacked_groups_stay_block_diagonal():
 
 def test_ch06_shuffle_by_hand_and_wrong_way():
     """Section "Channel shuffle": (0, 3, 1, 4, 2, 5) for g = 2, (0, 2, 4, 1, 3, 5) for g = 3;
-    the (C/g, g) reshape gives (0, 2, 4, 1, 3, 5) for g = 2: the inverse; torch agrees."""
+    the (C/g, g) reshape gives (0, 2, 4, 1, 3, 5) for g = 2, a different permutation (the
+    inverse, which exercise 4 asks for); torch agrees."""
     six = np.arange(6.0).reshape(1, 6, 1, 1)
     assert S.channel_shuffle(six, 2).ravel().tolist() == [0, 3, 1, 4, 2, 5]
     assert S.channel_shuffle(six, 3).ravel().tolist() == [0, 2, 4, 1, 3, 5]
@@ -214,6 +215,95 @@ def test_ch06_mobilenet_pointwise_share():
     assert round(pointwise[1] / separable[1], 2) == 0.95
 
 
+def _unit(c, m, g, h, w):
+    """(weights, MACs) of a stride-1 ShuffleNet unit: grouped 1x1, depthwise 3x3, grouped 1x1."""
+    weights = (S.conv_params(c, m, 1, groups=g, bias=False)
+               + S.conv_params(m, m, 3, groups=m, bias=False)
+               + S.conv_params(m, c, 1, groups=g, bias=False))
+    macs = (S.conv_macs(c, m, 1, (h, w), groups=g) + S.conv_macs(m, m, 3, (h, w), groups=m)
+            + S.conv_macs(m, c, 1, (h, w), groups=g))
+    return weights, macs
+
+
+@pytest.mark.parametrize("c, g", [(144, 1), (200, 2), (240, 3), (272, 4), (384, 8)])
+def test_ch06_shufflenet_unit_cost(c, g):
+    """Section "Channel shuffle": the unit's bottleneck is a quarter of its channels; its
+    cost is the paper's hw(2cm/g + 9m) (stage-2 widths of ShuffleNet 1x for g = 1..8)."""
+    m = c // 4
+    for h, w in [(28, 28), (14, 14), (7, 7)]:
+        weights, macs = _unit(c, m, g, h, w)
+        assert macs == h * w * (2 * c * m // g + 9 * m) == weights * h * w
+    assert _unit(240, 60, 3, 28, 28) == (10_140, 7_949_760)
+
+
+def _g2(h, w, c1, c2, g):
+    """(B, M) of a 1x1 conv: multiply-accumulates and memory access cost (ShuffleNet V2)."""
+    return (S.conv_macs(c1, c2, 1, (h, w), groups=g),
+            S.memory_access(c1, c2, 1, (h, w), (h, w), groups=g))
+
+
+def test_ch06_memory_access_formula_and_table():
+    """Section "Fewer MACs, not less memory traffic": B = hw c1 c2 / g, M = hw(c1 + c2) +
+    c1 c2 / g; 256 -> 256 on 28x28: g = 1 gives 51,380,224 and 466,944 (110 per value), g = 32
+    1,605,632 and 403,456 (4.0): 32 times fewer MACs, 14% fewer values moved."""
+    for h, w, c1, c2, g in [(28, 28, 256, 256, 1), (7, 9, 12, 24, 4), (1, 1, 8, 8, 8)]:
+        assert _g2(h, w, c1, c2, g) == (h * w * c1 * c2 // g, h * w * (c1 + c2) + c1 * c2 // g)
+    table = {g: _g2(28, 28, 256, 256, g) for g in (1, 2, 4, 8, 16, 32)}
+    assert table[1] == (51_380_224, 466_944) and table[32] == (1_605_632, 403_456)
+    assert round(table[1][0] / table[1][1], 1) == 110.0
+    assert round(table[32][0] / table[32][1], 1) == 4.0
+    assert table[1][0] == 32 * table[32][0]
+    assert round(1 - table[32][1] / table[1][1], 2) == 0.14
+    ratios = [b / m for b, m in table.values()]
+    assert ratios == sorted(ratios, reverse=True)
+
+
+def test_ch06_g1_equal_widths_minimise_memory_access():
+    """G1: for g = 1 and fixed B, M >= 2 sqrt(hw B) + B / hw, with equality at c1 = c2; the
+    code cell's 128 -> 512 moves 567,296 values instead of 466,944."""
+    for h, w, c in [(28, 28, 256), (14, 14, 64), (5, 3, 12)]:
+        b = h * w * c * c
+        bound = 2 * np.sqrt(h * w * b) + b / (h * w)
+        assert np.isclose(_g2(h, w, c, c, 1)[1], bound)
+        for c1 in range(1, 4 * c + 1):
+            if (c * c) % c1 == 0:
+                c2 = c * c // c1
+                assert _g2(h, w, c1, c2, 1)[0] == b and _g2(h, w, c1, c2, 1)[1] >= bound - 1e-9
+    assert _g2(28, 28, 128, 512, 1) == (51_380_224, 567_296)
+    assert 28 * 28 * (128 + 512) + 128 * 512 == 567_296
+
+
+def test_ch06_g2_at_fixed_flops_memory_grows_with_g():
+    """G2 as the paper tests it (and exercise 3): keep B fixed by widening the output,
+    c2 = B g / (hw c1); then M = hw c1 + B g / c1 + B / hw grows with g."""
+    h = w = 28
+    c1, b = 256, 28 * 28 * 256 * 256
+    previous = 0
+    for g in (1, 2, 4, 8, 16, 32):
+        c2 = b * g // (h * w * c1)
+        macs, memory = _g2(h, w, c1, c2, g)
+        assert macs == b
+        assert memory == h * w * c1 + b * g // c1 + b // (h * w)
+        assert memory > previous
+        previous = memory
+    assert _g2(28, 28, 256, 1024, 4)[1] == 28 * 28 * (256 + 1024) + 65_536
+
+
+def test_ch06_pytorch_box():
+    """The "In PyTorch" box: nn.Conv2d(groups=3) and nn.ChannelShuffle(3) equal the chapter's
+    grouped convolution and shuffle."""
+    from pytorch_box import run_pytorch_box
+
+    box = run_pytorch_box("06_grouped")
+    conv = box["grouped"]
+    assert tuple(conv.weight.shape) == (9, 2, 3, 3)
+    y = S.conv2d(box["x"].numpy(), conv.weight.detach().numpy(), conv.bias.detach().numpy(),
+                 groups=3)
+    np.testing.assert_allclose(box["y"].detach().numpy(), y, atol=1e-10)
+    np.testing.assert_allclose(box["shuffled"].detach().numpy(), S.channel_shuffle(y, 3),
+                               atol=1e-10)
+
+
 def test_ch06_visible_check_literals():
     """The literal expectations of the exercise check cells."""
     x = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1, 1)
@@ -222,15 +312,36 @@ def test_ch06_visible_check_literals():
                                   [13, 19])
     np.testing.assert_array_equal(S.conv2d(x, np.ones((4, 2, 1, 1)), groups=2).ravel(),
                                   [3, 3, 7, 7])
-    np.testing.assert_array_equal(S.conv2d(np.ones((1, 2, 3, 3)), np.ones((2, 1, 2, 2)),
-                                           groups=2)[0], 4 * np.ones((2, 2, 2)))
-    assert (S.conv_params(96, 256, 5), S.conv_macs(96, 256, 5, 1)) == (614_656, 614_400)
-    assert (S.conv_params(8, 8, 3, groups=8), S.conv_macs(8, 8, 3, 1, groups=8)) == (80, 72)
-    np.testing.assert_array_equal(S.channel_shuffle(np.arange(8.0).reshape(1, 4, 1, 2), 2)[0],
+    ramp = np.stack([np.arange(16.0).reshape(4, 4), -np.arange(16.0).reshape(4, 4)])
+    np.testing.assert_array_equal(S.conv2d(ramp, np.ones((2, 1, 1, 1)), stride=3, groups=2),
+                                  [[[0, 3], [12, 15]], [[0, -3], [-12, -15]]])
+    np.testing.assert_array_equal(S.conv2d(ramp, np.ones((2, 1, 2, 2)), dilation=3, groups=2),
+                                  [[[30]], [[-30]]])
+    assert 0 + 3 + 12 + 15 == 30
+    assert _unit(240, 60, 3, 28, 28) == (10_140, 7_949_760)
+    assert 2 * 240 * 60 // 3 + 9 * 60 == 10_140
+    assert _unit(8, 4, 1, 1, 1) == (100, 100) and 8 * 4 + 9 * 4 + 4 * 8 == 100
+    assert _unit(8, 4, 4, 2, 3) == (52, 312) and 8 + 36 + 8 == 52
+
+    def fixed(h, w, c1, flops, g):
+        return S.memory_access(c1, flops * g // (h * w * c1), 1, (h, w), (h, w), groups=g)
+
+    assert fixed(1, 1, 2, 8, 1) == 2 + 4 + 8
+    assert fixed(1, 1, 2, 8, 2) == 2 + 8 + 8
+    assert fixed(28, 28, 256, 28 * 28 * 256 * 256, 4) == 28 * 28 * (256 + 1024) + 65_536
+
+    def unshuffle(v, g):
+        return S.channel_shuffle(v[None], v.shape[0] // g)[0]
+
+    six = np.arange(6.0).reshape(6, 1, 1)
+    np.testing.assert_array_equal(unshuffle(np.array([0.0, 3, 1, 4, 2, 5]).reshape(6, 1, 1),
+                                            2).ravel(), np.arange(6))
+    np.testing.assert_array_equal(unshuffle(six, 2).ravel(), [0, 2, 4, 1, 3, 5])
+    np.testing.assert_array_equal(S.channel_shuffle(np.array([0.0, 2, 4, 1, 3, 5]).reshape(
+        1, 6, 1, 1), 2).ravel(), np.arange(6))
+    np.testing.assert_array_equal(unshuffle(six, 3).ravel(), [0, 3, 1, 4, 2, 5])
+    np.testing.assert_array_equal(unshuffle(np.arange(8.0).reshape(4, 1, 2), 2),
                                   [[[0, 1]], [[4, 5]], [[2, 3]], [[6, 7]]])
-    np.testing.assert_array_equal(
-        S.block_diagonal_weight(np.ones((4, 1, 3, 3)), 2).sum(axis=(2, 3)),
-        [[9, 0], [9, 0], [0, 9], [0, 9]])
     d, s = _dependency(4, 2), _shuffle_matrix(4, 2)
     np.testing.assert_array_equal(d @ d > 0, [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1],
                                               [0, 0, 1, 1]])

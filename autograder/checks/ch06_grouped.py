@@ -1,5 +1,6 @@
-"""Hidden checks of chapter 06 (grouped): grouped conv2d, its cost, channel shuffle, the
-block-diagonal weight, and what a stack of grouped layers can see."""
+"""Hidden checks of chapter 06 (grouped): grouped conv2d with stride and dilation, the cost
+of a ShuffleNet unit, memory access at fixed FLOPs, undoing the channel shuffle, and what a
+stack of grouped layers can see."""
 
 from __future__ import annotations
 
@@ -10,20 +11,23 @@ import solutions
 from .core import Check, Mistake
 
 
-def _grouped(x, w, b, g):
-    return solutions.conv2d(x, w, b, groups=g)
+def _grouped(x, w, b, g, s=1, d=1):
+    return solutions.conv2d(np.asarray(x, dtype=np.float64), w, b, stride=s, dilation=d, groups=g)
 
 
 def _grouped_cases(rng):
     cases = []
-    for _ in range(30):
+    while len(cases) < 40:
         g, per_in, per_out = (int(rng.integers(1, 5)), int(rng.integers(1, 4)),
                               int(rng.integers(1, 4)))
-        k = int(rng.integers(1, 4))
-        h, w = int(rng.integers(k, 9)), int(rng.integers(k, 9))
-        cases.append((rng.standard_normal((g * per_in, h, w)),
-                      rng.standard_normal((g * per_out, per_in, k, k)),
-                      rng.standard_normal(g * per_out), g))
+        k, s, d = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        h, w = int(rng.integers(1, 10)), int(rng.integers(1, 10))
+        if max(s, d) * (k - 1) + 1 > min(h, w):  # room for s and d swapped too
+            continue
+        x = rng.integers(-9, 10, (g * per_in, h, w)) if len(cases) % 4 == 0 else \
+            rng.standard_normal((g * per_in, h, w))
+        cases.append((x, rng.standard_normal((g * per_out, per_in, k, k)),
+                      rng.standard_normal(g * per_out), g, s, d))
     return cases
 
 
@@ -49,54 +53,74 @@ def _round_robin(o, c_out, g):
     return o % g
 
 
-def _every_group_reads_everything(x, w, b, g):
-    return solutions.conv2d(x, np.tile(w, (1, g, 1, 1)), b)
+def _with_dense(dense):
+    def conv(x, w, b, g, s, d):
+        return solutions.conv2d(np.asarray(x, dtype=np.float64), dense(w, g), b, stride=s,
+                                dilation=d)
+    return conv
 
 
-def _outputs_round_robin(x, w, b, g):
-    return solutions.conv2d(x, _dense(w, g, _round_robin, _blocks), b)
+def _unit(c, m, g, h, w):
+    params = (solutions.conv_params(c, m, 1, groups=g, bias=False)
+              + solutions.conv_params(m, m, 3, groups=m, bias=False)
+              + solutions.conv_params(m, c, 1, groups=g, bias=False))
+    macs = (solutions.conv_macs(c, m, 1, (h, w), groups=g)
+            + solutions.conv_macs(m, m, 3, (h, w), groups=m)
+            + solutions.conv_macs(m, c, 1, (h, w), groups=g))
+    return params, macs
 
 
-def _inputs_round_robin(x, w, b, g):
-    return solutions.conv2d(x, _dense(w, g, _by_block, lambda j, c_in, g: np.arange(j, c_in, g)),
-                            b)
+def _unit_cases(rng):
+    cases = []
+    for i in range(40):
+        g = int(rng.choice([1, 2, 3, 4, 8]))  # g = 1 is ShuffleNet's first configuration
+        m = g * int(rng.integers(1, 65))
+        c = g * int(rng.integers(1, 257)) if i % 3 else 4 * m
+        cases.append((c, m, g, int(rng.integers(1, 57)), int(rng.integers(1, 57))))
+    return cases
 
 
-def _cost(c_in, c_out, k, g, h, w):
-    return solutions.conv_params(c_in, c_out, k, groups=g), \
-        solutions.conv_macs(c_in, c_out, k, (h, w), groups=g)
+def _unit_with(pointwise, depthwise):
+    """A wrong unit cost: weights per position of the 1x1 pair and of the 3x3 depthwise."""
+    def cost(c, m, g, h, w):
+        weights = pointwise(c, m, g) + depthwise(c, m, g)
+        return weights, weights * h * w
+    return cost
 
 
-def _cost_cases(rng):
+def _c2(h, w, c1, flops, g):
+    """The output width that makes hw c1 c2 / g multiply-accumulates equal ``flops``."""
+    return flops * g // (h * w * c1)
+
+
+def _fixed_flops(h, w, c1, flops, g):
+    c2 = _c2(h, w, c1, flops, g)
+    return solutions.memory_access(c1, c2, 1, (h, w), (h, w), groups=g)
+
+
+def _flops_cases(rng):
     cases = []
     for _ in range(40):
-        g = int(rng.choice([2, 3, 4, 8, 16, 32]))
-        cases.append((g * int(rng.integers(1, 33)), g * int(rng.integers(1, 33)),
-                      int(rng.choice([1, 3, 5])), g, int(rng.integers(1, 57)),
-                      int(rng.integers(1, 57))))
+        g = int(rng.choice([1, 2, 4, 8, 16, 32]))
+        h, w, c1 = int(rng.integers(1, 57)), int(rng.integers(1, 57)), g * int(rng.integers(1, 65))
+        c2 = g * int(rng.integers(1, 65))
+        cases.append((h, w, c1, h * w * c1 * c2 // g, g))
     return cases
 
 
-def _shuffle(x, g):
-    return solutions.channel_shuffle(x[None], g)[0]
+def _unshuffle(x, g):
+    return solutions.channel_shuffle(np.asarray(x)[None], np.shape(x)[0] // g)[0]
 
 
-def _shuffle_cases(rng):
+def _unshuffle_cases(rng):
     cases = []
-    for _ in range(30):
-        g, m = int(rng.integers(2, 5)), int(rng.integers(2, 5))
-        cases.append((rng.standard_normal((g * m, int(rng.integers(1, 4)),
-                                           int(rng.integers(1, 4)))), g))
-    return cases
-
-
-def _weight_cases(rng):
-    cases = []
-    for _ in range(30):
-        g, per_in, per_out = (int(rng.integers(1, 5)), int(rng.integers(1, 4)),
-                              int(rng.integers(1, 4)))
-        k = int(rng.integers(1, 4))
-        cases.append((rng.standard_normal((g * per_out, per_in, k, k)), g))
+    while len(cases) < 30:
+        g, m = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        if g == m and len(cases) % 5:  # g = C/g: the shuffle is its own inverse
+            continue
+        shape = (g * m, int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+        x = rng.integers(-9, 10, shape) if len(cases) % 4 == 0 else rng.standard_normal(shape)
+        cases.append((x, g))
     return cases
 
 
@@ -132,68 +156,112 @@ CHECKS = [
         id="ch06.grouped_conv2d", function="grouped_conv2d", cases=_grouped_cases,
         reference=_grouped,
         mistakes=[
-            Mistake("groups mixing channels", _every_group_reads_everything,
+            Mistake("groups mixing channels",
+                    _with_dense(lambda w, g: np.tile(w, (1, g, 1, 1))),
                     "output channels of group j read only input channels j·C_in/g to "
                     "(j+1)·C_in/g − 1; here every group read all input channels."),
-            Mistake("output channels grouped round-robin", _outputs_round_robin,
+            Mistake("output channels grouped round-robin",
+                    _with_dense(lambda w, g: _dense(w, g, _round_robin, _blocks)),
                     "groups are contiguous blocks: output channel o belongs to group "
                     "o // (C_out/g), not o % g."),
-            Mistake("input channels grouped round-robin", _inputs_round_robin,
+            Mistake("input channels grouped round-robin",
+                    _with_dense(lambda w, g: _dense(w, g, _by_block,
+                                                    lambda j, c_in, g: np.arange(j, c_in, g))),
                     "group j reads the contiguous block x[j*C_in/g:(j+1)*C_in/g], "
                     "not x[j::g]."),
-            Mistake("bias missing", lambda x, w, b, g: _grouped(x, w, None, g),
+            Mistake("stride ignored", lambda x, w, b, g, s, d: _grouped(x, w, b, g, 1, d),
+                    "keep every stride-th output position: output (i, j) starts at input "
+                    "(s*i, s*j)."),
+            Mistake("dilation ignored", lambda x, w, b, g, s, d: _grouped(x, w, b, g, s, 1),
+                    "with dilation d, tap (a, b) reads the input at (s*i + d*a, s*j + d*b)."),
+            Mistake("stride and dilation swapped",
+                    lambda x, w, b, g, s, d: _grouped(x, w, b, g, d, s),
+                    "stride is the step between output positions, dilation the gap between "
+                    "kernel taps."),
+            Mistake("bias missing", lambda x, w, b, g, s, d: _grouped(x, w, None, g, s, d),
                     "add bias[o] to every value of output channel o."),
             Mistake("flipped kernel",
-                    lambda x, w, b, g: _grouped(x, w[:, :, ::-1, ::-1].copy(), b, g),
+                    lambda x, w, b, g, s, d: _grouped(x, w[:, :, ::-1, ::-1].copy(), b, g, s, d),
                     "do not flip the kernel: this is cross-correlation."),
+            Mistake("result cast to the input's integer dtype",
+                    lambda x, w, b, g, s, d: _grouped(x, w, b, g, s, d).astype(np.asarray(x).dtype),
+                    "the weights are floats: return a float array even for an integer x (do "
+                    "not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
         ]),
     Check(
-        id="ch06.grouped_cost", function="grouped_cost", cases=_cost_cases, reference=_cost,
+        id="ch06.shufflenet_unit_cost", function="shufflenet_unit_cost", cases=_unit_cases,
+        reference=_unit,
         mistakes=[
-            Mistake("groups ignored", lambda ci, co, k, g, h, w: _cost(ci, co, k, 1, h, w),
-                    "each filter reads C_in/g channels: divide the weights and the MACs by g."),
-            Mistake("one group counted",
-                    lambda ci, co, k, g, h, w: ((co // g) * (ci // g) * k * k + co,
-                                                (co // g) * (ci // g) * k * k * h * w),
-                    "there are g groups of (C_out/g)·(C_in/g)·k² weights each: "
-                    "C_out·(C_in/g)·k² in all."),
-            Mistake("bias divided by g",
-                    lambda ci, co, k, g, h, w: (co * (ci // g) * k * k + co // g,
-                                                _cost(ci, co, k, g, h, w)[1]),
-                    "every output channel keeps its own bias: + C_out, whatever g is."),
-            Mistake("MACs not divided by g",
-                    lambda ci, co, k, g, h, w: (_cost(ci, co, k, g, h, w)[0],
-                                                _cost(ci, co, k, 1, h, w)[1]),
-                    "each output value sums over C_in/g channels only: MACs = "
-                    "C_out·H·W·(C_in/g)·k²."),
+            Mistake("1x1 layers not grouped",
+                    _unit_with(lambda c, m, g: 2 * c * m, lambda c, m, g: 9 * m),
+                    "both 1x1 layers have g groups: c*m/g weights each."),
+            Mistake("depthwise counted as a full 3x3 convolution",
+                    _unit_with(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * m * m),
+                    "the 3x3 layer is depthwise: one 3x3 filter per bottleneck channel, 9m "
+                    "weights."),
+            Mistake("depthwise grouped like the 1x1 layers",
+                    _unit_with(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * m * m // g),
+                    "the 3x3 layer is depthwise (groups = m), not grouped with g: 9m weights."),
+            Mistake("only one 1x1 layer counted",
+                    _unit_with(lambda c, m, g: c * m // g, lambda c, m, g: 9 * m),
+                    "the unit has two grouped 1x1 layers: into the bottleneck and back out."),
+            Mistake("1x1 layers divided by g twice",
+                    _unit_with(lambda c, m, g: 2 * c * m // (g * g), lambda c, m, g: 9 * m),
+                    "a grouped 1x1 layer has g blocks of (c/g)(m/g) weights: c*m/g in all."),
+            Mistake("biases counted",
+                    _unit_with(lambda c, m, g: 2 * c * m // g + m + c,
+                               lambda c, m, g: 9 * m + m),
+                    "the convolutions have no bias (batch norm follows each of them)."),
         ]),
     Check(
-        id="ch06.channel_shuffle", function="channel_shuffle", cases=_shuffle_cases,
-        reference=_shuffle,
+        id="ch06.fixed_flops_memory", function="fixed_flops_memory", cases=_flops_cases,
+        reference=_fixed_flops,
         mistakes=[
-            Mistake("shuffle transposed the wrong way: C/g rows instead of g",
-                    lambda x, g: _shuffle(x, x.shape[0] // g),
-                    "reshape the channels to (g, C/g) — one row per group — then transpose; "
-                    "reshaping to (C/g, g) first gives the inverse permutation."),
-            Mistake("no transpose", lambda x, g: x.copy(),
-                    "reshaping to (g, C/g) and back changes nothing: swap the two axes "
+            Mistake("output width not adjusted to the FLOPs",
+                    lambda h, w, c1, f, g: solutions.memory_access(c1, c1, 1, (h, w), (h, w),
+                                                                   groups=g),
+                    "c2 is whatever makes hw*c1*c2/g equal the given FLOPs: c2 = FLOPs*g/(hw*c1)."),
+            Mistake("c2 computed without the groups",
+                    lambda h, w, c1, f, g: h * w * (c1 + f // (h * w * c1))
+                    + c1 * (f // (h * w * c1)) / g,
+                    "a grouped 1x1 layer does hw*c1*c2/g MACs, so keeping them fixed needs "
+                    "c2 = FLOPs*g/(hw*c1): g times wider."),
+            Mistake("weights not divided by g",
+                    lambda h, w, c1, f, g: h * w * (c1 + _c2(h, w, c1, f, g))
+                    + c1 * _c2(h, w, c1, f, g),
+                    "each output channel reads c1/g inputs: the weights are c1*c2/g."),
+            Mistake("only the output map counted",
+                    lambda h, w, c1, f, g: h * w * _c2(h, w, c1, f, g)
+                    + c1 * _c2(h, w, c1, f, g) // g,
+                    "the input map (hw*c1 values) is read as well as the output map (hw*c2) "
+                    "written: hw*(c1 + c2)."),
+            Mistake("weights left out",
+                    lambda h, w, c1, f, g: h * w * (c1 + _c2(h, w, c1, f, g)),
+                    "the weights are read too: + c1*c2/g."),
+            Mistake("FLOPs added instead of the weights",
+                    lambda h, w, c1, f, g: h * w * (c1 + _c2(h, w, c1, f, g)) + f,
+                    "memory access counts values moved, not multiply-accumulates: the weights "
+                    "are c1*c2/g values."),
+        ]),
+    Check(
+        id="ch06.channel_unshuffle", function="channel_unshuffle", cases=_unshuffle_cases,
+        reference=_unshuffle,
+        mistakes=[
+            Mistake("shuffled again instead of undone",
+                    lambda x, g: solutions.channel_shuffle(np.asarray(x)[None], g)[0],
+                    "shuffling by g twice is not the identity unless g*g = C: the inverse "
+                    "reads the channels as (C/g, g), transposes and flattens."),
+            Mistake("no transpose", lambda x, g: np.asarray(x).copy(),
+                    "reshaping to (C/g, g) and back changes nothing: swap the two axes "
                     "before flattening."),
-            Mistake("pixels shuffled too",
-                    lambda x, g: x.reshape(g, -1).T.reshape(x.shape).copy(),
-                    "keep each channel's H×W image together: reshape to (g, C/g, H, W) and "
+            Mistake("pixels moved too",
+                    lambda x, g: np.asarray(x).reshape(np.shape(x)[0] // g, -1).T.reshape(
+                        np.shape(x)).copy(),
+                    "keep each channel's H×W image together: reshape to (C/g, g, H, W) and "
                     "swap only the first two axes."),
-        ]),
-    Check(
-        id="ch06.block_diagonal_weight", function="block_diagonal_weight",
-        cases=_weight_cases, reference=solutions.block_diagonal_weight,
-        mistakes=[
-            Mistake("off-diagonal blocks not zero", lambda w, g: np.tile(w, (1, g, 1, 1)),
-                    "output block j connects to input block j only: every other block of the "
-                    "dense weight is zero."),
-            Mistake("output channels grouped round-robin",
-                    lambda w, g: _dense(w, g, _round_robin, _blocks),
-                    "output channel o belongs to group o // (C_out/g): its filter goes into "
-                    "columns (o // (C_out/g))·C_in/g onward."),
+            Mistake("channel order reversed",
+                    lambda x, g: np.asarray(x)[::-1].copy(),
+                    "the inverse of the shuffle is another shuffle (by C/g), not a reversal."),
         ]),
     Check(
         id="ch06.stacked_connectivity", function="stacked_connectivity", cases=_stack_cases,
