@@ -46,3 +46,11 @@ __all__ = [
     "separable_split",
     "spatially_separable_conv2d",
 ]
+
+# Chapters 01-03, curriculum v2: TensorFlow's 'SAME', dense coverage, bilinear upsampling.
+from .coverage import hdc_max_distances, is_dense, reachable_offsets  # noqa: E402
+from .padding import tf_same_padding  # noqa: E402
+from .upsampling import bilinear_kernel  # noqa: E402
+
+__all__ += ["bilinear_kernel", "hdc_max_distances", "is_dense", "reachable_offsets",
+            "tf_same_padding"]
