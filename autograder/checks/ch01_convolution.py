@@ -69,13 +69,20 @@ def _conv2d_cases(rng):
     return cases
 
 
+def _windows_not_strided(x, w, b, s, p):
+    """The strided output size, filled with the first stride-1 windows."""
+    strided = _conv2d(x, w, b, s, p)
+    return _conv2d(x, w, b, 1, p)[..., :strided.shape[2], :strided.shape[3]]
+
+
 def _per_image(x, w, b, s, p):
     """Only the first image of the batch, kept 4-D."""
     return _conv2d(x[:1], w, b, s, p)
 
 
 def _batch_summed(x, w, b, s, p):
-    return _conv2d(x, w, b, s, p).sum(axis=0, keepdims=True)
+    """One image's output from the whole batch, the bias added once (3-D, like one image)."""
+    return _conv2d(x, w, b, s, p).sum(axis=0) - (len(x) - 1) * b[:, None, None]
 
 
 # --- conv_layer_cost: output size and cost together -----------------------------------------
@@ -187,6 +194,9 @@ CHECKS = [
             Mistake("padding counted on one side",
                     lambda o, k, s, p: tuple(v + p for v in _input_sizes(o, k, s, p)),
                     "p zeros go on *both* sides: subtract 2p."),
+            Mistake("pair in the wrong order",
+                    lambda o, k, s, p: _input_sizes(o, k, s, p)[::-1],
+                    "return (smallest, largest): the smallest input first."),
             Mistake("kernel width forgotten",
                     lambda o, k, s, p: tuple(v - k + 1 for v in _input_sizes(o, k, s, p)),
                     "the last window starts at (o - 1)s and is k cells long: "
@@ -202,6 +212,9 @@ CHECKS = [
                     "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
             Mistake("stride ignored", lambda x, w, b, s, p: _conv2d(x, w, b, 1, p),
                     "consecutive output positions start s cells apart: x[..., i*s:i*s+kh, ...]."),
+            Mistake("windows not moved by the stride", _windows_not_strided,
+                    "the output has the strided size, but window (i, j) must start at "
+                    "(i*s, j*s), not (i, j)."),
             Mistake("bias missing", lambda x, w, b, s, p: _conv2d(x, w, 0 * b, s, p),
                     "add bias[o] to every value of output channel o."),
             Mistake("flipped kernel",

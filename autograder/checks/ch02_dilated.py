@@ -107,11 +107,29 @@ def _strides_summed(ks, ss, ds):
     return field
 
 
+def _spacing_times_dilation(ks, ss, ds):
+    field, jump = 1, 1
+    for k, s, d in zip(ks, ss, ds):
+        field += d * (k - 1) * jump
+        jump *= s * d
+    return field
+
+
 # --- largest_dense_rate -------------------------------------------------------------------------
 
 def _largest_dense_rate(rates):
     bound = 2 * sum(rates) + 1  # a larger rate leaves a gap between +sum and r - sum
     return next((r for r in range(bound, 0, -1)
+                 if solutions.is_dense([3] * (len(rates) + 1), [*rates, r])), 0)
+
+
+def _smallest_dense_rate(rates):
+    return next((r for r in range(1, 2 * sum(rates) + 2)
+                 if solutions.is_dense([3] * (len(rates) + 1), [*rates, r])), 0)
+
+
+def _largest_below_field(rates):
+    return next((r for r in range(sum(rates) + 1, 0, -1)
                  if solutions.is_dense([3] * (len(rates) + 1), [*rates, r])), 0)
 
 
@@ -198,6 +216,10 @@ CHECKS = [
             Mistake("output size of the undilated kernel", _undilated_size,
                     "the window spans d(k - 1) + 1 cells, so there are "
                     "H + 2p - d(kh - 1) output rows, not H + 2p - kh + 1."),
+            Mistake("padding on one side only",
+                    lambda x, w, d, p: _dilated_conv2d(np.pad(x, ((0, 0), (p, 0), (p, 0))),
+                                                       w, d, 0),
+                    "pad p zeros on every side: np.pad(x, ((0, 0), (p, p), (p, p)))."),
             Mistake("padding ignored", lambda x, w, d, p: _dilated_conv2d(x, w, d, 0),
                     "pad x with p zeros on every side first."),
             Mistake("only the first input channel",
@@ -222,6 +244,10 @@ CHECKS = [
             Mistake("strides added instead of multiplied", _strides_summed,
                     "spacings compound: after strides 2 and 2, neighbours are 4 input cells "
                     "apart, not 3."),
+            Mistake("dilation multiplies the spacing",
+                    lambda ks, ss, ds: _spacing_times_dilation(ks, ss, ds),
+                    "dilation spreads a layer's own taps only; the spacing of later layers "
+                    "is the product of the *strides* so far."),
             Mistake("sum of kernel spans",
                     lambda ks, ss, ds: sum(d * (k - 1) + 1 for k, d in zip(ks, ds)),
                     "layers overlap by one cell: each adds d(k - 1) (times the spacing), "
@@ -241,9 +267,12 @@ CHECKS = [
                     if solutions.is_dense([3] * len(rates), rates) else 0,
                     "a gridded stack can still be repaired by a small rate (1 fills the "
                     "holes of 2, 2, 2): try every rate, largest first."),
-            Mistake("one rate too far", lambda rates: _largest_dense_rate(rates) + 1,
-                    "with offsets reaching -R..R, a new rate r adds r - R..r + R: no gap "
-                    "needs r - R <= R + 1, so r <= 2R + 1."),
+            Mistake("smallest rate instead of the largest", _smallest_dense_rate,
+                    "several rates may keep the stack dense; the largest widens the field "
+                    "most: search downwards from 2R + 1 (R = sum of the rates)."),
+            Mistake("search stopped too early", _largest_below_field,
+                    "the new rate may reach 2R + 1 (R = sum of the rates): its taps at "
+                    "±r then add offsets r - R .. r + R, which just meet -R .. R."),
         ]),
     Check(
         id="ch02.equivalent_kernel", function="equivalent_kernel", cases=_kernel_cases,
@@ -254,6 +283,13 @@ CHECKS = [
             Mistake("kernels flipped", _flipped_product,
                     "stacked correlations add their offsets: tap a of one and b of the next "
                     "give offset a + b, the full *convolution* of the two kernels, unflipped."),
+            Mistake("one dilation for every layer",
+                    lambda ks, ds: _equivalent_kernel(ks, [ds[-1]] * len(ks)),
+                    "each layer has its own dilation: dilate kernel l by dilations[l]."),
+            Mistake("combined kernel dilated afterwards",
+                    lambda ks, ds: solutions.dilate_kernel(_undilated(ks, ds), ds[0]),
+                    "dilate each kernel by its own rate *before* combining; dilating the "
+                    "combined kernel spreads the taps of the first layer too far."),
             Mistake("kernels added, not combined", _summed,
                     "layers in a stack compose: the kernel is the full convolution of the "
                     "dilated kernels, sum over a + b = t of K1[a] K2[b]."),

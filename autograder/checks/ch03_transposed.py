@@ -78,6 +78,14 @@ def _layer_cases(rng):
     return cases
 
 
+def _scatter(x, w, s, p, op, d):
+    """The uncropped scatter, output_padding zeros appended, then p cropped per side: what a
+    student's loop returns even where torch would refuse (an empty or too-small output)."""
+    full = solutions.conv_transpose2d(x.astype(float), w.astype(float), stride=s, dilation=d)
+    full = np.pad(full, ((0, 0), (0, 0), (0, op), (0, op)))
+    return full[:, :, p:full.shape[2] - p, p:full.shape[3] - p]
+
+
 def _swapped_layout(x, w, s, p, op, d):
     if w.shape[0] != w.shape[1]:
         raise ValueError("a (C_out, C_in, k, k) reading only runs when C_in == C_out")
@@ -85,7 +93,7 @@ def _swapped_layout(x, w, s, p, op, d):
 
 
 def _zeros_for_output_padding(x, w, s, p, op, d):
-    return np.pad(_conv_transpose2d(x, w, s, p, 0, d), ((0, 0), (0, 0), (0, op), (0, op)))
+    return np.pad(_scatter(x, w, s, p, 0, d), ((0, 0), (0, 0), (0, op), (0, op)))
 
 
 # --- zero_insertion with output_padding and dilation ------------------------------------------
@@ -114,6 +122,12 @@ def _tent(k, centre, f):
 def _centre_at_f_minus_1(f):
     k = 2 * f - f % 2
     tent = _tent(k, f - 1, f)
+    return np.outer(tent, tent)
+
+
+def _centre_at_half_k(f):
+    k = 2 * f - f % 2
+    tent = _tent(k, k // 2, f)
     return np.outer(tent, tent)
 
 
@@ -179,10 +193,10 @@ CHECKS = [
                     "stamp the kernel as it is; only the zero-insertion view, which slides a "
                     "window, rotates it by 180°."),
             Mistake("padding not cropped",
-                    lambda x, w, s, p, op, d: _conv_transpose2d(x, w, s, 0, op, d),
+                    lambda x, w, s, p, op, d: _scatter(x, w, s, 0, op, d),
                     "padding p removes p rows/columns from each side of the scattered result."),
             Mistake("output_padding ignored",
-                    lambda x, w, s, p, op, d: _conv_transpose2d(x, w, s, p, 0, d),
+                    lambda x, w, s, p, op, d: _scatter(x, w, s, p, 0, d),
                     "output_padding adds that many rows and columns at the bottom and right."),
             Mistake("output_padding filled with zeros", _zeros_for_output_padding,
                     "the extra output_padding rows/columns are cut from the uncropped result "
@@ -190,7 +204,7 @@ CHECKS = [
                     "the buffer (n - 1)s + d(k - 1) + 1 + output_padding long and crop from "
                     "padding on."),
             Mistake("dilation ignored",
-                    lambda x, w, s, p, op, d: _conv_transpose2d(x, w, s, p, op, 1),
+                    lambda x, w, s, p, op, d: _scatter(x, w, s, p, op, 1),
                     "with dilation d the stamp's taps are d cells apart: tap (a, b) of the "
                     "stamp of x[i, j] lands on (s i + d a, s j + d b)."),
             Mistake("only the first image",
@@ -218,6 +232,10 @@ CHECKS = [
                     lambda x, s, k, p, op, d: _zero_insertion(x, s, k, p, 0, d),
                     "output_padding adds that many zeros at the bottom and right, so the "
                     "window finds that many more positions."),
+            Mistake("output_padding at the top and left",
+                    lambda x, s, k, p, op, d: np.pad(_zero_insertion(x, s, k, p, 0, d),
+                                                     ((op, 0), (op, 0))),
+                    "PyTorch adds the output_padding rows and columns at the bottom and right."),
             Mistake("output_padding on both sides",
                     lambda x, s, k, p, op, d: np.pad(_zero_insertion(x, s, k, p, op, d),
                                                      ((op, 0), (op, 0))),
@@ -240,10 +258,13 @@ CHECKS = [
                     lambda f: solutions.bilinear_kernel(f) / solutions.bilinear_kernel(f).sum(),
                     "interpolation weights sum to 1 per *phase* (each output cell), not over "
                     "the whole kernel: the kernel sums to f^2."),
+            Mistake("centre rounded to a cell", _centre_at_half_k,
+                    "for an even factor the kernel has an even size and its centre "
+                    "c = (k - 1)/2 lies between two cells; k // 2 moves the peak one cell."),
             Mistake("size 2f for every factor", _size_2f,
                     "for an odd factor the tent has 2f - 1 non-zero taps: k = 2f - f mod 2."),
             Mistake("one axis only",
-                    lambda f: solutions.bilinear_kernel(f).sum(axis=0, keepdims=True) / f,
+                    lambda f: solutions.bilinear_kernel(f).sum(axis=0) / f,
                     "bilinear = linear along rows times linear along columns: the outer "
                     "product of the 1-D tent with itself, a k x k kernel."),
         ]),
