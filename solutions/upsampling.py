@@ -14,7 +14,10 @@ from ._args import check_int
 
 
 def bilinear_kernel(factor) -> np.ndarray:
-    """``(k, k)`` tent, ``k = 2f - f mod 2``: ``K[a, b] = (1 - |a - c|/f)(1 - |b - c|/f)``, ``c = (k-1)/2``."""
+    """The ``(k, k)`` tent, ``k = 2f - f mod 2``: ``K[a, b] = (1 - |a - c|/f)(1 - |b - c|/f)``.
+
+    ``c = (k - 1)/2`` is the kernel's centre, between two cells when ``f`` is even.
+    """
     f = check_int(factor, "factor", 1)
     k = 2 * f - f % 2
     tent = 1 - np.abs(np.arange(k) - (k - 1) / 2) / f

@@ -22,3 +22,11 @@ def tally(check_id: str, mutants) -> tuple[int, int, list[str]]:
         else:
             survivors.append(mutant.__name__)
     return rejected, named, survivors
+
+
+def assert_tally(check_id: str, mutants, named_expected: int) -> None:
+    """At least six mutants, every one rejected, exactly ``named_expected`` named."""
+    rejected, named, survivors = tally(check_id, mutants)
+    assert len(mutants) >= 6
+    assert survivors == [] and rejected == len(mutants)
+    assert named == named_expected

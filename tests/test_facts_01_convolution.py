@@ -109,9 +109,8 @@ def test_ch01_layer_cost_numbers():
 
 
 def test_ch01_resnet_layers_of_the_text_exist():
-    """torchvision-free check of ResNet-34's layout: conv3_x opens with a stride-2 3x3,
-    64 -> 128, and no 3x3 64 -> 128 layer keeps a 56x56 output (the first version's claim)."""
-    # ResNet-34: stem 224 -> 112 (7x7, s2) -> max pool 56; conv2_x 64 ch at 56; conv3_x 128 ch at 28.
+    """ResNet-34's sizes (He et al. 2016, table 1): stem 224 -> 112 (7x7, stride 2), max pool
+    -> 56 (conv2_x, 64 channels); conv3_x opens with a stride-2 3x3, 64 -> 128, so 56 -> 28."""
     stem = S.conv_output_size(224, 7, 2, 3)
     pooled = S.conv_output_size(stem, 3, 2, 1)
     assert (stem, pooled) == (112, 56)

@@ -116,11 +116,12 @@ def test_ch02_no_common_factor_is_necessary_not_sufficient():
 
 def test_ch02_hdc_max_distance_examples():
     """HDC (Wang et al. 2018): M_2 = 2 for (1, 2, 5), 5 for (1, 2, 9); (2, 3, 4) has M_2 = 3
-    but r_1 = 2 and holes."""
+    and (2, 2, 2) M_2 = 2, but r_1 = 2 and holes."""
     assert S.hdc_max_distances([1, 2, 5]) == [1, 2, 5]
     assert max(5 - 2 * 2, 5 - 2 * (5 - 2), 2) == 2
     assert S.hdc_max_distances([1, 2, 9])[1] == max(9 - 4, 9 - 2 * 7, 2) == 5
     assert S.hdc_max_distances([2, 3, 4])[1] == 3
+    assert S.hdc_max_distances([2, 2, 2])[1] == 2 and not S.is_dense([3] * 3, [2, 2, 2])
     assert S.is_dense([3] * 3, [1, 2, 5])
 
 
@@ -167,6 +168,7 @@ def test_ch02_cost_of_dilation_instead_of_stride():
     x = np.zeros((1, 20, 20))
     assert S.im2col(x, 3, dilation=2).shape[0] == S.im2col(x, 3).shape[0] == 9
     assert (32 // 8) ** 2 == 16
+    assert (16 // 8) ** 2 == 4  # output stride 16's maps are four times smaller than 8's
     fine, coarse = (513 - 1) // 8 + 1, (513 - 1) // 32 + 1
     assert (fine**2, coarse**2) == (4225, 289) and f"{fine**2 / coarse**2:.1f}" == "14.6"
     big = [((n - 1) // 8 + 1) ** 2 / ((n - 1) // 32 + 1) ** 2 for n in (1025, 2049, 8193)]
@@ -179,7 +181,7 @@ def test_ch02_visible_check_literals():
     np.testing.assert_array_equal(S.dilate_kernel(kd, (1, 3)), [[1, 0, 0, 2], [3, 0, 0, 4]])
     assert S.dilate_kernel(np.ones((3, 2)), (3, 2)).shape == (7, 3)
     x = X5[None, None]
-    np.testing.assert_array_equal(S.conv2d(x, kd[None, None], dilation=2, padding=1)[0, 0, 0, 0], 24)
+    assert S.conv2d(x, kd[None, None], dilation=2, padding=1)[0, 0, 0, 0] == 24
     y = S.conv2d(np.ones((1, 2, 9, 9)), np.ones((1, 2, 3, 3)), dilation=4, padding=4)
     assert y.shape == (1, 1, 9, 9) and y[0, 0, 4, 4] == 18
 

@@ -181,7 +181,8 @@ CHECKS = [
                     "the floor in o = floor((n + 2p - k)/s) + 1 drops a remainder of up to "
                     "s - 1 cells, so s consecutive input sizes give the same o."),
             Mistake("one size too many",
-                    lambda o, k, s, p: (_input_sizes(o, k, s, p)[0], _input_sizes(o, k, s, p)[0] + s),
+                    lambda o, k, s, p: (_input_sizes(o, k, s, p)[0],
+                                        _input_sizes(o, k, s, p)[0] + s),
                     "with s more cells the kernel fits once more: the largest n is "
                     "smallest + s - 1."),
             Mistake("padding added instead of subtracted",

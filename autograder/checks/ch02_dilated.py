@@ -91,28 +91,18 @@ def _field(ks, ss, ds):
     return solutions.receptive_field(ks, strides=ss, dilations=ds)
 
 
-def _jumps_including_own(ks, ss, ds):
-    field, jump = 1, 1
-    for k, s, d in zip(ks, ss, ds):
-        jump *= s
-        field += d * (k - 1) * jump
-    return field
-
-
-def _strides_summed(ks, ss, ds):
-    field, jump = 1, 1
-    for k, s, d in zip(ks, ss, ds):
-        field += d * (k - 1) * jump
-        jump += s - 1
-    return field
-
-
-def _spacing_times_dilation(ks, ss, ds):
-    field, jump = 1, 1
-    for k, s, d in zip(ks, ss, ds):
-        field += d * (k - 1) * jump
-        jump *= s * d
-    return field
+def _misread_spacing(grow, own_stride_first=False):
+    """A receptive field whose spacing after each layer is ``grow(spacing, s, d)``."""
+    def field_of(ks, ss, ds):
+        field, spacing = 1, 1
+        for k, s, d in zip(ks, ss, ds):
+            if own_stride_first:
+                spacing = grow(spacing, s, d)
+            field += d * (k - 1) * spacing
+            if not own_stride_first:
+                spacing = grow(spacing, s, d)
+        return field
+    return field_of
 
 
 # --- largest_dense_rate -------------------------------------------------------------------------
@@ -238,14 +228,15 @@ CHECKS = [
                     "after a stride-s layer, neighbouring cells of its output are s input "
                     "cells apart: later layers widen the field s times as much."),
             Mistake("a layer's own stride counted",
-                    _jumps_including_own,
+                    _misread_spacing(lambda jump, s, d: jump * s, own_stride_first=True),
                     "a layer's stride spaces its *outputs*, not its own taps: layer l's "
                     "d(k - 1) is multiplied by the strides of the layers *before* it."),
-            Mistake("strides added instead of multiplied", _strides_summed,
+            Mistake("strides added instead of multiplied",
+                    _misread_spacing(lambda jump, s, d: jump + s - 1),
                     "spacings compound: after strides 2 and 2, neighbours are 4 input cells "
                     "apart, not 3."),
             Mistake("dilation multiplies the spacing",
-                    lambda ks, ss, ds: _spacing_times_dilation(ks, ss, ds),
+                    _misread_spacing(lambda jump, s, d: jump * s * d),
                     "dilation spreads a layer's own taps only; the spacing of later layers "
                     "is the product of the *strides* so far."),
             Mistake("sum of kernel spans",
