@@ -53,3 +53,11 @@ from .memory import memory_access
 
 __all__ += ["compose_conv2d", "fold_batch_norm", "low_rank_approximation", "memory_access",
             "rank_for_error"]
+
+# Chapters 01-03, curriculum v2: TensorFlow's 'SAME', dense coverage, bilinear upsampling.
+from .coverage import hdc_max_distances, is_dense, reachable_offsets  # noqa: E402
+from .padding import tf_same_padding  # noqa: E402
+from .upsampling import bilinear_kernel  # noqa: E402
+
+__all__ += ["bilinear_kernel", "hdc_max_distances", "is_dense", "reachable_offsets",
+            "tf_same_padding"]

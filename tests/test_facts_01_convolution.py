@@ -48,7 +48,7 @@ def test_ch01_output_size_formula(n, k, s, p):
 
 def test_ch01_output_size_worked_example_and_padding_table():
     assert S.conv_output_size(5, 3, 2, 1) == 3  # positions 0, 2, 4
-    assert S.conv_output_size(224, 7, 2, 3) == 112  # ResNet's first layer (exercise 1)
+    assert S.conv_output_size(224, 7, 2, 3) == 112  # ResNet's first layer
     for n in range(3, 12):
         for k in range(1, 4):
             assert S.conv_output_size(n, k, padding="valid") == n - k + 1
@@ -93,15 +93,77 @@ def test_ch01_channels_worked_example():
 
 
 def test_ch01_layer_cost_numbers():
-    """Section "What a layer costs": 432 weights / 448 parameters; 73,856 and 231,211,008."""
+    """Section "What a layer costs": 432 weights / 448 parameters; ResNet-34's conv3_x 3x3."""
     assert S.conv_params(3, 16, 3, bias=False) == 432
     assert S.conv_params(3, 16, 3) == 448
-    assert S.conv_params(64, 128, 3) == 73_856
-    assert S.conv_macs(64, 128, 3, 56) == 231_211_008
     assert S.conv_macs(3, 16, 3, 1) == 432
-    # "Doubling the kernel size from 3 to 6 makes both four times larger."
+    # conv3_x's first 3x3: 64 -> 128 channels, stride 2, 56x56 -> 28x28, no bias.
+    assert S.conv_output_size(56, 3, 2, 1) == 28
+    assert S.conv_params(64, 128, 3, bias=False) == 73_728
+    macs = S.conv_macs(64, 128, 3, 28)
+    assert macs == 57_802_752 and f"{macs / 1e6:.1f}" == "57.8"
+    # "makes both four times larger (the biases do not grow)"
     assert S.conv_params(64, 128, 6, bias=False) == 4 * S.conv_params(64, 128, 3, bias=False)
-    assert S.conv_macs(64, 128, 6, 56) == 4 * S.conv_macs(64, 128, 3, 56)
+    assert S.conv_params(64, 128, 6) != 4 * S.conv_params(64, 128, 3)
+    assert S.conv_macs(64, 128, 6, 28) == 4 * S.conv_macs(64, 128, 3, 28)
+
+
+def test_ch01_resnet_layers_of_the_text_exist():
+    """ResNet-34's sizes (He et al. 2016, table 1): stem 224 -> 112 (7x7, stride 2), max pool
+    -> 56 (conv2_x, 64 channels); conv3_x opens with a stride-2 3x3, 64 -> 128, so 56 -> 28."""
+    stem = S.conv_output_size(224, 7, 2, 3)
+    pooled = S.conv_output_size(stem, 3, 2, 1)
+    assert (stem, pooled) == (112, 56)
+    assert S.conv_output_size(pooled, 3, 2, 1) == 28
+    assert S.conv_params(3, 64, 7, bias=False) == 9408
+    assert S.conv_macs(3, 64, 7, 112) == 118_013_952
+
+
+@pytest.mark.parametrize("s", [1, 2, 3, 4])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 7])
+def test_ch01_tensorflow_same_padding(k, s):
+    """Section "Output size": TF's 'SAME' keeps ceil(n/s) with the least padding, extra zero
+    at the bottom/right; at stride 1 it is PyTorch's 'same'."""
+    for n in range(1, 30):
+        before, after = S.tf_same_padding(n, k, s)
+        total = before + after
+        assert total == max((-(-n // s) - 1) * s + k - n, 0)
+        assert before == total // 2 and after - before in (0, 1)
+        assert n + total >= k and (n + total - k) // s + 1 == -(-n // s)
+        if total:  # one zero less and the last window no longer fits
+            assert n + total - 1 < k or (n + total - 1 - k) // s + 1 < -(-n // s)
+        if s == 1 and n >= k:
+            x = np.random.default_rng(n).standard_normal((1, 1, n, n))
+            w = np.ones((1, 1, k, k))
+            np.testing.assert_allclose(
+                S.conv2d(np.pad(x, ((0, 0), (0, 0), (before, after), (before, after))), w),
+                S.conv2d(x, w, padding="same"), atol=1e-12)
+
+
+def test_ch01_tensorflow_same_examples():
+    """ResNet's stem: TF pads 111*2 + 7 - 224 = 5 (2 + 3), PyTorch 3 + 3; both give 112, shifted."""
+    assert 111 * 2 + 7 - 224 == 5
+    assert S.tf_same_padding(224, 7, 2) == (2, 3)
+    assert S.conv_output_size(224, 7, 2, 3) == 112
+    assert [S.tf_same_padding(n, 3, 2) for n in (5, 6, 7, 8)] == [(1, 1), (0, 1), (1, 1), (0, 1)]
+    x = np.random.default_rng(5).standard_normal((1, 1, 224, 224))
+    w = np.random.default_rng(6).standard_normal((1, 1, 7, 7))
+    tf = S.conv2d(np.pad(x, ((0, 0), (0, 0), (2, 3), (2, 3))), w, stride=2)
+    pt = S.conv2d(x, w, stride=2, padding=3)
+    assert tf.shape == pt.shape == (1, 1, 112, 112)
+    assert not np.allclose(tf, pt)
+    # The windows sit one cell apart: TF's output is PyTorch's on an input shifted by one.
+    shifted = S.conv2d(np.pad(x, ((0, 0), (0, 0), (3, 3), (3, 3)))[..., 1:, 1:], w, stride=2)
+    np.testing.assert_allclose(tf, shifted[..., :112, :112], atol=1e-10)
+
+
+def test_ch01_notation_true_convolution_is_ast():
+    """Notation: the book writes \\ast for true convolution; \\star appears only where the
+    text says other books use it."""
+    from pytorch_box import CHAPTERS
+    text = (CHAPTERS / "01_convolution" / "01_convolution.ipynb").read_text()
+    assert "\\\\ast" in text
+    assert text.count("\\\\star") == 1 and "some texts use $\\\\star$" in text
 
 
 def test_ch01_im2col_matrix_of_the_text():
@@ -116,9 +178,51 @@ def test_ch01_im2col_matrix_of_the_text():
 
 
 def test_ch01_visible_check_literals():
-    """The literal expectations of the exercise check cells."""
+    """The literal expectations of the exercise check cells, from `solutions` or brute force."""
+    def sizes(o, k, s, p):
+        found = [n for n in range(1, 400) if k <= n + 2 * p and S.conv_output_size(n, k, s, p) == o]
+        return min(found), max(found)
+
+    assert sizes(4, 3, 1, 0) == (6, 6)
+    assert sizes(3, 3, 2, 1) == (5, 6)
+    assert sizes(112, 7, 2, 3) == (223, 224)
+    x2 = np.stack([X3, np.arange(1.0, 10.0).reshape(3, 3)])
+    w2 = np.stack([K2, np.array([[1.0, 2.0], [3.0, 4.0]])])[None]
+    np.testing.assert_array_equal(S.conv2d(np.stack([x2, 2 * x2]), w2, np.array([1.0]))[:, 0, 0, 0],
+                                  [57, 113])
     ones = np.ones((1, 1, 4, 4))
     np.testing.assert_array_equal(S.conv2d(ones, np.ones((1, 1, 3, 3)), padding=1)[0, 0],
                                   [[4, 6, 6, 4], [6, 9, 9, 6], [6, 9, 9, 6], [4, 6, 6, 4]])
-    assert S.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=2).shape[-2:] == (2, 2)
-    assert S.im2col(np.arange(12.0).reshape(1, 3, 4), (1, 2)).shape == (2, 9)
+    assert S.conv2d(np.ones((3, 1, 5, 6)), np.ones((2, 1, 1, 3)), stride=2).shape == (3, 2, 3, 2)
+    assert (S.conv_params(64, 128, 3, bias=False), S.conv_macs(64, 128, 3, 28)) == (73728, 57802752)
+    assert (S.conv_params(3, 16, 3), S.conv_macs(3, 16, 3, S.conv_output_size(6, 3))) == (448, 6912)
+
+    def counts(n, k, s, p):
+        # A window's count per input cell: the transposed convolution of ones with ones.
+        o = S.conv_output_size(n, k, s, p)
+        full = S.conv_transpose2d(np.ones((1, 1, 1, o)), np.ones((1, 1, 1, k)), stride=s)[0, 0, 0]
+        return np.pad(full, (0, n + 2 * p - full.size))[p:p + n]
+
+    assert counts(5, 3, 1, 0).tolist() == [1, 2, 3, 2, 1]
+    assert counts(5, 3, 2, 1).tolist() == [1, 2, 1, 2, 1]
+    assert counts(6, 1, 2, 0).tolist() == [1, 0, 1, 0, 1, 0]
+    x = np.arange(9.0).reshape(1, 3, 3)
+    np.testing.assert_array_equal(S.im2col(x, 2, stride=2, padding=1),
+                                  [[0, 0, 0, 4], [0, 0, 3, 5], [0, 1, 0, 7], [0, 2, 6, 8]])
+    assert S.im2col(np.concatenate([x, 10 * x]), (1, 2)).shape == (4, 6)
+
+
+def test_ch01_in_pytorch_box():
+    """The "In PyTorch" box: F.conv2d, nn.Conv2d(padding='same') and F.unfold match `solutions`."""
+    from pytorch_box import run_pytorch_box
+    ns = run_pytorch_box("01_convolution")
+    x, w, b = ns["x"].numpy(), ns["w"].numpy(), ns["b"].numpy()
+    np.testing.assert_allclose(ns["y"].numpy(), S.conv2d(x, w, b, stride=2, padding=1), atol=1e-12)
+    assert ns["y"].shape == (2, 4, 5, 5)
+    np.testing.assert_allclose(ns["y_same"].detach().numpy(),
+                               S.conv2d(x, ns["layer"].weight.detach().numpy(), padding=1),
+                               atol=1e-12)
+    assert ns["y_same"].shape == (2, 4, 9, 9)
+    np.testing.assert_allclose(ns["cols"].numpy(), S.im2col(x, 3, stride=2, padding=1), atol=0)
+    assert ns["cols"].shape == (2, 27, 25)
+    np.testing.assert_allclose(ns["y_cols"].numpy(), ns["y"].numpy(), atol=1e-12)

@@ -87,16 +87,140 @@ def test_ch02_gridding_footprints():
     assert dense.sum() == 13 and np.ptp(np.flatnonzero(dense)) + 1 == 13
 
 
-def test_ch02_aspp_spans_and_cost():
-    """Sections "Atrous pyramids" and "What dilation costs"."""
-    assert [S.effective_kernel_size(3, d) for d in (1, 6, 12, 18)] == [3, 13, 25, 37]
-    for d in (1, 6, 12, 18):
-        assert S.conv_output_size(65, 3, 1, d, d) == 65
+def test_ch02_stride_one_formula_and_strided_examples():
+    """Section "Receptive field": r = 1 + sum d(k - 1) at stride 1; Exercise 3's stacks."""
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        ks = [int(v) for v in rng.integers(1, 8, 4)]
+        ds = [int(v) for v in rng.integers(1, 9, 4)]
+        assert S.receptive_field(ks, dilations=ds) == 1 + sum(d * (k - 1) for k, d in zip(ks, ds))
+    assert S.receptive_field([3, 3, 3], strides=[1, 1, 1], dilations=[1, 2, 4]) == 15
+    assert S.receptive_field([3, 3], strides=[2, 1]) == 1 + 2 + 2 * 2 == 7
+    assert S.receptive_field([7, 3], strides=[2, 2]) == 1 + 6 + 2 * 2 == 11
+
+
+def test_ch02_no_common_factor_is_necessary_not_sufficient():
+    """Section "gridding": (1, 2, 3) dense; (1, 2, 9) and (2, 3, 4) coprime with holes;
+    a common factor g > 1 always leaves holes; order does not matter."""
+    from itertools import permutations
+    from math import gcd
+    assert S.is_dense([3] * 3, [1, 2, 3])
+    for rates in ([1, 2, 9], [2, 3, 4]):
+        assert gcd(*rates) == 1 and not S.is_dense([3] * 3, rates)
+    assert 8 not in S.reachable_offsets([3] * 3, [2, 3, 4])
+    for rates in ([2, 2, 2], [2, 4, 8], [3, 6, 9], [2, 4]):
+        assert gcd(*rates) > 1 and not S.is_dense([3] * len(rates), rates)
+    for order in permutations([1, 2, 9]):
+        assert S.reachable_offsets([3] * 3, order) == S.reachable_offsets([3] * 3, [1, 2, 9])
+
+
+def test_ch02_hdc_max_distance_examples():
+    """HDC (Wang et al. 2018): M_2 = 2 for (1, 2, 5), 5 for (1, 2, 9); (2, 3, 4) has M_2 = 3
+    and (2, 2, 2) M_2 = 2, but r_1 = 2 and holes."""
+    assert S.hdc_max_distances([1, 2, 5]) == [1, 2, 5]
+    assert max(5 - 2 * 2, 5 - 2 * (5 - 2), 2) == 2
+    assert S.hdc_max_distances([1, 2, 9])[1] == max(9 - 4, 9 - 2 * 7, 2) == 5
+    assert S.hdc_max_distances([2, 3, 4])[1] == 3
+    assert S.hdc_max_distances([2, 2, 2])[1] == 2 and not S.is_dense([3] * 3, [2, 2, 2])
+    assert S.is_dense([3] * 3, [1, 2, 5])
+
+
+def test_ch02_hdc_agrees_with_reachable():
+    """Stacks of 2-4 rates up to 10 starting at 1: in increasing order M_2 <= 3 iff dense
+    (285 of 285); in any order M_2 <= 3 never calls a gridded stack dense."""
+    from itertools import product
+    stacks = [r for n in (2, 3, 4) for r in product(range(1, 11), repeat=n) if r[0] == 1]
+    ascending = [r for r in stacks if list(r) == sorted(r)]
+    assert len(ascending) == 285
+    assert all((S.hdc_max_distances(r)[1] <= 3) == S.is_dense([3] * len(r), r) for r in ascending)
+    assert not any(S.hdc_max_distances(r)[1] <= 3 and not S.is_dense([3] * len(r), r)
+                   for r in stacks)
+    assert any(S.hdc_max_distances(r)[1] > 3 and S.is_dense([3] * len(r), r) for r in stacks)
+
+
+def test_ch02_aspp_spans_union_and_valid_taps():
+    """Section "Atrous pyramids": rates 6/12/18 (12/24/36 at output stride 8); the union of
+    the branches' taps is 25 cells of 37x37; large rates degenerate toward 1x1."""
+    assert [S.effective_kernel_size(3, d) for d in (6, 12, 18)] == [13, 25, 37]
+    assert [2 * d for d in (6, 12, 18)] == [12, 24, 36]
+    for d in (6, 12, 18):
+        assert S.conv_output_size(33, 3, 1, d, d) == 33  # "same" padding keeps the map
+    taps = {(0, 0)} | {(a * d, b * d) for d in (6, 12, 18) for a in (-1, 0, 1) for b in (-1, 0, 1)}
+    assert len(taps) == 1 + 8 * 3 == 25
+    assert (513 - 1) // 8 + 1 == 65
+    n = 65
+
+    def valid(d):
+        # Count, by convolving a map of ones with a kernel of ones, the taps off the padding.
+        return S.conv2d(np.ones((1, 1, n, n)), np.ones((1, 1, 3, 3)), padding=d, dilation=d)[0, 0]
+
+    assert valid(1).mean() > 8.8
+    assert round(valid(6).mean(), 2) == round((1 + 2 * 59 / 65) ** 2, 2) == 7.93
+    assert round(valid(64).mean(), 2) == 1.06
+    assert round(np.mean(valid(64) == 1), 2) == round((63 / 65) ** 2, 2) == 0.94
+
+
+def test_ch02_cost_of_dilation_instead_of_stride():
+    """Section "What dilation costs": 36%; output stride 8 vs 32 is 16x the positions
+    (65x65 = 4225 vs 17x17 = 289, 14.6x, for a 513 crop)."""
     assert S.conv_macs(1, 1, 3, 1) == 9 and S.conv_macs(1, 1, 5, 1) == 25
     assert round(9 / 25 * 100) == 36
-    # A dilated kernel reads k*k taps per output, like the undilated one: same MACs.
     x = np.zeros((1, 20, 20))
     assert S.im2col(x, 3, dilation=2).shape[0] == S.im2col(x, 3).shape[0] == 9
+    assert (32 // 8) ** 2 == 16
+    assert (16 // 8) ** 2 == 4  # output stride 16's maps are four times smaller than 8's
+    fine, coarse = (513 - 1) // 8 + 1, (513 - 1) // 32 + 1
+    assert (fine**2, coarse**2) == (4225, 289) and f"{fine**2 / coarse**2:.1f}" == "14.6"
+    big = [((n - 1) // 8 + 1) ** 2 / ((n - 1) // 32 + 1) ** 2 for n in (1025, 2049, 8193)]
+    assert big == sorted(big) and 15 < big[-1] < 16
+
+
+def test_ch02_visible_check_literals():
+    """The literal expectations of the exercise check cells."""
+    kd = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(S.dilate_kernel(kd, (1, 3)), [[1, 0, 0, 2], [3, 0, 0, 4]])
+    assert S.dilate_kernel(np.ones((3, 2)), (3, 2)).shape == (7, 3)
+    x = X5[None, None]
+    assert S.conv2d(x, kd[None, None], dilation=2, padding=1)[0, 0, 0, 0] == 24
+    y = S.conv2d(np.ones((1, 2, 9, 9)), np.ones((1, 2, 3, 3)), dilation=4, padding=4)
+    assert y.shape == (1, 1, 9, 9) and y[0, 0, 4, 4] == 18
+
+    def largest(rates):
+        return max([r for r in range(1, 2 * sum(rates) + 60)
+                    if S.is_dense([3] * (len(rates) + 1), [*rates, r])], default=0)
+
+    assert (largest([1, 2]), largest([2, 2, 2]), largest([5])) == (7, 1, 0)
+
+    def stack(kernels, dilations, x):
+        for k, d in zip(kernels, dilations):
+            x = S.conv2d(x, k[None, None], dilation=d)
+        return x
+
+    z = np.random.default_rng(8).standard_normal((1, 1, 6, 14))
+    for kernels, dilations, expected in [
+            ([np.ones((1, 2))] * 2, [1, 1], [[1, 2, 1]]),
+            ([np.ones((1, 3))] * 2, [2, 2], [[1, 0, 2, 0, 3, 0, 2, 0, 1]]),
+            ([np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]])], [1, 1], [[3, 6], [4, 8]])]:
+        e = np.array(expected, float)
+        np.testing.assert_allclose(stack(kernels, dilations, z), S.conv2d(z, e[None, None]),
+                                   atol=1e-12)
+
+
+def test_ch02_in_pytorch_box():
+    """The "In PyTorch" box: dilation=, padding='same', the zero-filled kernel, per-axis rates."""
+    from pytorch_box import run_pytorch_box
+    ns = run_pytorch_box("02_dilated")
+    x, w = ns["x"].numpy(), ns["w"].numpy()
+    ours = S.conv2d(x, w, dilation=2, padding=2)
+    assert ns["y"].shape == (1, 3, 12, 12)
+    for name in ("y", "y_same", "y_holes"):
+        np.testing.assert_allclose(ns[name].numpy(), ours, atol=1e-12)
+    np.testing.assert_allclose(ns["w_holes"].numpy(), S.dilate_kernel(w, 2), atol=0)
+    layer = ns["layer"]
+    np.testing.assert_allclose(
+        ns["y_layer"].detach().numpy(),
+        S.conv2d(x, layer.weight.detach().numpy(), layer.bias.detach().numpy(),
+                 dilation=(1, 3), padding=(1, 3)), atol=1e-12)
 
 
 def test_ch02_two_dilated_layers_are_one_dilated_layer_with_the_full_convolution_kernel():

@@ -299,7 +299,7 @@ def test_ch03_phase_rule(k, s):
 
 
 def test_ch03_deconvolution_example():
-    """Section "misnomer": C is 18x16, interior rows of C^T C are [1, 4, 6, 4, 1]/16,
+    """Section "deconvolution misleads": C is 18x16, interior rows of C^T C are [1, 4, 6, 4, 1]/16,
     least squares recovers x, C^T C x is blurrier."""
     blur = np.array([1.0, 2.0, 1.0]) / 4
     C = np.stack([np.convolve(e, blur) for e in np.eye(16)], axis=1)
@@ -325,20 +325,87 @@ def test_ch03_shrinking_convolution_has_no_inverse():
 
 def test_ch03_visible_check_literals():
     """The literal expectations of the exercise check cells."""
-    assert S.conv_transpose_output_size(2, 2) == 3
-    assert S.conv_transpose_output_size(2, 2, 2) == 4
-    assert S.conv_transpose_output_size(4, 3, 2, 1) == 7
-    assert S.conv_transpose_output_size(4, 3, 2, 1, 1) == 8
-    for n, k, s, p, op in [(7, 3, 2, 1, 0), (8, 3, 2, 1, 1), (10, 3, 1, 0, 0)]:
-        o = S.conv_output_size(n, k, s, p)
-        assert S.conv_transpose_output_size(o, k, s, p, op) == n
+    # Exercise 1: (padding, output_padding) giving the wanted size, found by search.
+    def settings(n_in, n_out, k, s):
+        return min((p, op) for p in range(0, 20) for op in range(s)
+                   if (n_in - 1) * s - 2 * p + k + op == n_out)
+
+    assert settings(4, 8, 3, 2) == (1, 1) and settings(4, 8, 4, 2) == (1, 0)
+    assert settings(7, 7, 3, 1) == (1, 0) and settings(2, 5, 2, 2) == (0, 1)
+    for (n_in, n_out, k, s), (p, op) in [((4, 8, 3, 2), (1, 1)), ((4, 8, 4, 2), (1, 0))]:
+        assert S.conv_transpose_output_size(n_in, k, s, p, op) == n_out
+    # Exercise 2
+    x4 = X[None, None]
+    np.testing.assert_array_equal(S.conv_transpose2d(x4, K[None, None])[0, 0],
+                                  [[0, 0, 1], [0, 4, 6], [4, 12, 9]])
+    np.testing.assert_array_equal(tconv(X, K, stride=2, padding=1), [[0, 2], [2, 0]])
+    np.testing.assert_array_equal(tconv([[5.0]], np.ones((2, 2)), dilation=2),
+                                  [[5, 0, 5], [0, 0, 0], [5, 0, 5]])
+    np.testing.assert_array_equal(
+        S.conv_transpose2d(np.concatenate([x4, -x4]), K[None, None])[:, 0, 1, 1], [4, -4])
+    assert S.conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 3, 3, 3)), stride=2, padding=1,
+                              output_padding=1).shape == (1, 3, 4, 4)
+    # Exercise 3
     np.testing.assert_array_equal(np.pad(S.insert_zeros(X, 1), 1),
                                   [[0, 0, 0, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 0],
                                    [0, 2, 0, 3, 0], [0, 0, 0, 0, 0]])
-    assert np.pad(S.insert_zeros(np.ones((3, 3)), 1), 1).shape == (7, 7)
-    np.testing.assert_array_equal(tconv(X, K, stride=2, padding=1), [[0, 2], [2, 0]])
-    assert S.conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 3, 3, 3)), stride=2, padding=1,
-                              output_padding=1).shape == (3, 4, 4)
-    C = S.conv_matrix((1, 4, 4), K3[None, None])
-    np.testing.assert_array_equal(C[3], [0, 0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9])
-    assert S.conv_matrix((1, 5, 5), np.ones((1, 1, 3, 3)), stride=2).shape == (4, 25)
+    z = np.pad(S.insert_zeros(X, 1), ((1, 2), (1, 2)))
+    assert z.shape == (6, 6) and S.conv_transpose_output_size(2, 3, 2, 1, 1) == 6 - 3 + 1
+    # Exercise 4
+    np.testing.assert_allclose(S.bilinear_kernel(1), [[1]])
+    np.testing.assert_allclose(S.bilinear_kernel(2)[0], [0.0625, 0.1875, 0.1875, 0.0625])
+    np.testing.assert_allclose(S.bilinear_kernel(3)[2], [1 / 3, 2 / 3, 1, 2 / 3, 1 / 3])
+    assert S.bilinear_kernel(2)[::2, ::2].sum() == 1.0
+    # Exercise 5: interior values of a large transposed convolution of ones, by phase.
+    for kernel, s, p, expected in [(np.ones((3, 3)), 2, 0, [[4, 2], [2, 1]]),
+                                   (np.ones((3, 3)), 2, 1, [[1, 2], [2, 4]]),
+                                   (np.ones((4, 4)), 2, 1, [[4, 4], [4, 4]]),
+                                   (np.arange(4.0).reshape(1, 4), 3, 0,
+                                    [[3, 1, 2], [0, 0, 0], [0, 0, 0]])]:
+        y = tconv(np.ones((12, 12)), kernel, stride=s, padding=p)
+        np.testing.assert_array_equal(y[6 * s:7 * s, 6 * s:7 * s], expected)
+
+
+@pytest.mark.parametrize("f", range(1, 9))
+def test_ch03_bilinear_kernel_is_bilinear_upsampling(f):
+    """Section "Checkerboard artifacts" and Exercise 4: with stride f and padding f // 2 the
+    tent kernel maps n to n f and equals F.interpolate(bilinear, align_corners=False) away
+    from the border; every phase's taps sum to 1 (no checkerboard)."""
+    rng = np.random.default_rng(f)
+    x = rng.standard_normal((1, 1, 7, 9))
+    k = S.bilinear_kernel(f)
+    assert k.shape == (2 * f - f % 2,) * 2 and np.isclose(k.sum(), f * f)
+    up = S.conv_transpose2d(x, k[None, None], stride=f, padding=f // 2)
+    assert up.shape == (1, 1, 7 * f, 9 * f)
+    ref = F.interpolate(torch.from_numpy(x), scale_factor=f, mode="bilinear",
+                        align_corners=False).numpy()
+    np.testing.assert_allclose(up[..., f:-f, f:-f], ref[..., f:-f, f:-f], atol=1e-12)
+    np.testing.assert_allclose([k[q::f, r::f].sum() for q in range(f) for r in range(f)], 1.0)
+
+
+def test_ch03_history_and_notation():
+    """Section "deconvolution misleads": Zeiler et al. 2010 predates Zeiler & Fergus 2014; the
+    true convolution is written \\ast."""
+    from pytorch_box import CHAPTERS
+    text = (CHAPTERS / "03_transposed" / "03_transposed.ipynb").read_text()
+    assert "Deconvolutional Networks* (2010)" in text and "(2014)" in text
+    assert "\\\\star" not in text and "k \\\\ast x" in text
+
+
+def test_ch03_in_pytorch_box():
+    """The "In PyTorch" box: ConvTranspose2d with output_padding, dilation, and the gradient of
+    conv2d are `solutions.conv_transpose2d`."""
+    from pytorch_box import run_pytorch_box
+    ns = run_pytorch_box("03_transposed")
+    x, w, layer = ns["x"].numpy(), ns["w"].numpy(), ns["layer"]
+    assert ns["y"].shape == (1, 2, 10, 10) and ns["y_dil"].shape == (1, 2, 13, 13)
+    np.testing.assert_allclose(
+        ns["y"].detach().numpy(),
+        S.conv_transpose2d(x, layer.weight.detach().numpy(), layer.bias.detach().numpy(),
+                           stride=2, padding=1, output_padding=1), atol=1e-12)
+    np.testing.assert_allclose(ns["y_dil"].numpy(), S.conv_transpose2d(x, w, stride=2, dilation=2),
+                               atol=1e-12)
+    np.testing.assert_allclose(ns["big"].grad.numpy(),
+                               S.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+                               atol=1e-12)
+    assert S.conv_output_size(10, 3, 2, 1) == 5 and (10 + 2 - 3) % 2 == 1

@@ -1,4 +1,9 @@
-"""Hidden checks of chapter 01 (convolution): output size, conv2d, layer cost, im2col."""
+"""Hidden checks of chapter 01 (convolution): input sizes from an output size, a batched
+conv2d, a strided layer's cost, window counts per input cell, im2col with stride and padding.
+
+``ch01.output_size`` and ``ch01.layer_cost`` are the first version's exercises; the
+chapter no longer asks them, but the grader's fixture chapter (tests/fixtures) does.
+"""
 
 from __future__ import annotations
 
@@ -22,44 +27,271 @@ def _fitting_sizes(rng, count):
     return out
 
 
-def _im2col(x, kh, kw):
-    return solutions.im2col(x[None], (kh, kw))
+# --- input_sizes: invert the output-size formula -------------------------------------------
+
+def _input_sizes(o, k, s, p):
+    smallest = (o - 1) * s + k - 2 * p
+    return smallest, smallest + s - 1
 
 
-def _im2col_cases(rng):
-    return [(rng.standard_normal((int(rng.integers(3, 9)), int(rng.integers(3, 9)))),
-             int(rng.integers(1, 4)), int(rng.integers(1, 4))) for _ in range(30)]
+def _input_size_cases(rng):
+    """(o, k, s, p) whose smallest input is at least 1; a quarter have stride 1."""
+    out = []
+    while len(out) < 60:
+        o, k, p = int(rng.integers(1, 30)), int(rng.integers(1, 8)), int(rng.integers(0, 4))
+        s = 1 if len(out) % 4 == 0 else int(rng.integers(2, 6))
+        if _input_sizes(o, k, s, p)[0] >= 1:
+            out.append((o, k, s, p))
+    return out
 
 
-def _reorder(matrix, x, kh, kw, axis):
-    """im2col with the taps (axis 0) or the windows (axis 1) listed column by column."""
-    oh, ow = x.shape[0] - kh + 1, x.shape[1] - kw + 1
-    if axis == 0:
-        return matrix.reshape(kh, kw, -1).transpose(1, 0, 2).reshape(kh * kw, -1)
-    return matrix.reshape(-1, oh, ow).transpose(0, 2, 1).reshape(kh * kw, -1)
-
+# --- conv2d: batched, rectangular kernels ---------------------------------------------------
 
 def _conv2d(x, w, b, stride, padding):
-    return solutions.conv2d(x, w, b, stride=stride, padding=padding)
+    return solutions.conv2d(x.astype(float), w.astype(float), b.astype(float), stride=stride,
+                            padding=padding)
 
 
 def _conv2d_cases(rng):
+    """Batches of 1-3 images, kernels kh != kw; every fifth case holds integers."""
     cases = []
-    for _ in range(30):
-        c_in, c_out, k = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    for i in range(30):
+        n, c_in, c_out = (int(v) for v in rng.integers(1, 4, 3))
+        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
-        h, w = int(rng.integers(k, 10)), int(rng.integers(k, 10))
-        cases.append((rng.standard_normal((c_in, h, w)), rng.standard_normal((c_out, c_in, k, k)),
-                      rng.standard_normal(c_out), s, p))
+        h, w = int(rng.integers(kh, 10)), int(rng.integers(kw, 10))
+        shapes = ((n, c_in, h, w), (c_out, c_in, kh, kw), (c_out,))
+        if i % 5 == 4:
+            arrays = [rng.integers(-5, 6, shape) for shape in shapes]
+        else:
+            arrays = [rng.standard_normal(shape) for shape in shapes]
+        cases.append((*arrays, s, p))
     return cases
 
 
-def _layer_cost(c_in, c_out, k, h_out, w_out):
-    return (solutions.conv_params(c_in, c_out, k),
-            solutions.conv_macs(c_in, c_out, k, (h_out, w_out)))
+def _windows_not_strided(x, w, b, s, p):
+    """The strided output size, filled with the first stride-1 windows."""
+    strided = _conv2d(x, w, b, s, p)
+    return _conv2d(x, w, b, 1, p)[..., :strided.shape[2], :strided.shape[3]]
+
+
+def _per_image(x, w, b, s, p):
+    """Only the first image of the batch, kept 4-D."""
+    return _conv2d(x[:1], w, b, s, p)
+
+
+def _batch_summed(x, w, b, s, p):
+    """One image's output from the whole batch, the bias added once (3-D, like one image)."""
+    return _conv2d(x, w, b, s, p).sum(axis=0) - (len(x) - 1) * b[:, None, None]
+
+
+# --- conv_layer_cost: output size and cost together -----------------------------------------
+
+def _layer_cost(c_in, c_out, k, n, s, p, bias):
+    o = solutions.conv_output_size(n, k, s, p)
+    return (solutions.conv_params(c_in, c_out, k, bias=bias),
+            solutions.conv_macs(c_in, c_out, k, (o, o)))
+
+
+def _layer_cost_cases(rng):
+    cases = []
+    while len(cases) < 40:
+        c_in, c_out = int(rng.integers(1, 257)), int(rng.integers(1, 257))
+        k, s, p = int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(0, 4))
+        n = int(rng.integers(1, 113))
+        if k <= n + 2 * p and (n + 2 * p - k) % s:  # the floor matters in most cases
+            cases.append((c_in, c_out, k, n, s, p, bool(len(cases) % 2)))
+        elif k <= n + 2 * p and len(cases) % 5 == 0:
+            cases.append((c_in, c_out, k, n, s, p, bool(len(cases) % 2)))
+    return cases
+
+
+def _cost_with(size):
+    """A layer cost whose output side is computed by ``size(n, k, s, p)``."""
+    def cost(c_in, c_out, k, n, s, p, bias):
+        o = size(n, k, s, p)
+        weights = c_out * c_in * k * k
+        return weights + (c_out if bias else 0), weights * o * o
+    return cost
+
+
+# --- window_counts: how many windows read each input cell -----------------------------------
+
+def _window_counts(n, k, s, p):
+    counts = np.zeros(n + 2 * p, dtype=int)
+    for t in range(solutions.conv_output_size(n, k, s, p)):
+        counts[t * s:t * s + k] += 1
+    return counts[p:p + n]
+
+
+def _window_count_cases(rng):
+    """(n, k, s, p) with the kernel inside the padded input; many with s > k (unread cells)."""
+    out = []
+    while len(out) < 50:
+        n, k, s, p = (int(rng.integers(1, 25)), int(rng.integers(1, 6)),
+                      int(rng.integers(1, 5)), int(rng.integers(0, 3)))
+        if k <= n + 2 * p:
+            out.append((n, k, s, p))
+    return out
+
+
+def _counts_padded(n, k, s, p):
+    counts = np.zeros(n + 2 * p, dtype=int)
+    for t in range(solutions.conv_output_size(n, k, s, p)):
+        counts[t * s:t * s + k] += 1
+    return counts
+
+
+# --- im2col with channels, stride and padding -----------------------------------------------
+
+def _im2col(x, kh, kw, s, p):
+    return solutions.im2col(x.astype(float), (kh, kw), stride=s, padding=p)
+
+
+def _im2col_cases(rng):
+    cases = []
+    for i in range(30):
+        kh, kw, s, p = (int(rng.integers(1, 4)), int(rng.integers(1, 4)),
+                        int(rng.integers(1, 4)), int(rng.integers(0, 3)))
+        shape = (int(rng.integers(1, 4)), int(rng.integers(kh, 9)), int(rng.integers(kw, 9)))
+        x = rng.integers(-9, 10, shape) if i % 5 == 4 else rng.standard_normal(shape)
+        cases.append((x, kh, kw, s, p))
+    return cases
+
+
+def _taps_outside(x, kh, kw, s, p):
+    """Rows ordered tap-major (all channels of tap 0 first) instead of channel-major."""
+    m = _im2col(x, kh, kw, s, p)
+    return m.reshape(x.shape[0], kh * kw, -1).transpose(1, 0, 2).reshape(m.shape)
+
+
+def _windows_by_column(x, kh, kw, s, p):
+    m = _im2col(x, kh, kw, s, p)
+    oh = solutions.conv_output_size(x.shape[1], kh, s, p)
+    ow = solutions.conv_output_size(x.shape[2], kw, s, p)
+    return m.reshape(-1, oh, ow).transpose(0, 2, 1).reshape(m.shape)
 
 
 CHECKS = [
+    Check(
+        id="ch01.input_sizes", function="input_sizes",
+        cases=_input_size_cases, reference=_input_sizes,
+        mistakes=[
+            Mistake("only the smallest size", lambda o, k, s, p: (_input_sizes(o, k, s, p)[0],) * 2,
+                    "the floor in o = floor((n + 2p - k)/s) + 1 drops a remainder of up to "
+                    "s - 1 cells, so s consecutive input sizes give the same o."),
+            Mistake("one size too many",
+                    lambda o, k, s, p: (_input_sizes(o, k, s, p)[0],
+                                        _input_sizes(o, k, s, p)[0] + s),
+                    "with s more cells the kernel fits once more: the largest n is "
+                    "smallest + s - 1."),
+            Mistake("padding added instead of subtracted",
+                    lambda o, k, s, p: tuple(v + 4 * p for v in _input_sizes(o, k, s, p)),
+                    "padding makes the input look 2p longer, so the real input needs 2p cells "
+                    "*fewer*: n = (o - 1)s + k - 2p."),
+            Mistake("one stride too many",
+                    lambda o, k, s, p: tuple(v + s for v in _input_sizes(o, k, s, p)),
+                    "o windows need o - 1 steps of s after the first window, not o steps."),
+            Mistake("padding counted on one side",
+                    lambda o, k, s, p: tuple(v + p for v in _input_sizes(o, k, s, p)),
+                    "p zeros go on *both* sides: subtract 2p."),
+            Mistake("pair in the wrong order",
+                    lambda o, k, s, p: _input_sizes(o, k, s, p)[::-1],
+                    "return (smallest, largest): the smallest input first."),
+            Mistake("kernel width forgotten",
+                    lambda o, k, s, p: tuple(v - k + 1 for v in _input_sizes(o, k, s, p)),
+                    "the last window starts at (o - 1)s and is k cells long: "
+                    "n + 2p >= (o - 1)s + k."),
+        ]),
+    Check(
+        id="ch01.conv2d", function="conv2d", cases=_conv2d_cases, reference=_conv2d,
+        mistakes=[
+            Mistake("padding on one side only",
+                    lambda x, w, b, s, p: _conv2d(np.pad(x, ((0, 0), (0, 0), (p, 0), (p, 0))),
+                                                  w, b, s, 0),
+                    "pad p rows/columns on every side: "
+                    "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
+            Mistake("stride ignored", lambda x, w, b, s, p: _conv2d(x, w, b, 1, p),
+                    "consecutive output positions start s cells apart: x[..., i*s:i*s+kh, ...]."),
+            Mistake("windows not moved by the stride", _windows_not_strided,
+                    "the output has the strided size, but window (i, j) must start at "
+                    "(i*s, j*s), not (i, j)."),
+            Mistake("bias missing", lambda x, w, b, s, p: _conv2d(x, w, 0 * b, s, p),
+                    "add bias[o] to every value of output channel o."),
+            Mistake("flipped kernel",
+                    lambda x, w, b, s, p: _conv2d(x, w[:, :, ::-1, ::-1], b, s, p),
+                    "do not flip the kernel: this is cross-correlation."),
+            Mistake("only the first image", _per_image,
+                    "x holds a batch of N images: compute the layer for each, "
+                    "output shape (N, C_out, o_h, o_w)."),
+            Mistake("images summed like channels", _batch_summed,
+                    "sum over the input channels (axis 1), never over the batch (axis 0): "
+                    "the images are independent."),
+        ]),
+    Check(
+        id="ch01.conv_layer_cost", function="conv_layer_cost",
+        cases=_layer_cost_cases, reference=_layer_cost,
+        mistakes=[
+            Mistake("output size rounded up",
+                    _cost_with(lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
+                    "a window sticking out past the padded input is not computed: round "
+                    "(n + 2p - k)/s down."),
+            Mistake("stride ignored in the output size",
+                    _cost_with(lambda n, k, s, p: n + 2 * p - k + 1),
+                    "with stride s only every s-th window is computed: "
+                    "o = floor((n + 2p - k)/s) + 1 per axis, and MACs scale with o * o."),
+            Mistake("input size used for the MACs", _cost_with(lambda n, k, s, p: n),
+                    "the work is done once per *output* position: compute o from n, k, s, p."),
+            Mistake("padding ignored", _cost_with(lambda n, k, s, p: (n - k) // s + 1),
+                    "padding adds 2p cells per axis before the windows are counted."),
+            Mistake("bias flag ignored",
+                    lambda ci, co, k, n, s, p, bias: _layer_cost(ci, co, k, n, s, p, True),
+                    "bias=False (a layer followed by batch norm) has no biases: params = "
+                    "C_out C_in k^2 only."),
+            Mistake("bias counted as MACs",
+                    lambda ci, co, k, n, s, p, bias: (
+                        _layer_cost(ci, co, k, n, s, p, bias)[0],
+                        _layer_cost(ci, co, k, n, s, p, bias)[1]
+                        + (co * solutions.conv_output_size(n, k, s, p) ** 2 if bias else 0)),
+                    "adding a bias is not a multiply-accumulate: MACs = C_out o^2 C_in k^2."),
+        ]),
+    Check(
+        id="ch01.window_counts", function="window_counts",
+        cases=_window_count_cases, reference=_window_counts,
+        mistakes=[
+            Mistake("padded cells returned too", _counts_padded,
+                    "return one count per *input* cell: drop the p padding cells at each end."),
+            Mistake("padding not shifted away",
+                    lambda n, k, s, p: _counts_padded(n, k, s, p)[:n],
+                    "window t covers padded cells t*s .. t*s + k - 1; input cell i is padded "
+                    "cell i + p, so keep counts[p:p + n]."),
+            Mistake("stride ignored", lambda n, k, s, p: _window_counts(n, k, 1, p),
+                    "windows start at 0, s, 2s, ...: with s > k some cells are read by none."),
+            Mistake("windows past the end counted",
+                    lambda n, k, s, p: np.array([sum(1 for t in range(math.ceil((n + 2 * p) / s))
+                                                     if t * s <= i + p < t * s + k)
+                                                 for i in range(n)]),
+                    "a window is computed only if it fits: t*s + k <= n + 2p."),
+        ]),
+    Check(
+        id="ch01.im2col", function="im2col", cases=_im2col_cases, reference=_im2col,
+        mistakes=[
+            Mistake("rows and columns swapped", lambda x, kh, kw, s, p: _im2col(x, kh, kw, s, p).T,
+                    "each *column* is one window (C kh kw values); there is one column per "
+                    "output position, so the shape is (C*kh*kw, o_h*o_w)."),
+            Mistake("channels inside the taps", _taps_outside,
+                    "flatten each window channel by channel, each channel row by row "
+                    "(window.ravel() of the (C, kh, kw) block), the order of "
+                    "weight.reshape(C_out, -1)."),
+            Mistake("windows listed column by column", _windows_by_column,
+                    "output position (i, j) is column i*o_w + j: loop over i outside, j inside."),
+            Mistake("stride ignored", lambda x, kh, kw, s, p: _im2col(x, kh, kw, 1, p),
+                    "windows start s cells apart: x[:, i*s:i*s+kh, j*s:j*s+kw]."),
+            Mistake("padding ignored", lambda x, kh, kw, s, p: _im2col(x, kh, kw, s, 0),
+                    "pad the input with p zeros on every side first: "
+                    "np.pad(x, ((0, 0), (p, p), (p, p)))."),
+        ]),
+    # The first version's exercises, still graded in the fixture chapter.
     Check(
         id="ch01.output_size", function="output_size",
         cases=lambda rng: _fitting_sizes(rng, 60),
@@ -77,26 +309,12 @@ CHECKS = [
                     "the window moves s cells per step: divide the free room by s."),
         ]),
     Check(
-        id="ch01.conv2d", function="conv2d", cases=_conv2d_cases, reference=_conv2d,
-        mistakes=[
-            Mistake("padding on one side only",
-                    lambda x, w, b, s, p: solutions.conv2d(
-                        np.pad(x, ((0, 0), (p, 0), (p, 0))), w, b, stride=s),
-                    "pad p rows/columns on every side: np.pad(x, ((0, 0), (p, p), (p, p)))."),
-            Mistake("stride ignored", lambda x, w, b, s, p: _conv2d(x, w, b, 1, p),
-                    "consecutive output positions start s cells apart: x[..., i*s:i*s+k]."),
-            Mistake("bias missing", lambda x, w, b, s, p: _conv2d(x, w, None, s, p),
-                    "add bias[o] to every value of output channel o."),
-            Mistake("flipped kernel",
-                    lambda x, w, b, s, p: _conv2d(x, w[:, :, ::-1, ::-1].copy(), b, s, p),
-                    "do not flip the kernel: this is cross-correlation."),
-        ]),
-    Check(
         id="ch01.layer_cost", function="layer_cost",
         cases=lambda rng: [tuple(int(v) for v in (rng.integers(1, 257), rng.integers(1, 257),
                                                   rng.integers(1, 8), rng.integers(1, 113),
                                                   rng.integers(1, 113))) for _ in range(40)],
-        reference=_layer_cost,
+        reference=lambda ci, co, k, h, w: (solutions.conv_params(ci, co, k),
+                                           solutions.conv_macs(ci, co, k, (h, w))),
         mistakes=[
             Mistake("bias forgotten",
                     lambda ci, co, k, h, w: (ci * co * k * k, ci * co * k * k * h * w),
@@ -107,19 +325,5 @@ CHECKS = [
             Mistake("MACs counted with the bias",
                     lambda ci, co, k, h, w: (ci * co * k * k + co, (ci * co * k * k + co) * h * w),
                     "bias additions are not multiply-accumulates: MACs = C_out*C_in*k*k*H*W."),
-        ]),
-    Check(
-        id="ch01.im2col", function="im2col", cases=_im2col_cases, reference=_im2col,
-        mistakes=[
-            Mistake("rows and columns swapped", lambda x, kh, kw: _im2col(x, kh, kw).T,
-                    "each *column* is one window (kh*kw values); there is one column per "
-                    "output position, so the shape is (kh*kw, H_out*W_out)."),
-            Mistake("taps read column by column",
-                    lambda x, kh, kw: _reorder(_im2col(x, kh, kw), x, kh, kw, 0),
-                    "flatten each window row by row (window.ravel()), the order in which "
-                    "weight.reshape(-1) lists the kernel taps."),
-            Mistake("windows listed column by column",
-                    lambda x, kh, kw: _reorder(_im2col(x, kh, kw), x, kh, kw, 1),
-                    "output position (i, j) is column i*W_out + j: loop over i outside, j inside."),
         ]),
 ]

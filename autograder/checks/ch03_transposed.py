@@ -1,5 +1,6 @@
-"""Hidden checks of chapter 03 (transposed): output size, output_padding, zero insertion,
-conv_transpose2d with PyTorch's weight layout, the convolution matrix."""
+"""Hidden checks of chapter 03 (transposed): padding and output_padding for a wanted size, a
+batched dilated conv_transpose2d, zero insertion with dilation and output_padding, the
+bilinear upsampling kernel, and the phases of a transposed convolution on a constant input."""
 
 from __future__ import annotations
 
@@ -9,157 +10,175 @@ import solutions
 
 from .core import Check, Mistake
 
+# --- transposed_padding: invert the size formula ----------------------------------------------
 
-def _size_cases(rng):
-    """(n, k, s, p, output_padding) with output_padding < s and a non-empty output."""
-    out = []
-    while len(out) < 60:
-        n, k, s, p = (int(rng.integers(1, 21)), int(rng.integers(1, 8)),
-                      int(rng.integers(1, 5)), int(rng.integers(0, 4)))
-        op = int(rng.integers(0, s))
-        if (n - 1) * s - 2 * p + k + op >= 1:
-            out.append((n, k, s, p, op))
-    return out
+
+def _transposed_padding(n_in, n_out, k, s):
+    excess = (n_in - 1) * s + k - n_out  # = 2 padding - output_padding
+    padding = max(0, -(-excess // 2))
+    return padding, 2 * padding - excess
 
 
 def _padding_cases(rng):
-    """(n, k, s, p) with the kernel inside the padded input."""
+    """(n_in, n_out, k, s) reachable with some padding >= 0 and 0 <= output_padding < s."""
     out = []
     while len(out) < 60:
-        n, k, s, p = (int(rng.integers(4, 41)), int(rng.integers(1, 8)),
-                      int(rng.integers(1, 5)), int(rng.integers(0, 4)))
-        if k <= n:
-            out.append((n, k, s, p))
+        n, k, s = int(rng.integers(1, 21)), int(rng.integers(1, 8)), int(rng.integers(1, 5))
+        p, op = int(rng.integers(0, k + 2)), int(rng.integers(0, s))
+        n_out = (n - 1) * s - 2 * p + k + op
+        if n_out >= 1:
+            out.append((n, n_out, k, s))
     return out
 
 
-def _output_padding(n, k, s, p):
-    o = solutions.conv_output_size(n, k, s, p)
-    return n - solutions.conv_transpose_output_size(o, k, s, p)
+def _padding_from(excess_of):
+    """The right solution of 2p - op = excess, for a wrongly computed excess."""
+    def answer(n_in, n_out, k, s):
+        excess = excess_of(n_in, n_out, k, s)
+        padding = max(0, -(-excess // 2))
+        return padding, 2 * padding - excess
+    return answer
 
 
-def _zero_insertion(x, s, k, p):
-    return np.pad(solutions.insert_zeros(x, s - 1), k - 1 - p)
+def _op_subtracted(n_in, n_out, k, s):
+    excess = (n_in - 1) * s + k - n_out
+    return max(0, excess // 2), excess - 2 * max(0, excess // 2)
 
 
-def _zero_cases(rng):
-    cases = []
-    for _ in range(30):
-        k = int(rng.integers(1, 5))
-        cases.append((rng.standard_normal((int(rng.integers(1, 5)), int(rng.integers(1, 5)))),
-                      int(rng.integers(1, 4)), k, int(rng.integers(0, k))))
-    return cases
+def _negative_padding(n_in, n_out, k, s):
+    excess = (n_in - 1) * s + k - n_out
+    return -(-excess // 2), 2 * -(-excess // 2) - excess
 
 
-def _conv_transpose2d(x, w, s, p, op):
-    return solutions.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op)
+# --- conv_transpose2d: batched, dilated -------------------------------------------------------
+
+def _conv_transpose2d(x, w, s, p, op, d):
+    return solutions.conv_transpose2d(x.astype(float), w.astype(float), stride=s, padding=p,
+                                      output_padding=op, dilation=d)
 
 
 def _layer_cases(rng):
-    """Random layers; a third have C_in == C_out >= 2, where a swapped layout still runs."""
+    """Batches; a third with C_in == C_out >= 2 (a swapped layout still runs); padding up to
+    k + 1 (it may crop more than a kernel); every fifth case holds integers."""
     cases = []
-    while len(cases) < 30:
+    while len(cases) < 40:
         if len(cases) % 3 == 0:
             c_in = c_out = int(rng.integers(2, 4))
         else:
             c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        k, s = int(rng.integers(1, 5)), int(rng.integers(1, 4))
-        p, op = int(rng.integers(0, k)), int(rng.integers(0, s))
-        h, w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        if min((n - 1) * s - 2 * p + k + op for n in (h, w)) < 1:
+        k, s, d = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        p, op = int(rng.integers(0, k + 2)), int(rng.integers(0, max(s, d)))
+        n, h, w = int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        if min((m - 1) * s - 2 * p + d * (k - 1) + op + 1 for m in (h, w)) < 1:
             continue
-        cases.append((rng.standard_normal((c_in, h, w)), rng.standard_normal((c_in, c_out, k, k)),
-                      s, p, op))
+        shapes = ((n, c_in, h, w), (c_in, c_out, k, k))
+        make = (lambda sh: rng.integers(-5, 6, sh)) if len(cases) % 5 == 4 \
+            else rng.standard_normal
+        cases.append((make(shapes[0]), make(shapes[1]), s, p, op, d))
     return cases
 
 
-def _swapped_layout(x, w, s, p, op):
+def _scatter(x, w, s, p, op, d):
+    """The uncropped scatter, output_padding zeros appended, then p cropped per side: what a
+    student's loop returns even where torch would refuse (an empty or too-small output)."""
+    full = solutions.conv_transpose2d(x.astype(float), w.astype(float), stride=s, dilation=d)
+    full = np.pad(full, ((0, 0), (0, 0), (0, op), (0, op)))
+    return full[:, :, p:full.shape[2] - p, p:full.shape[3] - p]
+
+
+def _swapped_layout(x, w, s, p, op, d):
     if w.shape[0] != w.shape[1]:
         raise ValueError("a (C_out, C_in, k, k) reading only runs when C_in == C_out")
-    return _conv_transpose2d(x, w.transpose(1, 0, 2, 3).copy(), s, p, op)
+    return _conv_transpose2d(x, w.transpose(1, 0, 2, 3), s, p, op, d)
 
 
-def _zeros_for_output_padding(x, w, s, p, op):
-    return np.pad(_conv_transpose2d(x, w, s, p, 0), ((0, 0), (0, op), (0, op)))
+def _zeros_for_output_padding(x, w, s, p, op, d):
+    return np.pad(_scatter(x, w, s, p, 0, d), ((0, 0), (0, 0), (0, op), (0, op)))
 
 
-def _conv_matrix(h, w, kernel, stride):
-    return solutions.conv_matrix((1, h, w), kernel[None, None], stride=stride)
+# --- zero_insertion with output_padding and dilation ------------------------------------------
+
+def _zero_insertion(x, s, k, p, op, d):
+    q = d * (k - 1) - p
+    return np.pad(solutions.insert_zeros(x, s - 1), ((q, q + op), (q, q + op)))
 
 
-def _matrix_cases(rng):
+def _zero_cases(rng):
     cases = []
-    for _ in range(30):
-        kernel = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4))))
-        h, w = (int(rng.integers(kernel.shape[0] + 1, 8)),
-                int(rng.integers(kernel.shape[1] + 1, 8)))
-        cases.append((h, w, kernel, int(rng.integers(1, 4))))
+    for _ in range(40):
+        k, s, d = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        x = rng.standard_normal((int(rng.integers(1, 5)), int(rng.integers(1, 5))))
+        cases.append((x, s, k, int(rng.integers(0, d * (k - 1) + 1)),
+                      int(rng.integers(0, max(s, d))), d))
     return cases
 
 
-def _column_major(h, w, kernel, stride):
-    matrix = _conv_matrix(h, w, kernel, stride)
-    return matrix.reshape(-1, h, w).transpose(0, 2, 1).reshape(matrix.shape[0], h * w)
+# --- bilinear_kernel ----------------------------------------------------------------------------
+
+def _tent(k, centre, f):
+    return 1 - np.abs(np.arange(k) - centre) / f
+
+
+def _centre_at_f_minus_1(f):
+    k = 2 * f - f % 2
+    tent = _tent(k, f - 1, f)
+    return np.outer(tent, tent)
+
+
+def _centre_at_half_k(f):
+    k = 2 * f - f % 2
+    tent = _tent(k, k // 2, f)
+    return np.outer(tent, tent)
+
+
+def _size_2f(f):
+    tent = _tent(2 * f, f - 0.5, f)
+    return np.outer(tent, tent)
+
+
+# --- constant_response: phases ----------------------------------------------------------------
+
+def _constant_response(kernel, s, p):
+    out = np.zeros((s, s))
+    for (a, b), value in np.ndenumerate(kernel):
+        out[(a - p) % s, (b - p) % s] += value
+    return out
+
+
+def _response_cases(rng):
+    cases = []
+    for _ in range(40):
+        kernel = rng.standard_normal((int(rng.integers(1, 7)), int(rng.integers(1, 7))))
+        cases.append((kernel, int(rng.integers(1, 5)), int(rng.integers(0, 6))))
+    return cases
 
 
 CHECKS = [
     Check(
-        id="ch03.transposed_output_size", function="transposed_output_size",
-        cases=_size_cases, reference=solutions.conv_transpose_output_size,
+        id="ch03.transposed_padding", function="transposed_padding",
+        cases=_padding_cases, reference=_transposed_padding,
         mistakes=[
-            Mistake("output_padding ignored", lambda n, k, s, p, op: (n - 1) * s - 2 * p + k,
-                    "output_padding adds that many cells at the end: "
-                    "(n - 1)s - 2p + k + output_padding."),
-            Mistake("one stride too many", lambda n, k, s, p, op: n * s - 2 * p + k + op,
-                    "the last stamp starts at (n - 1)s, not ns, and is k cells long."),
-            Mistake("padding added instead of cropped",
-                    lambda n, k, s, p, op: (n - 1) * s + 2 * p + k + op,
-                    "in a transposed convolution padding p *removes* p cells from each side."),
-            Mistake("padding cropped on one side only",
-                    lambda n, k, s, p, op: (n - 1) * s - p + k + op,
-                    "padding p crops p cells from *both* ends: subtract 2p."),
+            Mistake("output_padding subtracted", _op_subtracted,
+                    "output_padding *adds* cells at the end: (n_in - 1)s - 2p + k + op = n_out, "
+                    "so 2p - op = (n_in - 1)s + k - n_out; round p up and add cells with op."),
+            Mistake("negative padding", _negative_padding,
+                    "when even padding 0 is too small, pad nothing and add the missing cells "
+                    "with output_padding: padding is never negative."),
+            Mistake("output_padding always 0",
+                    lambda n_in, n_out, k, s: (max(0, ((n_in - 1) * s + k - n_out) // 2), 0),
+                    "padding crops 2 cells at a time; an odd difference needs output_padding 1."),
+            Mistake("one stride too many",
+                    _padding_from(lambda n_in, n_out, k, s: n_in * s + k - n_out),
+                    "n_in stamps start at 0, s, ..., (n_in - 1)s: the uncropped length is "
+                    "(n_in - 1)s + k."),
+            Mistake("kernel length off by one",
+                    _padding_from(lambda n_in, n_out, k, s: (n_in - 1) * s + k - 1 - n_out),
+                    "the last stamp covers k cells from (n_in - 1)s: the uncropped length is "
+                    "(n_in - 1)s + k, not (n_in - 1)s + k - 1."),
             Mistake("the convolution's formula",
-                    lambda n, k, s, p, op: (n + 2 * p - k) // s + 1,
-                    "that is the size of a convolution, which shrinks; the transposed one "
-                    "grows: (n - 1)s - 2p + k + output_padding."),
-        ]),
-    Check(
-        id="ch03.output_padding_for", function="output_padding_for",
-        cases=_padding_cases, reference=_output_padding,
-        mistakes=[
-            Mistake("always stride - 1", lambda n, k, s, p: s - 1,
-                    "s - 1 is right only for some sizes (e.g. even n with k=3, s=2, p=1); "
-                    "in general it is the remainder the convolution's floor dropped: "
-                    "(n + 2p - k) mod s."),
-            Mistake("always zero", lambda n, k, s, p: 0,
-                    "the convolution rounded (n + 2p - k)/s down; output_padding gives back "
-                    "the remainder (n + 2p - k) mod s."),
-            Mistake("padding left out", lambda n, k, s, p: (n - k) % s,
-                    "the convolution divided n + 2p - k by s: include the padding."),
-            Mistake("difference taken the wrong way round",
-                    lambda n, k, s, p: -_output_padding(n, k, s, p),
-                    "output_padding = n minus what the transposed convolution gives without "
-                    "it; it is never negative."),
-        ]),
-    Check(
-        id="ch03.zero_insertion", function="zero_insertion", cases=_zero_cases,
-        reference=_zero_insertion,
-        mistakes=[
-            Mistake("s zeros instead of s - 1",
-                    lambda x, s, k, p: np.pad(solutions.insert_zeros(x, s), k - 1 - p),
-                    "stride s puts input values s cells apart: s - 1 zeros between them."),
-            Mistake("zeros after the last value too",
-                    lambda x, s, k, p: np.pad(solutions.insert_zeros(x, s - 1),
-                                              ((k - 1 - p, k - 1 - p + s - 1),) * 2),
-                    "zeros go only *between* neighbouring values: (n - 1)s + 1 cells per axis "
-                    "before the padding."),
-            Mistake("padding ignored",
-                    lambda x, s, k, p: np.pad(solutions.insert_zeros(x, s - 1), k - 1),
-                    "padding p crops the result, so pad only k - 1 - p zeros around."),
-            Mistake("p zeros around instead of k - 1 - p",
-                    lambda x, s, k, p: np.pad(solutions.insert_zeros(x, s - 1), p),
-                    "a transposed convolution's padding crops: the spread input gets "
-                    "k - 1 - p zeros on each side (k - 1 for the full result, minus p)."),
+                    _padding_from(lambda n_in, n_out, k, s: (n_out - 1) * s + k - n_in),
+                    "that inverts a convolution from n_out to n_in; here the *transposed* "
+                    "convolution goes from n_in to n_out."),
         ]),
     Check(
         id="ch03.conv_transpose2d", function="conv_transpose2d", cases=_layer_cases,
@@ -169,35 +188,101 @@ CHECKS = [
                     "a transposed convolution's weight is (C_in, C_out, k, k): input channel c "
                     "stamps weight[c, o] into output channel o."),
             Mistake("kernel rotated",
-                    lambda x, w, s, p, op: _conv_transpose2d(x, w[:, :, ::-1, ::-1].copy(), s,
-                                                             p, op),
+                    lambda x, w, s, p, op, d: _conv_transpose2d(x, w[:, :, ::-1, ::-1], s, p,
+                                                                op, d),
                     "stamp the kernel as it is; only the zero-insertion view, which slides a "
                     "window, rotates it by 180°."),
             Mistake("padding not cropped",
-                    lambda x, w, s, p, op: _conv_transpose2d(x, w, s, 0, op),
+                    lambda x, w, s, p, op, d: _scatter(x, w, s, 0, op, d),
                     "padding p removes p rows/columns from each side of the scattered result."),
             Mistake("output_padding ignored",
-                    lambda x, w, s, p, op: _conv_transpose2d(x, w, s, p, 0),
+                    lambda x, w, s, p, op, d: _scatter(x, w, s, p, 0, d),
                     "output_padding adds that many rows and columns at the bottom and right."),
             Mistake("output_padding filled with zeros", _zeros_for_output_padding,
                     "the extra output_padding rows/columns are cut from the uncropped result "
                     "(where padding > 0 they hold stamped values), not appended zeros: make "
-                    "the buffer (n - 1)s + k + output_padding long and crop from padding on."),
+                    "the buffer (n - 1)s + d(k - 1) + 1 + output_padding long and crop from "
+                    "padding on."),
+            Mistake("dilation ignored",
+                    lambda x, w, s, p, op, d: _scatter(x, w, s, p, op, 1),
+                    "with dilation d the stamp's taps are d cells apart: tap (a, b) of the "
+                    "stamp of x[i, j] lands on (s i + d a, s j + d b)."),
+            Mistake("only the first image",
+                    lambda x, w, s, p, op, d: _conv_transpose2d(x[:1], w, s, p, op, d),
+                    "x holds a batch: transform each image, output (N, C_out, o_h, o_w)."),
         ]),
     Check(
-        id="ch03.conv_matrix", function="conv_matrix", cases=_matrix_cases,
-        reference=_conv_matrix,
+        id="ch03.zero_insertion", function="zero_insertion", cases=_zero_cases,
+        reference=_zero_insertion,
         mistakes=[
-            Mistake("transposed", lambda h, w, k, s: _conv_matrix(h, w, k, s).T,
-                    "C has one *row* per output value and one column per input pixel: "
-                    "(o_h*o_w, h*w). Its transpose is the transposed convolution."),
-            Mistake("kernel flipped",
-                    lambda h, w, k, s: _conv_matrix(h, w, k[::-1, ::-1].copy(), s),
-                    "the convolution is a cross-correlation: place kernel[a, b] on input pixel "
-                    "(i*s + a, j*s + b), unflipped."),
-            Mistake("stride ignored", lambda h, w, k, s: _conv_matrix(h, w, k, 1),
-                    "windows start stride cells apart: (h - kh)//s + 1 rows of windows."),
-            Mistake("input flattened column by column", _column_major,
-                    "flatten the input row by row (x.ravel()): pixel (r, q) is column r*w + q."),
+            Mistake("s zeros instead of s - 1",
+                    lambda x, s, k, p, op, d: np.pad(
+                        solutions.insert_zeros(x, s),
+                        ((d * (k - 1) - p, d * (k - 1) - p + op),) * 2),
+                    "stride s puts input values s cells apart: s - 1 zeros between them."),
+            Mistake("dilation ignored around",
+                    lambda x, s, k, p, op, d: np.pad(solutions.insert_zeros(x, s - 1),
+                                                     ((max(k - 1 - p, 0),
+                                                       max(k - 1 - p, 0) + op),) * 2),
+                    "the dilated kernel spans d(k - 1) + 1 cells: pad d(k - 1) - p zeros around."),
+            Mistake("padding ignored",
+                    lambda x, s, k, p, op, d: _zero_insertion(x, s, k, 0, op, d),
+                    "padding p crops the result, so pad only d(k - 1) - p zeros around."),
+            Mistake("output_padding ignored",
+                    lambda x, s, k, p, op, d: _zero_insertion(x, s, k, p, 0, d),
+                    "output_padding adds that many zeros at the bottom and right, so the "
+                    "window finds that many more positions."),
+            Mistake("output_padding at the top and left",
+                    lambda x, s, k, p, op, d: np.pad(_zero_insertion(x, s, k, p, 0, d),
+                                                     ((op, 0), (op, 0))),
+                    "PyTorch adds the output_padding rows and columns at the bottom and right."),
+            Mistake("output_padding on both sides",
+                    lambda x, s, k, p, op, d: np.pad(_zero_insertion(x, s, k, p, op, d),
+                                                     ((op, 0), (op, 0))),
+                    "output_padding adds cells at the end only (bottom and right)."),
+            Mistake("padding used as the zeros around",
+                    lambda x, s, k, p, op, d: np.pad(solutions.insert_zeros(x, s - 1),
+                                                     ((p, p + op),) * 2),
+                    "a transposed convolution's padding crops: the spread input gets "
+                    "d(k - 1) - p zeros on each side (d(k - 1) for the full result, minus p)."),
+        ]),
+    Check(
+        id="ch03.bilinear_kernel", function="bilinear_kernel",
+        cases=lambda rng: [(int(f),) for f in rng.permutation(40) + 1],
+        reference=solutions.bilinear_kernel,
+        mistakes=[
+            Mistake("centre not halfway", _centre_at_f_minus_1,
+                    "the tent's peak is the kernel's centre c = (k - 1)/2, which for an even "
+                    "factor falls between two cells (f - 1/2)."),
+            Mistake("normalised to sum 1",
+                    lambda f: solutions.bilinear_kernel(f) / solutions.bilinear_kernel(f).sum(),
+                    "interpolation weights sum to 1 per *phase* (each output cell), not over "
+                    "the whole kernel: the kernel sums to f^2."),
+            Mistake("centre rounded to a cell", _centre_at_half_k,
+                    "for an even factor the kernel has an even size and its centre "
+                    "c = (k - 1)/2 lies between two cells; k // 2 moves the peak one cell."),
+            Mistake("size 2f for every factor", _size_2f,
+                    "for an odd factor the tent has 2f - 1 non-zero taps: k = 2f - f mod 2."),
+            Mistake("one axis only",
+                    lambda f: solutions.bilinear_kernel(f).sum(axis=0) / f,
+                    "bilinear = linear along rows times linear along columns: the outer "
+                    "product of the 1-D tent with itself, a k x k kernel."),
+        ]),
+    Check(
+        id="ch03.constant_response", function="constant_response", cases=_response_cases,
+        reference=_constant_response,
+        mistakes=[
+            Mistake("padding ignored", lambda k, s, p: _constant_response(k, s, 0),
+                    "cropping p cells shifts which kernel taps land on output cell u: "
+                    "u + p = s i + a, so phase q collects the taps a = q + p (mod s)."),
+            Mistake("shifted the wrong way",
+                    lambda k, s, p: _constant_response(k, s, (-p) % s),
+                    "output cell u is cell u + p of the uncropped result: taps a ≡ u + p."),
+            Mistake("taps counted, not summed",
+                    lambda k, s, p: _constant_response(np.ones_like(k), s, p),
+                    "on an input of ones each tap contributes its weight: sum the weights."),
+            Mistake("rows and columns swapped",
+                    lambda k, s, p: _constant_response(k, s, p).T,
+                    "entry [q, r] is for rows u ≡ q and columns v ≡ r: kernel rows give q."),
         ]),
 ]
