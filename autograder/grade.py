@@ -24,7 +24,7 @@ from .bound_output import startup_file
 from .checks import CHECKS, Verdict, cases_for, judge
 from .execute import KERNEL_OUTPUT_CHARS, Runner
 from .recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
-from .sandbox import Kernel, Limits, matplotlib_cache
+from .sandbox import Kernel, Limits, describe, matplotlib_cache
 from .source import Template, parse_template
 
 SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's host-side files
@@ -56,7 +56,8 @@ def grade_submission(job: Job) -> dict:
     """Grade one submission; never raises (a grader bug is reported in the result)."""
     started = time.monotonic()
     result = {"student_id": job.student_id, "assignment_id": job.assignment_id,
-              "digest": job.digest, "sandboxed": job.sandboxed, "notebooks": [],
+              "digest": job.digest, "sandboxed": job.sandboxed,
+              "sandbox": describe() if job.sandboxed else "none", "notebooks": [],
               "problems": [], "feedback": {}, "internal_error": False}
     for nb in job.notebooks:
         try:

@@ -73,6 +73,9 @@ def build(results: list[dict], sandboxed: bool) -> str:
     if not sandboxed:
         parts.append("<p class='warn'>WARNING: these submissions were graded WITHOUT the "
                      "sandbox.</p>")
+    modes = sorted({r["sandbox"] for r in results if r.get("sandbox", "none") != "none"})
+    if modes:  # which jail and memory cap held the kernels (per machine, on a cluster)
+        parts.append("".join(f"<p class='mode'>{html.escape(m)}</p>" for m in modes))
     parts.append(f"<p>{len(students)} students, {len(assignments)} assignments, "
                  f"{len(results)} graded submissions, {len(problems)} problems.</p>")
     if results:

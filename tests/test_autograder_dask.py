@@ -101,6 +101,7 @@ def _results(out: Path) -> dict[str, dict]:
     for path in (out / "results").rglob("*.json"):
         result = json.loads(_untimed(path.read_text()))
         result.pop("seconds")
+        result.pop("sandbox")  # the workers jail as ordinary users, the local pool as root
         found[path.parent.name] = result
     return found
 
