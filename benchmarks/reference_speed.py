@@ -5,12 +5,17 @@ Prints, for three layers measured side by side in one run, the median time of
 memory `solutions` allocates (tracemalloc sees every numpy buffer) against the
 size of one im2col buffer of the whole layer. Targets: ratio <= 2.0, memory <= 1 buffer.
 
-    python benchmarks/reference_speed.py [--repeat 15]
+    python benchmarks/reference_speed.py [--repeat 15] [--threads N]
+
+``--threads N`` gives numpy's BLAS and torch the same N threads. On a machine shared
+with other work, ``--threads 1`` is the steadier comparison: a thread pool waiting for
+a busy core slows both libraries by amounts that vary from run to run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -81,9 +86,19 @@ def peak_extra_bytes(fn) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both numpy's BLAS and torch (default: each its own)")
     args = parser.parse_args()
+    if args.threads is not None:
+        # BLAS reads its thread count when numpy is imported: set it, then run again.
+        wanted = {name: str(args.threads) for name in
+                  ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        if any(os.environ.get(k) != v for k, v in wanted.items()):
+            os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **wanted})
+        torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, torch {torch.__version__} "
+    print(f"numpy {np.__version__} (BLAS threads: "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}), torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")
     print(f"{'layer':48} {'ours ms':>8} {'torch ms':>9} {'ratio':>6} "
           f"{'extra MiB':>10} {'im2col MiB':>11} {'mem/im2col':>10}")

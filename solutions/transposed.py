@@ -84,26 +84,53 @@ def scatter_kernels(call: TransposeCall) -> np.ndarray:
 
     Shared with :func:`solutions.conv2d_grad_input`, which is this with the output
     size given instead of derived.
+
+    Uncropped output row ``Y = r*s + i*d`` of input row ``r`` and tap ``i`` lies in
+    row phase ``Y mod s``, at phase row ``r + (i*d) // s``: within one phase, a tap
+    shifts a whole input plane by a constant. With the input zero-padded to the phase
+    width, that shift is one offset in the flattened plane, so each tap is a single
+    long, contiguous addition; the ``s_h * s_w`` phases interleave into the output.
     """
     x, g = call.x, call.groups
     n, c_in, h, w = x.shape
     _, c_out_g, kh, kw = call.weight.shape
-    (sh, sw), (dh, dw) = call.stride, call.dilation
+    (sh, sw), (dh, dw), (ph, pw) = call.stride, call.dilation, call.padding
+    ho, wo = call.out_size
+    c_out = g * c_out_g
+    down, right = (kh - 1) * dh // sh, (kw - 1) * dw // sw  # largest shifts in phase units
+    # Phase planes hold every shifted copy and every phase row/column the output needs.
+    width = max(w + right, (wo - 1 + pw) // sw + 1)
+    rows = max(h + down + (right > 0), (ho - 1 + ph) // sh + 1)
     # Each group's (C_in/g, C_out/g*kH*kW) weight, transposed: input pixels -> kernel copies.
     w_t = call.weight.reshape(g, c_in // g, c_out_g * kh * kw).transpose(0, 2, 1)
-    ho, wo = call.out_size
-    out = np.zeros((n, g * c_out_g, ho, wo), dtype=x.dtype)
-    for chunk in batch_chunks(n, c_out_g * g * kh * kw * h * w * x.itemsize):
+    out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
+    for chunk in batch_chunks(n, c_out * kh * kw * h * width * x.itemsize):
         b = x[chunk].shape[0]
-        copies = np.matmul(w_t, x[chunk].reshape(b, g, c_in // g, h * w))
-        copies = copies.reshape(b, g * c_out_g, kh, kw, h, w)
-        # col2im: tap (i, j) of input pixel (r, q) lands at (r*s + i*d - p, q*s + j*d - p),
-        # written straight into the cropped output (no uncropped buffer, no copy).
+        # The chunk's pixels side by side, (g, C_in/g, b*H*width): one large product per
+        # group rather than one small product per sample (BLAS threads pay off on large ones).
+        pixels = np.zeros((c_in, b, h, width), dtype=x.dtype)
+        pixels[..., :w] = x[chunk].transpose(1, 0, 2, 3)
+        copies = np.matmul(w_t, pixels.reshape(g, c_in // g, -1))
+        copies = copies.reshape(c_out, kh, kw, b, h * width)
+        planes = np.zeros((sh, sw, c_out, b, rows * width), dtype=x.dtype)
         for i in range(kh):
-            src_r, dst_r = _tap_span(h, ho, i * dh - call.padding[0], sh)
             for j in range(kw):
-                src_q, dst_q = _tap_span(w, wo, j * dw - call.padding[1], sw)
-                out[chunk, :, dst_r, dst_q] += copies[:, :, i, j, src_r, src_q]
+                shift = (i * dh // sh) * width + j * dw // sw
+                planes[i * dh % sh, j * dw % sw, :, :, shift:shift + h * width] += \
+                    copies[:, i, j]
+        del pixels, copies  # free this chunk's buffers before the next chunk allocates
+        # Output row y is uncropped row y + p: phase (y + p) mod s, phase row (y + p) // s.
+        for a in range(sh):
+            first_r = (a - ph) % sh
+            for c in range(sw):
+                first_q = (c - pw) % sw
+                plane = planes[a, c].reshape(c_out, b, rows, width)
+                rr = (first_r + ph) // sh
+                qq = (first_q + pw) // sw
+                target = out[chunk, :, first_r::sh, first_q::sw]
+                target[...] = plane[:, :, rr:rr + target.shape[2],
+                                    qq:qq + target.shape[3]].transpose(1, 0, 2, 3)
+        del planes
     return out
 
 
@@ -130,16 +157,6 @@ def conv_transpose2d_naive(input, weight, bias=None, stride=1, padding=0, output
                          r * sh:r * sh + dh * (kh - 1) + 1:dh,
                          q * sw:q * sw + dw * (kw - 1) + 1:dw] += x[b, c, r, q] * call.weight[c]
     return _crop(full, call)
-
-
-def _tap_span(n_in: int, n_out: int, offset: int, stride: int) -> tuple[slice, slice]:
-    """Input positions ``r`` whose target ``r*stride + offset`` lies in ``[0, n_out)``."""
-    first = max(0, -(offset // stride))  # smallest r with r*stride + offset >= 0
-    last = min(n_in - 1, (n_out - 1 - offset) // stride)
-    if last < first:
-        return slice(0, 0), slice(0, 0)
-    start = first * stride + offset
-    return slice(first, last + 1), slice(start, start + (last - first) * stride + 1, stride)
 
 
 def _full_buffer(x: np.ndarray, call: TransposeCall) -> np.ndarray:
