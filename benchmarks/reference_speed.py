@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torch.nn.grad
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import solutions  # noqa: E402
@@ -61,6 +62,39 @@ def case_transposed(rng):
     # The col2im buffer: every input pixel's C_out x 4 x 4 kernel copy.
     im2col_bytes = 8 * 32 * 16 * 28 * 28 * 4
     return "conv_transpose2d 4x4 s2 p1, N=8 C=64->32 28x28", ours, ref, im2col_bytes
+
+
+# The functions added for chapters 07 and 08, measured the same way; no target yet.
+
+def case_grad_weight(rng):
+    x = rng.standard_normal((8, 64, 28, 28), dtype=np.float32)
+    g = rng.standard_normal((8, 64, 28, 28), dtype=np.float32)
+    ours = lambda: solutions.conv2d_grad_weight(x, (64, 64, 3, 3), g, padding=1)  # noqa: E731
+    xt, gt = torch.from_numpy(x), torch.from_numpy(g)
+    ref = lambda: torch.nn.grad.conv2d_weight(xt, (64, 64, 3, 3), gt, padding=1)  # noqa: E731
+    return "conv2d_grad_weight 3x3 p1, N=8 C=64->64 28x28", ours, ref, 8 * 64 * 9 * 28 * 28 * 4
+
+
+def case_max_pool(rng):
+    x = rng.standard_normal((8, 64, 56, 56), dtype=np.float32)
+    ours = lambda: solutions.max_pool2d(x, 3, stride=2, padding=1)  # noqa: E731
+    xt = torch.from_numpy(x)
+    ref = lambda: F.max_pool2d(xt, 3, stride=2, padding=1)  # noqa: E731
+    # The windows are a view: the buffer to compare with is the padded input.
+    return "max_pool2d 3x3 s2 p1, N=8 C=64 56x56", ours, ref, 8 * 64 * 58 * 58 * 4
+
+
+def case_conv3d(rng):
+    x = rng.standard_normal((2, 32, 16, 28, 28), dtype=np.float32)
+    w = rng.standard_normal((32, 32, 3, 3, 3), dtype=np.float32)
+    ours = lambda: solutions.conv3d(x, w, padding=1)  # noqa: E731
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    ref = lambda: F.conv3d(xt, wt, padding=1)  # noqa: E731
+    return "conv3d 3x3x3 p1, N=2 C=32->32 16x28x28", ours, ref, 2 * 32 * 27 * 16 * 28 * 28 * 4
+
+
+TARGETED = (case_conv, case_depthwise, case_transposed)
+UNTARGETED = (case_grad_weight, case_max_pool, case_conv3d)
 
 
 def median_seconds(fn, repeat: int) -> float:
@@ -104,7 +138,7 @@ def main() -> int:
           f"{'extra MiB':>10} {'im2col MiB':>11} {'mem/im2col':>10}")
     worst = 0.0
     worst_mem = 0.0
-    for make in (case_conv, case_depthwise, case_transposed):
+    for make in TARGETED + UNTARGETED:
         name, ours, ref, im2col_bytes = make(rng)
         np.testing.assert_allclose(ours(), ref().numpy(), rtol=1e-3, atol=1e-3)
         for _ in range(2):  # warm caches, thread pools and BLAS
@@ -117,10 +151,11 @@ def main() -> int:
         t_ours, t_ref = statistics.median(t_ours), statistics.median(t_ref)
         extra, _ = peak_extra_bytes(ours)
         ratio = t_ours / t_ref
-        worst, worst_mem = max(worst, ratio), max(worst_mem, extra / im2col_bytes)
+        if make in TARGETED:
+            worst, worst_mem = max(worst, ratio), max(worst_mem, extra / im2col_bytes)
         print(f"{name:48} {t_ours * 1e3:8.2f} {t_ref * 1e3:9.2f} {ratio:6.2f} "
               f"{extra / MiB:10.1f} {im2col_bytes / MiB:11.1f} {extra / im2col_bytes:10.2f}")
-    print(f"worst time ratio {worst:.2f} (target <= 2.0); "
+    print(f"first three layers: worst time ratio {worst:.2f} (target <= 2.0); "
           f"worst memory {worst_mem:.2f} im2col buffers (target <= 1.0)")
     return 0
 

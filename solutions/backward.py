@@ -133,6 +133,7 @@ def conv2d_grad_weight(input, weight_size, grad_output, stride=1, padding=0, dil
         cols = cols.reshape(g, c_in_g * kh * kw, -1)
         grad = call.grad[chunk].transpose(1, 0, 2, 3).reshape(g, c_out // g, -1)
         grad_weight += np.matmul(grad, cols.transpose(0, 2, 1))
+        del cols  # free this chunk's columns before the next chunk builds its own
     return grad_weight.reshape(size)
 
 
