@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from cases import conv2d_case, conv_transpose2d_case
+from test_solutions_torch import one_torch_thread  # noqa: F401 (autouse)
 
 import solutions
 

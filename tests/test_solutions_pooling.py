@@ -51,26 +51,25 @@ def _compare(ours, oracle, x, kwargs, rtol=1e-12):
     return None
 
 
+# (reference, oracle, the function's own extra argument, seed offset)
+POOLS = {
+    "max_pool2d": (solutions.max_pool2d, F.max_pool2d,
+                   lambda rng: {"dilation": _int_or_pair(rng, 1, 3)}, 900),
+    "avg_pool2d": (solutions.avg_pool2d, F.avg_pool2d,
+                   lambda rng: {"count_include_pad": bool(rng.random() < 0.5)}, 1300),
+}
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-def test_max_pool2d_matches_torch(seed):
-    rng = np.random.default_rng(900 + seed)
+@pytest.mark.parametrize("name", POOLS)
+def test_matches_torch(name, seed):
+    ours, oracle, extra, offset = POOLS[name]
+    rng = np.random.default_rng(offset + seed)
     refused = 0
     for _ in range(CASES_PER_SEED):
         x, kwargs = pool_case(rng)
-        kwargs["dilation"] = _int_or_pair(rng, 1, 3)
-        refused += _compare(solutions.max_pool2d, F.max_pool2d, x, kwargs) is not None
+        refused += _compare(ours, oracle, x, {**kwargs, **extra(rng)}) is not None
     assert refused < CASES_PER_SEED // 2  # most cases are legal and compared
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_avg_pool2d_matches_torch(seed):
-    rng = np.random.default_rng(1000 + seed)
-    refused = 0
-    for _ in range(CASES_PER_SEED):
-        x, kwargs = pool_case(rng)
-        kwargs["count_include_pad"] = bool(rng.random() < 0.5)
-        refused += _compare(solutions.avg_pool2d, F.avg_pool2d, x, kwargs) is not None
-    assert refused < CASES_PER_SEED // 2
 
 
 def test_float32_in_float32_out():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
@@ -30,6 +32,36 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
+def _spatial(rng, spatial, low, high):
+    """An int, or (half the time) one independent int per spatial axis."""
+    if rng.random() < 0.5:
+        return int(rng.integers(low, high + 1))
+    return tuple(int(rng.integers(low, high + 1)) for _ in range(spatial))
+
+
+def conv_case(rng, spatial, dtype=np.float64, max_size=6):
+    """One valid call of conv1d (spatial=1) or conv3d (spatial=3), every option drawn."""
+    groups = int(rng.choice([1, 1, 2, 3]))
+    c_in, c_out = groups * int(rng.integers(1, 4)), groups * int(rng.integers(1, 4))
+    kernel = np.broadcast_to(_spatial(rng, spatial, 1, 3), spatial)
+    stride, dilation = _spatial(rng, spatial, 1, 3), _spatial(rng, spatial, 1, 2)
+    roll = rng.random()
+    if roll < 0.15 and np.all(np.equal(stride, 1)):
+        padding = "same"
+    elif roll < 0.25:
+        padding = "valid"
+    else:
+        padding = _spatial(rng, spatial, 0, 2)
+    pads = np.broadcast_to(0 if isinstance(padding, str) else padding, spatial)
+    size = [max(1, d * (k - 1) + 1 - 2 * p) + int(rng.integers(0, max_size))
+            for k, d, p in zip(kernel, np.broadcast_to(dilation, spatial), pads)]
+    batch = () if rng.random() < 0.2 else (int(rng.integers(1, 3)),)
+    x = rng.standard_normal((*batch, c_in, *size)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, *kernel)).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype) if rng.random() < 0.5 else None
+    return (x, w, b), dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
 def _torch(fn, args, kwargs):
     tensors = [None if a is None else torch.from_numpy(a) for a in args]
     return fn(*tensors, **kwargs).numpy()
@@ -40,6 +72,8 @@ SWEEPS = {
     "conv2d": (solutions.conv2d, F.conv2d, conv2d_case, 0),
     "conv_transpose2d": (solutions.conv_transpose2d, F.conv_transpose2d,
                          conv_transpose2d_case, 1000),
+    "conv1d": (solutions.conv1d, F.conv1d, partial(conv_case, spatial=1), 1100),
+    "conv3d": (solutions.conv3d, F.conv3d, partial(conv_case, spatial=3), 1200),
 }
 
 
