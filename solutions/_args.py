@@ -115,6 +115,19 @@ def check_groups(groups, in_channels: int, out_channels: int) -> int:
     return groups
 
 
+def check_channels(groups, in_channels: int, weight_shape: tuple[int, ...]) -> int:
+    """A forward weight ``(C_out, C_in/groups, *kernel)`` must fit the input's channels."""
+    c_out, c_in_per_group = weight_shape[:2]
+    groups = check_groups(groups, in_channels, c_out)
+    if c_in_per_group * groups != in_channels:
+        kernel_axes = ", ".join(f"k{axis[0].upper()}" for axis in AXES[len(weight_shape) - 2])
+        raise ValueError(
+            f"channel mismatch: input has {in_channels} channels but weight expects "
+            f"{c_in_per_group} per group x groups={groups} = {c_in_per_group * groups} "
+            f"(weight layout is (C_out, C_in/groups, {kernel_axes}))")
+    return groups
+
+
 @dataclass(frozen=True)
 class Geometry:
     """Normalised spatial arguments of one convolution: one entry per spatial axis.

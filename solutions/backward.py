@@ -24,7 +24,7 @@ import numpy as np
 from ._args import (
     Geometry,
     check_array,
-    check_groups,
+    check_channels,
     check_input,
     check_int,
     check_weight,
@@ -66,17 +66,12 @@ def check_backward(input_shape, weight_shape, grad_output, stride, padding, dila
                          f"{'unbatched' if unbatched else 'batched'} {input_shape}: "
                          f"both need a batch axis or neither")
     n, c_in, h, w = input_shape
-    c_out, c_in_g = weight_shape[:2]
+    c_out = weight_shape[0]
     if min(input_shape[1:]) < 1 or n < 0:
         raise ValueError(f"input size must be positive (the batch may be 0), got {input_shape}")
     if min(weight_shape) < 1:
         raise ValueError(f"weight size must be positive, got {weight_shape}")
-    groups = check_groups(groups, c_in, c_out)
-    if c_in_g * groups != c_in:
-        raise ValueError(
-            f"channel mismatch: input has {c_in} channels but weight expects {c_in_g} per "
-            f"group x groups={groups} = {c_in_g * groups} "
-            f"(weight layout is (C_out, C_in/groups, kH, kW))")
+    groups = check_channels(groups, c_in, weight_shape)
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int or a pair of ints for a gradient "
                          f"(as in torch.nn.grad), got {padding!r}")

@@ -12,10 +12,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._args import (
-    AXES,
     Geometry,
     check_bias,
-    check_groups,
+    check_channels,
     check_input,
     check_weight,
     conv_geometry,
@@ -43,15 +42,8 @@ def check_conv(input, weight, bias, stride, padding, dilation, groups,
     """Validate every argument of a convolution with ``spatial`` axes (conv1d/2d/3d) once."""
     x, unbatched = check_input(input, spatial=spatial)
     weight = check_weight(weight, x.dtype, spatial=spatial)
-    c_out, c_in_per_group = weight.shape[:2]
-    groups = check_groups(groups, x.shape[1], c_out)
-    if c_in_per_group * groups != x.shape[1]:
-        kernel_axes = ", ".join(f"k{axis[0].upper()}" for axis in AXES[spatial])
-        raise ValueError(
-            f"channel mismatch: input has {x.shape[1]} channels but weight expects "
-            f"{c_in_per_group} per group x groups={groups} = {c_in_per_group * groups} "
-            f"(weight layout is (C_out, C_in/groups, {kernel_axes}))")
-    bias = check_bias(bias, c_out, x.dtype)
+    groups = check_channels(groups, x.shape[1], weight.shape)
+    bias = check_bias(bias, weight.shape[0], x.dtype)
     geometry = conv_geometry(weight.shape[2:], stride, padding, dilation)
     return ConvCall(x, weight, bias, geometry, groups, geometry.output_size(x.shape[2:]),
                     unbatched)
