@@ -19,7 +19,7 @@ from ._args import (
     check_weight,
     conv_geometry,
 )
-from .columns import batch_chunks, channel_columns, columns, pad_input
+from .columns import batch_chunks, channel_columns, pad_input
 
 # Depthwise columns are built for blocks of channels of about this many bytes (cache-sized).
 DEPTHWISE_BLOCK_BYTES = 2**21
@@ -72,10 +72,13 @@ def correlate(call: ConvCall) -> np.ndarray:
     # Group j's filters multiply only group j's rows of the columns: a stacked matmul.
     w_groups = call.weight.reshape(g, c_out // g, -1)
     for chunk in batch_chunks(n, c_in * kh * kw * ho * wo * x.itemsize):
-        cols = columns(x[chunk], call.geometry, call.out_size)
-        b = cols.shape[0]
-        np.matmul(w_groups, cols.reshape(b, g, -1, ho * wo),
-                  out=out[chunk].reshape(b, g, c_out // g, ho * wo))
+        # The chunk's columns side by side, (g, C_in/g*kH*kW, b*L): one product per group,
+        # not one per sample (few large BLAS calls beat many small ones on a busy machine).
+        cols = channel_columns(pad_input(x[chunk], call.geometry), call.geometry, (ho, wo))
+        b = x[chunk].shape[0]
+        products = np.matmul(w_groups, cols.reshape(g, -1, b * ho * wo))
+        out[chunk] = products.reshape(c_out, b, ho, wo).transpose(1, 0, 2, 3)
+        del cols, products  # free this chunk's buffers before the next chunk allocates
     return out
 
 
