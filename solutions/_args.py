@@ -63,13 +63,15 @@ LAYOUTS = {1: ("(N, C, L)", "(C, L)"), 2: ("(N, C, H, W)", "(C, H, W)"),
            3: ("(N, C, D, H, W)", "(C, D, H, W)")}
 
 
-def check_input(value, name: str = "input", spatial: int = 2) -> tuple[np.ndarray, bool]:
-    """Return a floating batched array and whether the caller passed an unbatched one.
+def check_input(value, name: str = "input", spatial: int = 2,
+                integers: bool = False) -> tuple[np.ndarray, bool]:
+    """Return a batched array and whether the caller passed an unbatched one.
 
     ``spatial`` is the number of spatial axes: 2 for NCHW (unbatched CHW also accepted).
+    The dtype must be floating, unless ``integers`` (pooling, like torch, takes ints too).
     """
     value = check_array(value, name)
-    if not np.issubdtype(value.dtype, np.floating):
+    if not integers and not np.issubdtype(value.dtype, np.floating):
         raise TypeError(f"{name} must have a floating dtype (float32 or float64), "
                         f"got {value.dtype}; convert it with .astype(float)")
     batched_layout, unbatched_layout = LAYOUTS[spatial]

@@ -47,7 +47,7 @@ def pool_output_size(n: int, kernel: int, stride: int, padding: int, dilation: i
 
 def check_pool(input, kernel_size, stride, padding, dilation, ceil_mode) -> PoolCall:
     """Validate a pooling call the way torch does, naming the argument that breaks a rule."""
-    x, unbatched = check_input(input)
+    x, unbatched = check_input(input, integers=True)
     kernel = check_pair(kernel_size, "kernel_size", 1)
     # torch reads a missing stride (None, or an empty list) as "stride = kernel_size".
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
@@ -77,9 +77,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """``torch.nn.functional.max_pool2d``: the largest value of each (dilated) window.
 
     ``stride`` defaults to ``kernel_size``. NaN in a window makes its maximum NaN, as in torch.
+    Integer inputs are pooled exactly, in their own dtype.
     """
     call = check_pool(input, kernel_size, stride, padding, dilation, ceil_mode)
-    out = _reduce_taps(pad_input(call.x, call.geometry, -np.inf), call, np.maximum)
+    # Padding must never win: the smallest value of the dtype.
+    lowest = -np.inf if np.issubdtype(call.x.dtype, np.floating) else np.iinfo(call.x.dtype).min
+    out = _reduce_taps(pad_input(call.x, call.geometry, lowest), call, np.maximum)
     return out[0] if call.unbatched else out
 
 
@@ -88,7 +91,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """``torch.nn.functional.avg_pool2d``: each window's sum over its divisor.
 
     The divisor counts the window's positions inside the padded input
-    (``count_include_pad=True``) or only those inside the input itself.
+    (``count_include_pad=True``) or only those inside the input itself. An integer
+    input gives an integer average rounded toward zero, as torch's does.
     """
     if not isinstance(count_include_pad, (bool, np.bool_)):
         raise TypeError(f"count_include_pad must be True or False, got {count_include_pad!r}")
@@ -98,7 +102,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                          for n, k, s, p, o in zip(call.x.shape[2:], call.geometry.kernel,
                                                   call.geometry.stride, call.geometry.pad_before,
                                                   call.out_size)))
-    out = sums / divisor.astype(sums.dtype)
+    if np.issubdtype(sums.dtype, np.integer):
+        # Integer average as torch computes it: C division, which truncates toward zero.
+        out = np.sign(sums) * (np.abs(sums) // divisor.astype(sums.dtype))
+    else:
+        out = sums / divisor.astype(sums.dtype)
     return out[0] if call.unbatched else out
 
 

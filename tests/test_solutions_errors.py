@@ -146,8 +146,10 @@ POOL_ERRORS = [
      TypeError, "count_include_pad must be True or False"),
     ("pool: input rank", lambda: solutions.max_pool2d(np.zeros((6, 6)), 2), ValueError,
      r"input must be 4-D \(N, C, H, W\) or 3-D"),
-    ("pool: integer input", lambda: solutions.max_pool2d(X.astype(int), 2), TypeError,
-     "input must have a floating dtype"),
+    ("pool: complex input", lambda: solutions.max_pool2d(X.astype(complex), 2), TypeError,
+     "input must hold real numbers"),
+    ("pool: bool input", lambda: solutions.avg_pool2d(X.astype(bool), 2), TypeError,
+     "input must hold real numbers"),
 ]
 
 X1, W1 = np.zeros((1, 4, 6)), np.zeros((2, 4, 3))

@@ -80,6 +80,18 @@ def test_float32_in_float32_out():
         _compare(solutions.avg_pool2d, F.avg_pool2d, x, kwargs, rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_integer_input_pools_in_its_own_dtype(dtype):
+    """torch max-pools int64, int32 and uint8 and averages int64 (rounding toward zero)."""
+    rng = np.random.default_rng(12)
+    for _ in range(100):
+        x, kwargs = pool_case(rng)
+        x = (x * 50 + (100 if dtype == np.uint8 else 0)).astype(dtype)
+        _compare(solutions.max_pool2d, F.max_pool2d, x, kwargs, rtol=0)
+        if dtype == np.int64:
+            _compare(solutions.avg_pool2d, F.avg_pool2d, x, kwargs, rtol=0)
+
+
 def test_ceil_mode_keeps_a_partial_window_only_if_it_starts_inside():
     """5 rows, k=2, s=2: ceil adds a third window at row 4; with p=1 a fourth would start
     at row 5, in the right padding, and is dropped (3 windows, not 4)."""
