@@ -26,7 +26,6 @@ from ._args import (
     check_array,
     check_channels,
     check_input,
-    check_int,
     check_weight,
     conv_geometry,
 )
@@ -142,7 +141,7 @@ def conv2d_backward_naive(input, weight, grad_output, stride=1, padding=0, dilat
     x, unbatched = check_input(input)
     weight = check_weight(weight, x.dtype)
     call = check_backward(x.shape, weight.shape, check_array(grad_output, "grad_output"),
-                          stride, padding, dilation, check_int(groups, "groups", 1), unbatched,
+                          stride, padding, dilation, groups, unbatched,
                           x.dtype)
     geometry = call.geometry
     xp = pad_input(x, geometry)
