@@ -107,7 +107,8 @@ def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
     return size
 
 
-def receptive_window(layers: Sequence[tuple[int, int, int, int]], index: int = 0) -> tuple[int, int]:
+def receptive_window(layers: Sequence[tuple[int, int, int, int]],
+                     index: int = 0) -> tuple[int, int]:
     """First and last input index seen by output ``index`` of a stack of layers.
 
     ``layers`` lists ``(kernel_size, stride, padding, dilation)`` per layer, first layer
