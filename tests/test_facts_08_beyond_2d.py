@@ -116,6 +116,8 @@ def test_ch08_wavenet_fields_and_the_animation():
     assert len(convlab.causal_stack_frames(16, 2, (1, 2, 4, 8))) == 16
     with pytest.raises(ValueError, match="position"):
         convlab.causal_stack_frame(4, 2, (1, 2), position=4)
+    with pytest.raises(ValueError, match="dilations"):
+        convlab.causal_stack_frame(4, 2, ())
 
 
 def test_ch08_3d_hand_example_and_slices():

@@ -25,7 +25,7 @@ def _causal_cases(rng):
     cases = []
     for _ in range(30):
         n, c_in, c_out = (int(v) for v in rng.integers(1, 4, 3))
-        k, d = int(rng.integers(2, 5)), int(rng.integers(1, 5))
+        k, d = int(rng.integers(1, 6)), int(rng.integers(1, 5))
         length = int(rng.integers(k * d, k * d + 12))
         cases.append((rng.standard_normal((n, c_in, length)),
                       rng.standard_normal((c_out, c_in, k)), rng.standard_normal(c_out), d))
@@ -36,7 +36,7 @@ def _stack_cases(rng):
     cases = []
     for _ in range(40):
         layers = []
-        for _ in range(int(rng.integers(2, 6))):
+        for _ in range(int(rng.integers(1, 6))):
             k = int(rng.integers(1, 8))
             d = int(rng.choice([1, 1, 2, 3]))
             layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, k)), d))
@@ -160,13 +160,13 @@ CHECKS = [
                     lambda x, w, b, d: _padded_conv1d(x, w, b, d, 0, 0),
                     "pad (k - 1)·d zeros on the left so that the output has one value per "
                     "input time step."),
-            Mistake("padding on both sides ('same' instead of causal)",
+            Mistake("padding on both sides, 'same' instead of causal",
                     lambda x, w, b, d: _padded_conv1d(x, w, b, d, (w.shape[-1] - 1) * d // 2,
                                                       (w.shape[-1] - 1) * d
                                                       - (w.shape[-1] - 1) * d // 2),
                     "centred padding lets y[t] read x[t + 1], x[t + 2], ...: the future. All "
                     "(k - 1)·d zeros go on the left."),
-            Mistake("padding on the right (anti-causal)",
+            Mistake("padding on the right, anti-causal",
                     lambda x, w, b, d: _padded_conv1d(x, w, b, d, 0, (w.shape[-1] - 1) * d),
                     "with the zeros on the right, y[t] reads x[t .. t + (k-1)d], the future; "
                     "put them on the left."),
@@ -219,7 +219,7 @@ CHECKS = [
                     lambda n, k, s, p, ceil: _pool_size(n, k, s, p, ceil, rule=False),
                     "in ceil mode torch drops a last window that would start in the right "
                     "padding: keep it only if (o - 1)·s < n + p."),
-            Mistake("ceil computed as floor + 1",
+            Mistake("ceil computed as floor plus one",
                     lambda n, k, s, p, ceil: _pool_size(n, k, s, p, ceil,
                                                         round_up=lambda a, s: a // s + 1),
                     "when s divides n + 2p - k exactly, rounding up changes nothing; "
