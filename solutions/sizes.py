@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import pooling
 from ._args import check_int, conv_geometry
 
 
@@ -92,15 +93,13 @@ def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
     k = check_int(kernel_size, "kernel_size", 1)
     s = k if stride is None else check_int(stride, "stride", 1)
     p = check_int(padding, "padding", 0)
-    span = effective_kernel_size(k, dilation)
+    d = check_int(dilation, "dilation", 1)
+    span = d * (k - 1) + 1
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
     if 2 * p > span:
         raise ValueError(f"padding={p} must be at most half the (dilated) kernel span {span}")
-    # Python's // rounds down like torch's div_rtn; adding s - 1 first rounds up instead.
-    size = (n + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (size - 1) * s >= n + p:
-        size -= 1
+    size = pooling.pool_output_size(n, k, s, p, d, ceil_mode)
     if size < 1:
         raise ValueError(f"the pooling window spans {span} cells but the padded input has "
                          f"only {n + 2 * p}: there is no output")
