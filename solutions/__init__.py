@@ -6,6 +6,7 @@ the hidden tests compare student answers to these functions.
 """
 
 from .backward import conv2d_backward_naive, conv2d_grad_input, conv2d_grad_weight
+from .beyond2d import conv1d, conv3d
 from .columns import im2col
 from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
 from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
@@ -29,11 +30,13 @@ __all__ = [
     "avg_pool2d",
     "block_diagonal_weight",
     "channel_shuffle",
+    "conv1d",
     "conv2d",
     "conv2d_backward_naive",
     "conv2d_grad_input",
     "conv2d_grad_weight",
     "conv2d_naive",
+    "conv3d",
     "conv_macs",
     "conv_matrix",
     "conv_output_size",

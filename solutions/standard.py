@@ -11,7 +11,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._args import Geometry, check_bias, check_groups, check_input, check_weight, conv_geometry
+from ._args import (
+    AXES,
+    Geometry,
+    check_bias,
+    check_groups,
+    check_input,
+    check_weight,
+    conv_geometry,
+)
 from .columns import batch_chunks, channel_columns, columns, pad_input
 
 # Depthwise columns are built for blocks of channels of about this many bytes (cache-sized).
@@ -19,30 +27,32 @@ DEPTHWISE_BLOCK_BYTES = 2**21
 
 
 class ConvCall(NamedTuple):
-    """A checked conv2d call: batched input, weight and bias in the input's dtype."""
+    """A checked convolution call: batched input, weight and bias in the input's dtype."""
 
     x: np.ndarray
     weight: np.ndarray
     bias: np.ndarray | None
     geometry: Geometry
     groups: int
-    out_size: tuple[int, int]
+    out_size: tuple[int, ...]
     unbatched: bool
 
 
-def check_conv2d(input, weight, bias, stride, padding, dilation, groups) -> ConvCall:
-    """Validate every argument of :func:`conv2d` once, for both implementations."""
-    x, unbatched = check_input(input)
-    weight = check_weight(weight, x.dtype)
-    c_out, c_in_per_group, kh, kw = weight.shape
+def check_conv(input, weight, bias, stride, padding, dilation, groups,
+               spatial: int = 2) -> ConvCall:
+    """Validate every argument of a convolution with ``spatial`` axes (conv1d/2d/3d) once."""
+    x, unbatched = check_input(input, spatial=spatial)
+    weight = check_weight(weight, x.dtype, spatial=spatial)
+    c_out, c_in_per_group = weight.shape[:2]
     groups = check_groups(groups, x.shape[1], c_out)
     if c_in_per_group * groups != x.shape[1]:
+        kernel_axes = ", ".join(f"k{axis[0].upper()}" for axis in AXES[spatial])
         raise ValueError(
             f"channel mismatch: input has {x.shape[1]} channels but weight expects "
             f"{c_in_per_group} per group x groups={groups} = {c_in_per_group * groups} "
-            f"(weight layout is (C_out, C_in/groups, kH, kW))")
+            f"(weight layout is (C_out, C_in/groups, {kernel_axes}))")
     bias = check_bias(bias, c_out, x.dtype)
-    geometry = conv_geometry((kh, kw), stride, padding, dilation)
+    geometry = conv_geometry(weight.shape[2:], stride, padding, dilation)
     return ConvCall(x, weight, bias, geometry, groups, geometry.output_size(x.shape[2:]),
                     unbatched)
 
@@ -54,8 +64,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ``bias`` (C_out,) or None. ``stride``, ``padding``, ``dilation``: int or (h, w) pair;
     ``padding`` also ``'valid'`` or ``'same'``. Returns an array of the input's dtype.
     """
-    call = check_conv2d(input, weight, bias, stride, padding, dilation, groups)
-    return _finish(correlate(call), call)
+    call = check_conv(input, weight, bias, stride, padding, dilation, groups)
+    return finish(correlate(call), call)
 
 
 def correlate(call: ConvCall) -> np.ndarray:
@@ -83,7 +93,7 @@ def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, grou
     ``out[n, o, r, q] = bias[o] + sum_{c, i, j} x_pad[n, c_o + c, r*s_h + i*d_h, q*s_w + j*d_w]
     * weight[o, c, i, j]``, where ``c_o`` is the first input channel of ``o``'s group.
     """
-    call = check_conv2d(input, weight, bias, stride, padding, dilation, groups)
+    call = check_conv(input, weight, bias, stride, padding, dilation, groups)
     xp = pad_input(call.x, call.geometry)
     (sh, sw), (dh, dw) = call.geometry.stride, call.geometry.dilation
     c_out, c_per_group, kh, kw = call.weight.shape
@@ -99,7 +109,7 @@ def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, grou
                                 r * sh:r * sh + dh * (kh - 1) + 1:dh,
                                 q * sw:q * sw + dw * (kw - 1) + 1:dw]
                     out[b, o, r, q] = np.sum(window * call.weight[o])
-    return _finish(out, call)
+    return finish(out, call)
 
 
 def _depthwise(call: ConvCall) -> np.ndarray:
@@ -125,8 +135,8 @@ def _depthwise(call: ConvCall) -> np.ndarray:
     return out
 
 
-def _finish(out: np.ndarray, call: ConvCall) -> np.ndarray:
-    """Add the bias and drop the batch axis again for an unbatched input."""
+def finish(out: np.ndarray, call: ConvCall) -> np.ndarray:
+    """Add the bias (one per output channel) and drop the batch axis of an unbatched input."""
     if call.bias is not None:
-        out += call.bias[:, None, None]
+        out += call.bias.reshape(-1, *[1] * (out.ndim - 2))
     return out[0] if call.unbatched else out

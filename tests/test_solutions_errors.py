@@ -150,6 +150,39 @@ POOL_ERRORS = [
      "input must have a floating dtype"),
 ]
 
+X1, W1 = np.zeros((1, 4, 6)), np.zeros((2, 4, 3))
+X3, W3 = np.zeros((1, 4, 5, 6, 6)), np.zeros((2, 4, 3, 3, 3))
+
+NDIM_ERRORS = [
+    ("conv1d: input rank", lambda: solutions.conv1d(X, W1), ValueError,
+     r"input must be 3-D \(N, C, L\) or 2-D \(C, L\), got shape \(1, 4, 6, 6\)"),
+    ("conv1d: weight rank", lambda: solutions.conv1d(X1, W), ValueError,
+     "weight must be 3-D"),
+    ("conv1d: stride pair", lambda: solutions.conv1d(X1, W1, stride=(1, 1)), ValueError,
+     "stride must be an int or a 1-tuple of ints"),
+    ("conv1d: kernel too long", lambda: solutions.conv1d(X1, np.zeros((2, 4, 7))), ValueError,
+     "the dilated kernel length is 7 but the padded input length is only 6"),
+    ("conv1d: channels", lambda: solutions.conv1d(X1, np.zeros((2, 3, 3))), ValueError,
+     r"channel mismatch: .*\(C_out, C_in/groups, kL\)"),
+    ("conv1d: same with stride", lambda: solutions.conv1d(X1, W1, stride=2, padding="same"),
+     ValueError, "padding='same' needs stride 1"),
+    ("conv3d: input rank", lambda: solutions.conv3d(X[0], W3), ValueError,
+     r"input must be 5-D \(N, C, D, H, W\) or 4-D \(C, D, H, W\)"),
+    ("conv3d: weight rank", lambda: solutions.conv3d(X3, W), ValueError, "weight must be 5-D"),
+    ("conv3d: padding pair", lambda: solutions.conv3d(X3, W3, padding=(1, 1)), ValueError,
+     "padding must be an int or a triple of ints"),
+    ("conv3d: deep kernel", lambda: solutions.conv3d(X3, np.zeros((2, 4, 6, 3, 3))),
+     ValueError, "the dilated kernel depth is 6 but the padded input depth is only 5"),
+    ("conv3d: groups", lambda: solutions.conv3d(X3, W3, groups=3), ValueError,
+     "groups=3 must divide the 4 input channels"),
+    ("conv3d: bias", lambda: solutions.conv3d(X3, W3, np.zeros(3)), ValueError,
+     r"bias must have shape \(2,\)"),
+    ("conv3d: zero dilation", lambda: solutions.conv3d(X3, W3, dilation=(1, 0, 1)), ValueError,
+     r"dilation\[1\] must be positive"),
+    ("conv3d: bad padding word", lambda: solutions.conv3d(X3, W3, padding="full"), ValueError,
+     "padding must be an int, a triple of ints, 'valid' or 'same'"),
+]
+
 HELPER_ERRORS = [
     ("size: n not int", lambda: solutions.conv_output_size(5.0, 3), TypeError,
      "n must be an int"),
@@ -186,7 +219,8 @@ HELPER_ERRORS = [
 ]
 
 
-ALL_ERRORS = CONV2D_ERRORS + TRANSPOSE_ERRORS + GRAD_ERRORS + POOL_ERRORS + HELPER_ERRORS
+ALL_ERRORS = (CONV2D_ERRORS + TRANSPOSE_ERRORS + GRAD_ERRORS + POOL_ERRORS + NDIM_ERRORS
+              + HELPER_ERRORS)
 
 
 @pytest.mark.parametrize("name, call, exc, pattern",
