@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from autograder.checks import check
+from autograder.checks import CHECKS, cases_for, check, judge, run_cases
 
 # --- exercise 1: causal_conv1d ---------------------------------------------------------------
 
@@ -400,3 +400,15 @@ def test_tally_six_or_more_variants_per_exercise_most_named():
         "ch08.conv3d": (8, 4), "ch08.bottleneck_macs": (8, 6)}
     assert all(count >= 6 for count, _ in tally.values())
     assert sum(named for _, named in tally.values()) > sum(c for c, _ in tally.values()) / 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_student_seed_catches_the_same_variants(seed):
+    """The sandboxed grader draws each student's cases from their own seed: no student may be
+    lucky enough to get cases that a wrong variant passes, or that hide its diagnosis."""
+    for check_id, variants in VARIANTS.items():
+        cases = cases_for(check_id, seed)
+        for variant, named in variants:
+            verdict = judge(CHECKS[check_id], cases, run_cases(variant, cases))
+            assert not verdict.passed, (check_id, variant.__name__, seed)
+            assert ("Likely mistake:" in verdict.message) == named, verdict.message

@@ -72,8 +72,8 @@ def _pool_size_cases(rng):
         except ValueError:
             continue
         cases.append((n, k, s, p, ceil))
-    # windows torch drops: a ceil-mode window starting in the right padding
-    cases += [(4, 2, 3, 1, True), (6, 3, 4, 1, True), (2, 1, 2, 0, True)]
+    # windows torch drops: a ceil-mode window starting in (or past) the right padding
+    cases += [(4, 2, 3, 1, True), (6, 3, 4, 1, True), (2, 1, 2, 0, True), (5, 3, 6, 1, True)]
     return cases
 
 
