@@ -309,3 +309,39 @@ def test_ch08_in_pytorch_box():
     np.testing.assert_array_equal(ns["y_max"].numpy(), S.max_pool2d(image, 2, ceil_mode=True))
     np.testing.assert_allclose(ns["y_avg"].numpy(),
                                S.avg_pool2d(image, 3, 2, 1, count_include_pad=False), atol=1e-12)
+
+
+def test_ch08_pool_output_size_is_torch_s_and_refuses_where_torch_does():
+    """The reference of exercise 3 against torch on every small configuration."""
+    torch = pytest.importorskip("torch")
+    for n in range(1, 12):
+        for k in range(1, 5):
+            for s in (None, 1, 2, 3, 4, 6):
+                for p in range(3):
+                    for ceil in (False, True):
+                        try:
+                            expected = torch.nn.functional.max_pool1d(
+                                torch.zeros(1, 1, n), k, s, p, ceil_mode=ceil).shape[-1]
+                        except RuntimeError:
+                            expected = None
+                        try:
+                            got = S.pool_output_size(n, k, s, p, ceil_mode=ceil)
+                        except ValueError:
+                            got = None
+                        assert got == expected, (n, k, s, p, ceil)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: S.pool_output_size(5, 2, padding=2), ValueError, "padding"),
+    (lambda: S.pool_output_size(5, 2.0), TypeError, "kernel_size"),
+    (lambda: S.pool_output_size(5, 2, ceil_mode=1), TypeError, "ceil_mode"),
+    (lambda: S.pool_output_size(1, 3), ValueError, "no output"),
+    (lambda: S.receptive_window([]), ValueError, "layers"),
+    (lambda: S.receptive_window([(3, 1, 1)]), ValueError, "layers"),
+    (lambda: S.receptive_window([(3, 0, 1, 1)]), ValueError, "stride"),
+    (lambda: S.receptive_window([(3, 1, -1, 1)]), ValueError, "padding"),
+    (lambda: S.receptive_window([(3, 1, 1, 1)], index=-1), ValueError, "index"),
+])
+def test_ch08_reference_helpers_name_the_bad_argument(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
