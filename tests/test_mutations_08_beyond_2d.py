@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from mutation_tally import assert_tally
 
 from autograder.checks import CHECKS, cases_for, check, judge, run_cases
 
@@ -390,6 +391,12 @@ def test_wrong_variant_loses_the_exercise(check_id, variant, named):
     with pytest.raises(AssertionError) as failure:
         check(check_id, variant)
     assert ("Likely mistake:" in str(failure.value)) == named, str(failure.value)
+
+
+@pytest.mark.parametrize("check_id", sorted(VARIANTS))
+def test_every_variant_is_rejected_and_most_are_named(check_id):
+    variants = VARIANTS[check_id]
+    assert_tally(check_id, [fn for fn, _ in variants], sum(named for _, named in variants))
 
 
 def test_tally_six_or_more_variants_per_exercise_most_named():
