@@ -12,6 +12,8 @@ with scipy). One idea per module:
 - :mod:`convlab.images`, :mod:`convlab.filters` -- sample images and named kernels.
 - :mod:`convlab.channel_frames` -- across channels: ``depthwise_frames``, ``pointwise_frames``,
   ``shuffle_frame``; :mod:`convlab.cost_panel` -- ``SeparableCostPanel``.
+- :mod:`convlab.causal_frames` -- a WaveNet-style stack of causal 1-D convolutions
+  (``causal_stack_frame``, ``causal_stack_frames``).
 
     >>> import convlab
     >>> convlab.conv_frame(5, 3, stride=2, padding=1, position=4)   # one diagram
@@ -20,6 +22,7 @@ with scipy). One idea per module:
 """
 
 from .animate import Animation, animate
+from .causal_frames import causal_stack_frame, causal_stack_frames
 from .channel_frames import (
     depthwise_frame,
     depthwise_frames,
@@ -55,6 +58,8 @@ __all__ = [
     "SeparableCostPanel",
     "TransposedPanel",
     "animate",
+    "causal_stack_frame",
+    "causal_stack_frames",
     "checkerboard",
     "conv_frame",
     "conv_frames",

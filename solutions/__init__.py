@@ -19,7 +19,9 @@ from .sizes import (
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel_size,
+    pool_output_size,
     receptive_field,
+    receptive_window,
 )
 from .standard import conv2d, conv2d_naive
 from .transposed import conv_transpose2d, conv_transpose2d_naive
@@ -51,8 +53,10 @@ __all__ = [
     "insert_zeros",
     "max_pool2d",
     "pointwise_conv2d",
+    "pool_output_size",
     "rank1_approximation",
     "receptive_field",
+    "receptive_window",
     "separable_split",
     "spatially_separable_conv2d",
 ]

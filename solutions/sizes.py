@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import pooling
 from ._args import check_int, conv_geometry
 
 
@@ -78,3 +79,53 @@ def _per_layer(value, name: str, layers: int) -> list[int]:
             raise ValueError(f"{name} must have one entry per layer ({layers}), got {len(value)}")
         return list(value)
     return [check_int(value, name, 1)] * layers
+
+
+def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> int:
+    """Output length of a pooling layer along one axis, as ``torch.nn.MaxPool2d`` computes it.
+
+    ``floor`` (or, with ``ceil_mode``, ``ceil``) of ``(n + 2p - d(k-1) - 1) / s``, plus one;
+    ``stride=None`` means ``stride = kernel_size``. In ceil mode a last window that
+    would start in the right padding is dropped: every window must start inside the
+    input or its left padding. torch also requires ``p <= (d(k-1) + 1) / 2``.
+    """
+    n = check_int(n, "n", 1)
+    k = check_int(kernel_size, "kernel_size", 1)
+    s = k if stride is None else check_int(stride, "stride", 1)
+    p = check_int(padding, "padding", 0)
+    d = check_int(dilation, "dilation", 1)
+    span = d * (k - 1) + 1
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
+    if 2 * p > span:
+        raise ValueError(f"padding={p} must be at most half the (dilated) kernel span {span}")
+    size = pooling.pool_output_size(n, k, s, p, d, ceil_mode)
+    if size < 1:
+        raise ValueError(f"the pooling window spans {span} cells but the padded input has "
+                         f"only {n + 2 * p}: there is no output")
+    return size
+
+
+def receptive_window(layers: Sequence[tuple[int, int, int, int]],
+                     index: int = 0) -> tuple[int, int]:
+    """First and last input index seen by output ``index`` of a stack of layers.
+
+    ``layers`` lists ``(kernel_size, stride, padding, dilation)`` per layer, first layer
+    first (a pooling layer is one too). With the jump ``J_l = s_1 ... s_l`` (input cells
+    between neighbouring outputs of layer ``l``), output ``i`` of the last layer starts
+    at ``i J_L - sum_l p_l J_{l-1}`` and spans :func:`receptive_field` cells. Indices
+    below 0 or past the input lie in padding.
+    """
+    layers = [tuple(layer) for layer in layers]
+    if not layers or any(len(layer) != 4 for layer in layers):
+        raise ValueError("layers must be a non-empty list of (kernel_size, stride, padding, "
+                         "dilation) tuples")
+    index = check_int(index, "index", 0)
+    jump, first = 1, 0
+    for i, (_, s, p, _) in enumerate(layers):
+        first -= check_int(p, f"layers[{i}] padding", 0) * jump
+        jump *= check_int(s, f"layers[{i}] stride", 1)
+    field = receptive_field([k for k, *_ in layers], strides=[s for _, s, _, _ in layers],
+                            dilations=[d for *_, d in layers])
+    first += index * jump
+    return first, first + field - 1

@@ -1,0 +1,421 @@
+"""Chapter 08's hidden checks against wrong answers written the way students write them.
+
+Each exercise gets at least six plausible wrong variants (not only the catalogued mistakes);
+every one must lose the exercise, and the check must name the likely mistake for those
+marked ``named``. The tally at the end keeps the catalogue from silently shrinking.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from mutation_tally import assert_tally
+
+from autograder.checks import CHECKS, cases_for, check, judge, run_cases
+
+# --- exercise 1: causal_conv1d ---------------------------------------------------------------
+
+
+def _conv1d_loop(xp, weight, bias, d, length, flip=False, channels=None):
+    """The student's usual double loop over the padded input, with switches for slips."""
+    c_out, c_in, k = weight.shape
+    y = np.zeros((xp.shape[0], c_out, length))
+    w = weight[:, :, ::-1] if flip else weight
+    for o in range(c_out):
+        for t in range(length):
+            window = xp[:, :channels, t:t + d * (k - 1) + 1:d]
+            y[:, o, t] = (window * w[o, :channels]).sum(axis=(1, 2))
+    return y if bias is None else y + bias[None, :, None]
+
+
+def causal_centred(x, weight, bias, dilation):
+    k = weight.shape[2]
+    half = (k - 1) * dilation // 2
+    xp = np.pad(x, ((0, 0), (0, 0), (half, (k - 1) * dilation - half)))
+    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2])
+
+
+def causal_pad_k_minus_1(x, weight, bias, dilation):
+    k = weight.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), (k - 1, 0)))
+    return _conv1d_loop(xp, weight, bias, dilation, xp.shape[2] - dilation * (k - 1))
+
+
+def causal_pad_right(x, weight, bias, dilation):
+    k = weight.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), (0, (k - 1) * dilation)))
+    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2])
+
+
+def causal_flipped(x, weight, bias, dilation):
+    k = weight.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
+    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2], flip=True)
+
+
+def causal_no_bias(x, weight, bias, dilation):
+    k = weight.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
+    return _conv1d_loop(xp, weight, None, dilation, x.shape[2])
+
+
+def causal_valid(x, weight, bias, dilation):
+    k = weight.shape[2]
+    return _conv1d_loop(x, weight, bias, dilation, x.shape[2] - (k - 1) * dilation)
+
+
+def causal_tap_a_looks_back_a_steps(x, weight, bias, dilation):
+    # y[t] = sum_a w[a] x[t - a d]: w[0] on the present, i.e. the kernel reversed in time
+    n, _, length = x.shape
+    k = weight.shape[2]
+    y = np.zeros((n, weight.shape[0], length))
+    for t in range(length):
+        for a in range(k):
+            if t - a * dilation >= 0:
+                y[:, :, t] += np.einsum("oc,nc->no", weight[:, :, a], x[:, :, t - a * dilation])
+    return y + bias[None, :, None]
+
+
+def causal_first_channel_only(x, weight, bias, dilation):
+    k = weight.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
+    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2], channels=1)
+
+
+def causal_bias_per_input_channel(x, weight, bias, dilation):
+    k = weight.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
+    return _conv1d_loop(xp, weight, bias * x.shape[1], dilation, x.shape[2])
+
+
+# --- exercise 2: input_window ------------------------------------------------------------------
+
+
+def window_strides_ignored(layers, index):
+    first = index - sum(p for _, _, p, _ in layers)
+    return first, first + sum(d * (k - 1) for k, _, _, d in layers)
+
+
+def window_jump_updated_first(layers, index):
+    first, field, jump = 0, 1, 1
+    for k, s, p, d in layers:
+        jump *= s
+        field += d * (k - 1) * jump
+        first -= p * jump
+    return first + index * jump, first + index * jump + field - 1
+
+
+def window_backward_no_padding(layers, index):
+    first = last = index
+    for k, s, _, d in reversed(layers):
+        first, last = first * s, last * s + d * (k - 1)
+    return first, last
+
+
+def window_backward_no_dilation(layers, index):
+    first = last = index
+    for k, s, p, _ in reversed(layers):
+        first, last = first * s - p, last * s - p + (k - 1)
+    return first, last
+
+
+def window_forward_order(layers, index):
+    first = last = index
+    for k, s, p, d in layers:
+        first, last = first * s - p, last * s - p + d * (k - 1)
+    return first, last
+
+
+def window_padding_unscaled(layers, index):
+    first, field, jump = 0, 1, 1
+    for k, s, p, d in layers:
+        field += d * (k - 1) * jump
+        first -= p
+        jump *= s
+    return first + index * jump, first + index * jump + field - 1
+
+
+def window_one_past_the_end(layers, index):
+    first = last = index
+    for k, s, p, d in reversed(layers):
+        first, last = first * s - p, last * s - p + d * (k - 1)
+    return first, last + 1
+
+
+def window_index_unscaled(layers, index):
+    first, field, jump = index, 1, 1
+    for k, s, p, d in layers:
+        field += d * (k - 1) * jump
+        first -= p * jump
+        jump *= s
+    return first, first + field - 1
+
+
+# --- exercise 3: pool_output_size -------------------------------------------------------------
+
+
+def size_floor_only(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    s = stride or kernel_size
+    return (n + 2 * padding - kernel_size) // s + 1
+
+
+def size_math_ceil(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    s = stride or kernel_size
+    rnd = math.ceil if ceil_mode else math.floor
+    return rnd((n + 2 * padding - kernel_size) / s) + 1
+
+
+def size_stride_default_one(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    s = stride if stride is not None else 1
+    size = math.ceil((n + 2 * padding - kernel_size) / s) + 1 if ceil_mode else \
+        (n + 2 * padding - kernel_size) // s + 1
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_floor_plus_one(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    s = stride or kernel_size
+    size = (n + 2 * padding - kernel_size) // s + 1 + (1 if ceil_mode else 0)
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_one_sided_padding(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    s = stride or kernel_size
+    rnd = math.ceil if ceil_mode else math.floor
+    size = rnd((n + padding - kernel_size) / s) + 1
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_rule_with_both_paddings(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    s = stride or kernel_size
+    size = -(-(n + 2 * padding - kernel_size) // s) + 1 if ceil_mode else \
+        (n + 2 * padding - kernel_size) // s + 1
+    if ceil_mode and (size - 1) * s >= n + 2 * padding:
+        size -= 1
+    return size
+
+
+def size_no_default_stride(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+    size = -(-(n + 2 * padding - kernel_size) // stride) + 1 if ceil_mode else \
+        (n + 2 * padding - kernel_size) // stride + 1
+    if ceil_mode and (size - 1) * stride >= n + padding:
+        size -= 1
+    return size
+
+
+# --- exercise 4: max_pool2d --------------------------------------------------------------------
+
+
+def _pool_loop(x, k, s, p, fill=-np.inf, reduce=np.max, size=None, pad_after_only=False):
+    widths = (0, 2 * p) if pad_after_only else (p, p)
+    xp = np.pad(x, ((0, 0), (0, 0), widths, widths), constant_values=fill)
+    oh, ow = size or ((xp.shape[2] - k) // s + 1, (xp.shape[3] - k) // s + 1)
+    y = np.zeros(x.shape[:2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            y[:, :, i, j] = reduce(xp[:, :, i * s:i * s + k, j * s:j * s + k], axis=(2, 3))
+    return y
+
+
+def pool_zero_padding(x, kernel_size, stride, padding):
+    return _pool_loop(x, kernel_size, stride, padding, fill=0.0)
+
+
+def pool_stride_is_kernel(x, kernel_size, stride, padding):
+    return _pool_loop(x, kernel_size, kernel_size, padding)
+
+
+def pool_no_padding(x, kernel_size, stride, padding):
+    return _pool_loop(x, kernel_size, stride, 0)
+
+
+def pool_mean(x, kernel_size, stride, padding):
+    return _pool_loop(x, kernel_size, stride, padding, fill=0.0, reduce=np.mean)
+
+
+def pool_stride_one(x, kernel_size, stride, padding):
+    return _pool_loop(x, kernel_size, 1, padding)
+
+
+def pool_ceil_size(x, kernel_size, stride, padding):
+    k, s, p = kernel_size, stride, padding
+    size = tuple(math.ceil((n + 2 * p - k) / s) + 1 for n in x.shape[2:])
+    return _pool_loop(x, k, s, p, size=size)
+
+
+def pool_padding_bottom_right(x, kernel_size, stride, padding):
+    return _pool_loop(x, kernel_size, stride, padding, pad_after_only=True)
+
+
+def pool_over_channels_too(x, kernel_size, stride, padding):
+    y = _pool_loop(x, kernel_size, stride, padding)
+    return np.broadcast_to(y.max(axis=1, keepdims=True), y.shape).copy()
+
+
+# --- exercise 5: conv3d ----------------------------------------------------------------------
+
+
+def _conv3d_loop(x, weight, bias, strides, flip=False, channels=None, size=None):
+    c_out, _, *kernel = weight.shape
+    w = weight[..., ::-1, ::-1, ::-1] if flip else weight
+    out = size or tuple((n - k) // s + 1 for n, k, s in zip(x.shape[1:], kernel, strides))
+    y = np.zeros((c_out, *out))
+    (sd, sh, sw), (kd, kh, kw) = strides, kernel
+    for t, i, j in np.ndindex(*out):
+        window = x[:channels, t * sd:t * sd + kd, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        y[:, t, i, j] = (window[None] * w[:, :channels]).sum(axis=(1, 2, 3, 4))
+    return y if bias is None else y + bias[:, None, None, None]
+
+
+def conv3d_flipped(x, weight, bias, stride):
+    return _conv3d_loop(x, weight, bias, (stride,) * 3, flip=True)
+
+
+def conv3d_no_bias(x, weight, bias, stride):
+    return _conv3d_loop(x, weight, None, (stride,) * 3)
+
+
+def conv3d_depth_not_strided(x, weight, bias, stride):
+    return _conv3d_loop(x, weight, bias, (1, stride, stride))
+
+
+def conv3d_first_kernel_slice(x, weight, bias, stride):
+    kd = weight.shape[2]
+    return _conv3d_loop(x[:, :x.shape[1] - kd + 1], weight[:, :, :1], bias, (stride,) * 3)
+
+
+def conv3d_first_channel_only(x, weight, bias, stride):
+    return _conv3d_loop(x, weight, bias, (stride,) * 3, channels=1)
+
+
+def conv3d_size_without_plus_one(x, weight, bias, stride):
+    size = tuple(max((n - k) // stride, 1) for n, k in zip(x.shape[1:], weight.shape[2:]))
+    return _conv3d_loop(x, weight, bias, (stride,) * 3, size=size)
+
+
+def conv3d_only_depth_strided(x, weight, bias, stride):
+    return _conv3d_loop(x, weight, bias, (stride, 1, 1))
+
+
+def conv3d_as_2d_per_frame(x, weight, bias, stride):
+    # treats depth like a batch: only the kernel's middle slice, every frame kept
+    mid = weight[:, :, weight.shape[2] // 2:weight.shape[2] // 2 + 1]
+    return _conv3d_loop(x, mid, bias, (1, stride, stride))
+
+
+# --- exercise 6: bottleneck_macs ---------------------------------------------------------------
+
+
+def cost_stride_ignored(c_in, width, c_out, size, stride):
+    return c_in * width * size**2 + 9 * width**2 * size**2 + width * c_out * size**2
+
+
+def cost_stride_on_first(c_in, width, c_out, size, stride):
+    o = (size - 1) // stride + 1
+    return c_in * width * o**2 + 9 * width**2 * o**2 + width * c_out * o**2
+
+
+def cost_three_taps(c_in, width, c_out, size, stride):
+    o = (size - 1) // stride + 1
+    return c_in * width * size**2 + 3 * width**2 * o**2 + width * c_out * o**2
+
+
+def cost_last_on_input(c_in, width, c_out, size, stride):
+    o = (size - 1) // stride + 1
+    return c_in * width * size**2 + 9 * width**2 * o**2 + width * c_out * size**2
+
+
+def cost_halved(c_in, width, c_out, size, stride):
+    o = size // stride
+    return c_in * width * size**2 + 9 * width**2 * o**2 + width * c_out * o**2
+
+
+def cost_params(c_in, width, c_out, size, stride):
+    return c_in * width + 9 * width * width + width * c_out
+
+
+def cost_with_bias_adds(c_in, width, c_out, size, stride):
+    o = (size - 1) // stride + 1
+    return ((c_in + 1) * width * size**2 + (9 * width + 1) * width * o**2
+            + (width + 1) * c_out * o**2)
+
+
+def cost_unpadded_3x3(c_in, width, c_out, size, stride):
+    o = (size - 3) // stride + 1
+    return c_in * width * size**2 + 9 * width**2 * o**2 + width * c_out * o**2
+
+
+# (function, named): named variants must be diagnosed with "Likely mistake: ..."
+VARIANTS = {
+    "ch08.causal_conv1d": [
+        (causal_centred, True), (causal_pad_k_minus_1, True), (causal_pad_right, True),
+        (causal_flipped, True), (causal_no_bias, True), (causal_valid, True),
+        (causal_tap_a_looks_back_a_steps, True), (causal_first_channel_only, False),
+        (causal_bias_per_input_channel, False)],
+    "ch08.input_window": [
+        (window_strides_ignored, True), (window_jump_updated_first, True),
+        (window_backward_no_padding, True), (window_backward_no_dilation, True),
+        (window_forward_order, False), (window_padding_unscaled, True),
+        (window_one_past_the_end, False), (window_index_unscaled, True)],
+    "ch08.pool_output_size": [
+        (size_floor_only, True), (size_math_ceil, True), (size_stride_default_one, True),
+        (size_floor_plus_one, True), (size_one_sided_padding, True),
+        (size_rule_with_both_paddings, True), (size_no_default_stride, False)],
+    "ch08.max_pool2d": [
+        (pool_zero_padding, True), (pool_stride_is_kernel, True), (pool_no_padding, True),
+        (pool_mean, True), (pool_stride_one, True), (pool_ceil_size, False),
+        (pool_padding_bottom_right, False), (pool_over_channels_too, False)],
+    "ch08.conv3d": [
+        (conv3d_flipped, True), (conv3d_no_bias, True), (conv3d_depth_not_strided, True),
+        (conv3d_first_kernel_slice, True), (conv3d_first_channel_only, False),
+        (conv3d_size_without_plus_one, False), (conv3d_only_depth_strided, False),
+        (conv3d_as_2d_per_frame, False)],
+    "ch08.bottleneck_macs": [
+        (cost_stride_ignored, True), (cost_stride_on_first, True), (cost_three_taps, True),
+        (cost_last_on_input, True), (cost_halved, True), (cost_params, True),
+        (cost_with_bias_adds, False), (cost_unpadded_3x3, False)],
+}
+CASES = [(cid, fn, named) for cid, variants in VARIANTS.items() for fn, named in variants]
+
+
+@pytest.mark.parametrize("check_id, variant, named", CASES,
+                         ids=[f"{c}:{fn.__name__}" for c, fn, _ in CASES])
+def test_wrong_variant_loses_the_exercise(check_id, variant, named):
+    with pytest.raises(AssertionError) as failure:
+        check(check_id, variant)
+    assert ("Likely mistake:" in str(failure.value)) == named, str(failure.value)
+
+
+@pytest.mark.parametrize("check_id", sorted(VARIANTS))
+def test_every_variant_is_rejected_and_most_are_named(check_id):
+    variants = VARIANTS[check_id]
+    assert_tally(check_id, [fn for fn, _ in variants], sum(named for _, named in variants))
+
+
+def test_tally_six_or_more_variants_per_exercise_most_named():
+    tally = {cid: (len(v), sum(named for _, named in v)) for cid, v in VARIANTS.items()}
+    assert tally == {
+        "ch08.causal_conv1d": (9, 7), "ch08.input_window": (8, 6),
+        "ch08.pool_output_size": (7, 6), "ch08.max_pool2d": (8, 5),
+        "ch08.conv3d": (8, 4), "ch08.bottleneck_macs": (8, 6)}
+    assert all(count >= 6 for count, _ in tally.values())
+    assert sum(named for _, named in tally.values()) > sum(c for c, _ in tally.values()) / 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_student_seed_catches_the_same_variants(seed):
+    """The sandboxed grader draws each student's cases from their own seed: no student may be
+    lucky enough to get cases that a wrong variant passes, or that hide its diagnosis."""
+    for check_id, variants in VARIANTS.items():
+        cases = cases_for(check_id, seed)
+        for variant, named in variants:
+            verdict = judge(CHECKS[check_id], cases, run_cases(variant, cases))
+            assert not verdict.passed, (check_id, variant.__name__, seed)
+            assert ("Likely mistake:" in verdict.message) == named, verdict.message
