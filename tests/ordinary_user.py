@@ -54,5 +54,12 @@ def workspace() -> tuple[Path, list[str]]:
     return folder, ["runuser", "-u", USER, "--", *env]
 
 
+def hand_over(folder: Path) -> None:
+    """Give everything in ``folder`` (made by root meanwhile) to the folder's owner."""
+    owner = folder.stat()
+    for path in folder.rglob("*"):
+        os.lchown(path, owner.st_uid, owner.st_gid)
+
+
 def remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)

@@ -85,6 +85,15 @@ def local_cluster(n_workers: int = 2, **scheduler_config):
         ordinary_user.remove(folder)
 
 
+@pytest.fixture
+def user_folder():
+    folder, prefix = ordinary_user.workspace()
+    try:
+        yield folder, tuple(prefix)
+    finally:
+        ordinary_user.remove(folder)
+
+
 # Whether a timed-out kernel answers its interrupt in time (a fork bomb's may not) depends
 # on the machine's load, not on where it ran: both endings are the same timeout.
 TIMED_OUT = re.compile(r"(timed out after \S+ s)(; the kernel had to be restarted| and was "
@@ -181,12 +190,16 @@ def _processing(client, student: str | None = None) -> dict[str, list[str]]:
 
 
 @needs_sandbox
-def test_a_dask_cluster_grades_exactly_like_the_local_pool(tmp_path):
+def test_a_dask_cluster_grades_exactly_like_the_local_pool(user_folder):
+    # The local pool runs as the same ordinary user as the workers: the same jail and
+    # memory cap, so that even how a memory bomb ends is the same.
+    tmp_path, prefix = user_folder
     entries = {s: e for s, e in corpus([], []).items() if s in SUBSET}
     subs = tmp_path / "submitted"
     write(subs, entries)
+    ordinary_user.hand_over(tmp_path)
 
-    local = run_cli(*grade_args(subs, tmp_path / "local", timeout=TIMEOUT))
+    local = run_cli(*grade_args(subs, tmp_path / "local", timeout=TIMEOUT), prefix=prefix)
     assert local.returncode == 0, local.stderr[-3000:]
     with local_cluster() as (address, _):
         remote = run_cli(*grade_args(subs, tmp_path / "dask", "--scheduler", address,
