@@ -9,6 +9,7 @@ from .columns import im2col
 from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
 from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
 from .dilation import dilate_kernel, insert_zeros
+from .gradcheck import numerical_gradient
 from .grouped import block_diagonal_weight, channel_shuffle
 from .matrix import conv_matrix
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
@@ -40,6 +41,7 @@ __all__ = [
     "effective_kernel_size",
     "im2col",
     "insert_zeros",
+    "numerical_gradient",
     "pointwise_conv2d",
     "rank1_approximation",
     "receptive_field",
