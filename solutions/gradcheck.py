@@ -15,7 +15,7 @@ from ._args import check_array
 
 
 def numerical_gradient(f, x, eps=1e-6) -> np.ndarray:
-    """dL/dx of a scalar function ``f`` at ``x`` (any shape): ``(f(x + eps e_i) - f(x - eps e_i)) / 2eps``.
+    """dL/dx of a scalar ``f`` at ``x`` (any shape): ``(f(x + eps e_i) - f(x - eps e_i)) / 2eps``.
 
     ``x`` is not modified; the result is float with ``x``'s shape.
     """

@@ -131,7 +131,7 @@ COVERAGE_MISTAKES = [
                                            range(d * (k - 1) + 1)),
             "a dilated window spans d(k-1) + 1 cells but reads only its k taps; the cells "
             "between them get no gradient from that window."),
-    Mistake("one window too many at the end (ceil instead of floor)",
+    Mistake("one window too many at the end, ceil instead of floor",
             lambda n, k, s, p, d: _counted(n, k, s, p, d, -(-(n + 2 * p - d * (k - 1) - 1)
                                                             // s) + 1,
                                            range(0, d * (k - 1) + 1, d)),
@@ -222,7 +222,7 @@ WEIGHT_MISTAKES = [
             lambda x, dy, ws, s, p: _grad_weight(x, dy, ws, s, p)[:, :, ::-1, ::-1],
             "dW[o, c, a, b] pairs dY[i, j] with the input cell tap (a, b) read for output "
             "(i, j), x[s*i + a - p, s*j + b - p]: a cross-correlation, nothing is rotated."),
-    Mistake("batch not summed (first image only)",
+    Mistake("batch not summed, first image only",
             lambda x, dy, ws, s, p: _grad_weight(x[:1], dy[:1], ws, s, p),
             "every image of the batch used the same weight, so each adds its own term: "
             "sum over n as well as over i and j."),
@@ -230,7 +230,7 @@ WEIGHT_MISTAKES = [
             lambda x, dy, ws, s, p: _grad_weight(x, dy, ws, s, p) / x.shape[0],
             "the loss is already a sum (any mean is in dY); the weight gradient sums the "
             "images' contributions without dividing by N."),
-    Mistake("stride ignored (dY not spread out)",
+    Mistake("stride ignored, dY not spread out",
             lambda x, dy, ws, s, p: _tap_sums(_padded(x, p), dy, ws[2:], 1, 1),
             "output (i, j) read the window starting at (s*i, s*j) of the padded input: "
             "dY's entries meet input cells s apart (dY acts as a kernel dilated by s)."),
@@ -245,7 +245,7 @@ WEIGHT_MISTAKES = [
     Mistake("not cropped to the kernel size", _uncropped,
             "correlating the whole padded input with spread-out dY gives extra rows/columns "
             "when the convolution's floor dropped input cells; keep the first kh x kw."),
-    Mistake("weight gradient in the (C_in, C_out) layout", _swapped_layout,
+    Mistake("weight gradient in the C_in, C_out layout", _swapped_layout,
             "dW has the weight's shape (C_out, C_in, kh, kw): dW[o, c] correlates input "
             "channel c with output-gradient channel o."),
 ]
@@ -332,10 +332,10 @@ INPUT_MISTAKES = [
                 dy, w, (*shape[:2], shape[2] + 2 * p, shape[3] + 2 * p), s, 0, d),
             "the forward pass read a zero-padded input; the gradient of the padding cells is "
             "thrown away: crop p rows and columns from every side."),
-    Mistake("weight read as (C_in, C_out)", _channels_swapped,
+    Mistake("weight read as C_in, C_out", _channels_swapped,
             "the convolution's weight is (C_out, C_in, kh, kw): input channel c collects "
             "dY[o] scattered through W[o, c] for every output channel o."),
-    Mistake("images mixed (gradient summed over the batch)",
+    Mistake("images mixed, gradient summed over the batch",
             lambda dy, w, shape, s, p, d: np.broadcast_to(
                 _grad_input(dy, w, shape, s, p, d).sum(0, keepdims=True), shape).copy(),
             "each image's input gradient comes from its own dY[n] only; the batch is summed "
@@ -422,7 +422,7 @@ DX_MISTAKES = [
 ]
 
 DW_MISTAKES = [
-    Mistake("groups mixed (every input block summed)",
+    Mistake("groups mixed, every input block summed",
             lambda x, w, dy, p, g: sum(
                 _dense_dw(x, _mixed_weight(w, g), dy, p)[:, j * w.shape[1]:(j + 1) * w.shape[1]]
                 for j in range(g)),
@@ -438,16 +438,17 @@ DW_MISTAKES = [
                                                         (o % g + 1) * w.shape[1]]
                 for o in range(w.shape[0])]),
             "groups are contiguous blocks: output channel o is in group o // (C_out/g)."),
-    Mistake("batch not summed (first image only)",
+    Mistake("batch not summed, first image only",
             lambda x, w, dy, p, g: _backward(x[:1], w, dy[:1], p, g)[1],
             "all images share the weight: sum their contributions over n."),
     Mistake("kernel flipped",
             lambda x, w, dy, p, g: _backward(x, w, dy, p, g)[1][:, :, ::-1, ::-1],
-            "dW[o, c, a, b] = sum dY[n, o, i, j] x[n, c, i + a - p, j + b - p]: nothing is rotated."),
+            "dW[o, c, a, b] = sum dY[n, o, i, j] x[n, c, i + a - p, j + b - p]: nothing is "
+            "rotated."),
 ]
 
 DB_MISTAKES = [
-    Mistake("batch not summed (first image only)",
+    Mistake("batch not summed, first image only",
             lambda x, w, dy, p, g: _floats(dy)[0].sum(axis=(1, 2)),
             "the bias is added to every position of every image: sum dY over n, i and j."),
     Mistake("mean instead of sum", lambda x, w, dy, p, g: _floats(dy).mean(axis=(0, 2, 3)),
@@ -468,11 +469,11 @@ CHECKS = [
                       "return the central difference (f(x + eps e_i) - f(x - eps e_i)) / 2eps "
                       "with the eps given; it differs from the exact gradient by about "
                       "eps² f'''/6."),
-              Mistake("one-sided (forward) difference",
+              Mistake("one-sided forward difference",
                       lambda x, c, eps: _one_sided(x, c, eps, 1),
                       "(f(x + eps e_i) - f(x)) / eps has an error of order eps; evaluate f at "
                       "x + eps e_i and x - eps e_i and divide by 2 eps."),
-              Mistake("one-sided (backward) difference",
+              Mistake("one-sided backward difference",
                       lambda x, c, eps: _one_sided(x, c, eps, -1),
                       "use both sides: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)."),
               Mistake("divided by eps instead of 2 eps",
