@@ -5,6 +5,7 @@ weights, int-or-pair arguments, output dtype = input dtype. Instructor-side:
 the hidden tests compare student answers to these functions.
 """
 
+from .backward import conv2d_backward_naive, conv2d_grad_input, conv2d_grad_weight
 from .columns import im2col
 from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
 from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
@@ -25,6 +26,9 @@ __all__ = [
     "block_diagonal_weight",
     "channel_shuffle",
     "conv2d",
+    "conv2d_backward_naive",
+    "conv2d_grad_input",
+    "conv2d_grad_weight",
     "conv2d_naive",
     "conv_macs",
     "conv_matrix",

@@ -44,6 +44,18 @@ def columns(x: np.ndarray, geometry: Geometry, out_size: tuple[int, int]) -> np.
                                                out_size[0] * out_size[1])
 
 
+def channel_columns(x_padded: np.ndarray, geometry: Geometry,
+                    out_size: tuple[int, int]) -> np.ndarray:
+    """Columns grouped by channel, ``(C, kH * kW, N * H_out * W_out)``, of a padded batch.
+
+    The whole batch becomes each channel's long dimension: the layout for many small
+    per-channel products (depthwise convolution, weight gradients).
+    """
+    n, c = x_padded.shape[:2]
+    view = windows(x_padded, geometry, out_size).transpose(1, 2, 3, 0, 4, 5)
+    return np.ascontiguousarray(view).reshape(c, geometry.kernel[0] * geometry.kernel[1], -1)
+
+
 def batch_chunks(batch: int, bytes_per_sample: int):
     """Yield ``slice``s over the batch so each chunk's columns fit in ``CHUNK_BYTES``."""
     step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
