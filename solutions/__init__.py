@@ -12,6 +12,7 @@ from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_c
 from .dilation import dilate_kernel, insert_zeros
 from .grouped import block_diagonal_weight, channel_shuffle
 from .matrix import conv_matrix
+from .pooling import avg_pool2d, max_pool2d
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
 from .sizes import (
     conv_output_size,
@@ -23,6 +24,7 @@ from .standard import conv2d, conv2d_naive
 from .transposed import conv_transpose2d, conv_transpose2d_naive
 
 __all__ = [
+    "avg_pool2d",
     "block_diagonal_weight",
     "channel_shuffle",
     "conv2d",
@@ -44,6 +46,7 @@ __all__ = [
     "effective_kernel_size",
     "im2col",
     "insert_zeros",
+    "max_pool2d",
     "pointwise_conv2d",
     "rank1_approximation",
     "receptive_field",

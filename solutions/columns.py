@@ -17,12 +17,12 @@ from ._args import Geometry, check_input, check_pair, conv_geometry
 CHUNK_BYTES = 8 * 2**20
 
 
-def pad_input(x: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """Zero-pad the two spatial axes of an NCHW array (no copy when there is no padding)."""
+def pad_input(x: np.ndarray, geometry: Geometry, value: float = 0.0) -> np.ndarray:
+    """Pad the two spatial axes of an NCHW array with ``value`` (no copy without padding)."""
     (top, left), (bottom, right) = geometry.pad_before, geometry.pad_after
     if top == left == bottom == right == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
 
 
 def windows(x_padded: np.ndarray, geometry: Geometry,

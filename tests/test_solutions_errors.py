@@ -122,6 +122,34 @@ GRAD_ERRORS = [
      ValueError, r"grad_output must be 4-D \(N, C, H, W\) or 3-D"),
 ]
 
+POOL_ERRORS = [
+    ("pool: padding over half the kernel", lambda: solutions.max_pool2d(X, 3, padding=2),
+     ValueError, r"padding must be at most half the kernel size \(p <= k // 2\), got "
+                 "padding 2 for a kernel height of 3"),
+    ("pool: kernel too big", lambda: solutions.max_pool2d(X, 7), ValueError,
+     "kernel larger than the padded input: the dilated kernel height is 7"),
+    ("pool: dilated kernel too big", lambda: solutions.max_pool2d(X, 3, dilation=3),
+     ValueError, "the dilated kernel height is 7"),
+    ("pool: zero stride", lambda: solutions.avg_pool2d(X, 2, stride=0), ValueError,
+     "stride must be positive"),
+    ("pool: zero kernel", lambda: solutions.avg_pool2d(X, (2, 0)), ValueError,
+     r"kernel_size\[1\] must be positive"),
+    ("pool: float kernel", lambda: solutions.max_pool2d(X, 2.0), TypeError,
+     "kernel_size must be an int or a pair of ints"),
+    ("pool: string padding", lambda: solutions.max_pool2d(X, 2, padding="same"), TypeError,
+     "padding must be an int or a pair of ints"),
+    ("pool: negative padding", lambda: solutions.avg_pool2d(X, 2, padding=-1), ValueError,
+     "padding must be at least 0"),
+    ("pool: ceil_mode int", lambda: solutions.avg_pool2d(X, 2, ceil_mode=1), TypeError,
+     "ceil_mode must be True or False"),
+    ("pool: count_include_pad", lambda: solutions.avg_pool2d(X, 2, count_include_pad=None),
+     TypeError, "count_include_pad must be True or False"),
+    ("pool: input rank", lambda: solutions.max_pool2d(np.zeros((6, 6)), 2), ValueError,
+     r"input must be 4-D \(N, C, H, W\) or 3-D"),
+    ("pool: integer input", lambda: solutions.max_pool2d(X.astype(int), 2), TypeError,
+     "input must have a floating dtype"),
+]
+
 HELPER_ERRORS = [
     ("size: n not int", lambda: solutions.conv_output_size(5.0, 3), TypeError,
      "n must be an int"),
@@ -158,7 +186,7 @@ HELPER_ERRORS = [
 ]
 
 
-ALL_ERRORS = CONV2D_ERRORS + TRANSPOSE_ERRORS + GRAD_ERRORS + HELPER_ERRORS
+ALL_ERRORS = CONV2D_ERRORS + TRANSPOSE_ERRORS + GRAD_ERRORS + POOL_ERRORS + HELPER_ERRORS
 
 
 @pytest.mark.parametrize("name, call, exc, pattern",
