@@ -5,6 +5,7 @@ weights, int-or-pair arguments, output dtype = input dtype. Instructor-side:
 the hidden tests compare student answers to these functions.
 """
 
+from .backward import conv2d_backward_naive, conv2d_grad_input, conv2d_grad_weight
 from .columns import im2col
 from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
 from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
@@ -12,6 +13,7 @@ from .dilation import dilate_kernel, insert_zeros
 from .gradcheck import numerical_gradient
 from .grouped import block_diagonal_weight, channel_shuffle
 from .matrix import conv_matrix
+from .pooling import avg_pool2d, max_pool2d
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
 from .sizes import (
     conv_output_size,
@@ -23,9 +25,13 @@ from .standard import conv2d, conv2d_naive
 from .transposed import conv_transpose2d, conv_transpose2d_naive
 
 __all__ = [
+    "avg_pool2d",
     "block_diagonal_weight",
     "channel_shuffle",
     "conv2d",
+    "conv2d_backward_naive",
+    "conv2d_grad_input",
+    "conv2d_grad_weight",
     "conv2d_naive",
     "conv_macs",
     "conv_matrix",
@@ -41,6 +47,7 @@ __all__ = [
     "effective_kernel_size",
     "im2col",
     "insert_zeros",
+    "max_pool2d",
     "numerical_gradient",
     "pointwise_conv2d",
     "rank1_approximation",

@@ -25,18 +25,28 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     return value
 
 
-def check_pair(value, name: str, minimum: int | None = None) -> tuple[int, int]:
-    """Return ``value`` (an int or a pair of ints) as ``(height, width)``."""
+# Spatial axes by count, outermost first, as torch names them for conv1d/2d/3d.
+AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+# How an error message names an n-tuple of ints.
+TUPLE_WORDS = {1: "a 1-tuple of ints", 2: "a pair of ints", 3: "a triple of ints"}
+
+
+def check_tuple(value, name: str, length: int, minimum: int | None = None) -> tuple[int, ...]:
+    """Return ``value`` (an int or ``length`` ints) as a ``length``-tuple, one per spatial axis."""
+    words = TUPLE_WORDS[length]
     if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-        return (check_int(value[0], f"{name}[0]", minimum),
-                check_int(value[1], f"{name}[1]", minimum))
+        if len(value) != length:
+            raise ValueError(f"{name} must be an int or {words}, got {value!r}")
+        return tuple(check_int(v, f"{name}[{i}]", minimum) for i, v in enumerate(value))
     if isinstance(value, np.ndarray) or isinstance(value, bool) or not isinstance(
             value, numbers.Integral):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    value = check_int(value, name, minimum)
-    return value, value
+        raise TypeError(f"{name} must be an int or {words}, got {value!r}")
+    return (check_int(value, name, minimum),) * length
+
+
+def check_pair(value, name: str, minimum: int | None = None) -> tuple[int, int]:
+    """Return ``value`` (an int or a pair of ints) as ``(height, width)``."""
+    return check_tuple(value, name, 2, minimum)
 
 
 def check_array(value, name: str) -> np.ndarray:
@@ -48,28 +58,37 @@ def check_array(value, name: str) -> np.ndarray:
     return value
 
 
-def check_input(value, name: str = "input") -> tuple[np.ndarray, bool]:
-    """Return a floating NCHW array and whether the caller passed an unbatched CHW one."""
+# The layout torch documents for a batched and an unbatched input, by spatial axis count.
+LAYOUTS = {1: ("(N, C, L)", "(C, L)"), 2: ("(N, C, H, W)", "(C, H, W)"),
+           3: ("(N, C, D, H, W)", "(C, D, H, W)")}
+
+
+def check_input(value, name: str = "input", spatial: int = 2) -> tuple[np.ndarray, bool]:
+    """Return a floating batched array and whether the caller passed an unbatched one.
+
+    ``spatial`` is the number of spatial axes: 2 for NCHW (unbatched CHW also accepted).
+    """
     value = check_array(value, name)
     if not np.issubdtype(value.dtype, np.floating):
         raise TypeError(f"{name} must have a floating dtype (float32 or float64), "
                         f"got {value.dtype}; convert it with .astype(float)")
-    if value.ndim not in (3, 4):
-        raise ValueError(f"{name} must be 4-D (N, C, H, W) or 3-D (C, H, W), "
-                         f"got shape {value.shape}")
-    unbatched = value.ndim == 3
+    batched_layout, unbatched_layout = LAYOUTS[spatial]
+    if value.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{name} must be {spatial + 2}-D {batched_layout} or "
+                         f"{spatial + 1}-D {unbatched_layout}, got shape {value.shape}")
+    unbatched = value.ndim == spatial + 1
     batched = value[None] if unbatched else value
     if min(batched.shape[1:]) < 1:
-        raise ValueError(f"{name} must have at least one channel, row and column, "
-                         f"got shape {value.shape}")
+        raise ValueError(f"{name} must have at least one channel and one value along each "
+                         f"spatial axis ({', '.join(AXES[spatial])}), got shape {value.shape}")
     return batched, unbatched
 
 
-def check_weight(value, dtype, name: str = "weight") -> np.ndarray:
-    """Return a 4-D weight cast to the input's dtype (dtype follows the input)."""
+def check_weight(value, dtype, name: str = "weight", spatial: int = 2) -> np.ndarray:
+    """Return a weight with ``spatial`` kernel axes, cast to the input's dtype."""
     value = check_array(value, name)
-    if value.ndim != 4:
-        raise ValueError(f"{name} must be 4-D, got shape {value.shape}")
+    if value.ndim != spatial + 2:
+        raise ValueError(f"{name} must be {spatial + 2}-D, got shape {value.shape}")
     if min(value.shape) < 1:
         raise ValueError(f"{name} must not have an empty dimension, got shape {value.shape}")
     return value.astype(dtype, copy=False)
@@ -98,26 +117,34 @@ def check_groups(groups, in_channels: int, out_channels: int) -> int:
 
 @dataclass(frozen=True)
 class Geometry:
-    """Normalised spatial arguments of one convolution (all pairs are (height, width))."""
+    """Normalised spatial arguments of one convolution: one entry per spatial axis.
 
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-    dilation: tuple[int, int]
-    pad_before: tuple[int, int]
-    pad_after: tuple[int, int]
+    Two axes are (height, width); three are (depth, height, width); one is (length,).
+    """
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    pad_before: tuple[int, ...]
+    pad_after: tuple[int, ...]
+
+    def axes(self, which: slice) -> Geometry:
+        """The geometry of a subset of the axes (e.g. ``slice(1, None)``: height and width)."""
+        return Geometry(self.kernel[which], self.stride[which], self.dilation[which],
+                        self.pad_before[which], self.pad_after[which])
 
     @property
-    def effective_kernel(self) -> tuple[int, int]:
+    def effective_kernel(self) -> tuple[int, ...]:
         """Span of the dilated kernel: ``d(k - 1) + 1`` along each axis."""
         return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation))
 
-    def output_size(self, size: tuple[int, int]) -> tuple[int, int]:
+    def output_size(self, size: tuple[int, ...]) -> tuple[int, ...]:
         """``floor((n + pad_before + pad_after - d(k-1) - 1) / s) + 1`` along each axis.
 
         The dilated kernel must fit inside the padded input, else there is no output.
         """
         out = []
-        for axis, n, eff, b, a, s in zip(("height", "width"), size, self.effective_kernel,
+        for axis, n, eff, b, a, s in zip(AXES[len(size)], size, self.effective_kernel,
                                          self.pad_before, self.pad_after, self.stride):
             if eff > n + b + a:
                 raise ValueError(
@@ -130,24 +157,26 @@ class Geometry:
 def conv_geometry(kernel, stride, padding, dilation) -> Geometry:
     """Check stride/padding/dilation of a forward convolution.
 
-    ``padding`` may be an int, a pair, ``'valid'`` (no padding) or ``'same'``
+    ``padding`` may be an int, one int per axis, ``'valid'`` (no padding) or ``'same'``
     (output as large as the input; stride 1 only). For an even effective kernel
     ``'same'`` pads one more on the bottom/right, as torch does.
     """
-    stride = check_pair(stride, "stride", 1)
-    dilation = check_pair(dilation, "dilation", 1)
+    ndim = len(kernel)
+    stride = check_tuple(stride, "stride", ndim, 1)
+    dilation = check_tuple(dilation, "dilation", ndim, 1)
     if isinstance(padding, str):
         if padding == "valid":
-            before = after = (0, 0)
+            before = after = (0,) * ndim
         elif padding == "same":
-            if stride != (1, 1):
+            if stride != (1,) * ndim:
                 raise ValueError(f"padding='same' needs stride 1 (the output could not "
                                  f"match the input size), got stride={stride}")
             total = [d * (k - 1) for k, d in zip(kernel, dilation)]
             before = tuple(t // 2 for t in total)
             after = tuple(t - b for t, b in zip(total, before))
         else:
-            raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            raise ValueError(f"padding must be an int, {TUPLE_WORDS[ndim]}, 'valid' or 'same', "
+                             f"got {padding!r}")
     else:
-        before = after = check_pair(padding, "padding", 0)
+        before = after = check_tuple(padding, "padding", ndim, 0)
     return Geometry(tuple(kernel), stride, dilation, before, after)

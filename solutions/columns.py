@@ -17,12 +17,12 @@ from ._args import Geometry, check_input, check_pair, conv_geometry
 CHUNK_BYTES = 8 * 2**20
 
 
-def pad_input(x: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """Zero-pad the two spatial axes of an NCHW array (no copy when there is no padding)."""
+def pad_input(x: np.ndarray, geometry: Geometry, value: float = 0.0) -> np.ndarray:
+    """Pad the two spatial axes of an NCHW array with ``value`` (no copy without padding)."""
     (top, left), (bottom, right) = geometry.pad_before, geometry.pad_after
     if top == left == bottom == right == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
 
 
 def windows(x_padded: np.ndarray, geometry: Geometry,
@@ -42,6 +42,18 @@ def columns(x: np.ndarray, geometry: Geometry, out_size: tuple[int, int]) -> np.
     n, c = x.shape[:2]
     return np.ascontiguousarray(view).reshape(n, c * geometry.kernel[0] * geometry.kernel[1],
                                                out_size[0] * out_size[1])
+
+
+def channel_columns(x_padded: np.ndarray, geometry: Geometry,
+                    out_size: tuple[int, int]) -> np.ndarray:
+    """Columns grouped by channel, ``(C, kH * kW, N * H_out * W_out)``, of a padded batch.
+
+    The whole batch becomes each channel's long dimension: the layout for many small
+    per-channel products (depthwise convolution, weight gradients).
+    """
+    n, c = x_padded.shape[:2]
+    view = windows(x_padded, geometry, out_size).transpose(1, 2, 3, 0, 4, 5)
+    return np.ascontiguousarray(view).reshape(c, geometry.kernel[0] * geometry.kernel[1], -1)
 
 
 def batch_chunks(batch: int, bytes_per_sample: int):

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._args import Geometry, check_bias, check_groups, check_input, check_weight, conv_geometry
-from .columns import batch_chunks, columns, pad_input, windows
+from .columns import batch_chunks, channel_columns, columns, pad_input
 
 # Depthwise columns are built for blocks of channels of about this many bytes (cache-sized).
 DEPTHWISE_BLOCK_BYTES = 2**21
@@ -55,12 +55,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ``padding`` also ``'valid'`` or ``'same'``. Returns an array of the input's dtype.
     """
     call = check_conv2d(input, weight, bias, stride, padding, dilation, groups)
+    return _finish(correlate(call), call)
+
+
+def correlate(call: ConvCall) -> np.ndarray:
+    """The batched convolution of a checked call, without bias (shared with conv1d/conv3d)."""
     x, g = call.x, call.groups
     n, c_in = x.shape[:2]
     c_out, _, kh, kw = call.weight.shape
     ho, wo = call.out_size
     if c_in == g:
-        return _finish(_depthwise(call), call)
+        return _depthwise(call)
     out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
     # Group j's filters multiply only group j's rows of the columns: a stacked matmul.
     w_groups = call.weight.reshape(g, c_out // g, -1)
@@ -69,7 +74,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         b = cols.shape[0]
         np.matmul(w_groups, cols.reshape(b, g, -1, ho * wo),
                   out=out[chunk].reshape(b, g, c_out // g, ho * wo))
-    return _finish(out, call)
+    return out
 
 
 def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -114,9 +119,8 @@ def _depthwise(call: ConvCall) -> np.ndarray:
     step = max(1, DEPTHWISE_BLOCK_BYTES // (kh * kw * n * ho * wo * xp.itemsize))
     for start in range(0, c, step):
         stop = min(start + step, c)
-        view = windows(xp[:, start:stop], call.geometry, call.out_size)
-        cols = np.ascontiguousarray(view.transpose(1, 2, 3, 0, 4, 5))
-        products = np.matmul(taps[start:stop], cols.reshape(stop - start, kh * kw, -1))
+        cols = channel_columns(xp[:, start:stop], call.geometry, call.out_size)
+        products = np.matmul(taps[start:stop], cols)
         out[:, start * m:stop * m] = products.reshape(-1, n, ho, wo).transpose(1, 0, 2, 3)
     return out
 

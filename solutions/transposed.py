@@ -73,6 +73,18 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     call = check_conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
                                   dilation)
+    out = scatter_kernels(call)
+    if call.bias is not None:
+        out += call.bias[:, None, None]
+    return out[0] if call.unbatched else out
+
+
+def scatter_kernels(call: TransposeCall) -> np.ndarray:
+    """The batched, cropped transposed convolution of a checked call, without bias.
+
+    Shared with :func:`solutions.conv2d_grad_input`, which is this with the output
+    size given instead of derived.
+    """
     x, g = call.x, call.groups
     n, c_in, h, w = x.shape
     _, c_out_g, kh, kw = call.weight.shape
@@ -92,9 +104,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             for j in range(kw):
                 src_q, dst_q = _tap_span(w, wo, j * dw - call.padding[1], sw)
                 out[chunk, :, dst_r, dst_q] += copies[:, :, i, j, src_r, src_q]
-    if call.bias is not None:
-        out += call.bias[:, None, None]
-    return out[0] if call.unbatched else out
+    return out
 
 
 def conv_transpose2d_naive(input, weight, bias=None, stride=1, padding=0, output_padding=0,

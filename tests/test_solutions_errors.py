@@ -39,7 +39,7 @@ CONV2D_ERRORS = [
     ("bias length", lambda: solutions.conv2d(X, W, np.zeros(3)), ValueError,
      r"bias must have shape \(2,\)"),
     ("unknown padding string", lambda: solutions.conv2d(X, W, padding="full"), ValueError,
-     "padding must be an int, a pair, 'valid' or 'same', got 'full'"),
+     "padding must be an int, a pair of ints, 'valid' or 'same', got 'full'"),
     ("same with stride", lambda: solutions.conv2d(X, W, padding="same", stride=2), ValueError,
      "padding='same' needs stride 1"),
     ("float stride", lambda: solutions.conv2d(X, W, stride=1.5), TypeError,
@@ -75,6 +75,79 @@ TRANSPOSE_ERRORS = [
      r"bias must have shape \(2,\)"),
     ("negative output_padding", lambda: solutions.conv_transpose2d(X, WT, output_padding=-1),
      ValueError, "output_padding must be at least 0"),
+]
+
+G = np.zeros((1, 2, 4, 4))  # conv2d(X, W)'s output
+
+GRAD_ERRORS = [
+    ("grad: input_size type", lambda: solutions.conv2d_grad_input(X, W, G), TypeError,
+     "input_size must be a tuple of ints, got ndarray"),
+    ("grad: input_size length", lambda: solutions.conv2d_grad_input((4, 6), W, G), ValueError,
+     "input_size must have 3 or 4 entries"),
+    ("grad: input_size floats", lambda: solutions.conv2d_grad_input((1, 4, 6.0, 6), W, G),
+     TypeError, "input_size must hold ints"),
+    ("grad: input_size zero", lambda: solutions.conv2d_grad_input((1, 4, 0, 6), W, G),
+     ValueError, "input size must be positive"),
+    ("grad: output shape", lambda: solutions.conv2d_grad_input((1, 4, 7, 7), W, G), ValueError,
+     r"grad_output must have the shape of conv2d's output, \(1, 2, 5, 5\)"),
+    ("grad: stride ambiguity", lambda: solutions.conv2d_grad_input((1, 4, 6, 6), W, G,
+                                                                   stride=2), ValueError,
+     r"grad_output must have the shape of conv2d's output, \(1, 2, 2, 2\)"),
+    ("grad: batch mismatch", lambda: solutions.conv2d_grad_input((2, 4, 6, 6), W, G),
+     ValueError, r"\(2, 2, 4, 4\)"),
+    ("grad: batched vs unbatched", lambda: solutions.conv2d_grad_input((4, 6, 6), W, G),
+     ValueError, "both need a batch axis or neither"),
+    ("grad: channels", lambda: solutions.conv2d_grad_input((1, 3, 6, 6), W, G), ValueError,
+     "channel mismatch: input has 3 channels"),
+    ("grad: groups", lambda: solutions.conv2d_grad_input((1, 4, 6, 6), W, G, groups=3),
+     ValueError, "groups=3 must divide the 4 input channels"),
+    ("grad: string padding", lambda: solutions.conv2d_grad_input((1, 4, 6, 6), W, G,
+                                                                 padding="same"),
+     ValueError, "padding must be an int or a pair of ints for a gradient"),
+    ("grad: zero stride", lambda: solutions.conv2d_grad_input((1, 4, 6, 6), W, G, stride=0),
+     ValueError, "stride must be positive"),
+    ("grad: list grad_output", lambda: solutions.conv2d_grad_input((1, 4, 6, 6), W,
+                                                                   G.tolist()),
+     TypeError, "grad_output must be a numpy array"),
+    ("grad: weight rank", lambda: solutions.conv2d_grad_input((1, 4, 6, 6), W[0], G),
+     ValueError, "weight must be 4-D"),
+    ("grad_weight: size length", lambda: solutions.conv2d_grad_weight(X, (2, 4, 3), G),
+     ValueError, "weight_size must have 4 entries"),
+    ("grad_weight: kernel too big", lambda: solutions.conv2d_grad_weight(X, (2, 4, 7, 7), G),
+     ValueError, "kernel larger than the padded input"),
+    ("grad_weight: integer input", lambda: solutions.conv2d_grad_weight(X.astype(int),
+                                                                        (2, 4, 3, 3), G),
+     TypeError, "input must have a floating dtype"),
+    ("grad_weight: grad rank", lambda: solutions.conv2d_grad_weight(X, (2, 4, 3, 3), G[0, 0]),
+     ValueError, r"grad_output must be 4-D \(N, C, H, W\) or 3-D"),
+]
+
+POOL_ERRORS = [
+    ("pool: padding over half the kernel", lambda: solutions.max_pool2d(X, 3, padding=2),
+     ValueError, r"padding must be at most half the kernel size \(p <= k // 2\), got "
+                 "padding 2 for a kernel height of 3"),
+    ("pool: kernel too big", lambda: solutions.max_pool2d(X, 7), ValueError,
+     "kernel larger than the padded input: the dilated kernel height is 7"),
+    ("pool: dilated kernel too big", lambda: solutions.max_pool2d(X, 3, dilation=3),
+     ValueError, "the dilated kernel height is 7"),
+    ("pool: zero stride", lambda: solutions.avg_pool2d(X, 2, stride=0), ValueError,
+     "stride must be positive"),
+    ("pool: zero kernel", lambda: solutions.avg_pool2d(X, (2, 0)), ValueError,
+     r"kernel_size\[1\] must be positive"),
+    ("pool: float kernel", lambda: solutions.max_pool2d(X, 2.0), TypeError,
+     "kernel_size must be an int or a pair of ints"),
+    ("pool: string padding", lambda: solutions.max_pool2d(X, 2, padding="same"), TypeError,
+     "padding must be an int or a pair of ints"),
+    ("pool: negative padding", lambda: solutions.avg_pool2d(X, 2, padding=-1), ValueError,
+     "padding must be at least 0"),
+    ("pool: ceil_mode int", lambda: solutions.avg_pool2d(X, 2, ceil_mode=1), TypeError,
+     "ceil_mode must be True or False"),
+    ("pool: count_include_pad", lambda: solutions.avg_pool2d(X, 2, count_include_pad=None),
+     TypeError, "count_include_pad must be True or False"),
+    ("pool: input rank", lambda: solutions.max_pool2d(np.zeros((6, 6)), 2), ValueError,
+     r"input must be 4-D \(N, C, H, W\) or 3-D"),
+    ("pool: integer input", lambda: solutions.max_pool2d(X.astype(int), 2), TypeError,
+     "input must have a floating dtype"),
 ]
 
 HELPER_ERRORS = [
@@ -113,9 +186,11 @@ HELPER_ERRORS = [
 ]
 
 
+ALL_ERRORS = CONV2D_ERRORS + TRANSPOSE_ERRORS + GRAD_ERRORS + POOL_ERRORS + HELPER_ERRORS
+
+
 @pytest.mark.parametrize("name, call, exc, pattern",
-                         CONV2D_ERRORS + TRANSPOSE_ERRORS + HELPER_ERRORS,
-                         ids=[c[0] for c in CONV2D_ERRORS + TRANSPOSE_ERRORS + HELPER_ERRORS])
+                         ALL_ERRORS, ids=[c[0] for c in ALL_ERRORS])
 def test_bad_argument_is_named(name, call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call()
