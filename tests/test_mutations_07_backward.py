@@ -284,13 +284,15 @@ def gi_batch_summed(dy, w, shape, s=1, p=0, d=1):
 
 # --- exercise 5: conv2d_backward with groups ----------------------------------------------
 
-def _bw(x, weight, dy, p, g, group_of=None, first_block=False, flip=False, db=None):
+def _bw(x, weight, dy, p, g, group_of=None, first_block=False, flip=False, db=None,
+        pad_only=0):
     h, w = x.shape[2:]
     c_out, c_in_g, kh, kw = weight.shape
     per_out = c_out // g
     group_of = group_of or (lambda o: o // per_out)
     oh, ow = dy.shape[2:]
-    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)))
+    q = p or pad_only  # pad_only: padded, but the gradient is returned uncropped
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (q, q), (q, q)))
     dxp, dwt = np.zeros(xp.shape), np.zeros(weight.shape)
     kernel = weight[:, :, ::-1, ::-1] if flip else weight
     for o in range(c_out):
@@ -302,7 +304,7 @@ def _bw(x, weight, dy, p, g, group_of=None, first_block=False, flip=False, db=No
                 dxp[:, group_of(o) * c_in_g:(group_of(o) + 1) * c_in_g, a:a + oh, b:b + ow] += \
                     dy[:, o, None] * kernel[o, :, a, b, None, None]
     bias = dy.sum(axis=(0, 2, 3)) if db is None else db(dy)
-    return dxp[:, :, p:p + h, p:p + w], dwt, bias
+    return (dxp if pad_only else dxp[:, :, p:p + h, p:p + w]), dwt, bias
 
 
 def bw_round_robin(x, weight, dy, padding=0, groups=1):
@@ -344,8 +346,8 @@ def bw_dw_first_image(x, weight, dy, padding=0, groups=1):
 
 
 def bw_padding_kept(x, weight, dy, padding=0, groups=1):
-    dx, dw, db = _bw(x, weight, dy, padding, groups)
-    return np.pad(dx, ((0, 0), (0, 0), (padding, padding), (padding, padding))), dw, db
+    dx, dw, db = _bw(x, weight, dy, 0, groups, pad_only=padding)
+    return dx, dw, db
 
 
 VARIANTS = {

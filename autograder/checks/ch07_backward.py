@@ -54,6 +54,17 @@ def _not_restored(x, c, eps):
     return grad
 
 
+def _rows(x, c, eps):
+    f, x = _probe(c), x.astype(float)
+    grad = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        above, below = x.copy(), x.copy()
+        above[i] += eps
+        below[i] -= eps
+        grad[i] = (f(above) - f(below)) / (2 * eps)
+    return grad
+
+
 def _all_at_once(x, c, eps):
     f, x = _probe(c), x.astype(float)
     return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
@@ -119,11 +130,24 @@ def _coverage_cases(rng):
     return cases
 
 
+def _taps(k, d):
+    return range(0, d * (k - 1) + 1, d)
+
+
 COVERAGE_MISTAKES = [
-    Mistake("padding ignored", lambda n, k, s, p, d: _coverage(n, k, s, 0, d),
+    Mistake("padding ignored",
+            lambda n, k, s, p, d: _counted(n, k, s, 0, d, _windows(n, k, s, 0, d), _taps(k, d)),
             "with padding p the first window starts at input cell -p: tap a of window i "
             "reads cell s*i + d*a - p, and the padded input has n + 2p cells."),
-    Mistake("dilation ignored", lambda n, k, s, p, d: _coverage(n, k, s, p, 1),
+    Mistake("padding added instead of subtracted",
+            lambda n, k, s, p, d: _counted(n, k, s, -p, d, _windows(n, k, s, p, d), _taps(k, d)),
+            "the padded input starts p cells before the input: tap a of window i reads input "
+            "cell s*i + d*a - p."),
+    Mistake("window count without the padding",
+            lambda n, k, s, p, d: _counted(n, k, s, p, d, _windows(n, k, s, 0, d), _taps(k, d)),
+            "the windows slide over the padded input: (n + 2p - d(k-1) - 1)//s + 1 of them."),
+    Mistake("dilation ignored",
+            lambda n, k, s, p, d: _counted(n, k, s, p, 1, _windows(n, k, s, p, 1), range(k)),
             "taps are d cells apart: window i reads s*i + d*a - p for a = 0 .. k-1, and "
             "only (n + 2p - d(k-1) - 1)//s + 1 windows fit."),
     Mistake("the holes between dilated taps counted",
@@ -133,13 +157,12 @@ COVERAGE_MISTAKES = [
             "between them get no gradient from that window."),
     Mistake("one window too many at the end, ceil instead of floor",
             lambda n, k, s, p, d: _counted(n, k, s, p, d, -(-(n + 2 * p - d * (k - 1) - 1)
-                                                            // s) + 1,
-                                           range(0, d * (k - 1) + 1, d)),
+                                                            // s) + 1, _taps(k, d)),
             "the number of windows rounds down: (n + 2p - d(k-1) - 1)//s + 1; the cells "
             "after the last whole window are never read."),
     Mistake("the last window left out",
             lambda n, k, s, p, d: _counted(n, k, s, p, d, _windows(n, k, s, p, d) - 1,
-                                           range(0, d * (k - 1) + 1, d)),
+                                           _taps(k, d)),
             "there are (n + 2p - d(k-1) - 1)//s + 1 windows, the first at 0: count the last one."),
     Mistake("read or not instead of how many",
             lambda n, k, s, p, d: (_coverage(n, k, s, p, d) > 0).astype(int),
@@ -267,15 +290,28 @@ def _remainders(input_shape, weight, s, p, d):
     return [(input_shape[2 + i] + 2 * p - d * (weight.shape[2 + i] - 1) - 1) % s for i in (0, 1)]
 
 
+def _scatter(dy, weight, input_shape, s, p, d):
+    """dY[n, o, i, j] * W[o, c, a, b] added at padded cell (s*i + d*a, s*j + d*b), then cropped
+    to the input: the input gradient written out, with its steps as parameters."""
+    n, c_in, h, w = input_shape
+    (kh, kw), (oh, ow) = weight.shape[2:], dy.shape[2:]
+    dxp = np.zeros((n, c_in, max(h + 2 * p, s * (oh - 1) + d * (kh - 1) + 1),
+                    max(w + 2 * p, s * (ow - 1) + d * (kw - 1) + 1)))
+    for a in range(kh):
+        for b in range(kw):
+            dxp[:, :, d * a:d * a + s * (oh - 1) + 1:s, d * b:d * b + s * (ow - 1) + 1:s] += \
+                np.einsum("noij,oc->ncij", _floats(dy), _floats(weight[:, :, a, b]))
+    return dxp[:, :, p:p + h, p:p + w]
+
+
 def _zero_rows(dy, weight, input_shape, s, p, d):
     rh, rw = _remainders(input_shape, weight, s, p, d)
     return np.pad(_transposed(dy, weight, s, p, d), ((0, 0), (0, 0), (0, rh), (0, rw)))
 
 
 def _channels_swapped(dy, weight, input_shape, s, p, d):
-    if weight.shape[0] != weight.shape[1]:
-        raise ValueError("reading weight[c, o] only runs when C_in == C_out")
-    return _grad_input(dy, weight.transpose(1, 0, 2, 3), input_shape, s, p, d)
+    # runs (numpy broadcasts a channel axis of 1) when C_in == C_out or one of them is 1
+    return _scatter(dy, weight.transpose(1, 0, 2, 3), input_shape, s, p, d)
 
 
 def _input_cases(rng):
@@ -320,11 +356,11 @@ INPUT_MISTAKES = [
             "they hold scattered values), not appended zeros: scatter into a buffer of the "
             "padded input's size, then crop the padding."),
     Mistake("stride ignored",
-            lambda dy, w, shape, s, p, d: _transposed(dy, w, 1, p, d),
+            lambda dy, w, shape, s, p, d: _scatter(dy, w, shape, 1, p, d),
             "output (i, j) read the window at (s*i, s*j): scatter dY[i, j] there, s cells "
             "apart (or insert s - 1 zeros between the entries of dY)."),
     Mistake("dilation ignored",
-            lambda dy, w, shape, s, p, d: _transposed(dy, w, s, p, 1),
+            lambda dy, w, shape, s, p, d: _scatter(dy, w, shape, s, p, 1),
             "tap (a, b) sits d*a rows and d*b columns into the window: scatter the kernel "
             "with d - 1 holes between its taps."),
     Mistake("padding not cropped",
@@ -406,6 +442,12 @@ def _part(index):
 
 
 DX_MISTAKES = [
+    Mistake("padding not cropped",
+            lambda x, w, dy, p, g: solutions.conv2d_grad_input(
+                (*x.shape[:2], x.shape[2] + 2 * p, x.shape[3] + 2 * p), _floats(w), _floats(dy),
+                groups=g),
+            "the gradient of the padded input has p extra rows and columns on every side; "
+            "they belong to the padding, not to x: crop them."),
     Mistake("groups mixed",
             lambda x, w, dy, p, g: solutions.conv2d_grad_input(
                 x.shape, _mixed_weight(w, g), _floats(dy), padding=p),
@@ -476,6 +518,13 @@ CHECKS = [
               Mistake("one-sided backward difference",
                       lambda x, c, eps: _one_sided(x, c, eps, -1),
                       "use both sides: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)."),
+              Mistake("difference taken the wrong way round",
+                      lambda x, c, eps: -_numerical(x, c, eps),
+                      "subtract the lower evaluation from the upper one: "
+                      "f(x + eps e_i) - f(x - eps e_i)."),
+              Mistake("whole rows perturbed", _rows,
+                      "x[i] += eps moves a whole row (or slab) of a multi-dimensional x; bump "
+                      "single entries, e.g. with np.ndindex(x.shape)."),
               Mistake("divided by eps instead of 2 eps",
                       lambda x, c, eps: 2 * _numerical(x, c, eps),
                       "the two evaluation points are 2 eps apart."),
