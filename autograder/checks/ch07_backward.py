@@ -215,6 +215,13 @@ def _swapped_layout(x, dy, weight_shape, s, p):
     return _grad_weight(x, dy, weight_shape, s, p).transpose(1, 0, 2, 3)
 
 
+def _arrays(rng, integer: bool, *shapes):
+    """Random arrays of these shapes: small integers (exact sums) or standard normal."""
+    if integer:
+        return tuple(rng.integers(-3, 4, shape) for shape in shapes)
+    return tuple(rng.standard_normal(shape) for shape in shapes)
+
+
 def _weight_cases(rng):
     """Batches of 1-3, non-square kernels and inputs, a third with C_in == C_out, a quarter
     integer, most with a remainder (input rows no window reaches)."""
@@ -230,12 +237,7 @@ def _weight_cases(rng):
         oh, ow = (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
         if min(oh, ow) < 1 or (kh == kw == 1 and s == 1):
             continue
-        if i % 4 == 1:
-            x = rng.integers(-3, 4, (n_img, c_in, h, w))
-            dy = rng.integers(-3, 4, (n_img, c_out, oh, ow))
-        else:
-            x = rng.standard_normal((n_img, c_in, h, w))
-            dy = rng.standard_normal((n_img, c_out, oh, ow))
+        x, dy = _arrays(rng, i % 4 == 1, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
         cases.append((x, dy, (c_out, c_in, kh, kw), s, p))
     return cases
 
@@ -330,12 +332,7 @@ def _input_cases(rng):
         ow = (w + 2 * p - d * (kw - 1) - 1) // s + 1
         if min(oh, ow) < 1 or max(kh, kw) == 1 or (s == 1 and i % 4 != 0):
             continue
-        if i % 4 == 2:
-            weight = rng.integers(-3, 4, (c_out, c_in, kh, kw))
-            dy = rng.integers(-3, 4, (n_img, c_out, oh, ow))
-        else:
-            weight = rng.standard_normal((c_out, c_in, kh, kw))
-            dy = rng.standard_normal((n_img, c_out, oh, ow))
+        weight, dy = _arrays(rng, i % 4 == 2, (c_out, c_in, kh, kw), (n_img, c_out, oh, ow))
         cases.append((dy, weight, (n_img, c_in, h, w), s, p, d))
     return cases
 
