@@ -53,13 +53,19 @@ def ng_forward(f, x, eps):
     return grad
 
 
+def _pair(x, index, h):
+    """x moved by +h and by -h at one index, as a student's two copies."""
+    above, below = x.copy(), x.copy()
+    above[index] += h
+    below[index] -= h
+    return above, below
+
+
 def ng_no_half(f, x, eps):
     x = x.astype(float)
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += eps
-        xm[idx] -= eps
+        xp, xm = _pair(x, idx, eps)
         grad[idx] = (f(xp) - f(xm)) / eps
     return grad
 
@@ -80,11 +86,9 @@ def ng_all_at_once(f, x, eps):
 
 
 def ng_zeros_like(f, x, eps):
-    grad = np.zeros_like(x)
+    grad = np.zeros_like(x)  # integer for an integer x, and so are the copies
     for idx in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += eps
-        xm[idx] -= eps
+        xp, xm = _pair(x, idx, eps)
         grad[idx] = (f(xp) - f(xm)) / (2 * eps)
     return grad
 
@@ -93,9 +97,7 @@ def ng_rows_only(f, x, eps):
     x = x.astype(float)
     grad = np.zeros(x.shape)
     for i in range(x.shape[0]):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
+        xp, xm = _pair(x, i, eps)
         grad[i] = (f(xp) - f(xm)) / (2 * eps)
     return grad
 
@@ -104,9 +106,7 @@ def ng_sign(f, x, eps):
     x = x.astype(float)
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += eps
-        xm[idx] -= eps
+        xp, xm = _pair(x, idx, eps)
         grad[idx] = (f(xm) - f(xp)) / (2 * eps)
     return grad
 
@@ -115,10 +115,7 @@ def ng_relative_step(f, x, eps):
     x = x.astype(float)
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
-        h = eps * max(1.0, abs(x[idx]))
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += h
-        xm[idx] -= h
+        xp, xm = _pair(x, idx, eps * max(1.0, abs(x[idx])))
         grad[idx] = (f(xp) - f(xm)) / (2 * eps)
     return grad
 
