@@ -9,10 +9,16 @@ from .backward import conv2d_backward_naive, conv2d_grad_input, conv2d_grad_weig
 from .beyond2d import conv1d, conv3d
 from .columns import im2col
 from .counts import conv_macs, conv_params, depthwise_separable_cost_ratio
+from .coverage import hdc_max_distances, is_dense, reachable_offsets
 from .depthwise import depthwise_conv2d, depthwise_separable_conv2d, pointwise_conv2d
 from .dilation import dilate_kernel, insert_zeros
+from .equivalent import compose_conv2d, fold_batch_norm
+from .gradcheck import numerical_gradient
 from .grouped import block_diagonal_weight, channel_shuffle
+from .lowrank import low_rank_approximation, rank_for_error
 from .matrix import conv_matrix
+from .memory import memory_access
+from .padding import tf_same_padding
 from .pooling import avg_pool2d, max_pool2d
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
 from .sizes import (
@@ -25,11 +31,14 @@ from .sizes import (
 )
 from .standard import conv2d, conv2d_naive
 from .transposed import conv_transpose2d, conv_transpose2d_naive
+from .upsampling import bilinear_kernel
 
 __all__ = [
     "avg_pool2d",
+    "bilinear_kernel",
     "block_diagonal_weight",
     "channel_shuffle",
+    "compose_conv2d",
     "conv1d",
     "conv2d",
     "conv2d_backward_naive",
@@ -49,29 +58,23 @@ __all__ = [
     "depthwise_separable_cost_ratio",
     "dilate_kernel",
     "effective_kernel_size",
+    "fold_batch_norm",
+    "hdc_max_distances",
     "im2col",
     "insert_zeros",
+    "is_dense",
+    "low_rank_approximation",
     "max_pool2d",
+    "memory_access",
+    "numerical_gradient",
     "pointwise_conv2d",
     "pool_output_size",
     "rank1_approximation",
+    "rank_for_error",
+    "reachable_offsets",
     "receptive_field",
     "receptive_window",
     "separable_split",
     "spatially_separable_conv2d",
+    "tf_same_padding",
 ]
-
-from .equivalent import compose_conv2d, fold_batch_norm
-from .lowrank import low_rank_approximation, rank_for_error
-from .memory import memory_access
-
-__all__ += ["compose_conv2d", "fold_batch_norm", "low_rank_approximation", "memory_access",
-            "rank_for_error"]
-
-# Chapters 01-03, curriculum v2: TensorFlow's 'SAME', dense coverage, bilinear upsampling.
-from .coverage import hdc_max_distances, is_dense, reachable_offsets  # noqa: E402
-from .padding import tf_same_padding  # noqa: E402
-from .upsampling import bilinear_kernel  # noqa: E402
-
-__all__ += ["bilinear_kernel", "hdc_max_distances", "is_dense", "reachable_offsets",
-            "tf_same_padding"]

@@ -1,0 +1,247 @@
+"""Chapter 07 (backward): every formula and number in its text, checked with `solutions` and torch.
+
+Each test names the chapter section whose claim it checks. The index-level formulas are
+written out as loops here and compared with the reference gradients, with torch's autograd,
+and with central differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from pytorch_box import run_pytorch_box
+from single_channel import corr
+
+import solutions as S
+
+X = np.arange(9.0).reshape(3, 3)
+W = np.array([[0.0, 1.0], [2.0, 3.0]])
+DY = np.array([[1.0, -1.0], [2.0, 0.0]])
+
+
+def _loop_gradients(x, w, dy, s, p, d, g):
+    """The chapter's three formulas, index by index (groups: channel j*C_in/g + c')."""
+    n_img, c_in, h, wd = x.shape
+    c_out, c_in_g, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    per_out = c_out // g
+    for n, o, i, j in np.ndindex(dy.shape):
+        first = (o // per_out) * c_in_g
+        for c, a, b in np.ndindex(c_in_g, kh, kw):
+            u, v = s * i + d * a, s * j + d * b
+            dw[o, c, a, b] += dy[n, o, i, j] * xp[n, first + c, u, v]
+            dxp[n, first + c, u, v] += dy[n, o, i, j] * w[o, c, a, b]
+    return dxp[:, :, p:p + h, p:p + wd], dw, dy.sum(axis=(0, 2, 3))
+
+
+def _torch_gradients(x, w, bias, dy, s, p, d, g):
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, bias))
+    torch.nn.functional.conv2d(xt, wt, bt, stride=s, padding=p, dilation=d,
+                               groups=g).backward(torch.tensor(dy))
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+def test_ch07_running_example():
+    """Sections "One layer" to "input gradient": Y, dB = 2, dW, dX and their hand sums."""
+    np.testing.assert_array_equal(corr(X, W), [[19, 25], [37, 43]])
+    assert 1 - 1 + 2 + 0 == 2
+    assert 1 * 0 + (-1) * 1 + 2 * 3 + 0 * 4 == 5
+    assert 1 * 3 + (-1) * 2 + 2 * 1 + 0 * 0 == 3
+    dx, dw, db = _loop_gradients(X[None, None], W[None, None], DY[None, None], 1, 0, 1, 1)
+    np.testing.assert_array_equal(db, [2])
+    np.testing.assert_array_equal(dw[0, 0], [[5, 7], [11, 13]])
+    np.testing.assert_array_equal(dx[0, 0], [[0, 1, -1], [2, 3, -3], [4, 6, 0]])
+    np.testing.assert_allclose(S.conv2d_grad_weight(X[None, None], (1, 1, 2, 2), DY[None, None]),
+                               dw)
+    np.testing.assert_allclose(S.conv2d_grad_input((1, 1, 3, 3), W[None, None], DY[None, None]),
+                               dx)
+    # dW is the forward pass with dY as the kernel; dX the full true convolution of dY and W.
+    np.testing.assert_array_equal(corr(X, DY), dw[0, 0])
+    np.testing.assert_array_equal(corr(np.pad(DY, 1), W[::-1, ::-1]), dx[0, 0])
+    # and both are what a loss with this dY really has: L = sum(dY * Y)
+    np.testing.assert_allclose(S.numerical_gradient(lambda w: np.sum(DY * corr(X, w)), W),
+                               dw[0, 0], atol=1e-8)
+    np.testing.assert_allclose(S.numerical_gradient(lambda x: np.sum(DY * corr(x, W)), X),
+                               dx[0, 0], atol=1e-8)
+
+
+CONFIGS = [  # (N, C_in, C_out, H, W, kh, kw, stride, padding, dilation, groups)
+    (2, 4, 6, 9, 8, 3, 2, 2, 1, 2, 2),
+    (3, 3, 2, 7, 10, 2, 3, 3, 2, 1, 1),
+    (1, 6, 3, 8, 8, 3, 3, 2, 1, 1, 3),
+    (2, 2, 2, 6, 5, 1, 2, 2, 0, 3, 2),
+    (1, 1, 1, 11, 7, 4, 3, 3, 0, 2, 1),
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_ch07_index_formulas_match_reference_and_autograd(config):
+    """The dB, dW, dX formulas (with batch, stride, padding, dilation, groups)."""
+    n, c_in, c_out, h, wd, kh, kw, s, p, d, g = config
+    rng = np.random.default_rng(sum(config))
+    x = rng.standard_normal((n, c_in, h, wd))
+    w = rng.standard_normal((c_out, c_in // g, kh, kw))
+    bias = rng.standard_normal(c_out)
+    y = S.conv2d(x, w, bias, stride=s, padding=p, dilation=d, groups=g)
+    dy = rng.standard_normal(y.shape)
+    loops = _loop_gradients(x, w, dy, s, p, d, g)
+    auto = _torch_gradients(x, w, bias, dy, s, p, d, g)
+    reference = (S.conv2d_grad_input(x.shape, w, dy, stride=s, padding=p, dilation=d, groups=g),
+                 S.conv2d_grad_weight(x, w.shape, dy, stride=s, padding=p, dilation=d, groups=g),
+                 dy.sum(axis=(0, 2, 3)))
+    for mine, theirs, ref in zip(loops, auto, reference):
+        np.testing.assert_allclose(mine, theirs, atol=1e-10)
+        np.testing.assert_allclose(ref, theirs, atol=1e-10)
+    # dX = conv_transpose2d(dY, W) with the same s, p, d and output_padding r per axis
+    r = tuple((size + 2 * p - d * (k - 1) - 1) % s for size, k in ((h, kh), (wd, kw)))
+    np.testing.assert_allclose(S.conv_transpose2d(dy, w, stride=s, padding=p, output_padding=r,
+                                                  groups=g, dilation=d), loops[0], atol=1e-10)
+    # the stamps cover (o - 1)s + d(k - 1) + 1 = n + 2p - r cells of the padded input
+    for size, k, o, rem in ((h, kh, y.shape[2], r[0]), (wd, kw, y.shape[3], r[1])):
+        assert (o - 1) * s + d * (k - 1) + 1 == size + 2 * p - rem
+
+
+def test_ch07_stride_and_dilation_trade_places_and_the_crop():
+    """Section "weight gradient": dY acts as a kernel dilated by s, moved with stride d; it fits
+    k + floor(r/d) times, the first k being dW. Example n=8, k=3, s=2, p=1: o=4, r=1, 4 fits."""
+    rng = np.random.default_rng(7)
+    for n, k, s, p, d in [(8, 3, 2, 1, 1), (5, 3, 2, 0, 1), (11, 2, 3, 1, 2), (9, 3, 2, 2, 2)]:
+        o = S.conv_output_size(n, k, s, p, d)
+        r = (n + 2 * p - d * (k - 1) - 1) % s
+        x, dy = rng.standard_normal((n, n)), rng.standard_normal((o, o))
+        swapped = corr(np.pad(x, p), dy, stride=d, dilation=s)
+        assert swapped.shape == (k + r // d,) * 2
+        np.testing.assert_allclose(swapped[:k, :k], S.conv2d_grad_weight(
+            x[None, None], (1, 1, k, k), dy[None, None], stride=s, padding=p, dilation=d)[0, 0],
+            atol=1e-10)
+    assert S.conv_output_size(8, 3, 2, 1) == 4 and (8 + 2 - 3) % 2 == 1
+    assert S.conv_output_size(5, 3, 2) == 2 and 5 - (2 * (2 - 1) + 1) + 1 == 3  # the panel
+
+
+def test_ch07_gather_view_and_output_padding_example():
+    """Section "input gradient": stride 1 = full true convolution; stride s = zero insertion
+    first; k=3, s=2, p=1 maps 5 and 6 to 3 (r = 0 and 1), so output_padding 0 or 1."""
+    rng = np.random.default_rng(8)
+    dy, w = rng.standard_normal((4, 5)), rng.standard_normal((3, 2))
+    full = corr(np.pad(dy, ((2, 2), (1, 1))), w[::-1, ::-1])
+    np.testing.assert_allclose(S.conv2d_grad_input((1, 1, 6, 6), w[None, None],
+                                                   dy[None, None])[0, 0], full, atol=1e-12)
+    spread = S.insert_zeros(dy, 1)
+    strided = corr(np.pad(spread, ((2, 2), (1, 1))), w[::-1, ::-1])
+    np.testing.assert_allclose(S.conv2d_grad_input((1, 1, 9, 10), w[None, None], dy[None, None],
+                                                   stride=2)[0, 0], strided, atol=1e-12)
+    for n, r in ((5, 0), (6, 1)):
+        assert S.conv_output_size(n, 3, 2, 1) == 3 and (n + 2 - 3) % 2 == r
+        assert S.conv_transpose_output_size(3, 3, 2, 1, r) == n
+    assert S.conv_transpose_output_size(3, 3, 2, 1, 0) == 5  # the panel's start
+
+
+def test_ch07_groups_keep_gradients_inside():
+    """Section "groups": dY of group j changes only group j's dX; dW's grouped shape."""
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((2, 6, 5, 5)), rng.standard_normal((4, 3, 3, 3))
+    dy = np.zeros((2, 4, 3, 3))
+    dy[:, 2:] = rng.standard_normal((2, 2, 3, 3))  # gradient only in group 1's outputs
+    dx = S.conv2d_grad_input(x.shape, w, dy, groups=2)
+    assert not dx[:, :3].any() and dx[:, 3:].any()
+    dw = S.conv2d_grad_weight(x, w.shape, dy, groups=2)
+    assert dw.shape == w.shape and not dw[:2].any()
+
+
+def test_ch07_in_pytorch_box():
+    """The "In PyTorch" box: autograd's grads equal conv2d_input / conv2d_weight / dy.sum."""
+    ns = run_pytorch_box("07_backward")
+    x, w, dy = ns["x"], ns["w"], ns["dy"]
+    assert torch.allclose(x.grad, ns["dx"])
+    assert torch.allclose(w.grad, ns["dw"]) and torch.allclose(ns["b"].grad, ns["db"])
+    args = dict(stride=2, padding=1, dilation=2, groups=2)
+    np.testing.assert_allclose(S.conv2d_grad_input(tuple(x.shape), w.detach().numpy(),
+                                                   dy.numpy(), **args), ns["dx"].detach().numpy(),
+                               atol=1e-10)
+    np.testing.assert_allclose(S.conv2d_grad_weight(x.detach().numpy(), tuple(w.shape),
+                                                    dy.numpy(), **args), ns["dw"].detach().numpy(),
+                               atol=1e-10)
+
+
+def test_ch07_taylor_errors_and_step_sizes():
+    """Section "Checking gradients": errors ε f''/2 and ε² f'''/6; u = 2^-53; best steps."""
+    e, eps = np.exp(1.0), 1e-3
+    one_sided = (np.exp(1 + eps) - e) / eps - e
+    central = (np.exp(1 + eps) - np.exp(1 - eps)) / (2 * eps) - e
+    assert one_sided == pytest.approx(eps * e / 2, rel=1e-3)
+    assert central == pytest.approx(eps**2 * e / 6, rel=1e-3)
+    u = 2.0**-53
+    assert u == np.finfo(float).eps / 2 and f"{u:.1e}" == "1.1e-16"
+    assert f"{u ** (1 / 3):.0e}" == "5e-06" and f"{u ** 0.5:.0e}" == "1e-08"
+    # the chapter's measurement on exp at 1
+    steps = np.logspace(-13, -1, 49)
+    best_one = steps[np.abs((np.exp(1 + steps) - e) / steps - e).argmin()]
+    best_central = steps[np.abs((np.exp(1 + steps) - np.exp(1 - steps)) / (2 * steps)
+                                - e).argmin()]
+    assert 1e-9 <= best_one <= 1e-7 and 1e-6 <= best_central <= 1e-4
+
+
+def test_ch07_directional_check_and_adjoint():
+    """A random direction: (L(W+εV) - L(W-εV))/2ε = <dW, V> for the quadratic loss; and
+    further exercise 3, <X ⋆ W, dY> = <W, X ⋆ dY>."""
+    rng = np.random.default_rng(0)
+    x, w, t = rng.standard_normal((6, 6)), rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
+
+    def loss(w):
+        return 0.5 * np.sum((corr(x, w) - t) ** 2)
+
+    dw = corr(x, corr(x, w) - t)
+    v = rng.standard_normal(w.shape)
+    numeric = (loss(w + 1e-5 * v) - loss(w - 1e-5 * v)) / 2e-5
+    assert numeric == pytest.approx(np.sum(dw * v), rel=1e-7)
+    dy = rng.standard_normal((4, 4))
+    assert np.sum(corr(x, w) * dy) == pytest.approx(np.sum(w * corr(x, dy)))
+
+
+def _coverage(n, k, s, p=0, d=1):
+    o = S.conv_output_size(n, k, s, p, d)
+    return S.conv2d_grad_input((1, 1, 1, n), np.ones((1, 1, 1, k)), np.ones((1, 1, 1, o)),
+                               stride=(1, s), padding=(0, p), dilation=(1, d))[0, 0, 0]
+
+
+def test_ch07_checkerboard_counts():
+    """Section "checkerboard gradients": 1,2,1,2 for k=3, s=2 (products 1, 2, 4 in 2-D);
+    2 everywhere inside for k=4, s=2; k=2, s=3 never reads 2, 5, 8; the last r cells unread."""
+    np.testing.assert_array_equal(_coverage(9, 3, 2), [1, 1, 2, 1, 2, 1, 2, 1, 1])
+    assert set(np.outer(_coverage(9, 3, 2), _coverage(9, 3, 2)).ravel()) == {1, 2, 4}
+    np.testing.assert_array_equal(_coverage(10, 4, 2)[2:-2], 2)
+    cov = _coverage(11, 2, 3)  # windows at 0, 3, 6, 9
+    assert list(np.flatnonzero(cov == 0)) == [2, 5, 8]
+    n, k, s = 12, 3, 4  # windows at 0, 4, 8: gaps 3 and 7, and cell 11 after the last (r = 1)
+    assert (n - k) % s == 1 and list(np.flatnonzero(_coverage(n, k, s) == 0)) == [3, 7, 11]
+    # without dilation, gaps (away from the end) exactly when s > k
+    for k, s in [(2, 3), (3, 4), (3, 3), (4, 2), (1, 2), (1, 1)]:
+        cov = _coverage(40, k, s)[: -(k + s)]
+        assert (cov == 0).any() == (s > k)
+    # dilation's own holes: k=2, d=2, s=3 reads 0, 2, 3, 5, 6, 8, ..., never 1, 4, 7, ...
+    cov = _coverage(30, 2, 3, 0, 2)
+    assert list(np.flatnonzero(cov)[:6]) == [0, 2, 3, 5, 6, 8]
+    assert list(np.flatnonzero(cov == 0)[:3]) == [1, 4, 7]
+
+
+def test_ch07_phase_rule():
+    """Interior cell u of a stride-s layer (d = 1) gets dY times the taps a ≡ u + p (mod s)."""
+    rng = np.random.default_rng(10)
+    for k, s, p in [(3, 2, 0), (5, 2, 1), (5, 3, 2), (4, 2, 1)]:
+        w = rng.standard_normal(k)
+        n = 30
+        o = S.conv_output_size(n, k, s, p)
+        dx = S.conv2d_grad_input((1, 1, 1, n), w[None, None, None], np.ones((1, 1, 1, o)),
+                                 stride=(1, s), padding=(0, p))[0, 0, 0]
+        for u in range(k, n - k - s):
+            assert dx[u] == pytest.approx(sum(w[a] for a in range(k) if (a - u - p) % s == 0))
+
+
+def test_ch07_box_kernels_3_and_4():
+    """The photo figure: a constant dY through a 3x3 box (s=2) varies inside, a 4x4 box does not."""
+    for k, varies in ((3, True), (4, False)):
+        back = S.conv_transpose2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, k, k)) / k**2, stride=2)
+        inside = back[0, 0, k:-k, k:-k]
+        assert (np.ptp(inside) > 0) == varies
