@@ -1,18 +1,30 @@
 """Mutation tests of the hidden checks: plausible wrong answers must each lose the exercise.
 
 A chapter's mutation test lists, per exercise, wrong functions written the way students
-write them. Each must fail ``autograder.checks.check``; the ones marked ``named`` must be
-diagnosed with a "Likely mistake:" line, and most of an exercise's variants must be named.
+write them (``MUTANTS``: check id -> list of :class:`Mutant`). Every one must fail the check;
+a mutant marked ``named`` must be diagnosed with a "Likely mistake:" line and one not marked
+must not be, so the number of named variants is exact. The chapter's tally table pins how
+many variants each exercise has and how many are named, so the catalogue cannot silently
+shrink or lose names.
+
+An exercise graded by several checks is keyed ``"chNN.prefix_*"``: a mutant loses it when
+it fails any of the checks the chapter's hidden cells call with that prefix.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from autograder.checks import check
+from autograder.checks import CHECKS, cases_for, check, judge, run_cases
+
+CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
+_CHECK = re.compile(r'^check\("(?P<id>[^"]+)", (?P<expr>.+)\)$')
 
 
 @dataclass(frozen=True)
@@ -24,10 +36,51 @@ class Mutant:
     named: bool
 
 
-def verdict(check_id: str, fn) -> str | None:
-    """The check's complaint about ``fn``, or ``None`` if it passed."""
+def by_name(*fns: Callable, unnamed: tuple[Callable, ...] = ()) -> list[Mutant]:
+    """Mutants that are plain functions, each described by its name; all named but ``unnamed``."""
+    return [Mutant(fn.__name__, fn, fn not in unnamed) for fn in fns]
+
+
+def notebook(chapter: str) -> Path:
+    """The source notebook of a chapter given by number, like ``"07"``."""
+    path, = CHAPTERS.glob(f"{chapter}_*/{chapter}_*.ipynb")
+    return path
+
+
+def hidden_calls(chapter: str) -> dict[str, str]:
+    """check id -> the expression the chapter's hidden cells grade, e.g. ``"ch07.grad_input"``
+    -> ``"grad_input"``, read from the chapter's notebook."""
+    calls = {}
+    for cell in json.loads(notebook(chapter).read_text())["cells"]:
+        source = "".join(cell["source"])
+        if "### BEGIN HIDDEN TESTS" in source:
+            hidden = source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+            for line in hidden.splitlines():
+                if m := _CHECK.match(line):
+                    calls[m["id"]] = m["expr"]
+    return calls
+
+
+def parts(check_id: str) -> list[str]:
+    """The check ids an exercise key stands for: itself, or every check a ``*`` key covers."""
+    if not check_id.endswith("*"):
+        return [check_id]
+    return sorted(c for c in CHECKS if c.startswith(check_id[:-1]))
+
+
+def verdict(check_id: str, fn, seed: int | None = None) -> str | None:
+    """The check's complaint about ``fn``, or ``None`` if it passed.
+
+    Without a seed this is exactly what the notebook's ``check`` does; with one, it judges the
+    cases the sandboxed grader would draw for the student holding that seed.
+    """
     try:
-        check(check_id, fn)
+        if seed is None:
+            check(check_id, fn)
+        else:
+            cases = cases_for(check_id, seed)
+            result = judge(CHECKS[check_id], cases, run_cases(fn, cases))
+            assert result.passed, result.message
     except AssertionError as error:
         return str(error)
     return None
@@ -39,28 +92,35 @@ def params(mutants: dict[str, list[Mutant]]):
             for check_id, ms in mutants.items() for m in ms]
 
 
-def assert_caught(check_id: str, mutant: Mutant) -> None:
-    message = verdict(check_id, mutant.fn)
+def assert_caught(check_id: str, mutant: Mutant, seed: int | None = None,
+                  verdict: Callable = verdict) -> None:
+    """The mutant loses the exercise, and is named exactly when it is marked ``named``.
+
+    ``verdict(check_id, fn, seed)`` may be replaced where a chapter grades something other
+    than the student's function itself (chapter 07 grades the hidden cell's expression).
+    """
+    message = verdict(check_id, mutant.fn, seed)
     assert message is not None, f"{check_id}: the wrong answer '{mutant.what}' passed"
-    if mutant.named:
-        assert "Likely mistake:" in message, f"{mutant.what} was not named: {message}"
+    assert ("Likely mistake:" in message) == mutant.named, (
+        f"{mutant.what} was {'not ' * mutant.named}named: {message}")
 
 
-def tally(mutants: dict[str, list[Mutant]]) -> dict[str, tuple[int, int, int]]:
-    """Per exercise: (variants, caught, named as the check reports them)."""
-    result = {}
-    for check_id, ms in mutants.items():
-        messages = [verdict(check_id, m.fn) for m in ms]
-        result[check_id] = (len(ms), sum(m is not None for m in messages),
-                            sum(m is not None and "Likely mistake:" in m for m in messages))
-    return result
+def tally(mutants: dict[str, list[Mutant]]) -> dict[str, tuple[int, int]]:
+    """Per exercise: (variants, named), as declared; ``assert_caught`` holds the checks to it."""
+    return {check_id: (len(ms), sum(m.named for m in ms)) for check_id, ms in mutants.items()}
 
 
-def assert_tally(mutants: dict[str, list[Mutant]], exercises: set[str]) -> None:
-    """Every exercise has >= 6 variants, all caught, and more than half named."""
-    assert set(mutants) == exercises
-    for check_id, (variants, caught, named) in tally(mutants).items():
-        assert variants >= 6, check_id
-        assert caught == variants, check_id
-        assert named * 2 > variants, (check_id, named, variants)
-        assert named == sum(m.named for m in mutants[check_id]), check_id
+def assert_tally(mutants: dict[str, list[Mutant]], expected: dict[str, tuple[int, int]],
+                 most_named_per_exercise: bool = True) -> None:
+    """The tally is ``expected``; every graded exercise of the chapter has >= 6 variants, and
+    most are named: in every exercise, or (``most_named_per_exercise=False``) in the chapter."""
+    counts = tally(mutants)
+    assert counts == expected
+    chapter = next(iter(mutants))[2:4]
+    covered = {part for check_id in mutants for part in parts(check_id)}
+    assert covered == set(hidden_calls(chapter)), "every graded exercise needs its mutants"
+    assert all(variants >= 6 for variants, _ in counts.values()), counts
+    if most_named_per_exercise:
+        assert all(named * 2 > variants for variants, named in counts.values()), counts
+    else:
+        assert sum(n for _, n in counts.values()) * 2 > sum(v for v, _ in counts.values())

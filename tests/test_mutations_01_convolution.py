@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from mutation_tally import assert_tally
+from mutants import assert_caught, assert_tally, by_name, params
 
 # --- input_sizes(o, kernel_size, stride, padding) ---------------------------------------------
 
@@ -251,21 +251,33 @@ def cols_unpadded_size(x, kh, kw, stride=1, padding=0):
 
 
 MUTANTS = {
-    "ch01.input_sizes": ([sizes_only_smallest, sizes_one_too_many, sizes_padding_added,
-                          sizes_o_strides, sizes_padding_once, sizes_no_kernel,
-                          sizes_search_with_ceil, sizes_swapped], 7),
-    "ch01.conv2d": ([conv_pad_one_side, conv_flipped, conv_no_bias, conv_windows_not_strided,
-                     conv_first_image, conv_batch_summed, conv_square_kernel], 6),
-    "ch01.conv_layer_cost": ([cost_ceil, cost_no_stride, cost_input_size, cost_no_padding,
-                              cost_always_bias, cost_bias_macs, cost_padding_once,
-                              cost_true_division], 6),
-    "ch01.window_counts": ([counts_padded, counts_not_shifted, counts_no_stride,
-                            counts_past_end, counts_starts, counts_closed_form], 4),
-    "ch01.im2col": ([cols_transposed, cols_tap_major, cols_column_major, cols_no_stride,
-                     cols_no_padding, cols_first_channel, cols_unpadded_size], 5),
+    "ch01.input_sizes": by_name(sizes_only_smallest, sizes_one_too_many, sizes_padding_added,
+                                sizes_o_strides, sizes_padding_once, sizes_no_kernel,
+                                sizes_search_with_ceil, sizes_swapped,
+                                unnamed=(sizes_search_with_ceil,)),
+    "ch01.conv2d": by_name(conv_pad_one_side, conv_flipped, conv_no_bias,
+                           conv_windows_not_strided, conv_first_image, conv_batch_summed,
+                           conv_square_kernel,
+                           unnamed=(conv_square_kernel,)),
+    "ch01.conv_layer_cost": by_name(cost_ceil, cost_no_stride, cost_input_size, cost_no_padding,
+                                    cost_always_bias, cost_bias_macs, cost_padding_once,
+                                    cost_true_division,
+                                    unnamed=(cost_padding_once, cost_true_division)),
+    "ch01.window_counts": by_name(counts_padded, counts_not_shifted, counts_no_stride,
+                                  counts_past_end, counts_starts, counts_closed_form,
+                                  unnamed=(counts_starts, counts_closed_form)),
+    "ch01.im2col": by_name(cols_transposed, cols_tap_major, cols_column_major, cols_no_stride,
+                           cols_no_padding, cols_first_channel, cols_unpadded_size,
+                           unnamed=(cols_first_channel, cols_unpadded_size)),
 }
 
 
-@pytest.mark.parametrize("check_id", sorted(MUTANTS))
-def test_every_mutant_is_rejected_and_most_are_named(check_id):
-    assert_tally(check_id, *MUTANTS[check_id])
+@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
+def test_wrong_answer_loses_the_exercise(check_id, mutant):
+    assert_caught(check_id, mutant)
+
+
+def test_tally():
+    assert_tally(MUTANTS, {"ch01.input_sizes": (8, 7), "ch01.conv2d": (7, 6),
+                            "ch01.conv_layer_cost": (8, 6), "ch01.window_counts": (6, 4),
+                            "ch01.im2col": (7, 5)})

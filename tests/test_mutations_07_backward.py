@@ -8,36 +8,40 @@ must lose the exercise; most must be named ("Likely mistake: ..."). The tally is
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from mutants import (
+    assert_caught,
+    assert_tally,
+    by_name,
+    hidden_calls,
+    notebook,
+    params,
+    parts,
+    verdict,
+)
 
 from autograder.checks import check
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "chapters" / "07_backward" / "07_backward.ipynb"
-_CHECK = re.compile(r'^check\("(?P<id>[^"]+)", (?P<expr>.+)\)$')
-
-
-def _hidden_calls() -> dict[str, str]:
-    calls = {}
-    for cell in json.loads(NOTEBOOK.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if "### BEGIN HIDDEN TESTS" in source:
-            hidden = source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-            for line in hidden.splitlines():
-                if m := _CHECK.match(line):
-                    calls[m["id"]] = m["expr"]
-    return calls
-
-
-HIDDEN = _hidden_calls()
+HIDDEN = hidden_calls("07")
+# The student's function each exercise's hidden cell wraps.
+FUNCTION = {"ch07.numerical_gradient": "numerical_gradient", "ch07.input_coverage":
+            "input_coverage", "ch07.grad_weight": "grad_weight", "ch07.grad_input": "grad_input",
+            "ch07.backward_*": "conv2d_backward"}
 
 
 def graded(check_id: str, name: str, fn):
     """What the hidden cell hands to check() when the student's function ``name`` is ``fn``."""
     return eval(HIDDEN[check_id], {"np": np, name: fn})  # noqa: S307 - the chapter's own text
+
+
+def graded_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
+    """The failure message of the first part of the exercise the variant loses, or None."""
+    for part in parts(check_id):
+        if (message := verdict(part, graded(part, FUNCTION[check_id], fn), seed)) is not None:
+            return message
+    return None
 
 
 # --- exercise 1: numerical_gradient -------------------------------------------------------
@@ -347,66 +351,40 @@ def bw_padding_kept(x, weight, dy, padding=0, groups=1):
     return dx, dw, db
 
 
-VARIANTS = {
-    ("ch07.numerical_gradient", "numerical_gradient"): [
+MUTANTS = {
+    "ch07.numerical_gradient": by_name(
         ng_forward, ng_no_half, ng_not_restored, ng_all_at_once, ng_zeros_like, ng_rows_only,
-        ng_sign, ng_relative_step],
-    ("ch07.input_coverage", "input_coverage"): [
+        ng_sign, ng_relative_step, unnamed=(ng_relative_step,)),
+    "ch07.input_coverage": by_name(
         cov_no_padding, cov_no_dilation, cov_span, cov_ceil, cov_last_missing, cov_boolean,
-        cov_padding_sign, cov_windows_without_padding],
-    ("ch07.grad_weight", "grad_weight"): [
+        cov_padding_sign, cov_windows_without_padding),
+    "ch07.grad_weight": by_name(
         gw_flipped, gw_first_image, gw_mean, gw_no_stride, gw_stride_on_taps, gw_no_padding,
-        gw_uncropped, gw_layout],
-    ("ch07.grad_input", "grad_input"): [
+        gw_uncropped, gw_layout, unnamed=(gw_no_padding,)),
+    "ch07.grad_input": by_name(
         gi_flipped, gi_no_output_padding, gi_zero_rows, gi_no_stride, gi_no_dilation,
-        gi_padding_kept, gi_swapped_weight, gi_batch_summed],
-    ("ch07.backward_*", "conv2d_backward"): [
+        gi_padding_kept, gi_swapped_weight, gi_batch_summed),
+    "ch07.backward_*": by_name(
         bw_round_robin, bw_mixed, bw_first_block, bw_flipped, bw_db_first_image, bw_db_mean,
-        bw_db_per_image, bw_dw_first_image, bw_padding_kept],
+        bw_db_per_image, bw_dw_first_image, bw_padding_kept),
 }
 
-CASES = [(cid, name, fn) for (cid, name), fns in VARIANTS.items() for fn in fns]
+
+@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
+def test_wrong_variant_loses_the_exercise(check_id, mutant):
+    assert_caught(check_id, mutant, verdict=graded_verdict)
 
 
-def _verdict(check_id: str, name: str, fn) -> str | None:
-    """The failure message of the first part of the exercise the variant loses, or None."""
-    ids = sorted(i for i in HIDDEN if i.startswith(check_id.rstrip("*"))) \
-        if check_id.endswith("*") else [check_id]
-    for part in ids:
-        try:
-            check(part, graded(part, name, fn))
-        except AssertionError as error:
-            return str(error)
-    return None
-
-
-@pytest.mark.parametrize("check_id, name, fn", CASES, ids=[fn.__name__ for _, _, fn in CASES])
-def test_wrong_variant_loses_the_exercise(check_id, name, fn):
-    assert _verdict(check_id, name, fn) is not None, f"{fn.__name__} passed {check_id}"
-
-
-# How many variants of each exercise the check names; a drop means a mistake lost its name.
-NAMED = {"ch07.numerical_gradient": 7, "ch07.input_coverage": 8, "ch07.grad_weight": 7,
-         "ch07.grad_input": 8, "ch07.backward_*": 9}
-
-
-def test_tally_every_variant_caught_most_named():
-    tally = {}
-    for (check_id, name), fns in VARIANTS.items():
-        messages = [_verdict(check_id, name, fn) for fn in fns]
-        assert None not in messages, [fn.__name__ for fn, m in zip(fns, messages) if m is None]
-        tally[check_id] = (len(fns), sum("Likely mistake:" in m for m in messages))
-    print("\nch07 mutation tally (variants caught / named):")
-    for check_id, (caught, named) in tally.items():
-        print(f"  {check_id}: {caught} / {named}")
-    assert {c: named for c, (_, named) in tally.items()} == NAMED
-    assert all(caught >= 6 and named > caught / 2 for caught, named in tally.values())
+def test_tally():
+    assert_tally(MUTANTS, {"ch07.numerical_gradient": (8, 7), "ch07.input_coverage": (8, 8),
+                            "ch07.grad_weight": (8, 7), "ch07.grad_input": (8, 8),
+                            "ch07.backward_*": (9, 9)})
 
 
 def test_the_graded_expressions_pass_the_reference_solutions():
     """The notebook's solution cells, through the same expressions, pass every part."""
     namespace = {"np": np}
-    for cell in json.loads(NOTEBOOK.read_text())["cells"]:
+    for cell in json.loads(notebook("07").read_text())["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("solution"):
             exec("".join(cell["source"]), namespace)  # noqa: S102 - the chapter's own text
     for check_id, expr in HIDDEN.items():
