@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import leaks, offline, stage, vendor
+from . import icons, leaks, offline, stage, vendor
 
 
 def build(root: Path, fresh: bool = False) -> int:
@@ -35,6 +35,7 @@ def build(root: Path, fresh: bool = False) -> int:
         print("bookbuild: jupyter-book failed; failing cells are in _build/html/reports/")
         return 1
     html = build_dir / "html"
+    icons.trim(html)
     if check(html):
         return 1
     passed.touch()

@@ -15,6 +15,8 @@ JUNK = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
 # html_extra_path in _config.yml: copied over the output root, so files land in _static/vendor/
 # without being in html_static_path, where Jupyter Book would add every .js to every page.
 VENDOR_DIR = Path("_vendor", "_static", "vendor")
+# Our Sphinx extension, where _config.yml's `local_extensions` finds it.
+EXTENSION = (Path(__file__).with_name("sphinx_pages.py"), Path("_ext", "book_pages.py"))
 
 
 @dataclass
@@ -28,16 +30,30 @@ def stage(root: Path, target: Path, assets: dict[str, Path]) -> Staged:
     mirror = Mirror(target)
     kept_toc, missing = toc.present(root)
     mirror.write("_toc.yml", yaml.safe_dump(kept_toc, sort_keys=False).encode())
-    mirror.copy("_config.yml", root / "_config.yml")
+    mirror.write("_config.yml", book_config(root / "_config.yml"))
     for name in (f"{kept_toc['root']}.md", *OPTIONAL):
         _copy_tree(mirror, root, root / name, None)
     config = student.load_config(root)
     _copy_tree(mirror, root, root / "chapters", config)
+    mirror.copy(EXTENSION[1], EXTENSION[0])
     for relpath, source in assets.items():
         mirror.copy(VENDOR_DIR / relpath, source)
     mirror.prune()
     vendor_dir = target / VENDOR_DIR
     return Staged(missing, any(p.is_relative_to(vendor_dir) for p in mirror.changed))
+
+
+def book_config(path: Path) -> bytes:
+    """The config as Jupyter Book gets it: no repository or launch buttons while no
+    repository is set (they would lead nowhere)."""
+    text = path.read_bytes()
+    config = yaml.safe_load(text)
+    if (config.get("repository") or {}).get("url"):
+        return text
+    config.pop("launch_buttons", None)
+    html = config.setdefault("html", {})
+    html["use_repository_button"] = html["use_issues_button"] = False
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
 
 
 def _copy_tree(mirror: Mirror, root: Path, top: Path, config) -> None:

@@ -22,6 +22,11 @@ CHROMIUM_ARGS = [
 # widgets HTML manager, or an animation player (matplotlib's to_jshtml, convlab's).
 WIDGET = ".jupyter-widgets"
 ANIMATION = ".animation img, .convlab-player img, .convlab-player canvas"
+# A convlab parameter panel drawn in the page with no kernel (DESIGN.md, "The online book").
+PANEL = ".convlab-panel"
+# Every byte the page loaded: the document and each resource, as sent over the wire.
+PAGE_BYTES = """() => performance.getEntriesByType('navigation').concat(
+    performance.getEntriesByType('resource')).reduce((sum, e) => sum + e.transferSize, 0)"""
 # Errors from upstream code that neither break the page nor load anything.
 KNOWN_ERRORS = (
     # sphinx-thebe 0.3 (a Jupyter Book default extension; thebe is not used here) adds its
@@ -35,6 +40,9 @@ class PageReport:
     mathjax: int = 0  # typeset formulas (mjx-container elements)
     widgets: int = 0
     animations: int = 0
+    panels: int = 0
+    redrawn: int = 0  # panels whose picture changed when a slider was moved from the keyboard
+    bytes: int = 0  # everything a first visit loads
     offsite: list[str] = field(default_factory=list)  # requests to anything but the server
     failed: list[str] = field(default_factory=list)  # local requests that failed or 4xx/5xx
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
@@ -76,6 +84,18 @@ def render(html_dir: Path, pages: list[str], screenshot_dir: Path) -> dict[str, 
     return reports
 
 
+def move_a_slider(page, panel) -> bool:
+    """Press a key on the panel's first slider, as a reader would; did its picture change?"""
+    slider = panel.locator('input[type="range"]').first
+    picture = panel.locator(".convlab-picture")
+    picture.scroll_into_view_if_needed()
+    before = (slider.input_value(), picture.inner_html(), picture.screenshot())
+    slider.focus()
+    page.keyboard.press("ArrowLeft" if before[0] == slider.get_attribute("max") else "ArrowRight")
+    after = (slider.input_value(), picture.inner_html(), picture.screenshot())
+    return after[0] != before[0] and after[1] != before[1] and after[2] != before[2]
+
+
 def _render_page(browser, base: str, page_path: str, screenshot: Path) -> PageReport:
     report = PageReport()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -107,7 +127,11 @@ def _render_page(browser, base: str, page_path: str, screenshot: Path) -> PageRe
         report.mathjax = page.locator("mjx-container").count()
         report.widgets = page.locator(WIDGET).count()
         report.animations = page.locator(ANIMATION).count()
+        report.bytes = page.evaluate(PAGE_BYTES)
+        report.panels = page.locator(PANEL).count()
         page.screenshot(path=str(screenshot), full_page=True)
+        report.redrawn = sum(move_a_slider(page, page.locator(PANEL).nth(i))
+                             for i in range(report.panels))
     finally:
         page.close()
     report.errors = [e for e in report.errors if not any(k in e for k in KNOWN_ERRORS)]

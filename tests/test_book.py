@@ -40,7 +40,7 @@ def _nbgrader(cell, grade_id, *, solution=False, grade=False, points=0):
 
 
 def fixture_notebook():
-    """A chapter in miniature: math, a widget, a plot, an exercise with hidden tests."""
+    """A chapter in miniature: math, a widget, a plot, an exercise with hidden tests, a panel."""
     return new_notebook(
         cells=[
             new_markdown_cell("# Fixture chapter\n\nA sum:\n\n$$\n\\sum_{i=1}^{n} i = "
@@ -58,6 +58,7 @@ def fixture_notebook():
                 '"""Check double on small cases."""\nassert double(2) == 4\n'
                 "### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n### END HIDDEN TESTS"
             ), "double_check", grade=True, points=1),
+            new_code_cell("import convlab\n\nconvlab.ConvPanel(stride=2)"),
         ],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}},
@@ -229,6 +230,7 @@ def test_fixture_book_renders_offline_in_chromium(fixture_book):
         assert report.mathjax > 0, page
     chapter = reports[f"{CHAPTER}.html"]
     assert chapter.mathjax >= 2 and chapter.widgets == 1
+    assert chapter.panels == 1 and chapter.redrawn == 1  # live with no kernel
 
 
 # --- the project's own book ----------------------------------------------------------------
@@ -258,16 +260,37 @@ def test_real_book_has_no_solutions_hidden_tests_or_cdn_links(real_book):
     assert offline.remote_references(html) == []
 
 
+# A first visit to a chapter page loads at most this much (issue 13; it was 7.3-8.1 MB).
+PAGE_BUDGET = 2_500_000
+
+
+@pytest.mark.slow
+def test_real_book_pages_load_the_widgets_manager_only_for_widgets(real_book):
+    html = real_book / "_build" / "html"
+    for chapter in _built_chapters(real_book):
+        page = (html / f"{chapter}.html").read_text()
+        views = page.count('type="application/vnd.jupyter.widget-view+json"')
+        assert ("html-manager/embed-amd.js" in page) == (views > 0), chapter
+        assert 'class="convlab-static"' in page, chapter  # panels as their own HTML
+    theme_icons = (html / "_static" / "scripts" / "fontawesome.js").stat().st_size
+    assert theme_icons < 50_000  # bookbuild/icons.py: the icons in use, not all 1.5 MB
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (see .ci/run)")
 def test_real_book_chapters_render_offline_in_chromium(real_book):
+    """Every chapter page: offline, typeset, its panels redraw when a slider moves, light."""
     html = real_book / "_build" / "html"
     pages = ["intro.html"] + [f"{chapter}.html" for chapter in _built_chapters(real_book)]
     reports = render(html, pages, real_book / "_build" / "screenshots")
+    weights = {page: report.bytes for page, report in reports.items()}
+    (real_book / "_build" / "page_weights.json").write_text(json.dumps(weights, indent=1))
     for page, report in reports.items():
         assert report.offsite == [], page
         assert report.failed == [], page
         assert report.errors == [], page
         assert report.mathjax > 0, page
+        assert 0 < report.bytes <= PAGE_BUDGET, (page, report.bytes)
         if page.startswith("chapters/"):
-            assert report.widgets + report.animations > 0, page
+            assert report.panels > 0, page  # DESIGN.md: every chapter has a live panel
+            assert report.redrawn == report.panels, page

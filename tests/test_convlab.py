@@ -7,6 +7,7 @@ test oracles); convlab itself must never import `solutions`.
 from __future__ import annotations
 
 import ast
+import base64
 import importlib
 import io
 import json
@@ -25,6 +26,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+import traitlets  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -332,82 +334,72 @@ def test_player_steps_plays_and_scrubs_offline_in_a_browser(tmp_path):
         manager.stop()
 
 
-# --- widgets: they build, react and degrade to a static picture --------------------------
+# --- panels: settings are synced traits; the static HTML carries the front end ----------
 
-def test_conv_panel_reacts_to_sliders():
-    panel = convlab.ConvPanel()
-    assert panel.formula.value.endswith("= 3</div>")
-    before = panel.image.value
-    panel.controls["stride"].value = 2
-    assert "⌊(5 + 2·0 − 1·2 − 1)/2⌋ + 1 = 2" in panel.formula.value
-    assert panel.controls["position"].max == 3
-    assert panel.image.value != before and bytes(panel.image.value).startswith(PNG)
-    panel.controls["padding"].value = 1
-    assert "⌊(5 + 2·1 − 1·2 − 1)/2⌋ + 1 = 3" in panel.formula.value
-    panel.controls["position"].value = 8
-    panel.controls["values"].value = True
-    panel.controls["kernel_size"].value = 5
-    assert panel.controls["position"].value <= panel.controls["position"].max == 3
+PANELS = [convlab.ConvPanel, convlab.TransposedPanel, convlab.GroupsPanel, convlab.FilterPanel,
+          convlab.SeparableCostPanel]
 
 
-def test_conv_panel_survives_a_kernel_that_does_not_fit():
-    panel = convlab.ConvPanel(input_size=3)
-    panel.controls["dilation"].value = 3
-    assert "no output" in panel.formula.value
-    assert bytes(panel.image.value).startswith(PNG) and panel.controls["position"].max == 0
-    panel.controls["dilation"].value = 1
-    assert panel.formula.value.endswith("= 1</div>")
+def test_panel_settings_are_readable_and_settable_from_python():
+    panel = convlab.ConvPanel(input_size=7, kernel_size=3, padding=2, dilation=2)
+    assert (panel.input_size, panel.kernel_size, panel.stride, panel.padding,
+            panel.dilation) == (7, 3, 1, 2, 2)
+    panel.stride = 2
+    assert panel.get_state()["stride"] == 2  # what the front end is sent
+    with pytest.raises(traitlets.TraitError):
+        panel.stride = 0
+    groups = convlab.GroupsPanel(in_channels=8, out_channels=8, groups=2)
+    groups.highlight = 1
+    assert groups.get_state()["highlight"] == 1
 
 
-def test_transposed_panel_reacts_to_sliders():
-    panel = convlab.TransposedPanel()
-    assert panel.formula.value.endswith("= 5</div>")
-    panel.controls["padding"].value = 1
-    assert panel.formula.value.endswith("= 3</div>") and panel.controls["position"].max == 8
-    panel.controls["output_padding"].value = 2   # not below stride 2: invalid, no crash
-    assert bytes(panel.image.value).startswith(PNG)
+@pytest.mark.parametrize("call, error", [
+    (lambda: convlab.ConvPanel(kernel_size=0), ValueError),
+    (lambda: convlab.ConvPanel(stride=1.5), TypeError),
+    (lambda: convlab.TransposedPanel(padding=-1), ValueError),
+    (lambda: convlab.GroupsPanel(in_channels=6, out_channels=4, groups=4), ValueError),
+    (lambda: convlab.FilterPanel(image="lena"), ValueError),
+    (lambda: convlab.FilterPanel(kernel="emboss"), ValueError),
+    (lambda: convlab.SeparableCostPanel(size=0), ValueError),
+])
+def test_panels_refuse_bad_settings(call, error):
+    with pytest.raises(error):
+        call()
 
 
-def test_groups_panel_offers_only_valid_groups():
-    panel = convlab.GroupsPanel()
-    assert list(panel.controls["groups"].options) == [1, 2, 4]
-    panel.controls["in_channels"].value = 6
-    assert list(panel.controls["groups"].options) == [1, 2]
-    panel.controls["groups"].value = 2
-    panel.controls["highlight"].value = 1
-    assert "(4, 3, k, k)" in panel.formula.value
-    panel.controls["in_channels"].value = 5
-    assert panel.controls["groups"].value == 1 and panel.controls["highlight"].value is None
-
-
-def test_filter_panel_output_changes_shape_with_stride():
+def test_filter_panel_output_follows_its_settings():
     panel = convlab.FilterPanel()
     assert panel.output.shape == (126, 126)
-    panel.controls["stride"].value = 2
+    panel.stride = 2
     assert panel.output.shape == (63, 63)
-    assert "⌊(128 + 2·0 − 1·2 − 1)/2⌋ + 1 = 63" in panel.formula.value
-    panel.controls["kernel"].value = "sobel x"
-    panel.controls["image"].value = "photo"
-    panel.controls["dilation"].value = 2
-    assert panel.output.shape == (62, 62)
-
-
-def test_filter_panel_equals_torch():
-    panel = convlab.FilterPanel(image="photo", kernel="sobel y", kernel_size=3, stride=2,
-                                padding=1, dilation=2)
-    image = convlab.sample_image("photo", 128)
-    expected = _torch_conv(image, convlab.named_kernel("sobel y", 3), stride=2, padding=1,
-                           dilation=2)
+    panel.image, panel.kernel, panel.dilation = "photo", "sobel y", 2
+    expected = _torch_conv(convlab.sample_image("photo", 128), convlab.named_kernel("sobel y"),
+                           stride=2, padding=0, dilation=2)
     np.testing.assert_allclose(panel.output, expected, atol=1e-12)
 
 
-@pytest.mark.parametrize("panel", [convlab.ConvPanel, convlab.TransposedPanel,
-                                   convlab.GroupsPanel, convlab.FilterPanel])
-def test_panels_carry_a_static_fallback(panel):
+def test_filter_panel_ships_the_exact_sample_images():
+    panel = convlab.FilterPanel(size=40)
+    for name, encoded in panel._images.items():
+        raw = np.frombuffer(base64.b64decode(encoded["index"]), dtype=f"<u{encoded['bytes']}")
+        pixels = np.asarray(encoded["palette"])[raw].reshape(40, 40)
+        np.testing.assert_array_equal(pixels, convlab.sample_image(name, 40))
+    assert panel._kernels["sobel x"][2] == [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+    assert "Sobel" in panel._kernels["sobel x"][0]  # no 1×1 Sobel: the reason instead
+
+
+@pytest.mark.parametrize("panel", PANELS)
+def test_panels_carry_a_self_contained_static_front_end(panel):
     bundle = panel()._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     html = bundle["text/html"]
-    assert 'src="data:image/png;base64,' in html and not re.search(r"https?://", html)
+    assert '<script type="module">' in html and "widget.render(" in html
+    assert html.count("</script>") == 2  # nothing inlined can close the scripts early
+    offline = html.replace("http://www.w3.org/2000/svg", "")  # a namespace name, not fetched
+    assert not re.search(r"https?://|\bimport\s*\(|\bfetch\(", offline)
+    state = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>',
+                                 html).group(1))
+    assert state["_panel"] == panel.__name__ and "_esm" not in state  # the module once
 
 
 # --- the image demo is a plain cross-correlation, as torch computes it -------------------

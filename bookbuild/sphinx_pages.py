@@ -1,0 +1,30 @@
+"""Sphinx extension (staged as `_ext/book_pages.py`): a page loads the widgets manager only
+if a widget view is still on it.
+
+MyST-NB adds require.js, the widgets HTML manager (3.6 MB) and the saved widget state to
+every page whose executed notebook recorded widget state. convlab's panels are widgets in
+Jupyter but show their own self-contained `text/html` in the book (`nb_mime_priority_overrides`
+in _config.yml), so on a page with only panels nothing would use the manager.
+"""
+
+from docutils import nodes
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_KEYS = ("ipywidgets_",)  # MyST-NB's keys: ipywidgets_state, ipywidgets_0, ...
+
+
+def _drop_unused_widget_scripts(app, doctree) -> None:
+    metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
+    js_files = metadata.get("js_files", {})
+    if not any(key.startswith(WIDGET_KEYS) for key in js_files):
+        return
+    if any(WIDGET_VIEW in node.astext() for node in doctree.findall(nodes.raw)):
+        return
+    for key in [k for k in js_files if k.startswith(WIDGET_KEYS)]:
+        del js_files[key]
+
+
+def setup(app):
+    # after MyST-NB's parser has registered the page's scripts
+    app.connect("doctree-read", _drop_unused_widget_scripts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
