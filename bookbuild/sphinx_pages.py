@@ -13,8 +13,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_KEYS = ("ipywidgets_",)  # MyST-NB's keys: ipywidgets_state, ipywidgets_0, ...
 
 
-def _drop_unused_widget_scripts(app, doctree) -> None:
-    metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
+def _drop_unused_widget_scripts(app, doctree, docname) -> None:
+    metadata = getattr(app.env, "nb_metadata", {}).get(docname, {})
     js_files = metadata.get("js_files", {})
     if not any(key.startswith(WIDGET_KEYS) for key in js_files):
         return
@@ -25,6 +25,8 @@ def _drop_unused_widget_scripts(app, doctree) -> None:
 
 
 def setup(app):
-    # after MyST-NB's parser has registered the page's scripts
-    app.connect("doctree-read", _drop_unused_widget_scripts)
+    # Once the page's doctree is resolved, MyST-NB's post-transform has picked one output
+    # per mime bundle (the widget view or our HTML), and the page's scripts are not yet
+    # added to it (html-page-context comes after).
+    app.connect("doctree-resolved", _drop_unused_widget_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

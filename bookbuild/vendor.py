@@ -19,13 +19,13 @@ STAMP = NODE_MODULES / ".bookbuild-lock.sha256"
 
 # folder under _static/vendor/ -> (npm package, folder in it, what to copy from that folder)
 ASSETS = {
-    # The tex-chtml component plus what it loads on demand: TeX extensions, CHTML fonts,
-    # the context menu and its accessibility/speech parts.
+    # MathJax's loader and core, TeX input (its extensions load on demand), CHTML output
+    # and its fonts; no menu (see mathjax3_config in _config.yml).
     "mathjax": (
         "mathjax",
         "es5",
-        ["tex-chtml.js", "input/tex", "output/chtml", "ui", "a11y", "sre", "adaptors",
-         "../LICENSE"],
+        ["startup.js", "core.js", "input/tex.js", "input/tex", "output/chtml.js",
+         "output/chtml", "adaptors", "../LICENSE"],
     ),
     "requirejs": ("requirejs", "", ["require.js"]),  # its licence is in the file header
     # embed-amd.js bundles @jupyter-widgets/base 6 and controls 5, the ipywidgets 8 model

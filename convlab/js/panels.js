@@ -562,20 +562,24 @@ export function correlate(image, n, kernel, stride, padding, dilation) {
   return { out, data: result };
 }
 
-function paint(canvas, width, height, colour) {
-  canvas.width = width;
-  canvas.height = height;
+// Paint a greyscale picture: `level(p)` in [0, 1] for pixel p (row-major), NaN for black.
+function paintGrey(canvas, width, height, level) {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
   const ctx = canvas.getContext("2d");
   const data = ctx.createImageData(width, height);
   const px = data.data;
   for (let p = 0, q = 0; p < width * height; p++, q += 4) {
-    const [r, g, b] = colour(p);
-    px[q] = r; px[q + 1] = g; px[q + 2] = b; px[q + 3] = 255;
+    const v = level(p);
+    const c = v > 0 ? (v < 1 ? Math.round(255 * v) : 255) : 0; // NaN -> 0
+    px[q] = px[q + 1] = px[q + 2] = c;
+    px[q + 3] = 255;
   }
   ctx.putImageData(data, 0, 0);
 }
 
-const grey = (v) => { const c = Math.round(255 * Math.min(1, Math.max(0, v))); return [c, c, c]; };
 // blue (negative) - white - orange (positive): Okabe & Ito's pair, safe for colour-blind readers
 function diverging(t) {
   const u = Math.min(1, Math.max(-1, t));
@@ -633,9 +637,9 @@ const FILTER = {
       const { size, pixels } = images[v.image];
       const n = size, p = v.padding, k = v.kernel_size;
       const side = n + 2 * p;
-      paint(input, side, side, (q) => {
+      paintGrey(input, side, side, (q) => {
         const y = Math.floor(q / side) - p, x = (q % side) - p;
-        return y >= 0 && y < n && x >= 0 && x < n ? grey(pixels[y * n + x]) : [0, 0, 0];
+        return y >= 0 && y < n && x >= 0 && x < n ? pixels[y * n + x] : 0;
       });
       Object.assign(pad.style, { left: `${(100 * p) / side}%`, top: `${(100 * p) / side}%`,
         width: `${(100 * n) / side}%`, height: `${(100 * n) / side}%` });
@@ -658,13 +662,14 @@ const FILTER = {
         let reach = 0;
         for (const x of result.data) reach = Math.max(reach, Math.abs(x));
         reach = reach || 1;
-        paint(output, result.out, result.out, (q) => grey(signed ? (result.data[q] / reach + 1) / 2 : result.data[q]));
+        const data = result.data;
+        paintGrey(output, result.out, result.out, signed ? (q) => (data[q] / reach + 1) / 2 : (q) => data[q]);
         captions[2].textContent = `output ${result.out}×${result.out}`;
         output.setAttribute("aria-label", `${v.image} filtered with ${v.kernel} ${k}×${k}, stride ${v.stride}, ` +
           `padding ${p}, dilation ${v.dilation}: ${result.out}×${result.out} pixels` + (signed ? ", grey is zero" : ""));
         root.dataset.outputSize = result.out;
       } else {
-        paint(output, 1, 1, () => [255, 255, 255]);
+        paintGrey(output, 1, 1, () => 1);
         captions[2].textContent = "no output";
         output.setAttribute("aria-label", "no output");
         root.dataset.outputSize = 0;
