@@ -5,6 +5,8 @@ Output goes to DIR/_build/: html/ (the site), student_src/ (the staged sources),
 """
 
 import argparse
+import hashlib
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +27,7 @@ def build(root: Path, fresh: bool = False) -> int:
     # after a failed build, rebuild every page (execution stays cached) to see them again.
     passed = build_dir / ".last-build-passed"
     fresh = fresh or staged.assets_changed or not passed.exists()
+    fresh |= _forget_outputs_of_old_convlab(build_dir)
     passed.unlink(missing_ok=True)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the venv's, as pip made it
     command = [str(jupyter_book), "build", str(build_dir / "student_src"),
@@ -41,6 +44,25 @@ def build(root: Path, fresh: bool = False) -> int:
     passed.touch()
     print(f"bookbuild: {html}/index.html built in {time.monotonic() - start:.0f} s")
     return 0
+
+
+def _forget_outputs_of_old_convlab(build_dir: Path) -> bool:
+    """Clear the execution cache if convlab changed since it was filled; True if cleared.
+
+    The cache is keyed by each notebook's code, but the outputs embed convlab's work: a
+    panel's HTML inlines convlab/js/panels.js, so a cached page would keep an old panel.
+    """
+    convlab = Path(__file__).resolve().parents[1] / "convlab"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in convlab.rglob("*") if p.suffix in (".py", ".js")):
+        digest.update(path.relative_to(convlab).as_posix().encode() + path.read_bytes())
+    stamp = build_dir / ".jupyter_cache.convlab-sha256"
+    if stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return False
+    shutil.rmtree(build_dir / ".jupyter_cache", ignore_errors=True)
+    build_dir.mkdir(exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+    return True
 
 
 def check(html: Path) -> int:

@@ -11,7 +11,6 @@ The counts are computed and drawn in the browser (``js/panels.js``).
 
 from __future__ import annotations
 
-from ._geometry import as_int
 from .widgets import _int, _Panel
 
 
@@ -25,7 +24,5 @@ class SeparableCostPanel(_Panel):
 
     def __init__(self, in_channels: int = 64, out_channels: int = 128, kernel_size: int = 3,
                  size: int = 56):
-        super().__init__(in_channels=as_int(in_channels, "in_channels", 1),
-                         out_channels=as_int(out_channels, "out_channels", 1),
-                         kernel_size=as_int(kernel_size, "kernel_size", 1),
-                         size=as_int(size, "size", 1))
+        super().__init__(in_channels=in_channels, out_channels=out_channels,
+                         kernel_size=kernel_size, size=size)

@@ -65,6 +65,12 @@ class _Panel(anywidget.AnyWidget):
     _panel = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, **settings):
+        # Constructor arguments get the package's usual errors naming the argument (the
+        # traits alone would raise a TraitError on a bad assignment later).
+        traits = type(self).class_traits()
+        for name, value in settings.items():
+            if isinstance(traits[name], traitlets.Int) and not name.startswith("_"):
+                settings[name] = as_int(value, name, traits[name].min)
         super().__init__(_panel=type(self).__name__, **settings)
 
     def _state(self) -> dict:
@@ -92,8 +98,8 @@ def _int(minimum: int) -> traitlets.Int:
     return traitlets.Int(minimum, min=minimum).tag(sync=True)
 
 
-class ConvPanel(_Panel):
-    """Sliders for input size, kernel_size, stride, padding, dilation over a live grid diagram."""
+class _WindowPanel(_Panel):
+    """The settings of a sliding-window picture: the geometry and the output cell shown."""
 
     input_size = _int(1)
     kernel_size = _int(1)
@@ -102,35 +108,28 @@ class ConvPanel(_Panel):
     dilation = _int(1)
     position = _int(0)
     values = traitlets.Bool(False).tag(sync=True)
+
+
+class ConvPanel(_WindowPanel):
+    """Sliders for input size, kernel_size, stride, padding, dilation over a live grid diagram."""
 
     def __init__(self, input_size: int = 5, kernel_size: int = 3, stride: int = 1,
                  padding: int = 0, dilation: int = 1, values: bool = False):
-        super().__init__(input_size=as_int(input_size, "input_size", 1),
-                         kernel_size=as_int(kernel_size, "kernel_size", 1),
-                         stride=as_int(stride, "stride", 1), padding=as_int(padding, "padding", 0),
-                         dilation=as_int(dilation, "dilation", 1), values=bool(values))
+        super().__init__(input_size=input_size, kernel_size=kernel_size, stride=stride,
+                         padding=padding, dilation=dilation, values=bool(values))
 
 
-class TransposedPanel(_Panel):
+class TransposedPanel(_WindowPanel):
     """Sliders for a transposed convolution, drawn as zero insertion plus a stride-1 convolution."""
 
-    input_size = _int(1)
-    kernel_size = _int(1)
-    stride = _int(1)
-    padding = _int(0)
     output_padding = _int(0)
-    dilation = _int(1)
-    position = _int(0)
-    values = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, input_size: int = 2, kernel_size: int = 3, stride: int = 2,
                  padding: int = 0, output_padding: int = 0, dilation: int = 1,
                  values: bool = False):
-        super().__init__(input_size=as_int(input_size, "input_size", 1),
-                         kernel_size=as_int(kernel_size, "kernel_size", 1),
-                         stride=as_int(stride, "stride", 1), padding=as_int(padding, "padding", 0),
-                         output_padding=as_int(output_padding, "output_padding", 0),
-                         dilation=as_int(dilation, "dilation", 1), values=bool(values))
+        super().__init__(input_size=input_size, kernel_size=kernel_size, stride=stride,
+                         padding=padding, output_padding=output_padding, dilation=dilation,
+                         values=bool(values))
 
 
 class GroupsPanel(_Panel):
@@ -144,7 +143,7 @@ class GroupsPanel(_Panel):
     def __init__(self, in_channels: int = 4, out_channels: int = 4, groups: int = 2):
         in_channels = as_int(in_channels, "in_channels", 1)
         out_channels = as_int(out_channels, "out_channels", 1)
-        groups = as_int(groups, "groups", 1)
+        groups = as_int(groups, "groups", 1)  # checked before the divisibility below
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"groups={groups} must divide in_channels={in_channels} and "
                              f"out_channels={out_channels}")
@@ -193,9 +192,8 @@ class FilterPanel(_Panel):
             raise ValueError(f"kernel must be one of {list(KERNEL_NAMES)}, got {kernel!r}")
         self.size = as_int(size, "size", 1)
         kernel_size = as_int(kernel_size, "kernel_size", 1)
-        super().__init__(image=image, kernel=kernel, kernel_size=kernel_size,
-                         stride=as_int(stride, "stride", 1), padding=as_int(padding, "padding", 0),
-                         dilation=as_int(dilation, "dilation", 1),
+        super().__init__(image=image, kernel=kernel, kernel_size=kernel_size, stride=stride,
+                         padding=padding, dilation=dilation,
                          _images={name: _encoded_image(sample_image(name, self.size))
                                   for name in SAMPLE_IMAGES},
                          _kernels=_kernel_table(max(7, kernel_size)))

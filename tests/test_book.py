@@ -25,7 +25,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
-from bookbuild import leaks, offline, student, toc  # noqa: E402
+from bookbuild import icons, leaks, offline, stage, student, toc  # noqa: E402
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "HIDDEN TESTS")
 CHAPTER = "chapters/01_convolution/01_convolution"
@@ -170,6 +170,34 @@ def test_offline_check_flags_what_loads_from_the_network(tmp_path):
     found = offline.remote_references(tmp_path)
     assert [f.split(": ")[0] for f in found] == [
         "page.html:1", "page.html:2", "page.html:3", "page.html:4", "page.html:5", "x.css:1"]
+
+
+def test_buttons_are_left_out_until_a_repository_is_set(tmp_path):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["repository"]["url"] == ""  # committed unset: an instructor fills it in
+    staged = yaml.safe_load(stage.book_config(ROOT / "_config.yml"))
+    assert not staged["html"]["use_repository_button"] and not staged["html"]["use_issues_button"]
+    assert "launch_buttons" not in staged
+    config["repository"]["url"] = "https://github.com/someone/convolutions"
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
+    staged = yaml.safe_load(stage.book_config(tmp_path / "_config.yml"))
+    assert staged["html"]["use_repository_button"] and staged["launch_buttons"]["binderhub_url"]
+
+
+def test_icons_are_cut_to_those_the_pages_use(tmp_path):
+    for folder in (icons.BUNDLE.parent, icons.STYLESHEET.parent, icons.FONTS):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "page.html").write_text('<button><span class="fa-solid fa-bars"></span>'
+                                        '<i class="theme-switch fa-solid fa-sun fa-lg"></i>')
+    icons.trim(tmp_path)
+    script = (tmp_path / icons.BUNDLE).read_text()
+    assert '"fa-bars"' in script and '"fa-sun"' in script and '"fa-github"' not in script
+    css = (tmp_path / icons.STYLESHEET).read_text()
+    assert ".fa-bars:before" in css and ".fa-github:before" not in css
+    assert "--pst-icon-admonition-note" in css  # the theme's own icons stay
+    solid = tmp_path / icons.FONTS / "fa-solid-900.woff2"
+    original = icons.THEME_STATIC / "vendor" / "fontawesome" / "webfonts" / solid.name
+    assert solid.read_bytes()[:4] == b"wOF2" and solid.stat().st_size < original.stat().st_size / 10
 
 
 # --- the fixture book, built ---------------------------------------------------------------

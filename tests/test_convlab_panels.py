@@ -72,28 +72,22 @@ def test_transposed_panel_sizes_equal_the_reference_over_every_setting():
             assert int(data["cells"]) == expected**2, (n, k, s, p, op, d)
 
 
-def test_transposed_panel_numbers_equal_the_reference_transposed_convolution():
-    panel = convlab.TransposedPanel(input_size=2, kernel_size=2, stride=2, values=True)
-    x = (np.arange(4) % 10).reshape(1, 1, 2, 2).astype(float)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_window_panel_sums_equal_the_reference_convolution(transposed):
+    # values=True: the input is arange % 10, the kernel arange % 4 (d2l's hand example)
+    n = 2 if transposed else 4
+    x = (np.arange(n * n) % 10).reshape(1, 1, n, n).astype(float)
     w = (np.arange(4) % 4).reshape(1, 1, 2, 2).astype(float)
-    expected = solutions.conv_transpose2d(x, w, stride=2)[0, 0]
+    if transposed:
+        panel = convlab.TransposedPanel(input_size=n, kernel_size=2, stride=2, values=True)
+        expected = solutions.conv_transpose2d(x, w, stride=2)[0, 0]
+    else:
+        panel = convlab.ConvPanel(input_size=n, kernel_size=2, stride=2, padding=1, values=True)
+        expected = solutions.conv2d(x, w, stride=2, padding=1)[0, 0]
     with panel_page(panel) as (page, errors, _):
-        for position in range(16):
+        for position in range(expected.size):
             view = set_and_read(page, 0, position=position)
-            r, c = divmod(position, 4)
-            assert view["caption"].endswith(f"= {expected[r, c]:g}"), view["caption"]
-    assert not errors
-
-
-def test_conv_panel_sum_equals_the_reference_convolution():
-    panel = convlab.ConvPanel(input_size=4, kernel_size=2, stride=2, padding=1, values=True)
-    x = (np.arange(16) % 10).reshape(1, 1, 4, 4).astype(float)
-    w = (np.arange(4) % 4).reshape(1, 1, 2, 2).astype(float)
-    expected = solutions.conv2d(x, w, stride=2, padding=1)[0, 0]
-    with panel_page(panel) as (page, errors, _):
-        for position in range(9):
-            view = set_and_read(page, 0, position=position)
-            r, c = divmod(position, 3)
+            r, c = divmod(position, expected.shape[1])
             assert view["caption"].endswith(f"= {expected[r, c]:g}"), view["caption"]
     assert not errors
 
