@@ -7,6 +7,8 @@ Jupyter but show their own self-contained `text/html` in the book (`nb_mime_prio
 in _config.yml), so on a page with only panels nothing would use the manager.
 """
 
+import json
+
 from docutils import nodes
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -19,9 +21,24 @@ def _drop_unused_widget_scripts(app, doctree, docname) -> None:
     if not any(key.startswith(WIDGET_KEYS) for key in js_files):
         return
     if any(WIDGET_VIEW in node.astext() for node in doctree.findall(nodes.raw)):
+        _drop_panel_models(js_files)
         return
     for key in [k for k in js_files if k.startswith(WIDGET_KEYS)]:
         del js_files[key]
+
+
+def _drop_panel_models(js_files: dict) -> None:
+    """Keep convlab's panels out of the saved widget state the manager loads.
+
+    The manager builds every model in the state, and an anywidget model would make it
+    fetch anywidget's front end from a CDN; the panels draw themselves anyway.
+    """
+    uri, attributes = js_files["ipywidgets_state"]
+    state = json.loads(attributes["body"])
+    state["state"] = {key: model for key, model in state["state"].items()
+                      if model.get("model_module") != "anywidget"}
+    body = json.dumps(state).replace("</", "<\\/")  # as MyST-NB writes it into <script>
+    js_files["ipywidgets_state"] = (uri, {**attributes, "body": body})
 
 
 def setup(app):

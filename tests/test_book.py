@@ -229,7 +229,7 @@ def test_fixture_book_has_no_solutions_hidden_tests_or_cdn_links(fixture_book):
     assert not [p for p in html.rglob("*") if p.is_file()
                 for m in MARKERS if m.encode() in p.read_bytes()]
     assert offline.remote_references(html) == []
-    assert (html / "_static" / "vendor" / "mathjax" / "tex-chtml.js").is_file()
+    assert (html / "_static" / "vendor" / "mathjax" / "startup.js").is_file()
 
 
 @pytest.mark.slow
@@ -239,9 +239,9 @@ def test_fixture_book_loads_vendored_bundles_only_where_needed(fixture_book):
                                 (html / page).read_text())
                for page in ("intro.html", f"{CHAPTER}.html")}
     # not every .js under _static/ on every page (Jupyter Book's html_static_path scan)
-    assert scripts["intro.html"] == ["mathjax/tex-chtml.js"]
+    assert scripts["intro.html"] == ["mathjax/startup.js"]
     assert scripts[f"{CHAPTER}.html"] == [
-        "mathjax/tex-chtml.js", "requirejs/require.js", "widgets-setup.js",
+        "mathjax/startup.js", "requirejs/require.js", "widgets-setup.js",
         "html-manager/embed-amd.js"]
 
 

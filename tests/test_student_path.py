@@ -232,8 +232,9 @@ def test_student_answers_an_exercise_in_jupyterlab(server, chromium):
     panel.screenshot(path=SHOTS / f"lab_03_panel_{SLIDER}_{before[0]}.png")
     slider.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("([html, text]) => html.textContent !== text",
-                           arg=[formula.element_handle(), before[2]])
+    moved = page.wait_for_function("([html, text]) => html.textContent !== text",
+                                   arg=[formula.element_handle(), before[2]], timeout=20_000)
+    assert moved, slider.input_value()
     after = (slider.input_value(), picture.inner_html(), formula.text_content(),
              picture.screenshot())
     panel.screenshot(path=SHOTS / f"lab_04_panel_{SLIDER}_{after[0]}.png")

@@ -252,6 +252,22 @@ function slider(name, label, min, max, onInput) {
   const input = h("input", { type: "range", min, max, step: 1, "aria-label": label, name });
   const readout = h("output", { class: "convlab-readout", "aria-hidden": "true" });
   input.addEventListener("input", () => onInput(Number(input.value)));
+  // The keys are handled here, not left to the browser: in JupyterLab the notebook cancels
+  // a range input's default arrow-key action.
+  input.addEventListener("keydown", (event) => {
+    const low = Number(input.min), high = Number(input.max), value = Number(input.value);
+    const page = Math.max(1, Math.round((high - low) / 10));
+    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: page,
+      PageDown: -page, Home: low - value, End: high - value };
+    if (!(event.key in steps) || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const next = Math.min(high, Math.max(low, value + steps[event.key]));
+    if (next !== value) {
+      input.value = next;
+      onInput(next);
+    }
+  });
   const wrap = h("label", { class: "convlab-control" }, h("span", {}, label), input, readout);
   return { wrap, set(value, low = min, high = max) {
     input.min = low; input.max = high; input.value = value; readout.textContent = value;
@@ -300,7 +316,10 @@ const CSS = `
 // Common skeleton: controls, picture, formula. `setup(model, ui)` returns the controls
 // keyed by the model attribute they set, and `draw()` which redraws picture and formula.
 function panel(model, el, title, build) {
-  const root = h("div", { class: "convlab-panel", role: "group", "aria-label": title });
+  // data-lm-suppress-shortcuts: in JupyterLab, keys pressed in the panel move its sliders
+  // instead of running notebook shortcuts (arrows would move between cells).
+  const root = h("div", { class: "convlab-panel", role: "group", "aria-label": title,
+    "data-lm-suppress-shortcuts": "true" });
   const controls = h("div", { class: "convlab-controls" });
   const picture = h("div", { class: "convlab-picture" });
   const formula = h("div", { class: "convlab-formula", "aria-live": "polite" });
