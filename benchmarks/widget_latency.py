@@ -21,8 +21,9 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-import convlab  # noqa: E402
 from panel_page import panel_page  # noqa: E402
+
+import convlab  # noqa: E402
 
 TARGET_MS = 16.0  # one frame at 60 Hz
 
