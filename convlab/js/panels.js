@@ -198,6 +198,19 @@ function cellStyle(kind) {
   return [GROUP_COLORS[Number(kind.slice(1)) % GROUP_COLORS.length], "#444444", ""];
 }
 
+function esc(text) {
+  return String(text).replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+// SVG markup of one element: a redraw writes the picture as one string (innerHTML), far
+// quicker than creating each of its hundreds of nodes.
+function tag(name, attrs, text) {
+  const list = Object.entries(attrs).map(([key, value]) => `${key}="${esc(value)}"`).join(" ");
+  return text === undefined ? `<${name} ${list}/>` : `<${name} ${list}>${esc(text)}</${name}>`;
+}
+
+const DASHES = {}; // a style's dash pattern in cell units
+
 function drawFrame(frame, labels, title) {
   let x1 = 0, y1 = 0;
   for (const g of frame.grids) {
@@ -210,37 +223,39 @@ function drawFrame(frame, labels, title) {
     viewBox: `-0.2 ${top} ${width + 0.4} ${height}`, role: "img",
     "aria-label": `${title}. ${frame.caption}`, "font-family": "sans-serif",
   });
-  const texts = []; // drawn last, over the taps' shading
+  const shapes = [], texts = []; // texts drawn last, over the taps' shading
   frame.grids.forEach((g, index) => {
     g.kinds.forEach((row, r) => row.forEach((kind, c) => {
       const [face, edge, dash] = cellStyle(kind);
-      svg.append(s("rect", { x: g.x + c + 0.03, y: g.y + r + 0.03, width: 0.94, height: 0.94,
-        fill: face, stroke: edge, "stroke-width": 0.05, "stroke-dasharray": dash ? dash.split(" ").map((v) => v / 20).join(" ") : "none" }));
+      DASHES[dash] ??= dash ? dash.split(" ").map((v) => v / 20).join(" ") : "none";
+      shapes.push(tag("rect", { x: g.x + c + 0.03, y: g.y + r + 0.03, width: 0.94, height: 0.94,
+        fill: face, stroke: edge, "stroke-width": 0.05, "stroke-dasharray": DASHES[dash] }));
       const value = g.values?.[r]?.[c];
       if (value !== null && value !== undefined) {
-        texts.push(s("text", { x: g.x + c + 0.5, y: g.y + r + 0.5, "font-size": 0.4,
-          "text-anchor": "middle", "dominant-baseline": "central", fill: kind === "current" ? "#000" : INK }, num(value)));
+        texts.push(tag("text", { x: g.x + c + 0.5, y: g.y + r + 0.5, "font-size": 0.4,
+          "text-anchor": "middle", "dominant-baseline": "central", fill: INK }, num(value)));
       }
     }));
     if (labels[index]) {
-      svg.append(s("text", { x: g.x, y: g.y - 0.2, "font-size": 0.34, fill: "#444" }, labels[index]));
+      shapes.push(tag("text", { x: g.x, y: g.y - 0.2, "font-size": 0.34, fill: "#444" }, labels[index]));
     }
   });
   for (const [x, y, w] of frame.taps) {
-    svg.append(s("rect", { x, y, width: 1, height: 1, fill: TAP }));
+    shapes.push(tag("rect", { x, y, width: 1, height: 1, fill: TAP }));
     if (w !== null) {
-      texts.push(s("text", { x: x + 0.93, y: y + 0.93, "font-size": 0.28, "text-anchor": "end",
+      texts.push(tag("text", { x: x + 0.93, y: y + 0.93, "font-size": 0.28, "text-anchor": "end",
         fill: "#fff", "font-weight": "bold" }, num(w)));
     }
   }
-  svg.append(...texts);
+  shapes.push(...texts);
   if (frame.window) {
     const [x, y, w, hh] = frame.window;
-    svg.append(s("rect", { x, y, width: w, height: hh, fill: "none", stroke: "#12356b", "stroke-width": 0.08 }));
+    shapes.push(tag("rect", { x, y, width: w, height: hh, fill: "none", stroke: "#12356b", "stroke-width": 0.08 }));
   }
   for (const [ax, ay, bx, by] of frame.links) {
-    svg.append(s("line", { x1: ax, y1: ay, x2: bx, y2: by, stroke: "#12356b", "stroke-width": 0.04, opacity: 0.5 }));
+    shapes.push(tag("line", { x1: ax, y1: ay, x2: bx, y2: by, stroke: "#12356b", "stroke-width": 0.04, opacity: 0.5 }));
   }
+  svg.innerHTML = shapes.join("");
   return svg;
 }
 
