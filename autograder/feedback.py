@@ -73,6 +73,8 @@ def render(title: str, header_html: str, cells: list[tuple[str, str, list]]) -> 
 
 
 _CSS = ("body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:1.45}"
+        ".admonition{border-left:4px solid #0072b2;background:#f4f8fb;padding:.1em .9em}"
+        ".admonition-title{font-weight:bold}"
         "pre{padding:.6em;overflow-x:auto;white-space:pre-wrap}"
         "pre.code{background:#f6f8fa;border-left:3px solid #2f6f4f}"
         "pre.out{margin-top:-.6em}pre.err{background:#fff0f0;color:#8a1f11}"

@@ -43,7 +43,26 @@ def markdown() -> MarkdownIt:
     texmath_plugin(md, delimiters="brackets")
     for kind, display in _MATH_TOKENS.items():
         md.add_render_rule(kind, _rule(display))
+    md.add_render_rule("fence", _fence)
     return md
+
+
+# MyST admonitions (```{tip}, ````{admonition} Title) whose body is markdown, not code.
+_ADMONITIONS = {"admonition", "note", "tip", "hint", "important", "warning", "caution",
+                "attention", "danger", "error", "seealso"}
+
+
+def _fence(self, tokens, idx, options, env) -> str:
+    """A MyST admonition as a titled box with its body rendered; any other fence as code."""
+    token = tokens[idx]
+    name, _, title = token.info.strip().removeprefix("{").partition("}")
+    if not token.info.startswith("{") or name not in _ADMONITIONS:
+        return type(self).fence(self, tokens, idx, options, env)
+    body = "\n".join(line for line in token.content.splitlines()
+                     if not (line.startswith(":") and line.count(":") >= 2))  # :class: tip
+    title = title.strip() or name.capitalize()
+    return (f"<div class='admonition'><p class='admonition-title'>{html.escape(title)}</p>"
+            f"{markdown().render(body)}</div>")
 
 
 def _rule(display: bool):

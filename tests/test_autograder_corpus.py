@@ -120,5 +120,5 @@ def test_hostile_corpus_is_graded_exactly_and_safely(grader):
     assert f"sandbox: {mode}" in done.stderr
 
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") >= 3
+    assert report.count("data:image/png;base64,") == 1  # the one assignment's histogram
     assert "off by one" in report and "invalid_json" in report

@@ -74,7 +74,8 @@ def local_cluster(n_workers: int = 2, **scheduler_config):
                for i in range(n_workers)]
     try:
         with Client(cluster, set_as_default=False) as client:
-            client.wait_for_workers(n_workers, timeout=300)
+            if n_workers:
+                client.wait_for_workers(n_workers, timeout=300)
             yield cluster.scheduler_address, client
     finally:
         for worker in workers:
