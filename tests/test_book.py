@@ -25,7 +25,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
-from bookbuild import icons, leaks, offline, stage, student, toc  # noqa: E402
+from bookbuild import icons, leaks, offline, stage, student, toc, vendor  # noqa: E402
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "HIDDEN TESTS")
 CHAPTER = "chapters/01_convolution/01_convolution"
@@ -185,6 +185,7 @@ def test_buttons_are_left_out_until_a_repository_is_set(tmp_path):
 
 
 def test_icons_are_cut_to_those_the_pages_use(tmp_path):
+    vendor.ensure_node_modules()  # the icons' SVGs come from npm, as in a build
     for folder in (icons.BUNDLE.parent, icons.STYLESHEET.parent, icons.FONTS):
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "page.html").write_text('<button><span class="fa-solid fa-bars"></span>'
