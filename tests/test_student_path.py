@@ -70,7 +70,18 @@ def server(release, tmp_path_factory):
         log = server.log.read_text()
         SHOTS.mkdir(parents=True, exist_ok=True)
         (SHOTS / "jupyter.log").write_text(log)
-        assert "Traceback" not in log and not re.search(r"^\[E ", log, re.M), log[-6000:]
+        checked = CLOSED_SOCKET.sub("", log)
+        assert "Traceback" not in checked and not re.search(r"^\[E ", checked, re.M), \
+            checked[-6000:]
+
+
+# jupyter_server writing a kernel message to a browser tab that just closed: tornado logs the
+# WebSocketClosedError of that write as an unretrieved task exception. It depends only on
+# when the test closes its page, and says nothing about the student's session.
+CLOSED_SOCKET = re.compile(
+    r"Task exception was never retrieved\nfuture: <Task finished name='[^']*' "
+    r"coro=<WebSocketProtocol13\.write_message\..*?tornado\.websocket\.WebSocketClosedError\n",
+    re.S)
 
 
 @pytest.fixture
