@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import results
-from .grade import Job, grade_submission
+from .grade import Graded, Job, grade_submission
 
 MAX_POOL_RESTARTS = 2
 tqdm.monitor_interval = 0  # no monitor thread: the pool forks after the bar exists
@@ -56,12 +56,12 @@ def progress(total: int) -> tqdm:
                 disable=not total)
 
 
-def accept(out: Path, job: Job, result: dict, errors: list[str]) -> None:
+def accept(out: Path, job: Job, graded: Graded, errors: list[str]) -> None:
     """Save one trusted result, noting a grader error (shared with cluster.py)."""
-    if result["internal_error"]:
+    if graded.record.internal_error:
         errors.append(f"{job.student_id}/{job.assignment_id}: grader error, see "
                       "problems.csv (it will be retried on the next run)")
-    results.save(out, result)
+    results.save(out, graded)
 
 
 def _run_pool(jobs: list[Job], out: Path, workers: int, bar, errors: list[str],

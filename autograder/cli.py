@@ -197,7 +197,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     results.atomic_write(args.out / "report.html", report.build(graded, sandboxed))
     for line in errors:
         print(f"warning: {line}", file=sys.stderr)
-    problems = sum(len(r["problems"]) for r in graded)
+    problems = sum(len(r.problems) for r in graded)
     print(f"wrote {args.out / 'grades.csv'} ({len(graded)} rows), feedback/, problems.csv "
           f"({problems} problems), report.html, gradebook.db", file=sys.stderr)
     return 0

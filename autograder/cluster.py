@@ -40,7 +40,7 @@ from distributed.comm.registry import get_backend
 from distributed.scheduler import KilledWorker
 
 from . import PROJECT, batch
-from .grade import Job, grade_submission
+from .grade import Graded, Job, grade_submission
 from .sandbox import sandbox_problem
 from .submissions import InstructorError, code_fingerprint
 
@@ -96,7 +96,7 @@ def _short(value) -> str:
     return text[:12] + "…" if len(text) > 16 else text
 
 
-def grade_task(job: Job, expected: dict) -> dict:
+def grade_task(job: Job, expected: dict) -> Graded:
     """One submission, on a worker: the same checks as up front, then the local grader."""
     worker = get_worker()
     report = {"identity": identity(), "sandbox": _sandbox_problem_here() if job.sandboxed
@@ -222,7 +222,7 @@ def _size(job: Job) -> int:
     return sum(len(nb.source) + len(nb.submitted or b"") for nb in job.notebooks)
 
 
-def _outcome(future, job: Job) -> tuple[dict | None, str]:
+def _outcome(future, job: Job) -> tuple[Graded | None, str]:
     """The task's result, or why there is none (then the next run grades it again)."""
     who, again = f"{job.student_id}/{job.assignment_id}", "it will be retried on the next run"
     try:

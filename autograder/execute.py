@@ -82,12 +82,19 @@ class Runner:
             self.history.append(code)
         return result
 
+    def _remaining(self) -> float:
+        """Seconds left of the submission's wall clock (inf without one)."""
+        return self.deadline - time.monotonic()
+
     def _out_of_time(self) -> bool:
-        if not self.lost and time.monotonic() >= self.deadline:
+        """Whether the wall clock has run out; the first time, the kernel is closed."""
+        if self._remaining() > 0:
+            return False
+        if not self.lost:
             self.lost = (f"not run: the submission's time limit ({self.wall_clock:g} s) "
                          "ran out")
             self.close()
-        return time.monotonic() >= self.deadline
+        return True
 
     def _revive(self) -> bool:
         if self.lost:
@@ -185,7 +192,7 @@ class Runner:
 
     def _limit(self) -> str:
         """Which limit a step that overran hit."""
-        if time.monotonic() >= self.deadline:
+        if self._remaining() <= 0:
             return f"ran out of the submission's time limit ({self.wall_clock:g} s)"
         return f"timed out after {self.timeout:g} s"
 

@@ -14,17 +14,18 @@ import re
 import nbformat
 
 from . import mathml
+from .records import CheckResult, Exercise
 
 HIDDEN_NOTE = "# Hidden checks of this exercise ran here; their results are below."
 
 
-def verdict_output(checks: list[dict], points: float, max_points: float) -> dict:
+def verdict_output(checks: list[CheckResult], points: float, max_points: float) -> dict:
     """The trusted result block under a test cell."""
     rows = "".join(
-        f"<li style='color:{'#1a7f37' if c['passed'] else '#cf222e'}'>"
-        f"{'&#10004;' if c['passed'] else '&#10008;'} {html.escape(c['message'])}</li>"
+        f"<li style='color:{'#1a7f37' if c.passed else '#cf222e'}'>"
+        f"{'&#10004;' if c.passed else '&#10008;'} {html.escape(c.message)}</li>"
         for c in checks)
-    text = "\n".join(f"{'PASS' if c['passed'] else 'FAIL'}: {c['message']}" for c in checks)
+    text = "\n".join(f"{'PASS' if c.passed else 'FAIL'}: {c.message}" for c in checks)
     head = f"Hidden checks: {points:g} of {max_points:g} points"
     return nbformat.from_dict({
         "output_type": "display_data", "metadata": {},
@@ -32,11 +33,11 @@ def verdict_output(checks: list[dict], points: float, max_points: float) -> dict
                  "text/plain": f"{head}\n{text}"}})
 
 
-def header(title: str, score: float, max_score: float, exercises: list[dict],
+def header(title: str, score: float, max_score: float, exercises: list[Exercise],
            problems: list[str], sandboxed: bool) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(e['name'])}</td><td>{e['points']:g} / {e['max_points']:g}</td>"
-        f"<td>{'<br>'.join(html.escape(c['message']) for c in e['checks'])}</td></tr>"
+        f"<tr><td>{html.escape(e.name)}</td><td>{e.points:g} / {e.max_points:g}</td>"
+        f"<td>{'<br>'.join(html.escape(c.message) for c in e.checks)}</td></tr>"
         for e in exercises)
     notes = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
     warning = "" if sandboxed else "<p><b>Graded without the sandbox.</b></p>"

@@ -2,8 +2,8 @@
 
 :func:`grade_submission` is a pure function of picklable data (:class:`Job` carries the
 notebooks' bytes, not paths into a course folder), so it runs the same in a local
-process pool or on a dask.distributed worker. The result is a JSON-able dict; the caller
-persists it (atomically) and writes the feedback pages it carries.
+process pool or on a dask.distributed worker. It returns a :class:`Graded`: the typed
+record (records.Submission) and the feedback pages; the caller persists both atomically.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .bound_output import startup_file
 from .checks import CHECKS, Verdict, cases_for, judge
 from .execute import KERNEL_OUTPUT_CHARS, Runner
 from .recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
+from .records import CheckResult, Exercise, Notebook, Submission
 from .sandbox import Kernel, Limits, describe, matplotlib_cache
 from .source import Template, parse_template
 
@@ -52,26 +53,36 @@ class Job:
     limits: Limits = Limits()
 
 
-def grade_submission(job: Job) -> dict:
+@dataclass(frozen=True)
+class Graded:
+    """What grading one submission gives: its record and a feedback page per notebook."""
+
+    record: Submission
+    feedback: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _GradedNotebook:
+    record: Notebook
+    page: str
+
+
+def grade_submission(job: Job) -> Graded:
     """Grade one submission; never raises (a grader bug is reported in the result)."""
     started = time.monotonic()
-    result = {"student_id": job.student_id, "assignment_id": job.assignment_id,
-              "digest": job.digest, "sandboxed": job.sandboxed,
-              "sandbox": describe() if job.sandboxed else "none", "notebooks": [],
-              "problems": [], "feedback": {}, "internal_error": False}
+    notebooks, pages, internal_error = [], {}, False
     for nb in job.notebooks:
         try:
             graded = _grade_notebook(job, nb)
         except Exception:  # noqa: BLE001 - our bug must not stop the batch; it is reported
-            result["internal_error"] = True
+            internal_error = True
             graded = _failed(job, nb, "internal grader error:\n" + traceback.format_exc(limit=5))
-        result["feedback"][nb.name] = graded.pop("feedback")
-        result["problems"] += [{"notebook": nb.name, "problem": p} for p in graded["problems"]]
-        result["notebooks"].append(graded)
-    result["score"] = sum(n["score"] for n in result["notebooks"])
-    result["max_score"] = sum(n["max_score"] for n in result["notebooks"])
-    result["seconds"] = round(time.monotonic() - started, 2)
-    return result
+        notebooks.append(graded.record)
+        pages[nb.name] = graded.page
+    record = Submission(job.student_id, job.assignment_id, job.digest, job.sandboxed,
+                        describe() if job.sandboxed else "none", tuple(notebooks),
+                        internal_error, round(time.monotonic() - started, 2))
+    return Graded(record, pages)
 
 
 @lru_cache(maxsize=16)
@@ -79,41 +90,50 @@ def _template(source: str) -> Template:
     return parse_template(source, CHECKS)
 
 
-def _exercise(cell, points: float, checks: list[dict], untrusted: bool = False) -> dict:
-    return {"grade_id": cell.grade_id, "name": cell.grade_id.removesuffix("_tests"),
-            "points": points, "max_points": cell.points, "checks": checks,
-            "untrusted": untrusted}
+def _exercise(cell, points: float, checks: list[CheckResult], untrusted: bool = False
+              ) -> Exercise:
+    return Exercise(cell.grade_id, cell.grade_id.removesuffix("_tests"), points, cell.points,
+                    tuple(checks), untrusted)
 
 
-def _unrun(job: Job, nb: NotebookJob, reason: str) -> dict:
-    """A notebook that could not be run at all: every exercise 0, with the reason."""
-    template = _template(nb.source)
-    exercises = [_exercise(t, 0.0, [{"id": c.check_id, "passed": False, "message": reason}
-                                    for c in t.checks]) for t in template.tests]
-    problems = list(dict.fromkeys(p for p in (nb.note, reason) if p))
+def _notebook(job: Job, nb: NotebookJob, max_score: float, exercises: list[Exercise],
+              problems: list[str], shown: list) -> _GradedNotebook:
+    """The notebook's record and its feedback page, which shows ``shown`` under a header."""
+    score = sum(e.points for e in exercises)
+    problems = list(dict.fromkeys(problems))
     title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
     page = feedback.render(title, feedback.header(
-        title, 0.0, template.max_score, exercises, problems, job.sandboxed), [])
-    return {"name": nb.name, "score": 0.0, "max_score": template.max_score,
-            "exercises": exercises, "problems": problems, "feedback": page}
+        title, score, max_score, exercises, problems, job.sandboxed), shown)
+    return _GradedNotebook(Notebook(nb.name, score, max_score, tuple(exercises),
+                                    tuple(problems)), page)
 
 
-def _failed(job: Job, nb: NotebookJob, reason: str) -> dict:
+def _unrun(job: Job, nb: NotebookJob, reason: str, kind: str) -> _GradedNotebook:
+    """A notebook that could not be run at all: every exercise 0, with the reason."""
+    template = _template(nb.source)
+    exercises = [_exercise(t, 0.0, [CheckResult(c.check_id, False, reason, failure=kind)
+                                    for c in t.checks]) for t in template.tests]
+    return _notebook(job, nb, template.max_score, exercises,
+                     [p for p in (nb.note, reason) if p], [])
+
+
+def _failed(job: Job, nb: NotebookJob, reason: str) -> _GradedNotebook:
     try:
-        return _unrun(job, nb, reason)
+        return _unrun(job, nb, reason, "grader error")
     except Exception:  # noqa: BLE001 - even the source is unusable: report without it
-        return {"name": nb.name, "score": 0.0, "max_score": 0.0, "exercises": [],
-                "problems": [reason], "feedback": f"<pre>{html.escape(reason)}</pre>"}
+        return _GradedNotebook(Notebook(nb.name, 0.0, 0.0, (), (reason,)),
+                               f"<pre>{html.escape(reason)}</pre>")
 
 
 def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
     if nb.submitted is None:
-        return _unrun(job, nb, nb.note or "not submitted")
+        return _unrun(job, nb, nb.note or "not submitted", "not submitted")
     template = _template(nb.source)
     try:
         student = read_cells(nb.submitted)
     except NotANotebook as error:
-        return _unrun(job, nb, f"the notebook could not be read: {error}")
+        return _unrun(job, nb, f"the notebook could not be read: {error}",
+                      "unreadable notebook")
     cells, notes = assemble(template, student)
     problems = [p for p in [nb.note, *notes] if p]
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{_swept()}-") as scratch:
@@ -127,12 +147,7 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
             shown, exercises = _run(runner, cells, cases, problems, grader_dir)
         finally:
             runner.shutdown()
-    score = sum(e["points"] for e in exercises)
-    title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
-    page = feedback.render(title, feedback.header(
-        title, score, template.max_score, exercises, problems, job.sandboxed), shown)
-    return {"name": nb.name, "score": score, "max_score": template.max_score,
-            "exercises": exercises, "problems": problems, "feedback": page}
+    return _notebook(job, nb, template.max_score, exercises, problems, shown)
 
 
 @lru_cache(maxsize=1)
@@ -196,14 +211,14 @@ def _run(runner: Runner, cells, cases: dict, problems: list[str], grader_dir: st
             checks = [_hidden_check(runner, grader_dir, f"{template.index}_{j}", c, cases[
                 f"{template.index}_{j}"]) for j, c in enumerate(template.checks)]
             if template.checks:
-                passed = all(c["passed"] for c in checks)
+                passed = all(c.passed for c in checks)
                 exercise = _exercise(template, template.points if passed else 0.0, checks)
                 source = f"{cell.source.rstrip()}\n\n{feedback.HIDDEN_NOTE}"
             else:  # no hidden check: only the kernel's own word, which student code can fake
                 exercise = _exercise(template, template.points if step.status == "ok" else 0.0,
                                      [], untrusted=True)
             exercises.append(exercise)
-            outputs.append(feedback.verdict_output(checks, exercise["points"], template.points))
+            outputs.append(feedback.verdict_output(checks, exercise.points, template.points))
         elif template is not None and template.role != "solution" and step.status == "ok":
             continue  # narrative code that worked
         shown.append(("code", source, outputs))
@@ -218,26 +233,35 @@ def _prompt(cells, position: int) -> bool:
     return False
 
 
-def _hidden_check(runner: Runner, grader_dir: str, name: str, check, cases: list) -> dict:
+def _hidden_check(runner: Runner, grader_dir: str, name: str, check, cases: list
+                  ) -> CheckResult:
     """Record the student's outputs on the check's cases in the kernel; judge them here."""
     spec = CHECKS[check.check_id]
     step = runner.run(recorder_call(grader_dir, name, check.expr), replay=False)
     if not step.ran:
-        return _verdict(check, Verdict(False, f"{spec.function}: no result, {step.reason}"))
+        return _verdict(check, Verdict(False, f"{spec.function}: no result, {step.reason}",
+                                       failure=_step_failure(step)))
     outputs = None
     if runner.kernel is not None and runner.kernel.out_dir is not None:
         outputs = load_outputs(runner.kernel.out_dir, output_name(name), len(cases))
     if outputs is None:
         why = f"the check stopped with {step.reason}" if step.reason else "nothing was recorded"
-        return _verdict(check, Verdict(False, f"{spec.function}: no result, {why}"))
+        return _verdict(check, Verdict(False, f"{spec.function}: no result, {why}",
+                                       failure="nothing recorded"))
     if isinstance(outputs, str):
-        return _verdict(check, Verdict(False, f"{spec.function} could not be called ({outputs})"))
+        return _verdict(check, Verdict(False, f"{spec.function} could not be called ({outputs})",
+                                       failure="not defined"))
     return _verdict(check, judge(spec, cases, outputs))
 
 
-def _verdict(check, verdict: Verdict) -> dict:
-    return {"id": check.check_id, "passed": verdict.passed, "message": verdict.message,
-            "mistake": verdict.mistake}
+def _step_failure(step) -> str:
+    """The kind of a hidden check's step that did not run."""
+    return {"timeout": "timed out", "died": "kernel died"}.get(step.status, "not run")
+
+
+def _verdict(check, verdict: Verdict) -> CheckResult:
+    return CheckResult(check.check_id, verdict.passed, verdict.message, verdict.mistake,
+                       verdict.failure)
 
 
 def _note(text: str) -> dict:

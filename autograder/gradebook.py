@@ -14,6 +14,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
+from .records import Submission
 from .source import Template
 
 
@@ -35,22 +36,21 @@ def prepare(db: Path, templates: dict[tuple[str, str], Template]) -> None:
                     gb.update_or_create_solution_cell(cell.grade_id, notebook, assignment_id)
 
 
-def record(db: Path, results: list[dict]) -> None:
+def record(db: Path, results: list[Submission]) -> None:
     """Every result's scores, as nbgrader's autograde would store them."""
     # nbgrader's add_submission trips SQLAlchemy autoflush warnings; the rows are right.
     warnings.filterwarnings("ignore", category=SAWarning)
     with Gradebook(f"sqlite:///{db}") as gb:
         for r in results:
-            gb.update_or_create_student(r["student_id"])
+            gb.update_or_create_student(r.student_id)
             try:
-                gb.find_submission(r["assignment_id"], r["student_id"])
+                gb.find_submission(r.assignment_id, r.student_id)
             except MissingEntry:
-                gb.add_submission(r["assignment_id"], r["student_id"])
-            for nb in r["notebooks"]:
-                for e in nb["exercises"]:
-                    grade = gb.find_grade(e["grade_id"], nb["name"], r["assignment_id"],
-                                          r["student_id"])
-                    grade.auto_score = e["points"]
+                gb.add_submission(r.assignment_id, r.student_id)
+            for nb in r.notebooks:
+                for e in nb.exercises:
+                    grade = gb.find_grade(e.grade_id, nb.name, r.assignment_id, r.student_id)
+                    grade.auto_score = e.points
                     grade.manual_score = None
                     grade.needs_manual_grade = False
         gb.db.commit()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 import statistics
 from collections import Counter, defaultdict
 from urllib.parse import quote
@@ -24,36 +23,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from .records import CheckResult, Submission  # noqa: E402
+
 MISTAKES_SHOWN = 3  # per exercise: the report is read at a glance, the feedback has the rest
 
 
-def diagnosis(message: str) -> str:
-    """A failed check's message reduced to a kind of failure many students can share.
-
-    Named mistakes arrive as data (the check's ``mistake`` field); this sorts the rest,
-    whose message names one random case, into kinds such as "raises IndexError". Result
-    files written before verdicts carried the mistake's name still have it in the text.
-    """
-    function = message.split(":", 1)[0].split(" ", 1)[0]
-    named = re.search(r"Likely mistake: (.+?) —", message)
-    if named:
-        return f"{function}: {named.group(1)}"
-    for pattern, label in ((r"raised (\w+)", "raises {}"), (r"returned (None|an? [\w.]+)",
-                                                            "returns {}")):
-        found = re.search(pattern, message)
-        if found:
-            return f"{function}: " + label.format(found.group(1))
-    for needle, label in (("could not be called", "not defined"), ("timed out", "timed out"),
-                          ("kernel", "kernel died"), ("expected shape", "wrong shape"),
-                          ("not run", "not run"), ("could not be read", "unreadable notebook"),
-                          ("not submitted", "not submitted")):
-        if needle in message:
-            return f"{function}: {label}"
-    return f"{function}: wrong values"
-
-
-def percent(result: dict) -> float:
-    return 100 * result["score"] / result["max_score"] if result["max_score"] else 0.0
+def failure_label(check: CheckResult) -> str:
+    """A failed check without a named mistake, as a kind of failure many students share:
+    "conv2d: raises IndexError". Read from the record's fields, never from its message."""
+    return f"{check.id.partition('.')[2] or check.id}: {check.failure or 'failed'}"
 
 
 def feedback_href(student_id: str, assignment_id: str, notebook: str) -> str:
@@ -62,25 +40,25 @@ def feedback_href(student_id: str, assignment_id: str, notebook: str) -> str:
                                                      f"{notebook}.html"))
 
 
-def build(results: list[dict], sandboxed: bool) -> str:
+def build(results: list[Submission], sandboxed: bool) -> str:
     """The report page for these results."""
-    assignments = sorted({r["assignment_id"] for r in results})
-    students = sorted({r["student_id"] for r in results})
-    problems = [(r["student_id"], r["assignment_id"], p["notebook"], p["problem"])
-                for r in results for p in r["problems"]]
+    assignments = sorted({r.assignment_id for r in results})
+    students = sorted({r.student_id for r in results})
+    problems = [(r.student_id, r.assignment_id, p.notebook, p.problem)
+                for r in results for p in r.problems]
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Class report</title>"
              f"<style>{_CSS}</style></head><body><h1>Class report</h1>"]
     if not sandboxed:
         parts.append("<p class='warn'>WARNING: these submissions were graded WITHOUT the "
                      "sandbox.</p>")
-    modes = sorted({r["sandbox"] for r in results if r.get("sandbox", "none") != "none"})
+    modes = sorted({r.sandbox for r in results if r.sandbox != "none"})
     if modes:  # which jail and memory cap held the kernels (per machine, on a cluster)
         parts.append("".join(f"<p class='mode'>{html.escape(m)}</p>" for m in modes))
     parts.append(f"<p>{len(students)} students, {len(assignments)} assignments, "
                  f"{len(results)} graded submissions, {len(problems)} problems.</p>")
     if results:
         parts += ["<h2>Scores per assignment</h2><div class='cards'>",
-                  *(_assignment_card(a, [r for r in results if r["assignment_id"] == a])
+                  *(_assignment_card(a, [r for r in results if r.assignment_id == a])
                     for a in assignments),
                   "</div><h2>Exercises</h2>", _exercise_table(results)]
     parts += ["<div class='row'><section class='students'>",
@@ -110,12 +88,12 @@ _CSS = ("*{box-sizing:border-box}body{font-family:sans-serif;margin:1.5em;line-h
         "ul.mistakes{margin:0;padding-left:1.2em}")
 
 
-def _assignment_card(assignment: str, results: list[dict]) -> str:
-    scores = [r["score"] for r in results]
-    top = max(r["max_score"] for r in results)
+def _assignment_card(assignment: str, results: list[Submission]) -> str:
+    scores = [r.score for r in results]
+    top = max(r.max_score for r in results)
     spread = statistics.pstdev(scores) if len(scores) > 1 else 0.0
     return (f"<div class='card'><h3>{_breakable(assignment)}</h3>"
-            f"{_histogram([percent(r) for r in results])}"
+            f"{_histogram([r.percent for r in results])}"
             f"<p>n = {len(scores)}; mean {statistics.fmean(scores):.1f}, median "
             f"{statistics.median(scores):g} of {top:g} points</p>"
             f"<p>spread: SD {spread:.1f}, range {min(scores):g}–{max(scores):g}</p></div>")
@@ -144,22 +122,21 @@ def _histogram_figure(percents: list[float]):
     return fig
 
 
-def _exercise_table(results: list[dict]) -> str:
+def _exercise_table(results: list[Submission]) -> str:
     """Per exercise: how many got full marks, and what the others most often got wrong."""
     full: dict[tuple, list[bool]] = defaultdict(list)
     named: dict[tuple, Counter] = defaultdict(Counter)
     other: dict[tuple, Counter] = defaultdict(Counter)
     for r in results:
-        several = len(r["notebooks"]) > 1
-        for nb in r["notebooks"]:
-            for e in nb["exercises"]:
-                key = (r["assignment_id"], f"{_part(nb['name'], r['assignment_id'])}: "
-                       f"{e['name']}" if several else e["name"])
-                full[key].append(e["points"] >= e["max_points"])
-                failed = [c for c in e["checks"] if not c["passed"]]
-                named[key].update({c["mistake"] for c in failed if c.get("mistake")})
-                other[key].update({diagnosis(c["message"]) for c in failed
-                                   if not c.get("mistake")})
+        several = len(r.notebooks) > 1
+        for nb in r.notebooks:
+            for e in nb.exercises:
+                key = (r.assignment_id, f"{_part(nb.name, r.assignment_id)}: {e.name}"
+                       if several else e.name)
+                full[key].append(e.full_marks)
+                failed = [c for c in e.checks if not c.passed]
+                named[key].update({c.mistake for c in failed if c.mistake})
+                other[key].update({failure_label(c) for c in failed if not c.mistake})
     rows = []
     keys = sorted(full, key=lambda k: k[0])  # stable: exercises stay in notebook order
     for i, key in enumerate(keys):
@@ -187,10 +164,10 @@ def _counts(counter: Counter) -> str:
     return f"<ul class='mistakes'>{items}</ul>" + (f"and {rest} more" if rest > 0 else "")
 
 
-def _student_table(results: list[dict], assignments: list[str]) -> str:
-    by_student: dict[str, dict[str, dict]] = defaultdict(dict)
+def _student_table(results: list[Submission], assignments: list[str]) -> str:
+    by_student: dict[str, dict[str, Submission]] = defaultdict(dict)
     for r in results:
-        by_student[r["student_id"]][r["assignment_id"]] = r
+        by_student[r.student_id][r.assignment_id] = r
     head = "".join(f"<th class='num'><abbr title='{html.escape(a)}'>"
                    f"{html.escape(label)}</abbr></th>"
                    for a, label in zip(assignments, _short_labels(assignments)))
@@ -199,26 +176,26 @@ def _student_table(results: list[dict], assignments: list[str]) -> str:
         graded = by_student[student]
         cells = "".join(f"<td class='num'>{_score_links(graded[a])}</td>" if a in graded
                         else "<td class='num'>–</td>" for a in assignments)
-        total = sum(r["score"] for r in graded.values())
-        top = sum(r["max_score"] for r in graded.values())
+        total = sum(r.score for r in graded.values())
+        top = sum(r.max_score for r in graded.values())
         rows.append(f"<tr class='student'><td>{html.escape(student)}</td>{cells}"
                     f"<td class='num'>{total:g} / {top:g}</td></tr>")
     return (f"<table><tr><th>student</th>{head}<th class='num'>total</th></tr>" + "".join(rows)
             + "</table>")
 
 
-def _score_links(result: dict) -> str:
+def _score_links(result: Submission) -> str:
     """The score, linking to the feedback page; one link per notebook when there are several."""
-    names = [nb["name"] for nb in result["notebooks"]]
-    score = f"{result['score']:g}/{result['max_score']:g}"
+    names = [nb.name for nb in result.notebooks]
+    score = f"{result.score:g}/{result.max_score:g}"
 
     def link(name: str, text: str, kind: str = "") -> str:
-        href = feedback_href(result["student_id"], result["assignment_id"], name)
+        href = feedback_href(result.student_id, result.assignment_id, name)
         return f"<a{kind} href='{html.escape(href)}'>{html.escape(text)}</a>"
 
     if len(names) == 1:
         return link(names[0], score)
-    return score + "".join(f"<br>{link(n, _part(n, result['assignment_id']), ' class=nb')}"
+    return score + "".join(f"<br>{link(n, _part(n, result.assignment_id), ' class=nb')}"
                            for n in names)
 
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .records import RecordError, Submission
+
+if TYPE_CHECKING:
+    from .grade import Graded
 
 HEAD = ["student_id", "assignment", "score", "max_score"]
 
@@ -37,36 +42,37 @@ def result_path(out: Path, student_id: str, assignment_id: str) -> Path:
     return out / "results" / student_id / f"{assignment_id}.json"
 
 
-def load(out: Path, student_id: str, assignment_id: str) -> dict | None:
+def load(out: Path, student_id: str, assignment_id: str) -> Submission | None:
+    """The saved record; None when there is none, or it is damaged or from an older grader
+    (then the submission is graded again)."""
     try:
-        return json.loads(result_path(out, student_id, assignment_id).read_text())
-    except (OSError, ValueError):
+        return Submission.from_json(result_path(out, student_id, assignment_id).read_text())
+    except (OSError, UnicodeDecodeError, RecordError):
         return None
 
 
 def is_done(out: Path, student_id: str, assignment_id: str, digest: str) -> bool:
     """Graded before from the same inputs (a grader error is always retried)."""
     old = load(out, student_id, assignment_id)
-    return bool(old) and old.get("digest") == digest and not old.get("internal_error")
+    return old is not None and old.digest == digest and not old.internal_error
 
 
-def save(out: Path, result: dict) -> None:
+def save(out: Path, graded: Graded) -> None:
     """Feedback pages first, then the result file that marks the submission as graded."""
-    pages = result.pop("feedback")
-    for name, page in pages.items():
-        atomic_write(out / "feedback" / result["student_id"] / result["assignment_id"]
+    record = graded.record
+    for name, page in graded.feedback.items():
+        atomic_write(out / "feedback" / record.student_id / record.assignment_id
                      / f"{name}.html", page)
-    atomic_write(result_path(out, result["student_id"], result["assignment_id"]),
-                 json.dumps(result, indent=1))
+    atomic_write(result_path(out, record.student_id, record.assignment_id), record.to_json())
 
 
-def exercise_columns(result: dict) -> dict[str, float]:
-    several = len(result["notebooks"]) > 1
-    return {":".join([result["assignment_id"], *([nb["name"]] if several else []), e["name"]]):
-            e["points"] for nb in result["notebooks"] for e in nb["exercises"]}
+def exercise_columns(result: Submission) -> dict[str, float]:
+    several = len(result.notebooks) > 1
+    return {":".join([result.assignment_id, *([nb.name] if several else []), e.name]):
+            e.points for nb in result.notebooks for e in nb.exercises}
 
 
-def write_tables(out: Path, results: list[dict]) -> None:
+def write_tables(out: Path, results: list[Submission]) -> None:
     columns: list[str] = []
     for r in results:
         columns += [c for c in exercise_columns(r) if c not in columns]
@@ -75,15 +81,15 @@ def write_tables(out: Path, results: list[dict]) -> None:
     writer.writerow(HEAD + columns)
     for r in results:
         points = exercise_columns(r)
-        writer.writerow([r["student_id"], r["assignment_id"], f"{r['score']:g}",
-                         f"{r['max_score']:g}", *(_cell(points.get(c)) for c in columns)])
+        writer.writerow([r.student_id, r.assignment_id, f"{r.score:g}", f"{r.max_score:g}",
+                         *(_cell(points.get(c)) for c in columns)])
     atomic_write(out / "grades.csv", grades.getvalue())
     problems = io.StringIO()
     writer = csv.writer(problems, lineterminator="\n")
     writer.writerow(["student_id", "assignment", "notebook", "problem"])
     for r in results:
-        for p in r["problems"]:
-            writer.writerow([r["student_id"], r["assignment_id"], p["notebook"], p["problem"]])
+        for p in r.problems:
+            writer.writerow([r.student_id, r.assignment_id, p.notebook, p.problem])
     atomic_write(out / "problems.csv", problems.getvalue())
 
 

@@ -18,6 +18,8 @@ from book_browser import CHROMIUM, CHROMIUM_ARGS, serve
 
 from autograder import feedback, results
 from autograder.checks import CHECKS, cases_for, judge, run_cases
+from autograder.grade import Graded
+from autograder.records import CheckResult, Exercise, Notebook, Submission
 from autograder.source import parse_template
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -25,13 +27,13 @@ CHAPTER_SOURCES = sorted((PROJECT / "chapters").glob("*/*.ipynb"))
 WIDTH = 1280
 
 
-def _verdict(check_id: str, wrong: bool) -> dict:
+def _verdict(check_id: str, wrong: bool) -> CheckResult:
     check = CHECKS[check_id]
     cases = cases_for(check_id)
     answer = check.mistakes[0].answer if wrong and check.mistakes else check.reference
     verdict = judge(check, cases, run_cases(answer, cases))
-    return {"id": check_id, "passed": verdict.passed, "message": verdict.message,
-            "mistake": verdict.mistake}
+    return CheckResult(check_id, verdict.passed, verdict.message, verdict.mistake,
+                       verdict.failure)
 
 
 def chapter_feedback(source: Path, wrong_exercise: int | None = None) -> str:
@@ -54,14 +56,13 @@ def chapter_feedback(source: Path, wrong_exercise: int | None = None) -> str:
         elif cell.role == "test":
             wrong = len(exercises) == wrong_exercise
             checks = [_verdict(c.check_id, wrong) for c in cell.checks]
-            points = cell.points if all(c["passed"] for c in checks) else 0.0
-            exercises.append({"grade_id": cell.grade_id, "points": points,
-                              "name": cell.grade_id.removesuffix("_tests"),
-                              "max_points": cell.points, "checks": checks})
+            points = cell.points if all(c.passed for c in checks) else 0.0
+            exercises.append(Exercise(cell.grade_id, cell.grade_id.removesuffix("_tests"),
+                                      points, cell.points, tuple(checks)))
             shown.append(("code", f"{cell.given.rstrip()}\n\n{feedback.HIDDEN_NOTE}",
                           [feedback.verdict_output(checks, points, cell.points)]))
     title = f"student / {source.parent.name} / {source.stem}"
-    score = sum(e["points"] for e in exercises)
+    score = sum(e.points for e in exercises)
     return feedback.render(title, feedback.header(title, score, template.max_score, exercises,
                                                   [], True), shown)
 
@@ -74,7 +75,7 @@ def _prompt(cells, position: int) -> bool:
     return False
 
 
-def class_batch(assignments: int, students: int, seed: int = 0) -> list[dict]:
+def class_batch(assignments: int, students: int, seed: int = 0) -> list[Graded]:
     """Result records of a class: varied scores, named and unnamed failures, problems, one
     assignment with two notebooks, one student who skipped an assignment."""
     rng = random.Random(seed)
@@ -95,10 +96,8 @@ MISTAKES = ["flipped kernel", "off by one in the output size", "padding applied 
             "groups mixing channels"]
 
 
-def _result(rng, student: str, assignment: str, notebooks: list[str]) -> dict:
-    result = {"student_id": student, "assignment_id": assignment, "digest": "d",
-              "sandboxed": True, "notebooks": [], "problems": [], "feedback": {},
-              "internal_error": False}
+def _result(rng, student: str, assignment: str, notebooks: list[str]) -> Graded:
+    records, pages = [], {}
     for name in notebooks:
         exercises = []
         for e in range(4):
@@ -106,33 +105,30 @@ def _result(rng, student: str, assignment: str, notebooks: list[str]) -> dict:
             passed = rng.random() < 0.6
             message = "conv: correct on all 50 random cases" if passed else \
                 "conv: wrong on 50 of 50 random cases. For example conv(...): expected 1, got 2."
-            exercises.append({"grade_id": f"ex{e}_tests", "name": f"ex{e}",
-                              "points": 2.0 if passed else 0.0, "max_points": 2.0,
-                              "checks": [{"id": "x", "passed": passed, "message": message,
-                                          "mistake": None if passed else mistake}]})
+            check = CheckResult("chXX.conv", passed, message, None if passed else mistake,
+                                "" if passed or mistake else "wrong values")
+            exercises.append(Exercise(f"ex{e}_tests", f"ex{e}", 2.0 if passed else 0.0, 2.0,
+                                      (check,)))
         problems = []
         if rng.random() < 0.15:
             problems.append("cell 'ex1_solution': timed out after 30 s")
         if rng.random() < 0.03:
             problems.append("internal grader error:\nTraceback (most recent call last):\n"
                             + "  File \"x.py\", line 1, in <module>\n" * 5 + "KeyError: 'a'")
-        score = sum(e["points"] for e in exercises)
+        score = sum(e.points for e in exercises)
         title = f"{student} / {assignment} / {name}"
-        result["feedback"][name] = feedback.render(title, feedback.header(
+        pages[name] = feedback.render(title, feedback.header(
             title, score, 8.0, exercises, problems, True), [])
-        result["notebooks"].append({"name": name, "score": score, "max_score": 8.0,
-                                    "exercises": exercises, "problems": problems})
-        result["problems"] += [{"notebook": name, "problem": p} for p in problems]
-    result["score"] = sum(n["score"] for n in result["notebooks"])
-    result["max_score"] = sum(n["max_score"] for n in result["notebooks"])
-    return result
+        records.append(Notebook(name, score, 8.0, tuple(exercises), tuple(problems)))
+    return Graded(Submission(student, assignment, "d", True, "user namespaces", tuple(records)),
+                  pages)
 
 
-def save_batch(out: Path, batch: list[dict]) -> list[dict]:
+def save_batch(out: Path, batch: list[Graded]) -> list[Submission]:
     """Write feedback pages and result files as a grading run does; return what it reloads."""
-    for result in batch:
-        results.save(out, dict(result))
-    return [results.load(out, r["student_id"], r["assignment_id"]) for r in batch]
+    for graded in batch:
+        results.save(out, graded)
+    return [results.load(out, g.record.student_id, g.record.assignment_id) for g in batch]
 
 
 @contextmanager

@@ -124,3 +124,27 @@ def assert_tally(mutants: dict[str, list[Mutant]], expected: dict[str, tuple[int
         assert all(named * 2 > variants for variants, named in counts.values()), counts
     else:
         assert sum(n for _, n in counts.values()) * 2 > sum(v for v, _ in counts.values())
+
+
+def caught_test(mutants: dict[str, list[Mutant]], verdict: Callable = verdict,
+                seeds: tuple[int | None, ...] = (None,)):
+    """A chapter's test that every mutant loses its exercise (see :func:`assert_caught`),
+    with the notebook's own cases (seed ``None``) or with the cases of students holding
+    ``seeds``. Used as ``test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)``."""
+
+    @pytest.mark.parametrize("seed", seeds, ids=lambda s: "notebook" if s is None else f"seed{s}")
+    @pytest.mark.parametrize(("check_id", "mutant"), params(mutants))
+    def test(check_id, mutant, seed):
+        assert_caught(check_id, mutant, seed, verdict)
+
+    return test
+
+
+def tally_test(mutants: dict[str, list[Mutant]], expected: dict[str, tuple[int, int]],
+               most_named_per_exercise: bool = True):
+    """A chapter's test that its tally is ``expected`` (see :func:`assert_tally`)."""
+
+    def test():
+        assert_tally(mutants, expected, most_named_per_exercise)
+
+    return test

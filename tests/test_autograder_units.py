@@ -19,7 +19,6 @@ from autograder import grade
 from autograder.assemble import NotANotebook, assemble, read_cells
 from autograder.checks import CHECKS, cases_for, judge
 from autograder.recorder import KERNEL_SOURCE, load_outputs, write_cases
-from autograder.report import diagnosis
 from autograder.source import SourceError, hidden_checks, parse_template
 
 TEMPLATE = parse_template(SOURCE.read_text(), CHECKS)
@@ -137,15 +136,6 @@ def test_hidden_region_may_only_call_known_checks():
         hidden_checks(ok.replace("check('ch01.conv2d', f)", "assert f(1) == 2"), "t", CHECKS)
     with pytest.raises(SourceError, match="unknown check"):
         hidden_checks(ok.replace("conv2d", "nope"), "t", CHECKS)
-
-
-def test_report_groups_diagnoses_by_kind_of_mistake():
-    assert diagnosis("output_size: wrong on 3 of 60 random cases. For example output_size(1, 1, "
-                     "1, 0): expected 1, got 0. Likely mistake: off by one — count") == \
-        "output_size: off by one"
-    assert diagnosis("conv2d: wrong on 30 of 30 random cases. For example conv2d(...) raised "
-                     "IndexError: x") == "conv2d: raises IndexError"
-    assert diagnosis("corr2d: no result, timed out after 5 s") == "corr2d: timed out"
 
 
 

@@ -14,6 +14,7 @@ from delivered_pages import WIDTH, browser_pages, class_batch, save_batch
 
 from autograder import report
 from autograder.checks import CHECKS, cases_for, judge, run_cases
+from autograder.records import CheckResult, Exercise, Notebook, Submission
 
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
@@ -56,9 +57,8 @@ def test_report_of_eight_assignments_fits_a_1280_pixel_window_and_links_every_st
         page.close()
     assert not offsite
     assert cards == 8
-    assert sorted(s for s, _ in rows) == sorted({r["student_id"] for r in batch})
-    expected = {(r["student_id"], r["assignment_id"], nb["name"])
-                for r in batch for nb in r["notebooks"]}
+    assert sorted(s for s, _ in rows) == sorted({r.student_id for r in batch})
+    expected = {(r.student_id, r.assignment_id, nb.name) for r in batch for nb in r.notebooks}
     linked = set()
     for student, hrefs in rows:
         assert hrefs, student
@@ -79,8 +79,8 @@ def test_histograms_count_whole_students():
 def test_per_assignment_statistics_and_per_exercise_mistakes_come_from_the_records(graded):
     _, batch = graded
     html = report.build(batch, sandboxed=True)
-    first = [r for r in batch if r["assignment_id"] == batch[0]["assignment_id"]]
-    scores = sorted(r["score"] for r in first)
+    first = [r for r in batch if r.assignment_id == batch[0].assignment_id]
+    scores = sorted(r.score for r in first)
     median = (scores[len(scores) // 2] + scores[(len(scores) - 1) // 2]) / 2
     assert f"median {median:g} of 8 points" in html
     assert "most frequent named mistakes" in html and "flipped kernel (" in html
@@ -93,10 +93,11 @@ def test_named_mistakes_are_read_from_the_verdict_not_from_its_message():
     verdict = judge(check, cases, run_cases(mistake.answer, cases))
     assert verdict.mistake == mistake.name
     assert judge(check, cases, run_cases(check.reference, cases)).mistake is None
-    # a record whose message says nothing of the mistake still counts it by name
-    record = {"student_id": "s", "assignment_id": "a", "score": 0.0, "max_score": 1.0,
-              "problems": [], "notebooks": [{"name": "a", "exercises": [
-                  {"name": "e", "points": 0.0, "max_points": 1.0, "checks": [
-                      {"passed": False, "message": "f: wrong.", "mistake": "kernel flipped"}]}]}]}
+    # records whose messages say nothing, or something misleading, are counted by their fields
+    checks = [CheckResult("ch01.f", False, "f: wrong.", mistake="kernel flipped"),
+              CheckResult("ch01.f", False, "Likely mistake: off by one — x", failure="raises X")]
+    record = Submission("s", "a", "d", True, "none", tuple(
+        Notebook("a", 0.0, 1.0, (Exercise("e_tests", "e", 0.0, 1.0, (c,)),)) for c in checks))
     html = report.build([record], sandboxed=True)
-    assert "kernel flipped (1)" in html and "f: wrong values" not in html
+    assert "kernel flipped (1)" in html and "f: raises X (1)" in html
+    assert "off by one" not in html and "wrong values" not in html

@@ -6,8 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-from mutants import assert_caught, assert_tally, by_name, params
+from mutants import by_name, caught_test, tally_test
 
 # --- input_sizes(o, kernel_size, stride, padding) ---------------------------------------------
 
@@ -272,12 +271,10 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_answer_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant)
+test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch01.input_sizes": (8, 7), "ch01.conv2d": (7, 6),
-                            "ch01.conv_layer_cost": (8, 6), "ch01.window_counts": (6, 4),
-                            "ch01.im2col": (7, 5)})
+test_tally = tally_test(MUTANTS, {
+    "ch01.input_sizes": (8, 7), "ch01.conv2d": (7, 6), "ch01.conv_layer_cost": (8, 6),
+    "ch01.window_counts": (6, 4), "ch01.im2col": (7, 5),
+})

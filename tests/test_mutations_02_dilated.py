@@ -4,8 +4,7 @@ hidden check, most of them named. The tally per exercise is asserted exactly."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from mutants import assert_caught, assert_tally, by_name, params
+from mutants import by_name, caught_test, tally_test
 
 # --- dilate_kernel(kernel, dilation) ------------------------------------------------------------
 
@@ -321,12 +320,10 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_answer_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant)
+test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch02.dilate_kernel": (6, 5), "ch02.dilated_conv2d": (8, 7),
-                            "ch02.receptive_field": (7, 6), "ch02.largest_dense_rate": (7, 5),
-                            "ch02.equivalent_kernel": (6, 5)})
+test_tally = tally_test(MUTANTS, {
+    "ch02.dilate_kernel": (6, 5), "ch02.dilated_conv2d": (8, 7), "ch02.receptive_field": (7, 6),
+    "ch02.largest_dense_rate": (7, 5), "ch02.equivalent_kernel": (6, 5),
+})

@@ -4,8 +4,7 @@ hidden check, most of them named. The tally per exercise is asserted exactly."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from mutants import assert_caught, assert_tally, by_name, params
+from mutants import by_name, caught_test, tally_test
 
 # --- transposed_padding(n_in, n_out, kernel_size, stride) --------------------------------------
 
@@ -284,12 +283,11 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_answer_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant)
+test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch03.transposed_padding": (8, 6), "ch03.conv_transpose2d": (9, 7),
-                            "ch03.zero_insertion": (8, 7), "ch03.bilinear_kernel": (7, 5),
-                            "ch03.constant_response": (7, 4)})
+test_tally = tally_test(MUTANTS, {
+    "ch03.transposed_padding": (8, 6), "ch03.conv_transpose2d": (9, 7),
+    "ch03.zero_insertion": (8, 7), "ch03.bilinear_kernel": (7, 5),
+    "ch03.constant_response": (7, 4),
+})

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from mutants import Mutant, assert_caught, assert_tally, params
+from mutants import Mutant, caught_test, tally_test
 
 
 def two_pass(x, col, row, stride=1, dilation=1, *, flip=False, cast=False, plus_one=1,
@@ -203,12 +202,11 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_answer_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant)
+test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch04.two_pass_filter": (10, 8), "ch04.low_rank_filter": (7, 5),
-                            "ch04.rank_for_error": (7, 5), "ch04.low_rank_costs": (7, 5),
-                            "ch04.factorised_approximation": (7, 4)})
+test_tally = tally_test(MUTANTS, {
+    "ch04.two_pass_filter": (10, 8), "ch04.low_rank_filter": (7, 5),
+    "ch04.rank_for_error": (7, 5), "ch04.low_rank_costs": (7, 5),
+    "ch04.factorised_approximation": (7, 4),
+})

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from mutants import Mutant, assert_caught, assert_tally, params
+from mutants import Mutant, caught_test, tally_test
 
 
 def depthwise(x, weight, bias, stride=1, padding=0, *, source=lambda o, c, m: o // m,
@@ -154,12 +153,11 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_answer_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant)
+test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch05.depthwise_conv2d": (9, 7), "ch05.separable_weight": (6, 4),
-                            "ch05.fold_batch_norm": (7, 6), "ch05.separable_cost": (8, 6),
-                            "ch05.max_multiplier": (7, 5)})
+test_tally = tally_test(MUTANTS, {
+    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_weight": (6, 4),
+    "ch05.fold_batch_norm": (7, 6), "ch05.separable_cost": (8, 6),
+    "ch05.max_multiplier": (7, 5),
+})

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from mutants import Mutant, assert_caught, assert_tally, params
+from mutants import Mutant, caught_test, tally_test
 
 
 def grouped(x, weight, bias, groups, stride=1, dilation=1, *, out_group=None, in_block=None,
@@ -146,12 +145,11 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_answer_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant)
+test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch06.grouped_conv2d": (10, 9), "ch06.shufflenet_unit_cost": (7, 6),
-                            "ch06.fixed_flops_memory": (7, 6), "ch06.channel_unshuffle": (6, 5),
-                            "ch06.stacked_connectivity": (7, 5)})
+test_tally = tally_test(MUTANTS, {
+    "ch06.grouped_conv2d": (10, 9), "ch06.shufflenet_unit_cost": (7, 6),
+    "ch06.fixed_flops_memory": (7, 6), "ch06.channel_unshuffle": (6, 5),
+    "ch06.stacked_connectivity": (7, 5),
+})

@@ -10,17 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
-from mutants import (
-    assert_caught,
-    assert_tally,
-    by_name,
-    hidden_calls,
-    notebook,
-    params,
-    parts,
-    verdict,
-)
+from mutants import by_name, caught_test, hidden_calls, notebook, parts, tally_test, verdict
 
 from autograder.checks import check
 
@@ -370,15 +360,13 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check_id, mutant", params(MUTANTS))
-def test_wrong_variant_loses_the_exercise(check_id, mutant):
-    assert_caught(check_id, mutant, verdict=graded_verdict)
+test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verdict)
 
 
-def test_tally():
-    assert_tally(MUTANTS, {"ch07.numerical_gradient": (8, 7), "ch07.input_coverage": (8, 8),
-                            "ch07.grad_weight": (8, 7), "ch07.grad_input": (8, 8),
-                            "ch07.backward_*": (9, 9)})
+test_tally = tally_test(MUTANTS, {
+    "ch07.numerical_gradient": (8, 7), "ch07.input_coverage": (8, 8),
+    "ch07.grad_weight": (8, 7), "ch07.grad_input": (8, 8), "ch07.backward_*": (9, 9),
+})
 
 
 def test_the_graded_expressions_pass_the_reference_solutions():

@@ -79,9 +79,11 @@ class Check:
 class Verdict:
     passed: bool
     message: str
-    # the name of the Mistake that explains every wrong answer, when one does: the class
-    # report counts these, so it never has to parse the message
+    # the name of the Mistake that explains every wrong answer, when one does; otherwise
+    # the kind of failure ("raises IndexError", "wrong shape"). The class report counts
+    # these, so it never has to parse the message, which is written for the student.
     mistake: str | None = None
+    failure: str = ""
 
 
 def same(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -123,17 +125,32 @@ def _explain(check: Check, cases, outputs, wrong) -> Verdict:
     head = f"{check.function}: wrong on {len(wrong)} of {len(cases)} random cases."
     call = f"{check.function}({describe(args)})"
     if isinstance(got, str):
-        return Verdict(False, f"{head} For example {call} {got}")
+        return Verdict(False, f"{head} For example {call} {got}", failure=failure_kind(got))
     expected = check.expected(args)
-    detail = (f"expected shape {expected.shape}, got shape {got.shape}"
-              if got.shape != expected.shape else
+    shape = got.shape != expected.shape
+    detail = (f"expected shape {expected.shape}, got shape {got.shape}" if shape else
               f"expected {_short(expected)}, got {_short(got)}")
     for mistake in check.mistakes:
         if _explains(mistake, [(a, o) for a, o in zip(cases, outputs) if not isinstance(o, str)],
                      wrong):
             return Verdict(False, f"{head} For example {call}: {detail}. Likely mistake: "
                                   f"{mistake.name} — {mistake.advice}", mistake.name)
-    return Verdict(False, f"{head} For example {call}: {detail}.")
+    return Verdict(False, f"{head} For example {call}: {detail}.",
+                   failure="wrong shape" if shape else "wrong values")
+
+
+def failure_kind(error: str) -> str:
+    """The kind of an answer that is not an array, from the text the recorder (or
+    :func:`run_cases`) wrote for it: "raised IndexError: ..." is "raises IndexError"."""
+    verb, _, rest = error.partition(" ")
+    name = rest.split(":", 1)[0].split(" (", 1)[0].split(",", 1)[0]
+    if verb == "raised":
+        return f"raises {name}"
+    if verb == "used":
+        return f"uses {name}"  # a library other than numpy
+    if verb == "returned":
+        return f"returns {name}"
+    return "no usable output"
 
 
 def _explains(mistake: Mistake, answered, wrong) -> bool:

@@ -1,0 +1,107 @@
+"""Result records: typed from the verdict to the file and back; anything else is regraded.
+
+The class report counts named mistakes and kinds of failure from the records' fields; these
+tests pin where those fields come from (the trusted judge, and the grader's own steps) and
+that a result file which is not a record of this grader never reaches the report.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from autograder import results
+from autograder.checks import CHECKS, cases_for, judge, run_cases
+from autograder.checks.core import failure_kind
+from autograder.grade import Graded
+from autograder.records import FORMAT, CheckResult, Exercise, Notebook, RecordError, Submission
+
+CHECK = "ch01.conv2d"
+
+
+def kind_of(answer) -> tuple[str | None, str]:
+    cases = cases_for(CHECK)
+    verdict = judge(CHECKS[CHECK], cases, run_cases(answer, cases))
+    assert not verdict.passed
+    return verdict.mistake, verdict.failure
+
+
+def test_the_judge_names_the_kind_of_every_unnamed_failure():
+    def raises(x, w, *args, **kwargs):
+        return x[len(x) + 5]
+
+    def half(x, w, *args, **kwargs):
+        return CHECKS[CHECK].reference(x, w, *args, **kwargs) / 2
+
+    assert kind_of(raises) == (None, "raises IndexError")
+    assert kind_of(lambda *a, **k: None) == (None, "returns None")
+    assert kind_of(lambda *a, **k: np.zeros((1, 1, 1, 1))) == (None, "wrong shape")
+    assert kind_of(half) == (None, "wrong values")
+    # a named mistake is the mistake's name, with no kind beside it
+    mistake = CHECKS[CHECK].mistakes[0]
+    assert kind_of(mistake.answer) == (mistake.name, "")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("raised ZeroDivisionError: division by zero", "raises ZeroDivisionError"),
+    ("used scipy (scipy.signal._signaltools.correlate2d): graded functions must use numpy only",
+     "uses scipy"),
+    ("returned an array of dtype object, expected numbers", "returns an array of dtype object"),
+    ("no output was recorded for this case", "no usable output"),
+])
+def test_failure_kinds_from_the_recorders_texts(text, kind):
+    assert failure_kind(text) == kind
+
+
+def record() -> Submission:
+    check = CheckResult("ch01.conv2d", False, "conv2d: wrong", None, "raises IndexError")
+    exercise = Exercise("conv2d_tests", "conv2d", 0.0, 3.0, (check,))
+    return Submission("ana", "01_convolution", "abc", True, "user namespaces",
+                      (Notebook("01_convolution", 0.0, 3.0, (exercise,), ("cell 2: timed out",)),),
+                      seconds=1.5)
+
+
+def test_a_record_survives_its_file_and_its_totals_are_derived(tmp_path):
+    results.save(tmp_path, Graded(record(), {"01_convolution": "<p>page</p>"}))
+    again = results.load(tmp_path, "ana", "01_convolution")
+    assert again == record()
+    assert (again.score, again.max_score, again.percent) == (0.0, 3.0, 0.0)
+    assert [(p.notebook, p.problem) for p in again.problems] == [
+        ("01_convolution", "cell 2: timed out")]
+    saved = json.loads(results.result_path(tmp_path, "ana", "01_convolution").read_text())
+    assert saved["format"] == FORMAT and saved["score"] == 0.0
+    assert (tmp_path / "feedback" / "ana" / "01_convolution" / "01_convolution.html").exists()
+
+
+def damaged(text: str, change) -> str:
+    data = json.loads(text)
+    change(data)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update(format=1),  # an older grader's file
+    lambda d: d.pop("digest"),
+    lambda d: d.update(sandboxed="yes"),
+    lambda d: d["notebooks"][0].update(score="3"),
+    lambda d: d["notebooks"][0].update(score=True),
+    lambda d: d["notebooks"][0]["exercises"][0].update(checks={"id": "x"}),
+    lambda d: d["notebooks"][0].update(problems=[1]),
+    lambda d: d["notebooks"].append("notebook"),
+], ids=["old-format", "no-digest", "bool-as-text", "number-as-text", "bool-as-number",
+        "checks-not-a-list", "problem-not-text", "notebook-not-an-object"])
+def test_a_file_that_is_not_a_record_is_refused_and_so_regraded(tmp_path, change):
+    text = damaged(record().to_json(), change)
+    with pytest.raises(RecordError):
+        Submission.from_json(text)
+    results.atomic_write(results.result_path(tmp_path, "ana", "01_convolution"), text)
+    assert results.load(tmp_path, "ana", "01_convolution") is None
+    assert not results.is_done(tmp_path, "ana", "01_convolution", "abc")
+
+
+def test_not_json_at_all_is_refused():
+    for text in ("", "not json", "[]", "null"):
+        with pytest.raises(RecordError):
+            Submission.from_json(text)
