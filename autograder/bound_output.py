@@ -25,7 +25,9 @@ def _bound_output(limit: int) -> None:
         state = {"cell": None, "left": limit}
 
         def bounded_write(text):
-            cell = (stream.parent_header or {}).get("header", {}).get("msg_id")
+            # ipykernel keeps the request's *header* here (extract_header), so its msg_id
+            # names the cell being run; each cell gets the whole allowance again.
+            cell = (stream.parent_header or {}).get("msg_id")
             if cell != state["cell"]:
                 state.update(cell=cell, left=limit)
             if state["left"] <= 0 or not isinstance(text, str):

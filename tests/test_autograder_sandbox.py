@@ -138,11 +138,17 @@ def test_a_flood_faster_than_ipykernel_flushes_keeps_its_start_and_says_where_it
         text = _text(step)
         assert step.status == "ok" and text.startswith("spamspam")
         assert "[output truncated by the grader]" in text and "end" not in text
-        # With the bound undone, the refused message is reported and the kernel lives on
-        # (its later output may stay lost: that is the student's own doing).
+        # the bound is per cell: every later cell prints again, however much came before
+        for cell in range(3):
+            step = runner.run(f"print('{cell}' * 60_000)\nprint('done {cell}')")
+            assert _text(step).startswith(str(cell) * 100), cell
+        assert "done 2" in _text(runner.run("print('done 2')"))
+        # With the bound undone, the refused message is reported, the kernel lives on, and
+        # the next cells' output arrives on the reconnected channel.
         undone = runner.run("sys.stdout.__dict__.pop('write')\nprint('x' * 20_000_000)\n"
                             "y = 42")
         assert "[output lost: the kernel sent a message over" in _text(undone)
-        assert runner.run("assert y == 42").status == "ok" and runner.restarts == 0
+        after = runner.run("assert y == 42\nprint('after')")
+        assert after.status == "ok" and _text(after) == "after\n" and runner.restarts == 0
     finally:
         runner.shutdown()
