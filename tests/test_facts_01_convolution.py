@@ -226,3 +226,19 @@ def test_ch01_in_pytorch_box():
     np.testing.assert_allclose(ns["cols"].numpy(), S.im2col(x, 3, stride=2, padding=1), atol=0)
     assert ns["cols"].shape == (2, 27, 25)
     np.testing.assert_allclose(ns["y_cols"].numpy(), ns["y"].numpy(), atol=1e-12)
+
+
+def test_ch01_resnet_layers_match_their_sources():
+    """Section "What a layer costs": conv3_1 (He et al. 2016, Table 1: downsampling by conv3_1,
+    conv4_1, conv5_1 with stride 2; Section 3.4: batch normalization after every convolution)
+    as torchvision builds it, bias=False; the stem Conv2d(3, 64, 7, stride 2, padding 3)."""
+    from chapter_text import markdown
+    text = markdown("01_convolution")
+    assert "(`conv3_1` in Table 1 of He et al., 2016" in text and "Section 3.4" in text
+    assert "torchvision's `resnet34`" in text and "`bias=False`" in text
+    assert "`Conv2d(3, 64, kernel_size=7, stride=2, padding=3)`" in text
+    conv3_1 = torch.nn.Conv2d(64, 128, 3, stride=2, padding=1, bias=False)
+    assert conv3_1.bias is None and conv3_1.weight.numel() == 73_728
+    assert conv3_1(torch.zeros(1, 64, 56, 56)).shape == (1, 128, 28, 28)
+    stem = torch.nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3)
+    assert stem(torch.zeros(1, 3, 224, 224)).shape == (1, 64, 112, 112)
