@@ -73,6 +73,20 @@ def test_ch01_same_padding_even_kernel_extra_zero_bottom_right_and_no_stride():
         S.conv2d(x, w, padding="same", stride=2)
 
 
+def test_ch01_keeping_the_size_at_a_stride_takes_padding_that_grows_with_n():
+    """Section "Output size": at stride s > 1 an output of n windows needs
+    (s - 1)(n - 1) + k - 1 zeros in all (split any way), one zero less gives n - 1 windows."""
+    for s in (2, 3, 4):
+        for k in range(1, 8):
+            for n in range(1, 40):
+                total = (s - 1) * (n - 1) + k - 1
+                assert (n + total - k) // s + 1 == n
+                if total:
+                    assert (n + total - 1 - k) // s + 1 == n - 1
+                if total % 2 == 0:
+                    assert S.conv_output_size(n, k, s, total // 2) == n
+
+
 def test_ch01_strided_output_is_every_sth_stride1_output():
     """Section "Output size": the stride-s windows are a subset of the stride-1 windows."""
     x = np.arange(25.0).reshape(5, 5)
