@@ -256,3 +256,16 @@ def test_ch01_resnet_layers_match_their_sources():
     assert conv3_1(torch.zeros(1, 64, 56, 56)).shape == (1, 128, 28, 28)
     stem = torch.nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3)
     assert stem(torch.zeros(1, 3, 224, 224)).shape == (1, 64, 112, 112)
+
+
+def test_ch01_vgg_three_3x3_layers_against_one_7x7():
+    """Section "What a layer costs": Simonyan and Zisserman (2015, Section 2.3): three 3x3 layers
+    see 7x7 with 27C² weights; one 7x7 layer needs 49C², "81% more"."""
+    from chapter_text import markdown
+    assert "(Simonyan and Zisserman, 2015, Section 2.3)" in markdown("01_convolution")
+    assert S.receptive_field([3, 3, 3]) == 7
+    for c in (1, 64, 512):
+        stack = 3 * S.conv_params(c, c, 3, bias=False)
+        single = S.conv_params(c, c, 7, bias=False)
+        assert (stack, single) == (27 * c * c, 49 * c * c)
+        assert f"{single / stack - 1:.0%}" == "81%"
