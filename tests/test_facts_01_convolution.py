@@ -269,3 +269,18 @@ def test_ch01_vgg_three_3x3_layers_against_one_7x7():
         single = S.conv_params(c, c, 7, bias=False)
         assert (stack, single) == (27 * c * c, 49 * c * c)
         assert f"{single / stack - 1:.0%}" == "81%"
+
+
+def test_ch01_im2col_as_the_frameworks_describe_it():
+    """Section "im2col": Caffe's BaseConvolutionLayer::forward_cpu_gemm (conv_im2col_cpu, then
+    caffe_cpu_gemm per group) and the tf.nn.conv2d docs (flatten the filter, extract patches,
+    right-multiply) are one matrix product of the flattened weight and the columns."""
+    from chapter_text import markdown
+    text = markdown("01_convolution")
+    assert "Caffe's convolution layer runs `im2col` and then one GEMM" in text
+    assert "TensorFlow's documentation of `tf.nn.conv2d`" in text
+    rng = np.random.default_rng(11)
+    x, w = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2))
+    cols = S.im2col(x, (3, 2), stride=2, padding=1)            # (N, C*kh*kw, positions)
+    flat = (w.reshape(4, -1) @ cols).reshape(2, 4, 4, 4)
+    np.testing.assert_allclose(flat, S.conv2d(x, w, stride=2, padding=1), atol=1e-12)
