@@ -429,7 +429,8 @@ def test_ch03_dcgan_reference_generator_doubles_with_k4_s2_p1():
 
 def test_ch03_citations_name_their_sources():
     """Odena et al. (Distill 2016), Long et al. (2015, Sections 3.3 and 4.3), Zeiler and
-    Fergus (2014, Section 2.1): the claims quote what the sources say."""
+    Fergus (2014, Section 2.1), PyTorch's cuDNN path (aten/src/ATen/native/cudnn): the claims
+    quote what the sources say."""
     from chapter_text import markdown
     text = markdown("03_transposed")
     for cited in ('"struggle to avoid it completely"',
@@ -438,5 +439,7 @@ def test_ch03_citations_name_their_sources():
                   "(2015, Section 4.3) fix their last upsampling layer to it and initialise the "
                   "intermediate ones with it",
                   '"transposed versions of the same filters" (their Section 2.1)',
-                  '"backwards convolution (sometimes called deconvolution)" (their Section 3.3)'):
+                  '"backwards convolution (sometimes called deconvolution)" (their Section 3.3)',
+                  "`cudnn_convolution_transpose_forward` simply calls "
+                  "`cudnn_convolution_backward_input`"):
         assert cited in text, cited
