@@ -518,3 +518,17 @@ def test_ch04_inception_citations_name_their_sources():
                   '"using linear activation was always inferior to using rectified linear '
                   'units in all stages of the factorization", Section 3.1 and Figure 2'):
         assert cited in text, cited
+
+
+def test_ch04_scipy_gaussian_filter_is_two_1d_passes():
+    """Section "What it saves": scipy's gaussian_filter ("a sequence of one-dimensional
+    convolution filters", its Notes) equals correlate1d along each axis in turn."""
+    from chapter_text import markdown
+    assert '"a sequence of one-dimensional convolution filters"' in markdown("04_separable")
+    image = np.random.default_rng(4).random((40, 50))
+    g = np.exp(-0.5 * (np.arange(-8, 9) / 2.0) ** 2)
+    g /= g.sum()
+    # truncate=4 with sigma=2 gives the 17 taps of g
+    np.testing.assert_allclose(ndimage.gaussian_filter(image, 2.0),
+                               ndimage.correlate1d(ndimage.correlate1d(image, g, axis=0), g,
+                                                   axis=1), atol=1e-12)
