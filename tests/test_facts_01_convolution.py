@@ -73,6 +73,20 @@ def test_ch01_same_padding_even_kernel_extra_zero_bottom_right_and_no_stride():
         S.conv2d(x, w, padding="same", stride=2)
 
 
+def test_ch01_keeping_the_size_at_a_stride_takes_padding_that_grows_with_n():
+    """Section "Output size": at stride s > 1 an output of n windows needs
+    (s - 1)(n - 1) + k - 1 zeros in all (split any way), one zero less gives n - 1 windows."""
+    for s in (2, 3, 4):
+        for k in range(1, 8):
+            for n in range(1, 40):
+                total = (s - 1) * (n - 1) + k - 1
+                assert (n + total - k) // s + 1 == n
+                if total:
+                    assert (n + total - 1 - k) // s + 1 == n - 1
+                if total % 2 == 0:
+                    assert S.conv_output_size(n, k, s, total // 2) == n
+
+
 def test_ch01_strided_output_is_every_sth_stride1_output():
     """Section "Output size": the stride-s windows are a subset of the stride-1 windows."""
     x = np.arange(25.0).reshape(5, 5)
@@ -226,3 +240,47 @@ def test_ch01_in_pytorch_box():
     np.testing.assert_allclose(ns["cols"].numpy(), S.im2col(x, 3, stride=2, padding=1), atol=0)
     assert ns["cols"].shape == (2, 27, 25)
     np.testing.assert_allclose(ns["y_cols"].numpy(), ns["y"].numpy(), atol=1e-12)
+
+
+def test_ch01_resnet_layers_match_their_sources():
+    """Section "What a layer costs": conv3_1 (He et al. 2016, Table 1: downsampling by conv3_1,
+    conv4_1, conv5_1 with stride 2; Section 3.4: batch normalization after every convolution)
+    as torchvision builds it, bias=False; the stem Conv2d(3, 64, 7, stride 2, padding 3)."""
+    from chapter_text import markdown
+    text = markdown("01_convolution")
+    assert "(`conv3_1` in Table 1 of He et al., 2016" in text and "Section 3.4" in text
+    assert "torchvision's `resnet34`" in text and "`bias=False`" in text
+    assert "`Conv2d(3, 64, kernel_size=7, stride=2, padding=3)`" in text
+    conv3_1 = torch.nn.Conv2d(64, 128, 3, stride=2, padding=1, bias=False)
+    assert conv3_1.bias is None and conv3_1.weight.numel() == 73_728
+    assert conv3_1(torch.zeros(1, 64, 56, 56)).shape == (1, 128, 28, 28)
+    stem = torch.nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3)
+    assert stem(torch.zeros(1, 3, 224, 224)).shape == (1, 64, 112, 112)
+
+
+def test_ch01_vgg_three_3x3_layers_against_one_7x7():
+    """Section "What a layer costs": Simonyan and Zisserman (2015, Section 2.3): three 3x3 layers
+    see 7x7 with 27C² weights; one 7x7 layer needs 49C², "81% more"."""
+    from chapter_text import markdown
+    assert "(Simonyan and Zisserman, 2015, Section 2.3)" in markdown("01_convolution")
+    assert S.receptive_field([3, 3, 3]) == 7
+    for c in (1, 64, 512):
+        stack = 3 * S.conv_params(c, c, 3, bias=False)
+        single = S.conv_params(c, c, 7, bias=False)
+        assert (stack, single) == (27 * c * c, 49 * c * c)
+        assert f"{single / stack - 1:.0%}" == "81%"
+
+
+def test_ch01_im2col_as_the_frameworks_describe_it():
+    """Section "im2col": Caffe's BaseConvolutionLayer::forward_cpu_gemm (conv_im2col_cpu, then
+    caffe_cpu_gemm per group) and the tf.nn.conv2d docs (flatten the filter, extract patches,
+    right-multiply) are one matrix product of the flattened weight and the columns."""
+    from chapter_text import markdown
+    text = markdown("01_convolution")
+    assert "Caffe's convolution layer runs `im2col` and then one GEMM" in text
+    assert "TensorFlow's documentation of `tf.nn.conv2d`" in text
+    rng = np.random.default_rng(11)
+    x, w = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2))
+    cols = S.im2col(x, (3, 2), stride=2, padding=1)            # (N, C*kh*kw, positions)
+    flat = (w.reshape(4, -1) @ cols).reshape(2, 4, 4, 4)
+    np.testing.assert_allclose(flat, S.conv2d(x, w, stride=2, padding=1), atol=1e-12)

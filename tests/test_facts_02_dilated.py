@@ -231,3 +231,34 @@ def test_ch02_two_dilated_layers_are_one_dilated_layer_with_the_full_convolution
     full = corr(np.pad(a, 2), b[::-1, ::-1])  # full 2-D convolution of a and b: 5 x 5
     np.testing.assert_allclose(corr(corr(x, a, dilation=2), b, dilation=2),
                                corr(x, full, dilation=2), atol=1e-10)
+
+
+def test_ch02_citations_name_their_sources():
+    """WaveNet (Section 2.1, Figure 3's 2-tap kernels, "receptive field of size 1024"); HDC
+    (arXiv 1702.08502, the "like 2, 4, 8" heuristic); DeepLab v3 (Sections 3.1, 3.3, 4.1,
+    Figures 4 and 5, Tables 4 and 6)."""
+    from chapter_text import markdown
+    text = markdown("02_dilated")
+    for cited in ("van den Oord et al., 2016, Section 2.1", "Figure 3",
+                  "a receptive field of size 1024", "arXiv 1702.08502", '"like 2, 4, 8"',
+                  "Section 3.3 and Figure 5", "Section 3.3 and its Figure 4",
+                  "DeepLab v3, Section 3.1", "(Section 4.1)", "(Tables 4 and 6)"):
+        assert cited in text, cited
+    # "like 2, 4, 8": a common factor, so every reachable offset is even (holes between).
+    offsets = S.reachable_offsets([3, 3, 3], [2, 4, 8])
+    assert all(o % 2 == 0 for o in offsets) and max(offsets) == 14
+
+
+def test_ch02_deeplab_rates_2_and_4_keep_the_field():
+    """Section "What dilation costs": at output stride 8 DeepLab v3 removes the strides of
+    ResNet's last two blocks and gives their layers rates 2 and 4 (Section 4); the field of
+    every unit stays what it was, with 4 (then 16) times the positions."""
+    # One strided 3x3 layer then one more 3x3 layer per block, the strided one first.
+    strided = S.receptive_field([3, 3, 3, 3], strides=[2, 1, 2, 1])
+    dilated = S.receptive_field([3, 3, 3, 3], strides=1, dilations=[1, 2, 2, 4])
+    assert strided == dilated == 19
+    for blocks in range(1, 4):
+        ks = [3, 3] * blocks
+        rates = [1] + [2**b for b in range(1, blocks) for _ in (0, 1)] + [2**blocks]
+        assert S.receptive_field(ks, strides=[2, 1] * blocks) == S.receptive_field(
+            ks, dilations=rates)

@@ -409,3 +409,37 @@ def test_ch03_in_pytorch_box():
                                S.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
                                atol=1e-12)
     assert S.conv_output_size(10, 3, 2, 1) == 5 and (10 + 2 - 3) % 2 == 1
+
+
+def test_ch03_dcgan_reference_generator_doubles_with_k4_s2_p1():
+    """Section "Output size": in soumith/dcgan.torch the generator's four
+    SpatialFullConvolution(..., 4, 4, 2, 2, 1, 1) layers take 4 -> 8 -> 16 -> 32 -> 64."""
+    from chapter_text import markdown
+    text = markdown("03_transposed")
+    assert "(`soumith/dcgan.torch`: $4 \\to 8 \\to 16 \\to 32 \\to 64$)" in text
+    sizes = [4]
+    for _ in range(4):
+        sizes.append(S.conv_transpose_output_size(sizes[-1], 4, 2, 1))
+    assert sizes == [4, 8, 16, 32, 64]
+    x = torch.zeros(1, 8, 4, 4)
+    for _ in range(4):
+        x = torch.nn.ConvTranspose2d(8, 8, 4, stride=2, padding=1)(x)
+    assert x.shape == (1, 8, 64, 64)
+
+
+def test_ch03_citations_name_their_sources():
+    """Odena et al. (Distill 2016), Long et al. (2015, Sections 3.3 and 4.3), Zeiler and
+    Fergus (2014, Section 2.1), PyTorch's cuDNN path (aten/src/ATen/native/cudnn): the claims
+    quote what the sources say."""
+    from chapter_text import markdown
+    text = markdown("03_transposed")
+    for cited in ('"struggle to avoid it completely"',
+                  '"often learn kernels that cause similar artifacts"',
+                  "their best results came from nearest neighbour",
+                  "(2015, Section 4.3) fix their last upsampling layer to it and initialise the "
+                  "intermediate ones with it",
+                  '"transposed versions of the same filters" (their Section 2.1)',
+                  '"backwards convolution (sometimes called deconvolution)" (their Section 3.3)',
+                  "`cudnn_convolution_transpose_forward` simply calls "
+                  "`cudnn_convolution_backward_input`"):
+        assert cited in text, cited

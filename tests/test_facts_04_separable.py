@@ -504,3 +504,31 @@ def test_ch04_visible_check_literals():
                                atol=1e-12)
     np.testing.assert_allclose(_factorised(np.ones((2, 3, 4, 5)), 1), np.ones((2, 3, 4, 5)),
                                atol=1e-12)
+
+
+def test_ch04_inception_citations_name_their_sources():
+    """Section "Spatially separable is not depthwise separable": Szegedy et al. Section 3.2
+    and Figure 6 (n = 7 on the 17x17 grid, a size inside the 12-20 range where the paper
+    found the factorisation good); Table 3's caption (batch-normalised convolutions);
+    Section 3.1 and Figure 2 (linear activation always inferior)."""
+    from chapter_text import markdown
+    text = markdown("04_separable")
+    for cited in ("Section 3.2 and Figure 6", "with $m$ between 12 and 20",
+                  "the caption of the paper's Table 3",
+                  '"using linear activation was always inferior to using rectified linear '
+                  'units in all stages of the factorization", Section 3.1 and Figure 2'):
+        assert cited in text, cited
+
+
+def test_ch04_scipy_gaussian_filter_is_two_1d_passes():
+    """Section "What it saves": scipy's gaussian_filter ("a sequence of one-dimensional
+    convolution filters", its Notes) equals correlate1d along each axis in turn."""
+    from chapter_text import markdown
+    assert '"a sequence of one-dimensional convolution filters"' in markdown("04_separable")
+    image = np.random.default_rng(4).random((40, 50))
+    g = np.exp(-0.5 * (np.arange(-8, 9) / 2.0) ** 2)
+    g /= g.sum()
+    # truncate=4 with sigma=2 gives the 17 taps of g
+    np.testing.assert_allclose(ndimage.gaussian_filter(image, 2.0),
+                               ndimage.correlate1d(ndimage.correlate1d(image, g, axis=0), g,
+                                                   axis=1), atol=1e-12)

@@ -323,7 +323,8 @@ CHECKS = [
                     "truncate *that* matrix."),
             Mistake("unfolded as channels by everything else", _channels_unfolded,
                     "rows must be (o, a) and columns (c, b): W[o, c, a, b] = "
-                    "sum_m P[o, m, a] Q[m, c, b], a product over m of those two matrices."),
+                    "sum_m q[o, m, a] p[m, c, b] (q the second layer's columns, p the first "
+                    "layer's rows), a product over m of those two matrices."),
             Mistake("axes not put back after the SVD",
                     lambda w, c: _truncated(_unfold(_float(w)), c).reshape(np.shape(w)),
                     "the unfolded matrix has rows (o, a) and columns (c, b): reshape to "
