@@ -117,6 +117,19 @@ def _conv3d(x, weight, bias, stride):
     return solutions.conv3d(x[None], weight, bias, stride=stride)[0]
 
 
+def _conv3d_short(x, weight, bias, stride):
+    """The right values on an output one position short per axis: the size's "+ 1" forgotten."""
+    od, oh, ow = ((n - k) // stride for n, k in zip(x.shape[1:], weight.shape[2:]))
+    return _conv3d(x, weight, bias, stride)[:, :od, :oh, :ow]
+
+
+def _conv3d_per_frame(x, weight, bias, stride):
+    """Every frame filtered in 2-D by the kernel's middle depth slice, depth neither summed nor
+    strided: depth handled like a batch of images."""
+    mid = weight.shape[2] // 2
+    return solutions.conv3d(x[None], weight[:, :, mid:mid + 1], bias, stride=(1, stride, stride))[0]
+
+
 def _conv3d_cases(rng):
     cases = []
     for _ in range(30):
@@ -263,6 +276,25 @@ CHECKS = [
                                                w[:, :, :1].copy(), b, s),
                     "sum over all kd depth taps: x[c, t·s + a, ...]·w[o, c, a, ...] for "
                     "a = 0 .. kd - 1."),
+            Mistake("kernel flipped in height and width only",
+                    lambda x, w, b, s: _conv3d(x, w[..., ::-1, ::-1].copy(), b, s),
+                    "a 2-D routine that flips (a true convolution, like scipy's convolve2d) "
+                    "flips each slice; deep-learning convolution flips nothing."),
+            Mistake("only the first input channel read",
+                    lambda x, w, b, s: _conv3d(x[:1], w[:, :1].copy(), b, s),
+                    "every output sums over all C_in input channels as well as the kd×kh×kw "
+                    "taps: window x[:, ...] against w[o, :, ...]."),
+            Mistake("output size without the + 1",
+                    _conv3d_short,
+                    "each axis has (n - k) // s + 1 positions: the first window starts at 0, "
+                    "the last at ((n - k) // s)·s."),
+            Mistake("only depth strided",
+                    lambda x, w, b, s: solutions.conv3d(x[None], w, b, stride=(s, 1, 1))[0],
+                    "the stride applies along height and width too: every axis moves s cells "
+                    "per output step."),
+            Mistake("depth treated as a batch of frames", _conv3d_per_frame,
+                    "a 3-D kernel also slides along depth: output frame t sums frames "
+                    "t·s .. t·s + kd - 1, each against its own kernel slice w[:, :, a]."),
         ]),
     Check(
         id="ch08.bottleneck_macs", function="bottleneck_macs", cases=_bottleneck_cases,
