@@ -289,6 +289,28 @@ def test_ch06_g2_at_fixed_flops_memory_grows_with_g():
     assert _g2(28, 28, 256, 1024, 4)[1] == 28 * 28 * (256 + 1024) + 65_536
 
 
+# ShuffleNet V2's Table 2 (Ma et al. 2018): ten stacked 1x1 layers on 56x56, total width c for
+# each g, and images per second at batch size 1 (GPU, GTX 1080Ti; ARM, Snapdragon 810).
+G2_TABLE = {1: (128, 2451, 64, 40.0), 2: (180, 1725, 90, 35.0), 4: (256, 1026, 128, 32.9),
+            8: (360, 634, 180, 27.8)}
+
+
+def test_ch06_g2_table_of_the_paper():
+    """Section "Fewer MACs, not less memory traffic": in the paper's Table 2 the widths keep the
+    FLOPs c^2 / g fixed (to 1.2%), M grows with g, and 8 groups run more than two times slower
+    than 1 on the GPU and 30% slower on the ARM processor."""
+    hw = 56 * 56
+    for column in (0, 2):
+        widths = {g: row[column] for g, row in G2_TABLE.items()}
+        flops = [widths[g] ** 2 / g for g in widths]
+        assert max(flops) / min(flops) < 1.013
+        # (the ARM widths 90 and 180 are not divisible by every g: the paper's M formula, as is)
+        memory = [hw * 2 * widths[g] + widths[g] ** 2 / g for g in widths]
+        assert memory == sorted(memory)
+    assert G2_TABLE[1][1] / G2_TABLE[8][1] > 2
+    assert round(1 - G2_TABLE[8][3] / G2_TABLE[1][3], 2) == 0.30
+
+
 def test_ch06_pytorch_box():
     """The "In PyTorch" box: nn.Conv2d(groups=3) and nn.ChannelShuffle(3) equal the chapter's
     grouped convolution and shuffle."""
