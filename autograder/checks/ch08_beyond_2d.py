@@ -284,7 +284,7 @@ CHECKS = [
                     lambda x, w, b, s: _conv3d(x[:1], w[:, :1].copy(), b, s),
                     "every output sums over all C_in input channels as well as the kd×kh×kw "
                     "taps: window x[:, ...] against w[o, :, ...]."),
-            Mistake("output size without the + 1",
+            Mistake("one output position too few per axis",
                     _conv3d_short,
                     "each axis has (n - k) // s + 1 positions: the first window starts at 0, "
                     "the last at ((n - k) // s)·s."),
