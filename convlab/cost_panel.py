@@ -5,7 +5,8 @@
 Bars show the weights and the multiply-accumulates (MACs) of both layers, the
 separable ones split into their depthwise and pointwise parts; below them the
 ratio ``1/C_out + 1/k²`` with the current numbers filled in. Biases are left
-out, as in MobileNet, where batch normalisation follows every convolution.
+out, as in MobileNet's own count (its Section 3.1); with batch normalisation after
+every convolution, as there, a bias would be redundant anyway.
 The counts are computed and drawn in the browser (``js/panels.js``).
 """
 
