@@ -87,7 +87,8 @@ def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
     ``floor`` (or, with ``ceil_mode``, ``ceil``) of ``(n + 2p - d(k-1) - 1) / s``, plus one;
     ``stride=None`` means ``stride = kernel_size``. In ceil mode a last window that
     would start in the right padding is dropped: every window must start inside the
-    input or its left padding. torch also requires ``p <= (d(k-1) + 1) / 2``.
+    input or its left padding. torch also requires ``p <= k // 2`` (half the kernel size,
+    whatever the dilation).
     """
     n = check_int(n, "n", 1)
     k = check_int(kernel_size, "kernel_size", 1)
@@ -97,8 +98,9 @@ def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
     span = d * (k - 1) + 1
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
-    if 2 * p > span:
-        raise ValueError(f"padding={p} must be at most half the (dilated) kernel span {span}")
+    if p > k // 2:
+        raise ValueError(f"padding={p} must be at most half the kernel size (p <= k // 2 = "
+                         f"{k // 2})")
     size = pooling.pool_output_size(n, k, s, p, d, ceil_mode)
     if size < 1:
         raise ValueError(f"the pooling window spans {span} cells but the padded input has "

@@ -8,6 +8,8 @@ step-through picture's agreement with the arithmetic.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from pytorch_box import run_pytorch_box
@@ -314,21 +316,18 @@ def test_ch08_in_pytorch_box():
 def test_ch08_pool_output_size_is_torch_s_and_refuses_where_torch_does():
     """The reference of exercise 3 against torch on every small configuration."""
     torch = pytest.importorskip("torch")
-    for n in range(1, 12):
-        for k in range(1, 5):
-            for s in (None, 1, 2, 3, 4, 6):
-                for p in range(3):
-                    for ceil in (False, True):
-                        try:
-                            expected = torch.nn.functional.max_pool1d(
-                                torch.zeros(1, 1, n), k, s, p, ceil_mode=ceil).shape[-1]
-                        except RuntimeError:
-                            expected = None
-                        try:
-                            got = S.pool_output_size(n, k, s, p, ceil_mode=ceil)
-                        except ValueError:
-                            got = None
-                        assert got == expected, (n, k, s, p, ceil)
+    for n, k, s, p, d, ceil in itertools.product(range(1, 12), range(1, 5), (None, 1, 2, 3, 4, 6),
+                                                 range(3), (1, 2, 3), (False, True)):
+        try:
+            expected = torch.nn.functional.max_pool1d(
+                torch.zeros(1, 1, n), k, s, p, dilation=d, ceil_mode=ceil).shape[-1]
+        except RuntimeError:
+            expected = None
+        try:
+            got = S.pool_output_size(n, k, s, p, d, ceil_mode=ceil)
+        except ValueError:
+            got = None
+        assert got == expected, (n, k, s, p, d, ceil)
 
 
 @pytest.mark.parametrize("call, error, words", [

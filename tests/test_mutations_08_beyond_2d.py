@@ -153,55 +153,90 @@ def window_index_unscaled(layers, index):
 # --- exercise 3: pool_output_size -------------------------------------------------------------
 
 
-def size_floor_only(n, kernel_size, stride=None, padding=0, ceil_mode=False):
-    s = stride or kernel_size
-    return (n + 2 * padding - kernel_size) // s + 1
+def _span(kernel_size, dilation):
+    return dilation * (kernel_size - 1) + 1
 
 
-def size_math_ceil(n, kernel_size, stride=None, padding=0, ceil_mode=False):
-    s = stride or kernel_size
-    rnd = math.ceil if ceil_mode else math.floor
-    return rnd((n + 2 * padding - kernel_size) / s) + 1
-
-
-def size_stride_default_one(n, kernel_size, stride=None, padding=0, ceil_mode=False):
-    s = stride if stride is not None else 1
-    size = math.ceil((n + 2 * padding - kernel_size) / s) + 1 if ceil_mode else \
-        (n + 2 * padding - kernel_size) // s + 1
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
-
-
-def size_floor_plus_one(n, kernel_size, stride=None, padding=0, ceil_mode=False):
-    s = stride or kernel_size
-    size = (n + 2 * padding - kernel_size) // s + 1 + (1 if ceil_mode else 0)
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
-
-
-def size_one_sided_padding(n, kernel_size, stride=None, padding=0, ceil_mode=False):
-    s = stride or kernel_size
-    rnd = math.ceil if ceil_mode else math.floor
-    size = rnd((n + padding - kernel_size) / s) + 1
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
-
-
-def size_rule_with_both_paddings(n, kernel_size, stride=None, padding=0, ceil_mode=False):
+def size_dilation_ignored(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     s = stride or kernel_size
     size = -(-(n + 2 * padding - kernel_size) // s) + 1 if ceil_mode else \
         (n + 2 * padding - kernel_size) // s + 1
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_span_d_times_k(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    s = stride or kernel_size
+    room = n + 2 * padding - dilation * kernel_size
+    size = math.ceil(room / s) + 1 if ceil_mode else room // s + 1
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_floor_only(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    s = stride or kernel_size
+    return (n + 2 * padding - _span(kernel_size, dilation)) // s + 1
+
+
+def size_math_ceil(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    s = stride or kernel_size
+    rnd = math.ceil if ceil_mode else math.floor
+    return rnd((n + 2 * padding - _span(kernel_size, dilation)) / s) + 1
+
+
+def size_stride_default_one(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    s = stride if stride is not None else 1
+    room = n + 2 * padding - _span(kernel_size, dilation)
+    size = math.ceil(room / s) + 1 if ceil_mode else room // s + 1
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_floor_plus_one(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    s = stride or kernel_size
+    size = (n + 2 * padding - _span(kernel_size, dilation)) // s + 1 + (1 if ceil_mode else 0)
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_one_sided_padding(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    s = stride or kernel_size
+    rnd = math.ceil if ceil_mode else math.floor
+    size = rnd((n + padding - _span(kernel_size, dilation)) / s) + 1
+    if ceil_mode and (size - 1) * s >= n + padding:
+        size -= 1
+    return size
+
+
+def size_rule_with_both_paddings(n, kernel_size, stride=None, padding=0, dilation=1,
+                                 ceil_mode=False):
+    s = stride or kernel_size
+    room = n + 2 * padding - _span(kernel_size, dilation)
+    size = -(-room // s) + 1 if ceil_mode else room // s + 1
     if ceil_mode and (size - 1) * s >= n + 2 * padding:
         size -= 1
     return size
 
 
-def size_no_default_stride(n, kernel_size, stride=None, padding=0, ceil_mode=False):
-    size = -(-(n + 2 * padding - kernel_size) // stride) + 1 if ceil_mode else \
-        (n + 2 * padding - kernel_size) // stride + 1
+def size_rule_on_the_window_end(n, kernel_size, stride=None, padding=0, dilation=1,
+                                ceil_mode=False):
+    """Drops a last window that *ends* in the right padding, not one that starts there."""
+    s = stride or kernel_size
+    span = _span(kernel_size, dilation)
+    room = n + 2 * padding - span
+    size = -(-room // s) + 1 if ceil_mode else room // s + 1
+    if ceil_mode and (size - 1) * s + span > n + padding:
+        size -= 1
+    return size
+
+
+def size_no_default_stride(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    room = n + 2 * padding - _span(kernel_size, dilation)
+    size = -(-room // stride) + 1 if ceil_mode else room // stride + 1
     if ceil_mode and (size - 1) * stride >= n + padding:
         size -= 1
     return size
@@ -366,9 +401,10 @@ MUTANTS = {
         window_one_past_the_end, window_index_unscaled,
         unnamed=(window_forward_order, window_one_past_the_end)),
     "ch08.pool_output_size": by_name(
-        size_floor_only, size_math_ceil, size_stride_default_one, size_floor_plus_one,
-        size_one_sided_padding, size_rule_with_both_paddings, size_no_default_stride,
-        unnamed=(size_no_default_stride,)),
+        size_dilation_ignored, size_span_d_times_k, size_floor_only, size_math_ceil,
+        size_stride_default_one, size_floor_plus_one, size_one_sided_padding,
+        size_rule_with_both_paddings, size_rule_on_the_window_end, size_no_default_stride,
+        unnamed=(size_rule_on_the_window_end, size_no_default_stride)),
     "ch08.max_pool2d": by_name(
         pool_zero_padding, pool_stride_is_kernel, pool_no_padding, pool_mean, pool_stride_one,
         pool_ceil_size, pool_padding_bottom_right, pool_over_channels_too,
@@ -390,6 +426,6 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch08.causal_conv1d": (9, 7), "ch08.input_window": (8, 6), "ch08.pool_output_size": (7, 6),
+    "ch08.causal_conv1d": (9, 7), "ch08.input_window": (8, 6), "ch08.pool_output_size": (10, 8),
     "ch08.max_pool2d": (8, 5), "ch08.conv3d": (9, 9), "ch08.bottleneck_macs": (8, 6),
 })

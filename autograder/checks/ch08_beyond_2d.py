@@ -64,24 +64,26 @@ def _pool_size_cases(rng):
     while len(cases) < 60:
         k = int(rng.integers(1, 6))
         s = None if rng.random() < 0.2 else int(rng.integers(1, 5))
-        p = int(rng.integers(0, (k + 1) // 2 + 1)) if rng.random() < 0.7 else 0
+        d = 1 if rng.random() < 0.3 else int(rng.integers(2, 4))
+        p = int(rng.integers(0, k // 2 + 1)) if rng.random() < 0.7 else 0
         n = int(rng.integers(1, 20))
         ceil = bool(rng.random() < 0.6)
         try:
-            solutions.pool_output_size(n, k, s, p, ceil_mode=ceil)
+            solutions.pool_output_size(n, k, s, p, d, ceil_mode=ceil)
         except ValueError:
             continue
-        cases.append((n, k, s, p, ceil))
+        cases.append((n, k, s, p, d, ceil))
     # windows torch drops: a ceil-mode window starting in (or past) the right padding
-    cases += [(4, 2, 3, 1, True), (6, 3, 4, 1, True), (2, 1, 2, 0, True), (5, 3, 6, 1, True)]
+    cases += [(4, 2, 3, 1, 1, True), (6, 3, 4, 1, 1, True), (2, 1, 2, 0, 1, True),
+              (5, 3, 6, 1, 1, True), (8, 2, 3, 1, 2, True), (6, 2, 4, 1, 3, True)]
     return cases
 
 
-def _pool_size(n, k, s, p, ceil, *, default=None, round_up=lambda a, s: -(-a // s), rule=True,
-               sides=2):
+def _pool_size(n, k, s, p, d, ceil, *, default=None, round_up=lambda a, s: -(-a // s),
+               rule=True, sides=2, span=lambda k, d: d * (k - 1) + 1):
     """The pooled length under one model (the keywords swap in a student's version of a step)."""
     s = (k if default is None else default) if s is None else s
-    room = n + sides * p - k
+    room = n + sides * p - span(k, d)
     size = (round_up(room, s) if ceil else room // s) + 1
     if rule and ceil and (size - 1) * s >= n + p:
         size -= 1
@@ -220,25 +222,36 @@ CHECKS = [
         ]),
     Check(
         id="ch08.pool_output_size", function="pool_output_size", cases=_pool_size_cases,
-        reference=lambda n, k, s, p, ceil: solutions.pool_output_size(n, k, s, p, ceil_mode=ceil),
+        reference=lambda n, k, s, p, d, ceil: solutions.pool_output_size(n, k, s, p, d, ceil),
         mistakes=[
+            Mistake("dilation ignored",
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, 1, ceil),
+                    "a dilated window covers d(k - 1) + 1 cells, not k: use that span where "
+                    "the formula has k."),
+            Mistake("dilated span taken as d·k",
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil,
+                                                           span=lambda k, d: d * k),
+                    "k taps d apart cover d(k - 1) + 1 cells: there are k - 1 gaps between "
+                    "taps, not k."),
             Mistake("stride defaults to 1",
-                    lambda n, k, s, p, ceil: _pool_size(n, k, s, p, ceil, default=1),
-                    "for pooling, stride=None means stride = kernel_size (torch's default)."),
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil, default=1),
+                    "for pooling, stride=None means stride = kernel_size (torch's default), "
+                    "whatever the dilation."),
             Mistake("ceil_mode ignored",
-                    lambda n, k, s, p, ceil: _pool_size(n, k, s, p, False),
-                    "ceil_mode=True rounds (n + 2p - k)/s up: a last, partial window is kept."),
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, False),
+                    "ceil_mode=True rounds (n + 2p - span)/s up: a last, partial window is "
+                    "kept."),
             Mistake("ceil without torch's rule for the last window",
-                    lambda n, k, s, p, ceil: _pool_size(n, k, s, p, ceil, rule=False),
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil, rule=False),
                     "in ceil mode torch drops a last window that would start in the right "
                     "padding: keep it only if (o - 1)·s < n + p."),
             Mistake("ceil computed as floor plus one",
-                    lambda n, k, s, p, ceil: _pool_size(n, k, s, p, ceil,
-                                                        round_up=lambda a, s: a // s + 1),
-                    "when s divides n + 2p - k exactly, rounding up changes nothing; "
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil,
+                                                           round_up=lambda a, s: a // s + 1),
+                    "when s divides n + 2p - span exactly, rounding up changes nothing; "
                     "a // s + 1 is one too many. Use -(-a // s) or (a + s - 1) // s."),
             Mistake("padding on one side only",
-                    lambda n, k, s, p, ceil: _pool_size(n, k, s, p, ceil, sides=1),
+                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil, sides=1),
                     "padding p adds p cells on *each* side: n + 2p."),
         ]),
     Check(
