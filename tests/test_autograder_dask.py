@@ -385,9 +385,10 @@ def test_refusals_name_every_reason():
 
 
 def _fake_grade(job, expected):
-    return {"student_id": job.student_id, "assignment_id": job.assignment_id, "feedback": {},
-            "internal_error": False, "problems": [], "notebooks": [], "score": 1.0,
-            "max_score": 1.0}
+    from autograder.grade import Graded
+    from autograder.records import Submission
+    return Graded(Submission(job.student_id, job.assignment_id, job.digest, False, "none", ()),
+                  {})
 
 
 def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):

@@ -146,7 +146,7 @@ def _run_startup(limit: int, code: str) -> str:
     program = (
         "import sys\n"
         "class Stream:\n"
-        "    parent_header = {'header': {'msg_id': 'cell-1'}}\n"
+        "    parent_header = {'msg_id': 'cell-1', 'msg_type': 'execute_request'}\n"
         "    def __init__(self): self.got = []\n"
         "    def write(self, text): self.got.append(text); return len(text)\n"
         "    def flush(self): pass\n"
@@ -161,8 +161,9 @@ def test_the_kernel_bounds_each_cells_output_and_says_where():
     text = _run_startup(100, "print('a' * 70)\nprint('b' * 70)\nprint('c' * 70)")
     assert text.startswith("a" * 70 + "\n" + "b" * 29)
     assert text.count("[output truncated by the grader]") == 1 and "cc" not in text
-    fresh = _run_startup(100, "print('a' * 150)\nout.parent_header = {'header': "
-                         "{'msg_id': 'cell-2'}}\nprint('d' * 10)")
+    # ipykernel's parent_header is the request's header itself (its extract_header)
+    fresh = _run_startup(100, "print('a' * 150)\nout.parent_header = {'msg_id': 'cell-2', "
+                         "'msg_type': 'execute_request'}\nprint('d' * 10)")
     assert fresh.endswith("d" * 10 + "\n")  # the next cell starts with a full budget
 
 
