@@ -25,6 +25,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -39,13 +40,14 @@ from .sandbox import (
     _kernel_env,
     _visible_system,
     jail_mode,
+    run_probe,
     slot_user,
 )
 
 STARTUP_SECONDS = 30
 # bwrap's namespaces, with a user namespace of its own (uid 1000 in it, nothing mapped
-# but the grader's or the slot's uid) or, where bwrap may not create one (a setuid bwrap
-# where user namespaces are off), without: then the kernel keeps the runner's uid.
+# but the grader's or the slot's uid) or, only for a setuid bwrap where user namespaces
+# are off, without: then the kernel keeps the grader's uid (never root: see _setuid).
 OWN_USER = ["--unshare-user", "--disable-userns", "--uid", str(STUDENT_ID),
             "--gid", str(STUDENT_ID)]
 COMMON = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
@@ -73,15 +75,14 @@ class BubblewrapJail(Sandbox):
             return ("it cannot sandbox with bubblewrap: bwrap is not installed "
                     "(apt-get install bubblewrap)")
         why = ""
-        for namespaces in ([*COMMON, *OWN_USER], COMMON):
-            done = subprocess.run(
-                [self.bwrap, *namespaces, "--ro-bind", "/", "/", "--proc", "/proc",
-                 "--dev", "/dev", "--tmpfs", "/tmp", "--", "true"],
-                capture_output=True, text=True, timeout=60, preexec_fn=_runner(None))
-            if not done.returncode:
+        for namespaces in ([*COMMON, *OWN_USER], COMMON)[:2 if _setuid(self.bwrap) else 1]:
+            failed = run_probe([self.bwrap, *namespaces, "--ro-bind", "/", "/", "--proc",
+                                "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", "true"],
+                               preexec_fn=_runner(None))
+            if not failed:
                 self.namespaces = namespaces
                 return ""
-            why = why or done.stderr.strip()[-200:]
+            why = why or failed
         return f"it cannot sandbox with bubblewrap: bwrap fails here ({why})"
 
     def start(self, kernel: Kernel, argv: list[str], log) -> None:
@@ -141,6 +142,14 @@ class BubblewrapJail(Sandbox):
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+def _setuid(path: str) -> bool:
+    """A setuid-root bwrap may build the jail without a user namespace of its own; any
+    other bwrap without one would leave the kernel with our uid (root's, if we are root
+    in a container's namespace)."""
+    info = os.stat(path)
+    return bool(info.st_mode & stat.S_ISUID) and info.st_uid == 0 and os.geteuid() != 0
 
 
 def _runner(cgroup: Path | None):

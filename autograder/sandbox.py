@@ -177,11 +177,9 @@ class NamespaceJail(Sandbox):
         and an ordinary user may be refused user namespaces: jail.py tries its own code."""
         if not self.mode:
             return "it cannot sandbox (the sandbox needs Linux namespaces)"
-        done = subprocess.run([sys.executable, "-I", str(JAIL), "--probe", self.mode],
-                              capture_output=True, text=True, timeout=60)
-        if not done.returncode:
+        why = run_probe([sys.executable, "-I", str(JAIL), "--probe", self.mode])
+        if not why:
             return ""
-        why = done.stderr.strip()[-200:]
         if self.mode == "root":
             return f"it cannot sandbox: root cannot create the jail's namespaces here ({why})"
         return (f"it cannot sandbox: this user cannot create the jail's namespaces here "
@@ -323,20 +321,36 @@ def describe(jail: str = "auto") -> str:
 
 
 def _userns_hint() -> str:
-    """What to enable for unprivileged user namespaces, by what this machine says."""
-    def setting(path: str) -> str:
-        try:
-            return Path(path).read_text().strip()
-        except OSError:
-            return ""
-    if setting("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
+    """What to enable for unprivileged user namespaces (or bubblewrap), by what this machine
+    says. Ubuntu 24.04's packaged bwrap is refused like our jail unless the AppArmor profile
+    it ships in apparmor-profiles is loaded (loaded by default from Ubuntu 25.04)."""
+    if _sysctl("kernel/apparmor_restrict_unprivileged_userns") == "1":
         return ("AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later): "
-                "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or grade as root")
-    if setting("/proc/sys/kernel/unprivileged_userns_clone") == "0":
-        return "`sudo sysctl kernel.unprivileged_userns_clone=1`, or grade as root"
-    if setting("/proc/sys/user/max_user_namespaces") == "0":
-        return "`sudo sysctl user.max_user_namespaces=15000`, or grade as root"
+                "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or install "
+                "bubblewrap and load the AppArmor profile that lets bwrap create them (Ubuntu "
+                "24.04: `sudo apt install apparmor-profiles bubblewrap && sudo cp /usr/share/"
+                "apparmor/extra-profiles/bwrap-userns-restrict /etc/apparmor.d/ && sudo "
+                "apparmor_parser -r /etc/apparmor.d/bwrap-userns-restrict`), or grade as root")
+    setuid_bwrap = "or install bubblewrap setuid root (`sudo chmod u+s /usr/bin/bwrap`)"
+    if _sysctl("kernel/unprivileged_userns_clone") == "0":
+        return f"`sudo sysctl kernel.unprivileged_userns_clone=1`, {setuid_bwrap}, or grade as root"
+    if _sysctl("user/max_user_namespaces") == "0":
+        return f"`sudo sysctl user.max_user_namespaces=15000`, {setuid_bwrap}, or grade as root"
     return "grade as root, or on a machine that allows unprivileged user namespaces"
+
+
+def _sysctl(name: str) -> str:
+    try:
+        return Path("/proc/sys", name).read_text().strip()
+    except OSError:
+        return ""
+
+
+def run_probe(argv: list[str], preexec_fn=None) -> str:
+    """Run a sandbox's probe: ``""`` if it succeeded, else the end of what it said."""
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                          preexec_fn=preexec_fn)
+    return "" if done.returncode == 0 else (done.stderr.strip()[-200:] or f"exit {done.returncode}")
 
 
 _slot: tuple[int, int, int] | None = None  # (uid, gid, lock fd), held for the process's life
