@@ -1,0 +1,103 @@
+"""Attacks of the hostile corpus, graded through the real CLI in the bubblewrap jail
+(``--jail bubblewrap``), as root and as an ordinary user: exact scores, nothing leaks.
+
+The namespace jail runs the whole corpus (test_autograder_corpus.py); here the attacks
+that test the jail itself rather than the grader: endless loops, fork bombs, memory,
+snooping on the instructor's files, the network, and links swapped in for the dirs the
+grader reads from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+
+import ordinary_user
+import pytest
+from grading_corpus import (
+    ASSIGNMENT,
+    GOOD,
+    PROJECT,
+    corpus,
+    good,
+    grade_args,
+    grades,
+    run_cli,
+    write,
+)
+
+from autograder import sandbox
+
+pytestmark = pytest.mark.skipif(bool(sandbox.sandbox_problem("bubblewrap")),
+                                reason="bubblewrap cannot jail a kernel here")
+
+ATTACKS = ("good", "loop_in_function", "loop_ignoring_sigint", "fork_bomb", "memory_bomb",
+           "memory_hog", "snoop", "symlinked_output", "swapped_dirs", "fifo_trap")
+
+# Right only without a network: no route out, and no interface but loopback.
+NETWORK = """import socket
+
+def _online():
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=3).close()
+        return True
+    except OSError:
+        pass
+    return [name for _, name in socket.if_nameindex()] != ["lo"]
+
+ONLINE = _online()
+""" + GOOD["output_size"].replace("+ 1", "+ 1 + ONLINE")
+
+
+def _hashes(root):
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(params=["root", "ordinary user"])
+def grader(request, tmp_path):
+    if request.param == "root":
+        if os.geteuid() != 0:
+            pytest.skip("needs root")
+        yield tmp_path, ()
+        return
+    folder, prefix = ordinary_user.workspace()
+    try:
+        yield folder, tuple(prefix)
+    finally:
+        ordinary_user.remove(folder)
+
+
+def test_attacks_on_the_jail_fail_in_bubblewrap(grader):
+    tmp_path, prefix = grader
+    submissions, out = tmp_path / "submitted", tmp_path / "graded"
+    other = submissions / "good" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    canary = tmp_path / "canary.txt"
+    canary.write_text("instructor's file")
+    secrets = [str(PROJECT / "solutions"), str(PROJECT / "autograder" / "checks"),
+               str(PROJECT / ".git"), str(other), str(out), str(canary)]
+    everything = corpus(secrets, targets=[str(other), str(canary)])
+    entries = {s: everything[s] for s in ATTACKS}
+    entries["network"] = (json.dumps(good(output_size=NETWORK)).encode(),
+                          f"{ASSIGNMENT}.ipynb", 6)
+    write(submissions, entries)
+    if prefix:
+        ordinary_user.hand_over(tmp_path)
+    before = _hashes(submissions)
+
+    done = run_cli(*grade_args(submissions, out, "--jail", "bubblewrap", timeout=10),
+                   prefix=prefix)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "sandbox: bubblewrap (cold kernel starts" in done.stderr
+    table = grades(out)
+    got = {s: float(table[s]["score"]) if s in table else None for s in entries}
+    assert got == {s: float(score) for s, (_, _, score) in entries.items()}, \
+        (out / "problems.csv").read_text()
+    assert _hashes(submissions) == before
+    assert canary.read_text() == "instructor's file"
+    problems = (out / "problems.csv").read_text()
+    for student, reason in [("loop_in_function", "timed out"),
+                            ("loop_ignoring_sigint", "restarted")]:
+        assert re.search(f"^{student},.*{reason}", problems, re.M), (student, reason)
