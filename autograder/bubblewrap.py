@@ -45,12 +45,15 @@ from .sandbox import (
 )
 
 STARTUP_SECONDS = 30
-# bwrap's namespaces, with a user namespace of its own (uid 1000 in it, nothing mapped
-# but the grader's or the slot's uid) or, only for a setuid bwrap where user namespaces
-# are off, without: then the kernel keeps the grader's uid (never root: see _setuid).
-OWN_USER = ["--unshare-user", "--disable-userns", "--uid", str(STUDENT_ID),
-            "--gid", str(STUDENT_ID)]
-COMMON = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+# bwrap's namespaces: all of them, with a user namespace of its own (uid 1000 in it,
+# nothing mapped but the grader's or the slot's uid), or, only for a setuid bwrap where
+# user namespaces are off, all but that one: then the kernel keeps the grader's uid
+# (never root: see _setuid). (--unshare-all would try a user namespace there and fail.)
+COMMON = ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+OWN_USER = ["--unshare-all", "--unshare-user", "--disable-userns", "--uid", str(STUDENT_ID),
+            "--gid", str(STUDENT_ID), *COMMON]
+NO_USER = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+           "--unshare-cgroup-try", *COMMON]
 LIMITED = ("import json, os, resource, sys\n"
            "for name, value in json.loads(sys.argv[1]).items():\n"
            "    resource.setrlimit(getattr(resource, name), (value, value))\n"
@@ -65,9 +68,13 @@ class BubblewrapJail(Sandbox):
 
     def __init__(self):
         self.bwrap = shutil.which("bwrap")
-        self.namespaces = [*COMMON, *OWN_USER]
+        self.namespaces = OWN_USER
 
     def label(self) -> str:
+        if not self.problem() and self.namespaces is NO_USER:
+            return ("bubblewrap (cold kernel starts: no warm launcher; setuid, without a user "
+                    "namespace: the kernel keeps the grader's uid, and its tmpfs dirs are "
+                    "bounded only by the memory cap)")
         return "bubblewrap (cold kernel starts: no warm launcher)"
 
     def find_problem(self) -> str:
@@ -75,7 +82,7 @@ class BubblewrapJail(Sandbox):
             return ("it cannot sandbox with bubblewrap: bwrap is not installed "
                     "(apt-get install bubblewrap)")
         why = ""
-        for namespaces in ([*COMMON, *OWN_USER], COMMON)[:2 if _setuid(self.bwrap) else 1]:
+        for namespaces in (OWN_USER, NO_USER)[:2 if _setuid(self.bwrap) else 1]:
             failed = run_probe([self.bwrap, *namespaces, "--ro-bind", "/", "/", "--proc",
                                 "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", "true"],
                                preexec_fn=_runner(None))
@@ -86,6 +93,8 @@ class BubblewrapJail(Sandbox):
         return f"it cannot sandbox with bubblewrap: bwrap fails here ({why})"
 
     def start(self, kernel: Kernel, argv: list[str], log) -> None:
+        if self.problem():  # also picks the namespaces, in a worker process too
+            raise RuntimeError(self.problem())
         files: list[int] = []
         try:
             args = self._arguments(kernel, argv, files)
@@ -99,42 +108,51 @@ class BubblewrapJail(Sandbox):
             for fd in files:
                 os.close(fd)
         try:
-            kernel.init_pid = _inside(kernel, info_read)
+            kernel.init_pid, kernel.root_pid = _inside(kernel, info_read)
         finally:
             os.close(info_read)
 
     def _arguments(self, kernel: Kernel, argv: list[str], files: list[int]) -> list[str]:
         """bwrap's arguments: the jail's world, built in the order jail.build_root builds it."""
-        limits = kernel.limits
+        limits, sized = kernel.limits, self.namespaces is not NO_USER
+
+        def tmpfs(path: str, size: int, mode: int) -> list[str]:
+            # a setuid bwrap refuses --size: there only the memory cgroup bounds them
+            return [*(["--size", str(size)] if sized else []), "--perms", f"{mode:04o}",
+                    "--tmpfs", path]
+
         binds, links, masks = _visible_system()
-        args = [*self.namespaces, *_tmpfs("/tmp", limits.tmp_bytes, 0o1777)]
+        args = [*self.namespaces, *tmpfs("/tmp", limits.tmp_bytes, 0o1777)]
         for path in binds:
             args += ["--ro-bind", path, path]
         for link, target in links.items():
             args += ["--symlink", target, link]
         for path in masks:
             if any(path.startswith(b + "/") for b in binds):
-                args += _hide_package(path, files)
-        args += ["--dev", "/dev", *_tmpfs("/dev/shm", limits.tmp_bytes, 0o1777),
-                 "--proc", "/proc", *_tmpfs(KERNEL_DIR, limits.work_bytes, 0o700)]
+                args += _hide_package(path, files, tmpfs)
+        args += ["--dev", "/dev", *tmpfs("/dev/shm", limits.tmp_bytes, 0o1777),
+                 "--proc", "/proc", *tmpfs(KERNEL_DIR, limits.work_bytes, 0o700)]
         args += _copy(kernel.stage, KERNEL_DIR, files)
-        args += _tmpfs(JAILED_GRADER_DIR, limits.grader_bytes, 0o755)
+        args += tmpfs(JAILED_GRADER_DIR, limits.grader_bytes, 0o755)
         args += _copy(kernel.grader_stage, JAILED_GRADER_DIR, files, file_mode=0o644,
                       dir_mode=0o755)
-        args += _tmpfs(f"{JAILED_GRADER_DIR}/out", limits.out_bytes, 0o700)
+        args += tmpfs(f"{JAILED_GRADER_DIR}/out", limits.out_bytes, 0o700)
         args += ["--remount-ro", JAILED_GRADER_DIR, "--remount-ro", "/", "--chdir", KERNEL_DIR]
-        return [*args, "--", *_limited(self.rlimits(limits), argv)]
+        rlimits = self.rlimits(limits)
+        if not sized:  # no user namespace: RLIMIT_NPROC counts all of our uid's tasks
+            rlimits["RLIMIT_NPROC"] += _tasks_of(os.getuid())
+        return [*args, "--", *_limited(rlimits, argv)]
 
     def interrupt(self, kernel: Kernel) -> None:
         """What the namespace jail's init does on SIGINT, from outside: interrupt the kernel
-        (pid 2 of the namespace) and kill whatever else the student started."""
-        init = kernel.init_pid
-        main = next((p for p in _children(init) if _namespace_pid(p) == 2), None)
-        if main is None:
+        and kill whatever else the student started."""
+        main = kernel.root_pid
+        try:
+            os.kill(main, signal.SIGINT)
+        except ProcessLookupError:
             return
-        os.kill(main, signal.SIGINT)
         for _ in range(100):  # strays may fork while we kill: repeat until none is left
-            strays = [p for p in _descendants(init) if p != main]
+            strays = [p for p in _descendants(kernel.init_pid) if p != main]
             if not strays:
                 break
             for pid in strays:
@@ -169,11 +187,7 @@ def _runner(cgroup: Path | None):
     return run
 
 
-def _tmpfs(path: str, size: int, mode: int) -> list[str]:
-    return ["--size", str(size), "--perms", f"{mode:04o}", "--tmpfs", path]
-
-
-def _hide_package(path: str, files: list[int]) -> list[str]:
+def _hide_package(path: str, files: list[int], tmpfs) -> list[str]:
     """What jail.hide_package does: a read-only tmpfs over the package dir, holding only an
     ``__init__.py`` whose import fails (bwrap reads it from a descriptor: as root, bwrap
     runs as the slot's user, who may reach none of the grader's files)."""
@@ -181,7 +195,7 @@ def _hide_package(path: str, files: list[int]) -> list[str]:
     os.write(init, masked_init(os.path.basename(path)).encode())
     os.lseek(init, 0, os.SEEK_SET)
     files.append(init)
-    return [*_tmpfs(path, 4096, 0o755), "--perms", "0644", "--file", str(init),
+    return [*tmpfs(path, 4096, 0o755), "--perms", "0644", "--file", str(init),
             f"{path}/__init__.py", "--remount-ro", path]
 
 
@@ -211,31 +225,42 @@ def _limited(rlimits: dict[str, int], argv: list[str]) -> list[str]:
     return [sys.executable, "-I", "-S", "-c", LIMITED, json.dumps(rlimits), *argv]
 
 
-def _inside(kernel: Kernel, info: int) -> int:
-    """The host pid of bwrap's pid 1, once it is in its new root.
-
-    bwrap reports the pid before building the root (until then ``/proc/PID/root`` is the
-    host's): the kernel's staged ``kernel.json`` at the work dir shows the root is built.
+def _inside(kernel: Kernel, info: int) -> tuple[int, int]:
+    """Host pids of bwrap's pid 1 and of the kernel, once the kernel runs in the
+    new root. bwrap reports its pid 1 before building that root; the kernel's own root
+    is the one the grader reads through (a setuid bwrap's pid 1 stays unreadable to us).
     """
-    deadline, text = time.monotonic() + STARTUP_SECONDS, b""
+    deadline, text, init = time.monotonic() + STARTUP_SECONDS, b"", None
     while time.monotonic() < deadline and kernel.alive():
-        if select.select([info], [], [], 0.05)[0]:
-            text += os.read(info, 4096)
-        try:
-            pid = json.loads(text)["child-pid"]
-        except (ValueError, KeyError):
-            continue
-        if os.path.exists(f"/proc/{pid}/root{KERNEL_DIR}/kernel.json"):
-            return pid
+        if init is None:
+            if select.select([info], [], [], 0.05)[0]:
+                text += os.read(info, 4096)
+            try:
+                init = json.loads(text)["child-pid"]
+            except (ValueError, KeyError):
+                continue
+        # Before any student code runs, init's only lasting child is the kernel (pid 2, or
+        # 3 for a setuid bwrap); strays that init adopts later have higher numbers.
+        main = min(_children(init), key=lambda p: _namespace_pid(p) or 2**22, default=None)
+        if main is not None and os.path.exists(f"/proc/{main}/root{KERNEL_DIR}/kernel.json"):
+            return init, main
+        time.sleep(0.01)
     raise RuntimeError(f"the sandbox did not start: {kernel.log_tail()}")
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
+    """From every process's stat (readable by all; a setuid bwrap's own children lists
+    are not)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
 
 
 def _descendants(pid: int) -> list[int]:
@@ -245,6 +270,21 @@ def _descendants(pid: int) -> list[int]:
         found.append(child)
         todo += _children(child)
     return found
+
+
+def _tasks_of(uid: int) -> int:
+    """How many tasks (threads count) run as ``uid`` now."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as f:
+                    fields = dict(line.split(":", 1) for line in f if ":" in line)
+                if int(fields["Uid"].split()[0]) == uid:
+                    count += int(fields["Threads"])
+            except (OSError, KeyError, ValueError):
+                pass
+    return count
 
 
 def _namespace_pid(pid: int) -> int | None:
@@ -257,4 +297,3 @@ def _namespace_pid(pid: int) -> int | None:
     except OSError:
         pass
     return None
-

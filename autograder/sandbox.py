@@ -152,8 +152,8 @@ class Sandbox:
 
     def host_path(self, kernel: Kernel, path: str) -> str:
         """A path of the kernel's filesystem, as the grader reaches it: through the
-        private root of the jail's init (nothing in the jail is on the host's disk)."""
-        return f"/proc/{kernel.init_pid}/root{path}"
+        private root of a process of the jail (nothing in the jail is on the host's disk)."""
+        return f"/proc/{kernel.root_pid}/root{path}"
 
     def interrupt(self, kernel: Kernel) -> None:
         """SIGINT to the kernel (the jail's init forwards it and kills strays)."""
@@ -203,7 +203,7 @@ class NamespaceJail(Sandbox):
                     cgroup=str(kernel.cgroup) if kernel.cgroup else None,
                     log=str(kernel.scratch / "kernel.log"), warm=kernel.warm)
         kernel.process = self._launch(kernel, spec, log)
-        kernel.init_pid = _wait_for_pidfile(kernel, pidfile)
+        kernel.init_pid = kernel.root_pid = _wait_for_pidfile(kernel, pidfile)
 
     @staticmethod
     def _launch(kernel: Kernel, spec: dict, log) -> subprocess.Popen | WarmProcess:
@@ -499,7 +499,8 @@ class Kernel:
         self.limits, self.sandbox, self.scratch = limits, sandbox, scratch
         self.warm = warm and sandbox.warm
         self.process: subprocess.Popen | WarmProcess | None = None
-        self.init_pid: int | None = None
+        self.init_pid: int | None = None  # the jail's pid 1: all its processes die with it
+        self.root_pid: int | None = None  # whose /proc/PID/root is the kernel's world
         self.key = secrets.token_hex(16)
         self.pinned: list[int] = []  # descriptors held for the kernel's life
         self.out_dir: int | None = None
