@@ -95,22 +95,21 @@ class BubblewrapJail(Sandbox):
     def start(self, kernel: Kernel, argv: list[str], log) -> None:
         if self.problem():  # also picks the namespaces, in a worker process too
             raise RuntimeError(self.problem())
-        files: list[int] = []
+        info_read, info_write = os.pipe()  # bwrap writes its pid 1's host pid there
+        files = [info_write]  # and the descriptors it copies files from
         try:
-            args = self._arguments(kernel, argv, files)
-            info_read, info_write = os.pipe()
-            files.append(info_write)
             kernel.process = subprocess.Popen(
-                [self.bwrap, "--info-fd", str(info_write), *args], pass_fds=files,
+                [self.bwrap, "--info-fd", str(info_write),
+                 *self._arguments(kernel, argv, files)], pass_fds=files,
                 env=_kernel_env(KERNEL_DIR), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, preexec_fn=_runner(kernel.cgroup))
-        finally:
             for fd in files:
                 os.close(fd)
-        try:
+            files = []
             kernel.init_pid, kernel.root_pid = _inside(kernel, info_read)
         finally:
-            os.close(info_read)
+            for fd in [info_read, *files]:
+                os.close(fd)
 
     def _arguments(self, kernel: Kernel, argv: list[str], files: list[int]) -> list[str]:
         """bwrap's arguments: the jail's world, built in the order jail.build_root builds it."""
