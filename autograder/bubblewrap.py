@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from .jail import STUDENT_ID, die_with_parent, masked_init
+from .jail import STUDENT_ID, die_with_parent, kill_strays, masked_init
 from .sandbox import (
     JAILED_GRADER_DIR,
     KERNEL_DIR,
@@ -150,15 +150,7 @@ class BubblewrapJail(Sandbox):
             os.kill(main, signal.SIGINT)
         except ProcessLookupError:
             return
-        for _ in range(100):  # strays may fork while we kill: repeat until none is left
-            strays = [p for p in _descendants(kernel.init_pid) if p != main]
-            if not strays:
-                break
-            for pid in strays:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        kill_strays(lambda: [p for p in _descendants(kernel.init_pid) if p != main])
 
 
 def _setuid(path: str) -> bool:

@@ -261,11 +261,18 @@ def init(spec: dict, ready: int) -> None:
 def interrupt(kernel: int) -> None:
     """A timed-out cell: interrupt the kernel and kill whatever else the student started."""
     os.kill(kernel, signal.SIGINT)
-    for _ in range(100):  # strays may fork while we kill: repeat until none is left
-        strays = [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in (1, kernel)]
-        if not strays:
+    kill_strays(lambda: [int(e) for e in os.listdir("/proc")
+                         if e.isdigit() and int(e) not in (1, kernel)])
+
+
+def kill_strays(strays) -> None:
+    """SIGKILL every pid ``strays()`` lists, again until it lists none (they may fork while
+    we kill)."""
+    for _ in range(100):
+        pids = strays()
+        if not pids:
             break
-        for pid in strays:
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
