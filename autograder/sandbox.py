@@ -1,4 +1,11 @@
-"""Where a student's kernel runs: jailed as an unprivileged user when we are root.
+"""Where a student's kernel runs: the :class:`Sandbox` interface and our own jail.
+
+One :class:`Sandbox` per machine owns the boundary between the grader and a kernel's
+world: :class:`NamespaceJail` (jail.py: as root, a system user per worker slot; as an
+ordinary user, in user namespaces), :class:`bubblewrap.BubblewrapJail` where only bwrap
+may create namespaces, or :class:`Unsandboxed` (``--no-sandbox``). :func:`choose` picks
+the first that works here; a Job carries its name and :func:`named` resolves it where
+the kernels run.
 
 The grader talks to the kernel over ZeroMQ *ipc* sockets (Unix socket files in the
 kernel's own work dir), so the jailed kernel needs no network at all. The jail's files
@@ -118,11 +125,11 @@ class Sandbox:
         """The jail and memory cap in force, for the instructor and the report."""
         return f"sandbox: {self.label()}; memory cap per kernel: {memory_cap.mode()}"
 
-    def label(self) -> str:
-        raise NotImplementedError
-
     _problem: str | None = None
     fallback = ""  # what else :func:`choose` tried, when this is its last resort
+
+    def label(self) -> str:
+        raise NotImplementedError
 
     def problem(self) -> str:
         """Why this machine cannot run kernels in this sandbox, or ``""`` if it can."""
@@ -266,9 +273,6 @@ class Unsandboxed(Sandbox):
         kernel.process = subprocess.Popen(
             argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True, preexec_fn=limit)
-
-    def interrupt(self, kernel: Kernel) -> None:
-        os.kill(kernel.process.pid, signal.SIGINT)
 
 
 JAILS = ("auto", "namespaces", "bubblewrap")  # what --jail accepts
