@@ -70,8 +70,13 @@ class BubblewrapJail(Sandbox):
         self.bwrap = shutil.which("bwrap")
         self.namespaces = OWN_USER
 
+    @property
+    def one_kernel_at_a_time(self) -> bool:
+        """Without a user namespace, RLIMIT_NPROC counts all tasks of our uid."""
+        return not self.problem() and self.namespaces is NO_USER
+
     def label(self) -> str:
-        if not self.problem() and self.namespaces is NO_USER:
+        if self.one_kernel_at_a_time:
             return ("bubblewrap (cold kernel starts: no warm launcher; setuid, without a user "
                     "namespace: the kernel keeps the grader's uid, and its tmpfs dirs are "
                     "bounded only by the memory cap)")

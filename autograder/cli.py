@@ -171,8 +171,14 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
         if problem := sandbox.sandbox_problem(jail):  # root, but e.g. in a container
             raise InstructorError(f"this machine cannot grade sandboxed: {problem}; pass "
                                   "--no-sandbox to run student code unjailed (unsafe)")
-        jail = sandbox.named(jail).name  # "auto" chosen once, here, for every job
-        run = functools.partial(batch.run, workers=args.jobs)
+        chosen = sandbox.named(jail)
+        jail = chosen.name  # "auto" chosen once, here, for every job
+        jobs = args.jobs
+        if chosen.one_kernel_at_a_time and jobs > 1:
+            print(f"note: {chosen.label()}: kernels share one process limit, so one "
+                  "submission at a time (--jobs 1)", file=sys.stderr)
+            jobs = 1
+        run = functools.partial(batch.run, workers=jobs)
     sandboxed = jail != "none"
     if not sandboxed:
         unsandboxed_warning()

@@ -120,6 +120,9 @@ class Sandbox:
     name = ""  # what a Job carries (see :func:`named`)
     jailed = True
     warm = False  # whether the warm launcher may fork its kernels
+    # whether concurrent kernels would share a process limit (one's fork bomb would
+    # starve the others)
+    one_kernel_at_a_time = False
 
     def describe(self) -> str:
         """The jail and memory cap in force, for the instructor and the report."""
