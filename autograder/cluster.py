@@ -61,8 +61,9 @@ def identity() -> dict:
             "numpy": numpy.__version__}
 
 
-def worker_report(dask_worker, jail: str = "auto") -> dict:
-    """Run on every worker by the client (``client.run``) before anything is submitted."""
+def worker_report(jail: str = "auto", dask_worker=None) -> dict:
+    """Run on every worker by the client (``client.run``, which passes ``dask_worker``)
+    before anything is submitted; ``jail`` names the sandbox the jobs will ask for."""
     try:
         return {"name": str(dask_worker.name), "identity": identity(),
                 "sandbox": sandbox_problem(jail) if jail != "none" else "",
