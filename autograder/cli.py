@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import PROJECT
+from .sandbox import JAILS
 
 # The heavy modules (nbformat, nbgrader, nbconvert, the checks) are imported by the
 # commands that need them: `--help` and argument errors answer at once.
@@ -55,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code as yourself, unjailed (debugging only)")
+    g.add_argument("--jail", choices=JAILS, default="auto",
+                   help="how kernels are jailed: our own namespaces, bubblewrap, or the "
+                        "first of them that works here (default: auto)")
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on the Dask cluster of this scheduler (e.g. "
                         "tcp://10.0.0.5:8786) instead of local processes; --jobs is unused")
@@ -140,10 +144,10 @@ def grade(args) -> int:
 
 
 def _grade(args, stack: contextlib.ExitStack) -> int:
-    from . import batch, gradebook, report, results
+    from . import batch, gradebook, report, results, sandbox
     from .course_secret import case_seed, load_or_create
     from .grade import Job
-    from .sandbox import Limits, can_sandbox, describe, sandbox_problem, unsandboxed_warning
+    from .sandbox import Limits, unsandboxed_warning
     from .submissions import (
         InstructorError,
         code_fingerprint,
@@ -157,21 +161,29 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     code = code_fingerprint()
     if args.scheduler:  # dask is imported only here: it takes a while
         from . import cluster
-        # Whether kernels are jailed is decided where they run: each worker must be able to.
-        sandboxed = not args.no_sandbox
+        # How kernels are jailed is decided where they run: each worker must be able to.
+        jail = "none" if args.no_sandbox else args.jail
         expected = cluster.identity()
-        client = stack.enter_context(cluster.connect(args.scheduler, expected, sandboxed))
+        client = stack.enter_context(cluster.connect(args.scheduler, expected, jail))
         run = functools.partial(cluster.run, client, expected=expected)
     else:
-        sandboxed = can_sandbox() and not args.no_sandbox
-        if sandboxed and (problem := sandbox_problem()):  # root, but e.g. in a container
+        jail = "none" if args.no_sandbox or not sandbox.can_sandbox() else args.jail
+        if problem := sandbox.sandbox_problem(jail):  # root, but e.g. in a container
             raise InstructorError(f"this machine cannot grade sandboxed: {problem}; pass "
                                   "--no-sandbox to run student code unjailed (unsafe)")
-        run = functools.partial(batch.run, workers=args.jobs)
+        chosen = sandbox.named(jail)
+        jail = chosen.name  # "auto" chosen once, here, for every job
+        jobs = args.jobs
+        if chosen.one_kernel_at_a_time and jobs > 1:
+            print(f"note: {chosen.label()}: kernels share one process limit, so one "
+                  "submission at a time (--jobs 1)", file=sys.stderr)
+            jobs = 1
+        run = functools.partial(batch.run, workers=jobs)
+    sandboxed = jail != "none"
     if not sandboxed:
         unsandboxed_warning()
     elif not args.scheduler:
-        print(describe(), file=sys.stderr)
+        print(sandbox.describe(jail), file=sys.stderr)
     limits = Limits()
     secret = load_or_create(args.secret)
     wall_clock = args.wall_clock or max(120.0, 20 * args.timeout)
@@ -185,7 +197,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
             continue
         jobs.append(Job(student_id, assignment_id, notebooks, support=str(PROJECT / "convlab"),
                         timeout=args.timeout, wall_clock=wall_clock, case_seed=seed,
-                        sandboxed=sandboxed, digest=key, limits=limits))
+                        sandbox=jail, digest=key, limits=limits))
     print(f"{len(found)} submissions: {len(jobs)} to grade, {skipped} already graded"
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)

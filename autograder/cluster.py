@@ -12,7 +12,8 @@ What differs on a remote machine is decided there, never assumed from the client
   and refuses a worker that differs; the task checks again (a worker may join later);
 * ``Job.support`` (convlab, copied into each sandbox) is a path on the client's disk:
   the task swaps in the worker's own convlab, which the fingerprint has just vouched for;
-* the sandbox: a worker that cannot jail kernels (not root, no namespaces) or that runs
+* the sandbox: a worker that cannot jail kernels (``Job.sandbox`` names the jail, chosen
+  on the worker; see sandbox.named) or that runs
   several grading threads in one process (the sandbox's per-process user slot would be
   shared, and with it one kernel's process limit) is refused, and a task sent there
   fails rather than grading unsandboxed.
@@ -31,7 +32,6 @@ import sys
 import threading
 from concurrent.futures import CancelledError
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 from distributed import Client, as_completed, get_worker
@@ -46,8 +46,9 @@ from .submissions import InstructorError, code_fingerprint
 
 MAX_IN_FLIGHT = 512 * 2**20  # notebook bytes submitted but not yet graded
 WAIT_FOR_WORKERS = 120.0  # seconds for a first worker to join (a batch system may queue it)
-NO_SANDBOX_HINT = ("run the workers as root on Linux with namespaces allowed, or pass "
-                   "--no-sandbox (unsafe: student code then runs with the worker's rights)")
+NO_SANDBOX_HINT = ("run the workers where they may create the jail's namespaces (root, or "
+                   "an ordinary user with user namespaces or bubblewrap), or pass --no-sandbox "
+                   "(unsafe: student code then runs with the worker's rights)")
 
 class UnfitWorker(RuntimeError):
     """Raised in a task on a worker that must not grade it (other code, no sandbox)."""
@@ -60,14 +61,13 @@ def identity() -> dict:
             "numpy": numpy.__version__}
 
 
-_sandbox_problem_here = lru_cache(maxsize=1)(sandbox_problem)  # a task asks once a process
-
-
-def worker_report(dask_worker) -> dict:
-    """Run on every worker by the client (``client.run``) before anything is submitted."""
+def worker_report(jail: str = "auto", dask_worker=None) -> dict:
+    """Run on every worker by the client (``client.run``, which passes ``dask_worker``)
+    before anything is submitted; ``jail`` names the sandbox the jobs will ask for."""
     try:
         return {"name": str(dask_worker.name), "identity": identity(),
-                "sandbox": sandbox_problem(), "threads": dask_worker.state.nthreads}
+                "sandbox": sandbox_problem(jail) if jail != "none" else "",
+                "threads": dask_worker.state.nthreads}
     except Exception as error:  # noqa: BLE001 - reported to the client as this worker's flaw
         return {"name": str(dask_worker.name), "error": f"{type(error).__name__}: {error}"}
 
@@ -99,8 +99,8 @@ def _short(value) -> str:
 def grade_task(job: Job, expected: dict) -> Graded:
     """One submission, on a worker: the same checks as up front, then the local grader."""
     worker = get_worker()
-    report = {"identity": identity(), "sandbox": _sandbox_problem_here() if job.sandboxed
-              else "", "threads": worker.state.nthreads}
+    report = {"identity": identity(), "sandbox": sandbox_problem(job.sandbox)
+              if job.sandboxed else "", "threads": worker.state.nthreads}
     why = refusals(report, expected, job.sandboxed)
     if why:
         raise UnfitWorker(f"worker {worker.address} ({worker.name}): {'; '.join(why)}")
@@ -118,8 +118,9 @@ def task_key(job: Job) -> tuple[str, str, str]:
     return ("grade", f"{job.student_id}/{job.assignment_id}", job.digest[:32])
 
 
-def connect(address: str, expected: dict, sandboxed: bool) -> Client:
-    """A client of the scheduler at ``address`` whose workers may grade for us.
+def connect(address: str, expected: dict, jail: str) -> Client:
+    """A client of the scheduler at ``address`` whose workers may grade for us in the
+    sandbox ``jail`` names (``"none"``: unsandboxed).
 
     Raises :class:`InstructorError` (one clear message, nothing written yet) if the
     scheduler cannot be reached, has no worker, or has a worker that must not grade.
@@ -148,13 +149,13 @@ def connect(address: str, expected: dict, sandboxed: bool) -> Client:
             raise InstructorError(f"the Dask scheduler at {address} has no worker (none "
                                   f"joined within {WAIT_FOR_WORKERS:g} s)") from None
         try:
-            reports = client.run(worker_report)
+            reports = client.run(worker_report, jail)
         except Exception as error:  # noqa: BLE001 - e.g. a worker left while asked
             raise InstructorError(f"could not ask the workers of {address} what they run: "
                                   f"{_one_line(error)}") from None
         unfit = [f"worker {worker} ({report['name']}): {why}"
                  for worker, report in sorted(reports.items())
-                 for why in refusals(report, expected, sandboxed)]
+                 for why in refusals(report, expected, jail != "none")]
         if unfit:
             raise InstructorError("refusing to grade on this cluster:\n  " + "\n  ".join(unfit))
     except BaseException:

@@ -25,7 +25,7 @@ from .checks import CHECKS, Verdict, cases_for, judge
 from .execute import KERNEL_OUTPUT_CHARS, Runner
 from .recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
 from .records import CheckResult, Exercise, Notebook, Submission
-from .sandbox import Kernel, Limits, describe, matplotlib_cache
+from .sandbox import Kernel, Limits, matplotlib_cache, named
 from .source import Template, parse_template
 
 SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's host-side files
@@ -48,9 +48,13 @@ class Job:
     timeout: float  # seconds per cell
     wall_clock: float  # seconds for the whole submission, restarts and hidden checks included
     case_seed: int  # the student's own hidden cases (course_secret.case_seed)
-    sandboxed: bool
+    sandbox: str  # sandbox.named(): resolved where the job runs (a Dask worker)
     digest: str  # identifies these inputs: an unchanged digest means "already graded"
     limits: Limits = Limits()
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.sandbox != "none"
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def grade_submission(job: Job) -> Graded:
         notebooks.append(graded.record)
         pages[nb.name] = graded.page
     record = Submission(job.student_id, job.assignment_id, job.digest, job.sandboxed,
-                        describe() if job.sandboxed else "none", tuple(notebooks),
+                        named(job.sandbox).describe(), tuple(notebooks),
                         internal_error, round(time.monotonic() - started, 2))
     return Graded(record, pages)
 
@@ -140,9 +144,10 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
         scratch = Path(scratch)
         stage, grader = scratch / "stage", scratch / "grader"
         cases = _stage(stage, grader, template, job.support, job.case_seed)
-        runner = Runner(lambda: Kernel(stage, grader, job.limits, job.sandboxed, scratch),
+        sandbox = named(job.sandbox)
+        runner = Runner(lambda: Kernel(stage, grader, job.limits, sandbox, scratch),
                         job.timeout, wall_clock=job.wall_clock)
-        grader_dir = Kernel.grader_path(job.sandboxed, scratch)
+        grader_dir = sandbox.grader_dir(scratch)
         try:
             shown, exercises = _run(runner, cells, cases, problems, grader_dir)
         finally:

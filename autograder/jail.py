@@ -1,7 +1,8 @@
 """Root launcher: run one command (a student's kernel) in a private, unprivileged sandbox.
 
-Usage (as root): ``python jail.py SPEC.json``. Standard library only and run by path, so
-it needs nothing from the project to be importable (the sandbox hides the project).
+Usage: ``python jail.py SPEC.json``; ``python jail.py --probe MODE`` says whether this
+machine can build it. Standard library only and run by path, so it needs nothing from the
+project to be importable (the sandbox hides the project).
 
 Three processes, because each namespace step has a different owner:
 
@@ -95,14 +96,19 @@ def tmpfs(target: str, options: str) -> None:
 
 
 def hide_package(path: str) -> None:
-    """Replace a package dir by one whose import fails as if it were not installed (an empty
-    dir would import as a namespace package and fool ``try: import x except ImportError``)."""
+    """Replace a package dir by one whose import fails as if it were not installed."""
     mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
     with open(path + "/__init__.py", "w") as f:
-        name = os.path.basename(path)  # ModuleNotFoundError: some optional imports catch only it
-        f.write(f"raise ModuleNotFoundError('{name} is not available when grading', "
-                f"name='{name}')\n")
+        f.write(masked_init(os.path.basename(path)))
     mount("tmpfs", path, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
+
+
+def masked_init(name: str) -> str:
+    """The ``__init__.py`` of a hidden package (an empty dir would import as a namespace
+    package and fool ``try: import x except ImportError``). ModuleNotFoundError: some
+    optional imports catch only it."""
+    return (f"raise ModuleNotFoundError('{name} is not available when grading', "
+            f"name='{name}')\n")
 
 
 def build_root(spec: dict) -> None:
@@ -231,8 +237,7 @@ def drop_capabilities() -> None:
 def init(spec: dict, ready: int) -> None:
     """Process B: pid 1 of the sandbox. Writes to ``ready`` once it is inside its new root."""
     die_with_parent()
-    flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWNET if spec["no_network"] else 0)
-    _call(libc.unshare(flags), "unshare")
+    _call(libc.unshare(_namespaces(spec["no_network"])), "unshare")
     build_root(spec)
     os.write(ready, b"1")
     os.close(ready)
@@ -256,15 +261,41 @@ def init(spec: dict, ready: int) -> None:
 def interrupt(kernel: int) -> None:
     """A timed-out cell: interrupt the kernel and kill whatever else the student started."""
     os.kill(kernel, signal.SIGINT)
-    for _ in range(100):  # strays may fork while we kill: repeat until none is left
-        strays = [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in (1, kernel)]
-        if not strays:
+    kill_strays(lambda: [int(e) for e in os.listdir("/proc")
+                         if e.isdigit() and int(e) not in (1, kernel)])
+
+
+def kill_strays(strays) -> None:
+    """SIGKILL every pid ``strays()`` lists, again until it lists none (they may fork while
+    we kill)."""
+    for _ in range(100):
+        pids = strays()
+        if not pids:
             break
-        for pid in strays:
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def _namespaces(no_network: bool) -> int:
+    """What process B unshares (A has unshared the pid namespace)."""
+    return CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWNET if no_network else 0)
+
+
+def probe(mode: str) -> None:
+    """``jail.py --probe MODE``: exit 0 if this process can build the jail's namespaces and
+    mount in them as :func:`launch` and :func:`init` do; else exit saying what failed."""
+    try:
+        if mode == "userns":
+            enter_user_namespace(0, 0)
+        _call(libc.unshare(CLONE_NEWPID | _namespaces(True)), "unshare")
+        mount(None, "/", None, MS_REC | MS_PRIVATE)  # the probe's mount stays in here
+        tmpfs("/tmp", "size=4k")
+    except OSError as error:
+        sys.exit(str(error))
+    sys.exit(0)
 
 
 def launch(spec: dict) -> None:
@@ -402,6 +433,8 @@ def _forked_launch(spec_path: str) -> None:
 def main() -> None:
     if sys.argv[1] == "--serve":
         serve(json.loads(sys.argv[2]))
+    if sys.argv[1] == "--probe":
+        probe(sys.argv[2])
     with open(sys.argv[1]) as f:
         launch(json.load(f))
 

@@ -1,4 +1,11 @@
-"""Where a student's kernel runs: jailed as an unprivileged user when we are root.
+"""Where a student's kernel runs: the :class:`Sandbox` interface and our own jail.
+
+One :class:`Sandbox` per machine owns the boundary between the grader and a kernel's
+world: :class:`NamespaceJail` (jail.py: as root, a system user per worker slot; as an
+ordinary user, in user namespaces), :class:`bubblewrap.BubblewrapJail` where only bwrap
+may create namespaces, or :class:`Unsandboxed` (``--no-sandbox``). :func:`choose` picks
+the first that works here; a Job carries its name and :func:`named` resolves it where
+the kernels run.
 
 The grader talks to the kernel over ZeroMQ *ipc* sockets (Unix socket files in the
 kernel's own work dir), so the jailed kernel needs no network at all. The jail's files
@@ -33,19 +40,13 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
 from . import memory_cap
 from .hostile_fs import open_directory, open_path, read_regular
 from .jail import (
-    CLONE_NEWIPC,
-    CLONE_NEWNET,
-    CLONE_NEWNS,
-    CLONE_NEWPID,
-    CLONE_NEWUSER,
-    CLONE_NEWUTS,
     die_with_parent,
 )
 
@@ -84,18 +85,15 @@ class Limits:
     out_bytes: int = 128 * 2**20  # what the recorder writes back
     open_files: int = 1024
 
-    def rlimits(self, sandboxed: bool) -> dict[str, int]:
-        limits = {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
-                  "RLIMIT_FSIZE": self.file_bytes, "RLIMIT_NOFILE": self.open_files,
-                  "RLIMIT_CORE": 0}
-        if sandboxed:  # unsandboxed, NPROC would count all of the grader's own processes
-            limits["RLIMIT_NPROC"] = self.processes
-        return limits
+    def rlimits(self) -> dict[str, int]:
+        return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
+                "RLIMIT_FSIZE": self.file_bytes, "RLIMIT_NOFILE": self.open_files,
+                "RLIMIT_CORE": 0, "RLIMIT_NPROC": self.processes}
 
 
 def jail_mode() -> str:
-    """How kernels are jailed here: ``"root"`` (a system user per worker slot), ``"userns"``
-    (an ordinary user: unprivileged user namespaces), or ``""`` (not on Linux)."""
+    """How the namespace jail runs here: ``"root"`` (a system user per worker slot),
+    ``"userns"`` (an ordinary user: unprivileged user namespaces), or ``""`` (not on Linux)."""
     if sys.platform != "linux":
         return ""
     if os.geteuid() == 0 and _initial_user_namespace() and shutil.which("useradd") is not None:
@@ -110,69 +108,256 @@ def _initial_user_namespace() -> bool:
         return False
 
 
-def describe() -> str:
-    """The jail and memory cap in force here, for the instructor."""
-    jail = {"root": "root (a system user per worker slot)",
-            "userns": "user namespaces (an ordinary user)"}.get(jail_mode(), "none")
-    return f"sandbox: {jail}; memory cap per kernel: {memory_cap.mode()}"
+class Sandbox:
+    """Where a student's kernel runs: the boundary between the kernel's world and the grader.
+
+    It owns the stage layout (where the work dir and the grader dir are, as the kernel sees
+    them), the kernel's start and interruption, every path by which the grader reaches
+    into the kernel's world, and the resource policy. :class:`Kernel` is one kernel's
+    lifecycle; it asks its sandbox for each of these.
+    """
+
+    name = ""  # what a Job carries (see :func:`named`)
+    jailed = True
+    warm = False  # whether the warm launcher may fork its kernels
+    # whether concurrent kernels would share a process limit (one's fork bomb would
+    # starve the others)
+    one_kernel_at_a_time = False
+
+    def describe(self) -> str:
+        """The jail and memory cap in force, for the instructor and the report."""
+        return f"sandbox: {self.label()}; memory cap per kernel: {memory_cap.mode()}"
+
+    _problem: str | None = None
+    fallback = ""  # what else :func:`choose` tried, when this is its last resort
+
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def problem(self) -> str:
+        """Why this machine cannot run kernels in this sandbox, or ``""`` if it can."""
+        if self._problem is None:
+            self._problem = self.find_problem()  # once: it starts a process
+        if self._problem and self.fallback:
+            return f"{self._problem}; {self.fallback}"
+        return self._problem
+
+    def find_problem(self) -> str:
+        raise NotImplementedError
+
+    def work_dir(self, scratch: Path) -> str:
+        """The kernel's work dir as the kernel sees it."""
+        return KERNEL_DIR
+
+    def grader_dir(self, scratch: Path) -> str:
+        """The recorder's dir as the kernel sees it."""
+        return JAILED_GRADER_DIR
+
+    def rlimits(self, limits: Limits) -> dict[str, int]:
+        return limits.rlimits()
+
+    def start(self, kernel: Kernel, argv: list[str], log) -> None:
+        """Start ``argv`` (the kernel) for ``kernel``; set its process and init_pid."""
+        raise NotImplementedError
+
+    def host_path(self, kernel: Kernel, path: str) -> str:
+        """A path of the kernel's filesystem, as the grader reaches it: through the
+        private root of a process of the jail (nothing in the jail is on the host's disk)."""
+        return f"/proc/{kernel.root_pid}/root{path}"
+
+    def interrupt(self, kernel: Kernel) -> None:
+        """SIGINT to the kernel (the jail's init forwards it and kills strays)."""
+        os.kill(kernel.process.pid, signal.SIGINT)
+
+
+class NamespaceJail(Sandbox):
+    """Our own jail (jail.py): as root, or as an ordinary user in user namespaces."""
+
+    name, warm = "namespaces", True
+
+    def __init__(self, mode: str):
+        self.mode = mode  # "root", "userns" or "" (no namespaces on this system)
+
+    def label(self) -> str:
+        return {"root": "root (a system user per worker slot)",
+                "userns": "user namespaces (an ordinary user)"}[self.mode]
+
+    def find_problem(self) -> str:
+        """Being root is not enough (a container may forbid the namespaces jail.py creates),
+        and an ordinary user may be refused user namespaces: jail.py tries its own code."""
+        if not self.mode:
+            return "it cannot sandbox (the sandbox needs Linux namespaces)"
+        why = run_probe([sys.executable, "-I", str(JAIL), "--probe", self.mode])
+        if not why:
+            return ""
+        if self.mode == "root":
+            return f"it cannot sandbox: root cannot create the jail's namespaces here ({why})"
+        return (f"it cannot sandbox: this user cannot create the jail's namespaces here "
+                f"({why}); {_userns_hint()}")
+
+    def start(self, kernel: Kernel, argv: list[str], log) -> None:
+        uid, gid = slot_user() if self.mode == "root" else (0, 0)  # userns: ids inside it
+        binds, links, masks = _visible_system()
+        root = kernel.scratch / "root"
+        root.mkdir(exist_ok=True)
+        pidfile = kernel.scratch / "init.pid"
+        pidfile.unlink(missing_ok=True)
+        limits = kernel.limits
+        spec = dict(mode=self.mode, root=str(root), ro_binds=binds, symlinks=links, masks=masks,
+                    workdir=KERNEL_DIR, stage=str(kernel.stage), uid=uid, gid=gid,
+                    no_network=True, rlimits=self.rlimits(limits), argv=argv,
+                    env=_kernel_env(KERNEL_DIR), pidfile=str(pidfile),
+                    work_bytes=limits.work_bytes, tmp_bytes=limits.tmp_bytes,
+                    grader_stage=str(kernel.grader_stage), grader_dir=JAILED_GRADER_DIR,
+                    grader_bytes=limits.grader_bytes, out_bytes=limits.out_bytes,
+                    cgroup=str(kernel.cgroup) if kernel.cgroup else None,
+                    log=str(kernel.scratch / "kernel.log"), warm=kernel.warm)
+        kernel.process = self._launch(kernel, spec, log)
+        kernel.init_pid = kernel.root_pid = _wait_for_pidfile(kernel, pidfile)
+
+    @staticmethod
+    def _launch(kernel: Kernel, spec: dict, log) -> subprocess.Popen | WarmProcess:
+        """Process A of the jail: forked by the warm launcher, or a fresh interpreter."""
+        spec_path = kernel.scratch / "jail.json"
+        spec_path.write_text(json.dumps(spec))
+        if kernel.warm:
+            try:
+                return launcher().spawn(spec_path)
+            except LauncherError as error:  # a cold start still grades, only slower
+                log.write(f"{error}; starting cold\n".encode())
+                log.flush()
+                spec_path.write_text(json.dumps(dict(spec, warm=False)))
+        return subprocess.Popen(
+            [sys.executable, "-I", str(JAIL), str(spec_path)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            preexec_fn=die_with_parent)
+
+
+class Unsandboxed(Sandbox):
+    """``--no-sandbox``: a plain subprocess with the grader's rights (debugging only)."""
+
+    name, jailed = "none", False
+
+    def describe(self) -> str:
+        return "none"
+
+    def find_problem(self) -> str:
+        return ""
+
+    def work_dir(self, scratch: Path) -> str:
+        return str(scratch / "work")
+
+    def grader_dir(self, scratch: Path) -> str:
+        return f"{self.work_dir(scratch)}/.grader"
+
+    def rlimits(self, limits: Limits) -> dict[str, int]:
+        # NPROC would count all of the grader's own processes
+        return {k: v for k, v in limits.rlimits().items() if k != "RLIMIT_NPROC"}
+
+    def host_path(self, kernel: Kernel, path: str) -> str:
+        return path
+
+    def start(self, kernel: Kernel, argv: list[str], log) -> None:
+        work = Path(kernel.work)
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(kernel.stage, work)
+        shutil.copytree(kernel.grader_stage, kernel.grader_dir)
+        Path(kernel.grader_dir, "out").mkdir()
+        env = dict(_kernel_env(str(work)), PYTHONPATH="")
+        rlimits, cgroup = self.rlimits(kernel.limits), kernel.cgroup
+
+        def limit() -> None:
+            die_with_parent()
+            if cgroup is not None:
+                (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+            for name, value in rlimits.items():
+                resource.setrlimit(getattr(resource, name), (value, value))
+
+        kernel.process = subprocess.Popen(
+            argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True, preexec_fn=limit)
+
+
+JAILS = ("auto", "namespaces", "bubblewrap")  # what --jail accepts
+
+
+@cache
+def named(name: str) -> Sandbox:
+    """The sandbox a Job names, as this machine runs it: ``"auto"`` (:func:`choose`),
+    ``"namespaces"`` (root or user-namespace mode, whichever this process is in),
+    ``"bubblewrap"`` or ``"none"``. Resolved where the kernels run (a Dask worker)."""
+    if name == "auto":
+        return choose()
+    if name == "namespaces":
+        return NamespaceJail(jail_mode())
+    if name == "bubblewrap":
+        from .bubblewrap import BubblewrapJail
+        return BubblewrapJail()
+    if name == "none":
+        return Unsandboxed()
+    raise ValueError(f"sandbox name must be one of {(*JAILS, 'none')}, not {name!r}")
+
+
+def choose() -> Sandbox:
+    """The jail for this machine: our namespaces where the OS allows them, else bubblewrap
+    where it works (a setuid bwrap, or an AppArmor profile that lets only bwrap create user
+    namespaces), else the namespace jail, whose :meth:`~Sandbox.problem` then says why
+    neither works and what to enable."""
+    ours = NamespaceJail(jail_mode())
+    if not ours.mode or not ours.problem():
+        return ours
+    from .bubblewrap import BubblewrapJail
+    bwrap = BubblewrapJail()
+    if not bwrap.problem():
+        return bwrap
+    ours.fallback = f"nor can bubblewrap: {bwrap.problem()}"
+    return ours
 
 
 def can_sandbox() -> bool:
     return jail_mode() != ""
 
 
-def sandbox_problem() -> str:
-    """Why this machine cannot jail a kernel, or ``""`` if it can.
+def sandbox_problem(jail: str = "auto") -> str:
+    """Why this machine cannot grade in the sandbox ``jail`` names, or ``""`` if it can."""
+    return named(jail).problem()
 
-    Being root is not enough (a container may forbid the namespaces jail.py creates), and
-    an ordinary user may be refused user namespaces (the message says what to enable).
-    """
-    mode = jail_mode()
-    if not mode:
-        return "it cannot sandbox (the sandbox needs Linux namespaces)"
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-    probe = ("import ctypes, os, sys\n"
-             "libc = ctypes.CDLL(None, use_errno=True)\n"
-             "def fail(what):\n"
-             "    sys.exit(what + ': ' + os.strerror(ctypes.get_errno()))\n"
-             f"if {mode == 'userns'}:\n"
-             "    uid, gid = os.geteuid(), os.getegid()\n"
-             f"    if libc.unshare({CLONE_NEWUSER}) != 0:\n"
-             "        fail('unshare(CLONE_NEWUSER)')\n"
-             "    for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'),\n"
-             "                       ('gid_map', f'0 {gid} 1')):\n"
-             "        with open(f'/proc/self/{name}', 'w') as f:\n"
-             "            f.write(text)\n"
-             f"if libc.unshare({flags}) != 0:\n"
-             "    fail('unshare')\n"
-             "if libc.mount(b'tmpfs', b'/tmp', b'tmpfs', 0, b'size=4k') != 0:\n"
-             "    fail('mount')\n")
-    done = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True,
-                          timeout=60)
-    if not done.returncode:
-        return ""
-    why = done.stderr.strip()[-200:]
-    if mode == "root":
-        return f"it cannot sandbox: root cannot create the jail's namespaces here ({why})"
-    return (f"it cannot sandbox: this user cannot create the jail's namespaces here ({why}); "
-            f"{_userns_hint()}")
+
+def describe(jail: str = "auto") -> str:
+    return named(jail).describe()
 
 
 def _userns_hint() -> str:
-    """What to enable for unprivileged user namespaces, by what this machine says."""
-    def setting(path: str) -> str:
-        try:
-            return Path(path).read_text().strip()
-        except OSError:
-            return ""
-    if setting("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
+    """What to enable for unprivileged user namespaces (or bubblewrap), by what this machine
+    says. Ubuntu 24.04's packaged bwrap is refused like our jail unless the AppArmor profile
+    it ships in apparmor-profiles is loaded (loaded by default from Ubuntu 25.04)."""
+    if _sysctl("kernel/apparmor_restrict_unprivileged_userns") == "1":
         return ("AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later): "
-                "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or grade as root")
-    if setting("/proc/sys/kernel/unprivileged_userns_clone") == "0":
-        return "`sudo sysctl kernel.unprivileged_userns_clone=1`, or grade as root"
-    if setting("/proc/sys/user/max_user_namespaces") == "0":
-        return "`sudo sysctl user.max_user_namespaces=15000`, or grade as root"
+                "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or install "
+                "bubblewrap and load the AppArmor profile that lets bwrap create them (Ubuntu "
+                "24.04: `sudo apt install apparmor-profiles bubblewrap && sudo cp /usr/share/"
+                "apparmor/extra-profiles/bwrap-userns-restrict /etc/apparmor.d/ && sudo "
+                "apparmor_parser -r /etc/apparmor.d/bwrap-userns-restrict`), or grade as root")
+    setuid_bwrap = "or install bubblewrap setuid root (`sudo chmod u+s /usr/bin/bwrap`)"
+    if _sysctl("kernel/unprivileged_userns_clone") == "0":
+        return f"`sudo sysctl kernel.unprivileged_userns_clone=1`, {setuid_bwrap}, or grade as root"
+    if _sysctl("user/max_user_namespaces") == "0":
+        return f"`sudo sysctl user.max_user_namespaces=15000`, {setuid_bwrap}, or grade as root"
     return "grade as root, or on a machine that allows unprivileged user namespaces"
+
+
+def _sysctl(name: str) -> str:
+    try:
+        return Path("/proc/sys", name).read_text().strip()
+    except OSError:
+        return ""
+
+
+def run_probe(argv: list[str], preexec_fn=None) -> str:
+    """Run a sandbox's probe: ``""`` if it succeeded, else the end of what it said."""
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                          preexec_fn=preexec_fn)
+    return "" if done.returncode == 0 else (done.stderr.strip()[-200:] or f"exit {done.returncode}")
 
 
 _slot: tuple[int, int, int] | None = None  # (uid, gid, lock fd), held for the process's life
@@ -305,49 +490,40 @@ def _kernel_env(work: str) -> dict[str, str]:
 
 
 class Kernel:
-    """One student kernel: started in the jail (or, unsandboxed, as a plain subprocess).
+    """One student kernel, started in its :class:`Sandbox`.
 
     ``stage`` becomes the kernel's work dir (the student's to change); ``grader_stage``
-    becomes :attr:`grader_dir` (the recorder and the cases; read-only in the jail) with
+    becomes :attr:`grader_dir` (the recorder and the cases; read-only in a jail) with
     an empty ``out`` dir for what the recorder writes. Before any student code runs, the
     grader pins the kernel's sockets and its ``out`` dir by descriptor (see hostile_fs):
     whatever the student then renames, links or replaces, the grader talks to the same
     sockets and reads from the same directory.
     """
 
-    def __init__(self, stage: Path, grader_stage: Path, limits: Limits, sandboxed: bool,
+    def __init__(self, stage: Path, grader_stage: Path, limits: Limits, sandbox: Sandbox,
                  scratch: Path, warm: bool = True):
         self.stage, self.grader_stage = stage, grader_stage
-        self.limits, self.sandboxed, self.scratch = limits, sandboxed, scratch
-        self.warm = warm and sandboxed  # the launcher forks only into the jail
+        self.limits, self.sandbox, self.scratch = limits, sandbox, scratch
+        self.warm = warm and sandbox.warm
         self.process: subprocess.Popen | WarmProcess | None = None
-        self.init_pid: int | None = None
+        self.init_pid: int | None = None  # the jail's pid 1: all its processes die with it
+        self.root_pid: int | None = None  # whose /proc/PID/root is the kernel's world
         self.key = secrets.token_hex(16)
         self.pinned: list[int] = []  # descriptors held for the kernel's life
         self.out_dir: int | None = None
         self.cgroup: Path | None = None  # the memory cap of all its processes together
 
-    @staticmethod
-    def work_dir(sandboxed: bool, scratch: Path) -> str:
-        """The kernel's work dir as the kernel sees it."""
-        return KERNEL_DIR if sandboxed else str(scratch / "work")
-
     @property
     def work(self) -> str:
-        return self.work_dir(self.sandboxed, self.scratch)
-
-    @staticmethod
-    def grader_path(sandboxed: bool, scratch: Path) -> str:
-        """The recorder's dir as the kernel sees it."""
-        return JAILED_GRADER_DIR if sandboxed else f"{Kernel.work_dir(sandboxed, scratch)}/.grader"
+        return self.sandbox.work_dir(self.scratch)
 
     @property
     def grader_dir(self) -> str:
-        return self.grader_path(self.sandboxed, self.scratch)
+        return self.sandbox.grader_dir(self.scratch)
 
     def host_path(self, path: str) -> str:
         """A path of the kernel's filesystem, as the grader reaches it."""
-        return f"/proc/{self.init_pid}/root{path}" if self.sandboxed else path
+        return self.sandbox.host_path(self, path)
 
     def connection_info(self) -> dict:
         """How the grader connects: through its own links to the pinned socket files."""
@@ -364,38 +540,9 @@ class Kernel:
                 "--HistoryManager.enabled=False", "--IPKernelApp.log_level=CRITICAL"]
         info = dict(self.connection_info(), ip=f"{self.work}/k")  # where the kernel binds
         (self.stage / "kernel.json").write_text(json.dumps(info))
-        log = open(self.scratch / "kernel.log", "ab")
         self.cgroup = memory_cap.create(self.limits.memory_bytes)
-        if self.sandboxed:
-            mode = jail_mode()
-            uid, gid = slot_user() if mode == "root" else (0, 0)  # userns: ids inside it
-            binds, links, masks = _visible_system()
-            root = self.scratch / "root"
-            root.mkdir(exist_ok=True)
-            pidfile = self.scratch / "init.pid"
-            pidfile.unlink(missing_ok=True)
-            spec = dict(mode=mode, root=str(root), ro_binds=binds, symlinks=links, masks=masks,
-                        workdir=KERNEL_DIR, stage=str(self.stage), uid=uid, gid=gid,
-                        no_network=True, rlimits=self.limits.rlimits(True), argv=argv,
-                        env=_kernel_env(KERNEL_DIR), pidfile=str(pidfile),
-                        work_bytes=self.limits.work_bytes, tmp_bytes=self.limits.tmp_bytes,
-                        grader_stage=str(self.grader_stage), grader_dir=JAILED_GRADER_DIR,
-                        grader_bytes=self.limits.grader_bytes, out_bytes=self.limits.out_bytes,
-                        cgroup=str(self.cgroup) if self.cgroup else None,
-                        log=str(self.scratch / "kernel.log"), warm=self.warm)
-            self.process = self._launch(spec, log)
-            self.init_pid = self._wait_for_pidfile(pidfile)
-        else:
-            work = Path(self.work)
-            shutil.rmtree(work, ignore_errors=True)
-            shutil.copytree(self.stage, work)
-            shutil.copytree(self.grader_stage, self.grader_dir)
-            Path(self.grader_dir, "out").mkdir()
-            env = dict(_kernel_env(str(work)), PYTHONPATH="")
-            self.process = subprocess.Popen(
-                argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True, preexec_fn=self._unsandboxed_limits)
-        log.close()
+        with open(self.scratch / "kernel.log", "ab") as log:
+            self.sandbox.start(self, argv, log)
         try:
             self._pin()
         except BaseException:
@@ -433,39 +580,6 @@ class Kernel:
             link.unlink(missing_ok=True)
             link.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")
 
-    def _launch(self, spec: dict, log) -> subprocess.Popen | WarmProcess:
-        """Process A of the jail: forked by the warm launcher, or a fresh interpreter."""
-        spec_path = self.scratch / "jail.json"
-        spec_path.write_text(json.dumps(spec))
-        if self.warm:
-            try:
-                return launcher().spawn(spec_path)
-            except LauncherError as error:  # a cold start still grades, only slower
-                log.write(f"{error}; starting cold\n".encode())
-                log.flush()
-                spec_path.write_text(json.dumps(dict(spec, warm=False)))
-        return subprocess.Popen(
-            [sys.executable, "-I", str(JAIL), str(spec_path)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-            preexec_fn=die_with_parent)
-
-    def _unsandboxed_limits(self) -> None:
-        die_with_parent()
-        if self.cgroup is not None:
-            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
-        for name, value in self.limits.rlimits(False).items():
-            resource.setrlimit(getattr(resource, name), (value, value))
-
-    def _wait_for_pidfile(self, pidfile: Path) -> int:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if pidfile.exists():
-                return int(pidfile.read_text())
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.01)
-        raise RuntimeError(f"the sandbox did not start: {self.log_tail()}")
-
     def log_tail(self, chars: int = 1500) -> str:
         try:
             with open(self.scratch / "kernel.log", "rb") as f:
@@ -490,9 +604,8 @@ class Kernel:
         return f"the kernel exited (exit code {code})"
 
     def interrupt(self) -> None:
-        """SIGINT to the kernel (the jail's init forwards it)."""
         if self.alive():
-            os.kill(self.process.pid, signal.SIGINT)
+            self.sandbox.interrupt(self)
 
     def kill(self) -> None:
         """Kill the kernel and everything it started (the whole pid namespace)."""
@@ -526,6 +639,17 @@ class Kernel:
             except (FileNotFoundError, ProcessLookupError, IndexError):
                 return
             time.sleep(0.01)
+
+
+def _wait_for_pidfile(kernel: Kernel, pidfile: Path) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if pidfile.exists():
+            return int(pidfile.read_text())
+        if kernel.process.poll() is not None:
+            break
+        time.sleep(0.01)
+    raise RuntimeError(f"the sandbox did not start: {kernel.log_tail()}")
 
 
 class LauncherError(RuntimeError):

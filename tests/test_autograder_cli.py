@@ -60,7 +60,7 @@ def test_instructor_mistakes_exit_nonzero_with_a_clear_message(tmp_path, args, m
 def test_root_without_namespaces_refuses_instead_of_grading_unjailed(tmp_path, monkeypatch,
                                                                     capsys):
     from autograder import cli, sandbox
-    monkeypatch.setattr(sandbox, "sandbox_problem", lambda: "no namespaces in this container")
+    monkeypatch.setattr(sandbox, "sandbox_problem", lambda jail: "no namespaces in this container")
     write(tmp_path / "subs", _good_corpus(["alice"]))
     code = cli.main(grade_args(tmp_path / "subs", tmp_path / "out"))
     assert code == 2

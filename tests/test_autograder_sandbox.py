@@ -1,27 +1,37 @@
-"""Warm kernels (forked by the launcher) must be indistinguishable from cold ones.
+"""Warm kernels (forked by the launcher) must be indistinguishable from cold ones, and
+kernels in bubblewrap from kernels in our own namespace jail.
 
 A student's code sees the same files, paths, user, limits, environment and display
 behaviour either way; only the start-up time differs. Then the limits a Runner enforces
-on a real kernel: the submission's wall clock, and output floods.
+on a real kernel, in each jail: interrupts, the submission's wall clock, output floods.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import ordinary_user
 import pytest
 
 from autograder import sandbox
 from autograder.bound_output import startup_file
 from autograder.execute import KERNEL_OUTPUT_CHARS, Runner
-from autograder.sandbox import Kernel, Limits
+from autograder.sandbox import Kernel, Limits, named
 
-pytestmark = pytest.mark.skipif(bool(sandbox.sandbox_problem()),
-                                reason="this machine cannot create the jail's namespaces")
+needs_namespaces = pytest.mark.skipif(bool(sandbox.sandbox_problem("namespaces")),
+                                      reason="this machine cannot create the jail's namespaces")
+needs_bubblewrap = pytest.mark.skipif(bool(sandbox.sandbox_problem("bubblewrap")),
+                                      reason="bubblewrap cannot jail a kernel here")
+JAILS = [pytest.param("namespaces", marks=needs_namespaces),
+         pytest.param("bubblewrap", marks=needs_bubblewrap)]
 
 # What a kernel can observe of its world, as one JSON line.
 PROBE = """
@@ -43,42 +53,63 @@ FIGURE = "plt.plot([1, 2, 3])"
 RANDOM = "import numpy as np; print(np.random.randint(2**62))"
 
 
-def _runner(tmp_path, name: str, warm: bool) -> Runner:
+def _runner(tmp_path, name: str, warm: bool, jail: str = "namespaces") -> Runner:
     scratch = tmp_path / name
     (scratch / "stage").mkdir(parents=True)
     (scratch / "stage" / "helper.py").write_text("X = 1\n")  # like convlab next to the notebook
     shutil.copytree(sandbox.matplotlib_cache(), scratch / "stage" / ".matplotlib")  # as graded
     (scratch / "grader").mkdir()
-    return Runner(lambda: Kernel(scratch / "stage", scratch / "grader", Limits(), True, scratch,
-                                 warm=warm), 60)
+    return Runner(lambda: Kernel(scratch / "stage", scratch / "grader", Limits(), named(jail),
+                                 scratch, warm=warm), 60)
 
 
 def _text(step) -> str:
     return "".join(o.get("text", "") for o in step.outputs if o["output_type"] == "stream")
 
 
+def _world(tmp_path, name: str, warm: bool, jail: str = "namespaces") -> dict:
+    runner = _runner(tmp_path, name, warm, jail)
+    try:
+        probe = runner.run(PROBE)
+        figure = runner.run(FIGURE)
+    finally:
+        runner.shutdown()
+    assert probe.status == "ok", probe.reason
+    seen = json.loads(_text(probe))
+    seen["figure"] = sorted(k for o in figure.outputs for k in o.get("data", {}))
+    return seen
+
+
+@needs_namespaces
 def test_warm_and_cold_kernels_see_the_same_world(tmp_path):
-    seen = {}
-    for warm in (False, True):
-        runner = _runner(tmp_path, f"warm{warm}", warm)
-        try:
-            probe = runner.run(PROBE)
-            figure = runner.run(FIGURE)
-        finally:
-            runner.shutdown()
-        assert probe.status == "ok", probe.reason
-        seen[warm] = json.loads(_text(probe))
-        seen[warm]["figure"] = sorted(k for o in figure.outputs for k in o.get("data", {}))
+    seen = {warm: _world(tmp_path, f"warm{warm}", warm) for warm in (False, True)}
     assert seen[True] == seen[False]
     assert seen[True]["helper"] and seen[True]["grader"] == []
     assert seen[True]["figure"] == ["image/png", "text/plain"]
     assert seen[True]["ids"][0] != 0 and seen[True]["pids"] == [1, 2]
 
 
-def test_warm_kernels_are_interruptible_and_draw_fresh_random_numbers(tmp_path):
+@needs_namespaces
+@needs_bubblewrap
+def test_kernels_in_bubblewrap_see_the_namespace_jails_world(tmp_path):
+    """Same files, paths, limits, environment, pids; uid and gid 1000 in bwrap's own user
+    namespace (the namespace jail's userns mode has the same, root mode a slot's user)."""
+    ours = _world(tmp_path, "ours", False)
+    theirs = _world(tmp_path, "bwrap", False, "bubblewrap")
+    ids = theirs.pop("ids")
+    assert ids[:2] == [1000, 1000] and set(ids[2]) <= {1000, 65534}  # 65534: unmapped
+    if sandbox.jail_mode() == "userns":
+        assert ours["ids"] == ids
+    ours.pop("ids")
+    assert theirs == ours
+    assert theirs["pids"] == [1, 2] and theirs["grader"] == [] and theirs["helper"]
+
+
+@pytest.mark.parametrize("jail", JAILS)
+def test_kernels_are_interruptible_and_draw_fresh_random_numbers(tmp_path, jail):
     numbers = []
     for k in range(2):
-        runner = _runner(tmp_path, f"k{k}", warm=True)
+        runner = _runner(tmp_path, f"k{k}", warm=True, jail=jail)
         runner.timeout = 3
         try:
             assert runner.run("while True: pass").status == "timeout"
@@ -90,6 +121,7 @@ def test_warm_kernels_are_interruptible_and_draw_fresh_random_numbers(tmp_path):
     assert numbers[0] != numbers[1]  # a fork must not hand every student the same seed
 
 
+@needs_namespaces
 def test_a_dead_launcher_is_replaced_and_its_kernels_reported_dead(tmp_path):
     first = _runner(tmp_path, "first", warm=True)
     try:
@@ -108,8 +140,9 @@ def test_a_dead_launcher_is_replaced_and_its_kernels_reported_dead(tmp_path):
         first.shutdown()
 
 
-def test_the_submission_wall_clock_stops_everything_after_it(tmp_path):
-    runner = _runner(tmp_path, "clock", warm=True)
+@pytest.mark.parametrize("jail", JAILS)
+def test_the_submission_wall_clock_stops_everything_after_it(tmp_path, jail):
+    runner = _runner(tmp_path, "clock", warm=True, jail=jail)
     runner.timeout = 60
     try:
         assert runner.run("import time").status == "ok"  # starts the clock's kernel
@@ -124,6 +157,7 @@ def test_the_submission_wall_clock_stops_everything_after_it(tmp_path):
         runner.shutdown()
 
 
+@needs_namespaces
 def test_a_flood_faster_than_ipykernel_flushes_keeps_its_start_and_says_where_it_stopped(
         tmp_path):
     """The 2-core flood bug: ipykernel sends what was printed in 0.2 s as one message; 50 MB
@@ -152,3 +186,20 @@ def test_a_flood_faster_than_ipykernel_flushes_keeps_its_start_and_says_where_it
         assert after.status == "ok" and _text(after) == "after\n" and runner.restarts == 0
     finally:
         runner.shutdown()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="run as root, this file runs itself again as an "
+                                              "ordinary user; that user's own run is this one")
+def test_every_jail_holds_these_properties_for_an_ordinary_user_too():
+    """The tests above, as an instructor without root runs them: user-namespace mode of our
+    jail and an unprivileged bwrap. None may be skipped: each jail must work there."""
+    folder, prefix = ordinary_user.workspace()
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider",
+             "-q", "-rs", f"--basetemp={folder / 'tmp'}", __file__],
+            capture_output=True, text=True, timeout=1200, cwd=Path(__file__).parents[1])
+    finally:
+        ordinary_user.remove(folder)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"^8 passed, 1 skipped", done.stdout, re.M), done.stdout[-2000:]
