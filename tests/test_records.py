@@ -39,6 +39,11 @@ def test_the_judge_names_the_kind_of_every_unnamed_failure():
     assert kind_of(lambda *a, **k: None) == (None, "returns None")
     assert kind_of(lambda *a, **k: np.zeros((1, 1, 1, 1))) == (None, "wrong shape")
     assert kind_of(half) == (None, "wrong values")
+    cases = cases_for(CHECK)
+    verdict = judge(CHECKS[CHECK], cases, ["used scipy (scipy.signal.correlate): graded "
+                                           "functions must use numpy only"] * len(cases))
+    assert verdict.failure == "uses scipy"
+    assert verdict.message.startswith(f"conv2d: not accepted on {len(cases)} of {len(cases)}")
     # a named mistake is the mistake's name, with no kind beside it
     mistake = CHECKS[CHECK].mistakes[0]
     assert kind_of(mistake.answer) == (mistake.name, "")
@@ -49,6 +54,7 @@ def test_the_judge_names_the_kind_of_every_unnamed_failure():
     ("used scipy (scipy.signal._signaltools.correlate2d): graded functions must use numpy only",
      "uses scipy"),
     ("returned an array of dtype object, expected numbers", "returns an array of dtype object"),
+    ("called posix.system, which a graded function may not do", "calls posix.system"),
     ("no output was recorded for this case", "no usable output"),
 ])
 def test_failure_kinds_from_the_recorders_texts(text, kind):
