@@ -244,27 +244,34 @@ def _inside(kernel: Kernel, info: int) -> tuple[int, int]:
     raise RuntimeError(f"the sandbox did not start: {kernel.log_tail()}")
 
 
-def _children(pid: int) -> list[int]:
-    """From every process's stat (readable by all; a setuid bwrap's own children lists
-    are not)."""
-    found = []
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc: each process's stat is readable
+    by all (a setuid bwrap's own children lists are not)."""
+    found: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
-                pass
+                continue
+            found.setdefault(parent, []).append(int(entry))
     return found
 
 
+def _children(pid: int) -> list[int]:
+    return _children_by_parent().get(pid, [])
+
+
 def _descendants(pid: int) -> list[int]:
-    found, todo = [], _children(pid)
+    """All of ``pid``'s descendants, from one pass over /proc (a fork bomb's hundreds of
+    processes would otherwise cost one pass each, on every round of kill_strays)."""
+    children = _children_by_parent()
+    found, todo = [], list(children.get(pid, []))
     while todo:
         child = todo.pop()
         found.append(child)
-        todo += _children(child)
+        todo += children.get(child, [])
     return found
 
 
