@@ -1,24 +1,37 @@
 # Two commands do everything on a fresh machine: `make book` and `make test`.
-# The first use creates .venv and installs the project at the exact versions of
-# constraints.txt (what CI tested); later runs reuse it and reinstall only when
-# pyproject.toml or constraints.txt changes. `make lock` refreshes constraints.txt.
+# The first use checks the system prerequisites (scripts/check-prereqs), creates .venv and
+# installs the project at the exact versions of constraints.txt (what CI tested); later runs
+# reuse it and reinstall only when pyproject.toml or constraints.txt changes. `make book`
+# installs only what the book needs; `make test` adds the dev extra (pytest, torch, playwright).
+# `make lock` refreshes constraints.txt.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+BOOK_STAMP := $(VENV)/.installed-book
+DEV_STAMP  := $(VENV)/.installed-dev
 
-.PHONY: all book test test-fast bench lint lock clean
+.PHONY: all book test test-fast bench lint lock clean prereqs-book prereqs-test
 
 all: test
 
-$(STAMP): pyproject.toml constraints.txt
+prereqs-book:
+	@scripts/check-prereqs $(PYTHON) book
+prereqs-test:
+	@scripts/check-prereqs $(PYTHON) test
+
+$(BOOK_STAMP): pyproject.toml constraints.txt | prereqs-book
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -c constraints.txt pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
-	@touch $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e .
+	@touch $(BOOK_STAMP)
 
-# Resolve pyproject.toml's ranges afresh in a throwaway venv and pin the result.
+$(DEV_STAMP): $(BOOK_STAMP) | prereqs-test
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(DEV_STAMP)
+
+# Resolve pyproject.toml's ranges afresh in a throwaway venv and pin the result. Local version
+# labels (torch's `+cpu` where a CPU wheel was at hand) are cut: the public index has none.
 lock:
 	rm -rf build/lock-venv
 	$(PYTHON) -m venv build/lock-venv
@@ -26,25 +39,30 @@ lock:
 	build/lock-venv/bin/python -m pip install --quiet -e '.[dev]'
 	{ echo "# Exact versions make installs (refresh: make lock). Generated; do not edit."; \
 	  build/lock-venv/bin/python -m pip freeze --all --exclude-editable \
-	  | grep -v '^setuptools=='; } > constraints.txt
+	  | grep -v '^setuptools==' | sed 's/+[A-Za-z0-9.]*$$//'; } > constraints.txt
 	rm -rf build/lock-venv
 
 # bookbuild/: `npm ci` when package-lock.json changed (MathJax, require.js and the widgets
 # manager are served from the book, never a CDN), student versions of the chapters staged in
 # _build/student_src/, jupyter-book build -W -n --keep-going into _build/html/ (notebook
 # execution cached in _build/.jupyter_cache/), then a scan for network references and leaks.
-book: $(STAMP)
+book: $(BOOK_STAMP)
 	$(PY) -m bookbuild
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(PY) -m pytest -n auto --durations=10
 
-bench: $(STAMP)
+# A developer's quick subset: everything but the tests marked slow (book builds, grading
+# corpora, browsers, the capstone's training run).
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -n auto -m "not slow"
+
+bench: $(DEV_STAMP)
 	$(PY) benchmarks/reference_speed.py
 	$(PY) benchmarks/widget_latency.py
 	$(PY) benchmarks/grading_speed.py
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(PY) -m ruff check solutions convlab autograder bookbuild tests benchmarks
 
 clean:

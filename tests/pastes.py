@@ -1,0 +1,100 @@
+"""Paste tests: an answer assembled from the book's own cells must lose its exercise.
+
+DESIGN.md's measurable rule: an exercise is *copyable* when an answer made of the book's
+narrative code cells and displayed formulas, plus at most five lines of glue, passes its hidden
+check. A chapter's paste test lists, per graded exercise, the answer a student would assemble
+that way (:class:`Paste`) and asserts that the hidden check refuses it, with the notebook's
+cases and with the cases of several students.
+
+A paste names the narrative cells it takes by a phrase each contains (``("01", "def
+corr2d")``), so the test reads the cells from the notebooks as they stand: when the text
+changes, the paste changes with it, and a cell that no longer exists fails the test instead of
+silently passing it. The cells run in one namespace, in the order given, after the chapter's
+import cell; then the glue, which must define the exercise's function. The glue is where a
+displayed formula is transcribed; it is held to five non-blank lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from mutants import CHAPTERS, hidden_calls, parts, verdict
+
+GLUE_LINES = 5
+
+
+@dataclass(frozen=True)
+class Paste:
+    """The answer a copying student assembles: the book's cells (chapter, phrase in the cell),
+    at most five lines of glue, and the name the glue defines (the exercise's function)."""
+
+    what: str
+    cells: tuple[tuple[str, str], ...]
+    glue: str
+    name: str
+
+
+def narrative_cells(chapter: str) -> list[str]:
+    """The code cells of a chapter's text: every code cell that is not an nbgrader cell."""
+    path, = CHAPTERS.glob(f"{chapter}_*/{chapter}_*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells
+            if c["cell_type"] == "code" and "nbgrader" not in c.get("metadata", {})]
+
+
+def cell(chapter: str, phrase: str) -> str:
+    """The one narrative cell of ``chapter`` that contains ``phrase``."""
+    found = [source for source in narrative_cells(chapter) if phrase in source]
+    assert len(found) == 1, f"{chapter}: {len(found)} narrative cells contain {phrase!r}"
+    return found[0]
+
+
+def glue_lines(glue: str) -> int:
+    return sum(1 for line in glue.splitlines() if line.strip())
+
+
+def pasted(paste: Paste) -> Callable:
+    """The function the paste defines, after running its cells and glue as a kernel would."""
+    assert glue_lines(paste.glue) <= GLUE_LINES, f"{paste.what}: more than {GLUE_LINES} lines"
+    namespace: dict = {"__name__": "__main__"}
+    chapters = dict.fromkeys(chapter for chapter, _ in paste.cells)
+    sources = [narrative_cells(chapter)[0] for chapter in chapters]  # each chapter's imports
+    sources += [cell(chapter, phrase) for chapter, phrase in paste.cells]
+    with contextlib.redirect_stdout(io.StringIO()):
+        for source in [*sources, paste.glue]:
+            exec(compile(source, paste.what, "exec"), namespace)  # noqa: S102 - the book's code
+    return namespace[paste.name]
+
+
+def refused_test(pastes: dict[str, list[Paste]], seeds: tuple[int | None, ...] = (None, 1, 2),
+                 verdict: Callable = verdict):
+    """A chapter's test that every paste loses its exercise, with the notebook's cases and with
+    those of students holding ``seeds``; and that every graded exercise has a paste. Used as
+    ``test_pasted_answer_loses_the_exercise = refused_test(PASTES)``."""
+    params = [pytest.param(check_id, p, id=f"{check_id}:{p.what}")
+              for check_id, ps in pastes.items() for p in ps]
+
+    @pytest.mark.parametrize("seed", seeds, ids=lambda s: "notebook" if s is None else f"seed{s}")
+    @pytest.mark.parametrize(("check_id", "paste"), params)
+    def test(check_id, paste, seed):
+        fn = pasted(paste)
+        refused = [part for part in parts(check_id) if verdict(part, fn, seed) is not None]
+        assert refused, f"{check_id}: the pasted answer '{paste.what}' passed"
+
+    return test
+
+
+def coverage_test(pastes: dict[str, list[Paste]]):
+    """A chapter's test that every graded exercise has at least one paste."""
+
+    def test():
+        chapter = next(iter(pastes))[2:4]
+        covered = {part for check_id in pastes for part in parts(check_id)}
+        assert covered == set(hidden_calls(chapter)), "every graded exercise needs a paste"
+
+    return test
