@@ -24,7 +24,14 @@ from .course.source import Template, parse_template
 from .course.submissions import NotebookJob
 from .kernel.assemble import NotANotebook, assemble, read_cells
 from .kernel.execute import KERNEL_OUTPUT_CHARS, Runner
-from .kernel.recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
+from .kernel.recorder import (
+    KERNEL_FILE,
+    KERNEL_NAME,
+    load_outputs,
+    output_name,
+    recorder_call,
+    write_cases,
+)
 from .outputs import feedback
 from .sandbox import Kernel, Limits, matplotlib_cache, named
 from .sandbox.bound_output import startup_file
@@ -166,7 +173,7 @@ def _stage(stage: Path, grader: Path, template: Template, support: str, seed: in
     shutil.copytree(matplotlib_cache(), stage / ".matplotlib",
                     ignore=shutil.ignore_patterns("*.lock"))
     (grader / "cases").mkdir(parents=True)
-    (grader / "recorder.py").write_text(KERNEL_SOURCE)
+    shutil.copyfile(KERNEL_FILE, grader / KERNEL_NAME)
     cases = {}
     for cell in template.tests:
         for j, check in enumerate(cell.checks):
