@@ -17,13 +17,15 @@ from tqdm import tqdm
 
 from .course import results
 from .grade import Graded, Job, grade_submission
+from .sandbox import Sandbox
 
 MAX_POOL_RESTARTS = 2
 tqdm.monitor_interval = 0  # no monitor thread: the pool forks after the bar exists
 
 
-def run(jobs: list[Job], out: Path, workers: int, meanwhile=None) -> list[str]:
-    """Grade ``jobs``, saving each result as it arrives; return errors worth showing.
+def run(jobs: list[Job], out: Path, sandbox: Sandbox, workers: int, meanwhile=None) -> list[str]:
+    """Grade ``jobs`` in ``sandbox``, saving each result as it arrives; return errors worth
+    showing.
 
     ``meanwhile`` runs in a thread of this process while the workers grade (the parent is
     otherwise idle: it only waits and writes).
@@ -41,7 +43,7 @@ def run(jobs: list[Job], out: Path, workers: int, meanwhile=None) -> list[str]:
         for _ in range(MAX_POOL_RESTARTS + 1):
             if not pending:
                 break
-            pending = _run_pool(pending, out, workers, bar, errors, start_meanwhile)
+            pending = _run_pool(pending, out, sandbox, workers, bar, errors, start_meanwhile)
     start_meanwhile()  # if there was nothing to grade
     for thread in threads:
         thread.join()
@@ -64,15 +66,15 @@ def accept(out: Path, job: Job, graded: Graded, errors: list[str]) -> None:
     results.save(out, graded)
 
 
-def _run_pool(jobs: list[Job], out: Path, workers: int, bar, errors: list[str],
-              started) -> list[Job]:
+def _run_pool(jobs: list[Job], out: Path, sandbox: Sandbox, workers: int, bar,
+              errors: list[str], started) -> list[Job]:
     """One pool's worth of work; returns the jobs lost if a worker process died."""
     # fork: workers inherit the imported grader instead of importing it again (seconds
     # each). The pool forks all its workers at the first submit, before any thread of ours
     # starts (tqdm's monitor thread is switched off below).
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(grade_submission, job): job for job in jobs}
+        futures = {pool.submit(grade_submission, job, sandbox): job for job in jobs}
         left = dict(futures)
         started()
         try:

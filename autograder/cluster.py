@@ -12,8 +12,9 @@ What differs on a remote machine is decided there, never assumed from the client
   and refuses a worker that differs; the task checks again (a worker may join later);
 * ``Job.support`` (convlab, copied into each sandbox) is a path on the client's disk:
   the task swaps in the worker's own convlab, which the fingerprint has just vouched for;
-* the sandbox: a worker that cannot jail kernels (``Job.sandbox`` names the jail, chosen
-  on the worker; see sandbox.named) or that runs
+* the sandbox: a worker that cannot jail kernels (``Job.jail`` names the jail, resolved
+  once per worker process into the Sandbox object the grader gets; see sandbox.named) or
+  that runs
   several grading threads in one process (the sandbox's per-process user slot would be
   shared, and with it one kernel's process limit) is refused, and a task sent there
   fails rather than grading unsandboxed.
@@ -42,7 +43,7 @@ from distributed.scheduler import KilledWorker
 from . import PROJECT, batch
 from .course.submissions import InstructorError, code_fingerprint
 from .grade import Graded, Job, grade_submission
-from .sandbox import sandbox_problem
+from .sandbox import named, sandbox_problem
 
 MAX_IN_FLIGHT = 512 * 2**20  # notebook bytes submitted but not yet graded
 WAIT_FOR_WORKERS = 120.0  # seconds for a first worker to join (a batch system may queue it)
@@ -99,23 +100,24 @@ def _short(value) -> str:
 def grade_task(job: Job, expected: dict) -> Graded:
     """One submission, on a worker: the same checks as up front, then the local grader."""
     worker = get_worker()
-    report = {"identity": identity(), "sandbox": sandbox_problem(job.sandbox)
-              if job.sandboxed else "", "threads": worker.state.nthreads}
+    sandbox = named(job.jail)  # resolved once per worker process (named is cached)
+    report = {"identity": identity(), "sandbox": sandbox.problem() if job.sandboxed else "",
+              "threads": worker.state.nthreads}
     why = refusals(report, expected, job.sandboxed)
     if why:
         raise UnfitWorker(f"worker {worker.address} ({worker.name}): {'; '.join(why)}")
-    return grade_submission(replace(job, support=str(PROJECT / "convlab")))
+    return grade_submission(replace(job, support=str(PROJECT / "convlab")), sandbox)
 
 
 def task_key(job: Job) -> tuple[str, str, str]:
-    """A key that names the submission and its inputs (the digest covers notebooks, code
+    """A key that names the submission and its inputs (``Job.key`` covers notebooks, code
     and settings). Submitting the same inputs again, from this client or another, joins
     the task already there instead of grading twice (what ``pure=True`` would give, with a
     readable key); different inputs never share a key. Once no client holds it, the
     scheduler forgets the key, so a failed task is tried afresh by the next run. A tuple,
     so that the dashboard groups every task as "grade" whatever the student ids hold.
     """
-    return ("grade", f"{job.student_id}/{job.assignment_id}", job.digest[:32])
+    return ("grade", f"{job.student_id}/{job.assignment_id}", job.key[:32])
 
 
 def connect(address: str, expected: dict, jail: str) -> Client:

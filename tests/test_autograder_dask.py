@@ -367,9 +367,10 @@ def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_t
 
 
 def _job(folder: Path, assignment, notebook_jobs):
+    from autograder.course.submissions import code_fingerprint
     from autograder.grade import Job
     return Job("alice", ASSIGNMENT, notebook_jobs(folder, assignment), "/nowhere/convlab",
-               timeout=TIMEOUT, wall_clock=600, case_seed=1, sandbox="auto", digest="0" * 64)
+               timeout=TIMEOUT, wall_clock=600, case_seed=1, code=code_fingerprint(), jail="auto")
 
 
 def test_refusals_name_every_reason():
@@ -390,7 +391,7 @@ def test_refusals_name_every_reason():
 
 def _fake_grade(job, expected):
     from autograder.course.records import Graded, Submission
-    return Graded(Submission(job.student_id, job.assignment_id, job.digest, False, "none", ()),
+    return Graded(Submission(job.student_id, job.assignment_id, job.key, False, "none", ()),
                   {})
 
 
@@ -402,7 +403,7 @@ def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):
     from autograder.course.submissions import NotebookJob
     from autograder.grade import Job
     jobs = [Job(f"s{i:02}", ASSIGNMENT, (NotebookJob(ASSIGNMENT, "{}", b"x" * 1000),), "",
-                timeout=1, wall_clock=60, case_seed=i, sandbox="none", digest=f"{i:064}")
+                timeout=1, wall_clock=60, case_seed=i, code="", jail="none")
             for i in range(12)]
     monkeypatch.setattr(cluster, "MAX_IN_FLIGHT", 2500)  # room for two jobs' notebooks
     monkeypatch.setattr(cluster, "grade_task", _fake_grade)

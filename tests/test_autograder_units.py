@@ -185,3 +185,23 @@ def test_scratch_left_by_a_killed_grader_is_swept_once_and_only_if_its_owner_is_
     finally:
         for folder in (stale, alive):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_every_setting_of_a_job_but_the_listed_few_changes_its_key():
+    """A new field of Job is in the key unless NOT_IN_KEY names it (with its reason)."""
+    import dataclasses
+
+    from autograder.course.submissions import NotebookJob
+    from autograder.sandbox import Limits
+    job = grade.Job("ana", "01_x", (NotebookJob("01_x", "{}", b"answer"),), "/a/convlab",
+                    timeout=30.0, wall_clock=600.0, case_seed=7, code="abc", jail="namespaces")
+    changed = {"student_id": "bo", "assignment_id": "02_y", "support": "/b/convlab",
+               "notebooks": (NotebookJob("01_x", "{}", b"other"),), "timeout": 31.0,
+               "wall_clock": 601.0, "case_seed": 8, "code": "abd", "jail": "bubblewrap",
+               "limits": Limits(cpu_seconds=1)}
+    assert set(changed) == {f.name for f in dataclasses.fields(grade.Job)}
+    for name, value in changed.items():
+        other = dataclasses.replace(job, **{name: value})
+        assert (other.key == job.key) == (name in grade.NOT_IN_KEY), name
+    assert dataclasses.replace(job, jail="none").key != job.key  # sandboxed or not counts
+    assert grade.NOT_IN_KEY == {"student_id", "assignment_id", "support", "jail"}

@@ -67,7 +67,7 @@ class Problem:
 class Submission:
     student_id: str
     assignment_id: str
-    digest: str  # of the inputs it was graded from (submissions.digest)
+    digest: str  # of the inputs it was graded from (grade.Job.key)
     sandboxed: bool
     sandbox: str  # which jail and memory cap held the kernels, or "none"
     notebooks: tuple[Notebook, ...]
