@@ -30,7 +30,6 @@ from __future__ import annotations
 import collections
 import logging
 import sys
-import threading
 from concurrent.futures import CancelledError
 from dataclasses import replace
 from pathlib import Path
@@ -173,52 +172,42 @@ def _one_line(error: BaseException) -> str:
 
 def run(client: Client, jobs: list[Job], out: Path, expected: dict,
         meanwhile=None) -> list[str]:
-    """Grade ``jobs`` on the cluster, saving each result as it arrives; return errors.
+    """Grade ``jobs`` on the cluster: batch.drive's loop (the meanwhile thread, the
+    progress bar, the save step), with results arriving from the scheduler."""
 
-    ``meanwhile`` runs in a thread of this process while the cluster grades.
-    """
-    errors: list[str] = []
-    waiting = collections.deque(jobs)
-    futures: dict = {}  # submitted and not yet handled -> its job
-    in_flight = [0]  # notebook bytes held by the scheduler for them
+    def outcomes(started, errors: list[str]):
+        waiting = collections.deque(jobs)
+        futures: dict = {}  # submitted and not yet handled -> its job
+        in_flight = [0]  # notebook bytes held by the scheduler for them
 
-    def submit_more() -> list:
-        # Every task's notebooks wait in the scheduler's memory until a worker takes it: a
-        # big class is fed in portions (still far more tasks than workers, for adaptive
-        # clusters to scale on).
-        more = []
-        while waiting and (not futures or in_flight[0] + _size(waiting[0]) <= MAX_IN_FLIGHT):
-            job = waiting.popleft()
-            future = client.submit(grade_task, job, expected, key=task_key(job), pure=False)
-            futures[future] = job
-            in_flight[0] += _size(job)
-            more.append(future)
-        return more
+        def submit_more() -> list:
+            # Every task's notebooks wait in the scheduler's memory until a worker takes it:
+            # a big class is fed in portions (still far more tasks than workers, for
+            # adaptive clusters to scale on).
+            more = []
+            while waiting and (not futures or in_flight[0] + _size(waiting[0]) <= MAX_IN_FLIGHT):
+                job = waiting.popleft()
+                future = client.submit(grade_task, job, expected, key=task_key(job), pure=False)
+                futures[future] = job
+                in_flight[0] += _size(job)
+                more.append(future)
+            return more
 
-    thread = threading.Thread(target=meanwhile or (lambda: None), name="meanwhile")
-    try:
-        done = as_completed(submit_more(), loop=client.loop)
-        thread.start()
-        with batch.progress(len(jobs)) as bar:
+        try:
+            done = as_completed(submit_more(), loop=client.loop)
+            started()
             for future in done:
                 job = futures.pop(future)
                 in_flight[0] -= _size(job)
-                result, error = _outcome(future, job)
-                if result is not None:
-                    batch.accept(out, job, result, errors)
-                else:
-                    errors.append(error)
+                yield (job, *_outcome(future, job))
                 future.release()  # the result is on disk: the cluster may forget it
                 for more in submit_more():
                     done.add(more)
-                bar.update()
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
-        raise
-    finally:
-        if thread.ident is not None:
-            thread.join()
-    return errors
+        except (KeyboardInterrupt, GeneratorExit):
+            client.cancel(list(futures))
+            raise
+
+    return batch.drive(len(jobs), out, outcomes, meanwhile)
 
 
 def _size(job: Job) -> int:
