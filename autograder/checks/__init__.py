@@ -5,6 +5,11 @@ A notebook's hidden test cell says ``check("ch01.im2col", im2col)``. Run plainly
 raises ``AssertionError`` with the diagnosis. The sandboxed grader instead
 records the student's outputs as plain arrays and judges them outside the
 student's kernel with the same :class:`Check`.
+
+``answers.py`` (calling the student's function, its answers made plain or typed as
+failures) is the one module that also runs in the student's kernel: it imports numpy and
+the standard library only. ``core.py`` judges; the ``chNN_*.py`` modules are the
+catalogue. The package imports nothing else of the grader.
 """
 
 from __future__ import annotations
