@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return export(args)
     # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    from .course_secret import SecretError
-    from .source import SourceError
-    from .submissions import InstructorError
+    from .course.course_secret import SecretError
+    from .course.source import SourceError
+    from .course.submissions import InstructorError
     try:
         if args.command == "release":
             from .release import release
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def export(args) -> int:
-    from .export import ExportError, write
+    from .outputs.export import ExportError, write
     try:
         out, result = write(args.graded, args.format, args.roster, args.out)
     except ExportError as error:
@@ -118,8 +118,8 @@ def export(args) -> int:
 
 def _templates(chapters: Path):
     from .checks import CHECKS
-    from .source import SourceError, find_assignments, parse_template
-    from .submissions import InstructorError
+    from .course.source import SourceError, find_assignments, parse_template
+    from .course.submissions import InstructorError
     assignments = find_assignments(chapters)
     if not assignments:
         raise InstructorError(f"no chapters (folders with a notebook) in {chapters}")
@@ -144,17 +144,18 @@ def grade(args) -> int:
 
 
 def _grade(args, stack: contextlib.ExitStack) -> int:
-    from . import batch, gradebook, report, results, sandbox
-    from .course_secret import case_seed, load_or_create
-    from .grade import Job
-    from .sandbox import Limits, unsandboxed_warning
-    from .submissions import (
+    from . import batch, sandbox
+    from .course import results
+    from .course.course_secret import case_seed, load_or_create
+    from .course.submissions import (
         InstructorError,
         code_fingerprint,
-        digest,
         find_submissions,
         notebook_jobs,
     )
+    from .grade import Job
+    from .outputs import gradebook, report
+    from .sandbox import Limits, unsandboxed_warning
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
@@ -171,33 +172,30 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
         if problem := sandbox.sandbox_problem(jail):  # root, but e.g. in a container
             raise InstructorError(f"this machine cannot grade sandboxed: {problem}; pass "
                                   "--no-sandbox to run student code unjailed (unsafe)")
-        chosen = sandbox.named(jail)
-        jail = chosen.name  # "auto" chosen once, here, for every job
+        chosen = sandbox.named(jail)  # once, here, for every job of this process's pool
+        jail = chosen.name
         jobs = args.jobs
         if chosen.one_kernel_at_a_time and jobs > 1:
             print(f"note: {chosen.label()}: kernels share one process limit, so one "
                   "submission at a time (--jobs 1)", file=sys.stderr)
             jobs = 1
-        run = functools.partial(batch.run, workers=jobs)
-    sandboxed = jail != "none"
-    if not sandboxed:
+        run = functools.partial(batch.run, sandbox=chosen, workers=jobs)
+        if chosen.jailed:
+            print(chosen.describe(), file=sys.stderr)
+    if jail == "none":
         unsandboxed_warning()
-    elif not args.scheduler:
-        print(sandbox.describe(jail), file=sys.stderr)
-    limits = Limits()
     secret = load_or_create(args.secret)
     wall_clock = args.wall_clock or max(120.0, 20 * args.timeout)
     jobs, skipped = [], 0
     for student_id, assignment_id, folder in found:
-        notebooks = notebook_jobs(folder, assignments[assignment_id])
-        seed = case_seed(secret, student_id, assignment_id)
-        key = digest(notebooks, code, args.timeout, wall_clock, seed, sandboxed, limits)
-        if not args.force and results.is_done(args.out, student_id, assignment_id, key):
+        job = Job(student_id, assignment_id, notebook_jobs(folder, assignments[assignment_id]),
+                  support=str(PROJECT / "convlab"), timeout=args.timeout, wall_clock=wall_clock,
+                  case_seed=case_seed(secret, student_id, assignment_id), code=code, jail=jail,
+                  limits=Limits())
+        if not args.force and results.is_done(args.out, student_id, assignment_id, job.key):
             skipped += 1
             continue
-        jobs.append(Job(student_id, assignment_id, notebooks, support=str(PROJECT / "convlab"),
-                        timeout=args.timeout, wall_clock=wall_clock, case_seed=seed,
-                        sandbox=jail, digest=key, limits=limits))
+        jobs.append(job)
     print(f"{len(found)} submissions: {len(jobs)} to grade, {skipped} already graded"
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -206,7 +204,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
     results.write_tables(args.out, graded)
     gradebook.record(db, graded)
-    results.atomic_write(args.out / "report.html", report.build(graded, sandboxed))
+    results.atomic_write(args.out / "report.html", report.build(graded, jail != "none"))
     for line in errors:
         print(f"warning: {line}", file=sys.stderr)
     problems = sum(len(r.problems) for r in graded)
