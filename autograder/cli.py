@@ -1,4 +1,4 @@
-"""``python -m autograder release|grade|export``: the instructor's three commands."""
+"""``python -m autograder release|collect|grade|override|export``: the instructor's commands."""
 
 from __future__ import annotations
 
@@ -73,7 +73,37 @@ def parser() -> argparse.ArgumentParser:
                         "roster student gets a row, missing submissions score 0 (blank in csv)")
     e.add_argument("--out", type=Path, metavar="FILE",
                    help="output file (default: GRADED_DIR/export-FORMAT.csv)")
-    for q in (r, g):
+    c = sub.add_parser("collect", help="turn a Canvas or Moodle submissions download (zip or "
+                                       "folder) into SUBMISSIONS/<student_id>/<assignment_id>/")
+    c.add_argument("download", type=Path, metavar="DOWNLOAD",
+                   help="Canvas's 'Download Submissions' or Moodle's 'Download all "
+                        "submissions' zip, or the folder it unpacks to")
+    c.add_argument("--roster", type=Path, metavar="FILE",
+                   help="CSV: student_id and the LMS identities (see README; default: the "
+                        "course file's roster)")
+    c.add_argument("--out", type=Path, default=Path("submitted"),
+                   help="the submissions folder to write (default: submitted/)")
+    c.add_argument("--assignment", metavar="ID",
+                   help="the assignment every notebook is for (default: told by the "
+                        "notebook's name)")
+    c.add_argument("--worksheet", type=Path, metavar="FILE",
+                   help="Moodle's grading worksheet (CSV): each submission's time")
+    c.add_argument("--force", action="store_true",
+                   help="replace what an earlier collection wrote")
+    o = sub.add_parser("override", help="set an exercise's or a total's points by hand, with "
+                                        "a comment; kept across regrades")
+    o.add_argument("student", metavar="STUDENT_ID")
+    o.add_argument("assignment", metavar="ASSIGNMENT_ID")
+    o.add_argument("exercise", metavar="EXERCISE", help="an exercise's name, or 'total'")
+    o.add_argument("points", type=float, metavar="POINTS")
+    o.add_argument("--comment", required=True, help="why (shown to the student)")
+    o.add_argument("--file", type=Path, metavar="FILE",
+                   help="the overrides file (default: the course file's, or overrides.csv)")
+    for q in (c, o):
+        q.add_argument("--course", type=Path, metavar="FILE",
+                       help="the course file (default: course.toml beside the submissions "
+                            "folder)")
+    for q in (r, g, c):
         q.add_argument("--chapters", type=Path, default=PROJECT / "chapters",
                        help="the source assignments (default: chapters/)")
     return p
@@ -83,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "export":
         return export(args)
+    if args.command in ("collect", "override"):
+        from .course import commands
+        return getattr(commands, args.command)(args)
     # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     from .course_secret import SecretError
