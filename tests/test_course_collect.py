@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -134,9 +135,8 @@ def test_written_layout_times_and_list_and_no_overwrite_without_force(tmp_path, 
         (download / name).write_bytes(data)
     sheet = tmp_path / "worksheet.csv"
     sheet.write_text(WORKSHEET)
-    from datetime import timezone
     collection = collect(download, read_roster(roster), NOTEBOOKS,
-                         worksheet=read_worksheet(sheet, timezone.utc))
+                         worksheet=read_worksheet(sheet, UTC))
     out = tmp_path / "submitted"
     log = write(out, collection, download)
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [

@@ -3,7 +3,7 @@ an extension (autograder/course/late_policy.py, course_file.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from autograder.course.course_file import CourseError, parse
 from autograder.course.late_policy import LatePolicy, assess
 
-DUE = datetime(2026, 10, 9, 23, 59, tzinfo=timezone.utc)
+DUE = datetime(2026, 10, 9, 23, 59, tzinfo=UTC)
 DAILY = LatePolicy(unit="day", penalty=10, cap=30, cutoff=7)
 SECOND = timedelta(seconds=1)
 DAY = timedelta(days=1)

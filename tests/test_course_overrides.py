@@ -3,7 +3,7 @@ make with the late penalty (autograder/course/overrides.py, final.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,8 +76,8 @@ def _record(points: dict[str, float]) -> Submission:
     return Submission("alice", "00_fixture", "d", True, "jail", (nb,))
 
 
-DUE = datetime(2026, 10, 9, 23, 59, tzinfo=timezone.utc)
-COURSE = Course(Path("course.toml"), timezone.utc, LatePolicy("day", 10, 30, 7),
+DUE = datetime(2026, 10, 9, 23, 59, tzinfo=UTC)
+COURSE = Course(Path("course.toml"), UTC, LatePolicy("day", 10, 30, 7),
                 {"00_fixture": AssignmentDates(DUE)})
 
 

@@ -283,7 +283,7 @@ def _canvas(source: str, roster: list[Student], _worksheet):
 
 def _moodle(source: str, roster: list[Student], worksheet: dict):
     parts = source.split("/")
-    for i, part in enumerate(parts):
+    for i, part in enumerate(parts):  # noqa: B007 - i is read after the loop
         match = MOODLE.match(part)
         if match:
             break

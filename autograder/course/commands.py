@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 from . import collect as lms
@@ -37,7 +37,7 @@ def collect(args) -> int:
         if roster_path is None:
             raise lms.CollectError("--roster FILE is needed (or a course.toml naming one)")
         roster = lms.read_roster(roster_path)
-        zone = course.timezone if course else timezone.utc
+        zone = course.timezone if course else UTC
         worksheet = lms.read_worksheet(args.worksheet, zone) if args.worksheet else None
         assignments = find_assignments(args.chapters)
         if args.assignment and args.assignment not in assignments:

@@ -9,7 +9,7 @@ late, and the grade outputs say the time is unknown. nbgrader's own form
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from ..hostile_fs import UnsafeFile, open_directory, read_regular
@@ -25,7 +25,7 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def parse(text: str, zone: tzinfo = timezone.utc) -> datetime:
+def parse(text: str, zone: tzinfo = UTC) -> datetime:
     """An ISO 8601 time; without an offset it is in ``zone``."""
     text = text.strip()
     if text.endswith(" UTC"):
@@ -38,7 +38,7 @@ def parse(text: str, zone: tzinfo = timezone.utc) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def read(folder: Path, zone: tzinfo = timezone.utc) -> datetime | None:
+def read(folder: Path, zone: tzinfo = UTC) -> datetime | None:
     """The submission's time, None when unknown; a link or a bad file is an error."""
     try:
         directory = open_directory(str(folder))
