@@ -283,12 +283,10 @@ def _canvas(source: str, roster: list[Student], _worksheet):
 
 def _moodle(source: str, roster: list[Student], worksheet: dict):
     parts = source.split("/")
-    for i, part in enumerate(parts):  # noqa: B007 - i is read after the loop
-        match = MOODLE.match(part)
-        if match:
-            break
-    else:
+    hit = next(((i, m) for i, part in enumerate(parts) if (m := MOODLE.match(part))), None)
+    if hit is None:
         return "not in a folder named as Moodle names them (Full Name_id_assignsubmission_file_)"
+    i, match = hit
     name = "/".join(([match["rest"]] if match["rest"] else []) + parts[i + 1:])
     if match["plugin"] != "submission_file":
         return f"from Moodle's {match['plugin'].split('_')[1]} submission, not a file upload"
