@@ -61,10 +61,11 @@ class Final:
 
     def override_text(self) -> str:
         """The overrides as one line: "conv2d 0 → 2 (comment); ..."."""
-        return "; ".join(f"{o.exercise} {self._was(o):g} → {o.points:g} ({o.comment})"
+        return "; ".join(f"{o.exercise} {self.was(o):g} → {o.points:g} ({o.comment})"
                          for o in self.overrides)
 
-    def _was(self, o: Override) -> float:
+    def was(self, o: Override) -> float:
+        """The points an override replaced."""
         return self.adjusted if o.is_total else self.autograded.get(o.exercise, 0.0)
 
 
