@@ -105,3 +105,17 @@ def test_no_course_no_time_and_other_students_change_nothing():
     unknown = final(record, COURSE, [], None)
     assert unknown.score == 3.0 and unknown.late is None
     assert "submission time unknown" in unknown.timing()
+
+
+def test_the_feedback_box_is_replaced_not_stacked_and_removed_when_nothing_applies():
+    from autograder.course.shown import annotate
+    record = _record({"output_size": 2, "layer_cost": 0, "effective_kernel_size": 1})
+    page = "<!DOCTYPE html><html><body><h1>Feedback</h1></body></html>"
+    late = final(record, COURSE, [], DUE + timedelta(hours=1))
+    once = annotate(page, late)
+    assert once.index("Final score: 2.4 / 6") < once.index("<h1>Feedback")  # 3 - 10% of 6
+    on_time = final(record, COURSE, [], DUE)
+    twice = annotate(once, on_time)
+    assert twice.count("Final score") == 1 and "Final score: 3 / 6" in twice
+    assert annotate(twice, None) == page
+    assert annotate(page, final(record, None, [], None)) == page  # no course: no box
