@@ -12,7 +12,7 @@ from autograder.course.course_file import AssignmentDates, Course
 from autograder.course.final import final
 from autograder.course.late_policy import LatePolicy
 from autograder.course.overrides import Override, OverrideError, check, load, parse, put
-from autograder.records import CheckResult, Exercise, Notebook, Submission
+from autograder.course.records import CheckResult, Exercise, Notebook, Submission
 
 PATH = Path("overrides.csv")
 HEAD = "student_id,assignment,exercise,points,comment\n"

@@ -1,12 +1,28 @@
-"""The course around the grading: who submitted what and when, what it was due, what it scores.
+"""The course: its assignments, who submitted what and when, what it was due, what it scores,
+and the graded records on disk.
 
-- :mod:`.collect`: an LMS's submissions download (Canvas, Moodle) -> nbgrader's submitted
-  layout, with each submission's time and every file it could not place;
-- :mod:`.course_file`: ``course.toml`` -> :class:`~.course_file.Course` (assignments, due
-  dates, extensions, the late policy, the roster, the secret, the overrides file);
-- :mod:`.late_policy`: due date + submission time -> the late penalty (pure arithmetic);
-- :mod:`.overrides`: the instructor's hand-set points, checked against the exercises;
-- :mod:`.final`: an autograded record + all of the above -> the final score with its parts.
+Interface (import from the modules):
 
-Nothing here runs student code; it reads only the instructor's files and the trusted records.
+- ``source``: the instructor's source notebooks (:func:`~.source.find_assignments`,
+  :func:`~.source.parse_template`, :func:`~.source.nbgrader_config`).
+- ``submissions``: nbgrader's submitted layout read safely into
+  :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
+  :func:`~.submissions.notebook_jobs`), and the code fingerprint.
+- ``collect``: an LMS's submissions download (Canvas, Moodle) -> the submitted layout, with
+  each submission's time (``timestamps``: nbgrader's ``timestamp.txt``) and every file it
+  could not place.
+- ``course_file``: ``course.toml`` -> :class:`~.course_file.Course` (due dates,
+  extensions, the late policy, the roster, the secret, the overrides file).
+- ``late_policy``: due date + submission time -> the late penalty (pure arithmetic).
+- ``overrides``: the instructor's hand-set points, checked against the exercises.
+- ``final``: an autograded record + course + overrides -> :class:`~.final.Final`, the final
+  score with its parts; ``shown``: its one wording for feedback, grades.csv and the report.
+- ``commands``: the ``collect`` and ``override`` commands and what ``grade`` applies.
+- ``course_secret``: the course's secret and each student's case seed.
+- ``records``: the typed records grading produces (:class:`~.records.Submission`,
+  :class:`~.records.Graded`) and their JSON form.
+- ``results``: records and feedback saved atomically, and the tables rebuilt from them.
+
+It depends only on the sandbox's safe file reads (``sandbox.hostile_fs``) and nbgrader:
+every other part of the grader may read the course, and the course reads none of them.
 """

@@ -38,7 +38,7 @@ def find_course(explicit: Path | None, beside: Path | None) -> Course | None:
 
 def collect(args) -> int:
     """``collect DOWNLOAD --roster FILE [--out DIR]``: place the files, list the rest."""
-    from ..source import find_assignments
+    from .source import find_assignments
     try:
         course = find_course(args.course, args.out)
         roster_path = args.roster or (course.roster if course else None)
@@ -213,7 +213,7 @@ def keep_others(notebooks: tuple, only: dict, assignment_id: str, old) -> tuple 
 
 def annotate_feedback(out: Path, graded: list, finals: dict | None) -> None:
     """Put the final-score box on every feedback page (or take a stale one off)."""
-    from ..results import atomic_write
+    from .results import atomic_write
     for r in graded:
         f = finals.get((r.student_id, r.assignment_id)) if finals else None
         for nb in r.notebooks:

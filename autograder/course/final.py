@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..records import Submission
 from .course_file import Course
 from .late_policy import Late, assess
 from .overrides import Override
+from .records import Submission
 
 
 @dataclass(frozen=True)

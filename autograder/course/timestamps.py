@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from ..hostile_fs import UnsafeFile, open_directory, read_regular
+from ..sandbox.hostile_fs import UnsafeFile, open_directory, read_regular
 
 FILE = "timestamp.txt"
 
