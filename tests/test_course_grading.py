@@ -77,7 +77,7 @@ def test_a_term_late_penalty_override_force_only_student(tmp_path):
     assert "2 days" in alice_page
     assert "Final score: 5 / 6" in bob_page and "off by the bias" in bob_page
     report = (out / "report.html").read_text()
-    assert "Late penalties and overrides (2)" in report
+    assert "Late penalties, overrides and unknown times (2)" in report
     assert "late −1.2" in report and "override" in report and "4.8/6" in report
 
     for fmt in ("csv", "moodle", "canvas"):

@@ -56,7 +56,8 @@ class Final:
             return "no due date"
         if self.submitted is None:
             return f"due {_when(self.due)}; submission time unknown, so not marked late"
-        return (f"submitted {_when(self.submitted)}, due {_when(self.due)}: "
+        local = self.submitted.astimezone(self.due.tzinfo)  # both in the course's zone
+        return (f"submitted {_when(local)}, due {_when(self.due)}: "
                 f"{self.late.describe(self.late_rule)}")
 
     def override_text(self) -> str:

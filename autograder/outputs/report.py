@@ -66,7 +66,7 @@ def build(results: list[Submission], sandboxed: bool, finals: dict | None = None
                   "</div><h2>Exercises</h2>", _exercise_table(results)]
     changed = [f for f in finals.values() if f.changed or report_note(f)]
     if changed:
-        parts += [f"<h2>Late penalties and overrides ({len(changed)})</h2>",
+        parts += [f"<h2>Late penalties, overrides and unknown times ({len(changed)})</h2>",
                   _adjustments(changed)]
     parts += ["<div class='row'><section class='students'>",
               f"<h2>Students ({len(students)})</h2>",
