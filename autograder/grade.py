@@ -114,7 +114,7 @@ def _failed(job: Job, nb: NotebookJob, reason: str) -> _GradedNotebook:
                                f"<pre>{html.escape(reason)}</pre>")
 
 
-def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
+def _grade_notebook(job: Job, nb: NotebookJob) -> _GradedNotebook:
     if nb.submitted is None:
         return _unrun(job, nb, nb.note or "not submitted", "not submitted")
     template = _template(nb.source)

@@ -190,6 +190,7 @@ def _processing(client, student: str | None = None) -> dict[str, list[str]]:
     return busy
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_dask_cluster_grades_exactly_like_the_local_pool(user_folder):
     # The local pool runs as the same ordinary user as the workers: the same jail and
@@ -219,6 +220,7 @@ def test_a_dask_cluster_grades_exactly_like_the_local_pool(user_folder):
     assert pages == {p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask").rglob("*.html")}
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_killed_worker_loses_and_doubles_nothing(tmp_path):
     subs, out = tmp_path / "submitted", tmp_path / "graded"
@@ -243,6 +245,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path):
     assert not _survivors(orphans)
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_submission_that_keeps_killing_workers_is_not_graded_and_retried(tmp_path):
     subs, out = tmp_path / "submitted", tmp_path / "graded"
@@ -308,6 +311,7 @@ def _start_worker(address: str, name: str, cwd: Path, env: dict, prefix=(), nann
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+@pytest.mark.slow
 def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_task(tmp_path):
     from autograder import cluster
     from autograder.course.source import find_assignments
@@ -431,6 +435,7 @@ def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):
     assert len(list((tmp_path / "results").iterdir())) == 12
 
 
+@pytest.mark.slow
 def test_a_plain_install_fingerprints_like_the_checkout(tmp_path):
     """A worker's ``pip install .`` must hold all the grading code (subpackages too), or
     every worker would be refused as running other code."""
