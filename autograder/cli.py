@@ -59,7 +59,8 @@ def parser() -> argparse.ArgumentParser:
                    help="the course file: due dates, extensions, late policy (default: "
                         "course.toml beside SUBMISSIONS, if there is one)")
     g.add_argument("--overrides", type=Path, metavar="FILE",
-                   help="points set by hand (default: the course file's, else none)")
+                   help="points set by hand (default: the course file's, else overrides.csv "
+                        "beside SUBMISSIONS, if there is one)")
     g.add_argument("--only", metavar="EXERCISE",
                    help="regrade only this exercise (its name, grade_id or hidden check id, "
                         "e.g. ch01.conv2d); every other score is kept")

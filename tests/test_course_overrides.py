@@ -119,3 +119,12 @@ def test_the_feedback_box_is_replaced_not_stacked_and_removed_when_nothing_appli
     assert twice.count("Final score") == 1 and "Final score: 3 / 6" in twice
     assert annotate(twice, None) == page
     assert annotate(page, final(record, None, [], None)) == page  # no course: no box
+
+
+def test_grade_finds_overrides_beside_the_submissions_without_a_course_file(tmp_path):
+    from autograder.course.commands import Setting
+    (tmp_path / "submitted").mkdir()
+    assert not Setting.load(None, None, tmp_path / "submitted", {}, {}).active  # nothing there
+    (tmp_path / "overrides.csv").write_text(HEAD + "alice,00_fixture,total,5,oral exam\n")
+    with pytest.raises(OverrideError, match="'00_fixture' is not an assignment"):
+        Setting.load(None, None, tmp_path / "submitted", {}, {})  # read, and checked

@@ -15,6 +15,7 @@ from .overrides import Override, OverrideError, check, put
 from .overrides import load as load_overrides
 
 COURSE_FILE = "course.toml"
+OVERRIDES_FILE = "overrides.csv"
 
 
 class SelectionError(ValueError):
@@ -81,7 +82,7 @@ def override(args) -> int:
     overrides file, checked for form now and against the exercises by the next ``grade``."""
     try:
         course = find_course(args.course, Path.cwd() / "submitted")
-        path = args.file or (course.overrides if course else Path("overrides.csv"))
+        path = args.file or (course.overrides if course else Path(OVERRIDES_FILE))
         if not args.points >= 0:
             raise OverrideError(f"points must not be negative ({args.points:g})")
         if not args.comment.strip():
@@ -150,7 +151,9 @@ class Setting:
             if unknown:
                 raise CourseError(f"{course.path}: assignments.{unknown[0]} is not a chapter "
                                   f"(known: {', '.join(assignments)})")
-        path = overrides_file or (course.overrides if course else None)
+        beside = submissions.resolve().parent / OVERRIDES_FILE  # the course root's, as course.toml
+        path = overrides_file or (course.overrides if course else
+                                  beside if beside.is_file() else None)
         if overrides_file is not None and not overrides_file.is_file():
             raise OverrideError(f"the overrides file {overrides_file} does not exist")
         overrides = load_overrides(path) if path is not None else []
