@@ -1,9 +1,10 @@
-"""``python -m autograder release|grade|export``: the instructor's three commands."""
+"""``python -m autograder release|collect|grade|override|export``: the instructor's commands."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import os
 import sys
@@ -50,10 +51,22 @@ def parser() -> argparse.ArgumentParser:
                    help="seconds a whole submission may take, restarts and hidden checks "
                         "included; then it is scored with what finished (default: 20 x "
                         "--timeout, at least 120)")
-    g.add_argument("--secret", type=Path, default=PROJECT / ".course-secret", metavar="FILE",
+    g.add_argument("--secret", type=Path, metavar="FILE",
                    help="the course secret each student's hidden cases are drawn from "
-                        "(created on first use; default: .course-secret, git-ignored)")
+                        "(created on first use; default: the course file's, else "
+                        ".course-secret, git-ignored)")
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
+    g.add_argument("--course", type=Path, metavar="FILE",
+                   help="the course file: due dates, extensions, late policy (default: "
+                        "course.toml beside SUBMISSIONS, if there is one)")
+    g.add_argument("--overrides", type=Path, metavar="FILE",
+                   help="points set by hand (default: the course file's, else overrides.csv "
+                        "beside SUBMISSIONS, if there is one)")
+    g.add_argument("--only", metavar="EXERCISE",
+                   help="regrade only this exercise (its name, grade_id or hidden check id, "
+                        "e.g. ch01.conv2d); every other score is kept")
+    g.add_argument("--student", action="append", metavar="ID",
+                   help="grade only this student (repeatable); the others are kept")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code as yourself, unjailed (debugging only)")
     g.add_argument("--jail", choices=JAILS, default="auto",
@@ -73,7 +86,37 @@ def parser() -> argparse.ArgumentParser:
                         "roster student gets a row, missing submissions score 0 (blank in csv)")
     e.add_argument("--out", type=Path, metavar="FILE",
                    help="output file (default: GRADED_DIR/export-FORMAT.csv)")
-    for q in (r, g):
+    c = sub.add_parser("collect", help="turn a Canvas or Moodle submissions download (zip or "
+                                       "folder) into SUBMISSIONS/<student_id>/<assignment_id>/")
+    c.add_argument("download", type=Path, metavar="DOWNLOAD",
+                   help="Canvas's 'Download Submissions' or Moodle's 'Download all "
+                        "submissions' zip, or the folder it unpacks to")
+    c.add_argument("--roster", type=Path, metavar="FILE",
+                   help="CSV: student_id and the LMS identities (see README; default: the "
+                        "course file's roster)")
+    c.add_argument("--out", type=Path, default=Path("submitted"),
+                   help="the submissions folder to write (default: submitted/)")
+    c.add_argument("--assignment", metavar="ID",
+                   help="the assignment every notebook is for (default: told by the "
+                        "notebook's name)")
+    c.add_argument("--worksheet", type=Path, metavar="FILE",
+                   help="Moodle's grading worksheet (CSV): each submission's time")
+    c.add_argument("--force", action="store_true",
+                   help="replace what an earlier collection wrote")
+    o = sub.add_parser("override", help="set an exercise's or a total's points by hand, with "
+                                        "a comment; kept across regrades")
+    o.add_argument("student", metavar="STUDENT_ID")
+    o.add_argument("assignment", metavar="ASSIGNMENT_ID")
+    o.add_argument("exercise", metavar="EXERCISE", help="an exercise's name, or 'total'")
+    o.add_argument("points", type=float, metavar="POINTS")
+    o.add_argument("--comment", required=True, help="why (shown to the student)")
+    o.add_argument("--file", type=Path, metavar="FILE",
+                   help="the overrides file (default: the course file's, or overrides.csv)")
+    for q in (c, o):
+        q.add_argument("--course", type=Path, metavar="FILE",
+                       help="the course file (default: course.toml beside the submissions "
+                            "folder)")
+    for q in (r, g, c):
         q.add_argument("--chapters", type=Path, default=PROJECT / "chapters",
                        help="the source assignments (default: chapters/)")
     return p
@@ -83,9 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "export":
         return export(args)
+    if args.command in ("collect", "override"):
+        from .course import commands
+        return getattr(commands, args.command)(args)
     # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    from .course.commands import SelectionError
+    from .course.course_file import CourseError
     from .course.course_secret import SecretError
+    from .course.overrides import OverrideError
     from .course.source import SourceError
     from .course.submissions import InstructorError
     try:
@@ -95,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
             return 0
         return grade(args)
-    except (InstructorError, SourceError, SecretError) as error:
+    except (InstructorError, SourceError, SecretError, CourseError, OverrideError,
+            SelectionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -145,6 +195,7 @@ def grade(args) -> int:
 
 def _grade(args, stack: contextlib.ExitStack) -> int:
     from . import batch, sandbox
+    from .course import commands as course
     from .course import results
     from .course.course_secret import case_seed, load_or_create
     from .course.submissions import (
@@ -159,6 +210,10 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
+    setting = course.Setting.load(args.course, args.overrides, args.submissions, assignments,
+                                  templates)
+    selected = course.chosen(found, args.student)
+    only = course.selected_exercises(args.only, templates) if args.only else None
     code = code_fingerprint()
     if args.scheduler:  # dask is imported only here: it takes a while
         from . import cluster
@@ -184,27 +239,36 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
             print(chosen.describe(), file=sys.stderr)
     if jail == "none":
         unsandboxed_warning()
-    secret = load_or_create(args.secret)
+    default_secret = setting.course.secret if setting.course and setting.course.secret else None
+    secret = load_or_create(args.secret or default_secret or PROJECT / ".course-secret")
     wall_clock = args.wall_clock or max(120.0, 20 * args.timeout)
     jobs, skipped = [], 0
-    for student_id, assignment_id, folder in found:
+    for student_id, assignment_id, folder in selected:
         job = Job(student_id, assignment_id, notebook_jobs(folder, assignments[assignment_id]),
                   support=str(PROJECT / "convlab"), timeout=args.timeout, wall_clock=wall_clock,
                   case_seed=case_seed(secret, student_id, assignment_id), code=code, jail=jail,
                   limits=Limits())
-        if not args.force and results.is_done(args.out, student_id, assignment_id, job.key):
+        if only is not None:  # that exercise again, every other one as it was graded
+            notebooks = course.keep_others(job.notebooks, only, assignment_id,
+                                           results.load(args.out, student_id, assignment_id))
+            if notebooks is None:  # the exercise is not in this assignment
+                continue
+            job = dataclasses.replace(job, notebooks=notebooks)  # same key: keep is not in it
+        elif not args.force and results.is_done(args.out, student_id, assignment_id, job.key):
             skipped += 1
             continue
         jobs.append(job)
-    print(f"{len(found)} submissions: {len(jobs)} to grade, {skipped} already graded"
+    print(f"{len(selected)} submissions: {len(jobs)} to grade, {skipped} already graded"
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     db = args.out / "gradebook.db"
     errors = run(jobs, args.out, meanwhile=lambda: gradebook.prepare(db, templates))
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
-    results.write_tables(args.out, graded)
+    finals = setting.finals(graded, {(s, a): f for s, a, f in found})
+    results.write_tables(args.out, graded, finals)
+    course.annotate_feedback(args.out, graded, finals)
     gradebook.record(db, graded)
-    results.atomic_write(args.out / "report.html", report.build(graded, jail != "none"))
+    results.atomic_write(args.out / "report.html", report.build(graded, jail != "none", finals))
     for line in errors:
         print(f"warning: {line}", file=sys.stderr)
     problems = sum(len(r.problems) for r in graded)

@@ -171,7 +171,8 @@ def _grade_notebook(job: Job, nb: NotebookJob, sandbox: Sandbox) -> _GradedNoteb
                         job.timeout, wall_clock=job.wall_clock)
         grader_dir = sandbox.grader_dir(scratch)
         try:
-            shown, exercises = _run(runner, cells, cases, problems, grader_dir)
+            shown, exercises = _run(runner, cells, cases, problems, grader_dir,
+                                    {e.grade_id: e for e in nb.keep})
         finally:
             runner.shutdown()
     return _notebook(job, nb, template.max_score, exercises, problems, shown)
@@ -213,8 +214,12 @@ def _stage(stage: Path, grader: Path, template: Template, support: str, seed: in
     return cases
 
 
-def _run(runner: Runner, cells, cases: dict, problems: list[str], grader_dir: str):
+def _run(runner: Runner, cells, cases: dict, problems: list[str], grader_dir: str,
+         keep: dict[str, Exercise]):
     """Execute the graded cells; return what to show and the exercises' trusted scores.
+
+    An exercise in ``keep`` (``grade --only`` another one) keeps its earlier verdicts: its
+    hidden checks are not run again.
 
     The feedback shows the exercises (prompt, answer, checks), the student's own cells and
     any cell that failed; the chapter's narrative, which ran fine, is in the book.
@@ -234,7 +239,13 @@ def _run(runner: Runner, cells, cases: dict, problems: list[str], grader_dir: st
             outputs.append(_note(step.reason))
             problems.append(f"cell {_label(cell)}: {step.reason}")
         source = cell.source
-        if template is not None and template.role == "test":
+        if template is not None and template.role == "test" and template.grade_id in keep:
+            exercise = keep[template.grade_id]
+            exercises.append(exercise)
+            outputs.append(feedback.verdict_output(list(exercise.checks), exercise.points,
+                                                   exercise.max_points))
+            source = f"{cell.source.rstrip()}\n\n{feedback.HIDDEN_NOTE}"
+        elif template is not None and template.role == "test":
             checks = [_hidden_check(runner, grader_dir, f"{template.index}_{j}", c, cases[
                 f"{template.index}_{j}"]) for j, c in enumerate(template.checks)]
             if template.checks:

@@ -1,5 +1,5 @@
-"""What the grader knows of the course: its assignments, the submissions, the secret, and
-the graded records on disk.
+"""The course: its assignments, who submitted what and when, what it was due, what it scores,
+and the graded records on disk.
 
 Interface (import from the modules):
 
@@ -10,6 +10,16 @@ Interface (import from the modules):
 - ``submissions``: nbgrader's submitted layout read safely into
   :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
   :func:`~.submissions.notebook_jobs`), and the code fingerprint.
+- ``collect``: an LMS's submissions download (Canvas, Moodle) -> the submitted layout, with
+  each submission's time (``timestamps``: nbgrader's ``timestamp.txt``) and every file it
+  could not place.
+- ``course_file``: ``course.toml`` -> :class:`~.course_file.Course` (due dates,
+  extensions, the late policy, the roster, the secret, the overrides file).
+- ``late_policy``: due date + submission time -> the late penalty (pure arithmetic).
+- ``overrides``: the instructor's hand-set points, checked against the exercises.
+- ``final``: an autograded record + course + overrides -> :class:`~.final.Final`, the final
+  score with its parts; ``shown``: its one wording for feedback, grades.csv and the report.
+- ``commands``: the ``collect`` and ``override`` commands and what ``grade`` applies.
 - ``course_secret``: the course's secret and each student's case seed.
 - ``records``: the typed records grading produces (:class:`~.records.Submission`,
   :class:`~.records.Graded`) and their JSON form.

@@ -14,6 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import shown
 from .records import Graded, RecordError, Submission
 
 HEAD = ["student_id", "assignment", "score", "max_score"]
@@ -68,16 +69,24 @@ def exercise_columns(result: Submission) -> dict[str, float]:
             e.points for nb in result.notebooks for e in nb.exercises}
 
 
-def write_tables(out: Path, results: list[Submission]) -> None:
+def write_tables(out: Path, results: list[Submission], finals: dict | None = None) -> None:
+    """grades.csv and problems.csv. With ``finals`` (a course file or overrides, see
+    course/final.py) ``score`` is the final score, the exercise columns show overridden
+    points, and course/shown.py's columns (raw score, late penalty, ...) follow max_score."""
     columns: list[str] = []
     for r in results:
         columns += [c for c in exercise_columns(r) if c not in columns]
     grades = io.StringIO()
     writer = csv.writer(grades, lineterminator="\n")
-    writer.writerow(HEAD + columns)
+    writer.writerow(HEAD + (shown.COLUMNS if finals is not None else []) + columns)
     for r in results:
         points = exercise_columns(r)
-        writer.writerow([r.student_id, r.assignment_id, f"{r.score:g}", f"{r.max_score:g}",
+        score, extra = r.score, []
+        if finals is not None:
+            f = finals[r.student_id, r.assignment_id]
+            score, extra = f.score, shown.columns(f)
+            points = {f"{r.assignment_id}:{name}": p for name, p in f.exercises.items()}
+        writer.writerow([r.student_id, r.assignment_id, f"{score:g}", f"{r.max_score:g}", *extra,
                          *(_cell(points.get(c)) for c in columns)])
     atomic_write(out / "grades.csv", grades.getvalue())
     problems = io.StringIO()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import PROJECT
 from ..sandbox.hostile_fs import UnsafeFile, open_directory, read_regular
+from .records import Exercise
 from .source import Assignment
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a larger file is not graded (see kernel.assemble.read_cells)
@@ -24,6 +25,7 @@ class NotebookJob:
     source: str  # the source notebook, JSON text
     submitted: bytes | None  # the student's file; None when there is none to grade
     note: str = ""  # found while collecting: renamed, missing, ambiguous
+    keep: tuple[Exercise, ...] = ()  # `grade --only`: exercises kept as graded, not rechecked
 
 
 def find_submissions(root: Path, assignments: dict[str, Assignment]) -> list[tuple[str, str, Path]]:

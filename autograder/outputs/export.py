@@ -22,6 +22,16 @@ the target system imports:
     A plain wide table: ``student_id``, the roster's other columns, one column per
     assignment, and ``total``.
 
+When ``grade`` applied a course file or overrides, grades.csv's ``score`` is the final score
+and its columns ``raw_score, late_penalty, override`` say how it was reached. Then ``csv``
+carries them as ``<assignment> raw``, ``<assignment> late penalty`` and ``<assignment>
+override`` columns; ``moodle`` carries them as text in a ``<assignment> feedback`` column,
+which Moodle's import page maps to that grade item's feedback (MoodleDocs, "Grade import":
+feedback is imported by mapping its column); ``canvas`` keeps its import file to the final
+scores, since every unknown column of a Canvas grades import becomes a new assignment (Ohio
+State's CarmenCanvas guide, "Import CSV File for Carmen Grades"), and writes the breakdown
+beside it as ``<out>.breakdown.csv``.
+
 nbgrader's ``nbgrader export`` (CsvExportPlugin) and otter-grader's CSV output write one
 row per student and assignment; LMS imports want the wide layout above, so this reshapes.
 
@@ -49,6 +59,7 @@ CANVAS_IDENTITY = ["ID", "SIS User ID", "SIS Login ID"]
 CANVAS_POINTS = "    Points Possible"  # as Canvas's own export writes the row (indented)
 MOODLE_IDENTITY = ["ID number", "Email address", "Username"]
 MOODLE_NAMES = ["First name", "Last name"]
+DETAILS = ["raw_score", "late_penalty", "override"]  # grades.csv's, with a course (shown.py)
 
 
 class ExportError(ValueError):
@@ -61,6 +72,8 @@ class Grades:
 
     maximum: dict[str, float] = field(default_factory=dict)
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    # (student, assignment) -> raw_score, late_penalty, override (when grade applied a course)
+    details: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +104,8 @@ def read_grades(graded_dir: Path) -> Grades:
                 raise ExportError(f"{path}, line {line}: {student} has two rows for "
                                   f"{assignment}")
             grades.scores.setdefault(student, {})[assignment] = score
+            if all(c in row for c in DETAILS):
+                grades.details[student, assignment] = {c: row[c] for c in DETAILS}
             # a notebook that could not be read has maximum 0; the template's is the real one
             grades.maximum[assignment] = max(top, grades.maximum.get(assignment, 0.0))
     return grades
@@ -171,20 +186,57 @@ def export(grades: Grades, fmt: str, roster: Roster | None) -> Export:
     missing = None if fmt == "csv" else 0.0
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line ends, as both LMS write
-    writer.writerow(head + assignments + (["total"] if fmt == "csv" else []))
+    extra = _extra_columns(fmt) if grades.details else []
+    writer.writerow(head + [name.format(a) for a in assignments for name in ["{}", *extra]]
+                    + (["total"] if fmt == "csv" else []))
     if fmt == "canvas":
         writer.writerow([CANVAS_POINTS, *[""] * (len(head) - 1),
                          *(_cell(grades.maximum[a]) for a in assignments)])
     for student in roster.rows:
-        scores = grades.scores.get(student["student_id"], {})
+        sid = student["student_id"]
+        scores = grades.scores.get(sid, {})
         total = [_cell(sum(scores.values()))] if fmt == "csv" else []
         writer.writerow([student.get(c, "") for c in head]
-                        + [_cell(scores.get(a, missing)) for a in assignments] + total)
+                        + [cell for a in assignments for cell in [
+                            _cell(scores.get(a, missing)),
+                            *(_extra_cells(fmt, grades.details.get((sid, a)), scores.get(a),
+                                           grades.maximum[a]) if extra else [])]] + total)
     return Export(out.getvalue(), unknown, len(roster.rows))
 
 
 def _cell(value) -> str:
     return "" if value is None else f"{value:g}"
+
+
+def _extra_columns(fmt: str) -> list[str]:
+    """The breakdown's columns after each assignment's, as the format carries it."""
+    return {"csv": ["{} raw", "{} late penalty", "{} override"],
+            "moodle": ["{} feedback"]}.get(fmt, [])
+
+
+def _extra_cells(fmt: str, details: dict | None, score, top: float) -> list[str]:
+    if details is None:  # not submitted
+        return [""] * len(_extra_columns(fmt))
+    if fmt == "csv":
+        return [details[c] for c in DETAILS]
+    parts = [f"autograded {details['raw_score']}/{top:g}"]
+    if details["override"]:
+        parts.append(f"override {details['override']}")
+    if details["late_penalty"] not in ("", "0"):
+        parts.append(f"late penalty -{details['late_penalty']}")
+    return ["; ".join(parts + [f"final {_cell(score)}"])]
+
+
+def _breakdown(grades: Grades) -> str:
+    """Every graded submission's raw score, penalty, override and final score."""
+    table = io.StringIO()
+    writer = csv.writer(table, lineterminator="\n")
+    writer.writerow(["student_id", "assignment", *DETAILS, "score", "max_score"])
+    for (student, assignment), d in sorted(grades.details.items()):
+        writer.writerow([student, assignment, *(d[c] for c in DETAILS),
+                         _cell(grades.scores[student][assignment]),
+                         _cell(grades.maximum[assignment])])
+    return table.getvalue()
 
 
 def write(graded_dir: Path, fmt: str, roster_path: Path | None, out: Path | None) -> tuple:
@@ -206,5 +258,10 @@ def write(graded_dir: Path, fmt: str, roster_path: Path | None, out: Path | None
         atomic_write(note, table.getvalue())
     elif note.exists():  # left by an earlier export whose roster lacked someone
         note.unlink()
+    breakdown = out.with_name(out.name + ".breakdown.csv")
+    if fmt == "canvas" and grades.details:
+        atomic_write(breakdown, _breakdown(grades))
+    elif breakdown.exists():  # left by an export of an earlier grading with a course file
+        breakdown.unlink()
     atomic_write(out, result.text)
     return out, result

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless back
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..course.records import CheckResult, Submission  # noqa: E402
+from ..course.shown import report_note  # noqa: E402
 
 MISTAKES_SHOWN = 3  # per exercise: the report is read at a glance, the feedback has the rest
 
@@ -40,8 +41,10 @@ def feedback_href(student_id: str, assignment_id: str, notebook: str) -> str:
                                                      f"{notebook}.html"))
 
 
-def build(results: list[Submission], sandboxed: bool) -> str:
-    """The report page for these results."""
+def build(results: list[Submission], sandboxed: bool, finals: dict | None = None) -> str:
+    """The report page for these results; with ``finals`` (course/final.py: late penalties,
+    overrides) the scores are the final ones, each change noted beside its score and listed."""
+    finals = finals or {}
     assignments = sorted({r.assignment_id for r in results})
     students = sorted({r.student_id for r in results})
     problems = [(r.student_id, r.assignment_id, p.notebook, p.problem)
@@ -58,11 +61,16 @@ def build(results: list[Submission], sandboxed: bool) -> str:
                  f"{len(results)} graded submissions, {len(problems)} problems.</p>")
     if results:
         parts += ["<h2>Scores per assignment</h2><div class='cards'>",
-                  *(_assignment_card(a, [r for r in results if r.assignment_id == a])
+                  *(_assignment_card(a, [r for r in results if r.assignment_id == a], finals)
                     for a in assignments),
                   "</div><h2>Exercises</h2>", _exercise_table(results)]
+    changed = [f for f in finals.values() if f.changed or report_note(f)]
+    if changed:
+        parts += [f"<h2>Late penalties, overrides and unknown times ({len(changed)})</h2>",
+                  _adjustments(changed)]
     parts += ["<div class='row'><section class='students'>",
-              f"<h2>Students ({len(students)})</h2>", _student_table(results, assignments),
+              f"<h2>Students ({len(students)})</h2>",
+              _student_table(results, assignments, finals),
               "</section><section class='problems'>",
               f"<h2>Problems ({len(problems)})</h2>", _problem_list(problems),
               "</section></div></body></html>"]
@@ -85,15 +93,21 @@ _CSS = ("*{box-sizing:border-box}body{font-family:sans-serif;margin:1.5em;line-h
         ".students td:first-child{white-space:nowrap}.students a.nb{font-size:.8em}"
         ".problems li{margin-bottom:.4em;overflow-wrap:anywhere}"
         ".problems pre{white-space:pre-wrap;font-size:.85em;margin:.2em 0}"
-        "ul.mistakes{margin:0;padding-left:1.2em}")
+        "ul.mistakes{margin:0;padding-left:1.2em}small.adj{color:#8a4b00}")
 
 
-def _assignment_card(assignment: str, results: list[Submission]) -> str:
-    scores = [r.score for r in results]
+def _score(r: Submission, finals: dict) -> float:
+    f = finals.get((r.student_id, r.assignment_id))
+    return r.score if f is None else f.score
+
+
+def _assignment_card(assignment: str, results: list[Submission], finals: dict) -> str:
+    scores = [_score(r, finals) for r in results]
     top = max(r.max_score for r in results)
     spread = statistics.pstdev(scores) if len(scores) > 1 else 0.0
+    percents = [100 * s / r.max_score if r.max_score else 0.0 for s, r in zip(scores, results)]
     return (f"<div class='card'><h3>{_breakable(assignment)}</h3>"
-            f"{_histogram([r.percent for r in results])}"
+            f"{_histogram(percents)}"
             f"<p>n = {len(scores)}; mean {statistics.fmean(scores):.1f}, median "
             f"{statistics.median(scores):g} of {top:g} points</p>"
             f"<p>spread: SD {spread:.1f}, range {min(scores):g}–{max(scores):g}</p></div>")
@@ -164,7 +178,21 @@ def _counts(counter: Counter) -> str:
     return f"<ul class='mistakes'>{items}</ul>" + (f"and {rest} more" if rest > 0 else "")
 
 
-def _student_table(results: list[Submission], assignments: list[str]) -> str:
+def _adjustments(changed: list) -> str:
+    """Every final score that is not the autograded one, with why (course/shown.py)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(f.student_id)}</td><td>{_breakable(f.assignment_id)}</td>"
+        f"<td class='num'>{f.raw:g}</td><td class='text'>{html.escape(f.override_text())}</td>"
+        f"<td class='text'>{html.escape(f.timing())}</td>"
+        f"<td class='num'>{'−' + format(f.penalty, 'g') if f.penalty else ''}</td>"
+        f"<td class='num'><b>{f.score:g}</b> / {f.max_score:g}</td></tr>"
+        for f in sorted(changed, key=lambda f: (f.student_id, f.assignment_id)))
+    return ("<table class='exercises'><tr><th>student</th><th>assignment</th><th>autograded"
+            "</th><th>overrides</th><th>submitted</th><th>late penalty</th><th>final</th></tr>"
+            + rows + "</table>")
+
+
+def _student_table(results: list[Submission], assignments: list[str], finals: dict) -> str:
     by_student: dict[str, dict[str, Submission]] = defaultdict(dict)
     for r in results:
         by_student[r.student_id][r.assignment_id] = r
@@ -174,9 +202,9 @@ def _student_table(results: list[Submission], assignments: list[str]) -> str:
     rows = []
     for student in sorted(by_student):
         graded = by_student[student]
-        cells = "".join(f"<td class='num'>{_score_links(graded[a])}</td>" if a in graded
+        cells = "".join(f"<td class='num'>{_score_links(graded[a], finals)}</td>" if a in graded
                         else "<td class='num'>–</td>" for a in assignments)
-        total = sum(r.score for r in graded.values())
+        total = sum(_score(r, finals) for r in graded.values())
         top = sum(r.max_score for r in graded.values())
         rows.append(f"<tr class='student'><td>{html.escape(student)}</td>{cells}"
                     f"<td class='num'>{total:g} / {top:g}</td></tr>")
@@ -184,19 +212,23 @@ def _student_table(results: list[Submission], assignments: list[str]) -> str:
             + "</table>")
 
 
-def _score_links(result: Submission) -> str:
-    """The score, linking to the feedback page; one link per notebook when there are several."""
+def _score_links(result: Submission, finals: dict) -> str:
+    """The score, linking to the feedback page; one link per notebook when there are several.
+    A final score that is not the autograded one carries a note saying why."""
     names = [nb.name for nb in result.notebooks]
-    score = f"{result.score:g}/{result.max_score:g}"
+    score = f"{_score(result, finals):g}/{result.max_score:g}"
+    f = finals.get((result.student_id, result.assignment_id))
+    note = f"<br><small class='adj'>{html.escape(report_note(f))}</small>" if f and \
+        report_note(f) else ""
 
     def link(name: str, text: str, kind: str = "") -> str:
         href = feedback_href(result.student_id, result.assignment_id, name)
         return f"<a{kind} href='{html.escape(href)}'>{html.escape(text)}</a>"
 
     if len(names) == 1:
-        return link(names[0], score)
-    return score + "".join(f"<br>{link(n, _part(n, result.assignment_id), ' class=nb')}"
-                           for n in names)
+        return link(names[0], score) + note
+    return score + note + "".join(f"<br>{link(n, _part(n, result.assignment_id), ' class=nb')}"
+                                  for n in names)
 
 
 def _part(notebook: str, assignment: str) -> str:
