@@ -7,8 +7,8 @@
 The middle convolution is the one the chapter varies: ``"standard"`` (one dense 3x3),
 ``"separable"`` (depthwise 3x3, then pointwise 1x1) or ``"grouped"`` (3x3 with
 ``groups=4``). ``norm`` is ``"batch"`` (spatial batch norm, training mode while training)
-or ``"group"`` (group norm, 4 groups). Convolutions before a norm have no bias (the norm's
-shift would cancel it). A network is a list of :class:`Layer` records; parameters and
+or ``"group"`` (group norm, 4 groups by default). Convolutions before a norm have no bias
+(the norm's shift would cancel it). A network is a list of :class:`Layer` records; parameters and
 their gradients are dicts ``name -> array``; ``forward`` keeps what ``backward`` needs.
 """
 
@@ -63,9 +63,11 @@ def layers(variant: str = "standard", norm: str = "batch", width: int = 16) -> l
                                                 padding=1, groups=NORM_GROUPS))],
     }[variant]
     return [Layer("conv", "conv1", dict(shape=(width, 1, 3, 3), padding=1)),
-            Layer(norm, "norm1", dict(channels=width)), Layer("relu"), Layer("pool"),
+            Layer(norm, "norm1", dict(channels=width, groups=NORM_GROUPS)), Layer("relu"),
+            Layer("pool"),
             *middle,
-            Layer(norm, "norm2", dict(channels=wide)), Layer("relu"), Layer("pool"),
+            Layer(norm, "norm2", dict(channels=wide, groups=NORM_GROUPS)), Layer("relu"),
+            Layer("pool"),
             Layer("conv", "conv3", dict(shape=(10, wide, 2, 2), bias=True))]
 
 
@@ -109,7 +111,7 @@ def forward(net, params, stats, x, training: bool):
             x = batch_norm(x, stats[f"{layer.name}.mean"], stats[f"{layer.name}.var"],
                            p["weight"], p["bias"], training=training, eps=EPS)
         elif layer.kind == "group":
-            x = group_norm(x, NORM_GROUPS, p["weight"], p["bias"], eps=EPS)
+            x = group_norm(x, layer.settings["groups"], p["weight"], p["bias"], eps=EPS)
         elif layer.kind == "relu":
             x = relu(x)
         else:
@@ -136,7 +138,7 @@ def backward(net, params, seen, grad_logits) -> dict[str, np.ndarray]:
                 g, x, params[f"{name}.weight"], eps=EPS)
         elif layer.kind == "group":
             g, grads[f"{name}.weight"], grads[f"{name}.bias"] = group_norm_backward(
-                g, x, NORM_GROUPS, params[f"{name}.weight"], eps=EPS)
+                g, x, layer.settings["groups"], params[f"{name}.weight"], eps=EPS)
         elif layer.kind == "relu":
             g = relu_backward(g, x)
         else:

@@ -52,4 +52,6 @@ def sgd_step(param, grad, buffer, lr, momentum=0.0, dampening=0.0, weight_decay=
     if momentum:
         new_buffer = g.copy() if buffer is None else momentum * buffer + (1 - dampening) * g
         g = g + momentum * new_buffer if nesterov else new_buffer
-    return (p - lr * g).astype(p.dtype, copy=False), new_buffer
+    # np.asarray: arithmetic on 0-d arrays gives numpy scalars; the result stays an array
+    new_param = np.asarray(p - lr * g, dtype=p.dtype)
+    return new_param, None if new_buffer is None else np.asarray(new_buffer)
