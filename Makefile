@@ -59,6 +59,7 @@ test-fast: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/reference_speed.py
+	$(PY) benchmarks/training_speed.py
 	$(PY) benchmarks/widget_latency.py
 	$(PY) benchmarks/grading_speed.py
 

@@ -14,6 +14,8 @@ with scipy). One idea per module:
   ``shuffle_frame``; :mod:`convlab.cost_panel` -- ``SeparableCostPanel``.
 - :mod:`convlab.causal_frames` -- a WaveNet-style stack of causal 1-D convolutions
   (``causal_stack_frame``, ``causal_stack_frames``).
+- :mod:`convlab.training_view` -- ``TrainingView``: a training run's loss, accuracy and
+  first-layer kernels, redrawn after every epoch.
 
     >>> import convlab
     >>> convlab.conv_frame(5, 3, stride=2, padding=1, position=4)   # one diagram
@@ -43,6 +45,7 @@ from .frames import (
 )
 from .grid import FrameArtist, draw, figure_png, frame_png
 from .images import SAMPLE_IMAGES, checkerboard, photo, sample_image, test_card
+from .training_view import TrainingView
 from .widgets import ConvPanel, FilterPanel, GroupsPanel, TransposedPanel
 
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "Grid",
     "GroupsPanel",
     "SeparableCostPanel",
+    "TrainingView",
     "TransposedPanel",
     "animate",
     "causal_stack_frame",
