@@ -224,7 +224,7 @@ CHECKS = [
                     lambda ks, ss, ds: (_field_and_holes(ks, ss, ds)[0], 0),
                     "the field is the span of the reachable offsets; holes are the cells "
                     "inside it that no combination of taps reaches."),
-            Mistake("field without the + 1",
+            Mistake("field one cell short",
                     lambda ks, ss, ds: (lambda f, h: (f - 1, h))(*_field_and_holes(ks, ss, ds)),
                     "offsets 0 .. m are m + 1 cells."),
         ]),

@@ -303,11 +303,6 @@ CHECKS = [
                 _unfold_columns_first(_float(w)), c)),
                 "the k_h x 1 layer may come first too; its composition unfolds differently "
                 "(derive W[o, c, a, b] for that order) and may be closer."),
-            Mistake("the other order unfolded like the text's",
-                    lambda w, c: (lambda e: (bool(e < e), e))(
-                        _tail_error(_unfold_columns_first(_float(w)), c)),
-                    "for the k_h x 1 layer first, the second layer's row is indexed by b and "
-                    "the first layer's column by a: rows (o, b), columns (c, a)."),
             Mistake("the worse order taken",
                     lambda w, c: (lambda a, b: (True, b) if b > a else (False, a))(
                         _tail_error(_unfold_columns_first(_float(w)), c),
@@ -315,7 +310,7 @@ CHECKS = [
                     "return the order with the smaller error."),
             Mistake("error not relative", _pair_order_absolute,
                     "divide by ||W||_F: the error is relative."),
-            Mistake("c_mid + 1 channels kept",
+            Mistake("one channel too many",
                     lambda w, c: _pair_order(w, c + 1),
                     "keep exactly c_mid singular values: c_mid channels between the layers."),
             Mistake("the rows-first flag inverted",
