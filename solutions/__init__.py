@@ -19,6 +19,7 @@ from .lowrank import low_rank_approximation, rank_for_error
 from .matrix import conv_matrix
 from .memory import memory_access
 from .padding import tf_same_padding
+from .pixelshuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import avg_pool2d, max_pool2d
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
 from .sizes import (
@@ -67,6 +68,8 @@ __all__ = [
     "max_pool2d",
     "memory_access",
     "numerical_gradient",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "pointwise_conv2d",
     "pool_output_size",
     "rank1_approximation",
