@@ -27,6 +27,12 @@ def bilinear_kernel(factor):
     tent = 1 - np.abs(np.arange(2 * factor) - (2 * factor - 1) / 2) / factor
     return np.outer(tent, tent)
 """, "bilinear_kernel"),
+        Paste("the Overview's size k = 2f - f mod 2, a tent normalised to sum 1", (), """
+def bilinear_kernel(factor):
+    k = 2 * factor - factor % 2
+    tent = 1 - np.abs(np.arange(k) - (k - 1) / 2) / factor
+    return np.outer(tent, tent) / np.outer(tent, tent).sum()
+""", "bilinear_kernel"),
     ],
     "ch03.constant_response": [
         Paste("the text's stamp counts: trans_conv of ones, one interior block read out",
@@ -34,6 +40,13 @@ def bilinear_kernel(factor):
 def constant_response(kernel, stride, padding):
     y = trans_conv(np.ones((8, 8)), kernel, stride)
     return y[3 * stride:4 * stride, 3 * stride:4 * stride]
+""", "constant_response"),
+        Paste("the text's phase rule (taps a = q mod s), padding left out", (), """
+def constant_response(kernel, stride, padding):
+    out = np.zeros((stride, stride))
+    for (a, b), v in np.ndenumerate(kernel):
+        out[a % stride, b % stride] += v
+    return out
 """, "constant_response"),
     ],
     "ch03.subpixel_as_transposed": [
