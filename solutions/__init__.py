@@ -24,6 +24,7 @@ from .memory import memory_access
 from .normalization import batch_norm, batch_norm_backward, group_norm, group_norm_backward
 from .optim import sgd_step
 from .padding import tf_same_padding
+from .pixelshuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import avg_pool2d, max_pool2d
 from .pooling_backward import max_pool2d_backward
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
@@ -83,6 +84,8 @@ __all__ = [
     "max_pool2d_backward",
     "memory_access",
     "numerical_gradient",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "pointwise_conv2d",
     "pool_output_size",
     "rank1_approximation",

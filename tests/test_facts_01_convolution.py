@@ -262,7 +262,8 @@ def test_ch01_vgg_three_3x3_layers_against_one_7x7():
     """Section "What a layer costs": Simonyan and Zisserman (2015, Section 2.3): three 3x3 layers
     see 7x7 with 27C² weights; one 7x7 layer needs 49C², "81% more"."""
     from chapter_text import markdown
-    assert "(Simonyan and Zisserman, 2015, Section 2.3)" in markdown("01_convolution")
+    assert ("(Simonyan & Zisserman, ICLR 2015, Section 2.3; arXiv preprint 2014)"
+            in markdown("01_convolution"))
     assert S.receptive_field([3, 3, 3]) == 7
     for c in (1, 64, 512):
         stack = 3 * S.conv_params(c, c, 3, bias=False)
@@ -284,3 +285,73 @@ def test_ch01_im2col_as_the_frameworks_describe_it():
     cols = S.im2col(x, (3, 2), stride=2, padding=1)            # (N, C*kh*kw, positions)
     flat = (w.reshape(4, -1) @ cols).reshape(2, 4, 4, 4)
     np.testing.assert_allclose(flat, S.conv2d(x, w, stride=2, padding=1), atol=1e-12)
+
+
+def test_ch01_dense_to_convolution_counts_and_toeplitz():
+    """Section "From a fully connected layer to a convolution": n = 8, k = 3, o = 6 gives 48,
+    18 and 3 weights; the shared (Toeplitz) matrix is S.conv_matrix's, and in 2-D the counts
+    are C_out o^2 C_in n^2, C_out o^2 C_in k^2 and C_out C_in k^2 (the last S.conv_params)."""
+    n, k = 8, 3
+    o = S.conv_output_size(n, k)
+    assert (o * n, o * k, k) == (48, 18, 3)
+    kernel = np.array([1.0, -2.0, 3.0])
+    matrix = S.conv_matrix((1, 1, n), kernel[None, None, None])
+    x = np.random.default_rng(3).standard_normal(n)
+    np.testing.assert_allclose(matrix @ x,
+                               S.conv2d(x[None, None, None], kernel[None, None, None]).ravel())
+    assert S.conv_params(3, 64, 7, bias=False) == 64 * 3 * 49
+
+
+def test_ch01_equivariance_stride_and_pooling():
+    """Section "Translation equivariance": stride 1 commutes with every shift, stride 2 and a
+    stride-2 max pool only with even shifts; the alternating signal aliases to +1 and -1, and
+    the [1/2, 1/2] blur removes it."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(64)
+    k = np.array([1.0, 2.0, 1.0]) / 4
+
+    def conv(v, s):
+        return S.conv1d(v[None, None], k[None, None], stride=s)[0, 0]
+
+    def pool(v):
+        return S.max_pool2d(v[None, None, None], (1, 2))[0, 0, 0]
+
+    for t in (1, 2, 3):
+        np.testing.assert_allclose(conv(x[t:], 1), conv(x, 1)[t:])
+    np.testing.assert_allclose(conv(x[2:], 2), conv(x, 2)[1:len(conv(x[2:], 2)) + 1])
+    assert np.abs(conv(x[1:], 2) - conv(x, 2)[:len(conv(x[1:], 2))]).max() > 0.5
+    np.testing.assert_allclose(pool(x[2:]), pool(x)[1:])
+    assert np.abs(pool(x[1:]) - pool(x)[:len(pool(x[1:]))]).max() > 0.5
+    alternating = np.array([1.0, -1.0] * 8)
+    assert set(alternating[::2]) == {1.0} and set(alternating[1:][::2]) == {-1.0}
+    assert not np.any(np.convolve(alternating, [0.5, 0.5], mode="valid"))
+
+
+def test_ch01_new_visible_check_literals():
+    """Exercises 2 and 4: the useful weights counted cell by cell from S.conv2d's windows, and
+    the output shifts checked on random inputs through S.conv1d and S.max_pool2d."""
+    def useful(c_in, c_out, n, k, s=1, p=0):
+        # a weight is useful where its window position holds a real cell: count the ones
+        ones = np.pad(np.ones((n, n)), p)
+        o = S.conv_output_size(n, k, s, p)
+        local = sum(ones[i * s:i * s + k, j * s:j * s + k].sum()
+                    for i in range(o) for j in range(o))
+        return c_out * o * o * c_in * n * n, c_out * c_in * int(local), c_out * c_in * k * k
+
+    assert useful(1, 1, 8, 3) == (2304, 324, 9)
+    assert useful(1, 1, 4, 3, p=1)[1] == 100
+    assert useful(3, 64, 224, 7, 2, 3)[2] == 9408
+    x = np.random.default_rng(9).standard_normal(40)
+
+    def stack(v, layers):
+        for k, s in layers:
+            v = S.conv1d(v[None, None], np.ones((1, 1, k)), stride=s)[0, 0]
+        return v
+
+    for layers, t, moved in [([(3, 1)], 1, 1), ([(3, 2)], 2, 1), ([(3, 2), (3, 3)], 6, 1),
+                             ([(3, 2)], 1, None), ([(3, 2), (3, 3)], 2, None)]:
+        a, b = stack(x, layers), stack(x[t:], layers)
+        if moved is None:
+            assert np.abs(b - a[:len(b)]).max() > 1e-3
+        else:
+            np.testing.assert_allclose(b, a[moved:moved + len(b)])

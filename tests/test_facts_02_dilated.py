@@ -176,21 +176,42 @@ def test_ch02_cost_of_dilation_instead_of_stride():
 
 
 def test_ch02_visible_check_literals():
-    """The literal expectations of the exercise check cells."""
-    kd = np.array([[1.0, 2.0], [3.0, 4.0]])
-    np.testing.assert_array_equal(S.dilate_kernel(kd, (1, 3)), [[1, 0, 0, 2], [3, 0, 0, 4]])
-    assert S.dilate_kernel(np.ones((3, 2)), (3, 2)).shape == (7, 3)
-    x = X5[None, None]
-    assert S.conv2d(x, kd[None, None], dilation=2, padding=1)[0, 0, 0, 0] == 24
-    y = S.conv2d(np.ones((1, 2, 9, 9)), np.ones((1, 2, 3, 3)), dilation=4, padding=4)
-    assert y.shape == (1, 1, 9, 9) and y[0, 0, 4, 4] == 18
+    """The literal expectations of the exercise check cells, recomputed independently: the
+    cells a stack reads from an impulse run through S.conv2d, the fields from
+    S.receptive_field, DeepLab's removed strides from the fields they keep."""
+    def read_cells(ks, ss, ds):
+        """Input cells (of one row) that change output 0 of the stack, one impulse each."""
+        n = S.receptive_field(ks, strides=ss, dilations=ds)
+        seen = []
+        for j in range(n):
+            x = np.zeros((1, 1, 1, n))
+            x[0, 0, 0, j] = 1.0
+            for k, s, d in zip(ks, ss, ds):
+                x = S.conv2d(x, np.ones((1, 1, 1, k)), stride=(1, s), dilation=(1, d))
+            seen.append(x[0, 0, 0, 0] > 0)
+        return n, n - sum(seen)
 
-    def largest(rates):
-        return max([r for r in range(1, 2 * sum(rates) + 60)
-                    if S.is_dense([3] * (len(rates) + 1), [*rates, r])], default=0)
+    assert read_cells([3, 3, 3], [1, 1, 1], [1, 2, 4]) == (15, 0)
+    assert read_cells([3, 3, 3], [1, 1, 1], [2, 2, 2]) == (13, 6)
+    assert read_cells([3, 3], [2, 1], [1, 1]) == (7, 0)
+    assert read_cells([1, 3], [2, 1], [1, 1]) == (5, 2)
+    for strides, kept, rates in [([2] * 5, [2, 2, 2, 1, 1], [1, 1, 1, 1, 2]),
+                                 ([2, 1, 2, 2, 2, 1], [2, 1, 2, 2, 1, 1], [1, 1, 1, 1, 1, 2])]:
+        assert int(np.prod(kept)) == 8
+        ks = [3] * len(strides)
+        # every layer's field is kept: the stack up to layer l reads as many cells
+        for end in range(1, len(ks) + 1):
+            assert S.receptive_field(ks[:end], strides=strides[:end]) == S.receptive_field(
+                ks[:end], strides=kept[:end], dilations=rates[:end])
+    # L layers of k taps: at most k**L offsets; rates 1, k, k**2 reach all of them
+    for k, layers, field in [(3, 3, 15), (2, 10, 1024), (2, 11, 1025), (5, 0, 1)]:
+        assert k ** layers >= field > (k ** (layers - 1) if layers else 0)
+        if layers:
+            assert S.is_dense([k] * layers, [k ** i for i in range(layers)])
+    assert S.receptive_field([2] * 10, dilations=[2 ** i for i in range(10)]) == 1024
 
-    assert (largest([1, 2]), largest([2, 2, 2]), largest([5])) == (7, 1, 0)
-
+def test_ch02_equivalent_kernel_literals():
+    """Exercise 3's literals: the stack run by S.conv2d equals one correlation."""
     def stack(kernels, dilations, x):
         for k, d in zip(kernels, dilations):
             x = S.conv2d(x, k[None, None], dilation=d)
@@ -242,7 +263,9 @@ def test_ch02_citations_name_their_sources():
     for cited in ("van den Oord et al., 2016, Section 2.1", "Figure 3",
                   "a receptive field of size 1024", "arXiv 1702.08502", '"like 2, 4, 8"',
                   "Section 3.3 and Figure 5", "Section 3.3 and its Figure 4",
-                  "DeepLab v3, Section 3.1", "(Section 4.1)", "(Tables 4 and 6)"):
+                  "DeepLab v3, Section 3.1", "(Section 4.1)", "(Tables 4 and 6)",
+                  "fine-tunes at output stride 8 on the PASCAL VOC trainval set (Section 4, "
+                  "the paragraph on batch normalization)"):
         assert cited in text, cited
     # "like 2, 4, 8": a common factor, so every reachable offset is even (holes between).
     offsets = S.reachable_offsets([3, 3, 3], [2, 4, 8])

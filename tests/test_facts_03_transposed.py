@@ -443,3 +443,31 @@ def test_ch03_citations_name_their_sources():
                   "`cudnn_convolution_transpose_forward` simply calls "
                   "`cudnn_convolution_backward_input`"):
         assert cited in text, cited
+
+
+def test_ch03_subpixel_convolution_is_a_transposed_convolution():
+    """Section "Checkerboard artifacts", the other cure: a stride-1 conv to C r^2 channels then
+    PixelShuffle equals a stride-r transposed convolution with a k r x k r kernel (padding
+    r(k - 1)); that kernel size is a multiple of the stride, so every output cell is covered
+    by the same number of stamps. Exercise 4's literals follow from the same identity."""
+    from chapter_text import markdown
+
+    from autograder.checks.ch03_transposed import _subpixel_as_transposed
+    rng = np.random.default_rng(11)
+    for r, k, c, c_in in [(2, 1, 1, 1), (2, 2, 1, 1), (3, 2, 2, 3), (2, 3, 2, 1)]:
+        w = rng.standard_normal((c * r * r, c_in, k, k))
+        x = rng.standard_normal((2, c_in, 6, 5))
+        t = _subpixel_as_transposed(w, r)
+        np.testing.assert_allclose(S.conv_transpose2d(x, t, stride=r, padding=r * (k - 1)),
+                                   S.pixel_shuffle(S.conv2d(x, w), r), atol=1e-12)
+        counts = S.conv_transpose2d(np.ones((1, 1, 6, 6)), np.ones((1, 1, k * r, k * r)),
+                                    stride=r)
+        interior = counts[0, 0, k * r:-k * r, k * r:-k * r]
+        assert interior.size == 0 or np.all(interior == k * k)
+    ones_phase = _subpixel_as_transposed(np.arange(4.0).reshape(4, 1, 1, 1), 2)
+    np.testing.assert_array_equal(ones_phase[0, 0], [[0, 1], [2, 3]])
+    assert _subpixel_as_transposed(np.ones((18, 3, 2, 2)), 3).shape == (3, 2, 6, 6)
+    text = markdown("03_transposed")
+    for cited in ("Shi et al. (2016, \"Real-Time Single Image and", "Aitken et al. (2017,",
+                  "arXiv 1707.02937", "convolution NN resize"):
+        assert cited in text, cited

@@ -451,59 +451,44 @@ def test_ch04_pytorch_box():
                                atol=1e-10)
 
 
-def _factorised(weight, c_mid):
-    """Exercise 5's answer: truncate the (o, a) x (c, b) unfolding to rank c_mid."""
-    cols, rows = S.low_rank_approximation(_unfold(weight), c_mid)
-    c_out, c_in, kh, kw = weight.shape
-    return (cols @ rows).reshape(c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
-
-
 def test_ch04_visible_check_literals():
-    """The literal expectations of the exercise check cells."""
-    ramp5 = np.arange(25.0).reshape(5, 5)
+    """The literal expectations of the exercise check cells, recomputed independently: costs
+    from conv_macs of each pass (the first pass at the rows or columns the second reads),
+    ranks from rank_for_error, completions and splits by their defining property."""
+    def plan(kernel, h, w, s, max_error):
+        kh, kw = kernel.shape
+        oh, ow = S.conv_output_size(h, kh, s), S.conv_output_size(w, kw, s)
+        r = S.rank_for_error(kernel, max_error)
+        columns_first = (S.conv_macs(1, 1, (kh, 1), (oh, w))
+                         + S.conv_macs(1, 1, (1, kw), (oh, ow)))
+        rows_first = S.conv_macs(1, 1, (1, kw), (h, ow)) + S.conv_macs(1, 1, (kh, 1), (oh, ow))
+        options = {0: S.conv_macs(1, 1, (kh, kw), (oh, ow)),
+                   r: r * min(columns_first, rows_first)}
+        return min(options.items(), key=lambda item: item[1])
 
-    def passes(x, c, r, s=1, d=1):
-        return S.spatially_separable_conv2d(np.asarray(x, float)[None], np.asarray(c, float),
-                                            np.asarray(r, float), stride=s, dilation=d)[0]
-
-    np.testing.assert_array_equal(passes(RAMP, COL, ROW), np.full((2, 2), 8.0))
-    np.testing.assert_array_equal(passes(RAMP, [1, 1], [1], s=2), [[4, 8], [20, 24]])
-    np.testing.assert_array_equal(passes(RAMP, [1, 1], [1], d=2), [[8, 10, 12, 14],
-                                                                   [16, 18, 20, 22]])
-    np.testing.assert_array_equal(passes(ramp5, [1, 2, 1], [-1, 0, 1], d=2), [[16.0]])
-    assert 4 * (1 + 2 + 1) == 16
-    assert passes(np.ones((7, 9)), np.ones(3), np.ones(2), s=2, d=2).shape == (2, 4)
-    assert ((7 - 2 * 2 - 1) // 2 + 1, (9 - 2 * 1 - 1) // 2 + 1) == (2, 4)
-    bowl = np.arange(4.0)[:, None] ** 2 + np.arange(4.0) ** 2
-    cols, rows = S.low_rank_approximation(LAPLACIAN, 2)
-    np.testing.assert_allclose(corr(bowl, cols @ rows), np.full((2, 2), 4.0), atol=1e-12)
-    cols, rows = S.low_rank_approximation(np.diag([2.0, 1.0]), 1)
-    np.testing.assert_allclose(cols @ rows, np.diag([2.0, 0.0]), atol=1e-12)
-    np.testing.assert_allclose(corr(RAMP, cols @ rows), [[0, 2, 4], [8, 10, 12], [16, 18, 20]],
-                               atol=1e-12)
-    cols, rows = S.low_rank_approximation(SOBEL, 1)
-    np.testing.assert_allclose(corr(RAMP, cols @ rows), np.full((2, 2), 8.0), atol=1e-12)
-    assert S.rank_for_error(SOBEL, 1e-8) == 1
-    assert S.rank_for_error(np.eye(3), 0.6) == 2
-    assert (round(np.sqrt(2 / 3), 2), round(np.sqrt(1 / 3), 2)) == (0.82, 0.58)
-
-    def costs(h, w, kh, kw, rank):
-        oh, ow = h - kh + 1, w - kw + 1
-        return (S.conv_macs(1, 1, (kh, kw), (oh, ow)),
-                rank * (S.conv_macs(1, 1, (kh, 1), (oh, w)) + S.conv_macs(1, 1, (1, kw),
-                                                                          (oh, ow))))
-
-    assert costs(3, 3, 3, 3, 1) == (9, 12)
-    assert costs(128, 128, 7, 7, 2) == (729_316, 427_000) and 2 * 213_500 == 427_000
-    assert costs(10, 20, 1, 5, 1) == (800, 1000) and 1 * 10 * 20 == 200
-    assert costs(5, 6, 3, 2, 2) == (90, 2 * (3 * 3 * 6 + 2 * 3 * 5))
-    diag = np.diag([3.0, 2.0, 1.0])[None, None]
-    np.testing.assert_allclose(_factorised(diag, 1)[0, 0], np.diag([3.0, 0, 0]), atol=1e-12)
-    np.testing.assert_allclose(_factorised(diag, 2)[0, 0], np.diag([3.0, 2, 0]), atol=1e-12)
-    np.testing.assert_allclose(_factorised(LAPLACIAN[None, None], 2)[0, 0], LAPLACIAN,
-                               atol=1e-12)
-    np.testing.assert_allclose(_factorised(np.ones((2, 3, 4, 5)), 1), np.ones((2, 3, 4, 5)),
-                               atol=1e-12)
+    assert plan(LAPLACIAN, 128, 128, 1, 0.2) == (1, 96012)
+    assert S.rank_for_error(LAPLACIAN, 0.2) == 1 and S.rank_for_error(LAPLACIAN, 0.05) == 2
+    assert plan(LAPLACIAN, 128, 128, 1, 0.05) == (0, 142_884) and 2 * 96012 > 142_884
+    assert plan(SOBEL, 9, 200, 1, 1e-9) == (1, 8358) and 9 - 3 + 1 == 7
+    assert plan(SOBEL.T, 200, 9, 1, 1e-9) == (1, 8358)
+    assert plan(SOBEL, 9, 200, 2, 1e-9) == (0, 3564)
+    completions = [([[1.0, 2.0, np.nan], [np.nan, 4.0, 2.0]], [[1, 2, 1], [2, 4, 2]]),
+                   ([[np.nan, -1.0, 0.5], [3.0, np.nan, -1.5], [np.nan, 2.0, np.nan]],
+                    [[-1, -1, 0.5], [3, 3, -1.5], [2, 2, -1]])]
+    for partial, full in completions:
+        partial, full = np.array(partial), np.array(full, dtype=float)
+        known = ~np.isnan(partial)
+        assert np.array_equal(full[known], partial[known])
+        assert np.linalg.matrix_rank(full) == 1
+    pair = np.zeros((2, 1, 2, 2))
+    pair[0, 0], pair[1, 0] = [[1.0, 0.0], [2.0, 0.0]], [[0.0, 1.0], [0.0, 2.0]]
+    # k_h x 1 first: W[o, c, a, b] = q[o, b] p[c, a] with p = [1, 2] and q the identity
+    np.testing.assert_array_equal(pair, np.einsum("ob,ca->ocab", np.eye(2), [[1.0, 2.0]]))
+    for (col, row), kernel in [(([0.5, 1, 0.5], [-2, 0, 2]), SOBEL),
+                               (([0, 1], [1, 2]), np.outer([0.0, 1.0], [1.0, 2.0])),
+                               (([-1 / 3, 1], [-6, -3]), np.outer([1.0, -3.0], [2.0, 1.0]))]:
+        np.testing.assert_allclose(np.outer(col, row), kernel, atol=1e-12)
+        assert max(col, key=abs) == 1
 
 
 def test_ch04_inception_citations_name_their_sources():

@@ -52,110 +52,67 @@ def sizes_swapped(o, kernel_size, stride=1, padding=0):
     return n + stride - 1, n
 
 
-# --- conv2d(x, weight, bias, stride, padding), batched ------------------------------------------
+# --- useful_weights(c_in, c_out, n, kernel_size, stride, padding) ---------------------------
 
-def _conv(x, weight, bias, stride, padding, pad=None, flip=False, slide=None, batch=None):
-    """A student's loop, with one choice made wrongly when asked."""
-    c_out, c_in, kh, kw = weight.shape
-    xp = np.pad(x, pad or ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    w = weight[:, :, ::-1, ::-1] if flip else weight
-    oh, ow = (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
-    step = stride if slide is None else slide
-    images = range(x.shape[0]) if batch is None else batch
-    y = np.zeros((len(images), c_out, oh, ow))
-    for n_out, n in enumerate(images):
-        for i in range(oh):
-            for j in range(ow):
-                window = xp[n, :, i * step:i * step + kh, j * step:j * step + kw]
-                y[n_out, :, i, j] = np.tensordot(w, window, axes=3) + bias
-    return y
+def _out(n, k, s, p):
+    return (n + 2 * p - k) // s + 1
 
 
-def conv_pad_one_side(x, weight, bias, stride=1, padding=0):
-    return _conv(x, weight, bias, stride, padding,
-                 pad=((0, 0), (0, 0), (padding, 0), (padding, 0)))
+def _real_cells(n, k, s, p):
+    return [max(0, min(n, i * s - p + k) - max(0, i * s - p)) for i in range(_out(n, k, s, p))]
 
 
-def conv_flipped(x, weight, bias, stride=1, padding=0):
-    return _conv(x, weight, bias, stride, padding, flip=True)
+def useful_padding_counted(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    o = _out(n, kernel_size, stride, padding)
+    k2 = kernel_size ** 2
+    return c_out * o * o * c_in * n * n, c_out * o * o * c_in * k2, c_out * c_in * k2
 
 
-def conv_no_bias(x, weight, bias, stride=1, padding=0):
-    return _conv(x, weight, 0 * bias, stride, padding)
+def useful_dense_padded(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    o, m = _out(n, kernel_size, stride, padding), n + 2 * padding
+    cells = sum(_real_cells(n, kernel_size, stride, padding))
+    return c_out * o * o * c_in * m * m, c_out * c_in * cells ** 2, c_out * c_in * kernel_size ** 2
 
 
-def conv_windows_not_strided(x, weight, bias, stride=1, padding=0):
-    return _conv(x, weight, bias, stride, padding, slide=1)
+def useful_one_axis(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    o = _out(n, kernel_size, stride, padding)
+    cells = sum(_real_cells(n, kernel_size, stride, padding))
+    return (c_out * o * o * c_in * n * n, c_out * c_in * cells * o * kernel_size,
+            c_out * c_in * kernel_size ** 2)
 
 
-def conv_first_image(x, weight, bias, stride=1, padding=0):
-    return _conv(x, weight, bias, stride, padding, batch=[0])
+def useful_shared_per_position(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    o = _out(n, kernel_size, stride, padding)
+    cells = sum(_real_cells(n, kernel_size, stride, padding))
+    return (c_out * o * o * c_in * n * n, c_out * c_in * cells ** 2,
+            c_out * c_in * kernel_size ** 2 * o * o)
 
 
-def conv_batch_summed(x, weight, bias, stride=1, padding=0):
-    c_out, c_in, kh, kw = weight.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    oh, ow = (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
-    y = np.zeros((c_out, oh, ow))
-    for o in range(c_out):
-        for i in range(oh):
-            for j in range(ow):
-                window = xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                y[o, i, j] = np.sum(window * weight[o]) + bias[o]
-    return y
+def useful_no_stride(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    return _correct_useful(c_in, c_out, n, kernel_size, 1, padding)
 
 
-def conv_square_kernel(x, weight, bias, stride=1, padding=0):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    o_h, o_w = (xp.shape[2] - k) // stride + 1, (xp.shape[3] - k) // stride + 1
-    y = np.zeros((x.shape[0], weight.shape[0], o_h, o_w))
-    for i in range(o_h):
-        for j in range(o_w):
-            window = xp[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
-            y[:, :, i, j] = np.tensordot(window, weight, axes=([1, 2, 3], [1, 2, 3])) + bias
-    return y
+def _correct_useful(c_in, c_out, n, k, s, p):
+    o = _out(n, k, s, p)
+    return c_out * o * o * c_in * n * n, c_out * c_in * sum(_real_cells(n, k, s, p)) ** 2, \
+        c_out * c_in * k * k
 
 
-# --- conv_layer_cost(c_in, c_out, kernel_size, n, stride, padding, bias) -----------------------
-
-def _cost(c_in, c_out, k, o, bias, extra_macs=0):
-    weights = c_out * c_in * k * k
-    return weights + (c_out if bias else 0), weights * o * o + extra_macs
-
-
-def cost_ceil(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    o = math.ceil((n + 2 * padding - kernel_size) / stride) + 1
-    return _cost(c_in, c_out, kernel_size, o, bias)
+def useful_squares_summed(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Each window's cells squared, then summed: only the diagonal pairs of windows."""
+    o = _out(n, kernel_size, stride, padding)
+    cells = _real_cells(n, kernel_size, stride, padding)
+    return (c_out * o * o * c_in * n * n, c_out * c_in * sum(c * c for c in cells),
+            c_out * c_in * kernel_size ** 2)
 
 
-def cost_no_stride(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    return _cost(c_in, c_out, kernel_size, n + 2 * padding - kernel_size + 1, bias)
-
-
-def cost_input_size(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    return _cost(c_in, c_out, kernel_size, n, bias)
-
-
-def cost_no_padding(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    return _cost(c_in, c_out, kernel_size, (n - kernel_size) // stride + 1, bias)
-
-
-def cost_always_bias(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    return _cost(c_in, c_out, kernel_size, (n + 2 * padding - kernel_size) // stride + 1, True)
-
-
-def cost_bias_macs(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    o = (n + 2 * padding - kernel_size) // stride + 1
-    return _cost(c_in, c_out, kernel_size, o, bias, extra_macs=c_out * o * o if bias else 0)
-
-
-def cost_padding_once(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    return _cost(c_in, c_out, kernel_size, (n + padding - kernel_size) // stride + 1, bias)
-
-
-def cost_true_division(c_in, c_out, kernel_size, n, stride=1, padding=0, bias=True):
-    return _cost(c_in, c_out, kernel_size, (n + 2 * padding - kernel_size) / stride + 1, bias)
+def useful_cells_unclipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Cells per window from the window's ends without clipping at the input's ends."""
+    o = _out(n, kernel_size, stride, padding)
+    cells = sum(min(n, i * stride - padding + kernel_size) - (i * stride - padding)
+                for i in range(o))
+    return (c_out * o * o * c_in * n * n, c_out * c_in * cells ** 2,
+            c_out * c_in * kernel_size ** 2)
 
 
 # --- window_counts(n, kernel_size, stride, padding) ----------------------------------------------
@@ -198,55 +155,39 @@ def counts_closed_form(n, kernel_size, stride=1, padding=0):
     return np.array([min(i + 1, kernel_size, n - i, n - kernel_size + 1) for i in range(n)])
 
 
-# --- im2col(x, kh, kw, stride, padding) ------------------------------------------------------
+# --- output_shift(layers, t) -----------------------------------------------------------------
 
-def _cols(x, kh, kw, stride, padding, order="crow", step=None, pad=True):
-    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding))) if pad else x
-    s = stride if step is None else step
-    oh, ow = (xp.shape[1] - kh) // s + 1, (xp.shape[2] - kw) // s + 1
-    windows = [[xp[:, i * s:i * s + kh, j * s:j * s + kw] for j in range(ow)] for i in range(oh)]
-    if order == "tap":
-        flat = [w.transpose(1, 2, 0).ravel() for row in windows for w in row]
-    elif order == "colmajor":
-        flat = [windows[i][j].ravel() for j in range(ow) for i in range(oh)]
-    else:
-        flat = [w.ravel() for row in windows for w in row]
-    return np.stack(flat, axis=1)
+def _moved(t, step):
+    return t // step if t % step == 0 else -1
 
 
-def cols_transposed(x, kh, kw, stride=1, padding=0):
-    return _cols(x, kh, kw, stride, padding).T
+def shift_last_stride(layers, t):
+    return _moved(t, layers[-1][1])
 
 
-def cols_tap_major(x, kh, kw, stride=1, padding=0):
-    return _cols(x, kh, kw, stride, padding, order="tap")
+def shift_first_stride(layers, t):
+    return _moved(t, layers[0][1])
 
 
-def cols_column_major(x, kh, kw, stride=1, padding=0):
-    return _cols(x, kh, kw, stride, padding, order="colmajor")
+def shift_strides_added(layers, t):
+    return _moved(t, sum(s for _, s in layers))
 
 
-def cols_no_stride(x, kh, kw, stride=1, padding=0):
-    return _cols(x, kh, kw, stride, padding, step=1)
+def shift_floor(layers, t):
+    return t // math.prod(s for _, s in layers)
 
 
-def cols_no_padding(x, kh, kw, stride=1, padding=0):
-    return _cols(x, kh, kw, stride, padding, pad=False)
+def shift_kernels_subtracted(layers, t):
+    return _moved(t - sum(k - 1 for k, _ in layers), math.prod(s for _, s in layers))
 
 
-def cols_first_channel(x, kh, kw, stride=1, padding=0):
-    return _cols(x[:1], kh, kw, stride, padding)
+def shift_always(layers, t):
+    """Convolution is translation equivariant, so the output always moves by t."""
+    return t
 
 
-def cols_unpadded_size(x, kh, kw, stride=1, padding=0):
-    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
-    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
-    cols = np.empty((x.shape[0] * kh * kw, oh * ow))
-    for i in range(oh):
-        for j in range(ow):
-            cols[:, i * ow + j] = xp[:, i * stride:i * stride + kh,
-                                     j * stride:j * stride + kw].ravel()
-    return cols
+def shift_max_stride(layers, t):
+    return _moved(t, max(s for _, s in layers))
 
 
 MUTANTS = {
@@ -254,20 +195,16 @@ MUTANTS = {
                                 sizes_o_strides, sizes_padding_once, sizes_no_kernel,
                                 sizes_search_with_ceil, sizes_swapped,
                                 unnamed=(sizes_search_with_ceil,)),
-    "ch01.conv2d": by_name(conv_pad_one_side, conv_flipped, conv_no_bias,
-                           conv_windows_not_strided, conv_first_image, conv_batch_summed,
-                           conv_square_kernel,
-                           unnamed=(conv_square_kernel,)),
-    "ch01.conv_layer_cost": by_name(cost_ceil, cost_no_stride, cost_input_size, cost_no_padding,
-                                    cost_always_bias, cost_bias_macs, cost_padding_once,
-                                    cost_true_division,
-                                    unnamed=(cost_padding_once, cost_true_division)),
+    "ch01.useful_weights": by_name(useful_padding_counted, useful_dense_padded, useful_one_axis,
+                                   useful_shared_per_position, useful_no_stride,
+                                   useful_squares_summed, useful_cells_unclipped,
+                                   unnamed=(useful_squares_summed, useful_cells_unclipped)),
     "ch01.window_counts": by_name(counts_padded, counts_not_shifted, counts_no_stride,
                                   counts_past_end, counts_starts, counts_closed_form,
                                   unnamed=(counts_starts, counts_closed_form)),
-    "ch01.im2col": by_name(cols_transposed, cols_tap_major, cols_column_major, cols_no_stride,
-                           cols_no_padding, cols_first_channel, cols_unpadded_size,
-                           unnamed=(cols_first_channel, cols_unpadded_size)),
+    "ch01.output_shift": by_name(shift_last_stride, shift_first_stride, shift_strides_added,
+                                 shift_floor, shift_kernels_subtracted, shift_always,
+                                 shift_max_stride, unnamed=(shift_always, shift_max_stride)),
 }
 
 
@@ -275,6 +212,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch01.input_sizes": (8, 7), "ch01.conv2d": (7, 6), "ch01.conv_layer_cost": (8, 6),
-    "ch01.window_counts": (6, 4), "ch01.im2col": (7, 5),
+    "ch01.input_sizes": (8, 7), "ch01.useful_weights": (7, 5),
+    "ch01.window_counts": (6, 4), "ch01.output_shift": (7, 5),
 })

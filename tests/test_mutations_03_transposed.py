@@ -55,114 +55,6 @@ def pad_same_habit(n_in, n_out, kernel_size, stride):
     return padding, n_out - ((n_in - 1) * stride - 2 * padding + kernel_size)
 
 
-# --- conv_transpose2d(x, weight, stride, padding, output_padding, dilation), batched -----------
-
-def _tconv(x, weight, stride, padding, output_padding, dilation, layout="io", rotate=False,
-           crop=True, extra=True, step=None, images=None):
-    """A student's scatter loop, with one choice made wrongly when asked."""
-    w = weight if layout == "io" else weight.transpose(1, 0, 2, 3)
-    w = w[:, :, ::-1, ::-1] if rotate else w
-    c_in, c_out, kh, kw = w.shape
-    d = dilation if step is None else step
-    xs = x if images is None else x[images]
-    n, _, h, wd = xs.shape
-    op = output_padding if extra else 0
-    span_h, span_w = d * (kh - 1) + 1, d * (kw - 1) + 1
-    full = np.zeros((n, c_out, (h - 1) * stride + span_h + op, (wd - 1) * stride + span_w + op))
-    for i in range(h):
-        for j in range(wd):
-            stamp = np.tensordot(xs[:, :, i, j], w, axes=(1, 0))
-            full[:, :, i * stride:i * stride + span_h:d, j * stride:j * stride + span_w:d] += stamp
-    p = padding if crop else 0
-    return full[:, :, p:full.shape[2] - p, p:full.shape[3] - p]
-
-
-def tconv_conv_layout(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, dilation, layout="oi")
-
-
-def tconv_rotated(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, dilation, rotate=True)
-
-
-def tconv_not_cropped(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, dilation, crop=False)
-
-
-def tconv_no_output_padding(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, dilation, extra=False)
-
-
-def tconv_zero_output_padding(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    y = _tconv(x, weight, stride, padding, output_padding, dilation, extra=False)
-    return np.pad(y, ((0, 0), (0, 0), (0, output_padding), (0, output_padding)))
-
-
-def tconv_no_dilation(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, 1)
-
-
-def tconv_first_image(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, dilation, images=[0])
-
-
-def tconv_dilation_plus_one(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    return _tconv(x, weight, stride, padding, output_padding, dilation, step=dilation + 1)
-
-
-def tconv_crop_then_pad(x, weight, stride=1, padding=0, output_padding=0, dilation=1):
-    y = _tconv(x, weight, stride, padding, 0, dilation)
-    return np.concatenate([y, y[:, :, -output_padding:]], axis=2)[..., :y.shape[3] + 0] \
-        if output_padding else y
-
-
-# --- zero_insertion(x, stride, kernel_size, padding, output_padding, dilation) ------------------
-
-def _spread(x, gap):
-    out = np.zeros(((x.shape[0] - 1) * (gap + 1) + 1, (x.shape[1] - 1) * (gap + 1) + 1))
-    out[::gap + 1, ::gap + 1] = x
-    return out
-
-
-def zeros_s_gap(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    q = dilation * (kernel_size - 1) - padding
-    return np.pad(_spread(x, stride), ((q, q + output_padding),) * 2)
-
-
-def zeros_undilated_pad(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    q = max(kernel_size - 1 - padding, 0)
-    return np.pad(_spread(x, stride - 1), ((q, q + output_padding),) * 2)
-
-
-def zeros_no_padding(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    q = dilation * (kernel_size - 1)
-    return np.pad(_spread(x, stride - 1), ((q, q + output_padding),) * 2)
-
-
-def zeros_no_output_padding(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    return np.pad(_spread(x, stride - 1), dilation * (kernel_size - 1) - padding)
-
-
-def zeros_output_padding_both_sides(x, stride, kernel_size, padding, output_padding=0,
-                                    dilation=1):
-    q = dilation * (kernel_size - 1) - padding + output_padding
-    return np.pad(_spread(x, stride - 1), q)
-
-
-def zeros_padding_around(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    return np.pad(_spread(x, stride - 1), ((padding, padding + output_padding),) * 2)
-
-
-def zeros_output_padding_first(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    q = dilation * (kernel_size - 1) - padding
-    return np.pad(_spread(x, stride - 1), ((q + output_padding, q),) * 2)
-
-
-def zeros_dilation_as_stride(x, stride, kernel_size, padding, output_padding=0, dilation=1):
-    q = kernel_size - 1 - padding if kernel_size - 1 >= padding else 0
-    return np.pad(_spread(x, stride * dilation - 1), ((q, q + output_padding),) * 2)
-
-
 # --- bilinear_kernel(factor) --------------------------------------------------------------
 
 def _outer(tent):
@@ -255,22 +147,62 @@ def phases_border_value(kernel, stride, padding):
     return np.pad(y, ((0, stride), (0, stride)))[:stride, :stride]
 
 
+# --- subpixel_as_transposed(weight, upscale_factor) ---------------------------------------
+
+def _subpixel(weight, r, row=lambda r, k, a, i: r * (k - 1 - a) + i,
+              source=lambda c, i, j, r, n: c * r * r + i * r + j, layout_in_first=True):
+    c_r2, c_in, k, _ = weight.shape
+    c = c_r2 // (r * r)
+    t = np.zeros((c_in, c, k * r, k * r))
+    for ch in range(c):
+        for i in range(r):
+            for j in range(r):
+                for a in range(k):
+                    for b in range(k):
+                        t[:, ch, row(r, k, a, i), row(r, k, b, j)] = \
+                            weight[source(ch, i, j, r, c), :, a, b]
+    return t if layout_in_first else t.transpose(1, 0, 2, 3)
+
+
+def sub_not_reversed(weight, upscale_factor):
+    return _subpixel(weight, upscale_factor, row=lambda r, k, a, i: r * a + i)
+
+
+def sub_depth_to_space(weight, upscale_factor):
+    return _subpixel(weight, upscale_factor, source=lambda c, i, j, r, n: (i * r + j) * n + c)
+
+
+def sub_phases_swapped(weight, upscale_factor):
+    return _subpixel(weight, upscale_factor, source=lambda c, i, j, r, n: c * r * r + j * r + i)
+
+
+def sub_conv_layout(weight, upscale_factor):
+    """The weight in conv2d's (C_out, C_in, kH, kW) layout, not the transposed one."""
+    return _subpixel(weight, upscale_factor, layout_in_first=False)
+
+
+def sub_phase_reversed_too(weight, upscale_factor):
+    """The whole stamp rotated: the phase i reversed along with the tap."""
+    return _subpixel(weight, upscale_factor, row=lambda r, k, a, i: r * (k - 1 - a) + r - 1 - i)
+
+
+def sub_tiled(weight, upscale_factor):
+    """Each sub-kernel stretched over an r x r block (np.kron), not interleaved."""
+    r = upscale_factor
+    c_r2, c_in, k, _ = weight.shape
+    t = np.zeros((c_in, c_r2 // (r * r), k * r, k * r))
+    for q in range(c_r2):
+        ch, phase = divmod(q, r * r)
+        t[:, ch] += np.kron(weight[q, :, ::-1, ::-1], np.ones((r, r))) / (r * r)
+    return t
+
+
 MUTANTS = {
     "ch03.transposed_padding": by_name(pad_op_subtracted, pad_negative, pad_no_output_padding,
                                        pad_n_strides, pad_kernel_minus_one,
                                        pad_convolution_formula, pad_search_below_kernel,
                                        pad_same_habit,
                                        unnamed=(pad_search_below_kernel, pad_same_habit)),
-    "ch03.conv_transpose2d": by_name(tconv_conv_layout, tconv_rotated, tconv_not_cropped,
-                                     tconv_no_output_padding, tconv_zero_output_padding,
-                                     tconv_no_dilation, tconv_first_image,
-                                     tconv_dilation_plus_one, tconv_crop_then_pad,
-                                     unnamed=(tconv_dilation_plus_one, tconv_crop_then_pad)),
-    "ch03.zero_insertion": by_name(zeros_s_gap, zeros_undilated_pad, zeros_no_padding,
-                                   zeros_no_output_padding, zeros_output_padding_both_sides,
-                                   zeros_padding_around, zeros_output_padding_first,
-                                   zeros_dilation_as_stride,
-                                   unnamed=(zeros_dilation_as_stride,)),
     "ch03.bilinear_kernel": by_name(bilinear_centre_f_minus_1, bilinear_normalised,
                                     bilinear_size_2f, bilinear_one_axis, bilinear_centre_int,
                                     bilinear_wide_tent, bilinear_linspace,
@@ -280,6 +212,10 @@ MUTANTS = {
                                       phases_border_value,
                                       unnamed=(phases_first_block, phases_one_axis,
                                                phases_border_value)),
+    "ch03.subpixel_as_transposed": by_name(sub_not_reversed, sub_depth_to_space,
+                                           sub_phases_swapped, sub_conv_layout,
+                                           sub_phase_reversed_too, sub_tiled,
+                                           unnamed=(sub_phase_reversed_too, sub_tiled)),
 }
 
 
@@ -287,7 +223,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch03.transposed_padding": (8, 6), "ch03.conv_transpose2d": (9, 7),
-    "ch03.zero_insertion": (8, 7), "ch03.bilinear_kernel": (7, 5),
-    "ch03.constant_response": (7, 4),
+    "ch03.transposed_padding": (8, 6), "ch03.bilinear_kernel": (7, 5),
+    "ch03.constant_response": (7, 4), "ch03.subpixel_as_transposed": (6, 4),
 })

@@ -6,198 +6,176 @@ import numpy as np
 from mutants import Mutant, caught_test, tally_test
 
 
-def two_pass(x, col, row, stride=1, dilation=1, *, flip=False, cast=False, plus_one=1,
-             col_dilation=True):
-    """A student's two-pass filter; the keywords switch on one mistake each."""
-    s, d = stride, dilation
-    if flip:
-        col, row = col[::-1], row[::-1]
-    kh, kw = len(col), len(row)
-    dc = d if col_dilation else 1
-    oh = (x.shape[0] - dc * (kh - 1) - 1) // s + plus_one
-    ow = (x.shape[1] - d * (kw - 1) - 1) // s + plus_one
-    z = np.zeros((oh, x.shape[1]))
-    for a in range(kh):
-        z += col[a] * x[dc * a:dc * a + s * (oh - 1) + 1:s, :]
-    y = np.zeros((oh, ow))
-    for b in range(kw):
-        y += row[b] * z[:, d * b:d * b + s * (ow - 1) + 1:s]
-    return y.astype(x.dtype) if cast else y
+def plan(kernel, h, w, stride, max_error, *, relative=True, strided_first=True, orders=2,
+         with_2d=True, fixed_rank=None, out=None, shape=None):
+    """A student's cheapest_filtering; the keywords switch on one mistake each."""
+    kh, kw = kernel.shape if shape is None else shape(kernel)
+    s = stride
+    oh, ow = ((h - kh) // s + 1, (w - kw) // s + 1) if out is None else out(h, w, kh, kw, s)
+    sigma = np.linalg.svd(kernel, compute_uv=False)
+    total = np.sqrt(np.sum(sigma ** 2)) if relative else 1.0
+    rank = fixed_rank or next(r for r in range(len(sigma) + 1)
+                              if np.sqrt(np.sum(sigma[r:] ** 2)) / total <= max_error)
+    rows = oh if strided_first else h - kh + 1
+    cols = ow if strided_first else w - kw + 1
+    options = [kh * rows * w + kw * oh * ow, kw * h * cols + kh * oh * ow][:orders]
+    pairs = rank * min(options)
+    one = kh * kw * oh * ow
+    if with_2d and one < pairs:
+        return 0, one
+    return rank, pairs
 
 
-def two_pass_strided_z(x, col, row, stride=1, dilation=1):
-    """Both passes strided: the column pass also skips columns, the row pass runs at 1."""
-    s, d = stride, dilation
-    kh, kw = len(col), len(row)
-    oh = (x.shape[0] - d * (kh - 1) - 1) // s + 1
-    z = sum(col[a] * x[d * a:d * a + s * (oh - 1) + 1:s, ::s] for a in range(kh))
-    ow = z.shape[1] - d * (kw - 1)
-    return sum(row[b] * z[:, d * b:d * b + ow] for b in range(kw))
+def plan_per_output(kernel, h, w, stride, max_error):
+    """The text's per-output count: k_h + k_w per output value for each pair."""
+    kh, kw = kernel.shape
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
+    sigma = np.linalg.svd(kernel, compute_uv=False)
+    rank = next(r for r in range(len(sigma) + 1)
+                if np.sqrt(np.sum(sigma[r:] ** 2) / np.sum(sigma ** 2)) <= max_error)
+    one, pairs = kh * kw * oh * ow, rank * (kh + kw) * oh * ow
+    return (0, one) if one < pairs else (rank, pairs)
 
 
-def two_pass_swapped(x, col, row, stride=1, dilation=1):
-    return two_pass(x.T, col, row, stride, dilation).T
+def complete_walk(partial, *, sweeps=None, inverted=False):
+    """A student's completion by walking the known taps; ``sweeps`` limits the walk."""
+    known = np.argwhere(~np.isnan(partial))
+    col, row = np.full(partial.shape[0], np.nan), np.full(partial.shape[1], np.nan)
+    col[known[0][0]] = 1.0
+    done = 0
+    while (np.isnan(col).any() or np.isnan(row).any()) and (sweeps is None or done < sweeps):
+        for a, b in known:
+            if np.isnan(row[b]) and not np.isnan(col[a]):
+                row[b] = partial[a, b] * col[a] if inverted else partial[a, b] / col[a]
+            elif np.isnan(col[a]) and not np.isnan(row[b]):
+                col[a] = partial[a, b] / row[b]
+        done += 1
+    return np.nan_to_num(np.outer(col, row))
 
 
-def two_pass_loops(x, col, row, stride=1, dilation=1):
-    """Correct except that it loops with stride over the input instead of the output."""
-    kh, kw = len(col), len(row)
-    h, w = x.shape
-    out = []
-    for i in range(0, h - dilation * (kh - 1), 1):
-        out.append([sum(col[a] * row[b] * x[i + dilation * a, j + dilation * b]
-                        for a in range(kh) for b in range(kw))
-                    for j in range(0, w - dilation * (kw - 1), 1)])
-    return np.array(out, dtype=float)
+def complete_svd(partial, fill=0.0):
+    k = np.where(np.isnan(partial), fill, partial)
+    u, s, vt = np.linalg.svd(k)
+    return s[0] * np.outer(u[:, 0], vt[0])
 
 
-def svd_terms(kernel, terms, with_sigma=True, vt_rows=True):
+def complete_first_row(partial):
+    """Every row a multiple of row 0, the ratio read from the first known shared column."""
+    k = partial.copy()
+    for a in range(1, k.shape[0]):
+        b = next((b for b in range(k.shape[1]) if not np.isnan(k[a, b] + k[0, b])), None)
+        if b is not None:
+            k[a] = k[0] * (k[a, b] / k[0, b])
+    return np.nan_to_num(k)
+
+
+def complete_known_only(partial):
+    return np.nan_to_num(partial)
+
+
+def unfolded(weight, vertical):
+    c_out, c_in, kh, kw = weight.shape
+    if vertical:
+        return weight.transpose(0, 3, 1, 2).reshape(c_out * kw, c_in * kh)
+    return weight.transpose(0, 2, 1, 3).reshape(c_out * kh, c_in * kw)
+
+
+def tail(matrix, c_mid, relative=True, squared=False):
+    s = np.linalg.svd(matrix, compute_uv=False)
+    e = np.sum(s[c_mid:] ** 2) / (np.sum(s ** 2) if relative else 1.0)
+    return e if squared else np.sqrt(e)
+
+
+def order(weight, c_mid, **kw):
+    a, b = tail(unfolded(weight, False), c_mid, **kw), tail(unfolded(weight, True), c_mid, **kw)
+    return (True, b) if b < a else (False, a)
+
+
+def order_vertical_as_transpose(weight, c_mid):
+    """The other order taken as the text's unfolding transposed: the same singular values."""
+    a = tail(unfolded(weight, False), c_mid)
+    b = tail(unfolded(weight, False).T, c_mid)
+    return (True, b) if b < a else (False, a)
+
+
+def order_kernels_swapped(weight, c_mid):
+    """The other order as the text's pair on the kernels transposed, then transposed back
+    the wrong way: rows (o, a) and columns (c, b) of W[..., b, a]."""
+    w = weight.transpose(0, 1, 3, 2)
+    a = tail(unfolded(weight, False), c_mid)
+    b = tail(unfolded(w, False).reshape(weight.shape[0] * weight.shape[2], -1), c_mid)
+    return (True, b) if b < a else (False, a)
+
+
+def split(kernel, *, vt_column=False, by=lambda c: c[np.argmax(np.abs(c))], sqrt=False):
     u, s, vt = np.linalg.svd(kernel)
-    total = np.zeros(kernel.shape)
-    for i in terms:
-        v = vt[i] if vt_rows else vt[:, i]
-        total += (s[i] if with_sigma else 1.0) * np.outer(u[:, i], v)
-    return total
+    scale = np.sqrt(s[0]) if sqrt else s[0]
+    col = scale * u[:, 0]
+    row = (np.sqrt(s[0]) if sqrt else 1.0) * (vt[:, 0] if vt_column else vt[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = by(col)
+        return col / t, row * t
 
 
-def corr(x, k):
-    kh, kw = k.shape
-    out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1))
-    for a in range(kh):
-        for b in range(kw):
-            out += k[a, b] * x[a:a + out.shape[0], b:b + out.shape[1]]
-    return out
-
-
-def rank_by(measure):
-    @np.errstate(invalid="ignore", divide="ignore")  # a student's code meets 0 / 0 silently
-    def rank_for_error(kernel, max_error):
-        s = np.linalg.svd(kernel, compute_uv=False)
-        for r in range(len(s) + 1):
-            if measure(s, r) <= max_error:
-                return r
-        return len(s)
-    return rank_for_error
-
-
-@np.errstate(invalid="ignore", divide="ignore")
-def rank_no_zero_guard(kernel, max_error):
-    s = np.linalg.svd(kernel, compute_uv=False)
-    for r in range(len(s) + 1):
-        if np.sqrt(np.sum(s[r:] ** 2) / np.sum(s ** 2)) <= max_error:
-            return r
-
-
-def costs(h, w, kh, kw, rank, *, z_cols=None, one_rank=False, plus_one=1):
-    oh, ow = h - kh + plus_one, w - kw + plus_one
-    z = w if z_cols is None else z_cols(w, kw)
-    one = kh * kw * oh * ow * (rank if one_rank else 1)
-    return one, rank * (kh * oh * z + kw * oh * ow)
-
-
-def unfold(w):
-    c_out, c_in, kh, kw = w.shape
-    return w.transpose(0, 2, 1, 3).reshape(c_out * kh, c_in * kw)
-
-
-def truncate(m, r, with_sigma=True):
-    u, s, vt = np.linalg.svd(m, full_matrices=False)
-    return (u[:, :r] * (s[:r] if with_sigma else 1.0)) @ vt[:r]
-
-
-def fold(m, shape):
-    c_out, c_in, kh, kw = shape
-    return m.reshape(c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
-
-
-def per_pair(weight, c_mid):
-    out = np.zeros(weight.shape)
-    for o in range(weight.shape[0]):
-        for c in range(weight.shape[1]):
-            out[o, c] = truncate(weight[o, c], min(c_mid, *weight.shape[2:]))
-    return out
+def split_rounded(kernel):
+    col, row = split(kernel)
+    return np.round(col, 3), np.round(row, 3)
 
 
 MUTANTS = {
-    "ch04.two_pass_filter": [
-        Mutant("stride ignored", lambda x, c, r, s=1, d=1: two_pass(x, c, r, 1, d), True),
-        Mutant("dilation ignored", lambda x, c, r, s=1, d=1: two_pass(x, c, r, s, 1), True),
-        Mutant("column pass strided across the columns too", two_pass_strided_z, True),
-        Mutant("vectors flipped (np.convolve habit)",
-               lambda x, c, r, s=1, d=1: two_pass(x, c, r, s, d, flip=True), True),
-        Mutant("column and row swapped", two_pass_swapped, True),
-        Mutant("stride and dilation swapped", lambda x, c, r, s=1, d=1: two_pass(x, c, r, d, s),
+    "ch04.cheapest_filtering": [
+        Mutant("first pass at every position, then subsampled",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, strided_first=False), True),
+        Mutant("always the column pass first",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, orders=1), True),
+        Mutant("2-D pass never considered",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, with_2d=False), True),
+        Mutant("one pair whatever the budget",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, fixed_rank=1), True),
+        Mutant("error not relative", lambda k, h, w, s, e: plan(k, h, w, s, e, relative=False),
                True),
-        Mutant("result cast back to x.dtype",
-               lambda x, c, r, s=1, d=1: two_pass(x, c, r, s, d, cast=True), True),
-        Mutant("output size without the + 1",
-               lambda x, c, r, s=1, d=1: two_pass(x, c, r, s, d, plus_one=0), False),
-        Mutant("dilation applied to the row pass only",
-               lambda x, c, r, s=1, d=1: two_pass(x, c, r, s, d, col_dilation=False), False),
-        Mutant("stride forgotten in a loop over input positions", two_pass_loops, True),
+        Mutant("stride ignored", lambda k, h, w, s, e: plan(k, h, w, 1, e), True),
+        Mutant("kh and kw swapped",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, shape=lambda k: k.shape[::-1]), True),
+        Mutant("the text's per-output count", plan_per_output, False),
+        Mutant("output size with / instead of //",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, out=lambda h, w, kh, kw, s: (
+                   (h - kh) / s + 1, (w - kw) / s + 1)), False),
     ],
-    "ch04.low_rank_filter": [
-        Mutant("one term too many",
-               lambda x, k, r: corr(x, svd_terms(k, range(min(r + 1, min(k.shape))))), True),
-        Mutant("singular values left out",
-               lambda x, k, r: corr(x, svd_terms(k, range(r), with_sigma=False)), True),
-        Mutant("row taken from a column of Vt",
-               lambda x, k, r: corr(x, svd_terms(k, range(r), vt_rows=False)), True),
-        Mutant("the last terms kept",
-               lambda x, k, r: corr(x, svd_terms(k, range(min(k.shape) - r, min(k.shape)))),
-               True),
-        Mutant("rank ignored: the whole kernel", lambda x, k, r: corr(x, k), True),
-        Mutant("only term number rank", lambda x, k, r: corr(x, svd_terms(k, [r - 1])), False),
-        Mutant("convolved (kernel flipped)",
-               lambda x, k, r: corr(x, svd_terms(k, range(r))[::-1, ::-1]), False),
+    "ch04.complete_separable": [
+        Mutant("unknown taps as 0, then the SVD", complete_svd, True),
+        Mutant("unknown taps as the mean, then the SVD",
+               lambda p: complete_svd(p, np.nanmean(p)), True),
+        Mutant("one walk over the known taps", lambda p: complete_walk(p, sweeps=1), True),
+        Mutant("ratio inverted", lambda p: complete_walk(p, inverted=True), True),
+        Mutant("every row from row 0", complete_first_row, False),
+        Mutant("only the known taps returned", complete_known_only, False),
     ],
-    "ch04.rank_for_error": [
-        Mutant("error not relative", rank_by(lambda s, r: np.sqrt(np.sum(s[r:] ** 2))), True),
-        Mutant("only the next singular value",
-               rank_by(lambda s, r: (s[r] if r < len(s) else 0) / np.sqrt(np.sum(s ** 2))), True),
-        Mutant("square root missing",
-               rank_by(lambda s, r: np.sum(s[r:] ** 2) / np.sum(s ** 2)), True),
-        Mutant("rank counted from 0",
-               lambda k, e: max(rank_by(lambda s, r: np.sqrt(np.sum(s[r:] ** 2) / np.sum(
-                   s ** 2)) if np.sum(s ** 2) else 0)(k, e) - 1, 0), True),
-        Mutant("divided by sigma_1",
-               rank_by(lambda s, r: np.sqrt(np.sum(s[r:] ** 2)) / s[0]), True),
-        Mutant("zero kernel not handled", rank_no_zero_guard, False),
-        Mutant("matrix_rank returned", lambda k, e: int(np.linalg.matrix_rank(k)), False),
+    "ch04.pair_order": [
+        Mutant("only the text's order",
+               lambda w, c: (False, tail(unfolded(w, False), c)), True),
+        Mutant("the worse order",
+               lambda w, c: (lambda a, b: (True, b) if b > a else (False, a))(
+                   tail(unfolded(w, False), c), tail(unfolded(w, True), c)), True),
+        Mutant("error not relative", lambda w, c: order(w, c, relative=False), True),
+        Mutant("c_mid + 1 channels", lambda w, c: order(w, c + 1), True),
+        Mutant("flag inverted", lambda w, c: (lambda v, e: (not v, e))(*order(w, c)), True),
+        Mutant("other order as the transpose", order_vertical_as_transpose, False),
+        Mutant("squared error", lambda w, c: order(w, c, squared=True), False),
+        Mutant("other order from the kernels transposed", order_kernels_swapped, False),
     ],
-    "ch04.low_rank_costs": [
-        Mutant("rank ignored", lambda h, w, kh, kw, r: costs(h, w, kh, kw, 1), True),
-        Mutant("intermediate as small as the output",
-               lambda h, w, kh, kw, r: costs(h, w, kh, kw, r, z_cols=lambda w, kw: w - kw + 1),
-               True),
-        Mutant("row pass first",
-               lambda h, w, kh, kw, r: (kh * kw * (h - kh + 1) * (w - kw + 1),
-                                        r * (kw * h * (w - kw + 1)
-                                             + kh * (h - kh + 1) * (w - kw + 1))), True),
-        Mutant("no padding forgotten: sizes of the input",
-               lambda h, w, kh, kw, r: (kh * kw * h * w, r * (kh + kw) * h * w), True),
-        Mutant("kh and kw swapped", lambda h, w, kh, kw, r: costs(h, w, kw, kh, r), True),
-        Mutant("the 2-D pass multiplied by the rank too",
-               lambda h, w, kh, kw, r: costs(h, w, kh, kw, r, one_rank=True), False),
-        Mutant("output size without the + 1",
-               lambda h, w, kh, kw, r: costs(h, w, kh, kw, r, plus_one=0), False),
-    ],
-    "ch04.factorised_approximation": [
-        Mutant("each kernel truncated on its own", per_pair, True),
-        Mutant("unfolded as (o) x (c, a, b)",
-               lambda w, c: truncate(w.reshape(w.shape[0], -1), c).reshape(w.shape), True),
-        Mutant("reshaped back without the transpose",
-               lambda w, c: truncate(unfold(w), c).reshape(w.shape), True),
-        Mutant("c_mid + 1 terms", lambda w, c: fold(truncate(unfold(w), c + 1), w.shape), True),
-        Mutant("unfolded as (o, c) x (a, b)",
-               lambda w, c: truncate(w.reshape(w.shape[0] * w.shape[1], -1), min(
-                   c, w.shape[2] * w.shape[3])).reshape(w.shape), False),
-        Mutant("singular values dropped",
-               lambda w, c: fold(truncate(unfold(w), c, with_sigma=False), w.shape), False),
-        Mutant("rows (o, b), columns (c, a): the k x 1 layer first",
-               lambda w, c: truncate(w.transpose(0, 3, 1, 2).reshape(
-                   w.shape[0] * w.shape[3], -1), c).reshape(
-                   w.shape[0], w.shape[3], w.shape[1], w.shape[2]).transpose(0, 2, 3, 1), False),
+    "ch04.separable_split": [
+        Mutant("divided by the first entry (NaNs)", lambda k: split(k, by=lambda c: c[0]), False),
+        Mutant("divided by the first non-zero entry",
+               lambda k: split(k, by=lambda c: c[np.flatnonzero(np.abs(c) > 1e-12)[0]]), True),
+        Mutant("divided by the largest entry",
+               lambda k: split(k, by=lambda c: c.max() if c.max() != 0 else c.min()), True),
+        Mutant("divided by the magnitude, sign lost",
+               lambda k: split(k, by=lambda c: np.abs(c).max()), True),
+        Mutant("row from a column of Vt", lambda k: split(k, vt_column=True), True),
+        Mutant("the colleague's function, unchanged",
+               lambda k: split(k, vt_column=True, by=lambda c: c[0], sqrt=True), False),
+        Mutant("rounded to 3 decimals", split_rounded, False),
     ],
 }
 
@@ -206,7 +184,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch04.two_pass_filter": (10, 8), "ch04.low_rank_filter": (7, 5),
-    "ch04.rank_for_error": (7, 5), "ch04.low_rank_costs": (7, 5),
-    "ch04.factorised_approximation": (7, 4),
+    "ch04.cheapest_filtering": (9, 7), "ch04.complete_separable": (6, 4),
+    "ch04.pair_order": (8, 5), "ch04.separable_split": (7, 4),
 })

@@ -1,8 +1,10 @@
-"""Hidden checks of chapter 01 (convolution): input sizes from an output size, a batched
-conv2d, a strided layer's cost, window counts per input cell, im2col with stride and padding.
+"""Hidden checks of chapter 01 (convolution): input sizes from an output size, the weights
+a dense, a locally connected and a convolutional layer can use, window counts per input cell,
+and how far the output moves when the input shifts.
 
-``ch01.output_size`` and ``ch01.layer_cost`` are the first version's exercises; the
-chapter no longer asks them, but the grader's fixture chapter (tests/fixtures) does.
+``ch01.output_size`` and ``ch01.layer_cost`` are the first version's exercises, and
+``ch01.conv2d`` and ``ch01.im2col`` the second's; the chapter no longer asks them, but the
+grader's fixture chapter and its unit tests (tests/) grade with them.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ def _input_sizes(o, k, s, p):
 
 
 def _input_size_cases(rng):
-    """(o, k, s, p) whose smallest input is at least 1; a quarter have stride 1."""
+    """(o, k, s, p) whose smallest input is at least 1; a quarter have stride 1, a third
+    outputs in the millions and billions (too many sizes to try one by one)."""
     out = []
     while len(out) < 60:
         o, k, p = int(rng.integers(1, 30)), int(rng.integers(1, 8)), int(rng.integers(0, 4))
+        if len(out) % 3 == 1:
+            o = int(rng.integers(10**6, 10**9))
         s = 1 if len(out) % 4 == 0 else int(rng.integers(2, 6))
         if _input_sizes(o, k, s, p)[0] >= 1:
             out.append((o, k, s, p))
@@ -83,36 +88,6 @@ def _per_image(x, w, b, s, p):
 def _batch_summed(x, w, b, s, p):
     """One image's output from the whole batch, the bias added once (3-D, like one image)."""
     return _conv2d(x, w, b, s, p).sum(axis=0) - (len(x) - 1) * b[:, None, None]
-
-
-# --- conv_layer_cost: output size and cost together -----------------------------------------
-
-def _layer_cost(c_in, c_out, k, n, s, p, bias):
-    o = solutions.conv_output_size(n, k, s, p)
-    return (solutions.conv_params(c_in, c_out, k, bias=bias),
-            solutions.conv_macs(c_in, c_out, k, (o, o)))
-
-
-def _layer_cost_cases(rng):
-    cases = []
-    while len(cases) < 40:
-        c_in, c_out = int(rng.integers(1, 257)), int(rng.integers(1, 257))
-        k, s, p = int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(0, 4))
-        n = int(rng.integers(1, 113))
-        if k <= n + 2 * p and (n + 2 * p - k) % s:  # the floor matters in most cases
-            cases.append((c_in, c_out, k, n, s, p, bool(len(cases) % 2)))
-        elif k <= n + 2 * p and len(cases) % 5 == 0:
-            cases.append((c_in, c_out, k, n, s, p, bool(len(cases) % 2)))
-    return cases
-
-
-def _cost_with(size):
-    """A layer cost whose output side is computed by ``size(n, k, s, p)``."""
-    def cost(c_in, c_out, k, n, s, p, bias):
-        o = size(n, k, s, p)
-        weights = c_out * c_in * k * k
-        return weights + (c_out if bias else 0), weights * o * o
-    return cost
 
 
 # --- window_counts: how many windows read each input cell -----------------------------------
@@ -172,6 +147,60 @@ def _windows_by_column(x, kh, kw, s, p):
     return m.reshape(-1, oh, ow).transpose(0, 2, 1).reshape(m.shape)
 
 
+# --- useful_weights: a dense layer, a locally connected one, a convolution --------------
+
+def _output(n, k, s, p):
+    return (n + 2 * p - k) // s + 1
+
+
+def _cells(n, k, s, p):
+    """Per axis: the real input cells (not padding) in each window."""
+    return [max(0, min(n, i * s - p + k) - max(0, i * s - p)) for i in range(_output(n, k, s, p))]
+
+
+def _useful_weights(c_in, c_out, n, k, s, p, cells=None):
+    """(dense, locally connected, convolution) weights that can meet an input value, for an
+    n x n input and a k x k window: locality keeps only the window, sharing one kernel."""
+    o = _output(n, k, s, p)
+    per_axis = sum((cells or _cells)(n, k, s, p))
+    return c_out * o * o * c_in * n * n, c_out * c_in * per_axis ** 2, c_out * c_in * k * k
+
+
+def _useful_cases(rng):
+    cases = [(1, 1, 4, 3, 1, 1), (1, 1, 8, 3, 1, 0), (3, 64, 224, 7, 2, 3)]
+    while len(cases) < 40:
+        ci, co = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        n, k, s, p = (int(rng.integers(1, 30)), int(rng.integers(1, 8)),
+                      int(rng.integers(1, 4)), int(rng.integers(0, 4)))
+        if k <= n + 2 * p and (p > 0 or len(cases) % 6 == 0):
+            cases.append((ci, co, n, k, s, p))
+    return cases
+
+
+# --- output_shift: translation equivariance and the strides that break it ------------------
+
+def _shift_by(t, step):
+    return t // step if t % step == 0 else -1
+
+
+def _output_shift(layers, t):
+    """Shifting the input by t cells shifts the output by t / (product of the strides) cells
+    when that is a whole number; otherwise the outputs change (aliasing): -1."""
+    return _shift_by(t, math.prod(s for _, s in layers))
+
+
+def _shift_cases(rng):
+    cases = [([(3, 1)], 1), ([(3, 2)], 1), ([(3, 2)], 2), ([(3, 1), (2, 2)], 2),
+             ([(3, 2), (3, 2)], 2), ([(3, 2), (3, 3)], 6), ([(3, 2), (3, 3)], 5)]
+    while len(cases) < 40:
+        layers = [(int(rng.integers(1, 6)), int(rng.choice([1, 1, 2, 2, 3])))
+                  for _ in range(int(rng.integers(1, 5)))]
+        total = math.prod(s for _, s in layers)
+        t = total * int(rng.integers(0, 4)) if len(cases) % 2 else int(rng.integers(0, 3 * total))
+        cases.append((layers, t))
+    return cases
+
+
 CHECKS = [
     Check(
         id="ch01.input_sizes", function="input_sizes",
@@ -229,31 +258,59 @@ CHECKS = [
                     "the images are independent."),
         ]),
     Check(
-        id="ch01.conv_layer_cost", function="conv_layer_cost",
-        cases=_layer_cost_cases, reference=_layer_cost,
+        id="ch01.useful_weights", function="useful_weights", cases=_useful_cases,
+        reference=_useful_weights,
         mistakes=[
-            Mistake("output size rounded up",
-                    _cost_with(lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
-                    "a window sticking out past the padded input is not computed: round "
-                    "(n + 2p - k)/s down."),
-            Mistake("stride ignored in the output size",
-                    _cost_with(lambda n, k, s, p: n + 2 * p - k + 1),
-                    "with stride s only every s-th window is computed: "
-                    "o = floor((n + 2p - k)/s) + 1 per axis, and MACs scale with o * o."),
-            Mistake("input size used for the MACs", _cost_with(lambda n, k, s, p: n),
-                    "the work is done once per *output* position: compute o from n, k, s, p."),
-            Mistake("padding ignored", _cost_with(lambda n, k, s, p: (n - k) // s + 1),
-                    "padding adds 2p cells per axis before the windows are counted."),
-            Mistake("bias flag ignored",
-                    lambda ci, co, k, n, s, p, bias: _layer_cost(ci, co, k, n, s, p, True),
-                    "bias=False (a layer followed by batch norm) has no biases: params = "
-                    "C_out C_in k^2 only."),
-            Mistake("bias counted as MACs",
-                    lambda ci, co, k, n, s, p, bias: (
-                        _layer_cost(ci, co, k, n, s, p, bias)[0],
-                        _layer_cost(ci, co, k, n, s, p, bias)[1]
-                        + (co * solutions.conv_output_size(n, k, s, p) ** 2 if bias else 0)),
-                    "adding a bias is not a multiply-accumulate: MACs = C_out o^2 C_in k^2."),
+            Mistake("padding cells given weights too",
+                    lambda ci, co, n, k, s, p: _useful_weights(
+                        ci, co, n, k, s, p, cells=lambda n, k, s, p: [k] * _output(n, k, s, p)),
+                    "a locally connected weight that only ever meets a padding zero does "
+                    "nothing: count, per window, the input cells it really covers."),
+            Mistake("the dense layer over the padded input",
+                    lambda ci, co, n, k, s, p: (
+                        _useful_weights(ci, co, n + 2 * p, k, s, 0)[0],
+                        *_useful_weights(ci, co, n, k, s, p)[1:]),
+                    "padding zeros are not inputs: a dense layer has one weight per (output "
+                    "value, real input value)."),
+            Mistake("one axis counted",
+                    lambda ci, co, n, k, s, p: (
+                        _useful_weights(ci, co, n, k, s, p)[0],
+                        ci * co * _output(n, k, s, p) * sum(_cells(n, k, s, p)) * k,
+                        ci * co * k * k),
+                    "a 2-D window covers (cells down) x (cells across): sum over all pairs "
+                    "of windows of both axes, which is the product of the two sums."),
+            Mistake("weights shared but counted per position",
+                    lambda ci, co, n, k, s, p: (
+                        *_useful_weights(ci, co, n, k, s, p)[:2],
+                        ci * co * k * k * _output(n, k, s, p) ** 2),
+                    "weight sharing uses *one* kernel per (output, input) channel pair at "
+                    "every position: C_out C_in k^2 in all."),
+            Mistake("stride ignored",
+                    lambda ci, co, n, k, s, p: _useful_weights(ci, co, n, k, 1, p),
+                    "with stride s only every s-th window is an output: o = (n + 2p - k) // s "
+                    "+ 1 per axis."),
+        ]),
+    Check(
+        id="ch01.output_shift", function="output_shift", cases=_shift_cases,
+        reference=_output_shift,
+        mistakes=[
+            Mistake("only the last stride", lambda layers, t: _shift_by(t, layers[-1][1]),
+                    "every stride of the stack thins the grid: the output moves in steps of "
+                    "the *product* of all strides."),
+            Mistake("only the first stride", lambda layers, t: _shift_by(t, layers[0][1]),
+                    "every stride of the stack thins the grid: the output moves in steps of "
+                    "the *product* of all strides."),
+            Mistake("strides added", lambda layers, t: _shift_by(t, sum(s for _, s in layers)),
+                    "strides compound: after strides 2 and 2 neighbours are 4 input cells "
+                    "apart, not 4 by chance of 2 + 2 (try 2 and 3)."),
+            Mistake("divided, rounded down",
+                    lambda layers, t: t // math.prod(s for _, s in layers),
+                    "a shift that is not a multiple of the total stride lands between output "
+                    "cells: the outputs change (aliasing), they do not shift."),
+            Mistake("kernel sizes subtracted",
+                    lambda layers, t: _shift_by(t - sum(k - 1 for k, _ in layers),
+                                                math.prod(s for _, s in layers)),
+                    "the kernel sizes set how many outputs there are, not how far they move."),
         ]),
     Check(
         id="ch01.window_counts", function="window_counts",

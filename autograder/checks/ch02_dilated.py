@@ -1,6 +1,6 @@
-"""Hidden checks of chapter 02 (dilated): dilating a kernel per axis, a multi-channel padded
-dilated convolution, the receptive field with strides, the largest rate that keeps a stack
-dense, and the one kernel equal to a stack of dilated ones.
+"""Hidden checks of chapter 02 (dilated): the dilations that replace removed strides, the
+receptive field and holes of a strided, dilated stack, the one kernel equal to a stack of
+dilated ones, and the fewest layers a dense field of a given size needs.
 
 ``ch02.effective_kernel_size`` is the first version's exercise; the chapter no longer asks
 it, but the grader's fixture chapter (tests/fixtures) does.
@@ -8,127 +8,127 @@ it, but the grader's fixture chapter (tests/fixtures) does.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 import solutions
 
 from .core import Check, Mistake
 
-# --- dilate_kernel, per-axis rates ------------------------------------------------------------
+# --- remove_strides: dilation instead of stride (DeepLab) ----------------------------------
 
 
-def _dilate_cases(rng):
-    """Kernels 1x1 to 4x4; a third of the rates are one int, the rest (dh, dw) pairs."""
-    cases = []
-    for i in range(30):
-        kernel = rng.standard_normal((int(rng.integers(1, 5)), int(rng.integers(1, 5))))
-        d = int(rng.integers(1, 5)) if i % 3 == 0 else (int(rng.integers(1, 5)),
-                                                        int(rng.integers(1, 5)))
-        cases.append((kernel, d))
-    return cases
+def _kept_strides(strides, output_stride):
+    """Strides set to 1 from the last layer back until their product is ``output_stride``."""
+    kept = list(strides)
+    for i in reversed(range(len(kept))):
+        if int(np.prod(kept)) == output_stride:
+            break
+        kept[i] = 1
+    return kept
 
 
-def _pair(d):
-    return d if isinstance(d, tuple) else (d, d)
+def _remove_strides(strides, dilations, output_stride, *, removed_factor=None,
+                    own=False, compound=True):
+    """The kept strides, and every layer's dilation multiplied by the strides removed before
+    it, so that its taps stay as many input cells apart as they were.
+
+    The keywords make named mistakes: each removed stride counted as ``removed_factor``, a
+    layer's own removed stride counted too (``own``), only the latest one (``compound``)."""
+    kept = _kept_strides(strides, output_stride)
+    factor, new = 1, []
+    for s, k, d in zip(strides, kept, dilations):
+        gone = (removed_factor or s) if k != s else 1
+        if own:
+            factor = factor * gone if compound else (gone if gone > 1 else factor)
+        new.append(d * factor)
+        if not own:
+            factor = factor * gone if compound else (gone if gone > 1 else factor)
+    return kept, new
 
 
-def _first_rate_only(k, d):
-    return solutions.dilate_kernel(k, _pair(d)[0])
+def _remove_first_strides(strides, dilations, output_stride):
+    """Strides removed from the first layer on (the dilations then grown as they should)."""
+    kept = list(strides[::-1])
+    kept = _kept_strides(kept, output_stride)[::-1]
+    factor, new = 1, []
+    for s, k, d in zip(strides, kept, dilations):
+        new.append(d * factor)
+        factor *= s // k
+    return kept, new
 
 
-def _rates_swapped(k, d):
-    dh, dw = _pair(d)
-    return solutions.dilate_kernel(k, (dw, dh))
-
-
-def _zeros_after(k, d):
-    dh, dw = _pair(d)
-    return np.pad(solutions.dilate_kernel(k, d), ((0, dh - 1), (0, dw - 1)))
-
-
-# --- dilated_conv2d: channels and padding -----------------------------------------------------
-
-def _dilated_conv2d(x, w, d, p):
-    return solutions.conv2d(x.astype(float), w.astype(float), padding=p, dilation=d)
-
-
-def _dilated_cases(rng):
-    """Kernels 1-5 taps, rates 1-4, padding 0-4; every fifth case holds integers."""
-    cases = []
-    while len(cases) < 30:
-        d, p = int(rng.integers(1, 5)), int(rng.integers(0, 5))
-        kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
-        h, w = int(rng.integers(3, 14)), int(rng.integers(3, 14))
-        if d * (kh - 1) + 1 > h or d * (kw - 1) + 1 > w:  # fits even unpadded
-            continue
-        c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        shapes = ((c_in, h, w), (c_out, c_in, kh, kw))
-        make = (lambda s: rng.integers(-5, 6, s)) if len(cases) % 5 == 4 else rng.standard_normal
-        cases.append((make(shapes[0]), make(shapes[1]), d, p))
-    return cases
-
-
-def _undilated_size(x, w, d, p):
-    """Dilated taps, but the output size of the undilated kernel (reading past the end as 0)."""
-    kh, kw = w.shape[2:]
-    extra = ((0, 0), (0, (kh - 1) * (d - 1)), (0, (kw - 1) * (d - 1)))
-    return _dilated_conv2d(np.pad(np.pad(x, ((0, 0), (p, p), (p, p))), extra), w, d, 0)
-
-
-# --- receptive_field with strides -------------------------------------------------------------
-
-def _stacks(rng):
-    cases = []
-    for _ in range(40):
-        layers = int(rng.integers(1, 6))
-        cases.append(([int(v) for v in rng.integers(1, 8, layers)],
-                      [int(v) for v in rng.choice([1, 1, 2, 3], layers)],
-                      [int(v) for v in rng.choice([1, 2, 4, 8], layers)]))
-    return cases
-
-
-def _field(ks, ss, ds):
-    return solutions.receptive_field(ks, strides=ss, dilations=ds)
-
-
-def _misread_spacing(grow, own_stride_first=False):
-    """A receptive field whose spacing after each layer is ``grow(spacing, s, d)``."""
-    def field_of(ks, ss, ds):
-        field, spacing = 1, 1
-        for k, s, d in zip(ks, ss, ds):
-            if own_stride_first:
-                spacing = grow(spacing, s, d)
-            field += d * (k - 1) * spacing
-            if not own_stride_first:
-                spacing = grow(spacing, s, d)
-        return field
-    return field_of
-
-
-# --- largest_dense_rate -------------------------------------------------------------------------
-
-def _largest_dense_rate(rates):
-    bound = 2 * sum(rates) + 1  # a larger rate leaves a gap between +sum and r - sum
-    return next((r for r in range(bound, 0, -1)
-                 if solutions.is_dense([3] * (len(rates) + 1), [*rates, r])), 0)
-
-
-def _smallest_dense_rate(rates):
-    return next((r for r in range(1, 2 * sum(rates) + 2)
-                 if solutions.is_dense([3] * (len(rates) + 1), [*rates, r])), 0)
-
-
-def _largest_below_field(rates):
-    return next((r for r in range(sum(rates) + 1, 0, -1)
-                 if solutions.is_dense([3] * (len(rates) + 1), [*rates, r])), 0)
-
-
-def _rate_cases(rng):
-    """Stacks of 0-4 rates: dense ones, gridded ones, and some no rate can repair."""
-    fixed = [[], [1], [2], [5], [1, 2], [2, 2], [1, 2, 9], [2, 3, 4], [1, 2, 5], [3, 3]]
-    cases = [(r,) for r in fixed]
+def _remove_cases(rng):
+    cases = [([2, 1, 2, 2, 2, 1], [1, 1, 1, 1, 1, 1], 8), ([2, 2, 2, 2, 2], [1] * 5, 8),
+             ([2, 3, 1, 3], [1, 2, 1, 1], 2), ([2, 2], [1, 1], 4)]
     while len(cases) < 40:
-        cases.append(([int(v) for v in rng.integers(1, 10, int(rng.integers(1, 5)))],))
+        n = int(rng.integers(2, 9))
+        strides = [int(v) for v in rng.choice([1, 1, 2, 2, 3], n)]
+        dilations = [int(v) for v in rng.choice([1, 1, 1, 2, 3], n)]
+        cut = int(rng.integers(0, n))
+        output_stride = int(np.prod(strides[:cut]))
+        if int(np.prod(strides)) > output_stride:  # something to remove
+            cases.append((strides, dilations, output_stride))
+    return cases
+
+
+# --- field_and_holes: a strided, dilated stack ---------------------------------------------
+
+def _offsets(kernel_sizes, strides, dilations, *, own_stride=False, no_strides=False):
+    """Input offsets one output of the stack reads: tap t of layer l lies t d_l cells apart in
+    its input, whose cells lie (product of the strides before l) input cells apart."""
+    offsets, spacing = {0}, 1
+    for k, s, d in zip(kernel_sizes, strides, dilations):
+        if own_stride and not no_strides:
+            spacing *= s
+        offsets = {o + t * d * spacing for o in offsets for t in range(k)}
+        if not own_stride and not no_strides:
+            spacing *= s
+    return offsets
+
+
+def _field_and_holes(kernel_sizes, strides, dilations, **kw):
+    reach = _offsets(kernel_sizes, strides, dilations, **kw)
+    field = max(reach) - min(reach) + 1
+    return field, field - len(reach)
+
+
+def _stack_cases(rng):
+    cases = [([3, 3, 3], [1, 1, 1], [1, 2, 4]), ([3, 3, 3], [1, 1, 1], [2, 2, 2]),
+             ([3, 3], [2, 1], [1, 1]), ([1, 3], [2, 1], [1, 1]), ([2, 2], [3, 1], [1, 1])]
+    while len(cases) < 40:
+        n = int(rng.integers(1, 5))
+        ks = [int(v) for v in rng.integers(1, 6, n)]
+        ss = [int(v) for v in rng.choice([1, 1, 2, 3], n)]
+        ds = [int(v) for v in rng.choice([1, 1, 2, 3], n)]
+        if any(s > 1 for s in ss[:-1]):  # a stride that matters: not only in the last layer
+            cases.append((ks, ss, ds))
+        elif len(cases) % 5 == 0:
+            cases.append((ks, ss, ds))
+    return cases
+
+
+# --- fewest_dense_layers -------------------------------------------------------------------
+
+def _smallest(reach, field):
+    """The smallest L >= 0 with reach(L) >= field."""
+    return next(L for L in itertools.count() if reach(L) >= field)
+
+
+def _fewest(field, kernel_size):
+    """L layers of k taps make at most k ** L different offsets, and the rates 1, k, k**2, ...
+    make exactly the offsets 0 .. k**L - 1 (the digits of base k): no holes."""
+    return _smallest(lambda L: kernel_size ** L, field)
+
+
+def _fewest_cases(rng):
+    cases = [(15, 3), (27, 3), (28, 3), (1024, 2), (1025, 2), (1, 5), (7, 7), (243, 3),
+             (3 ** 13, 3), (5 ** 7, 5)]
+    while len(cases) < 40:
+        k = int(rng.integers(2, 10))
+        power = k ** int(rng.integers(1, 16))
+        cases.append((int(max(1, power + int(rng.integers(-1, 2)))), k))
     return cases
 
 
@@ -179,91 +179,54 @@ def _summed(kernels, dilations):
 
 CHECKS = [
     Check(
-        id="ch02.dilate_kernel", function="dilate_kernel", cases=_dilate_cases,
-        reference=solutions.dilate_kernel,
+        id="ch02.remove_strides", function="remove_strides", cases=_remove_cases,
+        reference=_remove_strides,
         mistakes=[
-            Mistake("d zeros instead of d - 1",
-                    lambda k, d: solutions.insert_zeros(k, _pair(d)),
-                    "dilation d puts taps d apart, so d - 1 zeros go between neighbours."),
-            Mistake("zeros after the last tap too", _zeros_after,
-                    "the dilated kernel starts and ends with a tap: size d(k - 1) + 1."),
-            Mistake("one rate for both axes", _first_rate_only,
-                    "dilation=(dh, dw) spreads rows by dh and columns by dw: use both."),
-            Mistake("rates swapped", _rates_swapped,
-                    "the first rate is for the rows (height), the second for the columns."),
+            Mistake("dilations left as they were",
+                    lambda ss, ds, os: (_remove_strides(ss, ds, os)[0], list(ds)),
+                    "a removed stride packs every later layer's input twice (s times) as "
+                    "densely: its taps must spread s times as far to read the same cells."),
+            Mistake("a layer's own removed stride counted",
+                    lambda ss, ds, os: _remove_strides(ss, ds, os, own=True),
+                    "a layer's stride spaces its outputs, not its own taps: its dilation "
+                    "grows by the strides removed *before* it."),
+            Mistake("every removed stride counted as 2",
+                    lambda ss, ds, os: _remove_strides(ss, ds, os, removed_factor=2),
+                    "DeepLab's strides are 2, so its rates double; a removed stride of s "
+                    "multiplies the later rates by s."),
+            Mistake("only the latest removed stride counted",
+                    lambda ss, ds, os: _remove_strides(ss, ds, os, compound=False),
+                    "removed strides compound: after two removed strides of 2, the later "
+                    "taps must be 4 times as far apart."),
+            Mistake("the first strides removed",
+                    _remove_first_strides,
+                    "keep the early strides (they make the cheap, small maps) and remove the "
+                    "last ones, from the last layer back, until the product is output_stride."),
         ]),
     Check(
-        id="ch02.dilated_conv2d", function="dilated_conv2d", cases=_dilated_cases,
-        reference=_dilated_conv2d,
+        id="ch02.field_and_holes", function="field_and_holes", cases=_stack_cases,
+        reference=_field_and_holes,
         mistakes=[
-            Mistake("dilation applied as stride",
-                    lambda x, w, d, p: solutions.conv2d(x.astype(float), w.astype(float),
-                                                        stride=d, padding=p),
-                    "dilation spreads the *kernel taps* (x[c, i + a*d, j + b*d]); moving the "
-                    "window d cells per step is stride, a different thing."),
-            Mistake("kernel not dilated", lambda x, w, d, p: _dilated_conv2d(x, w, 1, p),
-                    "read x at offsets a*d, b*d for kernel tap (a, b)."),
-            Mistake("output size of the undilated kernel", _undilated_size,
-                    "the window spans d(k - 1) + 1 cells, so there are "
-                    "H + 2p - d(kh - 1) output rows, not H + 2p - kh + 1."),
-            Mistake("padding on one side only",
-                    lambda x, w, d, p: _dilated_conv2d(np.pad(x, ((0, 0), (p, 0), (p, 0))),
-                                                       w, d, 0),
-                    "pad p zeros on every side: np.pad(x, ((0, 0), (p, p), (p, p)))."),
-            Mistake("padding ignored", lambda x, w, d, p: _dilated_conv2d(x, w, d, 0),
-                    "pad x with p zeros on every side first."),
-            Mistake("only the first input channel",
-                    lambda x, w, d, p: _dilated_conv2d(x[:1], w[:, :1], d, p),
-                    "each output channel sums the correlations of *all* input channels "
-                    "with their kernel slices."),
-            Mistake("flipped kernel",
-                    lambda x, w, d, p: _dilated_conv2d(x, w[:, :, ::-1, ::-1], d, p),
-                    "do not flip the kernel: this is cross-correlation."),
-        ]),
-    Check(
-        id="ch02.receptive_field", function="receptive_field", cases=_stacks,
-        reference=_field,
-        mistakes=[
-            Mistake("strides ignored", lambda ks, ss, ds: _field(ks, [1] * len(ks), ds),
+            Mistake("strides ignored",
+                    lambda ks, ss, ds: _field_and_holes(ks, ss, ds, no_strides=True),
                     "after a stride-s layer, neighbouring cells of its output are s input "
-                    "cells apart: later layers widen the field s times as much."),
+                    "cells apart: every later tap offset is s times as large."),
             Mistake("a layer's own stride counted",
-                    _misread_spacing(lambda jump, s, d: jump * s, own_stride_first=True),
-                    "a layer's stride spaces its *outputs*, not its own taps: layer l's "
-                    "d(k - 1) is multiplied by the strides of the layers *before* it."),
-            Mistake("strides added instead of multiplied",
-                    _misread_spacing(lambda jump, s, d: jump + s - 1),
-                    "spacings compound: after strides 2 and 2, neighbours are 4 input cells "
-                    "apart, not 3."),
-            Mistake("dilation multiplies the spacing",
-                    _misread_spacing(lambda jump, s, d: jump * s * d),
-                    "dilation spreads a layer's own taps only; the spacing of later layers "
-                    "is the product of the *strides* so far."),
-            Mistake("sum of kernel spans",
-                    lambda ks, ss, ds: sum(d * (k - 1) + 1 for k, d in zip(ks, ds)),
-                    "layers overlap by one cell: each adds d(k - 1) (times the spacing), "
-                    "starting from 1."),
-            Mistake("dilation ignored", lambda ks, ss, ds: _field(ks, ss, [1] * len(ks)),
-                    "a dilated layer adds d(k - 1) cells, not k - 1."),
-        ]),
-    Check(
-        id="ch02.largest_dense_rate", function="largest_dense_rate", cases=_rate_cases,
-        reference=_largest_dense_rate,
-        mistakes=[
-            Mistake("stack assumed dense", lambda rates: 2 * sum(rates) + 1,
-                    "2R + 1 (R = sum of the rates) is the answer only when the stack is already "
-                    "dense; otherwise test each candidate rate for holes."),
-            Mistake("a gridded stack given up",
-                    lambda rates: 2 * sum(rates) + 1
-                    if solutions.is_dense([3] * len(rates), rates) else 0,
-                    "a gridded stack can still be repaired by a small rate (1 fills the "
-                    "holes of 2, 2, 2): try every rate, largest first."),
-            Mistake("smallest rate instead of the largest", _smallest_dense_rate,
-                    "several rates may keep the stack dense; the largest widens the field "
-                    "most: search downwards from 2R + 1 (R = sum of the rates)."),
-            Mistake("search stopped too early", _largest_below_field,
-                    "the new rate may reach 2R + 1 (R = sum of the rates): its taps at "
-                    "±r then add offsets r - R .. r + R, which just meet -R .. R."),
+                    lambda ks, ss, ds: _field_and_holes(ks, ss, ds, own_stride=True),
+                    "a layer's stride spaces its *outputs*, not its own taps: layer l's taps "
+                    "are multiplied by the strides of the layers *before* it."),
+            Mistake("holes of the stack without strides",
+                    lambda ks, ss, ds: (_field_and_holes(ks, ss, ds)[0],
+                                        _field_and_holes(ks, ss, ds, no_strides=True)[1]),
+                    "a stride can leave holes of its own (a stride larger than the next "
+                    "layer's span skips cells): count the holes of the strided offsets."),
+            Mistake("holes not counted",
+                    lambda ks, ss, ds: (_field_and_holes(ks, ss, ds)[0], 0),
+                    "the field is the span of the reachable offsets; holes are the cells "
+                    "inside it that no combination of taps reaches."),
+            Mistake("field one cell short",
+                    lambda ks, ss, ds: (lambda f, h: (f - 1, h))(*_field_and_holes(ks, ss, ds)),
+                    "offsets 0 .. m are m + 1 cells."),
         ]),
     Check(
         id="ch02.equivalent_kernel", function="equivalent_kernel", cases=_kernel_cases,
@@ -284,6 +247,26 @@ CHECKS = [
             Mistake("kernels added, not combined", _summed,
                     "layers in a stack compose: the kernel is the full convolution of the "
                     "dilated kernels, sum over a + b = t of K1[a] K2[b]."),
+        ]),
+    Check(
+        id="ch02.fewest_dense_layers", function="fewest_dense_layers",
+        cases=lambda rng: _fewest_cases(rng), reference=_fewest,
+        mistakes=[
+            Mistake("the doubling stack", lambda f, k: _smallest(lambda L: 2 ** (L + 1) - 1, f),
+                    "doubling rates are dense but not the densest design: count how many "
+                    "different offsets L layers of k taps can make at most."),
+            Mistake("undilated layers",
+                    lambda f, k: -(-(f - 1) // (k - 1)),
+                    "dilation may grow the field much faster than k - 1 per layer, and still "
+                    "without holes."),
+            Mistake("two taps counted per layer",
+                    lambda f, k: _smallest(lambda L: 2 ** L, f),
+                    "each layer has k taps, so it can multiply the number of different "
+                    "offsets by k, not 2."),
+            Mistake("one too many",
+                    lambda f, k: _smallest(lambda L: k ** L - 1, f),
+                    "L layers of k taps can reach k ** L offsets: field == k ** L needs no "
+                    "extra layer."),
         ]),
     # The first version's exercise, still graded in the fixture chapter.
     Check(

@@ -1,6 +1,6 @@
-"""Hidden checks of chapter 03 (transposed): padding and output_padding for a wanted size, a
-batched dilated conv_transpose2d, zero insertion with dilation and output_padding, the
-bilinear upsampling kernel, and the phases of a transposed convolution on a constant input."""
+"""Hidden checks of chapter 03 (transposed): padding and output_padding for a wanted size, the
+bilinear upsampling kernel, the phases of a transposed convolution on a constant input, and
+the transposed convolution a sub-pixel layer is."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def _padding_cases(rng):
     while len(out) < 60:
         n, k, s = int(rng.integers(1, 21)), int(rng.integers(1, 8)), int(rng.integers(1, 5))
         p, op = int(rng.integers(0, k + 2)), int(rng.integers(0, s))
+        if len(out) % 3 == 1:  # sizes in the millions: too many paddings to try one by one
+            n, p = int(rng.integers(10**6, 10**8)), int(rng.integers(10**5, 10**7))
         n_out = (n - 1) * s - 2 * p + k + op
         if n_out >= 1:
             out.append((n, n_out, k, s))
@@ -48,69 +50,6 @@ def _op_subtracted(n_in, n_out, k, s):
 def _negative_padding(n_in, n_out, k, s):
     excess = (n_in - 1) * s + k - n_out
     return -(-excess // 2), 2 * -(-excess // 2) - excess
-
-
-# --- conv_transpose2d: batched, dilated -------------------------------------------------------
-
-def _conv_transpose2d(x, w, s, p, op, d):
-    return solutions.conv_transpose2d(x.astype(float), w.astype(float), stride=s, padding=p,
-                                      output_padding=op, dilation=d)
-
-
-def _layer_cases(rng):
-    """Batches; a third with C_in == C_out >= 2 (a swapped layout still runs); padding up to
-    k + 1 (it may crop more than a kernel); every fifth case holds integers."""
-    cases = []
-    while len(cases) < 40:
-        if len(cases) % 3 == 0:
-            c_in = c_out = int(rng.integers(2, 4))
-        else:
-            c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        k, s, d = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        p, op = int(rng.integers(0, k + 2)), int(rng.integers(0, max(s, d)))
-        n, h, w = int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        if min((m - 1) * s - 2 * p + d * (k - 1) + op + 1 for m in (h, w)) < 1:
-            continue
-        shapes = ((n, c_in, h, w), (c_in, c_out, k, k))
-        make = (lambda sh: rng.integers(-5, 6, sh)) if len(cases) % 5 == 4 \
-            else rng.standard_normal
-        cases.append((make(shapes[0]), make(shapes[1]), s, p, op, d))
-    return cases
-
-
-def _scatter(x, w, s, p, op, d):
-    """The uncropped scatter, output_padding zeros appended, then p cropped per side: what a
-    student's loop returns even where torch would refuse (an empty or too-small output)."""
-    full = solutions.conv_transpose2d(x.astype(float), w.astype(float), stride=s, dilation=d)
-    full = np.pad(full, ((0, 0), (0, 0), (0, op), (0, op)))
-    return full[:, :, p:full.shape[2] - p, p:full.shape[3] - p]
-
-
-def _swapped_layout(x, w, s, p, op, d):
-    if w.shape[0] != w.shape[1]:
-        raise ValueError("a (C_out, C_in, k, k) reading only runs when C_in == C_out")
-    return _conv_transpose2d(x, w.transpose(1, 0, 2, 3), s, p, op, d)
-
-
-def _zeros_for_output_padding(x, w, s, p, op, d):
-    return np.pad(_scatter(x, w, s, p, 0, d), ((0, 0), (0, 0), (0, op), (0, op)))
-
-
-# --- zero_insertion with output_padding and dilation ------------------------------------------
-
-def _zero_insertion(x, s, k, p, op, d):
-    q = d * (k - 1) - p
-    return np.pad(solutions.insert_zeros(x, s - 1), ((q, q + op), (q, q + op)))
-
-
-def _zero_cases(rng):
-    cases = []
-    for _ in range(40):
-        k, s, d = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        x = rng.standard_normal((int(rng.integers(1, 5)), int(rng.integers(1, 5))))
-        cases.append((x, s, k, int(rng.integers(0, d * (k - 1) + 1)),
-                      int(rng.integers(0, max(s, d))), d))
-    return cases
 
 
 # --- bilinear_kernel ----------------------------------------------------------------------------
@@ -153,6 +92,47 @@ def _response_cases(rng):
     return cases
 
 
+# --- subpixel_as_transposed: sub-pixel convolution as a transposed convolution -----------
+
+def _subpixel_as_transposed(weight, r, *, flip=True, channel_last=False, swap_phase=False):
+    """The (C_in, C, k r, k r) weight T with conv_transpose2d(x, T, stride=r,
+    padding=r(k - 1)) == pixel_shuffle(conv2d(x, weight), r), weight (C r^2, C_in, k, k).
+
+    Output cell (h r + i, w r + j) of channel c reads weight[c r^2 + i r + j, :, a, b] at input
+    (h + a, w + b); the transposed convolution stamps input (h', w') at (r h', r w'), so that
+    tap sits at row r (k - 1 - a) + i of T once padding r (k - 1) has cropped the border.
+    The keywords make the named mistakes."""
+    weight = np.asarray(weight, dtype=np.float64)
+    c_r2, c_in, k, _ = weight.shape
+    c = c_r2 // (r * r)
+    t = np.zeros((c_in, c, k * r, k * r))
+    for ch in range(c):
+        for i in range(r):
+            for j in range(r):
+                phase = (j, i) if swap_phase else (i, j)
+                src = (phase[0] * r + phase[1]) * c + ch if channel_last else \
+                    ch * r * r + phase[0] * r + phase[1]
+                for a in range(k):
+                    for b in range(k):
+                        row = r * (k - 1 - a) + i if flip else r * a + i
+                        col = r * (k - 1 - b) + j if flip else r * b + j
+                        t[:, ch, row, col] = weight[src, :, a, b]
+    return t
+
+
+def _subpixel_cases(rng):
+    cases = [(np.arange(4.0).reshape(4, 1, 1, 1), 2), (np.arange(16.0).reshape(4, 1, 2, 2), 2)]
+    while len(cases) < 30:
+        c, c_in, r, k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)),
+                         int(rng.integers(1, 4)))
+        if r == 1 and len(cases) % 3:
+            continue
+        weight = rng.integers(-4, 5, (c * r * r, c_in, k, k)) if len(cases) % 4 == 0 else \
+            rng.standard_normal((c * r * r, c_in, k, k))
+        cases.append((weight, r))
+    return cases
+
+
 CHECKS = [
     Check(
         id="ch03.transposed_padding", function="transposed_padding",
@@ -179,72 +159,6 @@ CHECKS = [
                     _padding_from(lambda n_in, n_out, k, s: (n_out - 1) * s + k - n_in),
                     "that inverts a convolution from n_out to n_in; here the *transposed* "
                     "convolution goes from n_in to n_out."),
-        ]),
-    Check(
-        id="ch03.conv_transpose2d", function="conv_transpose2d", cases=_layer_cases,
-        reference=_conv_transpose2d,
-        mistakes=[
-            Mistake("weight read in the Conv2d layout", _swapped_layout,
-                    "a transposed convolution's weight is (C_in, C_out, k, k): input channel c "
-                    "stamps weight[c, o] into output channel o."),
-            Mistake("kernel rotated",
-                    lambda x, w, s, p, op, d: _conv_transpose2d(x, w[:, :, ::-1, ::-1], s, p,
-                                                                op, d),
-                    "stamp the kernel as it is; only the zero-insertion view, which slides a "
-                    "window, rotates it by 180°."),
-            Mistake("padding not cropped",
-                    lambda x, w, s, p, op, d: _scatter(x, w, s, 0, op, d),
-                    "padding p removes p rows/columns from each side of the scattered result."),
-            Mistake("output_padding ignored",
-                    lambda x, w, s, p, op, d: _scatter(x, w, s, p, 0, d),
-                    "output_padding adds that many rows and columns at the bottom and right."),
-            Mistake("output_padding filled with zeros", _zeros_for_output_padding,
-                    "the extra output_padding rows/columns are cut from the uncropped result "
-                    "(where padding > 0 they hold stamped values), not appended zeros: make "
-                    "the buffer (n - 1)s + d(k - 1) + 1 + output_padding long and crop from "
-                    "padding on."),
-            Mistake("dilation ignored",
-                    lambda x, w, s, p, op, d: _scatter(x, w, s, p, op, 1),
-                    "with dilation d the stamp's taps are d cells apart: tap (a, b) of the "
-                    "stamp of x[i, j] lands on (s i + d a, s j + d b)."),
-            Mistake("only the first image",
-                    lambda x, w, s, p, op, d: _conv_transpose2d(x[:1], w, s, p, op, d),
-                    "x holds a batch: transform each image, output (N, C_out, o_h, o_w)."),
-        ]),
-    Check(
-        id="ch03.zero_insertion", function="zero_insertion", cases=_zero_cases,
-        reference=_zero_insertion,
-        mistakes=[
-            Mistake("s zeros instead of s - 1",
-                    lambda x, s, k, p, op, d: np.pad(
-                        solutions.insert_zeros(x, s),
-                        ((d * (k - 1) - p, d * (k - 1) - p + op),) * 2),
-                    "stride s puts input values s cells apart: s - 1 zeros between them."),
-            Mistake("dilation ignored around",
-                    lambda x, s, k, p, op, d: np.pad(solutions.insert_zeros(x, s - 1),
-                                                     ((max(k - 1 - p, 0),
-                                                       max(k - 1 - p, 0) + op),) * 2),
-                    "the dilated kernel spans d(k - 1) + 1 cells: pad d(k - 1) - p zeros around."),
-            Mistake("padding ignored",
-                    lambda x, s, k, p, op, d: _zero_insertion(x, s, k, 0, op, d),
-                    "padding p crops the result, so pad only d(k - 1) - p zeros around."),
-            Mistake("output_padding ignored",
-                    lambda x, s, k, p, op, d: _zero_insertion(x, s, k, p, 0, d),
-                    "output_padding adds that many zeros at the bottom and right, so the "
-                    "window finds that many more positions."),
-            Mistake("output_padding at the top and left",
-                    lambda x, s, k, p, op, d: np.pad(_zero_insertion(x, s, k, p, 0, d),
-                                                     ((op, 0), (op, 0))),
-                    "PyTorch adds the output_padding rows and columns at the bottom and right."),
-            Mistake("output_padding on both sides",
-                    lambda x, s, k, p, op, d: np.pad(_zero_insertion(x, s, k, p, op, d),
-                                                     ((op, 0), (op, 0))),
-                    "output_padding adds cells at the end only (bottom and right)."),
-            Mistake("padding used as the zeros around",
-                    lambda x, s, k, p, op, d: np.pad(solutions.insert_zeros(x, s - 1),
-                                                     ((p, p + op),) * 2),
-                    "a transposed convolution's padding crops: the spread input gets "
-                    "d(k - 1) - p zeros on each side (d(k - 1) for the full result, minus p)."),
         ]),
     Check(
         id="ch03.bilinear_kernel", function="bilinear_kernel",
@@ -284,5 +198,26 @@ CHECKS = [
             Mistake("rows and columns swapped",
                     lambda k, s, p: _constant_response(k, s, p).T,
                     "entry [q, r] is for rows u ≡ q and columns v ≡ r: kernel rows give q."),
+        ]),
+    Check(
+        id="ch03.subpixel_as_transposed", function="subpixel_as_transposed",
+        cases=_subpixel_cases, reference=_subpixel_as_transposed,
+        mistakes=[
+            Mistake("taps not reversed",
+                    lambda w, r: _subpixel_as_transposed(w, r, flip=False),
+                    "the transposed convolution stamps input (h', w') *at* (r h', r w'): the "
+                    "tap the sub-pixel layer reads a rows further down comes from a stamp "
+                    "a r rows *earlier*, so it sits a r rows *higher* in T: row r(k-1-a) + i."),
+            Mistake("channels read in depth-to-space order",
+                    lambda w, r: _subpixel_as_transposed(w, r, channel_last=True),
+                    "PixelShuffle takes output channel c from channels c r^2 .. c r^2 + r^2 - 1 "
+                    "(channel c r^2 + i r + j), not from (i r + j) C + c."),
+            Mistake("row and column phases swapped",
+                    lambda w, r: _subpixel_as_transposed(w, r, swap_phase=True),
+                    "channel c r^2 + i r + j goes to row phase i, column phase j."),
+            Mistake("conv2d's weight layout",
+                    lambda w, r: _subpixel_as_transposed(w, r).transpose(1, 0, 2, 3),
+                    "conv_transpose2d's weight is (C_in, C_out, kH, kW): input channels first, "
+                    "the layout of the convolution it transposes."),
         ]),
 ]

@@ -1,6 +1,6 @@
-"""Hidden checks of chapter 04 (spatially separable): two passes with stride and dilation,
-low-rank filtering, the rank a tolerance needs, the cost of rank-r passes, and the best
-1 x k then k x 1 factorisation of a layer."""
+"""Hidden checks of chapter 04 (spatially separable): the cheapest way to filter within an
+error budget, a separable kernel completed from some of its taps, the better order of a
+1 x k / k x 1 layer pair, and a broken separable split repaired."""
 
 from __future__ import annotations
 
@@ -18,319 +18,326 @@ def _float(x):
     return np.asarray(x, dtype=np.float64)
 
 
-def _corr(x, kernel, stride=1, dilation=1):
-    """One channel correlated with a 2-D kernel (the trusted 2-D pass)."""
-    return solutions.conv2d(_float(x)[None], _float(kernel)[None, None], stride=stride,
-                            dilation=dilation)[0]
+# ---- Exercise 1: the cheapest filtering within an error budget --------------------------
+
+def _pass_costs(h, w, kh, kw, s):
+    """(2-D pass, one pair column first, one pair row first), no padding, stride s.
+
+    The first pass computes only what the second reads: the column pass only the output's
+    rows (every column), the row pass only the output's columns (every row)."""
+    oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
+    return kh * kw * oh * ow, kh * oh * w + kw * oh * ow, kw * h * ow + kh * oh * ow
 
 
-def _two_pass(x, col, row, stride=1, dilation=1):
-    return solutions.spatially_separable_conv2d(_float(x)[None], _float(col), _float(row),
-                                                stride=stride, dilation=dilation)[0]
+def _cheapest(kernel, h, w, stride, max_error, *, rank=None, costs=_pass_costs):
+    kernel = _float(kernel)
+    kh, kw = kernel.shape
+    r = solutions.rank_for_error(kernel, max_error) if rank is None else rank(kernel, max_error)
+    one, columns_first, rows_first = costs(h, w, kh, kw, stride)
+    pairs = r * min(columns_first, rows_first)
+    return (0, one) if one < pairs else (r, pairs)
 
 
-def _two_pass_cases(rng):
-    cases = []
+def _full_first_pass(h, w, kh, kw, s):
+    """The first pass at every row (or column), then subsampled: values thrown away."""
+    oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
+    return (kh * kw * oh * ow, kh * (h - kh + 1) * w + kw * oh * ow,
+            kw * h * (w - kw + 1) + kh * oh * ow)
+
+
+def _cheapest_cases(rng):
+    cases = [(LAPLACIAN, 128, 128, 1, 0.2), (LAPLACIAN, 128, 128, 1, 0.05),
+             (SOBEL, 9, 200, 1, 1e-9), (np.outer(np.ones(7), np.ones(2)), 12, 40, 3, 0.0)]
+    wanted = ["2-D", "columns first", "rows first"]  # a third of the cases each wins
     while len(cases) < 40:
-        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        s, d = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        h, w = int(rng.integers(1, 14)), int(rng.integers(1, 14))
-        if max(s, d) * (max(kh, kw) - 1) + 1 > min(h, w):  # room for s and d swapped too
+        kh, kw = int(rng.integers(2, 12)), int(rng.integers(2, 12))
+        if kh == kw:
             continue
-        if len(cases) % 4 == 0:  # integer images, taps in halves: a float result
-            x = rng.integers(-9, 10, (h, w))
-            col, row = rng.integers(-3, 4, kh) / 2, rng.integers(-3, 4, kw) / 2
-        else:
-            x, col, row = (rng.standard_normal((h, w)), rng.standard_normal(kh),
-                           rng.standard_normal(kw))
-        cases.append((x, col, row, s, d))
+        u, _, vt = np.linalg.svd(rng.standard_normal((kh, kw)))
+        sigma = np.geomspace(1, float(rng.uniform(1e-4, 0.5)), min(kh, kw))
+        kernel = (u[:, :len(sigma)] * sigma) @ vt[:len(sigma)]
+        h, w = int(rng.integers(kh, 160)), int(rng.integers(kw, 160))
+        stride = int(rng.integers(1, 5)) if len(cases) % 4 else 1
+        max_error = float(rng.uniform(0, 0.6))
+        energy = sigma ** 2
+        errors = np.sqrt(np.concatenate([np.cumsum(energy[::-1])[::-1], [0]]) / energy.sum())
+        one, cf, rf = _pass_costs(h, w, kh, kw, stride)
+        r = int(np.argmax(errors <= max_error))
+        winner = "2-D" if one < r * min(cf, rf) else "columns first" if cf < rf else "rows first"
+        # no case on a knife's edge: the budget away from every error, no two options equal
+        if np.min(np.abs(errors - max_error)) > 1e-6 and len({one, r * cf, r * rf}) == 3 \
+                and winner == wanted[len(cases) % 3]:
+            cases.append((kernel, h, w, stride, max_error))
     return cases
 
 
-def _column_pass_strided_both_ways(x, col, row, s, d):
-    """The column pass keeps every s-th column too; the row pass then runs at stride 1.
+# ---- Exercise 2: a separable kernel from some of its taps -------------------------------
 
-    Written with slices as a student would, so that it reproduces the odd shapes too.
-    """
-    x, col, row = _float(x), _float(col), _float(row)
-    oh = (x.shape[0] - d * (len(col) - 1) - 1) // s + 1
-    z = sum(col[a] * x[d * a:d * a + s * (oh - 1) + 1:s, ::s] for a in range(len(col)))
-    ow = z.shape[1] - d * (len(row) - 1)
-    return sum(row[b] * z[:, d * b:d * b + ow] for b in range(len(row)))
+def _complete(partial, *, sweeps=None, inverted=False):
+    """Fill the unknown (NaN) taps of a rank-1 kernel: K[a, b] = c_a r_b, so from a known
+    tap, a known c_a gives r_b and a known r_b gives c_a; walk the known taps outward.
+
+    ``sweeps`` and ``inverted`` make the named mistakes: a walk stopped after that many
+    passes (unreached factors read as 0), and r_b taken as K[a, b] * c_a."""
+    k = _float(partial)
+    known = np.argwhere(~np.isnan(k))
+    col, row = np.full(k.shape[0], np.nan), np.full(k.shape[1], np.nan)
+    col[known[0][0]] = 1.0
+    done = 0
+    while (np.isnan(col).any() or np.isnan(row).any()) and (sweeps is None or done < sweeps):
+        before = np.isnan(col).sum() + np.isnan(row).sum()
+        for a, b in known:
+            if np.isnan(row[b]) and not np.isnan(col[a]):
+                row[b] = k[a, b] * col[a] if inverted else k[a, b] / col[a]
+            elif np.isnan(col[a]) and not np.isnan(row[b]):
+                col[a] = k[a, b] / row[b]
+        done += 1
+        if np.isnan(col).sum() + np.isnan(row).sum() == before:
+            raise ValueError("the known taps do not determine the kernel")
+    return np.nan_to_num(np.outer(col, row))
 
 
-def _low_rank(x, kernel, rank):
-    cols, rows = solutions.low_rank_approximation(kernel, rank)
-    return _corr(x, cols @ rows)
+def _zero_filled_rank1(partial):
+    """Unknown taps set to 0, then the best rank-1 kernel of that (the SVD of the text)."""
+    k = np.nan_to_num(_float(partial))
+    u, s, vt = np.linalg.svd(k)
+    return s[0] * np.outer(u[:, 0], vt[0])
 
 
-def _distinct_sigma(kernel):
-    s = np.linalg.svd(kernel, compute_uv=False)
-    return len(s) < 2 or np.min(-np.diff(s)) > 1e-3 * s[0]
+def _mean_filled_rank1(partial):
+    k = _float(partial)
+    k = np.where(np.isnan(k), np.nanmean(k), k)
+    u, s, vt = np.linalg.svd(k)
+    return s[0] * np.outer(u[:, 0], vt[0])
 
 
-def _low_rank_cases(rng):
-    cases = [(np.arange(16.0).reshape(4, 4), LAPLACIAN, 1)]
+def _complete_cases(rng):
+    cases = [(np.array([[1.0, 2.0, np.nan], [np.nan, 4.0, 2.0]]),),
+             (np.array([[np.nan, -1.0, 0.5], [3.0, np.nan, -1.5], [np.nan, 2.0, np.nan]]),)]
     while len(cases) < 30:
-        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        kernel = rng.standard_normal((kh, kw))
-        if len(cases) % 5 == 0:  # a kernel whose rank is below its size
-            kernel = rng.standard_normal((kh, 1)) @ rng.standard_normal((1, kw)) \
-                + (rng.standard_normal((kh, 1)) @ rng.standard_normal((1, kw)) if kh > 2 else 0)
-        if not _distinct_sigma(kernel):
+        kh, kw = int(rng.integers(2, 7)), int(rng.integers(2, 7))
+        signs = rng.choice([-1.0, 1.0], kh + kw)
+        if len(cases) % 3 == 0:  # integer taps
+            col, row = rng.integers(1, 5, kh) * signs[:kh], rng.integers(1, 5, kw) * signs[kh:]
+        else:
+            col, row = rng.uniform(0.5, 2, kh) * signs[:kh], rng.uniform(0.5, 2, kw) * signs[kh:]
+        # a random spanning tree of the graph rows -- columns, plus a few more known taps:
+        # every row and column has a known tap, and they are all linked
+        known = np.zeros((kh, kw), bool)
+        rows, cols = [int(rng.integers(kh))], [int(rng.integers(kw))]
+        known[rows[0], cols[0]] = True
+        rest = [("r", a) for a in range(kh) if a != rows[0]] + \
+            [("c", b) for b in range(kw) if b != cols[0]]
+        for i in rng.permutation(len(rest)):
+            kind, index = rest[i]
+            if kind == "r":
+                known[index, cols[int(rng.integers(len(cols)))]] = True
+                rows.append(index)
+            else:
+                known[rows[int(rng.integers(len(rows)))], index] = True
+                cols.append(index)
+        extra = rng.random((kh, kw)) < 0.15
+        known |= extra
+        if known.all():
             continue
-        x = rng.integers(-5, 6, (int(rng.integers(kh, 10)), int(rng.integers(kw, 10)))) \
-            if len(cases) % 3 == 0 else rng.standard_normal((int(rng.integers(kh, 10)),
-                                                              int(rng.integers(kw, 10))))
-        cases.append((x, kernel, int(rng.integers(1, min(kh, kw) + 1))))
+        cases.append((np.where(known, np.outer(col, row), np.nan),))
     return cases
 
 
-def _sigma_terms(kernel, take):
-    """Filter with the SVD terms whose indices ``take`` selects (for named mistakes)."""
-    u, s, vt = np.linalg.svd(_float(kernel))
-    return sum(s[i] * np.outer(u[:, i], vt[i]) for i in take) + 0 * _float(kernel)
+# ---- Exercise 3: the better order of a layer pair ---------------------------------------
 
-
-def _unit_terms(kernel, rank):
-    u, _, vt = np.linalg.svd(_float(kernel))
-    return u[:, :rank] @ vt[:rank]
-
-
-def _vt_columns(kernel, rank):
-    """Only defined for square kernels, where Vt[:, i] has the length of a row."""
-    u, s, vt = np.linalg.svd(_float(kernel))
-    return (u[:, :rank] * s[:rank]) @ vt[:, :rank].T
-
-
-def _errors(kernel):
-    """Relative error of the best rank-r kernel, for r = 0, 1, ..., len(sigma)."""
-    energy = np.linalg.svd(_float(kernel), compute_uv=False) ** 2
-    left = np.concatenate([np.cumsum(energy[::-1])[::-1], [0.0]])
-    return np.sqrt(left / energy.sum())
-
-
-def _rank_cases(rng):
-    cases = [(SOBEL, 1e-8), (LAPLACIAN, 0.05), (LAPLACIAN, 0.2), (np.zeros((2, 3)), 0.1),
-             (np.eye(3), 0.6)]
-    while len(cases) < 40:
-        kh, kw = int(rng.integers(1, 7)), int(rng.integers(1, 7))
-        kernel = rng.standard_normal((kh, kw)) * np.geomspace(1, 1e-3, kw)
-        if len(cases) % 4 == 0:
-            kernel = rng.integers(-4, 5, (kh, kw))
-        if not np.any(kernel):
-            continue
-        errors = _errors(kernel)
-        max_error = float(rng.uniform(0, 0.9))
-        if np.min(np.abs(errors - max_error)) > 1e-6:
-            cases.append((kernel, max_error))
-    return cases
-
-
-def _rank_with(measure):
-    """Smallest r whose error, measured by ``measure(sigma, r)``, is at most max_error."""
-    def rank(kernel, max_error):
-        s = np.linalg.svd(_float(kernel), compute_uv=False)
-        with np.errstate(invalid="ignore", divide="ignore"):  # the zero kernel: 0 / 0
-            return next((r for r in range(len(s) + 1) if measure(s, r) <= max_error), len(s))
-    return rank
-
-
-def _plain_costs(h, w, kh, kw, rank):
-    """The cost formula in plain arithmetic, for mistakes that make sizes negative."""
-    oh, ow = h - kh + 1, w - kw + 1
-    return kh * kw * oh * ow, rank * (kh * oh * w + kw * oh * ow)
-
-
-def _low_rank_costs(h, w, kh, kw, rank):
-    oh, ow = h - kh + 1, w - kw + 1
-    one = solutions.conv_macs(1, 1, (kh, kw), (oh, ow))
-    pair = solutions.conv_macs(1, 1, (kh, 1), (oh, w)) + solutions.conv_macs(1, 1, (1, kw),
-                                                                             (oh, ow))
-    return one, rank * pair
-
-
-def _cost_cases(rng):
-    cases = [(3, 3, 3, 3, 1), (128, 128, 7, 7, 2)]
-    while len(cases) < 40:
-        h, w, kh, kw = (int(v) for v in (rng.integers(1, 200), rng.integers(1, 200),
-                                         rng.integers(1, 10), rng.integers(1, 10)))
-        if kh <= h and kw <= w and kh != kw:
-            cases.append((h, w, kh, kw, int(rng.integers(1, min(kh, kw) + 1))))
-    return cases
-
-
-def _unfold(weight):
-    """(C_out, C_in, k_h, k_w) -> rows (o, a), columns (c, b): its rank is C_mid at most."""
+def _unfold_columns_first(weight):
+    """1 x k_w layer first, then k_h x 1: rows (o, a), columns (c, b) (the text's pair)."""
     c_out, c_in, kh, kw = weight.shape
     return weight.transpose(0, 2, 1, 3).reshape(c_out * kh, c_in * kw)
 
 
-def _fold(matrix, shape):
-    c_out, c_in, kh, kw = shape
-    return matrix.reshape(c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
+def _unfold_rows_first(weight):
+    """k_h x 1 layer first, then 1 x k_w: W[o, c, a, b] = sum_m q[o, m, b] p[m, c, a], so
+    rows (o, b), columns (c, a)."""
+    c_out, c_in, kh, kw = weight.shape
+    return weight.transpose(0, 3, 1, 2).reshape(c_out * kw, c_in * kh)
 
 
-def _truncated(matrix, r):
-    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
-    return (u[:, :r] * s[:r]) @ vt[:r]
+def _tail_error(matrix, c_mid):
+    s = np.linalg.svd(matrix, compute_uv=False)
+    return float(np.sqrt(np.sum(s[c_mid:] ** 2) / np.sum(s ** 2)))
 
 
-def _factorised(weight, c_mid):
+def _pair_order(weight, c_mid, *, first=_unfold_columns_first, second=_unfold_rows_first):
     weight = _float(weight)
-    return _fold(_truncated(_unfold(weight), c_mid), weight.shape)
+    e_text, e_other = _tail_error(first(weight), c_mid), _tail_error(second(weight), c_mid)
+    return (True, e_other) if e_other < e_text else (False, e_text)
 
 
-def _factorised_cases(rng):
-    cases = [(np.diag([3.0, 2.0, 1.0])[None, None], 1), (LAPLACIAN[None, None], 2)]
+def _pair_order_absolute(weight, c_mid):
+    vertical, error = _pair_order(weight, c_mid)
+    return vertical, error * float(np.linalg.norm(_float(weight)))
+
+
+def _pair_cases(rng):
+    cases = []
     while len(cases) < 30:
-        shape = tuple(int(v) for v in (rng.integers(1, 4), rng.integers(1, 4),
-                                       rng.integers(1, 5), rng.integers(1, 5)))
-        weight = rng.integers(-3, 4, shape) if len(cases) % 4 == 0 else \
-            rng.standard_normal(shape)
-        matrix = _unfold(_float(weight))
-        s = np.linalg.svd(matrix, compute_uv=False)
-        c_mid = int(rng.integers(1, min(matrix.shape) + 1))
-        # the best rank-c_mid matrix is unique only when s_c_mid > s_(c_mid + 1)
-        if s[0] > 0 and (c_mid == len(s) or s[c_mid - 1] - s[c_mid] > 1e-3 * s[0]):
+        c_out, c_in = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        kh, kw = int(rng.integers(2, 6)), int(rng.integers(2, 6))
+        c_mid = int(rng.integers(1, 4))
+        kind = len(cases) % 3
+        if kind < 2:  # a layer that is nearly a pair in one order (kind 1: the vertical first)
+            q = rng.standard_normal((c_out, c_mid, kh if kind == 0 else kw))
+            p = rng.standard_normal((c_mid, c_in, kw if kind == 0 else kh))
+            weight = (np.einsum("oma,mcb->ocab", q, p) if kind == 0 else
+                      np.einsum("omb,mca->ocab", q, p))
+            weight = weight + 0.05 * rng.standard_normal(weight.shape)
+        else:
+            weight = rng.standard_normal((c_out, c_in, kh, kw))
+        a = _tail_error(_unfold_columns_first(weight), c_mid)
+        b = _tail_error(_unfold_rows_first(weight), c_mid)
+        if abs(a - b) > 1e-3 and max(a, b) > 1e-6:
             cases.append((weight, c_mid))
     return cases
 
 
-def _per_pair(weight, c_mid):
-    """Each (o, c) kernel truncated on its own: not a 1 x k, k x 1 pair with c_mid channels."""
-    weight = _float(weight)
-    out = np.empty_like(weight)
-    for o in range(weight.shape[0]):
-        for c in range(weight.shape[1]):
-            out[o, c] = _truncated(weight[o, c], min(c_mid, min(weight.shape[2:])))
-    return out
+# ---- Exercise 4: a separable split repaired ---------------------------------------------
+
+def _split(kernel):
+    """col, row with outer(col, row) == kernel, col's entry of largest magnitude (the first
+    one of them) equal to +1."""
+    kernel = _float(kernel)
+    u, s, vt = np.linalg.svd(kernel)
+    col, row = s[0] * u[:, 0], vt[0]
+    top = col[np.argmax(np.abs(col))]
+    return col / top + 0.0, row * top + 0.0
 
 
-def _channels_unfolded(weight, c_mid):
-    """Rows o, columns (c, a, b): the rank of that matrix is not what the pair limits."""
-    weight = _float(weight)
-    return _truncated(weight.reshape(weight.shape[0], -1), c_mid).reshape(weight.shape)
+def _split_by(normalise):
+    @np.errstate(divide="ignore", invalid="ignore")  # dividing by a zero entry: NaNs
+    def split(kernel):
+        u, s, vt = np.linalg.svd(_float(kernel))
+        col, row = np.sqrt(s[0]) * u[:, 0], np.sqrt(s[0]) * vt[0]
+        t = normalise(col)
+        return col / t, row * t + 0.0
+    return split
+
+
+def _split_cases(rng):
+    cases = [(SOBEL,), (np.outer([0.0, 1.0], [1.0, 2.0]),), (np.outer([1.0, -3.0], [2.0, 1.0]),)]
+    while len(cases) < 30:
+        kh = kw = int(rng.integers(2, 6))  # square, so that (col, row) is one array
+        col = rng.integers(-4, 5, kh).astype(float) if len(cases) % 2 else \
+            rng.standard_normal(kh)
+        row = rng.standard_normal(kw)
+        if len(cases) % 3 == 0:
+            col[0] = 0.0
+        mags = np.sort(np.abs(col))
+        # a unique largest magnitude, and the kernel not all zero
+        if mags[-1] - mags[-2] > 1e-3 and \
+                np.abs(row).max() > 1e-3:
+            cases.append((np.outer(col, row),))
+    return cases
 
 
 CHECKS = [
     Check(
-        id="ch04.two_pass_filter", function="two_pass_filter", cases=_two_pass_cases,
-        reference=_two_pass,
+        id="ch04.cheapest_filtering", function="cheapest_filtering", cases=_cheapest_cases,
+        reference=_cheapest,
         mistakes=[
-            Mistake("column and row swapped",
-                    lambda x, c, r, s, d: _corr(x, np.outer(r, c), s, d),
-                    "the column vector runs *down* the image (x[i + a, j]), the row vector "
-                    "across (x[i, j + b]): the kernel is outer(col, row)."),
-            Mistake("vectors flipped",
-                    lambda x, c, r, s, d: _two_pass(x, c[::-1].copy(), r[::-1].copy(), s, d),
-                    "cross-correlate, do not convolve: np.convolve flips its second argument."),
-            Mistake("stride ignored", lambda x, c, r, s, d: _two_pass(x, c, r, 1, d),
-                    "with stride s only every s-th output position is kept: output (i, j) "
-                    "starts at input (s*i, s*j)."),
-            Mistake("dilation ignored", lambda x, c, r, s, d: _two_pass(x, c, r, s, 1),
-                    "with dilation d the taps are d apart: tap a of the column reads "
-                    "x[s*i + d*a, ...]."),
-            Mistake("column pass strided across the columns too",
-                    _column_pass_strided_both_ways,
-                    "the column pass may skip rows (stride along the rows) but must keep every "
-                    "column: the row pass still reads z[i, s*j + d*b] for every b."),
-            Mistake("stride and dilation swapped",
-                    lambda x, c, r, s, d: _two_pass(x, c, r, d, s),
-                    "stride is the step between output positions; dilation the gap between "
-                    "the taps of the kernel."),
-            Mistake("result cast to the input's integer dtype",
-                    lambda x, c, r, s, d: _two_pass(x, c, r, s, d).astype(np.asarray(x).dtype),
-                    "the taps may be fractional: return a float array even for an integer x "
-                    "(do not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
-        ]),
-    Check(
-        id="ch04.low_rank_filter", function="low_rank_filter", cases=_low_rank_cases,
-        reference=_low_rank,
-        mistakes=[
-            Mistake("one term too many or too few",
-                    lambda x, k, r: _corr(x, _sigma_terms(k, range(min(r + 1, min(k.shape))))),
-                    "keep exactly the first `rank` terms s_i u_i v_i^T, i = 0 .. rank - 1."),
-            Mistake("singular values left out", lambda x, k, r: _corr(x, _unit_terms(k, r)),
-                    "each term is s_i u_i v_i^T: put s_i (or its square root in both "
-                    "factors) into the passes."),
-            Mistake("row taken from a column of Vt", lambda x, k, r: _corr(x, _vt_columns(k, r)),
-                    "np.linalg.svd returns V transposed: v_i is the row Vt[i], not Vt[:, i]."),
-            Mistake("rank ignored", lambda x, k, r: _corr(x, k),
-                    "filter with the best rank-`rank` kernel, not the kernel itself: keep only "
-                    "the first `rank` SVD terms."),
-            Mistake("the last terms kept instead of the first",
-                    lambda x, k, r: _corr(x, _sigma_terms(k, range(min(k.shape) - r,
-                                                                   min(k.shape)))),
-                    "singular values come largest first: the best rank-r kernel keeps "
-                    "terms 0 .. r - 1."),
-        ]),
-    Check(
-        id="ch04.rank_for_error", function="rank_for_error", cases=_rank_cases,
-        reference=solutions.rank_for_error,
-        mistakes=[
-            Mistake("errors not relative",
-                    _rank_with(lambda s, r: np.sqrt(np.sum(s[r:] ** 2))),
-                    "divide by ||K||_F = sqrt(s_1^2 + s_2^2 + ...): the tolerance is relative."),
-            Mistake("only the next singular value counted",
-                    _rank_with(lambda s, r: (s[r] if r < len(s) else 0) / np.sqrt(np.sum(s**2))),
-                    "keeping r terms drops *all* of s_(r+1), s_(r+2), ...: the error is "
-                    "sqrt(s_(r+1)^2 + ...) / ||K||_F."),
-            Mistake("square root missing",
-                    _rank_with(lambda s, r: np.sum(s[r:] ** 2) / np.sum(s ** 2)),
-                    "the Frobenius norm is the square root of the sum of squares."),
-            Mistake("off by one: rank counted from 0",
-                    lambda k, e: max(solutions.rank_for_error(k, e) - 1, 0),
-                    "rank r keeps r terms: rank 1 is s_1 u_1 v_1^T, so the error of rank r "
-                    "starts at s_(r+1)."),
-            Mistake("divided by s_1 instead of ||K||_F",
-                    _rank_with(lambda s, r: np.sqrt(np.sum(s[r:] ** 2)) / s[0]),
-                    "relative to the whole kernel: ||K||_F = sqrt(s_1^2 + s_2^2 + ...)."),
-        ]),
-    Check(
-        id="ch04.low_rank_costs", function="low_rank_costs", cases=_cost_cases,
-        reference=_low_rank_costs,
-        mistakes=[
-            Mistake("rank ignored",
-                    lambda h, w, kh, kw, r: _low_rank_costs(h, w, kh, kw, 1),
-                    "a rank-r kernel needs r column passes and r row passes: multiply the "
-                    "two-pass cost by r."),
-            Mistake("intermediate as small as the output",
-                    lambda h, w, kh, kw, r: (_low_rank_costs(h, w, kh, kw, r)[0],
-                                             r * (kh + kw) * (h - kh + 1) * (w - kw + 1)),
-                    "the column pass also filters the kw - 1 columns the row pass consumes: "
-                    "its output is (h - kh + 1) x w."),
-            Mistake("passes in the other order",
-                    lambda h, w, kh, kw, r: (_low_rank_costs(h, w, kh, kw, r)[0],
-                                             r * (kw * h * (w - kw + 1)
-                                                  + kh * (h - kh + 1) * (w - kw + 1))),
-                    "the column pass comes first: kh multiplications for each of its "
-                    "(h - kh + 1) x w values, then kw for each output value."),
-            Mistake("output as large as the input",
-                    lambda h, w, kh, kw, r: (kh * kw * h * w, r * (kh + kw) * h * w),
-                    "without padding the output is (h - kh + 1) x (w - kw + 1)."),
+            Mistake("the first pass at every position",
+                    lambda k, h, w, s, e: _cheapest(k, h, w, s, e, costs=_full_first_pass),
+                    "with stride s the output reads only every s-th row: the column pass "
+                    "needs only those rows (all columns), and the row pass first only every "
+                    "s-th column (all rows)."),
+            Mistake("always the column pass first",
+                    lambda k, h, w, s, e: _cheapest(
+                        k, h, w, s, e, costs=lambda *a: (_pass_costs(*a)[0],) +
+                        (_pass_costs(*a)[1],) * 2),
+                    "the two orders give the same result but not the same cost: count the "
+                    "row pass first too, and take the cheaper."),
+            Mistake("the 2-D pass never considered",
+                    lambda k, h, w, s, e: (lambda r, c: (r, c))(
+                        solutions.rank_for_error(k, e),
+                        solutions.rank_for_error(k, e) * min(_pass_costs(h, w, *np.shape(k),
+                                                                          s)[1:])),
+                    "a kernel that needs many pairs is cheaper as one 2-D pass: compare."),
+            Mistake("one pair whatever the budget",
+                    lambda k, h, w, s, e: _cheapest(k, h, w, s, e, rank=lambda k, e: 1),
+                    "the budget decides the rank: the smallest r whose best rank-r kernel is "
+                    "within max_error, each of the r terms a pair of passes."),
+            Mistake("error not relative",
+                    lambda k, h, w, s, e: _cheapest(
+                        k, h, w, s, e, rank=lambda k, e: next(
+                            r for r in range(min(k.shape) + 1)
+                            if np.sqrt(np.sum(np.linalg.svd(k, compute_uv=False)[r:] ** 2))
+                            <= e)),
+                    "max_error is relative: divide the dropped part by ||K||_F."),
+            Mistake("stride ignored",
+                    lambda k, h, w, s, e: _cheapest(k, h, w, 1, e),
+                    "output (i, j) starts at input (s*i, s*j): the output has "
+                    "(h - k_h) // s + 1 rows, and so on."),
             Mistake("kernel height and width swapped",
-                    lambda h, w, kh, kw, r: _plain_costs(h, w, kw, kh, r),
-                    "kh is the number of rows of the kernel (the column vector's length)."),
+                    lambda k, h, w, s, e: _cheapest(np.transpose(k), h, w, s, e),
+                    "k_h is the number of rows of the kernel (kernel.shape[0])."),
         ]),
     Check(
-        id="ch04.factorised_approximation", function="factorised_approximation",
-        cases=_factorised_cases, reference=_factorised,
+        id="ch04.complete_separable", function="complete_separable", cases=_complete_cases,
+        reference=_complete,
         mistakes=[
-            Mistake("each kernel truncated on its own", _per_pair,
-                    "the pair shares its c_mid channels across all (o, c): unfold the weight "
-                    "into a (C_out k_h) x (C_in k_w) matrix, rows (o, a), columns (c, b), and "
-                    "truncate *that* matrix."),
-            Mistake("unfolded as channels by everything else", _channels_unfolded,
-                    "rows must be (o, a) and columns (c, b): W[o, c, a, b] = "
-                    "sum_m q[o, m, a] p[m, c, b] (q the second layer's columns, p the first "
-                    "layer's rows), a product over m of those two matrices."),
-            Mistake("axes not put back after the SVD",
-                    lambda w, c: _truncated(_unfold(_float(w)), c).reshape(np.shape(w)),
-                    "the unfolded matrix has rows (o, a) and columns (c, b): reshape to "
-                    "(C_out, k_h, C_in, k_w) and transpose to (C_out, C_in, k_h, k_w)."),
-            Mistake("one term too many or too few",
-                    lambda w, c: _fold(_truncated(_unfold(_float(w)), c + 1), np.shape(w)),
-                    "keep exactly c_mid singular values: the pair has c_mid channels between."),
+            Mistake("unknown taps read as 0, then the best rank-1 kernel", _zero_filled_rank1,
+                    "a zero is a measurement; the SVD fits it. The known taps fix the kernel "
+                    "exactly: K[a, b] = c_a r_b, so a known tap in a row whose c_a you know "
+                    "gives r_b, and one in a column whose r_b you know gives c_a."),
+            Mistake("unknown taps filled with the mean, then the best rank-1 kernel",
+                    _mean_filled_rank1,
+                    "no guess is needed: the known taps determine every c_a r_b."),
+            Mistake("one pass over the known taps", lambda p: _complete(p, sweeps=1),
+                    "a tap may only become usable after another one was: repeat the walk "
+                    "until every row and column factor is known."),
+            Mistake("a factor multiplied instead of divided",
+                    lambda p: _complete(p, inverted=True),
+                    "K[a, b] = c_a r_b, so r_b = K[a, b] / c_a."),
+        ]),
+    Check(
+        id="ch04.pair_order", function="pair_order", cases=_pair_cases,
+        reference=_pair_order,
+        mistakes=[
+            Mistake("only the text's order", lambda w, c: (False, _tail_error(
+                _unfold_columns_first(_float(w)), c)),
+                "the k_h x 1 layer may come first too; its composition unfolds differently "
+                "(derive W[o, c, a, b] for that order) and may be closer."),
+            Mistake("the worse order taken",
+                    lambda w, c: (lambda a, b: (True, b) if b > a else (False, a))(
+                        _tail_error(_unfold_columns_first(_float(w)), c),
+                        _tail_error(_unfold_rows_first(_float(w)), c)),
+                    "return the order with the smaller error."),
+            Mistake("error not relative", _pair_order_absolute,
+                    "divide by ||W||_F: the error is relative."),
+            Mistake("one channel too many",
+                    lambda w, c: _pair_order(w, c + 1),
+                    "keep exactly c_mid singular values: c_mid channels between the layers."),
+            Mistake("the rows-first flag inverted",
+                    lambda w, c: (lambda v, e: (not v, e))(*_pair_order(w, c)),
+                    "vertical_first is True when the k_h x 1 layer comes first."),
+        ]),
+    Check(
+        id="ch04.separable_split", function="separable_split", cases=_split_cases,
+        reference=_split,
+        mistakes=[
+            Mistake("divided by the first non-zero entry",
+                    _split_by(lambda col: col[np.flatnonzero(np.abs(col) > 1e-12 *
+                                                            np.abs(col).max())[0]]),
+                    "the first entry may be 0, and the first non-zero one need not be the "
+                    "largest: scale by the entry of largest magnitude."),
+            Mistake("divided by the largest entry, not the largest magnitude",
+                    _split_by(lambda col: col.max() if col.max() != 0 else col.min()),
+                    "a negative entry may have the largest magnitude: use np.abs to find it, "
+                    "then divide by the entry itself (with its sign)."),
+            Mistake("divided by the largest magnitude without its sign",
+                    _split_by(lambda col: np.abs(col).max()),
+                    "divide by the entry itself, so that it becomes +1."),
+            Mistake("row taken from a column of Vt",
+                    lambda k: (lambda u, s, vt: (lambda col, row: (
+                        col / col[np.argmax(np.abs(col))],
+                        row * col[np.argmax(np.abs(col))] + 0.0))(
+                        s[0] * u[:, 0], vt[:, 0]))(*np.linalg.svd(_float(k))),
+                    "np.linalg.svd returns V transposed: v_1 is the row Vt[0]."),
         ]),
 ]
