@@ -200,7 +200,7 @@ CHECKS = [
         id="ch05.separable_error", function="separable_error", cases=_error_cases,
         reference=_separable_error,
         mistakes=[
-            Mistake("each k x k kernel approximated on its own (chapter 04's split)",
+            Mistake("each k x k kernel approximated on its own, as in chapter 04",
                     _error_with(lambda w: [w[o, c] for o in range(w.shape[0])
                                            for c in range(w.shape[1])]),
                     "a separable pair does not make each k x k kernel rank 1: it makes every "

@@ -277,7 +277,7 @@ CHECKS = [
                     lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, add=False),
                     "a cell that wins several overlapping windows receives the gradient of "
                     "each of them: add, do not overwrite."),
-            Mistake("gradient spread over the window (average pooling's backward)",
+            Mistake("gradient spread over the window, as average pooling does",
                     lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="spread"),
                     "max pooling passes each output's gradient to the one cell that won the "
                     "window; the others did not change the output."),
