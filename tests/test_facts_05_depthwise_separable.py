@@ -348,48 +348,89 @@ def test_ch05_visible_check_literals():
         S.depthwise_conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1),
         [[[4, 4], [4, 4]]])
 
-    def pair_weight(dw, pw, c):
-        return S.compose_conv2d(S.block_diagonal_weight(dw, c), None, pw[:, :, None, None],
+    from autograder.checks.ch05_depthwise_separable import (
+        _block_macs,
+        _fold_before,
+        _max_expansion,
+        _separable_error,
+    )
+
+    # exercise 2: the error of the best pair, and that a pair built from the SVD attains it
+    p_demo, k_demo = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[[1.0, 0.0], [2.0, 1.0]]] * 2)
+    assert np.isclose(_separable_error(p_demo[:, :, None, None] * k_demo[None], 1), 0.0)
+    two = np.array([[[[1.0, 0.0]]], [[[0.0, 1.0]]]])
+    assert _separable_error(two, 1) == 1.0 and np.isclose(_separable_error(two, 2), 0.0)
+    assert _separable_error(np.array([[[[1.0, 0.0]], [[1.0, 1.0]]], [[[0.0, 1.0]], [[1.0, 1.0]]]]),
+                            1) == 1.0
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((5, 3, 3, 3))
+    for m in (1, 2, 3):
+        dw, pw = np.zeros((3 * m, 1, 3, 3)), np.zeros((5, 3 * m))
+        for c in range(3):
+            u, sigma, vt = np.linalg.svd(w[:, c].reshape(5, 9))
+            for j in range(m):
+                dw[c * m + j, 0] = vt[j].reshape(3, 3)
+                pw[:, c * m + j] = sigma[j] * u[:, j]
+        pair = S.compose_conv2d(S.block_diagonal_weight(dw, 3), None, pw[:, :, None, None],
                                 None)[0]
+        assert np.isclose(((w - pair) ** 2).sum(), _separable_error(w, m))
+    # exercise 3: the folded layer equals batch norm on the input, then the layer
+    x = rng.standard_normal((4, 3, 3))
+    wp, bp = rng.standard_normal((2, 4)), rng.standard_normal(2)
+    g, be, mu, var = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4), \
+        rng.uniform(0.5, 2, 4)
+    normed = g[:, None, None] * (x - mu[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5) \
+        + be[:, None, None]
+    folded = _fold_before(wp, bp, g, be, mu, var)
+    np.testing.assert_allclose(np.einsum("oc,chw->ohw", folded[:, :4], x)
+                               + folded[:, 4, None, None],
+                               np.einsum("oc,chw->ohw", wp, normed) + bp[:, None, None])
+    np.testing.assert_allclose(_fold_before(np.array([[1.0, 2.0]]), np.array([1.0]),
+                                            np.array([2.0, 1.0]), np.zeros(2), np.array([3.0, 0.0]),
+                                            np.array([0.25, 1.0]), eps=0.0), [[4, 2, -11]])
+    np.testing.assert_allclose(_fold_before(np.array([[1.0], [2.0]]), np.zeros(2), np.ones(1),
+                                            np.ones(1), np.zeros(1), np.ones(1), eps=0.0),
+                               [[1, 1], [2, 2]])
+    # exercise 4: the blocks of the text and of Table 2
+    assert _block_macs(96, 96, 14, 14, 1, 6) == 22_692_096
+    assert _max_expansion(96, 96, 14, 14, 1, 22_692_096) == 6
+    assert _max_expansion(96, 96, 14, 14, 1, 22_692_095) == 5
+    assert _block_macs(64, 96, 28, 28, 2, 6) == 27_170_304
+    assert 27_170_304 == 28 * 28 * 64 * 384 + 14 * 14 * 384 * 9 + 14 * 14 * 384 * 96
+    assert _max_expansion(64, 96, 28, 28, 2, 27_170_304) == 6
+    assert _max_expansion(8, 8, 3, 3, 1, 10) == 0 and _block_macs(8, 8, 3, 3, 1, 1) == 1800
 
-    np.testing.assert_allclose(pair_weight(np.eye(2)[None, None], np.array([[2.0], [3.0]]), 1),
-                               [[np.eye(2) * 2], [np.eye(2) * 3]])
-    e00, e11 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
-    np.testing.assert_allclose(pair_weight(np.stack([e00, e11])[:, None], np.ones((1, 2)), 1),
-                               [[np.eye(2)]])
-    np.testing.assert_allclose(pair_weight(np.ones((4, 1, 1, 1)), np.array([[1.0, 2, 3, 4]]),
-                                           2)[0, :, 0, 0], [3, 7])
-    assert pair_weight(np.ones((4, 1, 3, 3)), np.ones((5, 4)), 4).shape == (5, 4, 3, 3)
 
-    def folded(*args, **kwargs):
-        return np.column_stack(S.fold_batch_norm(*args, **kwargs))
+def test_ch05_inverted_residual_block():
+    """Section "The inverted residual block": the paper's count h w d' t (d' + k^2 + d'') is the
+    sum of its three convolutions at stride 1; 96 -> 576 -> 96 at 14x14 costs 22,692,096 MACs,
+    43% of MobileNet's 512 -> 512 block there (52,283,392), and hands on 5.3 times fewer values;
+    a block from 64 to 128 channels works on 384 inside (t = 6)."""
+    for d_in, d_out, t, hw in [(96, 96, 6, 196), (16, 24, 6, 112 * 112), (5, 7, 3, 9)]:
+        parts = (S.conv_macs(d_in, t * d_in, 1, 1) + S.conv_macs(t * d_in, t * d_in, 3, 1,
+                                                                 groups=t * d_in)
+                 + S.conv_macs(t * d_in, d_out, 1, 1)) * hw
+        assert parts == hw * d_in * t * (d_in + 9 + d_out)
+    v2 = 196 * 96 * 6 * (96 + 9 + 96)
+    v1 = 196 * (9 * 512 + 512 * 512)
+    assert (v2, v1) == (22_692_096, 52_283_392)
+    assert round(v2 / v1, 2) == 0.43 and round(512 / 96, 1) == 5.3
+    assert 64 * 6 == 384
 
-    one = np.ones(1)
-    np.testing.assert_allclose(folded(np.array([[1.0, 2.0]]), one, 2 * one, 0 * one, 3 * one,
-                                      0.25 * one, eps=0.0), [[4, 8, -8]])
-    np.testing.assert_allclose(folded(np.ones((2, 1)), np.zeros(2), np.ones(2),
-                                      np.array([0.5, -0.5]), np.zeros(2), np.ones(2), eps=0.0),
-                               [[1, 0.5], [1, -0.5]])
-    np.testing.assert_allclose(folded(np.array([[3.0]]), 0 * one, one, 0 * one, 0 * one,
-                                      (1 - 1e-5) * one), [[3, 0]])
 
-    def cost(c_in, c_out, k, m, s, h, w):
-        out = (S.conv_output_size(h, k, s, k // 2), S.conv_output_size(w, k, s, k // 2))
-        return (S.conv_params(c_in, m * c_in, k, groups=c_in) + S.conv_params(m * c_in, c_out, 1),
-                S.conv_macs(c_in, m * c_in, k, out, groups=c_in)
-                + S.conv_macs(m * c_in, c_out, 1, out))
-
-    assert cost(256, 256, 3, 1, 1, 1, 1) == (68_352, 67_840)
-    assert cost(32, 64, 3, 1, 2, 112, 112) == (2_432, (288 + 2_048) * 56 * 56)
-    assert (112 + 2 - 3) // 2 + 1 == 56
-    assert cost(3, 2, 3, 2, 1, 4, 4) == (6 * 9 + 6 + 12 + 2, (54 + 12) * 16)
-
-    def max_multiplier(c_out, k):
-        standard = S.conv_macs(1, c_out, k, 1)
-        return max(m for m in range(k * k + 1)
-                   if m == 0 or S.conv_macs(1, m, k, 1, groups=1) + S.conv_macs(m, c_out, 1, 1)
-                   <= standard)
-
-    assert [max_multiplier(*a) for a in [(256, 3), (9, 3), (1, 1), (4, 2)]] == [8, 4, 0, 2]
-    assert 8 * (9 + 256) == 2_120 <= 2_304 == 9 * 256 < 9 * 265 == 2_385
-    assert 2 * (4 + 4) == 16 == 4 * 4
+def test_ch05_inverted_residual_forward():
+    """The text's numpy block equals torch-semantics convolutions: 1x1, depthwise 3x3 with
+    padding 1, 1x1, ReLU6 after the first two, shortcut."""
+    rng = np.random.default_rng(3)
+    d, t = 3, 4
+    x = rng.standard_normal((1, d, 6, 6))
+    e, k, p = rng.standard_normal((t * d, d)), rng.standard_normal((t * d, 3, 3)), \
+        rng.standard_normal((d, t * d))
+    wide = np.clip(S.pointwise_conv2d(x, e), 0, 6)
+    filtered = np.clip(S.depthwise_conv2d(wide, k[:, None], padding=1), 0, 6)
+    y = x + S.pointwise_conv2d(filtered, p)
+    wide2 = np.clip(np.einsum("ec,chw->ehw", e, x[0]), 0, 6)
+    padded = np.pad(wide2, ((0, 0), (1, 1), (1, 1)))
+    dw = sum(k[:, a, b, None, None] * padded[:, a:a + 6, b:b + 6] for a in range(3)
+             for b in range(3))
+    np.testing.assert_allclose(y[0], x[0] + np.einsum("oe,ehw->ohw", p, np.clip(dw, 0, 6)))

@@ -274,7 +274,7 @@ def test_ch06_g1_equal_widths_minimise_memory_access():
 
 
 def test_ch06_g2_at_fixed_flops_memory_grows_with_g():
-    """G2 as the paper tests it (and exercise 3): keep B fixed by widening the output,
+    """G2 as the paper tests it: keep B fixed by widening the output,
     c2 = B g / (hw c1); then M = hw c1 + B g / c1 + B / hw grows with g."""
     h = w = 28
     c1, b = 256, 28 * 28 * 256 * 256
@@ -340,30 +340,42 @@ def test_ch06_visible_check_literals():
     np.testing.assert_array_equal(S.conv2d(ramp, np.ones((2, 1, 2, 2)), dilation=3, groups=2),
                                   [[[30]], [[-30]]])
     assert 0 + 3 + 12 + 15 == 30
-    assert _unit(240, 60, 3, 28, 28) == (10_140, 7_949_760)
-    assert 2 * 240 * 60 // 3 + 9 * 60 == 10_140
-    assert _unit(8, 4, 1, 1, 1) == (100, 100) and 8 * 4 + 9 * 4 + 4 * 8 == 100
-    assert _unit(8, 4, 4, 2, 3) == (52, 312) and 8 + 36 + 8 == 52
+    # exercise 2: the port with the wrong shuffle, rewired, computes what the trained model does
+    from autograder.checks.ch06_grouped import _balanced, _layers_to_mix, _rewired
 
-    def fixed(h, w, c1, flops, g):
-        return S.memory_access(c1, flops * g // (h * w * c1), 1, (h, w), (h, w), groups=g)
-
-    assert fixed(1, 1, 2, 8, 1) == 2 + 4 + 8
-    assert fixed(1, 1, 2, 8, 2) == 2 + 8 + 8
-    assert fixed(28, 28, 256, 28 * 28 * 256 * 256, 4) == 28 * 28 * (256 + 1024) + 65_536
-
-    def unshuffle(v, g):
-        return S.channel_shuffle(v[None], v.shape[0] // g)[0]
-
-    six = np.arange(6.0).reshape(6, 1, 1)
-    np.testing.assert_array_equal(unshuffle(np.array([0.0, 3, 1, 4, 2, 5]).reshape(6, 1, 1),
-                                            2).ravel(), np.arange(6))
-    np.testing.assert_array_equal(unshuffle(six, 2).ravel(), [0, 2, 4, 1, 3, 5])
-    np.testing.assert_array_equal(S.channel_shuffle(np.array([0.0, 2, 4, 1, 3, 5]).reshape(
-        1, 6, 1, 1), 2).ravel(), np.arange(6))
-    np.testing.assert_array_equal(unshuffle(six, 3).ravel(), [0, 3, 1, 4, 2, 5])
-    np.testing.assert_array_equal(unshuffle(np.arange(8.0).reshape(4, 1, 2), 2),
-                                  [[[0, 1]], [[4, 5]], [[2, 3]], [[6, 7]]])
+    ramp = np.arange(6.0).reshape(1, 6, 1, 1)
+    np.testing.assert_array_equal(_rewired(ramp, 2).ravel(), [0, 4, 3, 2, 1, 5])
+    np.testing.assert_array_equal(_rewired(np.arange(4.0).reshape(1, 4, 1, 1), 2).ravel(),
+                                  [0, 1, 2, 3])
+    np.testing.assert_array_equal(_rewired(np.arange(24.0).reshape(2, 6, 1, 2), 2)[1, 1],
+                                  [[20, 21]])
+    rng = np.random.default_rng(0)
+    for c, g in [(6, 2), (12, 3), (12, 4), (10, 5)]:
+        x, w = rng.standard_normal((1, c, 4, 4)), rng.standard_normal((3, c, 2, 2))
+        np.testing.assert_allclose(S.conv2d(S.channel_shuffle(x, c // g), _rewired(w, g)),
+                                   S.conv2d(S.channel_shuffle(x, g), w), atol=1e-12)
+    # exercise 3: the widths, against every pair of multiples of g
+    assert _balanced(28, 28, 28 * 28 * 256 * 256, 1) == (256, 256)
+    assert _balanced(1, 1, 12, 1) == (3, 4) and 3 + 4 + 12 < 2 + 6 + 12
+    assert _balanced(1, 1, 8, 2) == (4, 4) and _balanced(1, 1, 10, 2) == (2, 10)
+    for h, w, flops, g in [(1, 1, 12, 1), (2, 3, 2 * 3 * 4 * 6, 4), (1, 1, 2 * 30, 2)]:
+        pairs = [(c1, flops * g // (h * w * c1)) for c1 in range(g, 200, g)
+                 if (flops * g) % (h * w * c1) == 0 and flops * g // (h * w * c1) % g == 0
+                 and c1 <= flops * g // (h * w * c1)]
+        best = min(pairs, key=lambda p: S.memory_access(p[0], p[1], 1, (h, w), (h, w), groups=g))
+        assert _balanced(h, w, flops, g) == best
+    # exercise 4: the depth, against the dependency matrices of every small stack
+    assert [_layers_to_mix(*a) for a in [(12, 3), (8, 4), (16, 8), (5, 1), (6, 6)]] == [2, 3, 4,
+                                                                                      1, 0]
+    for c in range(1, 49):
+        for g in [g for g in range(1, c + 1) if c % g == 0]:
+            d, s, reach, depth = _dependency(c, g), _shuffle_matrix(c, g), None, 0
+            for layers in range(1, 12):
+                reach = d if reach is None else d @ s @ reach
+                if (reach > 0).all():
+                    depth = layers
+                    break
+            assert _layers_to_mix(c, g) == depth, (c, g)
     d, s = _dependency(4, 2), _shuffle_matrix(4, 2)
     np.testing.assert_array_equal(d @ d > 0, [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1],
                                               [0, 0, 1, 1]])

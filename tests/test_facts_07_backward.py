@@ -245,3 +245,57 @@ def test_ch07_box_kernels_3_and_4():
         back = S.conv_transpose2d(np.ones((1, 1, 8, 8)), np.ones((1, 1, k, k)) / k**2, stride=2)
         inside = back[0, 0, k:-k, k:-k]
         assert (np.ptp(inside) > 0) == varies
+
+
+def test_ch07_exercise_literals():
+    """The new exercises: the optimal step minimises the text's error model; input_reached
+    agrees with torch's autograd through a stack of 1-D convolutions; the transposed weight
+    gradient agrees with torch; the visible literals."""
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.checks.ch07_backward import (
+        _optimal_step,
+        _reached,
+        _transposed_grad_weight,
+    )
+
+    u = 2.0 ** -53
+    for f, f2, f3 in [(1.0, 1.0, 1.0), (1e6, 2.0, -3.0), (0.01, 50.0, 1e3)]:
+        for central in (True, False):
+            eps = _optimal_step(f, f2, f3, central)
+            error = [(e**2 * abs(f3) / 6 if central else e * abs(f2) / 2) + u * abs(f) / e
+                     for e in (eps * 0.99, eps, eps * 1.01)]
+            assert error[1] < error[0] and error[1] < error[2]
+    np.testing.assert_allclose([_optimal_step(1, 1, 1, True), _optimal_step(1, 1, 1, False),
+                                _optimal_step(1e6, 1, 1, True), _optimal_step(1, 1, -8, True)],
+                               [6.932e-06, 1.490e-08, 6.932e-04, 3.466e-06], rtol=1e-3)
+    rng = np.random.default_rng(4)
+    for n, layers in [(7, ((2, 3, 0, 1),)), (6, ((1, 1, 0, 1), (1, 2, 0, 1))),
+                      (6, ((3, 1, 1, 1), (1, 2, 0, 1))), (9, ((2, 2, 0, 1), (2, 2, 0, 1))),
+                      (40, ((3, 2, 1, 2), (2, 3, 1, 1), (4, 1, 2, 3)))]:
+        x = torch.tensor(rng.standard_normal((1, 1, n)), requires_grad=True)
+        y = x
+        for k, s, p, d in layers:
+            y = F.conv1d(y, torch.tensor(rng.uniform(0.5, 1.5, (1, 1, k))), stride=s,
+                         padding=p, dilation=d)
+        y.sum().backward()
+        np.testing.assert_array_equal(_reached(n, layers), (x.grad[0, 0].numpy() != 0).astype(int))
+    assert _reached(9, ((2, 2, 0, 1), (2, 2, 0, 1))).tolist() == [1] * 8 + [0]
+    np.testing.assert_array_equal(
+        _transposed_grad_weight(np.array([[[[1.0, 10.0]]]]), np.array([[[[1.0, 2, 3, 4]]]]),
+                                (1, 1, 1, 2), 2, 0), [[[[31, 42]]]])
+    np.testing.assert_array_equal(
+        _transposed_grad_weight(np.array([[[[5.0]]]]), np.array([[[[2.0]]]]), (1, 1, 3, 3), 1, 1),
+        [[[[0, 0, 0], [0, 10, 0], [0, 0, 0]]]])
+
+
+def test_ch07_citations_and_math():
+    """Distill's section "Artifacts in Gradients" carries the checkerboard-gradient claim; the
+    math shows conv_transpose2d as a name (no literal backslash-underscore in \\text{})."""
+    from chapter_text import markdown
+
+    text = markdown("07_backward")
+    assert '"Artifacts in Gradients"' in text and "Deconvolution and Checkerboard Artifacts" in text
+    assert "\\text{conv\\_" not in text and "\\text{output\\_" not in text
+    assert "\\mathrm{conv\\_transpose2d}" in text

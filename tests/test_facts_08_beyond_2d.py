@@ -344,3 +344,71 @@ def test_ch08_pool_output_size_is_torch_s_and_refuses_where_torch_does():
 def test_ch08_reference_helpers_name_the_bad_argument(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_ch08_exercise_literals():
+    """The visible checks of the exercises, against torch (look-ahead of padding='same', the
+    gradient of max pooling) and against the forward size (the input ranges)."""
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.checks.ch08_beyond_2d import (
+        _input_range,
+        _lookahead,
+        _max_width,
+        _pool_backward,
+        _pool_size,
+        _width_macs,
+    )
+
+    # 'same' pads d(k - 1) // 2 on the left, the rest on the right: measure the look-ahead
+    for k, d in [(2, 1), (3, 1), (3, 2), (4, 3), (5, 2)]:
+        weight = torch.ones(1, 1, k, dtype=torch.float64)
+        ahead = 0
+        for u in range(30):
+            x = torch.zeros(1, 1, 30, dtype=torch.float64)
+            x[0, 0, u] = 1
+            y = F.conv1d(x, weight, padding="same", dilation=d)[0, 0]
+            ahead = max([ahead] + [u - t for t in range(30) if y[t] != 0])
+        assert _lookahead(((k, d, "same"),)) == ahead
+    assert [_lookahead(s) for s in [((2, 1, "causal"), (2, 2, "causal"), (2, 4, "causal")),
+                                    ((3, 1, "same"),), ((3, 2, "same"), (3, 1, "causal")),
+                                    ((3, 1, "same"), (3, 1, "same"))]] == [0, 1, 2, 2]
+    # input ranges: the literals, and that every n in a range (and no neighbour) gives `out`
+    literals = {(2, 2, 2, 0, 1, False): (4, 5), (3, 2, 2, 0, 1, True): (5, 6),
+                (56, 3, 2, 1, 1, False): (111, 112), (2, 2, 3, 1, 1, True): (3, 5),
+                (6, 3, 1, 0, 2, False): (10, 10)}
+    for (o, k, s, p, d, ceil), expected in literals.items():
+        got = _input_range(_pool_size, o, k, s, p, d, ceil)
+        assert got == expected
+        assert all(S.pool_output_size(n, k, s, p, d, ceil) == o for n in range(got[0], got[1] + 1))
+        assert S.pool_output_size(got[1] + 1, k, s, p, d, ceil) != o
+    # the gradient of max pooling, against torch's autograd
+    rng = np.random.default_rng(8)
+    for k, s, p in [(2, 2, 0), (3, 1, 1), (2, 1, 0), (3, 2, 1), (4, 3, 2)]:
+        x = torch.tensor(rng.standard_normal((2, 3, 7, 6)) - 1.0, requires_grad=True)
+        y = F.max_pool2d(x, k, s, p)
+        g = torch.tensor(rng.standard_normal(tuple(y.shape)))
+        y.backward(g)
+        np.testing.assert_allclose(_pool_backward(x.detach().numpy(), g.numpy(), k, s, p),
+                                   x.grad.numpy())
+    one = _pool_backward(np.array([[[[1.0, 2], [4, 3]]]]), np.array([[[[5.0]]]]), 2, 2, 0)
+    np.testing.assert_array_equal(one, [[[[0, 0], [5, 0]]]])
+    # the widest bottleneck: ResNet-50's blocks cost exactly their budget
+    assert _width_macs(256, 64, 256, 56, 1) == 218_365_952
+    assert _max_width(256, 256, 56, 1, 218_365_952) == 64
+    assert _max_width(256, 256, 56, 1, 218_365_951) == 63
+    assert _width_macs(256, 128, 512, 56, 2) == 269_746_176
+    assert _max_width(256, 512, 56, 2, 269_746_176) == 128
+    assert _max_width(64, 64, 7, 1, 100) == 0
+
+
+def test_ch08_citations():
+    """VGG's venue and date, and WaveNet's reason for fast training (Sec. 2.1: all time steps
+    in parallel because all of the ground truth is known; no recurrence)."""
+    from chapter_text import markdown
+
+    text = markdown("08_beyond_2d")
+    assert "Simonyan & Zisserman, ICLR 2015" in text and "Zisserman, 2014" not in text
+    assert "no recurrence" in text and "teacher forcing" in text and "Sec. 2.1" in text
+    assert "in Jupyter" not in text

@@ -37,46 +37,43 @@ def dw(**mistake):
     return lambda x, w, b, s=1, p=0: depthwise(x, w, b, s, p, **mistake)
 
 
-def combined(dw_w, pw_w, in_channels, *, source=lambda q, c, m: q // m, reduce=np.add,
-             only_first=False):
-    m = dw_w.shape[0] // in_channels
-    out = np.zeros((pw_w.shape[0], in_channels, *dw_w.shape[2:]))
-    first = np.zeros(out.shape, dtype=bool)
-    for q in range(dw_w.shape[0]):
-        c = source(q, in_channels, m)
-        if only_first and q % m:
-            continue
-        term = pw_w[:, q, None, None] * dw_w[q, 0]
-        if reduce is np.multiply:
-            out[:, c] = np.where(first[:, c], out[:, c] * term, term)
-            first[:, c] = True
-        else:
-            out[:, c] += term
-    return out
+def svd_error(slices, keep=lambda sigma, m: sigma[m:] ** 2):
+    """A student's separable error: ``slices(W)`` factorised, ``keep`` what is summed."""
+    def separable_error(weight, multiplier):
+        return float(sum(np.sum(keep(np.linalg.svd(s, compute_uv=False), multiplier))
+                         for s in slices(weight)))
+    return separable_error
 
 
-def fold(scale, bias_of, *, bias_first=False):
-    def fold_batch_norm(weight, bias, gamma, beta, mean, var, eps=1e-5):
-        w = weight * scale(gamma, var, eps)[:, None]
-        b = bias_of(bias, gamma, beta, mean, var, eps)
-        return np.column_stack([b, w] if bias_first else [w, b])
-    return fold_batch_norm
+def per_input(weight):
+    return [weight[:, c].reshape(weight.shape[0], -1) for c in range(weight.shape[1])]
 
 
-def scale(gamma, var, eps):
-    return gamma / np.sqrt(var + eps)
+def fold_before(weight_of, bias_of):
+    """A student's folding of BN on the input: W' and b' from the scale and the shift."""
+    def fold_batch_norm_before(weight, bias, gamma, beta, mean, var, eps=1e-5):
+        scale = gamma / np.sqrt(var + eps)
+        shift = beta - mean * scale
+        return np.column_stack([weight_of(weight, scale), bias_of(weight, bias, shift, scale)])
+    return fold_batch_norm_before
 
 
-def cost(*, size=lambda h, k, s: (h + 2 * ((k - 1) // 2) - k) // s + 1, mid=lambda ci, m: m * ci,
-         pw_in=None, biases=True, full_dw=False, macs_bias=False):
-    def separable_cost(c_in, c_out, k, m, s, h, w):
-        ch = mid(c_in, m)
-        reads = ch if pw_in is None else pw_in(c_in, m)
-        dw_weights = ch * (c_in if full_dw else 1) * k * k
-        params = dw_weights + reads * c_out + ((ch + c_out) if biases else 0)
-        per_pixel = dw_weights + reads * c_out + ((ch + c_out) if macs_bias else 0)
-        return params, per_pixel * size(h, k, s) * size(w, k, s)
-    return separable_cost
+def expansion(expand_hw, inner_hw, per_t=None):
+    """A student's largest t: the expansion on ``expand_hw``, depthwise and projection on
+    ``inner_hw`` (each a function of h, w, s)."""
+    def max_expansion(c_in, c_out, h, w, stride, budget):
+        cost = per_t(c_in, c_out, h, w, stride) if per_t else (
+            expand_hw(h, w, stride) * c_in * c_in + inner_hw(h, w, stride) * c_in * (9 + c_out))
+        return budget // cost
+    return max_expansion
+
+
+def full(h, w, s):
+    return h * w
+
+
+def strided(h, w, s):
+    return ((h - 1) // s + 1) * ((w - 1) // s + 1)
 
 
 MUTANTS = {
@@ -93,62 +90,60 @@ MUTANTS = {
         Mutant("bias forgotten", dw(use_bias=False), True),
         Mutant("output size without the + 1", dw(plus_one=0), False),
     ],
-    "ch05.separable_weight": [
-        Mutant("filters assigned round-robin", lambda d, p, c: combined(
-            d, p, c, source=lambda q, c_, m: q % c_), True),
-        Mutant("reshaped (C_out, m, C) before summing",
-               lambda d, p, c: (p[:, :, None, None] * d[None, :, 0]).reshape(
-                   p.shape[0], -1, c, *d.shape[2:]).sum(axis=1), True),
-        Mutant("only the first filter of each channel",
-               lambda d, p, c: combined(d, p, c, only_first=True), True),
-        Mutant("paths multiplied", lambda d, p, c: combined(d, p, c, reduce=np.multiply), True),
-        Mutant("multiplier ignored: the first C filters",
-               lambda d, p, c: p[:, :c, None, None] * d[None, :c, 0], False),
-        Mutant("not summed over the multiplier",
-               lambda d, p, c: p[:, :, None, None] * d[None, :, 0], False),
-    ],
-    "ch05.fold_batch_norm": [
-        Mutant("mean subtracted after scaling",
-               fold(scale, lambda b, g, be, mu, v, e: b * scale(g, v, e) - mu + be), True),
-        Mutant("divided by the variance",
-               fold(lambda g, v, e: g / (v + e), lambda b, g, be, mu, v, e: (b - mu) * g / (v + e)
-                    + be), True),
-        Mutant("eps left out",
-               fold(lambda g, v, e: g / np.sqrt(v), lambda b, g, be, mu, v, e: (b - mu) * g
-                    / np.sqrt(v) + be), True),
-        Mutant("bias not scaled",
-               fold(scale, lambda b, g, be, mu, v, e: b - mu * scale(g, v, e) + be), True),
-        Mutant("beta forgotten", fold(scale, lambda b, g, be, mu, v, e: (b - mu) * scale(g, v, e)),
+    "ch05.separable_error": [
+        Mutant("chapter 04's rank-1 split of every k x k kernel",
+               svd_error(lambda w: [w[o, c] for o in range(w.shape[0]) for c in range(w.shape[1])]),
                True),
-        Mutant("weight left as it was",
-               fold(lambda g, v, e: np.ones_like(g), lambda b, g, be, mu, v, e: (b - mu)
-                    * scale(g, v, e) + be), True),
-        Mutant("bias as the first column",
-               fold(scale, lambda b, g, be, mu, v, e: (b - mu) * scale(g, v, e) + be,
-                    bias_first=True), False),
-    ],
-    "ch05.separable_cost": [
-        Mutant("stride ignored", cost(size=lambda h, k, s: h), True),
-        Mutant("h // stride", cost(size=lambda h, k, s: h // s), True),
-        Mutant("multiplier ignored", cost(mid=lambda ci, m: ci), True),
-        Mutant("pointwise reads C_in", cost(pw_in=lambda ci, m: ci), True),
-        Mutant("biases forgotten", cost(biases=False), True),
-        Mutant("depthwise as a full convolution", cost(full_dw=True), True),
-        Mutant("bias additions counted as MACs", cost(macs_bias=True), False),
-        Mutant("no padding assumed", cost(size=lambda h, k, s: (h - k) // s + 1), False),
-    ],
-    "ch05.max_multiplier": [
-        Mutant("rounded", lambda co, k: round(k * k * co / (k * k + co)), True),
-        Mutant("strict inequality", lambda co, k: next(m for m in range(10**6)
-                                                       if (m + 1) * (k * k + co) >= k * k * co),
+        Mutant("W[o] per output channel", svd_error(lambda w: [w[o].reshape(w.shape[1], -1)
+                                                              for o in range(w.shape[0])]), True),
+        Mutant("singular values not squared", svd_error(per_input, lambda s, m: s[m:]), True),
+        Mutant("kept the first m", svd_error(per_input, lambda s, m: s[:m] ** 2), True),
+        Mutant("rank 1 whatever the multiplier", svd_error(per_input, lambda s, m: s[1:] ** 2),
                True),
-        Mutant("pointwise cost not scaled by m",
-               lambda co, k: max((k * k * co - co) // (k * k), 0), True),
-        Mutant("k, not k squared", lambda co, k: (k * co) // (k + co), True),
-        Mutant("ceiling", lambda co, k: int(np.ceil(k * k * co / (k * k + co))), True),
-        Mutant("pointwise term forgotten", lambda co, k: co, False),
-        Mutant("the limit 1 / (1/C_out + 1/k^2) as a float", lambda co, k: 1 / (1 / co + 1 / k**2),
+        Mutant("square root of the error (Frobenius norm)",
+               lambda w, m: float(np.sqrt(svd_error(per_input)(w, m))), False),
+        Mutant("only the largest dropped singular value",
+               svd_error(per_input, lambda s, m: s[m:m + 1] ** 2), False),
+    ],
+    "ch05.fold_batch_norm_before": [
+        Mutant("the text's folding (BN after the layer)",
+               lambda w, b, g, be, mu, v, eps=1e-5: np.column_stack(
+                   [w * (g / np.sqrt(v + eps))[:, None], (b - mu) * g / np.sqrt(v + eps) + be]),
+               True),
+        Mutant("shift added to the bias as it is",
+               fold_before(lambda w, s: w * s, lambda w, b, shift, s: b + shift), True),
+        Mutant("mean not scaled", lambda w, b, g, be, mu, v, eps=1e-5: fold_before(
+            lambda w_, s: w_ * s, lambda w_, b_, shift, s: b_ + w_ @ (be - mu))(
+                w, b, g, be, mu, v, eps), True),
+        Mutant("eps left out", lambda w, b, g, be, mu, v, eps=1e-5: fold_before(
+            lambda w_, s: w_ * s, lambda w_, b_, shift, s: b_ + w_ @ shift)(w, b, g, be, mu, v, 0),
+            True),
+        Mutant("bias forgotten", fold_before(lambda w, s: w * s, lambda w, b, shift, s: w @ shift),
+               True),
+        Mutant("weight rows scaled (breaks when C_out != C_in)",
+               fold_before(lambda w, s: w * s[:, None], lambda w, b, shift, s: b + w @ shift),
                False),
+        Mutant("multiplied by the standard deviation",
+               lambda w, b, g, be, mu, v, eps=1e-5: np.column_stack(
+                   [w * g * np.sqrt(v + eps), b + w @ (be - mu * g * np.sqrt(v + eps))]), False),
+    ],
+    "ch05.max_expansion": [
+        Mutant("the paper's stride-1 formula", expansion(full, full), True),
+        Mutant("everything on the strided map", expansion(strided, strided), True),
+        Mutant("h // stride", expansion(full, lambda h, w, s: (h // s) * (w // s)), True),
+        Mutant("projection left out",
+               expansion(None, None, lambda ci, co, h, w, s: h * w * ci * ci
+                         + strided(h, w, s) * ci * 9), True),
+        Mutant("depthwise as a full 3x3 convolution",
+               lambda ci, co, h, w, s, budget: next(
+                   t for t in range(budget + 1) if h * w * ci * ci * (t + 1) + strided(h, w, s)
+                   * (9 * ((t + 1) * ci) ** 2 + (t + 1) * ci * co) > budget), True),
+        Mutant("rounded instead of floored",
+               lambda ci, co, h, w, s, budget: round(budget / (h * w * ci * ci + strided(h, w, s)
+                                                               * ci * (9 + co))), False),
+        Mutant("k instead of k squared",
+               expansion(None, None, lambda ci, co, h, w, s: h * w * ci * ci
+                         + strided(h, w, s) * ci * (3 + co)), False),
     ],
 }
 
@@ -157,7 +152,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_weight": (6, 4),
-    "ch05.fold_batch_norm": (7, 6), "ch05.separable_cost": (8, 6),
-    "ch05.max_multiplier": (7, 5),
+    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (7, 5),
+    "ch05.fold_batch_norm_before": (7, 5), "ch05.max_expansion": (7, 5),
 })

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from mutants import Mutant, caught_test, tally_test
 
@@ -33,44 +35,37 @@ def gc(**mistake):
     return lambda x, w, b, g, s=1, d=1: grouped(x, w, b, g, s, d, **mistake)
 
 
-def unit(pointwise, depthwise):
-    def shufflenet_unit_cost(c, m, g, h, w):
-        weights = pointwise(c, m, g) + depthwise(c, m, g)
-        return weights, weights * h * w
-    return shufflenet_unit_cost
+def order_of(c, g):
+    return np.arange(c).reshape(g, c // g).T.ravel()
 
 
-def memory(c2_of, weights_of=lambda c1, c2, g: c1 * c2 // g, maps=lambda c1, c2: c1 + c2):
-    def fixed_flops_memory(h, w, c1, flops, groups):
-        c2 = c2_of(h, w, c1, flops, groups)
-        return h * w * maps(c1, c2) + weights_of(c1, c2, groups)
-    return fixed_flops_memory
+def rewired(index):
+    """A student's rewiring: the weight's input axis indexed by ``index(C, g)``."""
+    return lambda weight, g: weight[:, index(weight.shape[1], g)]
 
 
-def right_c2(h, w, c1, flops, g):
-    return flops * g // (h * w * c1)
+def pairs(h, w, flops, g, multiples=True):
+    """Every (c1, c2), c1 <= c2, that does ``flops`` MACs; multiples of g when asked."""
+    product = flops * g // (h * w)
+    step = g if multiples else 1
+    return [(c1, product // c1) for c1 in range(step, math.isqrt(product) + 1, step)
+            if product % c1 == 0 and (product // c1) % step == 0]
 
 
-def shuffle(x, g):
-    c, h, w = x.shape
-    return x.reshape(g, c // g, h, w).swapaxes(0, 1).reshape(c, h, w)
+def widest_pair(**options):
+    return lambda h, w, f, g: max(pairs(h, w, f, g, **options))
 
 
-def stack(channels, groups, layers, shuffle_on, *, by=None, last=False, first=False,
-          counts=False, transposed=False):
-    block = channels // groups
-    same = np.arange(channels) // block
-    layer = (same[:, None] == same[None, :]).astype(int)
-    order = np.arange(channels).reshape(by or groups, channels // (by or groups)).T.ravel()
-    p = np.eye(channels, dtype=int)[order]
-    reach = layer @ p if (shuffle_on and first) else layer
-    for _ in range(layers - 1):
-        reach = layer @ (p @ reach if shuffle_on else reach)
-    if shuffle_on and last:
-        reach = p @ reach
-    if transposed:
-        reach = reach.T
-    return reach if counts else (reach > 0).astype(int)
+def depth(c, g, grow, depthwise=0):
+    """A student's depth count: the reach after n layers is ``grow(n, C/g)``."""
+    if g == 1:
+        return 1
+    if c == g:
+        return depthwise
+    n = 1
+    while grow(n, c // g) < c:
+        n += 1
+    return n
 
 
 MUTANTS = {
@@ -89,58 +84,46 @@ MUTANTS = {
         Mutant("bias forgotten", gc(use_bias=False), True),
         Mutant("output size without the + 1", gc(plus_one=0), False),
     ],
-    "ch06.shufflenet_unit_cost": [
-        Mutant("1x1 layers not grouped", unit(lambda c, m, g: 2 * c * m, lambda c, m, g: 9 * m),
+    "ch06.rewire_weight": [
+        Mutant("weight left as it is", lambda weight, g: weight, True),
+        Mutant("weight[:, order]: shuffled like the input", rewired(order_of), True),
+        Mutant("weight[:, wrong]: the port's permutation once",
+               rewired(lambda c, g: order_of(c, c // g)), True),
+        Mutant("weight[:, np.argsort(order)]: the inverse of the shuffle",
+               rewired(lambda c, g: np.argsort(order_of(c, g))), True),
+        Mutant("weight[:, order[order]]", rewired(lambda c, g: order_of(c, g)[order_of(c, g)]),
                True),
-        Mutant("3x3 as a full convolution",
-               unit(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * m * m), True),
-        Mutant("3x3 grouped with g",
-               unit(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * m * m // g), True),
-        Mutant("one 1x1 layer", unit(lambda c, m, g: c * m // g, lambda c, m, g: 9 * m), True),
-        Mutant("divided by g twice",
-               unit(lambda c, m, g: 2 * c * m // g // g, lambda c, m, g: 9 * m), True),
-        Mutant("biases counted",
-               unit(lambda c, m, g: 2 * c * m // g + c + m, lambda c, m, g: 9 * m + m), True),
-        Mutant("depthwise on the unit's channels",
-               unit(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * c), False),
+        Mutant("kernel pixels moved with the channels",
+               lambda weight, g: weight.reshape(weight.shape[0], g, -1).swapaxes(1, 2).reshape(
+                   weight.shape), False),
+        Mutant("the right permutation, weights rounded to integers",
+               lambda weight, g: rewired(lambda c, g: np.argsort(order_of(c, g))[
+                   order_of(c, c // g)])(weight, g).astype(int), False),
     ],
-    "ch06.fixed_flops_memory": [
-        Mutant("c2 = c1", memory(lambda h, w, c1, f, g: c1), True),
-        Mutant("c2 without g", memory(lambda h, w, c1, f, g: f // (h * w * c1),
-                                      weights_of=lambda c1, c2, g: c1 * c2 / g), True),
-        Mutant("weights not divided by g", memory(right_c2, weights_of=lambda c1, c2, g: c1 * c2),
+    "ch06.balanced_widths": [
+        Mutant("isqrt(flops / hw)", lambda h, w, f, g: (math.isqrt(f // (h * w)),) * 2, True),
+        Mutant("isqrt(flops * g / hw)", lambda h, w, f, g: (math.isqrt(f * g // (h * w)),) * 2,
                True),
-        Mutant("input map not counted", memory(right_c2, maps=lambda c1, c2: c2), True),
-        Mutant("weights left out", memory(right_c2, weights_of=lambda c1, c2, g: 0), True),
-        Mutant("FLOPs instead of weights",
-               lambda h, w, c1, f, g: h * w * (c1 + right_c2(h, w, c1, f, g)) + f, True),
-        Mutant("weights multiplied by g",
-               memory(right_c2, weights_of=lambda c1, c2, g: c1 * c2 * g), False),
+        Mutant("narrowest c1", lambda h, w, f, g: min(pairs(h, w, f, g)), True),
+        Mutant("any divisors, not multiples of g", widest_pair(multiples=False), True),
+        Mutant("(c2, c1)", lambda h, w, f, g: max(pairs(h, w, f, g))[::-1], True),
+        Mutant("the root itself left out of the search",
+               lambda h, w, f, g: max(pairs(h, w, f, g)[:-1] or pairs(h, w, f, g)), False),
+        Mutant("returns M instead of the widths",
+               lambda h, w, f, g: h * w * sum(max(pairs(h, w, f, g))) + f // (h * w), False),
     ],
-    "ch06.channel_unshuffle": [
-        Mutant("shuffled again", shuffle, True),
-        Mutant("reshaped without a transpose",
-               lambda x, g: x.reshape(x.shape[0] // g, g, *x.shape[1:]).reshape(x.shape), True),
-        Mutant("pixels moved with the channels",
-               lambda x, g: x.reshape(x.shape[0] // g, -1).T.reshape(x.shape), True),
-        Mutant("channels reversed", lambda x, g: x[::-1], True),
-        Mutant("transposed the wrong axes",
-               lambda x, g: x.reshape(x.shape[0] // g, g, *x.shape[1:]).swapaxes(1, 2).reshape(
-                   x.shape), False),
-        Mutant("argsort of the wrong permutation",
-               lambda x, g: x[np.argsort(np.arange(x.shape[0]).reshape(
-                   x.shape[0] // g, g).T.ravel())], True),
-    ],
-    "ch06.stacked_connectivity": [
-        Mutant("shuffle ignored", lambda c, g, n, s: stack(c, g, n, False), True),
-        Mutant("path counts", lambda c, g, n, s: stack(c, g, n, s, counts=True), True),
-        Mutant("shuffled by C/g", lambda c, g, n, s: stack(c, g, n, s, by=c // g), True),
-        Mutant("shuffled after the last layer", lambda c, g, n, s: stack(c, g, n, s, last=True),
-               True),
-        Mutant("shuffled before the first layer", lambda c, g, n, s: stack(c, g, n, s, first=True),
-               False),
-        Mutant("one layer too many", lambda c, g, n, s: stack(c, g, n + 1, s), False),
-        Mutant("transposed", lambda c, g, n, s: stack(c, g, n, s, transposed=True), True),
+    "ch06.layers_to_mix": [
+        Mutant("always two layers", lambda c, g: depth(c, g, lambda n, b: c if n > 1 else b), True),
+        Mutant("reach grows by C/g per layer: g layers",
+               lambda c, g: 1 if g == 1 else 0 if c == g else g, True),
+        Mutant("counts the shuffles", lambda c, g: depth(c, g, lambda n, b: b ** (n + 1)), True),
+        Mutant("depthwise stacks mix in one layer",
+               lambda c, g: depth(c, g, lambda n, b: b ** n, depthwise=1), True),
+        Mutant("reach grows by g per layer", lambda c, g: depth(c, g, lambda n, b: g ** n), True),
+        Mutant("one layer too many", lambda c, g: depth(c, g, lambda n, b: b ** (n - 1)), False),
+        Mutant("the text's D S D product on C x C matrices",
+               lambda c, g: (lambda d: int((d @ d > 0).all()) + 1)(
+                   np.kron(np.eye(g), np.ones((c // g, c // g)))), False),
     ],
 }
 
@@ -149,7 +132,7 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch06.grouped_conv2d": (10, 9), "ch06.shufflenet_unit_cost": (7, 6),
-    "ch06.fixed_flops_memory": (7, 6), "ch06.channel_unshuffle": (6, 5),
-    "ch06.stacked_connectivity": (7, 5),
+    "ch06.grouped_conv2d": (10, 9),
+    "ch06.rewire_weight": (7, 5), "ch06.balanced_widths": (7, 5),
+    "ch06.layers_to_mix": (7, 5),
 })

@@ -16,8 +16,9 @@ from autograder.checks import check
 
 HIDDEN = hidden_calls("07")
 # The student's function each exercise's hidden cell wraps.
-FUNCTION = {"ch07.numerical_gradient": "numerical_gradient", "ch07.input_coverage":
-            "input_coverage", "ch07.grad_weight": "grad_weight", "ch07.grad_input": "grad_input",
+FUNCTION = {"ch07.optimal_step": "optimal_step", "ch07.input_reached": "input_reached",
+            "ch07.transposed_grad_weight": "transposed_grad_weight",
+            "ch07.grad_input": "grad_input",
             "ch07.backward_*": "conv2d_backward"}
 
 
@@ -34,186 +35,153 @@ def graded_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     return None
 
 
-# --- exercise 1: numerical_gradient -------------------------------------------------------
+# --- exercise 1: optimal_step --------------------------------------------------------------
 
-def ng_forward(f, x, eps):
-    x = x.astype(float)
-    grad = np.zeros(x.shape)
-    fx = f(x)
-    for idx in np.ndindex(x.shape):
-        xp = x.copy()
-        xp[idx] += eps
-        grad[idx] = (f(xp) - fx) / eps
-    return grad
+U = 2.0 ** -53
 
 
-def _pair(x, index, h):
-    """x moved by +h and by -h at one index, as a student's two copies."""
-    above, below = x.copy(), x.copy()
-    above[index] += h
-    below[index] -= h
-    return above, below
+def step_text_order(f, f2, f3, central):
+    return U ** (1 / 3) if central else U ** 0.5
 
 
-def ng_no_half(f, x, eps):
-    x = x.astype(float)
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        xp, xm = _pair(x, idx, eps)
-        grad[idx] = (f(xp) - f(xm)) / eps
-    return grad
+def step_terms_equal(f, f2, f3, central):
+    # eps^2 |f3| / 6 = u |f| / eps, and eps |f2| / 2 = u |f| / eps
+    return (6 * U * abs(f) / abs(f3)) ** (1 / 3) if central else (2 * U * abs(f) / abs(f2)) ** 0.5
 
 
-def ng_not_restored(f, x, eps):
-    x = x.astype(float)
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        x[idx] += eps
-        a = f(x)
-        x[idx] -= 2 * eps
-        grad[idx] = (a - f(x)) / (2 * eps)
-    return grad
+def step_machine_epsilon(f, f2, f3, central):
+    u = np.finfo(float).eps
+    return (3 * u * abs(f) / abs(f3)) ** (1 / 3) if central else (2 * u * abs(f) / abs(f2)) ** 0.5
 
 
-def ng_all_at_once(f, x, eps):
-    return np.ones(x.shape) * (f(x + eps) - f(x - eps)) / (2 * eps)
+def step_derivatives_swapped(f, f2, f3, central):
+    return (3 * U * abs(f) / abs(f2)) ** (1 / 3) if central else (2 * U * abs(f) / abs(f3)) ** 0.5
 
 
-def ng_zeros_like(f, x, eps):
-    grad = np.zeros_like(x)  # integer for an integer x, and so are the copies
-    for idx in np.ndindex(x.shape):
-        xp, xm = _pair(x, idx, eps)
-        grad[idx] = (f(xp) - f(xm)) / (2 * eps)
-    return grad
+def step_no_abs(f, f2, f3, central):
+    return (3 * U * f / f3) ** (1 / 3) if central else (2 * U * f / f2) ** 0.5
 
 
-def ng_rows_only(f, x, eps):
-    x = x.astype(float)
-    grad = np.zeros(x.shape)
-    for i in range(x.shape[0]):
-        xp, xm = _pair(x, i, eps)
-        grad[i] = (f(xp) - f(xm)) / (2 * eps)
-    return grad
+def step_square_root_always(f, f2, f3, central):
+    return (3 * U * abs(f) / abs(f3)) ** 0.5 if central else (2 * U * abs(f) / abs(f2)) ** 0.5
 
 
-def ng_sign(f, x, eps):
-    x = x.astype(float)
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        xp, xm = _pair(x, idx, eps)
-        grad[idx] = (f(xm) - f(xp)) / (2 * eps)
-    return grad
+def step_grid_search(f, f2, f3, central):
+    """The text's plot as a method: the best of 49 steps on a log grid."""
+    steps = np.logspace(-13, -1, 49)
+    error = (steps**2 * abs(f3) / 6 if central else steps * abs(f2) / 2) + U * abs(f) / steps
+    return float(steps[error.argmin()])
 
 
-def ng_relative_step(f, x, eps):
-    x = x.astype(float)
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        xp, xm = _pair(x, idx, eps * max(1.0, abs(x[idx])))
-        grad[idx] = (f(xp) - f(xm)) / (2 * eps)
-    return grad
+# --- exercise 2: input_reached --------------------------------------------------------------
+
+def _stack(n, layers, *, pad=True, dilate=True, stride=True, first_only=False, counts=False):
+    sizes = [n]
+    for k, s, p, d in layers:
+        sizes.append((sizes[-1] + 2 * p - d * (k - 1) - 1) // s + 1)
+    chosen = list(zip(layers, sizes[:-1]))[:1] if first_only else list(zip(layers, sizes[:-1]))
+    reach = np.ones(sizes[len(chosen)], dtype=int)
+    for (k, s, p, d), size in reversed(chosen):
+        below = np.zeros(size, dtype=int)
+        s, p, d = (s if stride else 1), (p if pad else 0), (d if dilate else 1)
+        for i in range(len(reach)):
+            for a in range(k):
+                u = s * i + d * a - p
+                if 0 <= u < size:
+                    below[u] += reach[i]
+        reach = below if counts else (below > 0).astype(int)
+    return reach
 
 
-# --- exercise 2: input_coverage -----------------------------------------------------------
-
-def _count(n, starts, taps):
-    count = np.zeros(n, dtype=int)
-    for start in starts:
-        for t in taps:
-            if 0 <= start + t < n:
-                count[start + t] += 1
-    return count
+def reach_first_layer_only(n, layers):
+    return _stack(n, layers, first_only=True)
 
 
-def cov_no_padding(n, k, s=1, p=0, d=1):
-    windows = (n - d * (k - 1) - 1) // s + 1
-    return _count(n, [s * i for i in range(windows)], [d * a for a in range(k)])
+def reach_no_padding(n, layers):
+    return _stack(n, layers, pad=False)
 
 
-def cov_no_dilation(n, k, s=1, p=0, d=1):
-    windows = (n + 2 * p - k) // s + 1
-    return _count(n, [s * i - p for i in range(windows)], range(k))
+def reach_no_dilation(n, layers):
+    return _stack(n, layers, dilate=False)
 
 
-def cov_span(n, k, s=1, p=0, d=1):
-    windows = (n + 2 * p - d * (k - 1) - 1) // s + 1
-    return _count(n, [s * i - p for i in range(windows)], range(d * (k - 1) + 1))
+def reach_no_stride(n, layers):
+    return _stack(n, layers, stride=False)
 
 
-def cov_ceil(n, k, s=1, p=0, d=1):
-    windows = int(np.ceil((n + 2 * p - d * (k - 1) - 1) / s)) + 1
-    return _count(n, [s * i - p for i in range(windows)], [d * a for a in range(k)])
+def reach_counts(n, layers):
+    return _stack(n, layers, counts=True)
 
 
-def cov_last_missing(n, k, s=1, p=0, d=1):
-    windows = (n + 2 * p - d * (k - 1) - 1) // s
-    return _count(n, [s * i - p for i in range(windows)], [d * a for a in range(k)])
+def reach_inverted(n, layers):
+    """The cells that get *no* gradient, as the text's figure marks them."""
+    return 1 - _stack(n, layers)
 
 
-def cov_boolean(n, k, s=1, p=0, d=1):
-    windows = (n + 2 * p - d * (k - 1) - 1) // s + 1
-    return (_count(n, [s * i - p for i in range(windows)], [d * a for a in range(k)]) > 0) * 1
+def reach_sizes_without_plus_one(n, layers):
+    sizes = [n]
+    for k, s, p, d in layers:
+        sizes.append(max((sizes[-1] + 2 * p - d * (k - 1) - 1) // s, 0))
+    reach = np.ones(sizes[-1], dtype=int)
+    for (k, s, p, d), size in zip(reversed(layers), reversed(sizes[:-1])):
+        below = np.zeros(size, dtype=int)
+        for i in np.flatnonzero(reach):
+            for a in range(k):
+                if 0 <= s * i + d * a - p < size:
+                    below[s * i + d * a - p] = 1
+        reach = below
+    return reach
 
 
-def cov_padding_sign(n, k, s=1, p=0, d=1):
-    windows = (n + 2 * p - d * (k - 1) - 1) // s + 1
-    return _count(n, [s * i + p for i in range(windows)], [d * a for a in range(k)])
+# --- exercise 3: transposed_grad_weight ---------------------------------------------------
 
-
-def cov_windows_without_padding(n, k, s=1, p=0, d=1):
-    windows = (n - d * (k - 1) - 1) // s + 1
-    return _count(n, [s * i - p for i in range(windows)], [d * a for a in range(k)])
-
-
-# --- exercise 3: grad_weight --------------------------------------------------------------
-
-def _gw(x, dy, shape, s, p, tap_step=1, out_step=None, flip=False):
-    out_step = s if out_step is None else out_step
-    c_out, c_in, kh, kw = shape
-    oh, ow = dy.shape[2:]
-    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)))
+def _tw(x, dy, shape, s, p, *, stride_used=None, pad=True, flip=False):
+    """A student's dW of conv_transpose2d: input (i, j) stamped tap (a, b) on (s i + a - p, ...)."""
+    st = s if stride_used is None else stride_used
+    h, w = x.shape[2:]
+    dyp = np.pad(dy.astype(float), ((0, 0), (0, 0), (p, p), (p, p))) if pad else dy.astype(float)
     dw = np.zeros(shape)
-    for a in range(kh):
-        for b in range(kw):
-            t = xp[:, :, tap_step * a::out_step, tap_step * b::out_step][:, :, :oh, :ow]
-            dw[:, :, a, b] = np.einsum("noij,ncij->oc", dy, t)
+    for a in range(shape[2]):
+        for b in range(shape[3]):
+            cells = dyp[:, :, a:a + st * (h - 1) + 1:st, b:b + st * (w - 1) + 1:st]
+            dw[:, :, a, b] = np.einsum("ncij,noij->co", x.astype(float), cells)
     return dw[:, :, ::-1, ::-1] if flip else dw
 
 
-def gw_flipped(x, dy, shape, s=1, p=0):
-    return _gw(x, dy, shape, s, p, flip=True)
+def tw_conv_layout(x, dy, shape, s=1, p=0):
+    return _tw(x, dy, shape, s, p).transpose(1, 0, 2, 3)
 
 
-def gw_first_image(x, dy, shape, s=1, p=0):
-    return _gw(x[:1], dy[:1], shape, s, p)
+def tw_flipped(x, dy, shape, s=1, p=0):
+    return _tw(x, dy, shape, s, p, flip=True)
 
 
-def gw_mean(x, dy, shape, s=1, p=0):
-    return _gw(x, dy, shape, s, p) / x.shape[0]
+def tw_first_image(x, dy, shape, s=1, p=0):
+    return _tw(x[:1], dy[:1], shape, s, p)
 
 
-def gw_no_stride(x, dy, shape, s=1, p=0):
-    return _gw(x, dy, shape, s, p, out_step=1)
+def tw_mean(x, dy, shape, s=1, p=0):
+    return _tw(x, dy, shape, s, p) / x.shape[0]
 
 
-def gw_stride_on_taps(x, dy, shape, s=1, p=0):
-    return _gw(x, dy, shape, s, p, tap_step=s, out_step=1)
+def tw_no_stride(x, dy, shape, s=1, p=0):
+    return _tw(x, dy, shape, s, p, stride_used=1)
 
 
-def gw_no_padding(x, dy, shape, s=1, p=0):
-    return _gw(x, dy, shape, s, 0)
+def tw_no_padding(x, dy, shape, s=1, p=0):
+    return _tw(x, dy, shape, s, p, pad=False)
 
 
-def gw_uncropped(x, dy, shape, s=1, p=0):
-    c_out, c_in = shape[:2]
-    h, w = x.shape[2] + 2 * p, x.shape[3] + 2 * p
+def tw_convolution_formula(x, dy, shape, s=1, p=0):
+    """The text's dW of a convolution, x as its input and dY as its output gradient."""
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)))
     oh, ow = dy.shape[2:]
-    return _gw(x, dy, (c_out, c_in, h - s * (oh - 1), w - s * (ow - 1)), s, p)
-
-
-def gw_layout(x, dy, shape, s=1, p=0):
-    c_out, c_in, kh, kw = shape
-    return _gw(x, dy, shape, s, p).transpose(1, 0, 2, 3)
+    dw = np.zeros((shape[1], shape[0], *shape[2:]))
+    for a in range(shape[2]):
+        for b in range(shape[3]):
+            dw[:, :, a, b] = np.einsum("noij,ncij->oc", dy,
+                                       xp[:, :, a:a + s * (oh - 1) + 1:s, b:b + s * (ow - 1) + 1:s])
+    return dw
 
 
 # --- exercise 4: grad_input ---------------------------------------------------------------
@@ -342,15 +310,17 @@ def bw_padding_kept(x, weight, dy, padding=0, groups=1):
 
 
 MUTANTS = {
-    "ch07.numerical_gradient": by_name(
-        ng_forward, ng_no_half, ng_not_restored, ng_all_at_once, ng_zeros_like, ng_rows_only,
-        ng_sign, ng_relative_step, unnamed=(ng_relative_step,)),
-    "ch07.input_coverage": by_name(
-        cov_no_padding, cov_no_dilation, cov_span, cov_ceil, cov_last_missing, cov_boolean,
-        cov_padding_sign, cov_windows_without_padding),
-    "ch07.grad_weight": by_name(
-        gw_flipped, gw_first_image, gw_mean, gw_no_stride, gw_stride_on_taps, gw_no_padding,
-        gw_uncropped, gw_layout, unnamed=(gw_no_padding,)),
+    "ch07.optimal_step": by_name(
+        step_text_order, step_terms_equal, step_machine_epsilon, step_derivatives_swapped,
+        step_no_abs, step_square_root_always, step_grid_search,
+        unnamed=(step_no_abs, step_square_root_always, step_grid_search)),
+    "ch07.input_reached": by_name(
+        reach_first_layer_only, reach_no_padding, reach_no_dilation, reach_no_stride, reach_counts,
+        reach_inverted, reach_sizes_without_plus_one,
+        unnamed=(reach_inverted, reach_sizes_without_plus_one)),
+    "ch07.transposed_grad_weight": by_name(
+        tw_conv_layout, tw_flipped, tw_first_image, tw_mean, tw_no_stride, tw_no_padding,
+        tw_convolution_formula, unnamed=(tw_no_padding, tw_convolution_formula)),
     "ch07.grad_input": by_name(
         gi_flipped, gi_no_output_padding, gi_zero_rows, gi_no_stride, gi_no_dilation,
         gi_padding_kept, gi_swapped_weight, gi_batch_summed),
@@ -364,8 +334,8 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch07.numerical_gradient": (8, 7), "ch07.input_coverage": (8, 8),
-    "ch07.grad_weight": (8, 7), "ch07.grad_input": (8, 8), "ch07.backward_*": (9, 9),
+    "ch07.optimal_step": (7, 4), "ch07.input_reached": (7, 5),
+    "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8), "ch07.backward_*": (9, 9),
 })
 
 

@@ -10,81 +10,37 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from mutants import by_name, caught_test, tally_test
+from mutants import Mutant, by_name, caught_test, tally_test
 
-# --- exercise 1: causal_conv1d ---------------------------------------------------------------
-
-
-def _conv1d_loop(xp, weight, bias, d, length, flip=False, channels=None):
-    """The student's usual double loop over the padded input, with switches for slips."""
-    c_out, c_in, k = weight.shape
-    y = np.zeros((xp.shape[0], c_out, length))
-    w = weight[:, :, ::-1] if flip else weight
-    for o in range(c_out):
-        for t in range(length):
-            window = xp[:, :channels, t:t + d * (k - 1) + 1:d]
-            y[:, o, t] = (window * w[o, :channels]).sum(axis=(1, 2))
-    return y if bias is None else y + bias[None, :, None]
+# --- exercise 1: lookahead -------------------------------------------------------------------
 
 
-def causal_centred(x, weight, bias, dilation):
-    k = weight.shape[2]
-    half = (k - 1) * dilation // 2
-    xp = np.pad(x, ((0, 0), (0, 0), (half, (k - 1) * dilation - half)))
-    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2])
+def ahead_half_float(layers):
+    return sum(d * (k - 1) / 2 for k, d, mode in layers if mode == "same")
 
 
-def causal_pad_k_minus_1(x, weight, bias, dilation):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), (k - 1, 0)))
-    return _conv1d_loop(xp, weight, bias, dilation, xp.shape[2] - dilation * (k - 1))
+def ahead_half_floor(layers):
+    return sum(d * (k - 1) // 2 for k, d, mode in layers if mode == "same")
 
 
-def causal_pad_right(x, weight, bias, dilation):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), (0, (k - 1) * dilation)))
-    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2])
+def ahead_no_dilation(layers):
+    return sum((k - 1) - (k - 1) // 2 for k, d, mode in layers if mode == "same")
 
 
-def causal_flipped(x, weight, bias, dilation):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
-    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2], flip=True)
+def ahead_every_layer(layers):
+    return sum(d * (k - 1) - d * (k - 1) // 2 for k, d, mode in layers)
 
 
-def causal_no_bias(x, weight, bias, dilation):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
-    return _conv1d_loop(xp, weight, None, dilation, x.shape[2])
+def ahead_widest_layer(layers):
+    return max(d * (k - 1) - d * (k - 1) // 2 if mode == "same" else 0 for k, d, mode in layers)
 
 
-def causal_valid(x, weight, bias, dilation):
-    k = weight.shape[2]
-    return _conv1d_loop(x, weight, bias, dilation, x.shape[2] - (k - 1) * dilation)
+def ahead_full_span(layers):
+    return sum(d * (k - 1) for k, d, mode in layers if mode == "same")
 
 
-def causal_tap_a_looks_back_a_steps(x, weight, bias, dilation):
-    # y[t] = sum_a w[a] x[t - a d]: w[0] on the present, i.e. the kernel reversed in time
-    n, _, length = x.shape
-    k = weight.shape[2]
-    y = np.zeros((n, weight.shape[0], length))
-    for t in range(length):
-        for a in range(k):
-            if t - a * dilation >= 0:
-                y[:, :, t] += np.einsum("oc,nc->no", weight[:, :, a], x[:, :, t - a * dilation])
-    return y + bias[None, :, None]
-
-
-def causal_first_channel_only(x, weight, bias, dilation):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
-    return _conv1d_loop(xp, weight, bias, dilation, x.shape[2], channels=1)
-
-
-def causal_bias_per_input_channel(x, weight, bias, dilation):
-    k = weight.shape[2]
-    xp = np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0)))
-    return _conv1d_loop(xp, weight, bias * x.shape[1], dilation, x.shape[2])
+def ahead_receptive_field(layers):
+    return 1 + sum(d * (k - 1) for k, d, mode in layers)
 
 
 # --- exercise 2: input_window ------------------------------------------------------------------
@@ -150,7 +106,7 @@ def window_index_unscaled(layers, index):
     return first, first + field - 1
 
 
-# --- exercise 3: pool_output_size -------------------------------------------------------------
+# --- exercise 3: pool_input_range (forward sizes, bisected) -------------------------------
 
 
 def _span(kernel_size, dilation):
@@ -242,181 +198,182 @@ def size_no_default_stride(n, kernel_size, stride=None, padding=0, dilation=1, c
     return size
 
 
-# --- exercise 4: max_pool2d --------------------------------------------------------------------
+
+def size_right(n, kernel_size, stride, padding, dilation, ceil_mode):
+    room = n + 2 * padding - _span(kernel_size, dilation)
+    size = -(-room // stride) + 1 if ceil_mode else room // stride + 1
+    if ceil_mode and (size - 1) * stride >= n + padding:
+        size -= 1
+    return size
 
 
-def _pool_loop(x, k, s, p, fill=-np.inf, reduce=np.max, size=None, pad_after_only=False):
-    widths = (0, 2 * p) if pad_after_only else (p, p)
-    xp = np.pad(x, ((0, 0), (0, 0), widths, widths), constant_values=fill)
-    oh, ow = size or ((xp.shape[2] - k) // s + 1, (xp.shape[3] - k) // s + 1)
-    y = np.zeros(x.shape[:2] + (oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            y[:, :, i, j] = reduce(xp[:, :, i * s:i * s + k, j * s:j * s + k], axis=(2, 3))
-    return y
+def bisected(size):
+    """A student's pool_input_range: bisection over their forward size function."""
+    def pool_input_range(out, kernel_size, stride, padding, dilation, ceil_mode):
+        def size_of(n):
+            return size(n, kernel_size, stride, padding, dilation, ceil_mode)
+
+        def first(target):
+            lo = hi = max(1, _span(kernel_size, dilation) - 2 * padding)
+            while size_of(hi) < target:
+                lo, hi = hi + 1, 2 * hi + 1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                lo, hi = (mid + 1, hi) if size_of(mid) < target else (lo, mid)
+            return lo
+        return first(out), first(out + 1) - 1
+    return pool_input_range
 
 
-def pool_zero_padding(x, kernel_size, stride, padding):
-    return _pool_loop(x, kernel_size, stride, padding, fill=0.0)
+def range_floor_closed_form(out, kernel_size, stride, padding, dilation, ceil_mode):
+    n = (out - 1) * stride - 2 * padding + _span(kernel_size, dilation)
+    return max(n, 1), n + stride - 1
 
 
-def pool_stride_is_kernel(x, kernel_size, stride, padding):
-    return _pool_loop(x, kernel_size, kernel_size, padding)
+def range_one_too_many(out, kernel_size, stride, padding, dilation, ceil_mode):
+    low, high = bisected(size_right)(out, kernel_size, stride, padding, dilation, ceil_mode)
+    return low, high + 1
 
 
-def pool_no_padding(x, kernel_size, stride, padding):
-    return _pool_loop(x, kernel_size, stride, 0)
+# --- exercise 4: max_pool2d_backward -----------------------------------------------------------
 
 
-def pool_mean(x, kernel_size, stride, padding):
-    return _pool_loop(x, kernel_size, stride, padding, fill=0.0, reduce=np.mean)
+def _backward(x, grad, k, s, p, fill=-np.inf, share="max", add=True):
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=fill)
+    out = np.zeros(xp.shape)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(grad.shape[2]):
+                for j in range(grad.shape[3]):
+                    window = xp[n, c, i * s:i * s + k, j * s:j * s + k]
+                    g = grad[n, c, i, j]
+                    if share == "spread":
+                        out[n, c, i * s:i * s + k, j * s:j * s + k] += g / (k * k)
+                        continue
+                    a, b = np.unravel_index(window.argmax(), window.shape)
+                    if add:
+                        out[n, c, i * s + a, j * s + b] += g
+                    else:
+                        out[n, c, i * s + a, j * s + b] = g
+    return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-def pool_stride_one(x, kernel_size, stride, padding):
-    return _pool_loop(x, kernel_size, 1, padding)
+def back_assigned(x, grad, kernel_size, stride, padding):
+    return _backward(x, grad, kernel_size, stride, padding, add=False)
 
 
-def pool_ceil_size(x, kernel_size, stride, padding):
-    k, s, p = kernel_size, stride, padding
-    size = tuple(math.ceil((n + 2 * p - k) / s) + 1 for n in x.shape[2:])
-    return _pool_loop(x, k, s, p, size=size)
+def back_spread(x, grad, kernel_size, stride, padding):
+    return _backward(x, grad, kernel_size, stride, padding, share="spread")
 
 
-def pool_padding_bottom_right(x, kernel_size, stride, padding):
-    return _pool_loop(x, kernel_size, stride, padding, pad_after_only=True)
+def back_zero_padding(x, grad, kernel_size, stride, padding):
+    return _backward(x, grad, kernel_size, stride, padding, fill=0.0)
 
 
-def pool_over_channels_too(x, kernel_size, stride, padding):
-    y = _pool_loop(x, kernel_size, stride, padding)
-    return np.broadcast_to(y.max(axis=1, keepdims=True), y.shape).copy()
+def back_stride_is_kernel(x, grad, kernel_size, stride, padding):
+    return _backward(x, grad, kernel_size, kernel_size, padding)
 
 
-# --- exercise 5: conv3d ----------------------------------------------------------------------
+def back_upsampled_mask(x, grad, kernel_size, stride, padding):
+    """The non-overlapping trick: repeat the output and its gradient, mask where x equals it."""
+    y = np.repeat(np.repeat(grad * 0 + x.max(), stride, axis=2), stride, axis=3)
+    g = np.repeat(np.repeat(grad, stride, axis=2), stride, axis=3)
+    h, w = min(y.shape[2], x.shape[2]), min(y.shape[3], x.shape[3])
+    out = np.zeros(x.shape)
+    out[:, :, :h, :w] = g[:, :, :h, :w] * (x[:, :, :h, :w] == y[:, :, :h, :w])
+    return out
 
 
-def _conv3d_loop(x, weight, bias, strides, flip=False, channels=None, size=None):
-    c_out, _, *kernel = weight.shape
-    w = weight[..., ::-1, ::-1, ::-1] if flip else weight
-    out = size or tuple((n - k) // s + 1 for n, k, s in zip(x.shape[1:], kernel, strides))
-    y = np.zeros((c_out, *out))
-    (sd, sh, sw), (kd, kh, kw) = strides, kernel
-    for t, i, j in np.ndindex(*out):
-        window = x[:channels, t * sd:t * sd + kd, i * sh:i * sh + kh, j * sw:j * sw + kw]
-        y[:, t, i, j] = (window[None] * w[:, :channels]).sum(axis=(1, 2, 3, 4))
-    return y if bias is None else y + bias[:, None, None, None]
+def back_first_cell(x, grad, k, s, p):
+    """Every window's gradient on its first (top-left) cell."""
+    out = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * p, x.shape[3] + 2 * p))
+    for i in range(grad.shape[2]):
+        for j in range(grad.shape[3]):
+            out[:, :, i * s, j * s] += grad[:, :, i, j]
+    return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-def conv3d_flipped(x, weight, bias, stride):
-    return _conv3d_loop(x, weight, bias, (stride,) * 3, flip=True)
+def back_padded_shape(x, grad, kernel_size, stride, padding):
+    p = padding
+    return np.pad(_backward(x, grad, kernel_size, stride, p), ((0, 0), (0, 0), (p, p), (p, p)))
 
 
-def conv3d_no_bias(x, weight, bias, stride):
-    return _conv3d_loop(x, weight, None, (stride,) * 3)
+# --- exercise 5: max_bottleneck_width ---------------------------------------------------------
 
 
-def conv3d_depth_not_strided(x, weight, bias, stride):
-    return _conv3d_loop(x, weight, bias, (1, stride, stride))
+def _largest(a, b, budget):
+    w = (math.isqrt(b * b + 4 * a * budget) - b) // (2 * a)
+    while a * (w + 1) ** 2 + b * (w + 1) <= budget:
+        w += 1
+    while w > 0 and a * w * w + b * w > budget:
+        w -= 1
+    return w
 
 
-def conv3d_first_kernel_slice(x, weight, bias, stride):
-    kd = weight.shape[2]
-    return _conv3d_loop(x[:, :x.shape[1] - kd + 1], weight[:, :, :1], bias, (stride,) * 3)
+def width_stride_ignored(c_in, c_out, size, stride, budget):
+    return _largest(9 * size * size, (c_in + c_out) * size * size, budget)
 
 
-def conv3d_first_channel_only(x, weight, bias, stride):
-    return _conv3d_loop(x, weight, bias, (stride,) * 3, channels=1)
-
-
-def conv3d_size_without_plus_one(x, weight, bias, stride):
-    size = tuple((n - k) // stride for n, k in zip(x.shape[1:], weight.shape[2:]))
-    return _conv3d_loop(x, weight, bias, (stride,) * 3, size=size)
-
-
-def conv3d_flipped_in_space(x, weight, bias, stride):
-    # scipy.signal.convolve2d per depth slice: flips height and width, not depth
-    return _conv3d_loop(x, weight[..., ::-1, ::-1], bias, (stride,) * 3)
-
-
-def conv3d_only_depth_strided(x, weight, bias, stride):
-    return _conv3d_loop(x, weight, bias, (stride, 1, 1))
-
-
-def conv3d_as_2d_per_frame(x, weight, bias, stride):
-    # treats depth like a batch: only the kernel's middle slice, every frame kept
-    mid = weight[:, :, weight.shape[2] // 2:weight.shape[2] // 2 + 1]
-    return _conv3d_loop(x, mid, bias, (1, stride, stride))
-
-
-# --- exercise 6: bottleneck_macs ---------------------------------------------------------------
-
-
-def cost_stride_ignored(c_in, width, c_out, size, stride):
-    return c_in * width * size**2 + 9 * width**2 * size**2 + width * c_out * size**2
-
-
-def cost_stride_on_first(c_in, width, c_out, size, stride):
+def width_stride_on_first(c_in, c_out, size, stride, budget):
     o = (size - 1) // stride + 1
-    return c_in * width * o**2 + 9 * width**2 * o**2 + width * c_out * o**2
+    return _largest(9 * o * o, (c_in + c_out) * o * o, budget)
 
 
-def cost_three_taps(c_in, width, c_out, size, stride):
+def width_three_taps(c_in, c_out, size, stride, budget):
     o = (size - 1) // stride + 1
-    return c_in * width * size**2 + 3 * width**2 * o**2 + width * c_out * o**2
+    return _largest(3 * o * o, c_in * size * size + c_out * o * o, budget)
 
 
-def cost_last_on_input(c_in, width, c_out, size, stride):
-    o = (size - 1) // stride + 1
-    return c_in * width * size**2 + 9 * width**2 * o**2 + width * c_out * size**2
-
-
-def cost_halved(c_in, width, c_out, size, stride):
+def width_size_floor_div(c_in, c_out, size, stride, budget):
     o = size // stride
-    return c_in * width * size**2 + 9 * width**2 * o**2 + width * c_out * o**2
+    return _largest(9 * o * o, c_in * size * size + c_out * o * o, budget)
 
 
-def cost_params(c_in, width, c_out, size, stride):
-    return c_in * width + 9 * width * width + width * c_out
-
-
-def cost_with_bias_adds(c_in, width, c_out, size, stride):
+def width_last_on_input(c_in, c_out, size, stride, budget):
     o = (size - 1) // stride + 1
-    return ((c_in + 1) * width * size**2 + (9 * width + 1) * width * o**2
-            + (width + 1) * c_out * o**2)
+    return _largest(9 * o * o, (c_in + c_out) * size * size, budget)
 
 
-def cost_unpadded_3x3(c_in, width, c_out, size, stride):
-    o = (size - 3) // stride + 1
-    return c_in * width * size**2 + 9 * width**2 * o**2 + width * c_out * o**2
+def width_rounded_root(c_in, c_out, size, stride, budget):
+    o = (size - 1) // stride + 1
+    a, b = 9 * o * o, c_in * size * size + c_out * o * o
+    return round((math.isqrt(b * b + 4 * a * budget) - b) / (2 * a))
+
+
+def width_linear_term_only(c_in, c_out, size, stride, budget):
+    o = (size - 1) // stride + 1
+    return budget // (c_in * size * size + 9 * o * o + c_out * o * o)
 
 
 MUTANTS = {
-    "ch08.causal_conv1d": by_name(
-        causal_centred, causal_pad_k_minus_1, causal_pad_right, causal_flipped, causal_no_bias,
-        causal_valid, causal_tap_a_looks_back_a_steps, causal_first_channel_only,
-        causal_bias_per_input_channel,
-        unnamed=(causal_first_channel_only, causal_bias_per_input_channel)),
+    "ch08.lookahead": by_name(
+        ahead_half_float, ahead_half_floor, ahead_no_dilation, ahead_every_layer,
+        ahead_widest_layer, ahead_full_span, ahead_receptive_field,
+        unnamed=(ahead_full_span, ahead_receptive_field)),
     "ch08.input_window": by_name(
         window_strides_ignored, window_jump_updated_first, window_backward_no_padding,
         window_backward_no_dilation, window_forward_order, window_padding_unscaled,
         window_one_past_the_end, window_index_unscaled,
         unnamed=(window_forward_order, window_one_past_the_end)),
-    "ch08.pool_output_size": by_name(
-        size_dilation_ignored, size_span_d_times_k, size_floor_only, size_math_ceil,
-        size_stride_default_one, size_floor_plus_one, size_one_sided_padding,
-        size_rule_with_both_paddings, size_rule_on_the_window_end, size_no_default_stride,
-        unnamed=(size_rule_on_the_window_end, size_no_default_stride)),
-    "ch08.max_pool2d": by_name(
-        pool_zero_padding, pool_stride_is_kernel, pool_no_padding, pool_mean, pool_stride_one,
-        pool_ceil_size, pool_padding_bottom_right, pool_over_channels_too,
-        unnamed=(pool_ceil_size, pool_padding_bottom_right, pool_over_channels_too)),
-    "ch08.conv3d": by_name(
-        conv3d_flipped, conv3d_no_bias, conv3d_depth_not_strided, conv3d_first_kernel_slice,
-        conv3d_first_channel_only, conv3d_size_without_plus_one, conv3d_only_depth_strided,
-        conv3d_as_2d_per_frame, conv3d_flipped_in_space),
-    "ch08.bottleneck_macs": by_name(
-        cost_stride_ignored, cost_stride_on_first, cost_three_taps, cost_last_on_input,
-        cost_halved, cost_params, cost_with_bias_adds, cost_unpadded_3x3,
-        unnamed=(cost_with_bias_adds, cost_unpadded_3x3)),
+    "ch08.pool_input_range": [
+        Mutant("dilation ignored", bisected(size_dilation_ignored), True),
+        Mutant("span d * k", bisected(size_span_d_times_k), True),
+        Mutant("floor in ceil mode", bisected(size_floor_only), True),
+        Mutant("floor plus one", bisected(size_floor_plus_one), True),
+        Mutant("one-sided padding", bisected(size_one_sided_padding), True),
+        Mutant("rule with both paddings", bisected(size_rule_with_both_paddings), False),
+        Mutant("rule on the window's end", bisected(size_rule_on_the_window_end), False),
+        Mutant("the floor range written out for every mode", range_floor_closed_form, True),
+        Mutant("largest n one too many", range_one_too_many, True),
+    ],
+    "ch08.max_pool2d_backward": by_name(
+        back_assigned, back_spread, back_zero_padding, back_stride_is_kernel,
+        back_upsampled_mask, back_padded_shape, back_first_cell,
+        unnamed=(back_stride_is_kernel, back_upsampled_mask, back_padded_shape)),
+    "ch08.max_bottleneck_width": by_name(
+        width_stride_ignored, width_stride_on_first, width_three_taps, width_size_floor_div,
+        width_last_on_input, width_rounded_root, width_linear_term_only,
+        unnamed=(width_rounded_root, width_linear_term_only)),
 }
 
 
@@ -426,6 +383,6 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch08.causal_conv1d": (9, 7), "ch08.input_window": (8, 6), "ch08.pool_output_size": (10, 8),
-    "ch08.max_pool2d": (8, 5), "ch08.conv3d": (9, 9), "ch08.bottleneck_macs": (8, 6),
+    "ch08.lookahead": (7, 5), "ch08.input_window": (8, 6), "ch08.pool_input_range": (9, 7),
+    "ch08.max_pool2d_backward": (7, 4), "ch08.max_bottleneck_width": (7, 5),
 })

@@ -1,6 +1,7 @@
-"""Hidden checks of chapter 05 (depthwise separable): depthwise conv with stride, the standard
-weight of a pair with a channel multiplier, batch-norm folding, the cost of a strided pair,
-and the largest affordable multiplier."""
+"""Hidden checks of chapter 05 (depthwise separable): depthwise conv with stride and multiplier
+(at a size where the repeated input cannot be built), the least error of a separable pair
+approximating a standard weight, batch norm folded into the pointwise layer after it, and the
+largest expansion an inverted residual block affords within a MAC budget."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def _depthwise_cases(rng):
         x = rng.integers(-9, 10, (c, h, w)) if len(cases) % 4 == 0 else \
             rng.standard_normal((c, h, w))
         cases.append((x, rng.standard_normal((c * m, 1, k, k)), rng.standard_normal(c * m), s, p))
+    # Multiplier 50,000 on a 1000 x 1000 image, one output position: the input repeated m times
+    # (or the stride-1 output) would be 800 GB, so the stride and the multiplier have to go
+    # into the indexing, as the prompt says.
+    n = int(rng.integers(990, 1010))
+    cases.append((rng.standard_normal((2, n, n)), rng.standard_normal((100_000, 1, 3, 3)),
+                  rng.standard_normal(100_000), n, 1))
     return cases
 
 
@@ -52,111 +59,108 @@ def _stride_after(x, w, b, s, p):
     return full[:, s - 1::s, s - 1::s]
 
 
-def _separable_weight(dw, pw, c):
-    dense_dw = solutions.block_diagonal_weight(dw, c)
-    return solutions.compose_conv2d(dense_dw, None, pw[:, :, None, None], None)[0]
+def _slices(weight):
+    """Per input channel c, the (C_out, k*k) matrix W[:, c]: a separable pair with multiplier
+    m gives it rank <= m (the sum over c's m filters of P[:, q] K[q])."""
+    w = np.asarray(weight, dtype=np.float64)
+    return [w[:, c].reshape(w.shape[0], -1) for c in range(w.shape[1])]
 
 
-def _weight_cases(rng):
+def _separable_error(weight, m):
+    """Least squared error of a depthwise (multiplier m) + pointwise pair (Eckart-Young)."""
+    return float(sum((np.linalg.svd(s, compute_uv=False)[m:] ** 2).sum() for s in _slices(weight)))
+
+
+def _error_cases(rng):
     cases = []
     for i in range(30):
-        c, m, k, c_out = (int(rng.integers(1, 5)), int(rng.integers(1, 4)),
-                          int(rng.integers(1, 4)), int(rng.integers(1, 5)))
-        if i % 3 == 0:
-            m = max(m, 2)  # the multiplier is what the exercise adds to the text
-        dw = rng.integers(-3, 4, (c * m, 1, k, k)) if i % 5 == 0 else \
-            rng.standard_normal((c * m, 1, k, k))
-        cases.append((dw, rng.standard_normal((c_out, c * m)), c))
+        c_out, c, k = int(rng.integers(2, 7)), int(rng.integers(1, 5)), int(rng.choice([2, 3]))
+        m = int(rng.integers(1, min(c_out, k * k) + 1))
+        if i % 5 == 0:  # an exact pair: error 0 only with the right slices and rank
+            m = int(rng.integers(1, 3))
+            dw, pw = rng.standard_normal((c * m, 1, k, k)), rng.standard_normal((c_out, c * m))
+            w = solutions.compose_conv2d(solutions.block_diagonal_weight(dw, c), None,
+                                         pw[:, :, None, None], None)[0]
+        else:
+            w = rng.standard_normal((c_out, c, k, k))
+        cases.append((w, m))
     return cases
 
 
-def _weight_with(dw, pw, c, source):
-    """W[o, c'] summing P[o, q] K[q] over the filters q that ``source(q, C, m)`` assigns to c'."""
-    m = dw.shape[0] // c
-    out = np.zeros((pw.shape[0], c, *dw.shape[2:]))
-    for q in range(dw.shape[0]):
-        out[:, source(q, c, m)] += pw[:, q, None, None] * dw[q, 0]
-    return out
+def _error_with(slices, keep=lambda sigma, m: sigma[m:] ** 2):
+    """A wrong error: other matrices factorised, or other singular values kept."""
+    def error(weight, m):
+        return float(sum(keep(np.linalg.svd(s, compute_uv=False), m).sum()
+                         for s in slices(np.asarray(weight, dtype=np.float64))))
+    return error
 
 
-def _fold(w, b, gamma, beta, mean, var, eps=1e-5):
-    weight, bias = solutions.fold_batch_norm(w, b, gamma, beta, mean, var, eps)
-    return np.column_stack([weight, bias])
+def _fold_before(w, b, gamma, beta, mean, var, eps=1e-5):
+    """[W' | b'] of the pointwise layer that equals BN (eval mode) on its input, then the layer."""
+    scale = gamma / np.sqrt(var + eps)
+    return np.column_stack([w * scale[None, :], b + w @ (beta - mean * scale)])
 
 
 def _fold_cases(rng):
     cases = []
     for i in range(30):
         c_in, c_out = int(rng.integers(1, 6)), int(rng.integers(1, 6))
-        stats = (rng.standard_normal(c_out) * 2, rng.standard_normal(c_out),
-                 rng.standard_normal(c_out), rng.uniform(0.01, 4, c_out))
+        if i % 4 == 0:
+            c_out = c_in  # square layers, where folding on the wrong side still runs
+        stats = (rng.standard_normal(c_in) * 2, rng.standard_normal(c_in),
+                 rng.standard_normal(c_in), rng.uniform(0.01, 4, c_in))
         case = (rng.standard_normal((c_out, c_in)), rng.standard_normal(c_out), *stats)
         # the default eps must matter in some cases, so leave it out there
         cases.append(case if i % 3 == 0 else case + (float(rng.choice([0.0, 1e-3, 0.1])),))
     return cases
 
 
-def _fold_with(scale, bias):
-    """A wrong folding: ``scale(gamma, var, eps)`` multiplies W; ``bias(...)`` gives b'."""
+def _fold_with(weight, bias):
+    """A wrong folding, from the scale gamma / sqrt(var + eps) and the shift beta - mean * scale."""
     def fold(w, b, gamma, beta, mean, var, eps=1e-5):
-        return np.column_stack([w * scale(gamma, var, eps)[:, None],
-                                bias(b, gamma, beta, mean, var, eps)])
+        scale = gamma / np.sqrt(var + eps)
+        return np.column_stack([weight(w, scale), bias(w, b, scale, beta, mean, var, eps)])
     return fold
 
 
-def _scale(gamma, var, eps):
-    return gamma / np.sqrt(var + eps)
-
-
-def _cost(c_in, c_out, k, m, s, h, w):
-    mid, pad = m * c_in, (k - 1) // 2
-    out = (solutions.conv_output_size(h, k, s, pad), solutions.conv_output_size(w, k, s, pad))
-    return (solutions.conv_params(c_in, mid, k, groups=c_in) + solutions.conv_params(mid, c_out, 1),
-            solutions.conv_macs(c_in, mid, k, out, groups=c_in)
+def _block_macs(c_in, c_out, h, w, s, t):
+    """MACs of an inverted residual block (Table 1): 1x1 expansion on h x w, 3x3 depthwise with
+    stride s and padding 1, linear 1x1 projection on the strided map."""
+    mid = t * c_in
+    out = (solutions.conv_output_size(h, 3, s, 1), solutions.conv_output_size(w, 3, s, 1))
+    return (solutions.conv_macs(c_in, mid, 1, (h, w)) + solutions.conv_macs(mid, mid, 3, out,
+                                                                           groups=max(mid, 1))
             + solutions.conv_macs(mid, c_out, 1, out))
 
 
-def _cost_cases(rng):
+def _max_expansion(c_in, c_out, h, w, s, budget):
+    """The largest t >= 0 whose block stays within ``budget`` MACs (the MACs grow linearly in t)."""
+    return budget // _block_macs(c_in, c_out, h, w, s, 1)
+
+
+def _expansion_cases(rng):
     cases = []
     for i in range(40):
-        s = int(rng.choice([1, 2, 2, 3]))
-        h, w = int(rng.integers(1, 113)), int(rng.integers(1, 113))
-        if i % 4 == 0:  # odd sizes: where (h + 2p - k) // s + 1 and h // s differ
+        s = 2 if i % 3 else 1
+        h = int(rng.integers(3, 113))
+        w = h if i % 2 else int(rng.integers(3, 113))
+        if i % 4 == 1:  # odd sizes: where (h - 1) // 2 + 1 and h // 2 differ
             h, w = 2 * (h // 2) + 1, 2 * (w // 2) + 1
-        cases.append((int(rng.integers(1, 257)), int(rng.integers(1, 513)),
-                      int(rng.choice([1, 3, 3, 5, 7])), int(rng.integers(1, 5)), s, h, w))
+        c_in, c_out = 8 * int(rng.integers(1, 41)), 8 * int(rng.integers(1, 41))
+        t = int(rng.integers(1, 11))
+        budget = _block_macs(c_in, c_out, h, w, s, t) + int(rng.integers(0, 2)) * int(
+            rng.integers(0, _block_macs(c_in, c_out, h, w, s, 1)))
+        cases.append((c_in, c_out, h, w, s, budget))
     return cases
 
 
-def _cost_with(out_size=None, params=None, macs=None):
-    """A wrong cost: any of the output size, the parameters or the MACs replaced."""
-    def cost(c_in, c_out, k, m, s, h, w):
-        mid, pad = m * c_in, (k - 1) // 2
-        ho, wo = out_size(h, w, k, s) if out_size else (
-            (h + 2 * pad - k) // s + 1, (w + 2 * pad - k) // s + 1)
-        right = _cost(c_in, c_out, k, m, s, h, w)
-        return (params(c_in, c_out, k, m) if params else right[0],
-                macs(c_in, c_out, k, m) * ho * wo if macs else
-                (mid * k * k + mid * c_out) * ho * wo)
-    return cost
+def _expansion_with(per_t):
+    """A wrong design: the MACs per unit of t given by ``per_t(c_in, c_out, h, w, s)``."""
+    return lambda c_in, c_out, h, w, s, budget: budget // per_t(c_in, c_out, h, w, s)
 
 
-def _max_multiplier(c_out, k):
-    m = 0
-    while solutions.conv_macs(1, m + 1, k, 1, groups=1) + solutions.conv_macs(
-            m + 1, c_out, 1, 1) <= solutions.conv_macs(1, c_out, k, 1):
-        m += 1
-    return m
-
-
-def _multiplier_cases(rng):
-    cases = [(256, 3), (9, 3), (1, 1), (4, 2), (6, 3)]
-    while len(cases) < 40:
-        k = int(rng.integers(1, 8))
-        # C_out a multiple of k^2 + C_out's divisors hits the equality case k^2 C = m (k^2 + C)
-        c_out = int(rng.integers(1, 1025)) if len(cases) % 3 else k * k * int(rng.integers(1, 4))
-        cases.append((c_out, k))
-    return cases
+def _strided(n, s):
+    return (n - 1) // s + 1
 
 
 CHECKS = [
@@ -193,104 +197,99 @@ CHECKS = [
                     "not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
         ]),
     Check(
-        id="ch05.separable_weight", function="separable_weight", cases=_weight_cases,
-        reference=_separable_weight,
+        id="ch05.separable_error", function="separable_error", cases=_error_cases,
+        reference=_separable_error,
         mistakes=[
-            Mistake("filters assigned to channels round-robin",
-                    lambda dw, pw, c: _weight_with(dw, pw, c, lambda q, c_, m: q % c_),
-                    "depthwise filter q reads input channel q // m (filters c*m .. c*m + m - 1 "
-                    "belong to channel c), not q % C: reshape (C_out, mC, k, k) to "
-                    "(C_out, C, m, k, k) and sum axis 2."),
-            Mistake("only the first filter of each channel",
-                    lambda dw, pw, c: _weight_with(dw[::dw.shape[0] // c],
-                                                   pw[:, ::dw.shape[0] // c], c,
-                                                   lambda q, c_, m: q),
-                    "with multiplier m, input c reaches output o through all m of its filters: "
-                    "W[o, c] = sum over j < m of P[o, c*m + j] K[c*m + j]."),
-            Mistake("kernels multiplied instead of summed",
-                    lambda dw, pw, c: np.prod((pw[:, :, None, None] * dw[None, :, 0]).reshape(
-                        pw.shape[0], c, -1, *dw.shape[2:]), axis=2),
-                    "the m paths from input c to output o add up (the pointwise layer sums "
-                    "over its inputs): sum over the multiplier axis."),
+            Mistake("each k x k kernel approximated on its own, as in chapter 04",
+                    _error_with(lambda w: [w[o, c] for o in range(w.shape[0])
+                                           for c in range(w.shape[1])]),
+                    "a separable pair does not make each k x k kernel rank 1: it makes every "
+                    "output's kernel for channel c a combination of the same m kernels. Factor "
+                    "the (C_out, k*k) matrix W[:, c] of each input channel."),
+            Mistake("slices taken per output channel",
+                    _error_with(lambda w: [w[o].reshape(w.shape[1], -1)
+                                           for o in range(w.shape[0])]),
+                    "the depthwise kernels belong to input channels: factor W[:, c] (all "
+                    "outputs, one input channel), not W[o]."),
+            Mistake("the whole weight as one matrix",
+                    _error_with(lambda w: [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)]),
+                    "each input channel has kernels of its own: factor every W[:, c] apart, "
+                    "each to rank m."),
+            Mistake("singular values summed, not squared",
+                    _error_with(_slices, keep=lambda sigma, m: sigma[m:]),
+                    "the squared error of the best rank-m approximation is the sum of the "
+                    "*squared* singular values left out (Eckart-Young)."),
+            Mistake("the kept singular values summed instead of the dropped ones",
+                    _error_with(_slices, keep=lambda sigma, m: sigma[:m] ** 2),
+                    "the error is what the approximation leaves out: the singular values after "
+                    "the first m."),
+            Mistake("multiplier ignored: rank 1 per slice",
+                    _error_with(_slices, keep=lambda sigma, m: sigma[1:] ** 2),
+                    "with multiplier m, channel c has m depthwise kernels, so W[:, c] can have "
+                    "rank m: drop only the singular values after the m-th."),
         ]),
     Check(
-        id="ch05.fold_batch_norm", function="fold_batch_norm", cases=_fold_cases,
-        reference=_fold,
+        id="ch05.fold_batch_norm_before", function="fold_batch_norm_before",
+        cases=_fold_cases, reference=_fold_before,
         mistakes=[
+            Mistake("folded as if batch norm came after the layer",
+                    lambda w, b, gamma, beta, mean, var, eps=1e-5: np.column_stack(
+                        [w * (gamma / np.sqrt(var + eps))[:, None],
+                         (b - mean) * gamma / np.sqrt(var + eps) + beta]),
+                    "here batch norm acts on the layer's *input*: its scale multiplies the "
+                    "columns of W (one per input channel), and its shift passes through W."),
+            Mistake("shift added to the bias without passing through W",
+                    _fold_with(lambda w, scale: w * scale[None, :],
+                               lambda w, b, scale, beta, mean, var, eps: b + (beta - mean * scale)
+                               if len(b) == len(beta) else b),
+                    "the normalised input's shift beta - mean*scale is an input vector: the "
+                    "layer turns it into W @ (beta - mean*scale) before adding it to b."),
             Mistake("mean not scaled",
-                    _fold_with(_scale, lambda b, g, be, mu, v, e: b * _scale(g, v, e) - mu + be),
-                    "BN subtracts the mean before scaling: b' = (b - mean) * gamma / "
-                    "sqrt(var + eps) + beta."),
+                    _fold_with(lambda w, scale: w * scale[None, :],
+                               lambda w, b, scale, beta, mean, var, eps: b + w @ (beta - mean)),
+                    "batch norm subtracts the mean before scaling: the shift is "
+                    "beta - mean * gamma / sqrt(var + eps)."),
             Mistake("variance used as a standard deviation",
-                    _fold_with(lambda g, v, e: g / (v + e),
-                               lambda b, g, be, mu, v, e: (b - mu) * g / (v + e) + be),
-                    "divide by sqrt(var + eps): var is the variance, not the standard deviation."),
+                    lambda w, b, gamma, beta, mean, var, eps=1e-5: _fold_before(
+                        w, b, gamma, beta, mean, (var + eps) ** 2 - eps, eps),
+                    "divide by sqrt(var + eps), the standard deviation, not by var + eps."),
             Mistake("eps ignored",
-                    _fold_with(lambda g, v, e: _scale(g, v, 0),
-                               lambda b, g, be, mu, v, e: (b - mu) * _scale(g, v, 0) + be),
-                    "the denominator is sqrt(var + eps), with the eps you are given "
-                    "(1e-5 by default)."),
-            Mistake("bias not scaled",
-                    _fold_with(_scale, lambda b, g, be, mu, v, e: b - mu * _scale(g, v, e) + be),
-                    "the conv bias passes through BN like the rest of the output: it is "
-                    "scaled too, b' = (b - mean) * scale + beta."),
-            Mistake("beta forgotten",
-                    _fold_with(_scale, lambda b, g, be, mu, v, e: (b - mu) * _scale(g, v, e)),
-                    "add BN's shift beta to the folded bias."),
-            Mistake("weight not scaled",
-                    _fold_with(lambda g, v, e: np.ones_like(g),
-                               lambda b, g, be, mu, v, e: (b - mu) * _scale(g, v, e) + be),
-                    "every weight of output channel o is multiplied by gamma_o / "
-                    "sqrt(var_o + eps), not only the bias."),
+                    lambda w, b, gamma, beta, mean, var, eps=1e-5: _fold_before(
+                        w, b, gamma, beta, mean, var, 0.0),
+                    "batch norm divides by sqrt(var + eps); eps defaults to 1e-5."),
+            Mistake("bias forgotten",
+                    lambda w, b, gamma, beta, mean, var, eps=1e-5: _fold_before(
+                        w, np.zeros_like(b), gamma, beta, mean, var, eps),
+                    "the layer's own bias b stays in b'."),
         ]),
     Check(
-        id="ch05.separable_cost", function="separable_cost", cases=_cost_cases, reference=_cost,
+        id="ch05.max_expansion", function="max_expansion", cases=_expansion_cases,
+        reference=_max_expansion,
         mistakes=[
-            Mistake("stride ignored", _cost_with(out_size=lambda h, w, k, s: (h, w)),
-                    "with stride s and padding (k-1)/2 both layers produce "
-                    "(h + 2p - k) // s + 1 rows (and columns), and pay per output position."),
-            Mistake("output size taken as h // stride",
-                    _cost_with(out_size=lambda h, w, k, s: (h // s, w // s)),
-                    "with padding (k-1)/2 the output has (h + 2p - k) // s + 1 = (h - 1) // s + 1 "
-                    "rows: for an odd h and stride 2 that is one more than h // 2."),
-            Mistake("multiplier ignored",
-                    lambda ci, co, k, m, s, h, w: _cost(ci, co, k, 1, s, h, w),
-                    "with multiplier m the depthwise layer has m*C_in filters and biases, and "
-                    "the pointwise layer reads m*C_in channels."),
-            Mistake("pointwise reads C_in channels",
-                    _cost_with(params=lambda ci, co, k, m: m * ci * k * k + m * ci + ci * co + co,
-                               macs=lambda ci, co, k, m: m * ci * k * k + ci * co),
-                    "the depthwise layer makes m*C_in channels, and the pointwise layer mixes "
-                    "all of them: m*C_in*C_out weights."),
-            Mistake("no biases",
-                    _cost_with(params=lambda ci, co, k, m: m * ci * k * k + m * ci * co),
-                    "both layers have a bias: + m*C_in (depthwise) + C_out (pointwise)."),
-            Mistake("depthwise counted as a full convolution",
-                    _cost_with(params=lambda ci, co, k, m: m * ci * ci * k * k + m * ci
-                               + m * ci * co + co,
-                               macs=lambda ci, co, k, m: m * ci * ci * k * k + m * ci * co),
-                    "a depthwise filter reads one channel: m*C_in filters of k x k weights."),
-        ]),
-    Check(
-        id="ch05.max_multiplier", function="max_multiplier", cases=_multiplier_cases,
-        reference=_max_multiplier,
-        mistakes=[
-            Mistake("rounded instead of floored",
-                    lambda co, k: round(k * k * co / (k * k + co)),
-                    "the pair may cost *no more* than the standard layer: take the largest "
-                    "integer m with m (k^2 + C_out) <= k^2 C_out, i.e. floor, not round."),
-            Mistake("equality excluded",
-                    lambda co, k: (k * k * co - 1) // (k * k + co),
-                    "'no more' allows equal cost: m (k^2 + C_out) <= k^2 C_out."),
-            Mistake("pointwise cost not multiplied by m",
-                    lambda co, k: max((k * k * co - co) // (k * k), 0),
-                    "the pointwise layer reads m*C_in channels: its cost is m*C_in*C_out per "
-                    "pixel, so m multiplies both terms."),
-            Mistake("k instead of k squared", lambda co, k: (k * co) // (k + co),
-                    "a k x k kernel has k^2 taps."),
-            Mistake("rounded up",
-                    lambda co, k: -(-(k * k * co) // (k * k + co)),
-                    "the multiplier must keep the cost at or below the standard layer's: "
-                    "round down."),
+            Mistake("the paper's stride-1 count used for every stride",
+                    _expansion_with(lambda ci, co, h, w, s: h * w * ci * (ci + 9 + co)),
+                    "with stride 2 the depthwise layer's outputs and the projection run on the "
+                    "strided map; only the expansion runs on the full h x w."),
+            Mistake("the expansion counted on the strided map too",
+                    _expansion_with(lambda ci, co, h, w, s: _strided(h, s) * _strided(w, s)
+                                    * ci * (ci + 9 + co)),
+                    "the 1x1 expansion comes before the strided depthwise layer: it runs on the "
+                    "full h x w input."),
+            Mistake("strided size taken as h // s",
+                    _expansion_with(lambda ci, co, h, w, s: h * w * ci * ci
+                                    + (h // s) * (w // s) * ci * (9 + co)),
+                    "a 3x3 layer with padding 1 and stride s has (h - 1) // s + 1 outputs per "
+                    "row: 56 // 2 = 28, but 57 gives 29."),
+            Mistake("depthwise counted as a full 3x3 convolution",
+                    lambda ci, co, h, w, s, budget: next(
+                        t for t in range(budget + 1)
+                        if h * w * ci * ci * (t + 1) + _strided(h, s) * _strided(w, s) * (
+                            9 * ((t + 1) * ci) ** 2 + (t + 1) * ci * co) > budget),
+                    "the 3x3 layer is depthwise: 9 MACs per output value, one channel each."),
+            Mistake("projection left out",
+                    _expansion_with(lambda ci, co, h, w, s: h * w * ci * ci
+                                    + _strided(h, s) * _strided(w, s) * ci * 9),
+                    "the block ends with a linear 1x1 projection from t*c_in to c_out "
+                    "channels: it costs too."),
         ]),
 ]

@@ -1,8 +1,10 @@
-"""Hidden checks of chapter 06 (grouped): grouped conv2d with stride and dilation, the cost
-of a ShuffleNet unit, memory access at fixed FLOPs, undoing the channel shuffle, and what a
-stack of grouped layers can see."""
+"""Hidden checks of chapter 06 (grouped): grouped conv2d with stride and dilation, rewiring a
+weight after the wrong shuffle, the widths of least memory access at fixed FLOPs (groups and
+whole channels), and the depth at which a shuffled stack mixes every channel."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -28,6 +30,11 @@ def _grouped_cases(rng):
             rng.standard_normal((g * per_in, h, w))
         cases.append((x, rng.standard_normal((g * per_out, per_in, k, k)),
                       rng.standard_normal(g * per_out), g, s, d))
+    # A dilation of 1,000 on a layer of 40,000 filters: the kernel with its zeros filled in
+    # would be 320 GB, so the dilation has to go into the indexing (as the prompt says).
+    d = int(rng.integers(900, 1100))
+    cases.append((rng.standard_normal((2, d + 1, d + 1)), rng.standard_normal((40_000, 1, 2, 2)),
+                  rng.standard_normal(40_000), 2, 1, d))
     return cases
 
 
@@ -60,95 +67,120 @@ def _with_dense(dense):
     return conv
 
 
-def _unit(c, m, g, h, w):
-    params = (solutions.conv_params(c, m, 1, groups=g, bias=False)
-              + solutions.conv_params(m, m, 3, groups=m, bias=False)
-              + solutions.conv_params(m, c, 1, groups=g, bias=False))
-    macs = (solutions.conv_macs(c, m, 1, (h, w), groups=g)
-            + solutions.conv_macs(m, m, 3, (h, w), groups=m)
-            + solutions.conv_macs(m, c, 1, (h, w), groups=g))
-    return params, macs
+def _order(c, g):
+    """The shuffle by ``g`` as an index array: position p holds old channel order[p]."""
+    return solutions.channel_shuffle(np.arange(c).reshape(1, c, 1), g).ravel()
 
 
-def _unit_cases(rng):
-    cases = []
-    for i in range(40):
-        g = int(rng.choice([1, 2, 3, 4, 8]))  # g = 1 is ShuffleNet's first configuration
-        m = g * int(rng.integers(1, 65))
-        c = g * int(rng.integers(1, 257)) if i % 3 else 4 * m
-        cases.append((c, m, g, int(rng.integers(1, 57)), int(rng.integers(1, 57))))
-    return cases
+def _rewired(weight, g):
+    """W' with conv(shuffle_{C/g}(x), W') == conv(shuffle_g(x), W): the port's weight.
+
+    Input channel c meets W[:, order^-1[c]] in the trained model and W'[:, wrong^-1[c]] in
+    the port, so W'[:, q] = W[:, order^-1[wrong[q]]]."""
+    c = weight.shape[1]
+    inverse = np.argsort(_order(c, g))
+    return np.asarray(weight)[:, inverse[_order(c, c // g)]]
 
 
-def _unit_with(pointwise, depthwise):
-    """A wrong unit cost: weights per position of the 1x1 pair and of the 3x3 depthwise."""
-    def cost(c, m, g, h, w):
-        weights = pointwise(c, m, g) + depthwise(c, m, g)
-        return weights, weights * h * w
-    return cost
+def _permuted_inputs(index):
+    """A wrong rewiring: the weight's input axis indexed by ``index(C, g)``."""
+    return lambda weight, g: np.asarray(weight)[:, index(weight.shape[1], g)]
 
 
-def _c2(h, w, c1, flops, g):
-    """The output width that makes hw c1 c2 / g multiply-accumulates equal ``flops``."""
-    return flops * g // (h * w * c1)
-
-
-def _fixed_flops(h, w, c1, flops, g):
-    c2 = _c2(h, w, c1, flops, g)
-    return solutions.memory_access(c1, c2, 1, (h, w), (h, w), groups=g)
-
-
-def _flops_cases(rng):
-    cases = []
-    for _ in range(40):
-        g = int(rng.choice([1, 2, 4, 8, 16, 32]))
-        h, w, c1 = int(rng.integers(1, 57)), int(rng.integers(1, 57)), g * int(rng.integers(1, 65))
-        c2 = g * int(rng.integers(1, 65))
-        cases.append((h, w, c1, h * w * c1 * c2 // g, g))
-    return cases
-
-
-def _unshuffle(x, g):
-    return solutions.channel_shuffle(np.asarray(x)[None], np.shape(x)[0] // g)[0]
-
-
-def _unshuffle_cases(rng):
+def _rewire_cases(rng):
     cases = []
     while len(cases) < 30:
-        g, m = int(rng.integers(1, 6)), int(rng.integers(1, 6))
-        if g == m and len(cases) % 5:  # g = C/g: the shuffle is its own inverse
+        g, m = int(rng.integers(2, 7)), int(rng.integers(2, 7))
+        if g == m:  # g * g = C: both shuffles are their own inverse, nothing to rewire
             continue
-        shape = (g * m, int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-        x = rng.integers(-9, 10, shape) if len(cases) % 4 == 0 else rng.standard_normal(shape)
-        cases.append((x, g))
+        shape = (int(rng.integers(1, 4)), g * m, *rng.integers(1, 3, 2))
+        w = rng.integers(-9, 10, shape) if len(cases) % 4 == 0 else rng.standard_normal(shape)
+        cases.append((w, g))
     return cases
 
 
-def _connectivity(channels, g):
-    ones = np.ones((channels, channels // g, 1, 1))
-    return (solutions.block_diagonal_weight(ones, g)[:, :, 0, 0] != 0).astype(int)
+def _balanced(h, w, flops, g):
+    """(c1, c2), multiples of g, c1 <= c2, hw c1 c2 / g = flops, least memory access.
+
+    M = hw (c1 + c2) + c1 c2 / g and c1 c2 / g = flops / hw is fixed, so the pair with the
+    least c1 + c2: c1 = g a, c2 = g b with a b = flops / (hw g), a the divisor nearest below
+    its square root."""
+    a, b = _divisor_pair(flops // (h * w * g))
+    return g * a, g * b
 
 
-def _paths(channels, g, layers, shuffle, shuffle_groups=None, shuffle_last=False):
-    """Number of paths from input c to output o through the stack (>0: a dependency)."""
-    layer = _connectivity(channels, g)
-    order = solutions.channel_shuffle(np.eye(channels, dtype=int)[None], shuffle_groups or g)[0]
-    reach = layer
-    for _ in range(layers - 1):
-        reach = layer @ (order @ reach if shuffle else reach)
-    return order @ reach if shuffle and shuffle_last else reach
-
-
-def _stacked(channels, g, layers, shuffle):
-    return (_paths(channels, g, layers, shuffle) > 0).astype(int)
-
-
-def _stack_cases(rng):
+def _balanced_cases(rng):
     cases = []
-    for _ in range(30):
-        g, m = int(rng.integers(2, 5)), int(rng.integers(1, 5))
-        cases.append((g * m, g, int(rng.integers(1, 5)), bool(rng.integers(0, 4))))
+    for i in range(40):
+        g = int(rng.choice([1, 2, 3, 4, 8, 16]))
+        a, b = int(rng.integers(1, 97)), int(rng.integers(1, 97))
+        if i % 5 == 0:
+            b = a  # a square: the text's c1 = c2 is reachable
+        h, w = int(rng.integers(1, 57)), int(rng.integers(1, 57))
+        cases.append((h, w, h * w * g * a * b, g))
     return cases
+
+
+def _nearest_square(h, w, flops, g, with_groups=True):
+    c = math.isqrt(flops * (g if with_groups else 1) // (h * w))
+    return c, c
+
+
+def _divisor_pair(product):
+    """The divisor pair (a, b), a <= b, of ``product`` with the least sum."""
+    a = max(d for d in range(1, math.isqrt(product) + 1) if product % d == 0)
+    return a, product // a
+
+
+def _by_pairs(key):
+    """A wrong choice among the pairs (c1, c2) of multiples of g doing ``flops`` MACs."""
+    def choose(h, w, flops, g):
+        product = flops // (h * w * g)
+        pairs = [(g * a, g * (product // a)) for a in range(1, product + 1)
+                 if product % a == 0 and a <= product // a]
+        return min(pairs, key=lambda pair: key(h, w, g, *pair))
+    return choose
+
+
+def _layers_to_mix(c, g):
+    """Grouped layers (shuffle between each pair) until every output sees every input.
+
+    One layer reaches its block of b = C/g inputs; each further layer multiplies the reach by
+    b (a block of the next layer holds b consecutive shuffled positions, from b different
+    groups, whose reaches are adjacent), so L layers reach min(C, b^L). Never for b = 1."""
+    b = c // g
+    if g == 1:
+        return 1
+    if b == 1:
+        return 0
+    layers, reach = 1, b
+    while reach < c:
+        layers, reach = layers + 1, reach * b
+    return layers
+
+
+def _mix_cases(rng):
+    """Channel counts of 2^19 and more: a C x C dependency matrix (2 TB of float64) does not
+    fit in memory, so the answer has to come from the block structure, not from the text's
+    D S D product. The group counts are either small (g <= 1024) or themselves 2^19 and more,
+    so that even a g x g matrix is either cheap or refused at once, never half-allocated."""
+    cases = []
+    for i in range(30):
+        if i % 3:
+            g = 2 ** 19 + int(rng.integers(0, 2 ** 16))
+            b = int(rng.integers(1, 4)) if i % 5 == 1 else int(2 ** rng.uniform(0, 6))
+        else:
+            g = 1 if i % 9 == 0 else int(2 ** rng.uniform(1, 10))
+            b = -(-2 ** 19 // g) + int(rng.integers(0, 2 ** 10))
+        cases.append((g * b, g))
+    return cases
+
+
+def _mix_count(c, g, reach_of):
+    """The layers a wrong reach rule ``reach_of(layers, b)`` needs (0 if it never gets there
+    within 64 layers)."""
+    b = c // g
+    return next((n for n in range(1, 65) if reach_of(n, b) >= c), 0)
 
 
 CHECKS = [
@@ -189,98 +221,76 @@ CHECKS = [
                     "not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
         ]),
     Check(
-        id="ch06.shufflenet_unit_cost", function="shufflenet_unit_cost", cases=_unit_cases,
-        reference=_unit,
+        id="ch06.rewire_weight", function="rewire_weight", cases=_rewire_cases,
+        reference=_rewired,
         mistakes=[
-            Mistake("1x1 layers not grouped",
-                    _unit_with(lambda c, m, g: 2 * c * m, lambda c, m, g: 9 * m),
-                    "both 1x1 layers have g groups: c*m/g weights each."),
-            Mistake("depthwise counted as a full 3x3 convolution",
-                    _unit_with(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * m * m),
-                    "the 3x3 layer is depthwise: one 3x3 filter per bottleneck channel, 9m "
-                    "weights."),
-            Mistake("depthwise grouped like the 1x1 layers",
-                    _unit_with(lambda c, m, g: 2 * c * m // g, lambda c, m, g: 9 * m * m // g),
-                    "the 3x3 layer is depthwise (groups = m), not grouped with g: 9m weights."),
-            Mistake("only one 1x1 layer counted",
-                    _unit_with(lambda c, m, g: c * m // g, lambda c, m, g: 9 * m),
-                    "the unit has two grouped 1x1 layers: into the bottleneck and back out."),
-            Mistake("1x1 layers divided by g twice",
-                    _unit_with(lambda c, m, g: 2 * c * m // (g * g), lambda c, m, g: 9 * m),
-                    "a grouped 1x1 layer has g blocks of (c/g)(m/g) weights: c*m/g in all."),
-            Mistake("biases counted",
-                    _unit_with(lambda c, m, g: 2 * c * m // g + m + c,
-                               lambda c, m, g: 9 * m + m),
-                    "the convolutions have no bias (batch norm follows each of them)."),
+            Mistake("weight left as it is", lambda weight, g: np.asarray(weight).copy(),
+                    "the port feeds the next layer the channels in another order, so the "
+                    "weight's input channels must follow them."),
+            Mistake("weight shuffled like the input",
+                    _permuted_inputs(lambda c, g: _order(c, g)),
+                    "shuffling the weight's input axis by g puts W[:, order[q]] at q; the "
+                    "port needs W[:, order^-1[wrong[q]]] - follow one input channel through "
+                    "both models."),
+            Mistake("weight permuted once by the wrong shuffle",
+                    _permuted_inputs(lambda c, g: _order(c, c // g)),
+                    "one permutation is not enough: the trained model moved the channels "
+                    "one way, the port moves them the other way, and the weight has to "
+                    "make up for both."),
+            Mistake("weight shuffled twice by g",
+                    _permuted_inputs(lambda c, g: _order(c, g)[_order(c, g)]),
+                    "two permutations, but the wrong way round: W'[:, q] multiplies old "
+                    "channel wrong[q]; in the trained model that channel met "
+                    "W[:, order^-1[wrong[q]]]."),
         ]),
     Check(
-        id="ch06.fixed_flops_memory", function="fixed_flops_memory", cases=_flops_cases,
-        reference=_fixed_flops,
+        id="ch06.balanced_widths", function="balanced_widths", cases=_balanced_cases,
+        reference=_balanced,
         mistakes=[
-            Mistake("output width not adjusted to the FLOPs",
-                    lambda h, w, c1, f, g: solutions.memory_access(c1, c1, 1, (h, w), (h, w),
-                                                                   groups=g),
-                    "c2 is whatever makes hw*c1*c2/g equal the given FLOPs: c2 = FLOPs*g/(hw*c1)."),
-            Mistake("c2 computed without the groups",
-                    lambda h, w, c1, f, g: h * w * (c1 + f // (h * w * c1))
-                    + c1 * (f // (h * w * c1)) / g,
-                    "a grouped 1x1 layer does hw*c1*c2/g MACs, so keeping them fixed needs "
-                    "c2 = FLOPs*g/(hw*c1): g times wider."),
-            Mistake("weights not divided by g",
-                    lambda h, w, c1, f, g: h * w * (c1 + _c2(h, w, c1, f, g))
-                    + c1 * _c2(h, w, c1, f, g),
-                    "each output channel reads c1/g inputs: the weights are c1*c2/g."),
-            Mistake("only the output map counted",
-                    lambda h, w, c1, f, g: h * w * _c2(h, w, c1, f, g)
-                    + c1 * _c2(h, w, c1, f, g) // g,
-                    "the input map (hw*c1 values) is read as well as the output map (hw*c2) "
-                    "written: hw*(c1 + c2)."),
-            Mistake("weights left out",
-                    lambda h, w, c1, f, g: h * w * (c1 + _c2(h, w, c1, f, g)),
-                    "the weights are read too: + c1*c2/g."),
-            Mistake("FLOPs added instead of the weights",
-                    lambda h, w, c1, f, g: h * w * (c1 + _c2(h, w, c1, f, g)) + f,
-                    "memory access counts values moved, not multiply-accumulates: the weights "
-                    "are c1*c2/g values."),
+            Mistake("square root of the FLOPs per position, groups left out",
+                    lambda h, w, f, g: _nearest_square(h, w, f, g, with_groups=False),
+                    "with g groups a 1x1 layer does hw*c1*c2/g MACs, so c1*c2 = FLOPs*g/(hw); "
+                    "and the widths must be whole multiples of g."),
+            Mistake("c1 = c2 = the rounded square root",
+                    lambda h, w, f, g: _nearest_square(h, w, f, g),
+                    "G1's c1 = c2 needs c1*c2 to be a square of a multiple of g; otherwise the "
+                    "MACs would change. Among the pairs of multiples of g with the right "
+                    "product, take the one with the least c1 + c2."),
+            Mistake("the narrowest c1",
+                    _by_pairs(lambda h, w, g, c1, c2: c1),
+                    "the narrowest input makes the output widest and moves the most values: "
+                    "M = hw(c1 + c2) + c1*c2/g is least when c1 + c2 is."),
+            Mistake("widths not multiples of g",
+                    lambda h, w, f, g: _divisor_pair(f * g // (h * w)),
+                    "with g groups both widths must be multiples of g (each group has "
+                    "c1/g inputs and c2/g outputs): c1 = g a, c2 = g b."),
+            Mistake("pair returned the wrong way round",
+                    lambda h, w, f, g: _balanced(h, w, f, g)[::-1],
+                    "return (c1, c2) with c1 <= c2."),
         ]),
     Check(
-        id="ch06.channel_unshuffle", function="channel_unshuffle", cases=_unshuffle_cases,
-        reference=_unshuffle,
+        id="ch06.layers_to_mix", function="layers_to_mix", cases=_mix_cases,
+        reference=_layers_to_mix,
         mistakes=[
-            Mistake("shuffled again instead of undone",
-                    lambda x, g: solutions.channel_shuffle(np.asarray(x)[None], g)[0],
-                    "shuffling by g twice is not the identity unless g*g = C: the inverse "
-                    "reads the channels as (C/g, g), transposes and flattens."),
-            Mistake("no transpose", lambda x, g: np.asarray(x).copy(),
-                    "reshaping to (C/g, g) and back changes nothing: swap the two axes "
-                    "before flattening."),
-            Mistake("pixels moved too",
-                    lambda x, g: np.asarray(x).reshape(np.shape(x)[0] // g, -1).T.reshape(
-                        np.shape(x)).copy(),
-                    "keep each channel's H×W image together: reshape to (C/g, g, H, W) and "
-                    "swap only the first two axes."),
-            Mistake("channel order reversed",
-                    lambda x, g: np.asarray(x)[::-1].copy(),
-                    "the inverse of the shuffle is another shuffle (by C/g), not a reversal."),
-        ]),
-    Check(
-        id="ch06.stacked_connectivity", function="stacked_connectivity", cases=_stack_cases,
-        reference=_stacked,
-        mistakes=[
-            Mistake("shuffle ignored", lambda c, g, n, s: _stacked(c, g, n, False),
-                    "when shuffle is true, permute the channels between consecutive layers: "
-                    "the dependency of the stack is D · S · D · S · ... · D."),
-            Mistake("path counts instead of 0/1",
-                    lambda c, g, n, s: _paths(c, g, n, s),
-                    "the matrix product counts the paths from input c to output o; return 1 "
-                    "where there is at least one path: (product > 0).astype(int)."),
-            Mistake("shuffle transposed the wrong way: C/g rows instead of g",
-                    lambda c, g, n, s: (_paths(c, g, n, s, shuffle_groups=c // g) > 0)
-                    .astype(int),
-                    "shuffle by g: reshape the channels to (g, C/g), transpose, flatten."),
-            Mistake("shuffled after the last layer too",
-                    lambda c, g, n, s: (_paths(c, g, n, s, shuffle_last=True) > 0).astype(int),
-                    "the shuffle goes *between* layers: layers - 1 shuffles, none after the "
-                    "last layer."),
+            Mistake("two layers always enough",
+                    lambda c, g: 1 if g == 1 else 0 if c == g else 2,
+                    "one shuffle mixes everything only when a block holds at least g channels "
+                    "(C/g >= g); with narrower blocks each layer multiplies the reach by C/g."),
+            Mistake("reach grows by C/g per layer, not by a factor",
+                    lambda c, g: 1 if g == 1 else 0 if c == g else g,
+                    "a block of the next layer reads C/g channels from C/g different groups, "
+                    "each of which already reaches its own inputs: the reach multiplies."),
+            Mistake("counted the shuffles instead of the layers",
+                    lambda c, g: max(_layers_to_mix(c, g) - 1, 0),
+                    "L grouped layers have L - 1 shuffles between them; the answer counts "
+                    "layers (a single layer with g = 1 already mixes)."),
+            Mistake("depthwise stacks said to mix",
+                    lambda c, g: 1 if c == g else _layers_to_mix(c, g),
+                    "with C/g = 1 every layer keeps each channel on its own: no number of "
+                    "layers mixes them (answer 0)."),
+            Mistake("log base g instead of C/g",
+                    lambda c, g: _mix_count(c, g, lambda n, b: g ** n) if g > 1 else 1,
+                    "each layer multiplies the reach by the width of a block, C/g, not by the "
+                    "number of groups."),
         ]),
 ]

@@ -1,6 +1,7 @@
-"""Hidden checks of chapter 07 (backward): a central-difference gradient, which input cells a
-strided convolution reads, the weight and input gradients with stride, padding and dilation,
-and the whole backward pass of a grouped convolution.
+"""Hidden checks of chapter 07 (backward): the finite-difference step of least total error,
+which input cells of a stack of strided, padded, dilated layers get a gradient at all, the
+weight and input gradients with stride, padding and dilation, and the whole backward pass of a
+grouped convolution.
 
 The references are ``solutions.conv2d_grad_weight`` / ``conv2d_grad_input`` (torch.nn.grad
 semantics); the named mistakes are computed with :func:`_tap_sums`, the weight-gradient sum
@@ -15,163 +16,70 @@ import solutions
 
 from .core import Check, Mistake
 
-# --- exercise 1: numerical_gradient ---------------------------------------------------------
-# The notebook's hidden cell grades numerical_gradient on the probe below (a function cannot
-# travel to a sandboxed kernel as data, so the cell closes over it); keep the two identical.
+# --- exercise 1: optimal_step ----------------------------------------------------------------
+# Total error of a finite difference in float64 (the text's model): truncation plus rounding,
+# eps^2 |f3| / 6 + u |f| / eps for the central difference, eps |f2| / 2 + u |f| / eps for the
+# one-sided one, with u = 2^-53. The step that minimises it is what the text leaves out.
+UNIT_ROUNDOFF = 2.0 ** -53
 
 
-def _probe(c):
-    """The graded function of exercise 1: curved (cubic) and coupling every entry."""
-    return lambda v: np.sum(c * v ** 3) + np.sum(v) ** 2
+def _optimal_step(f, f2, f3, central, u=UNIT_ROUNDOFF, truncation=None):
+    """The minimiser of the total error; ``truncation`` replaces the factor 3 (or 2) of a
+    student who set the two terms equal instead of minimising their sum."""
+    if central:
+        return ((3 if truncation is None else truncation) * u * abs(f) / abs(f3)) ** (1 / 3)
+    return ((2 if truncation is None else truncation) * u * abs(f) / abs(f2)) ** 0.5
 
 
-def _numerical(x, c, eps):
-    return solutions.numerical_gradient(_probe(c), x, eps)
-
-
-def _analytic(x, c, eps):
-    return 3 * c * x.astype(float) ** 2 + 2 * np.sum(x)
-
-
-def _one_sided(x, c, eps, sign):
-    f, x = _probe(c), x.astype(float)
-    grad = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        moved = x.copy()
-        moved[index] += sign * eps
-        grad[index] = sign * (f(moved) - f(x)) / eps
-    return grad
-
-
-def _not_restored(x, c, eps):
-    f, x = _probe(c), x.astype(float).copy()
-    grad = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        x[index] += eps
-        above = f(x)
-        x[index] -= 2 * eps
-        grad[index] = (above - f(x)) / (2 * eps)
-    return grad
-
-
-def _rows(x, c, eps):
-    f, x = _probe(c), x.astype(float)
-    grad = np.zeros(x.shape)
-    for i in range(x.shape[0]):
-        above, below = x.copy(), x.copy()
-        above[i] += eps
-        below[i] -= eps
-        grad[i] = (f(above) - f(below)) / (2 * eps)
-    return grad
-
-
-def _all_at_once(x, c, eps):
-    f, x = _probe(c), x.astype(float)
-    return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
-
-
-def _integer_buffer(x, c, eps):
-    """Bumps and gradient kept in x's dtype: right for a float x, truncated for an integer one."""
-    f, grad = _probe(c), np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        above, below = x.copy(), x.copy()
-        above[index] += eps
-        below[index] -= eps
-        grad[index] = (f(above) - f(below)) / (2 * eps)
-    return grad
-
-
-def _gradient_cases(rng):
-    """x of 1 to 4 dimensions, a quarter integer; eps large enough that the method shows."""
+def _step_cases(rng):
     cases = []
-    for i in range(30):
-        shape = tuple(int(rng.integers(1, 5)) for _ in range(1 + i % 4))
-        x = rng.standard_normal(shape)
-        if i % 4 == 3:
-            x = rng.integers(-3, 4, shape)
-        cases.append((x, rng.uniform(0.5, 2.0, shape) * rng.choice([-1, 1], shape),
-                      float(rng.choice([1e-1, 3e-2, 1e-2]))))
+    for i in range(40):
+        f, f2, f3 = (float(10 ** rng.uniform(-3, 3) * rng.choice([-1, 1])) for _ in range(3))
+        cases.append((f, f2, f3, bool(i % 2)))
     return cases
 
 
-# --- exercise 2: input_coverage -------------------------------------------------------------
+# --- exercise 2: input_reached ---------------------------------------------------------------
 
-def _coverage(n, k, s, p, d):
-    """How many (window, tap) pairs read each input cell: the input gradient of all-ones."""
-    o = solutions.conv_output_size(n, k, s, p, d)
-    count = solutions.conv2d_grad_input((1, 1, 1, n), np.ones((1, 1, 1, k)),
-                                        np.ones((1, 1, 1, o)), stride=(1, s),
-                                        padding=(0, p), dilation=(1, d))
-    return np.rint(count[0, 0, 0]).astype(int)
-
-
-def _counted(n, k, s, p, d, windows, taps):
-    """Tally, over windows starting at s*i - p, the input cells a set of tap offsets reads."""
-    count = np.zeros(n, int)
-    for i in range(windows):
-        for t in taps:
-            u = s * i - p + t
-            if 0 <= u < n:
-                count[u] += 1
-    return count
-
-
-def _windows(n, k, s, p, d):
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+def _reached(n, layers, *, keep=lambda *layer: layer, only=None, counts=False):
+    """1 where input cell u of a stack of 1-D layers (k, s, p, d) gets a gradient from some
+    output of the last layer: dY = 1 sent back through kernels of ones, layer by layer (tap a
+    of window i reads u = s i + d a - p). ``keep`` alters every layer's (k, s, p, d) in that
+    step, as a student who forgets one of them does; ``only="first"`` stops after one layer."""
+    sizes = [n]
+    for layer in layers:
+        sizes.append(solutions.conv_output_size(sizes[-1], *layer))
+    chosen = list(zip(layers, sizes[:-1]))[:1 if only == "first" else len(layers)]
+    reach = np.ones(sizes[len(chosen)], dtype=int)
+    for layer, size in reversed(chosen):
+        k, s, p, d = keep(*layer)
+        below = np.zeros(size, dtype=int)
+        for i in range(len(reach)):
+            for a in range(k):
+                if 0 <= s * i + d * a - p < size:
+                    below[s * i + d * a - p] += reach[i]
+        reach = below if counts else (below > 0).astype(int)
+    return reach
 
 
-def _coverage_cases(rng):
+def _reached_cases(rng):
     cases = []
     while len(cases) < 40:
-        n, k, s = int(rng.integers(1, 16)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        p, d = int(rng.integers(0, 3)), int(rng.integers(1, 4))
-        if _windows(n, k, s, p, d) >= 1:
-            cases.append((n, k, s, p, d))
+        n = int(rng.integers(4, 60))
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            k = int(rng.integers(1, 5))
+            layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, k // 2 + 1)),
+                           int(rng.integers(1, 4))))
+        try:
+            _reached(n, layers)
+        except ValueError:  # a layer's window does not fit: draw again
+            continue
+        cases.append((n, tuple(layers)))
     return cases
 
 
-def _taps(k, d):
-    return range(0, d * (k - 1) + 1, d)
-
-
-COVERAGE_MISTAKES = [
-    Mistake("padding ignored",
-            lambda n, k, s, p, d: _counted(n, k, s, 0, d, _windows(n, k, s, 0, d), _taps(k, d)),
-            "with padding p the first window starts at input cell -p: tap a of window i "
-            "reads cell s*i + d*a - p, and the padded input has n + 2p cells."),
-    Mistake("padding added instead of subtracted",
-            lambda n, k, s, p, d: _counted(n, k, s, -p, d, _windows(n, k, s, p, d), _taps(k, d)),
-            "the padded input starts p cells before the input: tap a of window i reads input "
-            "cell s*i + d*a - p."),
-    Mistake("window count without the padding",
-            lambda n, k, s, p, d: _counted(n, k, s, p, d, _windows(n, k, s, 0, d), _taps(k, d)),
-            "the windows slide over the padded input: (n + 2p - d(k-1) - 1)//s + 1 of them."),
-    Mistake("dilation ignored",
-            lambda n, k, s, p, d: _counted(n, k, s, p, 1, _windows(n, k, s, p, 1), range(k)),
-            "taps are d cells apart: window i reads s*i + d*a - p for a = 0 .. k-1, and "
-            "only (n + 2p - d(k-1) - 1)//s + 1 windows fit."),
-    Mistake("the holes between dilated taps counted",
-            lambda n, k, s, p, d: _counted(n, k, s, p, d, _windows(n, k, s, p, d),
-                                           range(d * (k - 1) + 1)),
-            "a dilated window spans d(k-1) + 1 cells but reads only its k taps; the cells "
-            "between them get no gradient from that window."),
-    Mistake("one window too many at the end, ceil instead of floor",
-            lambda n, k, s, p, d: _counted(n, k, s, p, d, -(-(n + 2 * p - d * (k - 1) - 1)
-                                                            // s) + 1, _taps(k, d)),
-            "the number of windows rounds down: (n + 2p - d(k-1) - 1)//s + 1; the cells "
-            "after the last whole window are never read."),
-    Mistake("the last window left out",
-            lambda n, k, s, p, d: _counted(n, k, s, p, d, _windows(n, k, s, p, d) - 1,
-                                           _taps(k, d)),
-            "there are (n + 2p - d(k-1) - 1)//s + 1 windows, the first at 0: count the last one."),
-    Mistake("read or not instead of how many",
-            lambda n, k, s, p, d: (_coverage(n, k, s, p, d) > 0).astype(int),
-            "count every (window, tap) pair reading the cell; with overlapping windows "
-            "a cell is read more than once."),
-]
-
-
-# --- exercise 3: grad_weight ----------------------------------------------------------------
+# --- shared: weight-gradient sums; exercise 3: the weight gradient of a transposed conv ------
 
 def _floats(a):
     return a.astype(float) if a.dtype.kind in "iu" else a
@@ -205,75 +113,11 @@ def _padded(x, p):
     return np.pad(_floats(x), ((0, 0), (0, 0), (p, p), (p, p)))
 
 
-def _uncropped(x, dy, weight_shape, s, p):
-    xp = _padded(x, p)
-    taps = [xp.shape[2 + i] - s * (dy.shape[2 + i] - 1) for i in (0, 1)]
-    return _tap_sums(xp, dy, taps, s, 1)
-
-
-def _swapped_layout(x, dy, weight_shape, s, p):
-    return _grad_weight(x, dy, weight_shape, s, p).transpose(1, 0, 2, 3)
-
-
 def _arrays(rng, integer: bool, *shapes):
     """Random arrays of these shapes: small integers (exact sums) or standard normal."""
     if integer:
         return tuple(rng.integers(-3, 4, shape) for shape in shapes)
     return tuple(rng.standard_normal(shape) for shape in shapes)
-
-
-def _weight_cases(rng):
-    """Batches of 1-3, non-square kernels and inputs, a third with C_in == C_out, a quarter
-    integer, most with a remainder (input rows no window reaches)."""
-    cases = []
-    while len(cases) < 36:
-        i = len(cases)
-        n_img = int(rng.integers(2, 4)) if i % 2 else 1
-        c_in = int(rng.integers(1, 4))
-        c_out = c_in if i % 3 == 0 else int(rng.integers(1, 4))
-        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-        s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
-        h, w = int(rng.integers(1, 10)), int(rng.integers(1, 10))
-        oh, ow = (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
-        if min(oh, ow) < 1 or (kh == kw == 1 and s == 1):
-            continue
-        x, dy = _arrays(rng, i % 4 == 1, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
-        cases.append((x, dy, (c_out, c_in, kh, kw), s, p))
-    return cases
-
-
-WEIGHT_MISTAKES = [
-    Mistake("kernel flipped",
-            lambda x, dy, ws, s, p: _grad_weight(x, dy, ws, s, p)[:, :, ::-1, ::-1],
-            "dW[o, c, a, b] pairs dY[i, j] with the input cell tap (a, b) read for output "
-            "(i, j), x[s*i + a - p, s*j + b - p]: a cross-correlation, nothing is rotated."),
-    Mistake("batch not summed, first image only",
-            lambda x, dy, ws, s, p: _grad_weight(x[:1], dy[:1], ws, s, p),
-            "every image of the batch used the same weight, so each adds its own term: "
-            "sum over n as well as over i and j."),
-    Mistake("batch averaged",
-            lambda x, dy, ws, s, p: _grad_weight(x, dy, ws, s, p) / x.shape[0],
-            "the loss is already a sum (any mean is in dY); the weight gradient sums the "
-            "images' contributions without dividing by N."),
-    Mistake("stride ignored, dY not spread out",
-            lambda x, dy, ws, s, p: _tap_sums(_padded(x, p), dy, ws[2:], 1, 1),
-            "output (i, j) read the window starting at (s*i, s*j) of the padded input: "
-            "dY's entries meet input cells s apart (dY acts as a kernel dilated by s)."),
-    Mistake("stride used as the tap spacing",
-            lambda x, dy, ws, s, p: _tap_sums(_padded(x, p), dy, ws[2:], 1, s),
-            "stride moves the windows, not the taps: dW[a, b] = sum dY[i, j] "
-            "x[s*i + a - p, s*j + b - p]; the taps stay one cell apart."),
-    Mistake("padding ignored",
-            lambda x, dy, ws, s, p: _tap_sums(x, dy, ws[2:], s, 1),
-            "the forward pass read the zero-padded input: tap (a, b) of output (i, j) is "
-            "x[s*i + a - p, s*j + b - p], zero outside the input."),
-    Mistake("not cropped to the kernel size", _uncropped,
-            "correlating the whole padded input with spread-out dY gives extra rows/columns "
-            "when the convolution's floor dropped input cells; keep the first kh x kw."),
-    Mistake("weight gradient in the C_in, C_out layout", _swapped_layout,
-            "dW has the weight's shape (C_out, C_in, kh, kw): dW[o, c] correlates input "
-            "channel c with output-gradient channel o."),
-]
 
 
 # --- exercise 4: grad_input -----------------------------------------------------------------
@@ -316,6 +160,63 @@ def _channels_swapped(dy, weight, input_shape, s, p, d):
     return _scatter(dy, weight.transpose(1, 0, 2, 3), input_shape, s, p, d)
 
 
+def _transposed_grad_weight(x, dy, weight_shape, s, p):
+    """dW of y = conv_transpose2d(x, W, stride s, padding p), W of shape (C_in, C_out, kh, kw).
+
+    y is the adjoint of the convolution with weight W from C_out to C_in channels, so
+    <dY, conv_transpose(x, W)> = <conv2d(dY, W), x>: dW is that convolution's weight gradient
+    with dY as its input and x as its output gradient."""
+    return _tap_sums(_padded(dy, p), x, tuple(weight_shape[2:]), s, 1)
+
+
+def _transposed_cases(rng):
+    """Batches of 1-3, non-square kernels, C_in == C_out in a third (where the swapped layout
+    keeps its shape), stride with an output_padding below it, padding, a quarter integer."""
+    cases = []
+    while len(cases) < 36:
+        i = len(cases)
+        n_img = int(rng.integers(2, 4)) if i % 2 else 1
+        c_in = int(rng.integers(1, 4))
+        c_out = c_in if i % 3 == 0 else int(rng.integers(1, 4))
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        s = int(rng.integers(1, 4))
+        p = int(rng.integers(0, min(kh, kw)))
+        h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        op = int(rng.integers(0, s))
+        oh, ow = (h - 1) * s - 2 * p + kh + op, (w - 1) * s - 2 * p + kw + op
+        if min(oh, ow) < 1 or (kh == kw == 1 and s == 1):
+            continue
+        x, dy = _arrays(rng, i % 4 == 1, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
+        cases.append((x, dy, (c_in, c_out, kh, kw), s, p))
+    return cases
+
+
+TRANSPOSED_MISTAKES = [
+    Mistake("a convolution's weight layout, C_out first",
+            lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p).transpose(1, 0, 2, 3),
+            "a transposed convolution's weight is (C_in, C_out, kh, kw), as in "
+            "torch.nn.ConvTranspose2d: dW[c, o] pairs input channel c with output channel o."),
+    Mistake("kernel flipped",
+            lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p)[:, :, ::-1, ::-1],
+            "input x[i, j] stamps W[a, b] onto output cell (s*i + a - p, s*j + b - p): dW[a, b] "
+            "pairs x[i, j] with dY there, nothing is rotated."),
+    Mistake("batch not summed, first image only",
+            lambda x, dy, ws, s, p: _transposed_grad_weight(x[:1], dy[:1], ws, s, p),
+            "every image used the same weight: sum their contributions."),
+    Mistake("batch averaged",
+            lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p) / x.shape[0],
+            "the weight gradient sums the images' contributions without dividing by N."),
+    Mistake("padding ignored",
+            lambda x, dy, ws, s, p: _tap_sums(_floats(dy), x, tuple(ws[2:]), s, 1),
+            "padding crops the transposed convolution's output: stamp (a, b) of input (i, j) "
+            "landed on output cell (s*i + a - p, s*j + b - p)."),
+    Mistake("stride ignored",
+            lambda x, dy, ws, s, p: _tap_sums(_padded(dy, p), x, tuple(ws[2:]), 1, 1),
+            "input (i, j)'s stamp starts at output cell (s*i - p, s*j - p): the x entries meet "
+            "dY cells s apart."),
+]
+
+
 def _input_cases(rng):
     """Batches, non-square kernels, stride, padding, dilation; a third with C_in == C_out,
     a quarter integer, most with a remainder that output_padding must restore."""
@@ -334,6 +235,10 @@ def _input_cases(rng):
             continue
         weight, dy = _arrays(rng, i % 4 == 2, (c_out, c_in, kh, kw), (n_img, c_out, oh, ow))
         cases.append((dy, weight, (n_img, c_in, h, w), s, p, d))
+    # Dilation 3,000 on a layer of 2,000 filters: the kernel with its zeros filled in would be
+    # 144 GB, so the dilation has to go into the indexing, as the prompt says.
+    cases.append((rng.standard_normal((1, 2000, 1, 1)), rng.standard_normal((2000, 1, 2, 2)),
+                  (1, 1, 3001, 3001), 1, 0, 3000))
     return cases
 
 
@@ -501,44 +406,54 @@ DB_MISTAKES = [
 ]
 
 CHECKS = [
-    Check(id="ch07.numerical_gradient", function="numerical_gradient", cases=_gradient_cases,
-          reference=_numerical,
+    Check(id="ch07.optimal_step", function="optimal_step", cases=_step_cases,
+          reference=_optimal_step,
           mistakes=[
-              Mistake("analytic gradient instead of the central difference", _analytic,
-                      "return the central difference (f(x + eps e_i) - f(x - eps e_i)) / 2eps "
-                      "with the eps given; it differs from the exact gradient by about "
-                      "eps² f'''/6."),
-              Mistake("one-sided forward difference",
-                      lambda x, c, eps: _one_sided(x, c, eps, 1),
-                      "(f(x + eps e_i) - f(x)) / eps has an error of order eps; evaluate f at "
-                      "x + eps e_i and x - eps e_i and divide by 2 eps."),
-              Mistake("one-sided backward difference",
-                      lambda x, c, eps: _one_sided(x, c, eps, -1),
-                      "use both sides: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)."),
-              Mistake("difference taken the wrong way round",
-                      lambda x, c, eps: -_numerical(x, c, eps),
-                      "subtract the lower evaluation from the upper one: "
-                      "f(x + eps e_i) - f(x - eps e_i)."),
-              Mistake("whole rows perturbed", _rows,
-                      "x[i] += eps moves a whole row (or slab) of a multi-dimensional x; bump "
-                      "single entries, e.g. with np.ndindex(x.shape)."),
-              Mistake("divided by eps instead of 2 eps",
-                      lambda x, c, eps: 2 * _numerical(x, c, eps),
-                      "the two evaluation points are 2 eps apart."),
-              Mistake("entry not restored after the bump", _not_restored,
-                      "put each entry back after evaluating f at x ± eps e_i, otherwise later "
-                      "entries are differentiated at a shifted point."),
-              Mistake("every entry perturbed at once", _all_at_once,
-                      "x + eps moves all entries together and gives one directional "
-                      "derivative; bump one entry e_i at a time."),
-              Mistake("integer x truncated", _integer_buffer,
-                      "for an integer x, np.zeros_like(x) and x + eps stay integer: work in "
-                      "floats (x.astype(float))."),
+              Mistake("the text's order of magnitude for the step",
+                      lambda f, f2, f3, central: UNIT_ROUNDOFF ** (1 / 3 if central else 1 / 2),
+                      "u^(1/3) is the order of the best step when f and its derivatives are of "
+                      "order 1; here they are not: minimise the total error over eps."),
+              Mistake("the two errors set equal instead of minimising their sum",
+                      lambda f, f2, f3, central: _optimal_step(f, f2, f3, central,
+                                                               truncation=6 if central else 2),
+                      "the minimum of a eps^m + b / eps is where its derivative vanishes, "
+                      "m a eps^(m-1) = b / eps^2, not where the two terms are equal."),
+              Mistake("machine epsilon for u",
+                      lambda f, f2, f3, central: _optimal_step(f, f2, f3, central, u=2.0 ** -52),
+                      "the relative rounding error of float64 is u = 2^-53, half the machine "
+                      "epsilon."),
+              Mistake("the other derivative used",
+                      lambda f, f2, f3, central: _optimal_step(f, f3, f2, central),
+                      "the central difference's truncation error involves the third "
+                      "derivative, the one-sided one's the second."),
           ]),
-    Check(id="ch07.input_coverage", function="input_coverage", cases=_coverage_cases,
-          reference=_coverage, mistakes=COVERAGE_MISTAKES),
-    Check(id="ch07.grad_weight", function="grad_weight", cases=_weight_cases,
-          reference=_grad_weight, mistakes=WEIGHT_MISTAKES),
+    Check(id="ch07.input_reached", function="input_reached", cases=_reached_cases,
+          reference=_reached,
+          mistakes=[
+              Mistake("only the first layer considered",
+                      lambda n, layers: _reached(n, layers, only="first"),
+                      "an output of the first layer that no later layer reads gets no gradient, "
+                      "and neither do the inputs only it reads: send the gradient back through "
+                      "every layer, starting from the last."),
+              Mistake("padding ignored",
+                      lambda n, layers: _reached(n, layers, keep=lambda k, s, p, d: (k, s, 0, d)),
+                      "padding shifts every window left by p cells of the layer's input."),
+              Mistake("dilation ignored",
+                      lambda n, layers: _reached(n, layers, keep=lambda k, s, p, d: (k, s, p, 1)),
+                      "a dilated kernel's taps are d cells apart: the cells between them are "
+                      "not read by that window."),
+              Mistake("stride ignored",
+                      lambda n, layers: _reached(n, layers, keep=lambda k, s, p, d: (k, 1, p, d)),
+                      "window i starts at s*i - p: with stride s > k cells between windows are "
+                      "never read."),
+              Mistake("path counts instead of 0/1",
+                      lambda n, layers: _reached(n, layers, counts=True),
+                      "return 1 where some path reaches the cell, 0 elsewhere, not the number "
+                      "of paths."),
+          ]),
+    Check(id="ch07.transposed_grad_weight", function="transposed_grad_weight",
+          cases=_transposed_cases, reference=_transposed_grad_weight,
+          mistakes=TRANSPOSED_MISTAKES),
     Check(id="ch07.grad_input", function="grad_input", cases=_input_cases,
           reference=_grad_input, mistakes=INPUT_MISTAKES),
     Check(id="ch07.backward_dx", function="conv2d_backward (dx)", cases=_group_cases,

@@ -1,7 +1,10 @@
-"""Hidden checks of chapter 08 (beyond 2-D): causal 1-D convolution, the input window of a
-stack, pooling sizes, max pooling, 3-D convolution, the cost of a bottleneck block."""
+"""Hidden checks of chapter 08 (beyond 2-D): how far a stack of causal and 'same' layers looks
+ahead, the input window of a stack, pooling sizes, the gradient of max pooling (chapter 07's
+question for chapter 08's layer), and the widest bottleneck within a MAC budget."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -10,25 +13,22 @@ import solutions
 from .core import Check, Mistake
 
 
-def _causal(x, weight, bias, dilation):
-    k = weight.shape[-1]
-    return solutions.conv1d(np.pad(x, ((0, 0), (0, 0), ((k - 1) * dilation, 0))), weight, bias,
-                            dilation=dilation)
+def _lookahead(layers, *, right=lambda total: total - total // 2):
+    """Future steps output t of a stride-1 stack sees: a 'same' layer pads d(k - 1) zeros in
+    all, total // 2 on the left and the rest on the right (as torch does), so its output t
+    reads up to t + right; a causal layer reads up to t. The stack adds them up."""
+    return sum(right(d * (k - 1)) for k, d, mode in layers if mode == "same")
 
 
-def _padded_conv1d(x, weight, bias, dilation, before, after):
-    return solutions.conv1d(np.pad(x, ((0, 0), (0, 0), (before, after))), weight, bias,
-                            dilation=dilation)
-
-
-def _causal_cases(rng):
+def _lookahead_cases(rng):
     cases = []
-    for _ in range(30):
-        n, c_in, c_out = (int(v) for v in rng.integers(1, 4, 3))
-        k, d = int(rng.integers(1, 6)), int(rng.integers(1, 5))
-        length = int(rng.integers(k * d, k * d + 12))
-        cases.append((rng.standard_normal((n, c_in, length)),
-                      rng.standard_normal((c_out, c_in, k)), rng.standard_normal(c_out), d))
+    for i in range(40):
+        layers = tuple((int(rng.integers(1, 6)), int(rng.integers(1, 9)),
+                        "same" if rng.random() < 0.5 else "causal")
+                       for _ in range(int(rng.integers(1, 7))))
+        if i % 4 == 0:  # an even kernel with an odd dilation: the odd total of 'same'
+            layers += ((2, 1 + 2 * int(rng.integers(0, 4)), "same"),)
+        cases.append((layers,))
     return cases
 
 
@@ -59,24 +59,44 @@ def _window(layers, index, *, jump_first=False, dilate=True, pad=True, pad_jump=
     return first, first + field - 1
 
 
-def _pool_size_cases(rng):
+def _pool_range_cases(rng):
+    """Strides up to 10^9 and lengths up to 10^12: one n at a time is far too slow."""
     cases = []
-    while len(cases) < 60:
+    for i in range(60):
         k = int(rng.integers(1, 6))
-        s = None if rng.random() < 0.2 else int(rng.integers(1, 5))
+        s = int(rng.integers(1, 6)) if i % 3 == 0 else int(10 ** rng.uniform(1, 9))
         d = 1 if rng.random() < 0.3 else int(rng.integers(2, 4))
         p = int(rng.integers(0, k // 2 + 1)) if rng.random() < 0.7 else 0
-        n = int(rng.integers(1, 20))
         ceil = bool(rng.random() < 0.6)
-        try:
-            solutions.pool_output_size(n, k, s, p, d, ceil_mode=ceil)
-        except ValueError:
-            continue
-        cases.append((n, k, s, p, d, ceil))
-    # windows torch drops: a ceil-mode window starting in (or past) the right padding
-    cases += [(4, 2, 3, 1, 1, True), (6, 3, 4, 1, 1, True), (2, 1, 2, 0, 1, True),
-              (5, 3, 6, 1, 1, True), (8, 2, 3, 1, 2, True), (6, 2, 4, 1, 3, True)]
+        n = max(1, d * (k - 1) + 1 - 2 * p) + int(10 ** rng.uniform(0, 12))
+        cases.append((_pool_size(n, k, s, p, d, ceil), k, s, p, d, ceil))
+    # the text's cases, and windows torch drops in ceil mode
+    cases += [(2, 2, 2, 0, 1, False), (3, 2, 2, 0, 1, True), (2, 2, 3, 1, 1, True),
+              (56, 3, 2, 1, 1, False), (4, 2, 3, 1, 2, True), (2, 3, 4, 1, 1, True)]
     return cases
+
+
+def _input_range(forward, out, k, s, p, d, ceil):
+    """(smallest, largest) n with forward(n) == out; forward grows with n, by steps of 1."""
+    low = max(1, d * (k - 1) + 1 - 2 * p)  # the window must fit in the padded input
+
+    def first_reaching(target):  # the least n >= low with forward(n) >= target
+        lo, hi = low, low
+        while forward(hi, k, s, p, d, ceil) < target:
+            lo, hi = hi + 1, 2 * hi + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (mid + 1, hi) if forward(mid, k, s, p, d, ceil) < target else (lo, mid)
+        return lo
+
+    return first_reaching(out), first_reaching(out + 1) - 1
+
+
+def _range_with(**mistake):
+    """The input range a student's forward model (one step of it swapped) gives."""
+    return lambda o, k, s, p, d, ceil: _input_range(
+        lambda n, k_, s_, p_, d_, c_: _pool_size(n, k_, s_, p_, d_, c_, **mistake),
+        o, k, s, p, d, ceil)
 
 
 def _pool_size(n, k, s, p, d, ceil, *, default=None, round_up=lambda a, s: -(-a // s),
@@ -94,105 +114,106 @@ def _max_pool_cases(rng):
     cases = []
     while len(cases) < 30:
         k = int(rng.integers(1, 5))
-        s = int(rng.integers(1, 4))
+        s = int(rng.integers(1, 4)) if len(cases) % 3 else int(rng.integers(1, k + 1))
         p = int(rng.integers(0, k // 2 + 1))
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(k, 11)),
                  int(rng.integers(k, 11)))
         # mostly negative values: zero padding then wins windows on the border
         x = rng.standard_normal(shape) - (1.5 if rng.random() < 0.5 else 0.0)
-        cases.append((x, k, s, p))
-    cases.append((-np.arange(1.0, 17.0).reshape(1, 1, 4, 4), 2, 2, 1))
+        oh = (shape[2] + 2 * p - k) // s + 1
+        ow = (shape[3] + 2 * p - k) // s + 1
+        cases.append((x, rng.standard_normal((*shape[:2], oh, ow)), k, s, p))
+    x = -np.arange(1.0, 17.0).reshape(1, 1, 4, 4)
+    cases.append((x, np.ones((1, 1, 3, 3)), 2, 2, 1))
     return cases
 
 
-def _pool_with(x, k, s, p, fill, reduce):
+def _pool_backward(x, grad, k, s, p, *, fill=-np.inf, route="max", add=True):
+    """The gradient of max pooling: each output's gradient goes to the cell of its window that
+    won (the first, in row-major order), added up over overlapping windows."""
+    x = np.asarray(x, dtype=np.float64)
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=fill)
-    oh, ow = (xp.shape[2] - k) // s + 1, (xp.shape[3] - k) // s + 1
-    out = np.empty(x.shape[:2] + (oh, ow))
+    out = np.zeros_like(xp)
+    n, c, oh, ow = grad.shape
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = reduce(xp[:, :, i * s:i * s + k, j * s:j * s + k], axis=(2, 3))
-    return out
+            window = xp[:, :, i * s:i * s + k, j * s:j * s + k].reshape(n, c, -1)
+            g = grad[:, :, i, j]
+            if route == "spread":
+                share = np.repeat((g / (k * k))[:, :, None], k * k, axis=2)
+            elif route == "first":
+                share = np.zeros_like(window)
+                share[:, :, 0] = g
+            else:
+                share = np.zeros_like(window)
+                np.put_along_axis(share, window.argmax(axis=2)[:, :, None], g[:, :, None], axis=2)
+            block = out[:, :, i * s:i * s + k, j * s:j * s + k]
+            if add:
+                block += share.reshape(n, c, k, k)
+            else:
+                block[...] = np.where(share.reshape(n, c, k, k) != 0, share.reshape(n, c, k, k),
+                                      block)
+    return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-def _conv3d(x, weight, bias, stride):
-    return solutions.conv3d(x[None], weight, bias, stride=stride)[0]
-
-
-def _conv3d_short(x, weight, bias, stride):
-    """The right values on an output one position short per axis: the size's "+ 1" forgotten."""
-    od, oh, ow = ((n - k) // stride for n, k in zip(x.shape[1:], weight.shape[2:]))
-    return _conv3d(x, weight, bias, stride)[:, :od, :oh, :ow]
-
-
-def _conv3d_per_frame(x, weight, bias, stride):
-    """Every frame filtered in 2-D by the kernel's middle depth slice, depth neither summed nor
-    strided: depth handled like a batch of images."""
-    mid = weight.shape[2] // 2
-    return solutions.conv3d(x[None], weight[:, :, mid:mid + 1], bias, stride=(1, stride, stride))[0]
-
-
-def _conv3d_cases(rng):
-    cases = []
-    for _ in range(30):
-        c_in, c_out = (int(v) for v in rng.integers(1, 4, 2))
-        kernel = tuple(int(v) for v in rng.integers(1, 4, 3))
-        size = tuple(k + int(rng.integers(0, 5)) for k in kernel)
-        cases.append((rng.standard_normal((c_in, *size)),
-                      rng.standard_normal((c_out, c_in, *kernel)), rng.standard_normal(c_out),
-                      int(rng.integers(1, 4))))
-    return cases
-
-
-def _bottleneck(c_in, width, c_out, size, stride, *, first_size=None, mid_size=None,
-                last_size=None, taps=9):
+def _width_macs(c_in, width, c_out, size, stride):
     o = (size - 1) // stride + 1
-    first = size if first_size is None else first_size(size, stride)
-    mid = o if mid_size is None else mid_size(size, stride)
-    last = o if last_size is None else last_size(size, stride)
-    return (c_in * width * first**2 + width * width * taps * mid**2 + width * c_out * last**2)
+    return c_in * width * size**2 + 9 * width * width * o**2 + width * c_out * o**2
 
 
-def _bottleneck_cases(rng):
+def _max_width(c_in, c_out, size, stride, budget, *, a=None, b=None):
+    """The largest width w with 9 w^2 o^2 + w (c_in n^2 + c_out o^2) <= budget, exactly."""
+    o = (size - 1) // stride + 1
+    a = 9 * o * o if a is None else a(size, stride)
+    b = c_in * size**2 + c_out * o * o if b is None else b(c_in, c_out, size, stride)
+    w = (math.isqrt(b * b + 4 * a * budget) - b) // (2 * a)
+    while a * (w + 1) ** 2 + b * (w + 1) <= budget:  # isqrt rounds down: w may be one short
+        w += 1
+    while w > 0 and a * w * w + b * w > budget:
+        w -= 1
+    return w
+
+
+def _width_cases(rng):
+    """Budgets up to 10^30 MACs: widths near 10^11, beyond a search one width at a time and
+    beyond the precision of a float square root."""
     cases = []
-    for _ in range(40):
-        width = int(rng.choice([16, 32, 64, 128]))
-        c_in = int(rng.choice([width, 2 * width, 4 * width]))
-        cases.append((c_in, width, 4 * width, int(rng.integers(3, 60)), int(rng.integers(1, 3))))
-    return cases + [(256, 64, 256, 56, 1), (256, 128, 512, 56, 2), (512, 128, 512, 7, 2)]
+    for i in range(40):
+        size = int(rng.integers(3, 113))
+        if i % 3 == 0:
+            size = 2 * (size // 2) + 1  # odd sizes: (n - 1) // 2 + 1 and n // 2 differ
+        stride = int(rng.integers(1, 3))
+        c_in, c_out = int(rng.integers(16, 2049)), int(rng.integers(16, 2049))
+        budget = int(10 ** rng.uniform(24, 30)) if i % 4 else int(rng.integers(10**6, 10**9))
+        cases.append((c_in, c_out, size, stride, budget))
+    cases.append((256, 256, 56, 1, 218_365_952))
+    return cases
 
 
 CHECKS = [
     Check(
-        id="ch08.causal_conv1d", function="causal_conv1d", cases=_causal_cases,
-        reference=_causal,
+        id="ch08.lookahead", function="lookahead", cases=_lookahead_cases,
+        reference=_lookahead,
         mistakes=[
-            Mistake("padding that ignores the dilation",
-                    lambda x, w, b, d: _padded_conv1d(x, w, b, d, w.shape[-1] - 1, 0),
-                    "the taps span (k - 1)·d cells, so causal padding is (k - 1)·d zeros on the "
-                    "left, not k - 1."),
-            Mistake("no padding",
-                    lambda x, w, b, d: _padded_conv1d(x, w, b, d, 0, 0),
-                    "pad (k - 1)·d zeros on the left so that the output has one value per "
-                    "input time step."),
-            Mistake("padding on both sides, 'same' instead of causal",
-                    lambda x, w, b, d: _padded_conv1d(x, w, b, d, (w.shape[-1] - 1) * d // 2,
-                                                      (w.shape[-1] - 1) * d
-                                                      - (w.shape[-1] - 1) * d // 2),
-                    "centred padding lets y[t] read x[t + 1], x[t + 2], ...: the future. All "
-                    "(k - 1)·d zeros go on the left."),
-            Mistake("padding on the right, anti-causal",
-                    lambda x, w, b, d: _padded_conv1d(x, w, b, d, 0, (w.shape[-1] - 1) * d),
-                    "with the zeros on the right, y[t] reads x[t .. t + (k-1)d], the future; "
-                    "put them on the left."),
-            Mistake("kernel flipped",
-                    lambda x, w, b, d: _causal(x, w[..., ::-1], b, d),
-                    "deep-learning convolution does not flip: the last tap w[k - 1] meets "
-                    "x[t] and w[0] meets x[t - (k-1)d]."),
-            Mistake("bias missing", lambda x, w, b, d: _causal(x, w, None, d),
-                    "add bias[o] to every value of output channel o."),
-            Mistake("dilation ignored", lambda x, w, b, d: _causal(x, w, b, 1),
-                    "dilation d places the taps d time steps apart: x[t - (k-1-a)·d]."),
+            Mistake("half the span on each side, as a float",
+                    lambda layers: _lookahead(layers, right=lambda total: total / 2),
+                    "a layer pads whole cells: d(k - 1) zeros in all, and when that is odd "
+                    "torch puts the extra one on the right."),
+            Mistake("the extra zero of an odd span put on the left",
+                    lambda layers: _lookahead(layers, right=lambda total: total // 2),
+                    "torch pads total // 2 zeros on the left and the rest on the right: an odd "
+                    "span looks one step further into the future than half of it."),
+            Mistake("dilation ignored",
+                    lambda layers: _lookahead(tuple((k, 1, m) for k, _, m in layers)),
+                    "a dilated layer spans d(k - 1) + 1 input steps: its 'same' padding is "
+                    "d(k - 1) zeros in all."),
+            Mistake("causal layers counted too",
+                    lambda layers: _lookahead(tuple((k, d, "same") for k, d, _ in layers)),
+                    "a causal layer pads only on the left: it never looks ahead."),
+            Mistake("only the widest look-ahead of one layer",
+                    lambda layers: max([_lookahead((layer,)) for layer in layers]),
+                    "look-aheads add up: layer 2's output t reads layer 1's outputs up to t + "
+                    "r_2, and each of those reads r_1 further ahead."),
         ]),
     Check(
         id="ch08.input_window", function="input_window", cases=_stack_cases,
@@ -221,123 +242,81 @@ CHECKS = [
                     "so output i starts i·J_L cells after output 0."),
         ]),
     Check(
-        id="ch08.pool_output_size", function="pool_output_size", cases=_pool_size_cases,
-        reference=lambda n, k, s, p, d, ceil: solutions.pool_output_size(n, k, s, p, d, ceil),
+        id="ch08.pool_input_range", function="pool_input_range", cases=_pool_range_cases,
+        reference=lambda o, k, s, p, d, ceil: _input_range(_pool_size, o, k, s, p, d, ceil),
         mistakes=[
-            Mistake("dilation ignored",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, 1, ceil),
-                    "a dilated window covers d(k - 1) + 1 cells, not k: use that span where "
-                    "the formula has k."),
-            Mistake("dilated span taken as d·k",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil,
-                                                           span=lambda k, d: d * k),
+            Mistake("dilation ignored", _range_with(span=lambda k, d: k),
+                    "a dilated window covers d(k - 1) + 1 cells, not k."),
+            Mistake("dilated span taken as d·k", _range_with(span=lambda k, d: d * k),
                     "k taps d apart cover d(k - 1) + 1 cells: there are k - 1 gaps between "
                     "taps, not k."),
-            Mistake("stride defaults to 1",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil, default=1),
-                    "for pooling, stride=None means stride = kernel_size (torch's default), "
-                    "whatever the dilation."),
-            Mistake("ceil_mode ignored",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, False),
-                    "ceil_mode=True rounds (n + 2p - span)/s up: a last, partial window is "
-                    "kept."),
-            Mistake("ceil without torch's rule for the last window",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil, rule=False),
+            Mistake("the floor formula inverted in ceil mode too",
+                    lambda o, k, s, p, d, ceil: _input_range(_pool_size, o, k, s, p, d, False),
+                    "ceil mode keeps a last, partial window: the same output comes from "
+                    "smaller inputs than in floor mode."),
+            Mistake("ceil mode without torch's rule for the last window",
+                    _range_with(rule=False),
                     "in ceil mode torch drops a last window that would start in the right "
-                    "padding: keep it only if (o - 1)·s < n + p."),
-            Mistake("ceil computed as floor plus one",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil,
-                                                           round_up=lambda a, s: a // s + 1),
-                    "when s divides n + 2p - span exactly, rounding up changes nothing; "
-                    "a // s + 1 is one too many. Use -(-a // s) or (a + s - 1) // s."),
-            Mistake("padding on one side only",
-                    lambda n, k, s, p, d, ceil: _pool_size(n, k, s, p, d, ceil, sides=1),
+                    "padding: for some n the output is one smaller than the rounded-up formula."),
+            Mistake("ceil taken as floor plus one",
+                    _range_with(round_up=lambda a, s: a // s + 1),
+                    "rounding up changes nothing when s divides n + 2p - span exactly."),
+            Mistake("padding on one side only", _range_with(sides=1),
                     "padding p adds p cells on *each* side: n + 2p."),
+            Mistake("largest n one too large",
+                    lambda o, k, s, p, d, ceil: (lambda r: (r[0], r[1] + 1))(
+                        _input_range(_pool_size, o, k, s, p, d, ceil)),
+                    "from the smallest n, the output stays the same for s - 1 more cells at "
+                    "most: n_min + s already has one window more (floor mode)."),
         ]),
     Check(
-        id="ch08.max_pool2d", function="max_pool2d", cases=_max_pool_cases,
-        reference=lambda x, k, s, p: solutions.max_pool2d(x, k, s, p),
+        id="ch08.max_pool2d_backward", function="max_pool2d_backward", cases=_max_pool_cases,
+        reference=_pool_backward,
         mistakes=[
-            Mistake("zero padding",
-                    lambda x, k, s, p: _pool_with(x, k, s, p, 0.0, np.max),
-                    "pad with -inf (or skip padded cells): a zero would win every window whose "
-                    "values are all negative."),
-            Mistake("stride taken equal to the kernel size",
-                    lambda x, k, s, p: solutions.max_pool2d(x, k, k, p),
-                    "windows start s cells apart, whatever the kernel size."),
-            Mistake("stride 1", lambda x, k, s, p: solutions.max_pool2d(x, k, 1, p),
-                    "move the window s cells per step."),
-            Mistake("padding ignored", lambda x, k, s, p: solutions.max_pool2d(x, k, s, 0),
-                    "the input is padded by p on every side before the windows are placed."),
-            Mistake("average instead of maximum",
-                    lambda x, k, s, p: _pool_with(x, k, s, p, 0.0, np.mean),
-                    "max pooling keeps the largest value of each window."),
+            Mistake("gradient assigned, not added, where windows overlap",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, add=False),
+                    "a cell that wins several overlapping windows receives the gradient of "
+                    "each of them: add, do not overwrite."),
+            Mistake("gradient spread over the window, as average pooling does",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="spread"),
+                    "max pooling passes each output's gradient to the one cell that won the "
+                    "window; the others did not change the output."),
+            Mistake("zero padding in the forward pass",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, fill=0.0),
+                    "padded cells never win (they hold -inf): in an all-negative border window "
+                    "the gradient goes to the largest real cell."),
+            Mistake("gradient sent to the first cell of every window",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="first"),
+                    "the gradient goes to the cell that won the window (its maximum), not to "
+                    "the window's first cell."),
         ]),
     Check(
-        id="ch08.conv3d", function="conv3d", cases=_conv3d_cases, reference=_conv3d,
-        mistakes=[
-            Mistake("kernel flipped",
-                    lambda x, w, b, s: _conv3d(x, w[..., ::-1, ::-1, ::-1].copy(), b, s),
-                    "deep-learning convolution is cross-correlation: no flip, on any axis."),
-            Mistake("bias missing", lambda x, w, b, s: _conv3d(x, w, None, s),
-                    "add bias[o] to every value of output channel o."),
-            Mistake("depth not strided",
-                    lambda x, w, b, s: solutions.conv3d(x[None], w, b, stride=(1, s, s))[0],
-                    "the stride applies along depth too: output depth (D - kd) // s + 1."),
-            Mistake("only the first depth slice of the kernel used",
-                    lambda x, w, b, s: _conv3d(x[:, :x.shape[1] - w.shape[2] + 1],
-                                               w[:, :, :1].copy(), b, s),
-                    "sum over all kd depth taps: x[c, t·s + a, ...]·w[o, c, a, ...] for "
-                    "a = 0 .. kd - 1."),
-            Mistake("kernel flipped in height and width only",
-                    lambda x, w, b, s: _conv3d(x, w[..., ::-1, ::-1].copy(), b, s),
-                    "a 2-D routine that flips (a true convolution, like scipy's convolve2d) "
-                    "flips each slice; deep-learning convolution flips nothing."),
-            Mistake("only the first input channel read",
-                    lambda x, w, b, s: _conv3d(x[:1], w[:, :1].copy(), b, s),
-                    "every output sums over all C_in input channels as well as the kd×kh×kw "
-                    "taps: window x[:, ...] against w[o, :, ...]."),
-            Mistake("one output position too few per axis",
-                    _conv3d_short,
-                    "each axis has (n - k) // s + 1 positions: the first window starts at 0, "
-                    "the last at ((n - k) // s)·s."),
-            Mistake("only depth strided",
-                    lambda x, w, b, s: solutions.conv3d(x[None], w, b, stride=(s, 1, 1))[0],
-                    "the stride applies along height and width too: every axis moves s cells "
-                    "per output step."),
-            Mistake("depth treated as a batch of frames", _conv3d_per_frame,
-                    "a 3-D kernel also slides along depth: output frame t sums frames "
-                    "t·s .. t·s + kd - 1, each against its own kernel slice w[:, :, a]."),
-        ]),
-    Check(
-        id="ch08.bottleneck_macs", function="bottleneck_macs", cases=_bottleneck_cases,
-        reference=_bottleneck,
+        id="ch08.max_bottleneck_width", function="max_bottleneck_width", cases=_width_cases,
+        reference=_max_width,
         mistakes=[
             Mistake("stride ignored",
-                    lambda ci, wd, co, n, s: _bottleneck(ci, wd, co, n, 1),
-                    "the 3×3 layer's stride shrinks its output to (n - 1) // s + 1, and the "
-                    "last 1×1 runs on that smaller map."),
-            Mistake("stride on the first 1×1",
-                    lambda ci, wd, co, n, s: _bottleneck(
-                        ci, wd, co, n, s, first_size=lambda n, s: (n - 1) // s + 1),
-                    "here the stride sits on the 3×3 (as in torchvision's ResNet); the first "
-                    "1×1 runs on the full n×n input."),
-            Mistake("3×3 counted as 3 taps",
-                    lambda ci, wd, co, n, s: _bottleneck(ci, wd, co, n, s, taps=3),
-                    "a 3×3 kernel has 9 taps per channel pair."),
-            Mistake("last 1×1 on the input size",
-                    lambda ci, wd, co, n, s: _bottleneck(ci, wd, co, n, s,
-                                                         last_size=lambda n, s: n),
-                    "the last 1×1 sees the 3×3 layer's output, (n - 1) // s + 1 on a side."),
-            Mistake("3×3 output size n // s",
-                    lambda ci, wd, co, n, s: _bottleneck(
-                        ci, wd, co, n, s, mid_size=lambda n, s: n // s,
-                        last_size=lambda n, s: n // s),
-                    "with padding 1 a 3×3 layer gives floor((n + 2 - 3)/s) + 1 = (n - 1) // s + 1;"
-                    " for odd n that is one more than n // s."),
-            Mistake("parameters instead of MACs",
-                    lambda ci, wd, co, n, s: ci * wd + 9 * wd * wd + wd * co,
-                    "each weight is used once per output position: multiply by the output "
-                    "area of its layer."),
+                    lambda ci, co, n, s, budget: _max_width(ci, co, n, 1, budget),
+                    "with stride 2 the 3x3 layer and the last 1x1 run on the strided map."),
+            Mistake("stride on the first 1x1",
+                    lambda ci, co, n, s, budget: _max_width(
+                        ci, co, n, s, budget, b=lambda ci_, co_, n_, s_: (ci_ + co_)
+                        * ((n_ - 1) // s_ + 1) ** 2),
+                    "torchvision puts the stride on the 3x3: the first 1x1 runs on the full "
+                    "size x size input."),
+            Mistake("3x3 counted as 3 taps",
+                    lambda ci, co, n, s, budget: _max_width(
+                        ci, co, n, s, budget, a=lambda n_, s_: 3 * ((n_ - 1) // s_ + 1) ** 2),
+                    "a 3x3 kernel has 9 taps: 9 width^2 MACs per output position."),
+            Mistake("strided size taken as size // stride",
+                    lambda ci, co, n, s, budget: _max_width(
+                        ci, co, n, s, budget, a=lambda n_, s_: 9 * (n_ // s_) ** 2,
+                        b=lambda ci_, co_, n_, s_: ci_ * n_ * n_ + co_ * (n_ // s_) ** 2),
+                    "a 3x3 layer with padding 1 and stride s has (n - 1) // s + 1 outputs per "
+                    "row: 57 gives 29, not 28."),
+            Mistake("last 1x1 on the input size",
+                    lambda ci, co, n, s, budget: _max_width(
+                        ci, co, n, s, budget, b=lambda ci_, co_, n_, s_: (ci_ + co_) * n_ * n_),
+                    "the last 1x1 reads the 3x3's output: with stride 2 it runs on the strided "
+                    "map."),
         ]),
 ]

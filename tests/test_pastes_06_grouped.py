@@ -1,0 +1,74 @@
+"""Chapter 06's exercises against answers pasted from the book's own cells (see pastes.py)."""
+
+# The glue is held to five lines, so a paste packs into one line what a student would: E501 off.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from pastes import Paste, coverage_test, refused_test
+
+PASTES = {
+    "ch06.grouped_conv2d": [
+        Paste("the text's grouped(), scipy swapped for chapter 01's corr2d, the kernel's zeros "
+              "filled in for the dilation, stride 1 subsampled",
+              (("01", "X = np.arange(9.0)"), ("01", "def corr2d"), ("06", "def grouped(")),
+              """correlate2d = lambda a, k, mode="valid": corr2d(a, k)
+def grouped_conv2d(x, weight, bias, groups, stride=1, dilation=1):
+    w = np.zeros((*weight.shape[:2], dilation * (weight.shape[2] - 1) + 1, dilation * (weight.shape[3] - 1) + 1))
+    w[:, :, ::dilation, ::dilation] = weight
+    return grouped(x, w, groups)[:, ::stride, ::stride] + bias[:, None, None]
+""", "grouped_conv2d"),
+        Paste("the dense block-diagonal route of the text, with chapter 01's corr2d",
+              (("01", "X = np.arange(9.0)"), ("01", "def corr2d"), ("06", "def grouped("),
+               ("06", "def block_mask")),
+              """def grouped_conv2d(x, weight, bias, groups, stride=1, dilation=1):
+    w = np.zeros((*weight.shape[:2], dilation * (weight.shape[2] - 1) + 1, dilation * (weight.shape[3] - 1) + 1))
+    w[:, :, ::dilation, ::dilation] = weight
+    dense = block_mask(len(w), len(x), groups)[:, :, None, None] * np.tile(w, (1, groups, 1, 1))
+    return np.stack([sum(corr2d(x[c], f[c]) for c in range(len(x))) for f in dense])[:, ::stride, ::stride] + bias[:, None, None]
+""", "grouped_conv2d"),
+    ],
+    "ch06.rewire_weight": [
+        Paste("the weight indexed by the text's order", (("06", "wrong = np.arange"),),
+              """def rewire_weight(weight, groups):
+    c = weight.shape[1]
+    return weight[:, np.arange(c).reshape(groups, c // groups).T.ravel()]
+""", "rewire_weight"),
+        Paste("the weight indexed by the text's wrong line", (("06", "wrong = np.arange"),),
+              """def rewire_weight(weight, groups):
+    c = weight.shape[1]
+    return weight[:, np.arange(c).reshape(c // groups, groups).T.ravel()]
+""", "rewire_weight"),
+    ],
+    "ch06.balanced_widths": [
+        Paste("G1's equal widths, c1 = c2 = sqrt(B g / hw)", (("06", "B / M"),),
+              """def balanced_widths(h, w, flops, groups):
+    c = int(round(np.sqrt(flops * groups / (h * w))))
+    return c, c
+""", "balanced_widths"),
+        Paste("G1's equal widths rounded down to a multiple of g", (("06", "B / M"),),
+              """def balanced_widths(h, w, flops, groups):
+    c = int(np.sqrt(flops * groups / (h * w))) // groups * groups
+    return c, flops * groups // (h * w * c)
+""", "balanced_widths"),
+    ],
+    "ch06.layers_to_mix": [
+        Paste("the text's D S D product, one more layer until all ones",
+              (("06", "def grouped("), ("06", "def block_mask")),
+              """def layers_to_mix(channels, groups):
+    D, S = block_mask(channels, channels, groups), np.eye(channels)[np.arange(channels).reshape(groups, channels // groups).T.ravel()]
+    reach = [D]
+    while not (reach[-1] > 0).all() and len(reach) < 64: reach.append(D @ S @ reach[-1])
+    return len(reach) if (reach[-1] > 0).all() else 0
+""", "layers_to_mix"),
+        Paste("the text's rule: one shuffle if C/g >= g, else a third layer", (),
+              """def layers_to_mix(channels, groups):
+    if groups == 1:
+        return 1
+    return 2 if channels // groups >= groups else 3
+""", "layers_to_mix"),
+    ],
+}
+
+test_pasted_answer_loses_the_exercise = refused_test(PASTES)
+test_every_exercise_has_a_paste = coverage_test(PASTES)

@@ -1,0 +1,108 @@
+"""Chapter 07's exercises against answers pasted from the book's own cells (see pastes.py).
+
+Chapter 07 grades the hidden cell's expression (a lambda may wrap the student's function), so
+the pastes go through that expression, as the chapter's mutation test does."""
+
+# The glue is held to five lines, so a paste packs into one line what a student would: E501 off.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import pytest
+from mutants import verdict
+from pastes import Paste, coverage_test, pasted, refused_test
+from test_mutations_07_backward import FUNCTION, graded
+
+TEXT = (("07", "X = np.arange(9.0).reshape(3, 3)"), ("07", "def corr2d"), ("07", "def scatter"))
+
+PASTES = {
+    "ch07.optimal_step": [
+        Paste("the text's orders of magnitude, u^(1/3) and u^(1/2)", TEXT,
+              """def optimal_step(f, f2, f3, central):
+    return (2.0 ** -53) ** (1 / 3 if central else 1 / 2)
+""", "optimal_step"),
+        Paste("the text's measurement: the best of its 49 steps", TEXT,
+              """def optimal_step(f, f2, f3, central):
+    steps = np.logspace(-13, -1, 49)
+    error = (steps ** 2 * abs(f3) / 6 if central else steps * abs(f2) / 2) + 2.0 ** -53 * abs(f) / steps
+    return float(steps[error.argmin()])
+""", "optimal_step"),
+    ],
+    "ch07.input_reached": [
+        Paste("the text's scatter of ones through the first layer", TEXT,
+              """def input_reached(n, layers):
+    k, s, p, d = layers[0]
+    o = (n + 2 * p - d * (k - 1) - 1) // s + 1
+    counts = scatter(np.ones((1, o)), np.ones((1, d * (k - 1) + 1)), stride=s)[0]
+    return (np.pad(counts, (0, n + 2 * p))[p:p + n] > 0).astype(int)
+""", "input_reached"),
+    ],
+    "ch07.transposed_grad_weight": [
+        Paste("the text's dW = corr2d(X, dY), the input as X, per image and channel pair", TEXT,
+              """def transposed_grad_weight(x, grad_output, weight_shape, stride=1, padding=0):
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    return np.array([[sum(corr2d(xp[n, c], grad_output[n, o]) for n in range(len(x))) for o in range(weight_shape[1])]
+                     for c in range(weight_shape[0])])
+""", "transposed_grad_weight"),
+        Paste("the text's dW with dY spread s apart (a kernel dilated by s), cropped to the kernel", TEXT,
+              """def transposed_grad_weight(x, grad_output, weight_shape, stride=1, padding=0):
+    xp, (n, o, oh, ow) = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding))), grad_output.shape
+    dyd = np.zeros((n, o, (oh - 1) * stride + 1, (ow - 1) * stride + 1))
+    dyd[:, :, ::stride, ::stride] = grad_output
+    return np.pad(np.array([[sum(corr2d(dyd[i, k], xp[i, c]) for i in range(n)) for k in range(o)] for c in range(x.shape[1])]), ((0, 0), (0, 0), (0, 9), (0, 9)))[:, :, :weight_shape[2], :weight_shape[3]]
+""", "transposed_grad_weight"),
+    ],
+    "ch07.grad_input": [
+        Paste("the text's scatter per image and channel pair, cropped by the padding", TEXT,
+              """def grad_input(grad_output, weight, input_shape, stride=1, padding=0, dilation=1):
+    n, c, h, w = input_shape
+    full = np.array([[sum(scatter(grad_output[i, o], weight[o, ch], stride) for o in range(len(weight))) for ch in range(c)] for i in range(n)])
+    full = np.pad(full, ((0, 0), (0, 0), (0, max(0, h + 2 * padding - full.shape[2])), (0, max(0, w + 2 * padding - full.shape[3]))))
+    return full[:, :, padding:padding + h, padding:padding + w]
+""", "grad_input"),
+        Paste("scatter with a zero-filled dilated kernel, padded and cropped", TEXT,
+              """def grad_input(grad_output, weight, input_shape, stride=1, padding=0, dilation=1):
+    (n, c, h, w), (o, _, kh, kw) = input_shape, weight.shape
+    wd = np.zeros((o, c, dilation * (kh - 1) + 1, dilation * (kw - 1) + 1)); wd[:, :, ::dilation, ::dilation] = weight
+    full = np.array([[sum(scatter(grad_output[i, k], wd[k, ch], stride) for k in range(o)) for ch in range(c)] for i in range(n)])
+    return np.pad(full, ((0, 0), (0, 0), (0, max(0, h + 2 * padding - full.shape[2])), (0, max(0, w + 2 * padding - full.shape[3]))))[:, :, padding:padding + h, padding:padding + w]
+""", "grad_input"),
+    ],
+    "ch07.backward_*": [
+        Paste("the text's corr2d and scatter, groups ignored", TEXT,
+              """def conv2d_backward(x, weight, grad_output, padding=0, groups=1):
+    xp, p = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding))), padding
+    dx = np.array([[sum(scatter(grad_output[i, o], weight[o, c % weight.shape[1]]) for o in range(len(weight))) for c in range(x.shape[1])] for i in range(len(x))])
+    dw = np.array([[sum(corr2d(xp[i, c], grad_output[i, o]) for i in range(len(x))) for c in range(weight.shape[1])] for o in range(len(weight))])
+    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]], dw, grad_output.sum(axis=(0, 2, 3))
+""", "conv2d_backward"),
+    ],
+}
+
+def part_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
+    """The complaint of one graded part about ``fn``, through the hidden cell's expression."""
+    key = next(k for k in FUNCTION if k == check_id or (k.endswith("*") and check_id.startswith(k[:-1])))
+    return verdict(check_id, graded(check_id, FUNCTION[key], fn), seed)
+
+
+test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=part_verdict)
+test_every_exercise_has_a_paste = coverage_test(PASTES)
+
+
+# Known copyable, kept visible: corr2d and scatter of the text, applied within each group, pass
+# conv2d_backward in five dense lines. When the exercise is changed so that this paste fails,
+# this test turns from an expected failure into a failure, and the paste moves into PASTES.
+KNOWN_COPYABLE = Paste("corr2d and scatter within each group", TEXT,
+                       """def conv2d_backward(x, weight, grad_output, padding=0, groups=1):
+    p, (co, cg), ci = padding, weight.shape[:2], x.shape[1]; xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p))); og = co // groups
+    dx = np.array([[sum(scatter(grad_output[i, o], weight[o, c % cg]) for o in range((c // cg) * og, (c // cg + 1) * og)) for c in range(ci)] for i in range(len(x))])
+    dw = np.array([[sum(corr2d(xp[i, (o // og) * cg + c], grad_output[i, o]) for i in range(len(x))) for c in range(cg)] for o in range(co)])
+    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]], dw, grad_output.sum(axis=(0, 2, 3))
+""", "conv2d_backward")
+
+
+@pytest.mark.xfail(strict=True, reason="conv2d_backward is still copyable (see KNOWN_COPYABLE)")
+def test_known_copyable_paste_is_refused():
+    fn = pasted(KNOWN_COPYABLE)
+    assert any(part_verdict(part, fn) is not None
+               for part in ("ch07.backward_dx", "ch07.backward_dw", "ch07.backward_db"))
