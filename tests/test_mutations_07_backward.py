@@ -18,8 +18,7 @@ HIDDEN = hidden_calls("07")
 # The student's function each exercise's hidden cell wraps.
 FUNCTION = {"ch07.optimal_step": "optimal_step", "ch07.input_reached": "input_reached",
             "ch07.transposed_grad_weight": "transposed_grad_weight",
-            "ch07.grad_input": "grad_input",
-            "ch07.backward_*": "conv2d_backward"}
+            "ch07.grad_input": "grad_input"}
 
 
 def graded(check_id: str, name: str, fn):
@@ -241,74 +240,6 @@ def gi_batch_summed(dy, w, shape, s=1, p=0, d=1):
     return np.broadcast_to(_gi(dy, w, shape, s, p, d).sum(0), shape).copy()
 
 
-# --- exercise 5: conv2d_backward with groups ----------------------------------------------
-
-def _bw(x, weight, dy, p, g, group_of=None, first_block=False, flip=False, db=None,
-        pad_only=0):
-    h, w = x.shape[2:]
-    c_out, c_in_g, kh, kw = weight.shape
-    per_out = c_out // g
-    group_of = group_of or (lambda o: o // per_out)
-    oh, ow = dy.shape[2:]
-    q = p or pad_only  # pad_only: padded, but the gradient is returned uncropped
-    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (q, q), (q, q)))
-    dxp, dwt = np.zeros(xp.shape), np.zeros(weight.shape)
-    kernel = weight[:, :, ::-1, ::-1] if flip else weight
-    for o in range(c_out):
-        first = 0 if first_block else group_of(o) * c_in_g
-        for a in range(kh):
-            for b in range(kw):
-                win = xp[:, first:first + c_in_g, a:a + oh, b:b + ow]
-                dwt[o, :, a, b] = np.einsum("nij,ncij->c", dy[:, o], win)
-                dxp[:, group_of(o) * c_in_g:(group_of(o) + 1) * c_in_g, a:a + oh, b:b + ow] += \
-                    dy[:, o, None] * kernel[o, :, a, b, None, None]
-    bias = dy.sum(axis=(0, 2, 3)) if db is None else db(dy)
-    return (dxp if pad_only else dxp[:, :, p:p + h, p:p + w]), dwt, bias
-
-
-def bw_round_robin(x, weight, dy, padding=0, groups=1):
-    return _bw(x, weight, dy, padding, groups, group_of=lambda o: o % groups)
-
-
-def bw_mixed(x, weight, dy, padding=0, groups=1):
-    # every output channel sends its gradient to, and takes it from, all input blocks
-    dx = sum(_bw(x, weight, dy, padding, groups, group_of=lambda o, j=j: j)[0]
-             for j in range(groups))
-    dw = sum(_bw(x, weight, dy, padding, groups, group_of=lambda o, j=j: j)[1]
-             for j in range(groups))
-    return dx, dw, dy.sum(axis=(0, 2, 3))
-
-
-def bw_first_block(x, weight, dy, padding=0, groups=1):
-    return _bw(x, weight, dy, padding, groups, first_block=True)
-
-
-def bw_flipped(x, weight, dy, padding=0, groups=1):
-    return _bw(x, weight, dy, padding, groups, flip=True)
-
-
-def bw_db_first_image(x, weight, dy, padding=0, groups=1):
-    return _bw(x, weight, dy, padding, groups, db=lambda g: g[0].sum(axis=(1, 2)))
-
-
-def bw_db_mean(x, weight, dy, padding=0, groups=1):
-    return _bw(x, weight, dy, padding, groups, db=lambda g: g.mean(axis=(0, 2, 3)))
-
-
-def bw_db_per_image(x, weight, dy, padding=0, groups=1):
-    return _bw(x, weight, dy, padding, groups, db=lambda g: g.sum(axis=(2, 3)))
-
-
-def bw_dw_first_image(x, weight, dy, padding=0, groups=1):
-    dx, _, db = _bw(x, weight, dy, padding, groups)
-    return dx, _bw(x[:1], weight, dy[:1], padding, groups)[1], db
-
-
-def bw_padding_kept(x, weight, dy, padding=0, groups=1):
-    dx, dw, db = _bw(x, weight, dy, 0, groups, pad_only=padding)
-    return dx, dw, db
-
-
 MUTANTS = {
     "ch07.optimal_step": by_name(
         step_text_order, step_terms_equal, step_machine_epsilon, step_derivatives_swapped,
@@ -324,9 +255,6 @@ MUTANTS = {
     "ch07.grad_input": by_name(
         gi_flipped, gi_no_output_padding, gi_zero_rows, gi_no_stride, gi_no_dilation,
         gi_padding_kept, gi_swapped_weight, gi_batch_summed),
-    "ch07.backward_*": by_name(
-        bw_round_robin, bw_mixed, bw_first_block, bw_flipped, bw_db_first_image, bw_db_mean,
-        bw_db_per_image, bw_dw_first_image, bw_padding_kept),
 }
 
 
@@ -335,7 +263,7 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 test_tally = tally_test(MUTANTS, {
     "ch07.optimal_step": (7, 4), "ch07.input_reached": (7, 5),
-    "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8), "ch07.backward_*": (9, 9),
+    "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8),
 })
 
 

@@ -8,9 +8,8 @@ the pastes go through that expression, as the chapter's mutation test does."""
 
 from __future__ import annotations
 
-import pytest
 from mutants import verdict
-from pastes import Paste, coverage_test, pasted, refused_test
+from pastes import Paste, coverage_test, refused_test
 from test_mutations_07_backward import FUNCTION, graded
 
 TEXT = (("07", "X = np.arange(9.0).reshape(3, 3)"), ("07", "def corr2d"), ("07", "def scatter"))
@@ -68,15 +67,6 @@ PASTES = {
     return np.pad(full, ((0, 0), (0, 0), (0, max(0, h + 2 * padding - full.shape[2])), (0, max(0, w + 2 * padding - full.shape[3]))))[:, :, padding:padding + h, padding:padding + w]
 """, "grad_input"),
     ],
-    "ch07.backward_*": [
-        Paste("the text's corr2d and scatter, groups ignored", TEXT,
-              """def conv2d_backward(x, weight, grad_output, padding=0, groups=1):
-    xp, p = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding))), padding
-    dx = np.array([[sum(scatter(grad_output[i, o], weight[o, c % weight.shape[1]]) for o in range(len(weight))) for c in range(x.shape[1])] for i in range(len(x))])
-    dw = np.array([[sum(corr2d(xp[i, c], grad_output[i, o]) for i in range(len(x))) for c in range(weight.shape[1])] for o in range(len(weight))])
-    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]], dw, grad_output.sum(axis=(0, 2, 3))
-""", "conv2d_backward"),
-    ],
 }
 
 def part_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
@@ -87,22 +77,3 @@ def part_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
 
 test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=part_verdict)
 test_every_exercise_has_a_paste = coverage_test(PASTES)
-
-
-# Known copyable, kept visible: corr2d and scatter of the text, applied within each group, pass
-# conv2d_backward in five dense lines. When the exercise is changed so that this paste fails,
-# this test turns from an expected failure into a failure, and the paste moves into PASTES.
-KNOWN_COPYABLE = Paste("corr2d and scatter within each group", TEXT,
-                       """def conv2d_backward(x, weight, grad_output, padding=0, groups=1):
-    p, (co, cg), ci = padding, weight.shape[:2], x.shape[1]; xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p))); og = co // groups
-    dx = np.array([[sum(scatter(grad_output[i, o], weight[o, c % cg]) for o in range((c // cg) * og, (c // cg + 1) * og)) for c in range(ci)] for i in range(len(x))])
-    dw = np.array([[sum(corr2d(xp[i, (o // og) * cg + c], grad_output[i, o]) for i in range(len(x))) for c in range(cg)] for o in range(co)])
-    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]], dw, grad_output.sum(axis=(0, 2, 3))
-""", "conv2d_backward")
-
-
-@pytest.mark.xfail(strict=True, reason="conv2d_backward is still copyable (see KNOWN_COPYABLE)")
-def test_known_copyable_paste_is_refused():
-    fn = pasted(KNOWN_COPYABLE)
-    assert any(part_verdict(part, fn) is not None
-               for part in ("ch07.backward_dx", "ch07.backward_dw", "ch07.backward_db"))

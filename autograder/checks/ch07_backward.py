@@ -127,11 +127,6 @@ def _grad_input(dy, weight, input_shape, s, p, d):
                                        stride=s, padding=p, dilation=d)
 
 
-def _transposed(dy, weight, s, p, d, op=0):
-    return solutions.conv_transpose2d(_floats(dy), _floats(weight), stride=s, padding=p,
-                                      output_padding=op, dilation=d)
-
-
 def _remainders(input_shape, weight, s, p, d):
     return [(input_shape[2 + i] + 2 * p - d * (weight.shape[2 + i] - 1) - 1) % s for i in (0, 1)]
 
@@ -151,8 +146,23 @@ def _scatter(dy, weight, input_shape, s, p, d):
 
 
 def _zero_rows(dy, weight, input_shape, s, p, d):
+    """conv_transpose2d without output_padding, padded with zeros to the input's size: the
+    gradient with its last (remainder) rows and columns zeroed. Written on the gradient itself,
+    because the transposed convolution alone refuses a layer whose short output has no rows."""
     rh, rw = _remainders(input_shape, weight, s, p, d)
-    return np.pad(_transposed(dy, weight, s, p, d), ((0, 0), (0, 0), (0, rh), (0, rw)))
+    h, w = input_shape[2:]
+    dx = _scatter(dy, weight, input_shape, s, p, d)
+    dx[:, :, h - rh:, :] = 0
+    dx[:, :, :, w - rw:] = 0
+    return dx
+
+
+def _short(dy, weight, input_shape, s, p, d):
+    """conv_transpose2d without output_padding: the gradient less its last (remainder) rows
+    and columns (on the gradient itself, so a short output with no rows is still named)."""
+    rh, rw = _remainders(input_shape, weight, s, p, d)
+    h, w = input_shape[2:]
+    return _scatter(dy, weight, input_shape, s, p, d)[:, :, :h - rh, :w - rw]
 
 
 def _channels_swapped(dy, weight, input_shape, s, p, d):
@@ -249,7 +259,7 @@ INPUT_MISTAKES = [
             "cell (s*i + d*a - p, s*j + d*b - p). Only the gather view (full correlation of "
             "the spread dY) rotates the kernel, and then you must not also scatter."),
     Mistake("output_padding left out",
-            lambda dy, w, shape, s, p, d: _transposed(dy, w, s, p, d),
+            lambda dy, w, shape, s, p, d: _short(dy, w, shape, s, p, d),
             "the transposed convolution alone returns (o-1)s - 2p + d(k-1) + 1 rows, which "
             "is n minus the remainder r = (n + 2p - d(k-1) - 1) mod s the floor dropped; "
             "the gradient has the input's shape: output_padding = r."),
