@@ -2,8 +2,9 @@
 
 nbgrader runs in a throwaway course folder whose ``source/<id>`` points at
 ``chapters/<id>``, so its gradebook and bookkeeping never touch the project. Each
-released assignment gets its own copy of ``convlab`` and a zip; then every text file is
-scanned for anything that must not reach a student.
+released assignment gets its own copy of ``convlab``, a pinned ``requirements.txt`` and a
+README.md for the student (handout.py), and a zip; then every text file is scanned for
+anything that must not reach a student.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
+from . import handout
 from .source import PROJECT, find_assignments, nbgrader_config
 from .submissions import InstructorError
 
@@ -57,6 +59,7 @@ def release(chapters: Path, out: Path) -> list[Path]:
                 _drop_book_labels(notebook)
             shutil.copytree(PROJECT / "convlab", target / "convlab",
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            handout.write(target, target / "convlab", PROJECT / "constraints.txt")
             check_clean(target)
             zips.append(_zip(target))
     return zips

@@ -1,5 +1,6 @@
 """Sphinx extension (staged as `_ext/book_pages.py`): a page loads the widgets manager only
-if a widget view is still on it.
+if a widget view is still on it, and each of its scripts once; every page gets the book's
+accessible names and layout rules.
 
 MyST-NB adds require.js, the widgets HTML manager (3.6 MB) and the saved widget state to
 every page whose executed notebook recorded widget state. convlab's panels are widgets in
@@ -41,9 +42,36 @@ def _drop_panel_models(js_files: dict) -> None:
     js_files["ipywidgets_state"] = (uri, {**attributes, "body": body})
 
 
+def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Keep the first of identical scripts (same file or same inline body, same attributes).
+
+    An inline script that an extension adds once the builder exists (sphinx-thebe's
+    `const THEBE_JS_URL = ...`, sphinx-togglebutton's selector) reaches the builder twice:
+    directly, with file name None, and again from Sphinx's registry, with file name "".
+    Sphinx's de-duplication tells the two apart, so every page declared the constant twice
+    and the second declaration threw "Identifier 'THEBE_JS_URL' has already been declared".
+    """
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {})
+        key = (getattr(script, "filename", script) or "", tuple(sorted(attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
 def setup(app):
     # Once the page's doctree is resolved, MyST-NB's post-transform has picked one output
     # per mime bundle (the widget view or our HTML), and the page's scripts are not yet
     # added to it (html-page-context comes after).
     app.connect("doctree-resolved", _drop_unused_widget_scripts)
+    app.connect("html-page-context", _drop_repeated_scripts)
+    # bookbuild/vendor.py's OWN_ASSETS, under _static/vendor/ (html_extra_path). Deferred, the
+    # names script runs after sphinx-copybutton's (a plain script) has made its buttons.
+    app.add_js_file("vendor/accessible-names.js", priority=900, loading_method="defer")
+    app.add_css_file("vendor/book.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -22,7 +22,8 @@ EXTENSION = (Path(__file__).with_name("sphinx_pages.py"), Path("_ext", "book_pag
 @dataclass
 class Staged:
     missing: list[str]  # toc entries left out because they have no source yet
-    assets_changed: bool  # Sphinx copies html_extra_path only when some page is rebuilt
+    # Sphinx copies html_extra_path only when some page is rebuilt; our extension shapes them all
+    assets_changed: bool
 
 
 def stage(root: Path, target: Path, assets: dict[str, Path]) -> Staged:
@@ -39,8 +40,10 @@ def stage(root: Path, target: Path, assets: dict[str, Path]) -> Staged:
     for relpath, source in assets.items():
         mirror.copy(VENDOR_DIR / relpath, source)
     mirror.prune()
-    vendor_dir = target / VENDOR_DIR
-    return Staged(missing, any(p.is_relative_to(vendor_dir) for p in mirror.changed))
+    vendor_dir, extension = target / VENDOR_DIR, target / EXTENSION[1]
+    # A changed extension changes every page, and Sphinx only rewrites the pages it re-reads.
+    return Staged(missing, any(p.is_relative_to(vendor_dir) or p == extension
+                               for p in mirror.changed))
 
 
 def book_config(path: Path) -> bytes:
