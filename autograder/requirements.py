@@ -47,9 +47,13 @@ def imported_modules(source: str) -> set[str]:
 
 
 def chapter_modules(notebooks: list[Path], convlab: Path) -> set[str]:
+    """Modules the notebook files' code cells and convlab's modules import, stdlib excluded."""
+    return modules_of([nbformat.read(path, as_version=4) for path in notebooks], convlab)
+
+
+def modules_of(notebooks: list, convlab: Path) -> set[str]:
     """Modules the notebooks' code cells and convlab's modules import, stdlib excluded."""
-    sources = [c.source for notebook in notebooks
-               for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    sources = [c.source for nb in notebooks for c in nb.cells if c.cell_type == "code"]
     sources += [p.read_text(encoding="utf-8") for p in sorted(convlab.rglob("*.py"))]
     modules = set().union(*(imported_modules(s) for s in sources))
     return {m for m in modules if m not in sys.stdlib_module_names and m not in SHIPPED}

@@ -1,6 +1,6 @@
 """Sphinx extension (staged as `_ext/book_pages.py`): a page loads the widgets manager only
 if a widget view is still on it, and each of its scripts once; every page gets the book's
-accessible names and layout rules.
+accessible names and layout rules, and figures their alt text.
 
 MyST-NB adds require.js, the widgets HTML manager (3.6 MB) and the saved widget state to
 every page whose executed notebook recorded widget state. convlab's panels are widgets in
@@ -8,7 +8,10 @@ Jupyter but show their own self-contained `text/html` in the book (`nb_mime_prio
 in _config.yml), so on a page with only panels nothing would use the manager.
 """
 
+import base64
+import hashlib
 import json
+from pathlib import Path
 
 from docutils import nodes
 
@@ -64,11 +67,35 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = kept
 
 
+def _describe_images(app, doctree, docname) -> None:
+    """Alt text for the notebook's figures, from their outputs' metadata (convlab/alt_text.py).
+
+    MyST-NB names each image by the SHA-256 of its bytes and keeps only its width and height
+    from the output's metadata; without an alt the page would read out the hashed path.
+    """
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    if not executed.is_file():
+        return
+    described = {}
+    for cell in json.loads(executed.read_text(encoding="utf-8")).get("cells", []):
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+            if png and alt:
+                png = "".join(png) if isinstance(png, list) else png
+                described[hashlib.sha256(base64.b64decode(png)).hexdigest()] = alt
+    for image in doctree.findall(nodes.image):
+        alt = described.get(Path(image.get("uri", "")).stem)
+        if alt and not image.get("alt"):
+            image["alt"] = alt
+
+
 def setup(app):
     # Once the page's doctree is resolved, MyST-NB's post-transform has picked one output
     # per mime bundle (the widget view or our HTML), and the page's scripts are not yet
     # added to it (html-page-context comes after).
     app.connect("doctree-resolved", _drop_unused_widget_scripts)
+    app.connect("doctree-resolved", _describe_images)
     app.connect("html-page-context", _drop_repeated_scripts)
     # bookbuild/vendor.py's OWN_ASSETS, under _static/vendor/ (html_extra_path). Deferred, the
     # names script runs after sphinx-copybutton's (a plain script) has made its buttons.

@@ -16,6 +16,8 @@ from nbgrader.preprocessors import (
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder import requirements  # one list of what a chapter imports, for both
+
 # The order of nbgrader's GenerateAssignment, less the steps that need the gradebook database
 # (SaveCells) or course files (IncludeHeaderFooter, InstantiateTests).
 PREPROCESSORS = (
@@ -75,11 +77,42 @@ def _refuse_leftover_markers(nb, preprocessors) -> None:
                 raise ValueError(f"cell {index} still contains {marker!r} in the student version")
 
 
+# The book's download button serves the staged notebook alone, without the convlab/ folder
+# and requirements.txt of the chapter's release zip. Its first cell (hidden on the page, run
+# by the build) names what is missing and where to get it, instead of a bare
+# "No module named 'convlab'" further down.
+SETUP_TAG = "remove-cell"
+SETUP_CHECK = """\
+# Setup check: this notebook needs the chapter's convlab/ folder next to it and the
+# packages of its requirements.txt (both in {chapter}.zip, the chapter's release).
+import importlib.util
+
+_needed = {modules!r}
+_missing = [m for m in _needed if importlib.util.find_spec(m) is None]
+if _missing:
+    raise ModuleNotFoundError(
+        f"this notebook needs {{', '.join(_missing)}}, which this Python does not have. Fix: "
+        "get {chapter}.zip from your instructor (the notebook, convlab/ and "
+        "requirements.txt), unzip it, run  pip install -r {chapter}/requirements.txt  and "
+        "open {chapter}/{notebook} from there (its README.md says more).")
+"""
+
+
+def setup_check(chapter: str, notebook: str, modules: list[str]):
+    """The first cell of a downloaded notebook: a clear error naming what is missing."""
+    source = SETUP_CHECK.format(chapter=chapter, notebook=notebook, modules=sorted(modules))
+    return nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_TAG]})
+
+
 def student_version(source: Path, config: Config) -> bytes:
-    """The student version of the notebook file at `source`, as nbformat 4 JSON bytes."""
+    """The student version of the notebook file at `source`, as nbformat 4 JSON bytes, with
+    the setup check first."""
     nb = nbformat.read(source, as_version=4)
     try:
         nb = student_notebook(nb, config)
     except Exception as error:  # nbgrader's errors do not name the notebook
         raise RuntimeError(f"{source}: cannot make the student version: {error}") from error
+    convlab = Path(__file__).resolve().parents[1] / "convlab"
+    modules = requirements.modules_of([nb], convlab) | {"convlab"}
+    nb.cells.insert(0, setup_check(source.stem, source.name, modules))
     return (nbformat.writes(nb) + "\n").encode()

@@ -61,8 +61,9 @@ def _same_size(pngs: list[bytes], colors: int) -> list[bytes]:
 
 
 # The smallest text a frame may show, in CSS px. The player shows frames at their own size
-# (a wide one scrolls inside the player, never the page), so on a phone too a frame's text is
-# as large as in the PNG; `dpi` is raised for frames whose text would be smaller.
+# (max-width:none beats a page's `img {max-width: 100%}`; a wide frame scrolls inside the
+# player, never the page), so on a phone too a frame's text is as large as in the PNG;
+# `dpi` is raised for frames whose text would be smaller.
 MIN_TEXT_PX = 10.0
 
 
@@ -129,7 +130,7 @@ _PLAYER = """\
 style="display:inline-block;max-width:100%;font:13px/1.4 sans-serif">
 <div tabindex="0" style="overflow-x:auto;max-width:100%">
 <img src="data:image/png;base64,{first}" width="{width}" height="{height}" alt="{alt}"{text_px} \
-style="display:block;border:0">
+style="display:block;max-width:none;border:0">
 </div>
 <div style="display:flex;align-items:center;gap:4px;margin-top:4px">
 {buttons}

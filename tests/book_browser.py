@@ -35,6 +35,10 @@ PAGE_BYTES = """() => performance.getEntriesByType('navigation').concat(
 DESKTOP, PHONE = 1280, 390
 # The smallest text a figure may show, in CSS px, at any width.
 MIN_FIGURE_TEXT = 10
+# Images whose alt text is a file name (what a page without a description falls back to):
+# axe accepts them, a screen-reader user hears a hashed path.
+FILE_NAME_ALT = """() => [...document.querySelectorAll('img[alt]')].map(i => i.alt)
+    .filter(alt => /\\.(png|jpe?g|gif|svg)$/i.test(alt.trim()))"""
 # axe-core's impacts that fail a page (minor and moderate ones are reported by axe only).
 FAILING_IMPACTS = ("serious", "critical")
 # How far the page scrolls sideways: the document is wider than the window.
@@ -69,6 +73,7 @@ class PageReport:
     bytes: int = 0  # everything a first visit loads
     sideways: int = 0  # CSS px the page scrolls horizontally (0: it fits the window)
     small_text: list[str] = field(default_factory=list)  # figure text under MIN_FIGURE_TEXT
+    bad_alt: list[str] = field(default_factory=list)  # images whose alt is a file name
     axe: list[str] = field(default_factory=list)  # serious or critical axe-core violations
     offsite: list[str] = field(default_factory=list)  # requests to anything but the server
     failed: list[str] = field(default_factory=list)  # local requests that failed or 4xx/5xx
@@ -172,6 +177,7 @@ def _render_page(browser, base: str, page_path: str, screenshot: Path,
         report.sideways = page.evaluate(SIDEWAYS)
         report.small_text = [f"{size:.1f} px: {text!r}" for size, text in
                              page.evaluate(FIGURE_TEXT) if size < MIN_FIGURE_TEXT - 0.05]
+        report.bad_alt = page.evaluate(FILE_NAME_ALT)
         report.axe = audit(page)
         page.screenshot(path=str(screenshot), full_page=True)
         report.redrawn = sum(move_a_slider(page, page.locator(PANEL).nth(i))

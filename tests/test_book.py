@@ -45,10 +45,11 @@ def fixture_notebook():
         cells=[
             new_markdown_cell("# Fixture chapter\n\nA sum:\n\n$$\n\\sum_{i=1}^{n} i = "
                               "\\frac{n(n+1)}{2}\n$$\n\nand inline $k^2$."),
-            new_code_cell("import ipywidgets as widgets\n\n"
+            # convlab first, as in the chapters: every figure shown after it has alt text
+            new_code_cell("import convlab\nimport ipywidgets as widgets\n\n"
                           "widgets.IntSlider(value=3, min=1, max=7, description='$k$')"),
             new_code_cell("import matplotlib.pyplot as plt\n\n"
-                          "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()"),
+                          "plt.plot([0, 1, 2], [0, 1, 4])\nplt.title('squares')\nplt.show()"),
             new_markdown_cell("## Exercises\n\n**Part A (1 point).** Return twice `x`."),
             _nbgrader(new_code_cell(
                 'def double(x):\n    """Return 2 * x."""\n'
@@ -247,12 +248,14 @@ def test_fixture_book_loads_vendored_bundles_only_where_needed(fixture_book):
 
 
 def _assert_reads_well(page: str, report) -> None:
-    """No error, nothing off-site, no sideways scroll, figure text >= 10 px, axe-core clean."""
+    """No error, nothing off-site, no sideways scroll, figure text >= 10 px, images described,
+    axe-core clean."""
     assert report.offsite == [], page
     assert report.failed == [], page
     assert report.errors == [], page
     assert report.sideways == 0, (page, report.sideways)
     assert report.small_text == [], (page, report.small_text)
+    assert report.bad_alt == [], (page, report.bad_alt)
     assert report.axe == [], (page, report.axe)
 
 

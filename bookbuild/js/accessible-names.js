@@ -7,9 +7,15 @@
       b.setAttribute("aria-label", b.getAttribute("data-tooltip") || "Copy");
     });
     // pydata-sphinx-theme names its search button "Search" but shows "Search Ctrl+K": a
-    // speech-input user says what they see, so the name comes from the visible text
+    // speech-input user says what they see, so the name comes from the visible text (axe's
+    // label-content-name-mismatch)
     document.querySelectorAll(".search-button__button[aria-label]").forEach(function (b) {
       if (b.textContent.trim()) b.removeAttribute("aria-label");
+    });
+    // sphinx-togglebutton names its summaries "Toggle hidden content" while they show
+    // "Show code cell source": the visible words become the name
+    document.querySelectorAll("details > summary[aria-label]").forEach(function (s) {
+      if (s.textContent.trim()) s.removeAttribute("aria-label");
     });
     // ipywidgets' slider handles (noUiSlider) are named after the widget's description
     document.querySelectorAll(".noUi-handle:not([aria-label])").forEach(function (h) {
