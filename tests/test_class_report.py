@@ -12,9 +12,9 @@ import pytest
 from book_browser import CHROMIUM
 from delivered_pages import WIDTH, browser_pages, class_batch, save_batch
 
-from autograder import report
 from autograder.checks import CHECKS, cases_for, judge, run_cases
-from autograder.records import CheckResult, Exercise, Notebook, Submission
+from autograder.course.records import CheckResult, Exercise, Notebook, Submission
+from autograder.outputs import report
 
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
@@ -42,6 +42,7 @@ def graded(tmp_path_factory):
     return out, batch
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_report_of_eight_assignments_fits_a_1280_pixel_window_and_links_every_student(graded):
     out, batch = graded

@@ -15,7 +15,7 @@ import pytest
 from book_browser import CHROMIUM
 from delivered_pages import CHAPTER_SOURCES, browser_pages, chapter_feedback
 
-from autograder import feedback, mathml
+from autograder.outputs import feedback, mathml
 
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 TEX_LEFT = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\(frac|sum|text|times|lfloor|cdot)\b")
@@ -73,6 +73,7 @@ def test_unreadable_tex_stays_visible_instead_of_breaking_the_page():
     assert mathml.tex_to_mathml(r"\frac{1}{", False) == "<code class='tex'>\\frac{1}{</code>"
 
 
+@pytest.mark.slow
 @needs_chromium
 @pytest.mark.skipif(not CHAPTER_SOURCES, reason="no chapters")
 def test_a_feedback_page_of_every_chapter_shows_its_formulas_rendered(tmp_path):

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder import handout, requirements
-from autograder.submissions import InstructorError
+from autograder.course import handout, requirements
+from autograder.course.submissions import InstructorError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "constraints.txt"

@@ -40,8 +40,8 @@ from lab_browser import (
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
-from autograder import handout  # noqa: E402
-from bookbuild import student  # noqa: E402
+from autograder.course import handout, student  # noqa: E402
+from bookbuild import download  # noqa: E402
 
 # Its first exercise has a one-line answer, and its first widget panel redraws quickly.
 CHAPTER = "01_convolution"
@@ -406,8 +406,8 @@ def test_book_download_alone_names_what_to_fetch(stranger, tmp_path):
     """The book's .ipynb download, run in a Python without the chapter's folder: its first
     cell says what to get and the line to type; beside convlab/ it passes."""
     source = ROOT / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
-    downloaded = nbformat.reads(student.student_version(source, student.load_config(ROOT))
-                                .decode(), as_version=4)
+    given = student.student_version(source, for_book=True)
+    downloaded = nbformat.reads(download.with_setup_check(given, source).decode(), as_version=4)
     first = downloaded.cells[0].source
     python = stranger / ".venv" / "bin" / "python"
     alone = subprocess.run([str(python), "-c", first], cwd=tmp_path, capture_output=True,

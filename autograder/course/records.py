@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, asdict, dataclass
 
-FORMAT = 2  # bumped when a field changes meaning; older files are regraded
+# Bumped when a field changes meaning or the cases change (3: every check's random stream
+# comes from a digest of its whole id): older files are regraded.
+FORMAT = 3
 
 
 class RecordError(ValueError):
@@ -138,3 +140,12 @@ def _build(cls, data):
         else:
             raise RecordError(f"{cls.__name__}.{name} is {type(value).__name__}")
     return cls(**values)
+
+
+@dataclass(frozen=True)
+class Graded:
+    """What grading one submission gives: its record and a feedback page per notebook (the
+    caller saves both, pages first: see results.save)."""
+
+    record: Submission
+    feedback: dict[str, str]

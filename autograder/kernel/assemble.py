@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .source import Template, TemplateCell
-
-MAX_NOTEBOOK_BYTES = 20 * 2**20
+from ..course.source import Template, TemplateCell
+from ..course.submissions import MAX_NOTEBOOK_BYTES
 
 
 class NotANotebook(ValueError):

@@ -1,0 +1,24 @@
+"""What the grader knows of the course: its assignments, the submissions, the secret, and
+the graded records on disk.
+
+Interface (import from the modules):
+
+- ``source``: the instructor's source notebooks (:func:`~.source.find_assignments`,
+  :func:`~.source.parse_template`).
+- ``student``: the student version of a notebook (release, book and grader alike), the
+  course's nbgrader config and the one list of leak markers (:data:`~.student.LEAK_MARKERS`).
+- ``requirements``: a chapter's pinned requirements.txt, derived from what its notebook and
+  convlab import (:func:`~.requirements.requirements_txt`); ``handout``: that file and the
+  student's README.md in a released chapter (:func:`~.handout.write`).
+- ``submissions``: nbgrader's submitted layout read safely into
+  :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
+  :func:`~.submissions.notebook_jobs`), and the code fingerprint.
+- ``course_secret``: the course's secret and each student's case seed.
+- ``records``: the typed records grading produces (:class:`~.records.Submission`,
+  :class:`~.records.Graded`) and their JSON form.
+- ``results``: records and feedback saved atomically, and the tables rebuilt from them.
+
+It depends only on the sandbox's safe file reads (``sandbox.hostile_fs``), nbgrader and the
+installed packages' metadata (``requirements``):
+every other part of the grader may read the course, and the course reads none of them.
+"""
