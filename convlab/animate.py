@@ -117,7 +117,7 @@ def animate(frames: Iterable, interval: int = 800, dpi: float = 80, colors: int 
 def _describe(frames: list) -> str:
     """Alt text: the first frame's title and caption, and how many steps there are."""
     first = frames[0]
-    words = [first.title, first.caption] if isinstance(first, Frame) else []
+    words = [first.describe()] if isinstance(first, Frame) and first.title + first.caption else []
     if isinstance(first, Figure):
         words = [first.get_suptitle()] + [ax.get_title() for ax in first.axes]
     text = ". ".join(w.strip().rstrip(".") for w in words if w and w.strip())

@@ -61,6 +61,7 @@ def fixture_notebook():
                 "### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n### END HIDDEN TESTS"
             ), "double_check", grade=True, points=1),
             new_code_cell("import convlab\n\nconvlab.ConvPanel(stride=2)"),
+            new_code_cell("convlab.conv_frame(4, 3, position=1)"),  # a diagram: a PNG
         ],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}},

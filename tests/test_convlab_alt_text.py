@@ -27,9 +27,12 @@ def test_a_figure_is_described_by_its_titles_labels_and_legend():
     assert alt_text.describe(Figure()) == "Figure"
 
 
-def test_in_a_kernel_each_figure_shown_carries_its_alt_text():
+def test_in_a_kernel_each_figure_shown_carries_its_alt_text(monkeypatch):
     """Whichever comes first, convlab or pyplot, and with plt.show() in the plotting cell."""
     from nbclient import NotebookClient
+
+    # the kernel's own inline backend, as in Jupyter (other tests set Agg for this process)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
 
     plot = ("fig, ax = plt.subplots()\nax.plot([0, 1])\nax.set_title('{}')\nplt.show()")
     for first in ("import convlab\nimport matplotlib.pyplot as plt",
