@@ -73,21 +73,36 @@ def _describe_images(app, doctree, docname) -> None:
     MyST-NB names each image by the SHA-256 of its bytes and keeps only its width and height
     from the output's metadata; without an alt the page would read out the hashed path.
     """
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
-    if not executed.is_file():
+    images = [i for i in doctree.findall(nodes.image) if not i.get("alt")]
+    if not images:
         return
-    described = {}
-    for cell in json.loads(executed.read_text(encoding="utf-8")).get("cells", []):
-        for output in cell.get("outputs", []):
-            png = output.get("data", {}).get("image/png")
-            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
-            if png and alt:
-                png = "".join(png) if isinstance(png, list) else png
-                described[hashlib.sha256(base64.b64decode(png)).hexdigest()] = alt
-    for image in doctree.findall(nodes.image):
-        alt = described.get(Path(image.get("uri", "")).stem)
-        if alt and not image.get("alt"):
+    if not hasattr(app, "_book_alts"):
+        app._book_alts = _alts_of_executed_notebooks(app)
+    for image in images:
+        alt = app._book_alts.get(Path(image.get("uri", "")).stem)
+        if alt:
             image["alt"] = alt
+
+
+def _alts_of_executed_notebooks(app) -> dict[str, str]:
+    """SHA-256 of each PNG output -> its alt, over every executed notebook of the build.
+
+    The execution cache holds them all; a page served from the cache finds its outputs
+    there only (MyST-NB then writes jupyter_execute/ without them).
+    """
+    build = Path(app.outdir).parent
+    config = getattr(app.env, "mystnb_config", None)  # MyST-NB sets the cache's final path
+    cache = Path(getattr(config, "execution_cache_path", "") or build / ".jupyter_cache")
+    found = {}
+    for path in [*cache.glob("executed/*/*.ipynb"), *(build / "jupyter_execute").rglob("*.ipynb")]:
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+                if png and alt:
+                    png = "".join(png) if isinstance(png, list) else png
+                    found[hashlib.sha256(base64.b64decode(png)).hexdigest()] = alt
+    return found
 
 
 def setup(app):
