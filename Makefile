@@ -26,7 +26,14 @@ $(BOOK_STAMP): pyproject.toml constraints.txt | prereqs-book
 	$(PY) -m pip install --quiet -c constraints.txt -e .
 	@touch $(BOOK_STAMP)
 
+# TORCH_INDEX: an index to take torch from first, e.g. PyTorch's CPU wheels
+# (make test TORCH_INDEX=https://download.pytorch.org/whl/cpu, as PyTorch documents it);
+# constraints.txt's torch==2.13.0 also matches its local build 2.13.0+cpu. Only torch comes
+# from there (--no-deps); its dependencies come from PyPI with the rest. Empty: PyPI's torch.
+TORCH_INDEX ?=
+
 $(DEV_STAMP): $(BOOK_STAMP) | prereqs-test
+	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet -c constraints.txt --no-deps torch --index-url $(TORCH_INDEX))
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(DEV_STAMP)
 

@@ -1,4 +1,5 @@
-"""The release: every chapter's student version, with its own ``convlab`` and a zip.
+"""The release: every chapter's student version, with its own ``convlab``, the student's
+``requirements.txt`` and ``README.md`` (:mod:`.course.handout`), and a zip.
 
 The notebooks are made by :mod:`.course.student` (nbgrader's own preprocessors, the same
 as the book's); any other file of a chapter folder is copied as nbgrader's
@@ -13,7 +14,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from .course import student
+from .course import handout, student
 from .course.source import PROJECT, find_assignments
 from .course.student import nbgrader_config
 from .course.submissions import InstructorError
@@ -47,6 +48,7 @@ def release(chapters: Path, out: Path) -> list[Path]:
                 shutil.copy2(path, target / relpath)
         shutil.copytree(PROJECT / "convlab", target / "convlab",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        handout.write(target, target / "convlab", PROJECT / "constraints.txt")
         check_clean(target)
         zips.append(_zip(target))
     return zips

@@ -8,7 +8,7 @@ import yaml
 
 from autograder.course import student
 
-from . import toc
+from . import download, toc
 from .mirror import Mirror
 
 # Besides the config, the toc's root page and the chapters, a book may grow these.
@@ -25,7 +25,8 @@ EXTENSION = (Path(__file__).with_name("sphinx_pages.py"), Path("_ext", "book_pag
 @dataclass
 class Staged:
     missing: list[str]  # toc entries left out because they have no source yet
-    assets_changed: bool  # Sphinx copies html_extra_path only when some page is rebuilt
+    # Sphinx copies html_extra_path only when some page is rebuilt; our extension shapes them all
+    assets_changed: bool
 
 
 def stage(root: Path, target: Path, assets: dict[str, Path]) -> Staged:
@@ -41,8 +42,10 @@ def stage(root: Path, target: Path, assets: dict[str, Path]) -> Staged:
     for relpath, source in assets.items():
         mirror.copy(VENDOR_DIR / relpath, source)
     mirror.prune()
-    vendor_dir = target / VENDOR_DIR
-    return Staged(missing, any(p.is_relative_to(vendor_dir) for p in mirror.changed))
+    vendor_dir, extension = target / VENDOR_DIR, target / EXTENSION[1]
+    # A changed extension changes every page, and Sphinx only rewrites the pages it re-reads.
+    return Staged(missing, any(p.is_relative_to(vendor_dir) or p == extension
+                               for p in mirror.changed))
 
 
 def book_config(path: Path) -> bytes:
@@ -66,6 +69,7 @@ def _copy_tree(mirror: Mirror, root: Path, top: Path, config) -> None:
         if JUNK.intersection(relpath.parts):
             continue
         if config is not None and path.suffix == ".ipynb":
-            mirror.write(relpath, student.student_version(path, config, for_book=True))
+            given = student.student_version(path, config, for_book=True)
+            mirror.write(relpath, download.with_setup_check(given, path))
         else:
             mirror.copy(relpath, path)

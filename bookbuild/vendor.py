@@ -12,8 +12,14 @@ from pathlib import Path
 from filelock import FileLock
 
 NPM_DIR = Path(__file__).resolve().parents[1]  # where package.json and the lock live
-# Ours, not from npm: makes embed-amd.js find its fonts and MathJax 3 (see the file).
+# Ours, not from npm: makes embed-amd.js find its fonts and MathJax 3 (see the file); names
+# the controls the theme leaves unnamed; the book's layout rules (sphinx_pages.py adds both).
 WIDGETS_SETUP = Path(__file__).with_name("js") / "widgets-setup.js"
+OWN_ASSETS = {
+    "widgets-setup.js": WIDGETS_SETUP,
+    "accessible-names.js": Path(__file__).with_name("js") / "accessible-names.js",
+    "book.css": Path(__file__).with_name("css") / "book.css",
+}
 NODE_MODULES = NPM_DIR / "node_modules"
 STAMP = NODE_MODULES / ".bookbuild-lock.sha256"
 
@@ -40,6 +46,13 @@ ASSETS = {
 }
 
 
+# Test assets: npm devDependencies that the browser tests inject into pages they open.
+# Never copied into the book (asset_files() knows only ASSETS); the tests check that.
+TEST_ASSETS = {
+    "axe": ("axe-core", "axe.min.js"),  # the accessibility audit (tests/book_browser.py)
+}
+
+
 def lock_digest() -> str:
     return hashlib.sha256((NPM_DIR / "package-lock.json").read_bytes()).hexdigest()
 
@@ -60,6 +73,16 @@ def ensure_node_modules() -> None:
         STAMP.write_text(digest)
 
 
+def test_asset(name: str) -> Path:
+    """The file of a test asset in node_modules (installed from the lock if need be)."""
+    package, file = TEST_ASSETS[name]
+    ensure_node_modules()
+    path = NODE_MODULES / package / file
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: {package} is not in package-lock.json's devDependencies")
+    return path
+
+
 def asset_files() -> dict[str, Path]:
     """Map each vendored file's path under `_static/vendor/` to its file in node_modules."""
     files = {}
@@ -77,5 +100,5 @@ def asset_files() -> dict[str, Path]:
                     inside = path.is_relative_to(base_dir)
                     relpath = path.relative_to(base_dir).as_posix() if inside else path.name
                     files[f"{folder}/{relpath}"] = path
-    files["widgets-setup.js"] = WIDGETS_SETUP
+    files.update(OWN_ASSETS)
     return files

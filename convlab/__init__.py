@@ -12,6 +12,7 @@ with scipy). One idea per module:
 - :mod:`convlab.images`, :mod:`convlab.filters` -- sample images and named kernels.
 - :mod:`convlab.channel_frames` -- across channels: ``depthwise_frames``, ``pointwise_frames``,
   ``shuffle_frame``; :mod:`convlab.cost_panel` -- ``SeparableCostPanel``.
+- :mod:`convlab.alt_text` -- alt text for the matplotlib figures a notebook shows.
 - :mod:`convlab.causal_frames` -- a WaveNet-style stack of causal 1-D convolutions
   (``causal_stack_frame``, ``causal_stack_frames``).
 - :mod:`convlab.training_view` -- ``TrainingView``: a training run's loss, accuracy and
@@ -23,6 +24,7 @@ with scipy). One idea per module:
     >>> convlab.ConvPanel()                                          # live sliders
 """
 
+from . import alt_text
 from .animate import Animation, animate
 from .causal_frames import causal_stack_frame, causal_stack_frames
 from .channel_frames import (
@@ -83,3 +85,6 @@ __all__ = [
     "transposed_frame",
     "transposed_frames",
 ]
+
+# In a Jupyter kernel, every matplotlib figure shown carries alt text (convlab/alt_text.py).
+alt_text.install()

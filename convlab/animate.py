@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from .frames import Frame
@@ -59,36 +60,78 @@ def _same_size(pngs: list[bytes], colors: int) -> list[bytes]:
     return out
 
 
+# The smallest text a frame may show, in CSS px. The player shows frames at their own size
+# (max-width:none beats a page's `img {max-width: 100%}`; a wide frame scrolls inside the
+# player, never the page), so on a phone too a frame's text is as large as in the PNG;
+# `dpi` is raised for frames whose text would be smaller.
+MIN_TEXT_PX = 10.0
+
+
+def _figure_text_px(figure: Figure, dpi: float) -> float:
+    """Em size in pixels of the smallest visible text of a matplotlib figure (0: none)."""
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    return min(sizes, default=0.0) * dpi / 72
+
+
 def animate(frames: Iterable, interval: int = 800, dpi: float = 80, colors: int = 48,
-            loop: bool = True) -> Animation:
+            loop: bool = True, alt: str | None = None) -> Animation:
     """An :class:`Animation` of ``frames``: :class:`Frame` objects, Figures or PNG bytes.
 
     ``interval`` is the delay between frames in milliseconds while playing;
-    ``colors`` the palette size (0 keeps full colour).
+    ``colors`` the palette size (0 keeps full colour); ``dpi`` is raised where text would be
+    smaller than MIN_TEXT_PX. ``alt`` describes the animation for screen readers; by default
+    it is made from the first Frame's title and caption and the number of frames.
     """
-    artist, pngs = None, []
+    frames = list(frames)
+    for frame in frames:
+        if not isinstance(frame, Frame | Figure | bytes):
+            raise TypeError(f"frames must be Frame objects, matplotlib Figures or PNG bytes, "
+                            f"got {type(frame).__name__}")
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    artist = FrameArtist() if any(isinstance(f, Frame) for f in frames) else None
+
+    def text_px(frame, at: float) -> float:
+        if isinstance(frame, Frame):
+            artist.update(frame)
+            return artist.text_px(at)
+        return _figure_text_px(frame, at) if isinstance(frame, Figure) else 0.0
+
+    # One dpi for every frame, so the picture keeps its scale while it plays.
+    per_dpi = [px for px in (text_px(f, 1.0) for f in frames) if px > 0]
+    dpi = max([dpi] + [MIN_TEXT_PX / px for px in per_dpi])
+    pngs = []
     for frame in frames:
         if isinstance(frame, Frame):
-            artist = artist or FrameArtist()
             artist.update(frame)
             pngs.append(artist.png(dpi, compress_level=1))
         elif isinstance(frame, Figure):
             pngs.append(figure_png(frame, dpi, compress_level=1))
-        elif isinstance(frame, bytes):
-            pngs.append(frame)
         else:
-            raise TypeError(f"frames must be Frame objects, matplotlib Figures or PNG bytes, "
-                            f"got {type(frame).__name__}")
-    if not pngs:
-        raise ValueError("an animation needs at least one frame")
-    return Animation(_same_size(pngs, colors), interval=interval, loop=loop)
+            pngs.append(frame)
+    smallest = min(per_dpi) * dpi if per_dpi and len(per_dpi) == len(frames) else None
+    return Animation(_same_size(pngs, colors), interval=interval, loop=loop,
+                     alt=alt or _describe(frames), min_text_px=smallest)
+
+
+def _describe(frames: list) -> str:
+    """Alt text: the first frame's title and caption, and how many steps there are."""
+    first = frames[0]
+    words = [first.describe()] if isinstance(first, Frame) and first.title + first.caption else []
+    if isinstance(first, Figure):
+        words = [first.get_suptitle()] + [ax.get_title() for ax in first.axes]
+    text = ". ".join(w.strip().rstrip(".") for w in words if w and w.strip())
+    steps = f"step-through animation, {len(frames)} frames"
+    return f"{text}. ({steps})" if text else steps.capitalize()
 
 
 _PLAYER = """\
 <div class="convlab-player" id="{id}" data-frames="{count}" \
 style="display:inline-block;max-width:100%;font:13px/1.4 sans-serif">
-<img src="data:image/png;base64,{first}" width="{width}" height="{height}" alt="{alt}" \
-style="display:block;max-width:100%;height:auto;border:0">
+<div tabindex="0" style="overflow-x:auto;max-width:100%">
+<img src="data:image/png;base64,{first}" width="{width}" height="{height}" alt="{alt}"{text_px} \
+style="display:block;max-width:none;border:0">
+</div>
 <div style="display:flex;align-items:center;gap:4px;margin-top:4px">
 {buttons}
 <input type="range" min="0" max="{last}" value="0" step="1" aria-label="frame" \
@@ -142,10 +185,11 @@ class Animation:
     """PNG frames with a self-contained HTML/JS player: play, step, scrub; works offline."""
 
     def __init__(self, frames: list[bytes], interval: int = 800, loop: bool = True,
-                 alt: str = "step-through animation"):
+                 alt: str = "step-through animation", min_text_px: float | None = None):
         if not frames:
             raise ValueError("an animation needs at least one frame")
         self.frames, self.interval, self.loop, self.alt = list(frames), int(interval), loop, alt
+        self.min_text_px = min_text_px  # the smallest text in a frame, in its pixels (if known)
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -164,6 +208,8 @@ class Animation:
         return _PLAYER.format(id=f"convlab-anim-{digest}-{next(_ids)}", count=len(order),
                               last=len(order) - 1, first=encoded[order[0]], width=width,
                               height=height, alt=html.escape(self.alt), buttons=buttons,
+                              text_px="" if self.min_text_px is None else
+                              f' data-min-text-px="{self.min_text_px:.1f}"',
                               frames=json.dumps(encoded), order=json.dumps(order),
                               interval=self.interval, loop=json.dumps(self.loop))
 

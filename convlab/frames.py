@@ -59,10 +59,16 @@ class Frame:
         boxes = np.array([grid.extent for grid in self.grids])
         return (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
 
-    def _repr_png_(self) -> bytes:
+    def describe(self) -> str:
+        """Alt text: the frame's title and caption, in words."""
+        words = [w.strip().rstrip(".") for w in (self.title, self.caption) if w and w.strip()]
+        return ". ".join(words) or "Diagram"
+
+    def _repr_png_(self) -> tuple[bytes, dict]:
         from .grid import frame_png  # late import: building frames must not need matplotlib
 
-        return frame_png(self)
+        # IPython keeps the metadata with the PNG; the book makes it the image's alt text
+        return frame_png(self), {"alt": self.describe()}
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,9 @@ def _label(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e4 else f"{value:.2g}"
 
 
-# Text sizes in cell units, so text keeps its size relative to a cell at any zoom.
-_VALUE, _WEIGHT, _LABEL, _TITLE, _CAPTION = 0.40, 0.28, 0.32, 0.36, 0.34
+# Text sizes in cell units, so text keeps its size relative to a cell at any zoom. The
+# smallest is a third of a cell: at the default 0.4-inch cells and 80 dpi that is 10.2 px.
+_VALUE, _WEIGHT, _LABEL, _TITLE, _CAPTION = 0.40, 0.32, 0.32, 0.36, 0.34
 
 
 class FrameArtist:
@@ -90,6 +91,7 @@ class FrameArtist:
         self.weights = PathText(ax, "#ffffff", weight="bold", zorder=6)
         self.labels = PathText(ax, "#444444", zorder=5)
         self.title = PathText(ax, _INK, weight="bold", zorder=5)
+        self.smallest_text = 0.0  # em size of the smallest text shown, in cell units (0: none)
 
     def update(self, frame: Frame) -> None:
         """Show ``frame``: cells, taps, window, links and text are all replaced."""
@@ -122,6 +124,16 @@ class FrameArtist:
         self.labels.show((g.extent[0], g.extent[1] - 0.15, g.label, _LABEL, "left", "bottom")
                          for g in frame.grids)
         self._layout(frame, values)
+        shown = [_VALUE] * bool(values) + [_LABEL] * any(g.label for g in frame.grids)
+        shown += [_WEIGHT] * any(not np.isnan(w) for _, _, w in frame.taps)
+        shown += [_TITLE] * bool(frame.title) + [_CAPTION] * bool(frame.caption)
+        self.smallest_text = min(shown, default=0.0)
+
+    def text_px(self, dpi: float) -> float:
+        """Em size of the smallest text in the PNG at ``dpi``, in pixels (0: no text)."""
+        x0, x1 = self.ax.get_xlim()
+        width_px = self.figure.get_figwidth() * self.ax.get_position().width * dpi
+        return self.smallest_text * width_px / (x1 - x0)
 
     def _layout(self, frame: Frame, values: list) -> None:
         # The figure grows with the content (cell units times cell_inches), so

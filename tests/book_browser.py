@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bookbuild: the project's tool
+from bookbuild import vendor  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,12 +31,36 @@ PANEL = ".convlab-panel"
 # Every byte the page loaded: the document and each resource, as sent over the wire.
 PAGE_BYTES = """() => performance.getEntriesByType('navigation').concat(
     performance.getEntriesByType('resource')).reduce((sum, e) => sum + e.transferSize, 0)"""
-# Errors from upstream code that neither break the page nor load anything.
-KNOWN_ERRORS = (
-    # sphinx-thebe 0.3 (a Jupyter Book default extension; thebe is not used here) adds its
-    # inline `const THEBE_JS_URL = ...` script twice, so the second one throws.
-    "Identifier 'THEBE_JS_URL' has already been declared",
-)
+# A desktop and a phone (an iPhone 12-15 is 390 CSS px wide).
+DESKTOP, PHONE = 1280, 390
+# The smallest text a figure may show, in CSS px, at any width.
+MIN_FIGURE_TEXT = 10
+# Images whose alt text is a file name (what a page without a description falls back to):
+# axe accepts them, a screen-reader user hears a hashed path.
+FILE_NAME_ALT = """() => [...document.querySelectorAll('img[alt]')].map(i => i.alt)
+    .filter(alt => /\\.(png|jpe?g|gif|svg)$/i.test(alt.trim()))"""
+# axe-core's impacts that fail a page (minor and moderate ones are reported by axe only).
+FAILING_IMPACTS = ("serious", "critical")
+# How far the page scrolls sideways: the document is wider than the window.
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# Each figure's smallest text as shown, in CSS px: an SVG's <text> (its font size times the
+# SVG's scale on screen) and a player's frames (data-min-text-px is the smallest text in the
+# frame's own pixels, convlab/animate.py, times the image's scale).
+FIGURE_TEXT = """() => {
+    const found = [];
+    const svgText = '.convlab-panel svg text, .convlab-player svg text';
+    for (const text of document.querySelectorAll(svgText)) {
+        if (!text.textContent.trim() || !text.getClientRects().length) continue;
+        const size = parseFloat(getComputedStyle(text).fontSize);
+        const ctm = text.getScreenCTM();
+        found.push([size * Math.hypot(ctm.a, ctm.b), text.textContent.trim().slice(0, 30)]);
+    }
+    for (const img of document.querySelectorAll('.convlab-player img[data-min-text-px]')) {
+        const scale = img.getBoundingClientRect().width / img.naturalWidth;
+        found.push([parseFloat(img.dataset.minTextPx) * scale, img.alt.slice(0, 30)]);
+    }
+    return found;
+}"""
 
 
 @dataclass
@@ -43,6 +71,10 @@ class PageReport:
     panels: int = 0
     redrawn: int = 0  # panels whose picture changed when a slider was moved from the keyboard
     bytes: int = 0  # everything a first visit loads
+    sideways: int = 0  # CSS px the page scrolls horizontally (0: it fits the window)
+    small_text: list[str] = field(default_factory=list)  # figure text under MIN_FIGURE_TEXT
+    bad_alt: list[str] = field(default_factory=list)  # images whose alt is a file name
+    axe: list[str] = field(default_factory=list)  # serious or critical axe-core violations
     offsite: list[str] = field(default_factory=list)  # requests to anything but the server
     failed: list[str] = field(default_factory=list)  # local requests that failed or 4xx/5xx
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
@@ -67,8 +99,10 @@ def serve(directory: Path):
         server.server_close()
 
 
-def render(html_dir: Path, pages: list[str], screenshot_dir: Path) -> dict[str, PageReport]:
-    """Load each page (path relative to `html_dir`), wait for MathJax and widgets, report."""
+def render(html_dir: Path, pages: list[str], screenshot_dir: Path,
+           width: int = DESKTOP) -> dict[str, PageReport]:
+    """Load each page (path relative to `html_dir`) `width` CSS px wide, wait for MathJax and
+    widgets, audit it, and report."""
     from playwright.sync_api import sync_playwright  # test-only dependency
 
     screenshot_dir.mkdir(parents=True, exist_ok=True)
@@ -77,8 +111,9 @@ def render(html_dir: Path, pages: list[str], screenshot_dir: Path) -> dict[str, 
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for page_path in pages:
-                screenshot = screenshot_dir / (page_path.replace("/", "__") + ".png")
-                reports[page_path] = _render_page(browser, base, page_path, screenshot)
+                name = page_path.replace("/", "__").removesuffix(".html")
+                screenshot = screenshot_dir / f"{name}-{width}px.png"
+                reports[page_path] = _render_page(browser, base, page_path, screenshot, width)
         finally:
             browser.close()
     return reports
@@ -96,9 +131,19 @@ def move_a_slider(page, panel) -> bool:
     return after[0] != before[0] and after[1] != before[1] and after[2] != before[2]
 
 
-def _render_page(browser, base: str, page_path: str, screenshot: Path) -> PageReport:
+def audit(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line per rule."""
+    page.add_script_tag(path=str(vendor.test_asset("axe")))  # inline: nothing is fetched
+    found = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at "
+            f"{[n['target'] for n in v['nodes'][:3]]} ({len(v['nodes'])} in all)"
+            for v in found["violations"] if v["impact"] in FAILING_IMPACTS]
+
+
+def _render_page(browser, base: str, page_path: str, screenshot: Path,
+                 width: int) -> PageReport:
     report = PageReport()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": 900 if width > 600 else 844})
 
     def route(route):
         if route.request.url.startswith(base):
@@ -129,10 +174,14 @@ def _render_page(browser, base: str, page_path: str, screenshot: Path) -> PageRe
         report.animations = page.locator(ANIMATION).count()
         report.bytes = page.evaluate(PAGE_BYTES)
         report.panels = page.locator(PANEL).count()
+        report.sideways = page.evaluate(SIDEWAYS)
+        report.small_text = [f"{size:.1f} px: {text!r}" for size, text in
+                             page.evaluate(FIGURE_TEXT) if size < MIN_FIGURE_TEXT - 0.05]
+        report.bad_alt = page.evaluate(FILE_NAME_ALT)
+        report.axe = audit(page)
         page.screenshot(path=str(screenshot), full_page=True)
         report.redrawn = sum(move_a_slider(page, page.locator(PANEL).nth(i))
                              for i in range(report.panels))
     finally:
         page.close()
-    report.errors = [e for e in report.errors if not any(k in e for k in KNOWN_ERRORS)]
     return report

@@ -77,8 +77,9 @@ class Server:
             self.api(f"sessions/{session['id']}", method="DELETE")
 
 
-def student_env(scratch: Path) -> dict[str, str]:
-    """Environment of a student with a fresh account: nothing of the developer's Jupyter."""
+def student_env(scratch: Path, bin_dir: Path = VENV_BIN) -> dict[str, str]:
+    """Environment of a student with a fresh account: nothing of the developer's Jupyter;
+    `bin_dir` is the student's venv (the project's own by default)."""
     home = scratch / "home"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JUPYTER", "JPY_", "IPYTHON", "MPL", "PYTHON"))}
@@ -87,7 +88,7 @@ def student_env(scratch: Path) -> dict[str, str]:
         JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
         # the venv's jupyter, kernel and nbgrader come first, as in an activated venv
-        PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "/usr/bin:/bin")]),
+        PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "/usr/bin:/bin")]),
     )
     # The student has answered JupyterLab's "get official Jupyter news?" toast with "No"
     # (it would otherwise cover the corner of every screenshot).
@@ -98,15 +99,16 @@ def student_env(scratch: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def jupyter_server(root: Path, scratch: Path, timeout: float = 120):
-    """`jupyter lab` serving `root` on a free loopback port; stopped and checked on exit."""
-    env = student_env(scratch)
+def jupyter_server(root: Path, scratch: Path, timeout: float = 120, bin_dir: Path = VENV_BIN):
+    """`jupyter lab` of the venv `bin_dir` serving `root` on a free loopback port; stopped and
+    checked on exit."""
+    env = student_env(scratch, bin_dir)
     log = scratch / "jupyter.log"
     process, url, token = None, "", secrets.token_hex(16)
     for _attempt in range(3):  # another process may take the free port before the server does
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1",
+        command = [str(bin_dir / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1",
                    f"--port={port}", "--ServerApp.port_retries=0",
                    f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
         if os.geteuid() == 0:

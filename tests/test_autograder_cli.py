@@ -80,6 +80,10 @@ def test_release_is_clean_and_complete(tmp_path):
     assert f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb" in names
     assert f"{ASSIGNMENT}/convlab/__init__.py" in names
     assert not [n for n in names if "solutions" in n or "autograder" in n]
+    # self-sufficient: the pinned requirements and the student's README travel in the zip
+    assert {f"{ASSIGNMENT}/requirements.txt", f"{ASSIGNMENT}/README.md"} <= set(names)
+    assert "anywidget==" in (folder / "requirements.txt").read_text()
+    assert f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb" in (folder / "README.md").read_text()
 
 
 @pytest.mark.skipif(not (PROJECT / "chapters").is_dir(), reason="no chapters yet")

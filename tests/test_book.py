@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from book_browser import CHROMIUM, render
+from book_browser import CHROMIUM, DESKTOP, PHONE, render
 from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -46,10 +46,11 @@ def fixture_notebook():
         cells=[
             new_markdown_cell("# Fixture chapter\n\nA sum:\n\n$$\n\\sum_{i=1}^{n} i = "
                               "\\frac{n(n+1)}{2}\n$$\n\nand inline $k^2$."),
-            new_code_cell("import ipywidgets as widgets\n\n"
+            # convlab first, as in the chapters: every figure shown after it has alt text
+            new_code_cell("import convlab\nimport ipywidgets as widgets\n\n"
                           "widgets.IntSlider(value=3, min=1, max=7, description='$k$')"),
             new_code_cell("import matplotlib.pyplot as plt\n\n"
-                          "plt.plot([0, 1, 2], [0, 1, 4])\nplt.show()"),
+                          "plt.plot([0, 1, 2], [0, 1, 4])\nplt.title('squares')\nplt.show()"),
             new_markdown_cell("## Exercises\n\n**Part A (1 point).** Return twice `x`."),
             _nbgrader(new_code_cell(
                 'def double(x):\n    """Return 2 * x."""\n'
@@ -60,6 +61,7 @@ def fixture_notebook():
                 "### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n### END HIDDEN TESTS"
             ), "double_check", grade=True, points=1),
             new_code_cell("import convlab\n\nconvlab.ConvPanel(stride=2)"),
+            new_code_cell("convlab.conv_frame(4, 3, position=1)"),  # a diagram: a PNG
         ],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}},
@@ -241,26 +243,46 @@ def test_fixture_book_loads_vendored_bundles_only_where_needed(fixture_book):
                                 (html / page).read_text())
                for page in ("intro.html", f"{CHAPTER}.html")}
     # not every .js under _static/ on every page (Jupyter Book's html_static_path scan)
-    assert scripts["intro.html"] == ["mathjax/startup.js"]
+    assert scripts["intro.html"] == ["mathjax/startup.js", "accessible-names.js"]
     assert scripts[f"{CHAPTER}.html"] == [
         "mathjax/startup.js", "requirejs/require.js", "widgets-setup.js",
-        "html-manager/embed-amd.js"]
+        "html-manager/embed-amd.js", "accessible-names.js"]
+
+
+def _assert_reads_well(page: str, report) -> None:
+    """No error, nothing off-site, no sideways scroll, figure text >= 10 px, images described,
+    axe-core clean."""
+    assert report.offsite == [], page
+    assert report.failed == [], page
+    assert report.errors == [], page
+    assert report.sideways == 0, (page, report.sideways)
+    assert report.small_text == [], (page, report.small_text)
+    assert report.bad_alt == [], (page, report.bad_alt)
+    assert report.axe == [], (page, report.axe)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (see .ci/run)")
-def test_fixture_book_renders_offline_in_chromium(fixture_book):
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_fixture_book_renders_offline_in_chromium(fixture_book, width):
     html = fixture_book / "_build" / "html"
     reports = render(html, ["intro.html", f"{CHAPTER}.html"],
-                     fixture_book / "_build" / "screenshots")
+                     fixture_book / "_build" / "screenshots", width=width)
     for page, report in reports.items():
-        assert report.offsite == [], page
-        assert report.failed == [], page
-        assert report.errors == [], page
+        _assert_reads_well(page, report)
         assert report.mathjax > 0, page
     chapter = reports[f"{CHAPTER}.html"]
     assert chapter.mathjax >= 2 and chapter.widgets == 1
     assert chapter.panels == 1 and chapter.redrawn == 1  # live with no kernel
+
+
+@pytest.mark.slow
+def test_fixture_book_ships_no_test_asset(fixture_book):
+    """axe-core audits the pages in the tests; a reader never downloads it."""
+    html = fixture_book / "_build" / "html"
+    audit = vendor.test_asset("axe").read_bytes()[:200]
+    assert not [p for p in html.rglob("*") if p.is_file() and
+                ("axe" in p.name or audit in p.read_bytes())]
 
 
 # --- the project's own book ----------------------------------------------------------------
@@ -308,19 +330,37 @@ def test_real_book_pages_load_the_widgets_manager_only_for_widgets(real_book):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (see .ci/run)")
-def test_real_book_chapters_render_offline_in_chromium(real_book):
-    """Every chapter page: offline, typeset, its panels redraw when a slider moves, light."""
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_real_book_chapters_render_offline_in_chromium(real_book, width):
+    """Every page at a desktop's and a phone's width: offline, typeset, no error, no sideways
+    scroll, figure text of at least 10 px, axe-core clean; its panels redraw when a slider
+    moves."""
     html = real_book / "_build" / "html"
     pages = ["intro.html"] + [f"{chapter}.html" for chapter in _built_chapters(real_book)]
-    reports = render(html, pages, real_book / "_build" / "screenshots")
-    weights = {page: report.bytes for page, report in reports.items()}
-    (real_book / "_build" / "page_weights.json").write_text(json.dumps(weights, indent=1))
+    reports = render(html, pages, real_book / "_build" / "screenshots", width=width)
+    if width == DESKTOP:
+        weights = {page: report.bytes for page, report in reports.items()}
+        (real_book / "_build" / "page_weights.json").write_text(json.dumps(weights, indent=1))
     for page, report in reports.items():
-        assert report.offsite == [], page
-        assert report.failed == [], page
-        assert report.errors == [], page
+        _assert_reads_well(page, report)
         assert report.mathjax > 0, page
         assert 0 < report.bytes <= PAGE_BUDGET, (page, report.bytes)
         if page.startswith("chapters/"):
             assert report.panels > 0, page  # DESIGN.md: every chapter has a live panel
             assert report.redrawn == report.panels, page
+
+
+# --- references from the project's files --------------------------------------------------
+
+# A reference to a README section, as the config files write it: (README, "Heading").
+README_REFERENCE = re.compile(r'README, "([^"]+)"')
+
+
+def test_config_files_refer_only_to_what_the_repository_holds():
+    headings = set(re.findall(r"^#+ (.+?)\s*$", (ROOT / "README.md").read_text(), re.M))
+    for name in ("_config.yml", "_toc.yml", "pyproject.toml", "Makefile", "intro.md"):
+        text = (ROOT / name).read_text()
+        # DESIGN.md is the team's brief, kept outside the repository a reader clones
+        assert "DESIGN.md" not in text, name
+        for section in README_REFERENCE.findall(text):
+            assert section in headings, f"{name} refers to README section {section!r}"

@@ -197,8 +197,9 @@ def test_groups_frame_rejects_groups_that_do_not_divide():
     convlab.transposed_frame(3, 3, 2, 2, 1, position=5, values=True),
     convlab.groups_frame(16, 32, 4, highlight=2)], ids=range(5))
 def test_frames_render_to_png(frame):
-    png = frame._repr_png_()
+    png, metadata = frame._repr_png_()
     assert png.startswith(PNG)
+    assert metadata == {"alt": frame.describe()} and metadata["alt"]  # the book's alt text
     width, height = Image.open(io.BytesIO(png)).size
     assert 100 < width <= 9 * 80 + 1 and height > 80
 

@@ -5,12 +5,17 @@ The instructor releases with the real CLI; the student opens the chapter in the 
 exercise raise NotImplementedError, answers it (first forgetting `return`, as students do),
 sees the visible checks pass, saves, and validates with `nbgrader validate`. Notebook 7 on
 the same server runs the chapter and its nbgrader "Validate" button reports the exercises
-still unanswered. Screenshots of every step go to build/screenshots/student_path/.
+still unanswered. A stranger's machine too: a clean venv made by the release README's own
+setup lines, from the chapter's requirements.txt alone, runs the chapter in JupyterLab to its
+first exercise and passes its visible checks, with nbgrader's exchange parts switched off;
+and the notebook the book's download button serves names what to fetch when it is alone.
+Screenshots of every step go to build/screenshots/student_path/.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -34,6 +39,10 @@ from lab_browser import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
+from autograder.course import handout, student  # noqa: E402
+from bookbuild import download  # noqa: E402
+
 # Its first exercise has a one-line answer, and its first widget panel redraws quickly.
 CHAPTER = "01_convolution"
 NOTEBOOK = f"{CHAPTER}/{CHAPTER}.ipynb"
@@ -337,3 +346,122 @@ def test_notebook7_runs_the_chapter_and_validates(server, chromium):
     page.close()
     server.shut_down_kernels()
     assert log.problems() == {"offsite": [], "failed": [], "errors": []}
+
+
+# --- a stranger's machine: a clean venv from the release's requirements.txt alone ----------
+
+
+def _stranger_env() -> dict[str, str]:
+    """The environment of someone who has Python 3.11 and nothing of this project."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("VIRTUAL_ENV", "PYTHON", "JUPYTER", "JPY_"))}
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != VENV_BIN]
+    # `python3` is the interpreter the project's venv was made from
+    env["PATH"] = os.pathsep.join([str(Path(sys._base_executable).parent), *path])
+    return env
+
+
+@pytest.fixture(scope="module")
+def stranger(release, tmp_path_factory) -> Path:
+    """The chapter's zip unpacked and the README's setup lines run there as typed; the folder
+    holds `<chapter>/` and `.venv/`. pip resolves from the index it is configured with (here
+    the local mirrors of PyPI), as a stranger's pip does from PyPI."""
+    home = tmp_path_factory.mktemp("stranger")
+    with zipfile.ZipFile(release / f"{CHAPTER}.zip") as archive:
+        archive.extractall(home)
+    lines = handout.setup_commands(CHAPTER)
+    assert "\n".join(lines) in (home / CHAPTER / "README.md").read_text()  # what runs here
+    done = subprocess.run(["bash", "-euc", "\n".join(lines)], cwd=home, env=_stranger_env(),
+                          capture_output=True, text=True, timeout=3600)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "stranger_setup.log").write_text(done.stdout + done.stderr)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    return home
+
+
+def test_stranger_venv_holds_the_requirements_and_nothing_else(stranger):
+    python = stranger / ".venv" / "bin" / "python"
+    wanted = {}
+    for line in (stranger / CHAPTER / "requirements.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            wanted[name.lower().replace("_", "-")] = version
+    assert {"anywidget", "ipywidgets", "jupyterlab", "notebook", "nbgrader", "numpy",
+            "matplotlib", "scipy"} <= set(wanted)
+    freeze = subprocess.run([str(python), "-m", "pip", "freeze", "--all"], capture_output=True,
+                            text=True, check=True, env=_stranger_env()).stdout
+    installed = dict(line.lower().replace("_", "-").split("==") for line in freeze.split())
+    assert "torch" not in installed and "jupyter-book" not in installed
+    pinned = {n: v for n, v in wanted.items() if v}
+    assert {n: installed.get(n) for n in pinned} == pinned  # each at its pinned version
+    assert set(installed) - set(wanted) <= {"pip"}  # nothing pip found on its own
+    # the instructor's packages are not installed (convlab comes as the folder beside it)
+    for package in ("solutions", "autograder", "convlab"):
+        found = subprocess.run([str(python), "-c", f"import {package}"], cwd=stranger,
+                               capture_output=True, env=_stranger_env())
+        assert found.returncode != 0, package
+
+
+def test_book_download_alone_names_what_to_fetch(stranger, tmp_path):
+    """The book's .ipynb download, run in a Python without the chapter's folder: its first
+    cell says what to get and the line to type; beside convlab/ it passes."""
+    source = ROOT / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
+    given = student.student_version(source, for_book=True)
+    downloaded = nbformat.reads(download.with_setup_check(given, source).decode(), as_version=4)
+    first = downloaded.cells[0].source
+    python = stranger / ".venv" / "bin" / "python"
+    alone = subprocess.run([str(python), "-c", first], cwd=tmp_path, capture_output=True,
+                           text=True, env=_stranger_env())
+    assert alone.returncode != 0
+    assert "ModuleNotFoundError: this notebook needs convlab" in alone.stderr, alone.stderr
+    assert f"pip install -r {CHAPTER}/requirements.txt" in alone.stderr
+    assert f"{CHAPTER}.zip" in alone.stderr
+    beside = subprocess.run([str(python), "-c", first], cwd=stranger / CHAPTER,
+                            capture_output=True, text=True, env=_stranger_env())
+    assert beside.returncode == 0, beside.stderr
+
+
+@needs_chromium
+def test_stranger_runs_the_first_exercise_in_jupyterlab(stranger, tmp_path, chromium):
+    bin_dir = stranger / ".venv" / "bin"
+    released = nbformat.read(stranger / NOTEBOOK, as_version=4)
+    answer, checks = next(iter(_exercises(released).items()))
+    grade_id = _nbgrader(released.cells[answer])["grade_id"]
+    with jupyter_server(stranger, tmp_path, bin_dir=bin_dir) as server:
+        page, log = open_page(chromium, server, f"lab/tree/{NOTEBOOK}")
+        wait_kernel_idle(page)
+
+        # nbgrader's exchange and instructor parts are off; Validate stays
+        config = json.loads(page.locator("#jupyter-config-data").text_content())
+        assert set(handout.LAB_PLUGINS_OFF) <= set(config.get("disabledExtensions", [])), config
+        page.locator(".jp-NotebookPanel-toolbar .validate-button").wait_for()
+        assert page.get_by_role("menuitem", name="Nbgrader", exact=True).count() == 0
+        assert page.get_by_text("Error fetching courses").count() == 0
+
+        run_all_cells(page)
+        first_check = cell(page, checks[0])
+        first_check.locator(".jp-OutputArea-output", has_text="NotImplementedError").wait_for(
+            timeout=300_000)
+        wait_kernel_idle(page)
+        outputs = page.locator(".jp-Notebook .jp-OutputArea-output").all_text_contents()
+        assert sum("Traceback (most recent call last)" in o for o in outputs) == 1
+        assert not any("Error displaying widget" in o for o in outputs)
+        assert page.locator(PANEL).count() > 0  # the widgets drew
+        show(first_check)
+        page.screenshot(path=SHOTS / "stranger_01_first_run.png")
+
+        paste_into_cell(page, answer, _correct_answer(CHAPTER, grade_id))
+        _run_answer_and_checks(page, checks)
+        for i in checks:
+            lines = _text(cell(page, i).locator(".jp-OutputArea-output")).splitlines()
+            expected = released.cells[i].source.count("expect(")
+            assert len(lines) == expected and all(ln.startswith("✓ ") for ln in lines), lines
+        show(first_check)
+        page.screenshot(path=SHOTS / "stranger_02_checks_pass.png")
+        page.close()
+        server.shut_down_kernels()
+        assert log.problems() == {"offsite": [], "failed": [], "errors": []}
+        server_log = CLOSED_SOCKET.sub("", server.log.read_text())
+    (SHOTS / "stranger_jupyter.log").write_text(server_log)
+    assert "Traceback" not in server_log and not re.search(r"^\[E ", server_log, re.M), \
+        server_log[-6000:]

@@ -7,6 +7,9 @@ Interface (import from the modules):
   :func:`~.source.parse_template`).
 - ``student``: the student version of a notebook (release, book and grader alike), the
   course's nbgrader config and the one list of leak markers (:data:`~.student.LEAK_MARKERS`).
+- ``requirements``: a chapter's pinned requirements.txt, derived from what its notebook and
+  convlab import (:func:`~.requirements.requirements_txt`); ``handout``: that file and the
+  student's README.md in a released chapter (:func:`~.handout.write`).
 - ``submissions``: nbgrader's submitted layout read safely into
   :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
   :func:`~.submissions.notebook_jobs`), and the code fingerprint.
@@ -25,6 +28,7 @@ Interface (import from the modules):
   :class:`~.records.Graded`) and their JSON form.
 - ``results``: records and feedback saved atomically, and the tables rebuilt from them.
 
-It depends only on the sandbox's safe file reads (``sandbox.hostile_fs``) and nbgrader:
+It depends only on the sandbox's safe file reads (``sandbox.hostile_fs``), nbgrader and the
+installed packages' metadata (``requirements``):
 every other part of the grader may read the course, and the course reads none of them.
 """

@@ -243,7 +243,7 @@ function drawFrame(frame, labels, title) {
   for (const [x, y, w] of frame.taps) {
     shapes.push(tag("rect", { x, y, width: 1, height: 1, fill: TAP }));
     if (w !== null) {
-      texts.push(tag("text", { x: x + 0.93, y: y + 0.93, "font-size": 0.28, "text-anchor": "end",
+      texts.push(tag("text", { x: x + 0.93, y: y + 0.93, "font-size": 0.32, "text-anchor": "end",
         fill: "#fff", "font-weight": "bold" }, num(w)));
     }
   }
@@ -310,6 +310,8 @@ function checkbox(name, label, onInput) {
   return { wrap, set(value) { input.checked = Boolean(value); } };
 }
 
+// A picture is never scaled down: its smallest text (a third of a cell, CELL px) stays at least
+// 10 px on a phone, and a picture wider than the page scrolls inside .convlab-picture.
 const CSS = `
 .convlab-panel{font:14px/1.4 sans-serif;color:${INK};margin:6px 0}
 .convlab-controls{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;margin-bottom:6px}
@@ -318,7 +320,7 @@ const CSS = `
 .convlab-readout{min-width:2.2em;font-variant-numeric:tabular-nums}
 .convlab-control input:focus-visible,.convlab-control select:focus-visible,.convlab-panel button:focus-visible{outline:3px solid #0072b2;outline-offset:2px}
 .convlab-picture{overflow-x:auto;max-width:100%}
-.convlab-picture svg{max-width:100%;height:auto;display:block}
+.convlab-picture svg{display:block}
 .convlab-formula{padding:2px 0;overflow-wrap:anywhere}
 .convlab-filter{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}
 .convlab-filter figure{margin:0;text-align:center;font-size:13px}
@@ -336,7 +338,8 @@ function panel(model, el, title, build) {
   const root = h("div", { class: "convlab-panel", role: "group", "aria-label": title,
     "data-lm-suppress-shortcuts": "true" });
   const controls = h("div", { class: "convlab-controls" });
-  const picture = h("div", { class: "convlab-picture" });
+  // focusable, so a picture wider than a phone can be scrolled from the keyboard too
+  const picture = h("div", { class: "convlab-picture", tabindex: "0" });
   const formula = h("div", { class: "convlab-formula", "aria-live": "polite" });
   root.append(h("style", {}, CSS), controls, picture, formula);
   el.replaceChildren(root);
