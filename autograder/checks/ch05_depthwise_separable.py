@@ -95,6 +95,16 @@ def _error_with(slices, keep=lambda sigma, m: sigma[m:] ** 2):
     return error
 
 
+def _one_side(x, w, b, s, p):
+    """Depthwise with p zeros before each row and column only. The loop students write then
+    yields an empty output where the kernel no longer fits, which the reference refuses."""
+    xp = np.pad(x, [(0, 0)] * (np.ndim(x) - 2) + [(p, 0), (p, 0)])
+    oh, ow = ((n - k) // s + 1 for n, k in zip(xp.shape[-2:], w.shape[-2:]))
+    if min(oh, ow) < 1:
+        return np.zeros(xp.shape[:-3] + (w.shape[0], max(oh, 0), max(ow, 0)))
+    return _depthwise(xp, w, b, s, 0)
+
+
 def _fold_before(w, b, gamma, beta, mean, var, eps=1e-5):
     """[W' | b'] of the pointwise layer that equals BN (eval mode) on its input, then the layer."""
     scale = gamma / np.sqrt(var + eps)
@@ -188,8 +198,7 @@ CHECKS = [
                     lambda x, w, b, s, p: _depthwise(x, w[:, :, ::-1, ::-1].copy(), b, s, p),
                     "do not flip the kernel: this is cross-correlation."),
             Mistake("padding on one side only",
-                    lambda x, w, b, s, p: _depthwise(np.pad(x, ((0, 0), (p, 0), (p, 0))), w, b,
-                                                     s, 0),
+                    lambda x, w, b, s, p: _one_side(x, w, b, s, p),
                     "pad p rows/columns on every side: np.pad(x, ((0, 0), (p, p), (p, p)))."),
             Mistake("result cast to the input's integer dtype",
                     lambda x, w, b, s, p: _depthwise(x, w, b, s, p).astype(np.asarray(x).dtype),
@@ -241,7 +250,7 @@ CHECKS = [
             Mistake("shift added to the bias without passing through W",
                     _fold_with(lambda w, scale: w * scale[None, :],
                                lambda w, b, scale, beta, mean, var, eps: b + (beta - mean * scale)
-                               if len(b) == len(beta) else b),
+                               if len(beta) in (1, len(b)) else b),  # as numpy broadcasts
                     "the normalised input's shift beta - mean*scale is an input vector: the "
                     "layer turns it into W @ (beta - mean*scale) before adding it to b."),
             Mistake("mean not scaled",
