@@ -330,7 +330,7 @@ def write(out: Path, collection: Collection, download: Path, force: bool = False
         raise CollectError(f"{out} already holds an earlier collection ({shown}); pass --force "
                            "to replace it")
     out.mkdir(parents=True, exist_ok=True)
-    from .results import atomic_write  # the one atomic writer of the grader's outputs
+    from .atomic import atomic_write  # the one atomic writer of the grader's outputs
     stage = Path(tempfile.mkdtemp(prefix=".collect-", dir=out))  # hidden: grade skips it
     try:
         folders: dict[tuple[str, str], list[Placed]] = {}

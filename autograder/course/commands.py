@@ -216,7 +216,7 @@ def keep_others(notebooks: tuple, only: dict, assignment_id: str, old) -> tuple 
 
 def annotate_feedback(out: Path, graded: list, finals: dict | None) -> None:
     """Put the final-score box on every feedback page (or take a stale one off)."""
-    from .results import atomic_write
+    from .atomic import atomic_write
     for r in graded:
         f = finals.get((r.student_id, r.assignment_id)) if finals else None
         for nb in r.notebooks:

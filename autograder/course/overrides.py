@@ -115,7 +115,7 @@ def check(overrides: list[Override], exercises: dict[str, dict[str, float]], pat
 def put(path: Path, override: Override) -> Override | None:
     """Add ``override`` to the file, or replace the one of the same student, assignment and
     exercise; return the replaced one. The file is rewritten atomically."""
-    from .results import atomic_write  # the one atomic writer of the grader's outputs
+    from .atomic import atomic_write  # the one atomic writer of the grader's outputs
     current = load(path)  # refuses to add to a file that is already wrong
     key = (override.student_id, override.assignment, override.exercise)
     replaced = next((o for o in current if (o.student_id, o.assignment, o.exercise) == key), None)

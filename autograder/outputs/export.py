@@ -51,7 +51,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..course.results import HEAD, atomic_write
+from ..course.atomic import atomic_write
+from ..course.results import HEAD
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_HEAD = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
