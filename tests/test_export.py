@@ -138,14 +138,14 @@ def test_bad_input_exits_nonzero_with_a_clear_message_and_writes_nothing(graded,
 
 
 def test_a_failed_write_leaves_the_old_export_whole(graded, monkeypatch):
-    from autograder.course import results
+    from autograder.course import atomic
     from autograder.outputs import export
     out = graded / "canvas.csv"
     out.write_text("the previous export\n")
 
     def crash(fd, *args, **kwargs):
         raise OSError("disk full")
-    monkeypatch.setattr(results.os, "fsync", crash)
+    monkeypatch.setattr(atomic.os, "fsync", crash)
     with pytest.raises(OSError, match="disk full"):
         export.write(graded / "graded", "canvas", None, out)
     assert out.read_text() == "the previous export\n"
