@@ -47,7 +47,10 @@ MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 # locks them: a remount that drops one fails with EPERM)
 LOCKED_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: MS_NOATIME,
                 2048: MS_NODIRATIME, 4096: MS_RELATIME}
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 38, 24
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP = 1, 38, 24, 22
+SECCOMP_MODE_FILTER = 2
+KEYCTL = {"x86_64": 250, "aarch64": 219}  # keyctl(2)'s number (syscall_filter's tables)
+KEYCTL_JOIN_SESSION_KEYRING, ENOSYS = 1, 38
 LINUX_CAPABILITY_VERSION_3, LAST_CAPABILITY = 0x20080522, 63
 MNT_DETACH = 2
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
@@ -204,6 +207,35 @@ def become_student(spec: dict) -> None:
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
     os.closerange(3, 65536)
+
+
+def join_new_session_keyring() -> None:
+    """Leave the keyring this process was started in (an ordinary user's login session
+    keyring, with the instructor's own credentials in it) for a new, empty one of its own.
+
+    Done before :func:`apply_syscall_filter`, which then denies every keyring call, so no
+    key can be added to any keyring (the uid's user keyring outlives the kernel: as root,
+    every kernel of a worker slot has the same uid).
+    """
+    number = KEYCTL.get(os.uname().machine)
+    if number is None:
+        raise OSError(f"keyctl: unknown syscall number on {os.uname().machine}")
+    if libc.syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None) < 0 \
+            and ctypes.get_errno() != ENOSYS:  # ENOSYS: a kernel without keyrings
+        _call(-1, "join a new session keyring")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def apply_syscall_filter(program: bytes) -> None:
+    """Install the seccomp filter ``program`` (syscall_filter.program()) on this process and
+    all it starts. Needs no_new_privs (or root); it cannot be removed."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    _call(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0),
+          "seccomp filter")
 
 
 def enter_user_namespace(uid: int, gid: int) -> None:
