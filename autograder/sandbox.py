@@ -44,7 +44,7 @@ from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from . import memory_cap
+from . import memory_cap, syscall_filter
 from .hostile_fs import open_directory, open_path, read_regular
 from .jail import (
     die_with_parent,
@@ -211,7 +211,8 @@ class NamespaceJail(Sandbox):
                     grader_stage=str(kernel.grader_stage), grader_dir=JAILED_GRADER_DIR,
                     grader_bytes=limits.grader_bytes, out_bytes=limits.out_bytes,
                     cgroup=str(kernel.cgroup) if kernel.cgroup else None,
-                    log=str(kernel.scratch / "kernel.log"), warm=kernel.warm)
+                    log=str(kernel.scratch / "kernel.log"), warm=kernel.warm,
+                    syscall_filter=kernel_filter().hex())
         kernel.process = self._launch(kernel, spec, log)
         kernel.init_pid = kernel.root_pid = _wait_for_pidfile(kernel, pidfile)
 
@@ -231,6 +232,12 @@ class NamespaceJail(Sandbox):
             [sys.executable, "-I", str(JAIL), str(spec_path)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
             preexec_fn=die_with_parent)
+
+
+@cache
+def kernel_filter() -> bytes:
+    """The seccomp filter every jail installs on the kernel (syscall_filter.py)."""
+    return syscall_filter.program()
 
 
 class Unsandboxed(Sandbox):
