@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import results
+from .course import results
 from .grade import Graded, Job, grade_submission
 
 MAX_POOL_RESTARTS = 2

@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return export(args)
     # nbgrader creates a gradebook by running the `alembic` script next to our interpreter.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    from .course_secret import SecretError
-    from .source import SourceError
-    from .submissions import InstructorError
+    from .course.course_secret import SecretError
+    from .course.source import SourceError
+    from .course.submissions import InstructorError
     try:
         if args.command == "release":
             from .release import release
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def export(args) -> int:
-    from .export import ExportError, write
+    from .outputs.export import ExportError, write
     try:
         out, result = write(args.graded, args.format, args.roster, args.out)
     except ExportError as error:
@@ -118,8 +118,8 @@ def export(args) -> int:
 
 def _templates(chapters: Path):
     from .checks import CHECKS
-    from .source import SourceError, find_assignments, parse_template
-    from .submissions import InstructorError
+    from .course.source import SourceError, find_assignments, parse_template
+    from .course.submissions import InstructorError
     assignments = find_assignments(chapters)
     if not assignments:
         raise InstructorError(f"no chapters (folders with a notebook) in {chapters}")
@@ -144,17 +144,19 @@ def grade(args) -> int:
 
 
 def _grade(args, stack: contextlib.ExitStack) -> int:
-    from . import batch, gradebook, report, results, sandbox
-    from .course_secret import case_seed, load_or_create
-    from .grade import Job
-    from .sandbox import Limits, unsandboxed_warning
-    from .submissions import (
+    from . import batch, sandbox
+    from .course import results
+    from .course.course_secret import case_seed, load_or_create
+    from .course.submissions import (
         InstructorError,
         code_fingerprint,
         digest,
         find_submissions,
         notebook_jobs,
     )
+    from .grade import Job
+    from .outputs import gradebook, report
+    from .sandbox import Limits, unsandboxed_warning
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)

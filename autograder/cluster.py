@@ -40,9 +40,9 @@ from distributed.comm.registry import get_backend
 from distributed.scheduler import KilledWorker
 
 from . import PROJECT, batch
+from .course.submissions import InstructorError, code_fingerprint
 from .grade import Graded, Job, grade_submission
 from .sandbox import sandbox_problem
-from .submissions import InstructorError, code_fingerprint
 
 MAX_IN_FLIGHT = 512 * 2**20  # notebook bytes submitted but not yet graded
 WAIT_FOR_WORKERS = 120.0  # seconds for a first worker to join (a batch system may queue it)

@@ -18,25 +18,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import feedback
-from .assemble import NotANotebook, assemble, read_cells
-from .bound_output import startup_file
 from .checks import CHECKS, Verdict, cases_for, judge
-from .execute import KERNEL_OUTPUT_CHARS, Runner
-from .recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
-from .records import CheckResult, Exercise, Notebook, Submission
+from .course.records import CheckResult, Exercise, Graded, Notebook, Submission
+from .course.source import Template, parse_template
+from .course.submissions import NotebookJob
+from .kernel.assemble import NotANotebook, assemble, read_cells
+from .kernel.execute import KERNEL_OUTPUT_CHARS, Runner
+from .kernel.recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
+from .outputs import feedback
 from .sandbox import Kernel, Limits, matplotlib_cache, named
-from .source import Template, parse_template
+from .sandbox.bound_output import startup_file
 
 SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's host-side files
-
-
-@dataclass(frozen=True)
-class NotebookJob:
-    name: str  # the source notebook's name (without .ipynb): what it is graded as
-    source: str  # the source notebook, JSON text
-    submitted: bytes | None  # the student's file; None when there is none to grade
-    note: str = ""  # found while collecting: renamed, missing, ambiguous
 
 
 @dataclass(frozen=True)
@@ -55,14 +48,6 @@ class Job:
     @property
     def sandboxed(self) -> bool:
         return self.sandbox != "none"
-
-
-@dataclass(frozen=True)
-class Graded:
-    """What grading one submission gives: its record and a feedback page per notebook."""
-
-    record: Submission
-    feedback: dict[str, str]
 
 
 @dataclass(frozen=True)

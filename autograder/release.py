@@ -19,8 +19,8 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from .source import PROJECT, find_assignments, nbgrader_config
-from .submissions import InstructorError
+from .course.source import PROJECT, find_assignments, nbgrader_config
+from .course.submissions import InstructorError
 
 FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "autograder.checks",
              "import solutions", "from solutions")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from book_browser import CHROMIUM, CHROMIUM_ARGS, serve
 
-from autograder import feedback, results
 from autograder.checks import CHECKS, cases_for, judge, run_cases
-from autograder.grade import Graded
-from autograder.records import CheckResult, Exercise, Notebook, Submission
-from autograder.source import parse_template
+from autograder.course import results
+from autograder.course.records import CheckResult, Exercise, Graded, Notebook, Submission
+from autograder.course.source import parse_template
+from autograder.outputs import feedback
 
 PROJECT = Path(__file__).resolve().parents[1]
 CHAPTER_SOURCES = sorted((PROJECT / "chapters").glob("*/*.ipynb"))

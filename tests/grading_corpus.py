@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.source import parse_template
+from autograder.course.source import parse_template
 
 FIXTURE_CHAPTERS = Path(__file__).parent / "fixtures" / "chapters"
 ASSIGNMENT = "00_fixture"

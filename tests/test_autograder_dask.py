@@ -310,8 +310,8 @@ def _start_worker(address: str, name: str, cwd: Path, env: dict, prefix=(), nann
 
 def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_task(tmp_path):
     from autograder import cluster
-    from autograder.source import find_assignments
-    from autograder.submissions import notebook_jobs
+    from autograder.course.source import find_assignments
+    from autograder.course.submissions import notebook_jobs
 
     # "stale": another commit of the project (one changed line); "unjailed": our code, but
     # in a user namespace that may create no further ones (as where a distribution forbids
@@ -385,8 +385,7 @@ def test_refusals_name_every_reason():
 
 
 def _fake_grade(job, expected):
-    from autograder.grade import Graded
-    from autograder.records import Submission
+    from autograder.course.records import Graded, Submission
     return Graded(Submission(job.student_id, job.assignment_id, job.digest, False, "none", ()),
                   {})
 
@@ -396,7 +395,8 @@ def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):
     from distributed import Client, LocalCluster
 
     from autograder import batch, cluster
-    from autograder.grade import Job, NotebookJob
+    from autograder.course.submissions import NotebookJob
+    from autograder.grade import Job
     jobs = [Job(f"s{i:02}", ASSIGNMENT, (NotebookJob(ASSIGNMENT, "{}", b"x" * 1000),), "",
                 timeout=1, wall_clock=60, case_seed=i, sandbox="none", digest=f"{i:064}")
             for i in range(12)]
@@ -434,7 +434,7 @@ def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):
 def test_a_plain_install_fingerprints_like_the_checkout(tmp_path):
     """A worker's ``pip install .`` must hold all the grading code (subpackages too), or
     every worker would be refused as running other code."""
-    from autograder.submissions import code_fingerprint
+    from autograder.course.submissions import code_fingerprint
     copy = tmp_path / "project"  # built outside the checkout: no build/ left in it
     copy.mkdir()
     for name in ("pyproject.toml", "README.md"):

@@ -22,9 +22,9 @@ import ordinary_user
 import pytest
 
 from autograder import sandbox
-from autograder.bound_output import startup_file
-from autograder.execute import KERNEL_OUTPUT_CHARS, Runner
-from autograder.sandbox import Kernel, Limits, named
+from autograder.kernel.execute import KERNEL_OUTPUT_CHARS, Runner
+from autograder.sandbox import Kernel, Limits, machine, named, namespaces
+from autograder.sandbox.bound_output import startup_file
 
 needs_namespaces = pytest.mark.skipif(bool(sandbox.sandbox_problem("namespaces")),
                                       reason="this machine cannot create the jail's namespaces")
@@ -98,7 +98,7 @@ def test_kernels_in_bubblewrap_see_the_namespace_jails_world(tmp_path):
     theirs = _world(tmp_path, "bwrap", False, "bubblewrap")
     ids = theirs.pop("ids")
     assert ids[:2] == [1000, 1000] and set(ids[2]) <= {1000, 65534}  # 65534: unmapped
-    if sandbox.jail_mode() == "userns":
+    if machine.jail_mode() == "userns":
         assert ours["ids"] == ids
     ours.pop("ids")
     assert theirs == ours
@@ -126,7 +126,7 @@ def test_a_dead_launcher_is_replaced_and_its_kernels_reported_dead(tmp_path):
     first = _runner(tmp_path, "first", warm=True)
     try:
         assert first.run("x = 1").status == "ok"
-        old = sandbox.launcher()
+        old = namespaces.launcher()
         os.killpg(old.process.pid, signal.SIGKILL)
         old.process.wait()
         deadline = time.monotonic() + 30  # parent-death signals travel down A, B, C
@@ -135,7 +135,7 @@ def test_a_dead_launcher_is_replaced_and_its_kernels_reported_dead(tmp_path):
         assert first.run("x").status == "died"
         step = first.run("x")  # restarted by a new launcher, `x = 1` replayed
         assert step.status == "ok" and first.restarts == 1
-        assert sandbox.launcher() is not old
+        assert namespaces.launcher() is not old
     finally:
         first.shutdown()
 

@@ -16,10 +16,10 @@ import pytest
 from grading_corpus import GOOD, SOURCE, notebook, released
 
 from autograder import grade
-from autograder.assemble import NotANotebook, assemble, read_cells
 from autograder.checks import CHECKS, cases_for, judge
-from autograder.recorder import KERNEL_SOURCE, load_outputs, write_cases
-from autograder.source import SourceError, hidden_checks, parse_template
+from autograder.course.source import SourceError, hidden_checks, parse_template
+from autograder.kernel.assemble import NotANotebook, assemble, read_cells
+from autograder.kernel.recorder import KERNEL_SOURCE, load_outputs, write_cases
 
 TEMPLATE = parse_template(SOURCE.read_text(), CHECKS)
 

@@ -12,9 +12,9 @@ import pytest
 from book_browser import CHROMIUM
 from delivered_pages import WIDTH, browser_pages, class_batch, save_batch
 
-from autograder import report
 from autograder.checks import CHECKS, cases_for, judge, run_cases
-from autograder.records import CheckResult, Exercise, Notebook, Submission
+from autograder.course.records import CheckResult, Exercise, Notebook, Submission
+from autograder.outputs import report
 
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from autograder.cli import parser
-from autograder.export import CANVAS_HEAD
+from autograder.outputs.export import CANVAS_HEAD
 
 GRADES = """student_id,assignment,score,max_score,01_conv:ex1,02_dil:ex1
 alice,01_conv,6,6,6,
@@ -138,7 +138,8 @@ def test_bad_input_exits_nonzero_with_a_clear_message_and_writes_nothing(graded,
 
 
 def test_a_failed_write_leaves_the_old_export_whole(graded, monkeypatch):
-    from autograder import export, results
+    from autograder.course import results
+    from autograder.outputs import export
     out = graded / "canvas.csv"
     out.write_text("the previous export\n")
 

@@ -15,7 +15,7 @@ import pytest
 from book_browser import CHROMIUM
 from delivered_pages import CHAPTER_SOURCES, browser_pages, chapter_feedback
 
-from autograder import feedback, mathml
+from autograder.outputs import feedback, mathml
 
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 TEX_LEFT = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\(frac|sum|text|times|lfloor|cdot)\b")

@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from grading_corpus import ASSIGNMENT, GOOD, good
 
-from autograder import memory_cap
-from autograder.bound_output import startup_file
 from autograder.checks import cases_for
 from autograder.checks.core import Check, call_numpy_only, judge, run_cases
-from autograder.course_secret import SecretError, case_seed, load_or_create
-from autograder.hostile_fs import UnsafeFile, open_directory, read_regular
-from autograder.source import find_assignments
-from autograder.submissions import notebook_jobs
+from autograder.course.course_secret import SecretError, case_seed, load_or_create
+from autograder.course.source import find_assignments
+from autograder.course.submissions import notebook_jobs
+from autograder.sandbox import memory_cap
+from autograder.sandbox.bound_output import startup_file
+from autograder.sandbox.hostile_fs import UnsafeFile, open_directory, read_regular
 
 
 @pytest.fixture

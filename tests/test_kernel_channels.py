@@ -20,9 +20,9 @@ from pathlib import Path
 import ordinary_user
 import pytest
 
-from autograder import sandbox, syscall_filter
-from autograder.execute import Runner
-from autograder.sandbox import Kernel, Limits, named
+from autograder import sandbox
+from autograder.kernel.execute import Runner
+from autograder.sandbox import Kernel, Limits, named, syscall_filter
 
 JAILS = [pytest.param(name, marks=pytest.mark.skipif(
     bool(sandbox.sandbox_problem(name)), reason=f"{name} cannot jail a kernel here"))

@@ -10,8 +10,9 @@ import json
 import pytest
 from grading_corpus import GOOD, SOURCE, notebook
 
-from autograder.assemble import MAX_CELLS, MAX_NOTEBOOK_BYTES, NotANotebook, read_cells
-from autograder.grade import Job, NotebookJob, grade_submission
+from autograder.course.submissions import MAX_NOTEBOOK_BYTES, NotebookJob
+from autograder.grade import Job, grade_submission
+from autograder.kernel.assemble import MAX_CELLS, NotANotebook, read_cells
 
 WELL_FORMED = json.dumps(notebook(GOOD))
 

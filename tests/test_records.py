@@ -12,11 +12,18 @@ import json
 import numpy as np
 import pytest
 
-from autograder import results
 from autograder.checks import CHECKS, cases_for, judge, run_cases
 from autograder.checks.core import failure_kind
-from autograder.grade import Graded
-from autograder.records import FORMAT, CheckResult, Exercise, Notebook, RecordError, Submission
+from autograder.course import results
+from autograder.course.records import (
+    FORMAT,
+    CheckResult,
+    Exercise,
+    Graded,
+    Notebook,
+    RecordError,
+    Submission,
+)
 
 CHECK = "ch01.conv2d"
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from autograder.safe_text import is_plain, original, raw, shown
+from autograder.course.safe_text import is_plain, original, raw, shown
 
 NAMES = [b"h3-\xff\xfe.ipynb", b"\x1b[2J\x1b]0;owned\x07.ipynb", b"=HYPERLINK(\"x\").ipynb",
          b"'quoted", b"back\\slash\\x41", b"\xe2\x80\xae gnp.ipynb", b"tab\there", b"new\nline",

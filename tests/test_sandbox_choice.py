@@ -10,9 +10,11 @@ import shutil
 
 import pytest
 
-from autograder import bubblewrap, sandbox
-from autograder.bubblewrap import BubblewrapJail
-from autograder.sandbox import NamespaceJail, Unsandboxed, choose, named
+from autograder.sandbox import bubblewrap, choice, namespaces
+from autograder.sandbox.bubblewrap import BubblewrapJail
+from autograder.sandbox.choice import choose, named
+from autograder.sandbox.namespaces import NamespaceJail
+from autograder.sandbox.unsandboxed import Unsandboxed
 
 REFUSED = "unshare user: Operation not permitted"
 
@@ -27,14 +29,14 @@ def machine(monkeypatch):
         return answers["bwrap" if argv[0].endswith("bwrap") else "namespaces"]
 
     which = shutil.which
-    monkeypatch.setattr(sandbox, "run_probe", probe)
+    monkeypatch.setattr(namespaces, "run_probe", probe)
     monkeypatch.setattr(bubblewrap, "run_probe", probe)
     monkeypatch.setattr(shutil, "which",
                         lambda name: "/usr/bin/bwrap" if name == "bwrap" else which(name))
-    monkeypatch.setattr(sandbox, "jail_mode", lambda: "userns")
+    monkeypatch.setattr(choice, "jail_mode", lambda: "userns")
     monkeypatch.setattr(bubblewrap, "jail_mode", lambda: "userns")
     monkeypatch.setattr(bubblewrap, "_setuid", lambda path: False)
-    monkeypatch.setattr(sandbox, "_sysctl", lambda name: answers["sysctl"].get(name, ""))
+    monkeypatch.setattr(namespaces, "_sysctl", lambda name: answers["sysctl"].get(name, ""))
     return answers
 
 

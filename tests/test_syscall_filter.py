@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import syscall_filter
+from autograder.sandbox import syscall_filter
 
 pytestmark = pytest.mark.skipif(os.uname().machine not in syscall_filter.MACHINES,
                                 reason="no system-call table for this machine")
@@ -36,7 +36,7 @@ NAMES_TO_DENY = ("add_key", "keyctl", "request_key", "bpf", "perf_event_open", "
 
 CHILD = """
 import ctypes, json, os, sys
-from autograder import jail, syscall_filter
+from autograder.sandbox import jail, syscall_filter
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import core
-from .hostile_fs import UnsafeFile, read_regular
+from ..checks import core
+from ..sandbox.hostile_fs import UnsafeFile, read_regular
 
 MAX_OUTPUT_BYTES = 64 * 2**20
 MAX_ERROR_CHARS = 2000

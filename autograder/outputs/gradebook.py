@@ -14,8 +14,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from .records import Submission
-from .source import Template
+from ..course.records import Submission
+from ..course.source import Template
 
 
 def prepare(db: Path, templates: dict[tuple[str, str], Template]) -> None:

@@ -138,3 +138,12 @@ def _build(cls, data):
         else:
             raise RecordError(f"{cls.__name__}.{name} is {type(value).__name__}")
     return cls(**values)
+
+
+@dataclass(frozen=True)
+class Graded:
+    """What grading one submission gives: its record and a feedback page per notebook (the
+    caller saves both, pages first: see results.save)."""
+
+    record: Submission
+    feedback: dict[str, str]

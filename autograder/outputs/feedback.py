@@ -13,8 +13,8 @@ import re
 
 import nbformat
 
+from ..course.records import CheckResult, Exercise
 from . import mathml
-from .records import CheckResult, Exercise
 
 HIDDEN_NOTE = "# Hidden checks of this exercise ran here; their results are below."
 

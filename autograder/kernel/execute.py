@@ -20,7 +20,7 @@ import zmq
 from jupyter_client import BlockingKernelClient
 from zmq.utils.monitor import recv_monitor_message
 
-from .sandbox import Kernel
+from ..sandbox import Kernel
 
 # ZeroMQ drops the connection on a bigger message (and does not reconnect by itself); with
 # the receive queue's length this bounds what one kernel can make the grader hold.

@@ -13,12 +13,8 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .records import RecordError, Submission
-
-if TYPE_CHECKING:
-    from .grade import Graded
+from .records import Graded, RecordError, Submission
 
 HEAD = ["student_id", "assignment", "score", "max_score"]
 

@@ -7,10 +7,10 @@ restriction *and* the ``bwrap-userns-restrict`` profile loaded (shipped, not loa
 24.04's apparmor-profiles; loaded by default from 25.04). Ubuntu 24.04's packaged,
 non-setuid bwrap without that profile is refused like our jail is (its net namespace
 setup fails: "loopback: Failed RTM_NEWADDR: Operation not permitted"), so there
-:func:`sandbox.choose` explains what to enable instead.
+:func:`choice.choose` explains what to enable instead.
 
 The same world as the namespace jail (the visible system and package masks come from
-sandbox.py): a read-only root holding the interpreter, a private ``/tmp`` and ``/dev/shm``,
+world.py): a read-only root holding the interpreter, a private ``/tmp`` and ``/dev/shm``,
 the work dir on a tmpfs with the stage copied in, the grader dir read-only but for its
 ``out`` dir, no network, a pid namespace (bwrap's pid 1 dies with the grader, and every
 process of the namespace with it), uid and gid 1000 with no capabilities, the rlimits
@@ -31,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+from .base import Kernel, Sandbox
 from .jail import (
     PROC_HIDDEN_FILES,
     STUDENT_ID,
@@ -39,18 +40,8 @@ from .jail import (
     kill_strays,
     masked_init,
 )
-from .sandbox import (
-    JAILED_GRADER_DIR,
-    KERNEL_DIR,
-    Kernel,
-    Sandbox,
-    _kernel_env,
-    _visible_system,
-    jail_mode,
-    kernel_filter,
-    run_probe,
-    slot_user,
-)
+from .machine import jail_mode, run_probe, slot_user
+from .world import JAILED_GRADER_DIR, KERNEL_DIR, kernel_env, kernel_filter, visible_system
 
 STARTUP_SECONDS = 30
 # bwrap's namespaces: all of them, with a user namespace of its own (uid 1000 in it,
@@ -114,7 +105,7 @@ class BubblewrapJail(Sandbox):
             kernel.process = subprocess.Popen(
                 [self.bwrap, "--info-fd", str(info_write),
                  *self._arguments(kernel, argv, files)], pass_fds=files,
-                env=_kernel_env(KERNEL_DIR), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                env=kernel_env(KERNEL_DIR), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, preexec_fn=_runner(kernel.cgroup))
             for fd in files:
                 os.close(fd)
@@ -133,7 +124,7 @@ class BubblewrapJail(Sandbox):
             return [*(["--size", str(size)] if sized else []), "--perms", f"{mode:04o}",
                     "--tmpfs", path]
 
-        binds, links, masks = _visible_system()
+        binds, links, masks = visible_system()
         args = [*self.namespaces, *tmpfs("/tmp", limits.tmp_bytes, 0o1777)]
         for path in binds:
             args += ["--ro-bind", path, path]

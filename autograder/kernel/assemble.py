@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .source import Template, TemplateCell
+from ..course.source import Template, TemplateCell
+from ..course.submissions import MAX_NOTEBOOK_BYTES
 
-MAX_NOTEBOOK_BYTES = 20 * 2**20
 MAX_CELLS = 10_000  # a chapter has a few hundred; more is not a submission of it
 
 

@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .records import CheckResult, Submission  # noqa: E402
+from ..course.records import CheckResult, Submission  # noqa: E402
 
 MISTAKES_SHOWN = 3  # per exercise: the report is read at a glance, the feedback has the rest
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import PROJECT
-from .assemble import MAX_NOTEBOOK_BYTES
-from .grade import NotebookJob
-from .hostile_fs import UnsafeFile, open_directory, read_regular
+from .. import PROJECT
+from ..sandbox.hostile_fs import UnsafeFile, open_directory, read_regular
 from .source import Assignment
+
+MAX_NOTEBOOK_BYTES = 20 * 2**20  # a larger file is not graded (see kernel.assemble.read_cells)
 
 
 class InstructorError(Exception):
     """A mistake in the command or the course folders: stop before grading anything."""
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    name: str  # the source notebook's name (without .ipynb): what it is graded as
+    source: str  # the source notebook, JSON text
+    submitted: bytes | None  # the student's file; None when there is none to grade
+    note: str = ""  # found while collecting: renamed, missing, ambiguous
 
 
 def find_submissions(root: Path, assignments: dict[str, Assignment]) -> list[tuple[str, str, Path]]:

@@ -19,9 +19,9 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from traitlets.config.loader import PyFileConfigLoader
 
-from . import PROJECT  # noqa: F401 - re-exported for the modules that read the course
+from .. import PROJECT  # noqa: F401 - re-exported for the modules that read the course
 
-CONFIG_FILE = Path(__file__).with_name("nbgrader_config.py")
+CONFIG_FILE = Path(__file__).parents[1] / "nbgrader_config.py"
 CHECK_IMPORT = "from autograder.checks import check"
 
 

@@ -41,7 +41,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .results import HEAD, atomic_write
+from ..course.results import HEAD, atomic_write
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_HEAD = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
