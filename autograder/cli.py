@@ -147,12 +147,14 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     from . import batch, sandbox
     from .course import results
     from .course.course_secret import case_seed, load_or_create
+    from .course.safe_text import safe
     from .course.submissions import (
         InstructorError,
         code_fingerprint,
         digest,
         find_submissions,
         notebook_jobs,
+        unplaced,
     )
     from .grade import Job
     from .outputs import gradebook, report
@@ -160,6 +162,9 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
+    strays = unplaced(args.submissions, assignments)
+    for u in strays:
+        print(f"not graded: {args.submissions}/{u.path}: {u.why}", file=sys.stderr)
     code = code_fingerprint()
     if args.scheduler:  # dask is imported only here: it takes a while
         from . import cluster
@@ -206,12 +211,12 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     db = args.out / "gradebook.db"
     errors = run(jobs, args.out, meanwhile=lambda: gradebook.prepare(db, templates))
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
-    results.write_tables(args.out, graded)
+    results.write_tables(args.out, graded, strays)
     gradebook.record(db, graded)
     results.atomic_write(args.out / "report.html", report.build(graded, sandboxed))
     for line in errors:
-        print(f"warning: {line}", file=sys.stderr)
-    problems = sum(len(r.problems) for r in graded)
+        print(f"warning: {safe(line)}", file=sys.stderr)
+    problems = sum(len(r.problems) for r in graded) + len(strays)
     print(f"wrote {args.out / 'grades.csv'} ({len(graded)} rows), feedback/, problems.csv "
           f"({problems} problems), report.html, gradebook.db", file=sys.stderr)
     return 0

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from autograder.course.safe_text import is_plain, original, raw, shown
+from autograder.course.safe_text import is_plain, original, raw, safe, shown
 
 NAMES = [b"h3-\xff\xfe.ipynb", b"\x1b[2J\x1b]0;owned\x07.ipynb", b"=HYPERLINK(\"x\").ipynb",
          b"'quoted", b"back\\slash\\x41", b"\xe2\x80\xae gnp.ipynb", b"tab\there", b"new\nline",
@@ -38,3 +38,8 @@ def test_any_bytes_round_trip():
                                  0xae, 0x0a, 0x20, 0x75]) for _ in range(rng.randrange(8)))
         assert raw(shown(os.fsdecode(name))) == name
         assert original(shown(os.fsdecode(name))) == os.fsdecode(name)
+
+
+def test_free_text_keeps_its_backslashes_and_loses_its_controls():
+    assert safe("graded h3-\\xff.ipynb as x\x1b[2J") == "graded h3-\\xff.ipynb as x\\u001b[2J"
+    assert safe("=cmd") == "'=cmd"

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 from .records import Graded, RecordError, Submission
+from .safe_text import safe, shown
+from .submissions import Unplaced
 
 HEAD = ["student_id", "assignment", "score", "max_score"]
 
@@ -68,7 +70,10 @@ def exercise_columns(result: Submission) -> dict[str, float]:
             e.points for nb in result.notebooks for e in nb.exercises}
 
 
-def write_tables(out: Path, results: list[Submission]) -> None:
+def write_tables(out: Path, results: list[Submission], unplaced: list[Unplaced] = ()) -> None:
+    """grades.csv and problems.csv: every graded record's problems, then what under
+    SUBMISSIONS was not graded (``unplaced``). Every cell of problems.csv is made safe
+    (safe_text: much of it is student text, file names and a kernel's error messages)."""
     columns: list[str] = []
     for r in results:
         columns += [c for c in exercise_columns(r) if c not in columns]
@@ -85,7 +90,10 @@ def write_tables(out: Path, results: list[Submission]) -> None:
     writer.writerow(["student_id", "assignment", "notebook", "problem"])
     for r in results:
         for p in r.problems:
-            writer.writerow([r.student_id, r.assignment_id, p.notebook, p.problem])
+            writer.writerow([shown(r.student_id), shown(r.assignment_id), shown(p.notebook),
+                             safe(p.problem)])
+    for u in unplaced:
+        writer.writerow([u.student_id, u.assignment_id, u.path, f"not graded: {u.why}"])
     atomic_write(out / "problems.csv", problems.getvalue())
 
 

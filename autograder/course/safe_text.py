@@ -41,6 +41,14 @@ def shown(text: str) -> str:
     return "'" + out if out[:1] and out[0] in FORMULA_START else out
 
 
+def safe(text: str) -> str:
+    """Free text (a note that already quotes names with :func:`shown`, a kernel's error
+    message) made safe the same way, but with ``\\`` left as it is: readable, not
+    reversible."""
+    out = "".join(c if c == "\\" else _escaped(c) for c in text)
+    return "'" + out if out[:1] and out[0] in FORMULA_START else out
+
+
 def original(text: str) -> str:
     """The text that :func:`shown` gave ``text`` for (a name's undecodable bytes as
     surrogateescape characters, as os.fsdecode gives them)."""
@@ -61,6 +69,12 @@ def original(text: str) -> str:
 def raw(text: str) -> bytes:
     """The bytes of the file name that :func:`shown` gave ``text`` for."""
     return os.fsencode(original(text))
+
+
+def has_hidden(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`shown` escapes (other than ``\\``): a byte
+    that was not UTF-8, a control, a format character."""
+    return any(_escaped(c) != c for c in text if c != "\\")
 
 
 def is_plain(text: str) -> bool:
