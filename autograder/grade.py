@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .checks import CHECKS, Verdict, cases_for, judge
+from .course.course_secret import submission_seed
 from .course.records import CheckResult, Exercise, Graded, Notebook, Submission
 from .course.source import Template, parse_template
 from .course.submissions import NotebookJob
@@ -40,7 +41,8 @@ class Job:
     support: str  # a directory copied into the sandbox (the student-side convlab package)
     timeout: float  # seconds per cell
     wall_clock: float  # seconds for the whole submission, restarts and hidden checks included
-    case_seed: int  # the student's own hidden cases (course_secret.case_seed)
+    case_seed: int  # the student's seed (course_secret.case_seed; each submission draws its
+    # cases from it and its answer cells: course_secret.submission_seed)
     sandbox: str  # sandbox.named(): resolved where the job runs (a Dask worker)
     digest: str  # identifies these inputs: an unchanged digest means "already graded"
     limits: Limits = Limits()
@@ -128,7 +130,8 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{_swept()}-") as scratch:
         scratch = Path(scratch)
         stage, grader = scratch / "stage", scratch / "grader"
-        cases = _stage(stage, grader, template, job.support, job.case_seed)
+        seed = submission_seed(job.case_seed, [c.source for c in cells if c.origin == "student"])
+        cases = _stage(stage, grader, template, job.support, seed)
         sandbox = named(job.sandbox)
         runner = Runner(lambda: Kernel(stage, grader, job.limits, sandbox, scratch),
                         job.timeout, wall_clock=job.wall_clock)
