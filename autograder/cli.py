@@ -158,7 +158,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     )
     from .grade import Job
     from .outputs import gradebook, report
-    from .sandbox import Limits, unsandboxed_warning
+    from .sandbox import Limits, machine, unsandboxed_warning
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
@@ -216,6 +216,8 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     results.atomic_write(args.out / "report.html", report.build(graded, sandboxed))
     for line in errors:
         print(f"warning: {safe(line)}", file=sys.stderr)
+    if not args.scheduler and sandboxed and machine.jail_mode() == "root":
+        machine.remove_slot_users()  # the system users this batch made (README: Grading)
     problems = sum(len(r.problems) for r in graded) + len(strays)
     print(f"wrote {args.out / 'grades.csv'} ({len(graded)} rows), feedback/, problems.csv "
           f"({problems} problems), report.html, gradebook.db", file=sys.stderr)

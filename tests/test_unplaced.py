@@ -7,8 +7,11 @@ graded."""
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
+import pwd
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from grading_corpus import ASSIGNMENT, FIXTURE_CHAPTERS, good, grade_args, grade
 from autograder.course.safe_text import raw
 from autograder.course.source import find_assignments
 from autograder.course.submissions import InstructorError, find_submissions, unplaced
+from autograder.sandbox import machine
 
 GOOD = json.dumps(good()).encode()
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -107,3 +111,12 @@ def test_the_batch_grades_everyone_else_and_lists_each_problem(tmp_path):
     frank = [r["problem"] for r in rows if r["student_id"] == "frank" and
              not r["problem"].startswith("not graded")]
     assert any("was not submitted (found: a.ipynb, b.ipynb)" in p for p in frank)
+    if machine.jail_mode() == "root":  # its system users are gone (others' batches may
+        for user in pwd.getpwall():    # still hold theirs: their slot lock says so)
+            if re.fullmatch(r"convlab-grader(\d+)", user.pw_name):
+                lock = os.open(machine.SLOT_DIR / f"slot{user.pw_name[14:]}.lock", os.O_RDWR)
+                try:
+                    with pytest.raises(BlockingIOError):
+                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                finally:
+                    os.close(lock)
