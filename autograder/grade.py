@@ -93,8 +93,8 @@ def _notebook(job: Job, nb: NotebookJob, max_score: float, exercises: list[Exerc
     score = sum(e.points for e in exercises)
     problems = list(dict.fromkeys(problems))
     title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
-    page = feedback.render(title, feedback.header(
-        title, score, max_score, exercises, problems, job.sandboxed), shown)
+    page = feedback.without_host_paths(feedback.render(title, feedback.header(
+        title, score, max_score, exercises, problems, job.sandboxed), shown))
     return _GradedNotebook(Notebook(nb.name, score, max_score, tuple(exercises),
                                     tuple(problems)), page)
 
@@ -108,12 +108,20 @@ def _unrun(job: Job, nb: NotebookJob, reason: str, kind: str) -> _GradedNotebook
                      [p for p in (nb.note, reason) if p], [])
 
 
+# What a student's page says of a grader bug: its traceback is the instructor's
+# (problems.csv), and names the grader's files and the machine's paths.
+GRADER_ERROR = ("the grader failed on this notebook (not because of your work); your "
+                "instructor has the details, and it is graded again on the next run")
+
+
 def _failed(job: Job, nb: NotebookJob, reason: str) -> _GradedNotebook:
+    """The record keeps ``reason`` (the traceback) for the instructor; the page does not."""
     try:
-        return _unrun(job, nb, reason, "grader error")
+        record = _unrun(job, nb, reason, "grader error").record
+        return _GradedNotebook(record, _unrun(job, nb, GRADER_ERROR, "grader error").page)
     except Exception:  # noqa: BLE001 - even the source is unusable: report without it
         return _GradedNotebook(Notebook(nb.name, 0.0, 0.0, (), (reason,)),
-                               f"<pre>{html.escape(reason)}</pre>")
+                               f"<pre>{html.escape(GRADER_ERROR)}</pre>")
 
 
 def _grade_notebook(job: Job, nb: NotebookJob) -> dict:

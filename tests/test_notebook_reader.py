@@ -122,3 +122,22 @@ def test_grading_an_unreadable_notebook_is_a_student_problem(name):
     assert failures == {"unreadable notebook"}
     page = graded.feedback[SOURCE.stem]
     assert "could not be read" in page and "Traceback" not in page
+
+
+def test_a_grader_bug_shows_the_student_no_traceback_and_no_path(monkeypatch):
+    """The instructor's record keeps the traceback; the student's page says what happened."""
+    from autograder import grade
+    from autograder.outputs.feedback import host_paths
+
+    def broken(job, nb):
+        raise RuntimeError(f"bug at {host_paths()[0][0]}/autograder/grade.py")
+    monkeypatch.setattr(grade, "_grade_notebook", broken)
+    job = Job("s1", "01_convolution", (NotebookJob(SOURCE.stem, SOURCE.read_text(), b"{}"),),
+              support="", timeout=5, wall_clock=5, case_seed=1, sandbox="none", digest="d")
+    graded = grade_submission(job)
+    assert graded.record.internal_error
+    assert "Traceback" in graded.record.notebooks[0].problems[-1]
+    page = graded.feedback[SOURCE.stem]
+    assert "grader failed on this notebook" in page
+    assert "Traceback" not in page and "RuntimeError" not in page
+    assert not [p for p, _ in host_paths() if p in page]
