@@ -7,8 +7,13 @@ Interface (import from the modules):
   :func:`~.source.parse_template`, :func:`~.source.nbgrader_config`).
 - ``submissions``: nbgrader's submitted layout read safely into
   :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
-  :func:`~.submissions.notebook_jobs`), and the code fingerprint.
-- ``course_secret``: the course's secret and each student's case seed.
+  :func:`~.submissions.notebook_jobs`), everything under SUBMISSIONS that is not graded
+  (:func:`~.submissions.unplaced`), and the code fingerprint.
+- ``safe_text``: student-controlled names and text made safe for the instructor's
+  terminal and spreadsheet (:func:`~.safe_text.shown`, reversible with
+  :func:`~.safe_text.raw`; :func:`~.safe_text.safe` for free text).
+- ``course_secret``: the course's secret, each student's case seed, and each
+  submission's seed (:func:`~.course_secret.submission_seed`, from its answer cells).
 - ``records``: the typed records grading produces (:class:`~.records.Submission`,
   :class:`~.records.Graded`) and their JSON form.
 - ``results``: records and feedback saved atomically, and the tables rebuilt from them.
