@@ -151,7 +151,6 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     from .course.submissions import (
         InstructorError,
         code_fingerprint,
-        digest,
         find_submissions,
         notebook_jobs,
         unplaced,
@@ -178,33 +177,30 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
         if problem := sandbox.sandbox_problem(jail):  # root, but e.g. in a container
             raise InstructorError(f"this machine cannot grade sandboxed: {problem}; pass "
                                   "--no-sandbox to run student code unjailed (unsafe)")
-        chosen = sandbox.named(jail)
-        jail = chosen.name  # "auto" chosen once, here, for every job
+        chosen = sandbox.named(jail)  # once, here, for every job of this process's pool
+        jail = chosen.name
         jobs = args.jobs
         if chosen.one_kernel_at_a_time and jobs > 1:
             print(f"note: {chosen.label()}: kernels share one process limit, so one "
                   "submission at a time (--jobs 1)", file=sys.stderr)
             jobs = 1
-        run = functools.partial(batch.run, workers=jobs)
-    sandboxed = jail != "none"
-    if not sandboxed:
+        run = functools.partial(batch.run, sandbox=chosen, workers=jobs)
+        if chosen.jailed:
+            print(chosen.describe(), file=sys.stderr)
+    if jail == "none":
         unsandboxed_warning()
-    elif not args.scheduler:
-        print(sandbox.describe(jail), file=sys.stderr)
-    limits = Limits()
     secret = load_or_create(args.secret)
     wall_clock = args.wall_clock or max(120.0, 20 * args.timeout)
     jobs, skipped = [], 0
     for student_id, assignment_id, folder in found:
-        notebooks = notebook_jobs(folder, assignments[assignment_id])
-        seed = case_seed(secret, student_id, assignment_id)
-        key = digest(notebooks, code, args.timeout, wall_clock, seed, sandboxed, limits)
-        if not args.force and results.is_done(args.out, student_id, assignment_id, key):
+        job = Job(student_id, assignment_id, notebook_jobs(folder, assignments[assignment_id]),
+                  support=str(PROJECT / "convlab"), timeout=args.timeout, wall_clock=wall_clock,
+                  case_seed=case_seed(secret, student_id, assignment_id), code=code, jail=jail,
+                  limits=Limits())
+        if not args.force and results.is_done(args.out, student_id, assignment_id, job.key):
             skipped += 1
             continue
-        jobs.append(Job(student_id, assignment_id, notebooks, support=str(PROJECT / "convlab"),
-                        timeout=args.timeout, wall_clock=wall_clock, case_seed=seed,
-                        sandbox=jail, digest=key, limits=limits))
+        jobs.append(job)
     print(f"{len(found)} submissions: {len(jobs)} to grade, {skipped} already graded"
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -213,10 +209,10 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
     results.write_tables(args.out, graded, strays)
     gradebook.record(db, graded)
-    results.atomic_write(args.out / "report.html", report.build(graded, sandboxed))
+    results.atomic_write(args.out / "report.html", report.build(graded, jail != "none"))
     for line in errors:
         print(f"warning: {safe(line)}", file=sys.stderr)
-    if not args.scheduler and sandboxed and machine.jail_mode() == "root":
+    if not args.scheduler and jail != "none" and machine.jail_mode() == "root":
         machine.remove_slot_users()  # the system users this batch made (README: Grading)
     problems = sum(len(r.problems) for r in graded) + len(strays)
     print(f"wrote {args.out / 'grades.csv'} ({len(graded)} rows), feedback/, problems.csv "

@@ -12,8 +12,9 @@ What differs on a remote machine is decided there, never assumed from the client
   and refuses a worker that differs; the task checks again (a worker may join later);
 * ``Job.support`` (convlab, copied into each sandbox) is a path on the client's disk:
   the task swaps in the worker's own convlab, which the fingerprint has just vouched for;
-* the sandbox: a worker that cannot jail kernels (``Job.sandbox`` names the jail, chosen
-  on the worker; see sandbox.named) or that runs
+* the sandbox: a worker that cannot jail kernels (``Job.jail`` names the jail, resolved
+  once per worker process into the Sandbox object the grader gets; see sandbox.named) or
+  that runs
   several grading threads in one process (the sandbox's per-process user slot would be
   shared, and with it one kernel's process limit) is refused, and a task sent there
   fails rather than grading unsandboxed.
@@ -29,7 +30,6 @@ from __future__ import annotations
 import collections
 import logging
 import sys
-import threading
 from concurrent.futures import CancelledError
 from dataclasses import replace
 from pathlib import Path
@@ -42,7 +42,7 @@ from distributed.scheduler import KilledWorker
 from . import PROJECT, batch
 from .course.submissions import InstructorError, code_fingerprint
 from .grade import Graded, Job, grade_submission
-from .sandbox import sandbox_problem
+from .sandbox import named, sandbox_problem
 
 MAX_IN_FLIGHT = 512 * 2**20  # notebook bytes submitted but not yet graded
 WAIT_FOR_WORKERS = 120.0  # seconds for a first worker to join (a batch system may queue it)
@@ -99,23 +99,24 @@ def _short(value) -> str:
 def grade_task(job: Job, expected: dict) -> Graded:
     """One submission, on a worker: the same checks as up front, then the local grader."""
     worker = get_worker()
-    report = {"identity": identity(), "sandbox": sandbox_problem(job.sandbox)
-              if job.sandboxed else "", "threads": worker.state.nthreads}
+    sandbox = named(job.jail)  # resolved once per worker process (named is cached)
+    report = {"identity": identity(), "sandbox": sandbox.problem() if job.sandboxed else "",
+              "threads": worker.state.nthreads}
     why = refusals(report, expected, job.sandboxed)
     if why:
         raise UnfitWorker(f"worker {worker.address} ({worker.name}): {'; '.join(why)}")
-    return grade_submission(replace(job, support=str(PROJECT / "convlab")))
+    return grade_submission(replace(job, support=str(PROJECT / "convlab")), sandbox)
 
 
 def task_key(job: Job) -> tuple[str, str, str]:
-    """A key that names the submission and its inputs (the digest covers notebooks, code
+    """A key that names the submission and its inputs (``Job.key`` covers notebooks, code
     and settings). Submitting the same inputs again, from this client or another, joins
     the task already there instead of grading twice (what ``pure=True`` would give, with a
     readable key); different inputs never share a key. Once no client holds it, the
     scheduler forgets the key, so a failed task is tried afresh by the next run. A tuple,
     so that the dashboard groups every task as "grade" whatever the student ids hold.
     """
-    return ("grade", f"{job.student_id}/{job.assignment_id}", job.digest[:32])
+    return ("grade", f"{job.student_id}/{job.assignment_id}", job.key[:32])
 
 
 def connect(address: str, expected: dict, jail: str) -> Client:
@@ -171,52 +172,42 @@ def _one_line(error: BaseException) -> str:
 
 def run(client: Client, jobs: list[Job], out: Path, expected: dict,
         meanwhile=None) -> list[str]:
-    """Grade ``jobs`` on the cluster, saving each result as it arrives; return errors.
+    """Grade ``jobs`` on the cluster: batch.drive's loop (the meanwhile thread, the
+    progress bar, the save step), with results arriving from the scheduler."""
 
-    ``meanwhile`` runs in a thread of this process while the cluster grades.
-    """
-    errors: list[str] = []
-    waiting = collections.deque(jobs)
-    futures: dict = {}  # submitted and not yet handled -> its job
-    in_flight = [0]  # notebook bytes held by the scheduler for them
+    def outcomes(started, errors: list[str]):
+        waiting = collections.deque(jobs)
+        futures: dict = {}  # submitted and not yet handled -> its job
+        in_flight = [0]  # notebook bytes held by the scheduler for them
 
-    def submit_more() -> list:
-        # Every task's notebooks wait in the scheduler's memory until a worker takes it: a
-        # big class is fed in portions (still far more tasks than workers, for adaptive
-        # clusters to scale on).
-        more = []
-        while waiting and (not futures or in_flight[0] + _size(waiting[0]) <= MAX_IN_FLIGHT):
-            job = waiting.popleft()
-            future = client.submit(grade_task, job, expected, key=task_key(job), pure=False)
-            futures[future] = job
-            in_flight[0] += _size(job)
-            more.append(future)
-        return more
+        def submit_more() -> list:
+            # Every task's notebooks wait in the scheduler's memory until a worker takes it:
+            # a big class is fed in portions (still far more tasks than workers, for
+            # adaptive clusters to scale on).
+            more = []
+            while waiting and (not futures or in_flight[0] + _size(waiting[0]) <= MAX_IN_FLIGHT):
+                job = waiting.popleft()
+                future = client.submit(grade_task, job, expected, key=task_key(job), pure=False)
+                futures[future] = job
+                in_flight[0] += _size(job)
+                more.append(future)
+            return more
 
-    thread = threading.Thread(target=meanwhile or (lambda: None), name="meanwhile")
-    try:
-        done = as_completed(submit_more(), loop=client.loop)
-        thread.start()
-        with batch.progress(len(jobs)) as bar:
+        try:
+            done = as_completed(submit_more(), loop=client.loop)
+            started()
             for future in done:
                 job = futures.pop(future)
                 in_flight[0] -= _size(job)
-                result, error = _outcome(future, job)
-                if result is not None:
-                    batch.accept(out, job, result, errors)
-                else:
-                    errors.append(error)
+                yield (job, *_outcome(future, job))
                 future.release()  # the result is on disk: the cluster may forget it
                 for more in submit_more():
                     done.add(more)
-                bar.update()
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
-        raise
-    finally:
-        if thread.ident is not None:
-            thread.join()
-    return errors
+        except (KeyboardInterrupt, GeneratorExit):
+            client.cancel(list(futures))
+            raise
+
+    return batch.drive(len(jobs), out, outcomes, meanwhile)
 
 
 def _size(job: Job) -> int:

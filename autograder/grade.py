@@ -1,21 +1,24 @@
 """The unit of work: one student's submission of one assignment in, one trusted result out.
 
 :func:`grade_submission` is a pure function of picklable data (:class:`Job` carries the
-notebooks' bytes, not paths into a course folder), so it runs the same in a local
-process pool or on a dask.distributed worker. It returns a :class:`Graded`: the typed
+notebooks' bytes, not paths into a course folder) and the :class:`~.sandbox.Sandbox` its
+kernels run in, which the caller resolves once per process (``sandbox.named``: in the
+CLI for the local pool, on each worker for Dask), so it runs the same in a local process
+pool or on a dask.distributed worker. It returns a :class:`Graded`: the typed
 record (records.Submission) and the feedback pages; the caller persists both atomically.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import shutil
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .checks import CHECKS, Verdict, cases_for, judge
@@ -25,9 +28,16 @@ from .course.source import Template, parse_template
 from .course.submissions import NotebookJob
 from .kernel.assemble import NotANotebook, assemble, read_cells
 from .kernel.execute import KERNEL_OUTPUT_CHARS, Runner
-from .kernel.recorder import KERNEL_SOURCE, load_outputs, output_name, recorder_call, write_cases
+from .kernel.recorder import (
+    KERNEL_FILE,
+    KERNEL_NAME,
+    load_outputs,
+    output_name,
+    recorder_call,
+    write_cases,
+)
 from .outputs import feedback
-from .sandbox import Kernel, Limits, matplotlib_cache, named
+from .sandbox import Kernel, Limits, Sandbox, matplotlib_cache
 from .sandbox.bound_output import startup_file
 
 SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's host-side files
@@ -35,6 +45,13 @@ SCRATCH_PREFIX = "convlab-grade-"  # + the grading process's pid: a kernel's hos
 
 @dataclass(frozen=True)
 class Job:
+    """One submission to grade, with every setting that can change its grade.
+
+    :attr:`key` ("already graded" from the same inputs) is derived from all fields but
+    those in :data:`NOT_IN_KEY`, so a new setting is part of it unless it is listed there
+    with the reason.
+    """
+
     student_id: str
     assignment_id: str
     notebooks: tuple[NotebookJob, ...]
@@ -43,13 +60,33 @@ class Job:
     wall_clock: float  # seconds for the whole submission, restarts and hidden checks included
     case_seed: int  # the student's seed (course_secret.case_seed; each submission draws its
     # cases from it and its answer cells: course_secret.submission_seed)
-    sandbox: str  # sandbox.named(): resolved where the job runs (a Dask worker)
-    digest: str  # identifies these inputs: an unchanged digest means "already graded"
+    code: str  # the grading code's fingerprint (submissions.code_fingerprint)
+    jail: str  # the sandbox's name; the object is resolved where the job runs (sandbox.named)
     limits: Limits = Limits()
 
     @property
     def sandboxed(self) -> bool:
-        return self.sandbox != "none"
+        return self.jail != "none"
+
+    @cached_property
+    def key(self) -> str:
+        """Identifies the inputs: a saved record with this key need not be graded again."""
+        settings = {f.name: getattr(self, f.name) for f in fields(self)
+                    if f.name not in NOT_IN_KEY and f.name != "notebooks"}
+        h = hashlib.sha256(repr(sorted(dict(settings, sandboxed=self.sandboxed).items()))
+                           .encode())
+        for nb in self.notebooks:
+            h.update(nb.source.encode())
+            h.update(nb.submitted if nb.submitted is not None else b"\0missing")
+            h.update(nb.note.encode("utf-8", "surrogatepass"))  # notes are shown(); be sure
+        return h.hexdigest()
+
+
+# Fields that cannot change a grade, and why: the ids name the record rather than change
+# it; ``support`` is a path (its contents are part of ``code``) that a Dask worker swaps
+# for its own; ``jail`` says where kernels run, and of that only whether they are
+# sandboxed changes a grade (the key has ``sandboxed``): local and Dask runs share records.
+NOT_IN_KEY = frozenset({"student_id", "assignment_id", "support", "jail"})
 
 
 @dataclass(frozen=True)
@@ -58,20 +95,21 @@ class _GradedNotebook:
     page: str
 
 
-def grade_submission(job: Job) -> Graded:
-    """Grade one submission; never raises (a grader bug is reported in the result)."""
+def grade_submission(job: Job, sandbox: Sandbox) -> Graded:
+    """Grade one submission in ``sandbox`` (resolved once per process by the caller, from
+    ``job.jail``); never raises (a grader bug is reported in the result)."""
     started = time.monotonic()
     notebooks, pages, internal_error = [], {}, False
     for nb in job.notebooks:
         try:
-            graded = _grade_notebook(job, nb)
+            graded = _grade_notebook(job, nb, sandbox)
         except Exception:  # noqa: BLE001 - our bug must not stop the batch; it is reported
             internal_error = True
             graded = _failed(job, nb, "internal grader error:\n" + traceback.format_exc(limit=5))
         notebooks.append(graded.record)
         pages[nb.name] = graded.page
-    record = Submission(job.student_id, job.assignment_id, job.digest, job.sandboxed,
-                        named(job.sandbox).describe(), tuple(notebooks),
+    record = Submission(job.student_id, job.assignment_id, job.key, job.sandboxed,
+                        sandbox.describe(), tuple(notebooks),
                         internal_error, round(time.monotonic() - started, 2))
     return Graded(record, pages)
 
@@ -124,7 +162,7 @@ def _failed(job: Job, nb: NotebookJob, reason: str) -> _GradedNotebook:
                                f"<pre>{html.escape(GRADER_ERROR)}</pre>")
 
 
-def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
+def _grade_notebook(job: Job, nb: NotebookJob, sandbox: Sandbox) -> _GradedNotebook:
     if nb.submitted is None:
         return _unrun(job, nb, nb.note or "not submitted", "not submitted")
     template = _template(nb.source)
@@ -140,7 +178,6 @@ def _grade_notebook(job: Job, nb: NotebookJob) -> dict:
         stage, grader = scratch / "stage", scratch / "grader"
         seed = submission_seed(job.case_seed, [c.source for c in cells if c.origin == "student"])
         cases = _stage(stage, grader, template, job.support, seed)
-        sandbox = named(job.sandbox)
         runner = Runner(lambda: Kernel(stage, grader, job.limits, sandbox, scratch),
                         job.timeout, wall_clock=job.wall_clock)
         grader_dir = sandbox.grader_dir(scratch)
@@ -177,7 +214,7 @@ def _stage(stage: Path, grader: Path, template: Template, support: str, seed: in
     shutil.copytree(matplotlib_cache(), stage / ".matplotlib",
                     ignore=shutil.ignore_patterns("*.lock"))
     (grader / "cases").mkdir(parents=True)
-    (grader / "recorder.py").write_text(KERNEL_SOURCE)
+    shutil.copyfile(KERNEL_FILE, grader / KERNEL_NAME)
     cases = {}
     for cell in template.tests:
         for j, check in enumerate(cell.checks):

@@ -1,32 +1,24 @@
-"""The student version of every chapter, made by nbgrader's own GenerateAssignment converter.
+"""The release: every chapter's student version, with its own ``convlab`` and a zip.
 
-nbgrader runs in a throwaway course folder whose ``source/<id>`` points at
-``chapters/<id>``, so its gradebook and bookkeeping never touch the project. Each
-released assignment gets its own copy of ``convlab`` and a zip; then every text file is
-scanned for anything that must not reach a student.
+The notebooks are made by :mod:`.course.student` (nbgrader's own preprocessors, the same
+as the book's); any other file of a chapter folder is copied as nbgrader's
+``generate_assignment`` would copy it. Then every text file of the release is scanned for
+:data:`~.course.student.LEAK_MARKERS` before it is zipped.
 """
 
 from __future__ import annotations
 
-import re
+import fnmatch
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
-import nbformat
-from nbgrader.converters import GenerateAssignment
-from nbgrader.coursedir import CourseDirectory
-from traitlets.config import Config
-
-from .course.source import PROJECT, find_assignments, nbgrader_config
+from .course import student
+from .course.source import PROJECT, find_assignments
+from .course.student import nbgrader_config
 from .course.submissions import InstructorError
 
-FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "autograder.checks",
-             "import solutions", "from solutions")
-# A MyST target line such as `(convolution)=`: the book's cross-reference label, which
-# JupyterLab and Notebook 7 would show to the student as literal text above the title.
-MYST_TARGET = re.compile(r"^\([\w.:-]+\)=[ \t]*(\n|$)", re.MULTILINE)
+TEXT_SUFFIXES = (".ipynb", ".py", ".md", ".txt", ".json")
 
 
 def release(chapters: Path, out: Path) -> list[Path]:
@@ -35,43 +27,29 @@ def release(chapters: Path, out: Path) -> list[Path]:
     if not assignments:
         raise InstructorError(f"no chapters (folders with a notebook) in {chapters}")
     out.mkdir(parents=True, exist_ok=True)
+    config = nbgrader_config()
+    ignore = list(config.CourseDirectory.ignore)
     zips = []
-    with tempfile.TemporaryDirectory(prefix="convlab-release-") as course:
-        course = Path(course)
-        (course / "source").mkdir()
-        config = Config(nbgrader_config())
-        config.merge(Config({"CourseDirectory": {
-            "root": str(course), "source_directory": "source", "release_directory": "release",
-            "db_url": f"sqlite:///{course / 'gradebook.db'}"}}))
-        for assignment_id, assignment in assignments.items():
-            (course / "source" / assignment_id).symlink_to(assignment.path.resolve())
-            coursedir = CourseDirectory(config=config)
-            coursedir.assignment_id = assignment_id
-            converter = GenerateAssignment(coursedir=coursedir, config=config)
-            converter.force = True
-            converter.start()
-            target = out / assignment_id
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(course / "release" / assignment_id, target)
-            for notebook in target.glob("*.ipynb"):
-                _drop_book_labels(notebook)
-            shutil.copytree(PROJECT / "convlab", target / "convlab",
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            check_clean(target)
-            zips.append(_zip(target))
+    for assignment_id, assignment in assignments.items():
+        target = out / assignment_id
+        shutil.rmtree(target, ignore_errors=True)
+        for path in sorted(p for p in assignment.path.rglob("*") if p.is_file()):
+            relpath = path.relative_to(assignment.path)
+            if any(fnmatch.fnmatch(part, pattern) for part in relpath.parts for pattern in ignore):
+                continue
+            (target / relpath).parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix == ".ipynb":
+                try:
+                    (target / relpath).write_bytes(student.student_version(path, config))
+                except student.LeakError as error:
+                    raise InstructorError(f"{error}; fix the source") from None
+            else:
+                shutil.copy2(path, target / relpath)
+        shutil.copytree(PROJECT / "convlab", target / "convlab",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        check_clean(target)
+        zips.append(_zip(target))
     return zips
-
-
-def _drop_book_labels(path: Path) -> None:
-    """Remove MyST target lines from markdown cells; all else stays as nbgrader wrote it."""
-    nb = nbformat.read(path, as_version=4)
-    # nbgrader's own cells keep their source: a locked cell's checksum covers it
-    labelled = [c for c in nb.cells if c.cell_type == "markdown" and "nbgrader" not in c.metadata
-                and MYST_TARGET.search(c.source)]
-    for cell in labelled:
-        cell.source = MYST_TARGET.sub("", cell.source)
-    if labelled:
-        nbformat.write(nb, path)
 
 
 def check_clean(folder: Path) -> None:
@@ -79,11 +57,9 @@ def check_clean(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_dir() and path.name in ("solutions", "autograder"):
             raise InstructorError(f"{path} must not be released")
-        if path.is_file() and path.suffix in (".ipynb", ".py", ".md", ".txt", ".json"):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            leaks = [marker for marker in FORBIDDEN if marker in text]
-            if leaks:
-                raise InstructorError(f"{path} would give students {leaks}; fix the source")
+    if found := student.leaks(folder, TEXT_SUFFIXES):
+        raise InstructorError(f"the release in {folder} would give students {found}; "
+                              "fix the source")
 
 
 def _zip(folder: Path) -> Path:

@@ -30,7 +30,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from autograder.checks import CHECKS  # noqa: E402 - after the path set-up
-from autograder.course.source import SourceError, nbgrader_config, parse_template  # noqa: E402
+from autograder.course.source import SourceError, parse_template  # noqa: E402
+from autograder.course.student import nbgrader_config  # noqa: E402
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "chapters"
 

@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import icons, leaks, offline, stage, vendor
+from autograder.course.student import leaks
+
+from . import icons, offline, stage, vendor
 
 
 def build(root: Path, fresh: bool = False) -> int:
@@ -68,7 +70,7 @@ def _forget_outputs_of_old_convlab(build_dir: Path) -> bool:
 def check(html: Path) -> int:
     """Scan a built site for network references and instructor-only text; count problems."""
     problems = [f"network reference: {p}" for p in offline.remote_references(html)]
-    problems += [f"instructor-only text: {p}" for p in leaks.leaks(html)]
+    problems += [f"instructor-only text: {p}" for p in leaks(html)]
     for problem in problems:
         print(f"bookbuild: {problem}")
     return len(problems)

@@ -1,11 +1,14 @@
-"""The staging copy of the book that Jupyter Book builds: student notebooks only."""
+"""The staging copy of the book that Jupyter Book builds: student notebooks only (made by
+autograder.course.student, as the release's are)."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from . import student, toc
+from autograder.course import student
+
+from . import toc
 from .mirror import Mirror
 
 # Besides the config, the toc's root page and the chapters, a book may grow these.
@@ -33,8 +36,7 @@ def stage(root: Path, target: Path, assets: dict[str, Path]) -> Staged:
     mirror.write("_config.yml", book_config(root / "_config.yml"))
     for name in (f"{kept_toc['root']}.md", *OPTIONAL):
         _copy_tree(mirror, root, root / name, None)
-    config = student.load_config(root)
-    _copy_tree(mirror, root, root / "chapters", config)
+    _copy_tree(mirror, root, root / "chapters", student.nbgrader_config())
     mirror.copy(EXTENSION[1], EXTENSION[0])
     for relpath, source in assets.items():
         mirror.copy(VENDOR_DIR / relpath, source)
@@ -64,6 +66,6 @@ def _copy_tree(mirror: Mirror, root: Path, top: Path, config) -> None:
         if JUNK.intersection(relpath.parts):
             continue
         if config is not None and path.suffix == ".ipynb":
-            mirror.write(relpath, student.student_version(path, config))
+            mirror.write(relpath, student.student_version(path, config, for_book=True))
         else:
             mirror.copy(relpath, path)

@@ -142,7 +142,7 @@ def test_a_killed_batch_resumes_without_lost_or_doubled_rows(tmp_path):
 def test_every_real_chapter_gives_its_own_solutions_full_marks(tmp_path):
     from nbgrader.preprocessors import ClearHiddenTests
 
-    from autograder.course.source import nbgrader_config
+    from autograder.course.student import nbgrader_config
     clear = ClearHiddenTests(config=nbgrader_config())
     for source in sorted((PROJECT / "chapters").glob("*/*.ipynb")):
         nb = nbformat.read(source, as_version=4)

@@ -28,6 +28,8 @@ from grading_corpus import (
 )
 from nbgrader.api import Gradebook
 
+pytestmark = pytest.mark.slow  # the whole corpus through the CLI, as root and ordinary user
+
 
 def _hashes(root):
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}

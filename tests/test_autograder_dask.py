@@ -190,6 +190,7 @@ def _processing(client, student: str | None = None) -> dict[str, list[str]]:
     return busy
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_dask_cluster_grades_exactly_like_the_local_pool(user_folder):
     # The local pool runs as the same ordinary user as the workers: the same jail and
@@ -219,6 +220,7 @@ def test_a_dask_cluster_grades_exactly_like_the_local_pool(user_folder):
     assert pages == {p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask").rglob("*.html")}
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_killed_worker_loses_and_doubles_nothing(tmp_path):
     subs, out = tmp_path / "submitted", tmp_path / "graded"
@@ -243,6 +245,7 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path):
     assert not _survivors(orphans)
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_submission_that_keeps_killing_workers_is_not_graded_and_retried(tmp_path):
     subs, out = tmp_path / "submitted", tmp_path / "graded"
@@ -308,6 +311,7 @@ def _start_worker(address: str, name: str, cwd: Path, env: dict, prefix=(), nann
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+@pytest.mark.slow
 def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_task(tmp_path):
     from autograder import cluster
     from autograder.course.source import find_assignments
@@ -363,9 +367,10 @@ def test_workers_with_other_code_or_no_sandbox_are_refused_up_front_and_in_the_t
 
 
 def _job(folder: Path, assignment, notebook_jobs):
+    from autograder.course.submissions import code_fingerprint
     from autograder.grade import Job
     return Job("alice", ASSIGNMENT, notebook_jobs(folder, assignment), "/nowhere/convlab",
-               timeout=TIMEOUT, wall_clock=600, case_seed=1, sandbox="auto", digest="0" * 64)
+               timeout=TIMEOUT, wall_clock=600, case_seed=1, code=code_fingerprint(), jail="auto")
 
 
 def test_refusals_name_every_reason():
@@ -386,7 +391,7 @@ def test_refusals_name_every_reason():
 
 def _fake_grade(job, expected):
     from autograder.course.records import Graded, Submission
-    return Graded(Submission(job.student_id, job.assignment_id, job.digest, False, "none", ()),
+    return Graded(Submission(job.student_id, job.assignment_id, job.key, False, "none", ()),
                   {})
 
 
@@ -398,7 +403,7 @@ def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):
     from autograder.course.submissions import NotebookJob
     from autograder.grade import Job
     jobs = [Job(f"s{i:02}", ASSIGNMENT, (NotebookJob(ASSIGNMENT, "{}", b"x" * 1000),), "",
-                timeout=1, wall_clock=60, case_seed=i, sandbox="none", digest=f"{i:064}")
+                timeout=1, wall_clock=60, case_seed=i, code="", jail="none")
             for i in range(12)]
     monkeypatch.setattr(cluster, "MAX_IN_FLIGHT", 2500)  # room for two jobs' notebooks
     monkeypatch.setattr(cluster, "grade_task", _fake_grade)
@@ -431,6 +436,7 @@ def test_a_big_class_is_fed_to_the_scheduler_in_portions(tmp_path, monkeypatch):
     assert len(list((tmp_path / "results").iterdir())) == 12
 
 
+@pytest.mark.slow
 def test_a_plain_install_fingerprints_like_the_checkout(tmp_path):
     """A worker's ``pip install .`` must hold all the grading code (subpackages too), or
     every worker would be refused as running other code."""

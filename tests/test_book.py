@@ -25,7 +25,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
-from bookbuild import icons, leaks, offline, stage, student, toc, vendor  # noqa: E402
+from autograder.course import student  # noqa: E402
+from bookbuild import icons, offline, stage, toc, vendor  # noqa: E402
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "HIDDEN TESTS")
 CHAPTER = "chapters/01_convolution/01_convolution"
@@ -124,7 +125,7 @@ def real_book(tmp_path_factory) -> Path:
 
 
 def test_student_version_has_stubs_no_answers_and_skips_exercise_cells():
-    nb = student.student_notebook(fixture_notebook(), student.load_config(ROOT))
+    nb = student.student_notebook(fixture_notebook(), for_book=True)
     text = nbformat.writes(nb)
     assert not [m for m in MARKERS if m in text]
     assert "return 2 * x" not in text and "double(-3)" not in text
@@ -140,8 +141,8 @@ def test_student_version_refuses_a_solution_outside_a_solution_cell(tmp_path):
     nb.cells[2].source += "\n### BEGIN SOLUTION\nsecret = 1\n### END SOLUTION"
     path = tmp_path / "bad.ipynb"
     nbformat.write(nb, path)
-    with pytest.raises(RuntimeError, match="bad.ipynb"):
-        student.student_version(path, student.load_config(ROOT))
+    with pytest.raises(student.LeakError, match="bad.ipynb"):
+        student.student_version(path, for_book=True)
 
 
 def test_toc_keeps_the_chapters_that_exist_and_names_the_rest(tmp_path):
@@ -226,7 +227,7 @@ def test_fixture_book_shows_exercises_unsolved_and_unexecuted(fixture_book):
 @pytest.mark.slow
 def test_fixture_book_has_no_solutions_hidden_tests_or_cdn_links(fixture_book):
     html = fixture_book / "_build" / "html"
-    assert leaks.leaks(html) == []
+    assert student.leaks(html) == []
     assert not [p for p in html.rglob("*") if p.is_file()
                 for m in MARKERS if m.encode() in p.read_bytes()]
     assert offline.remote_references(html) == []
@@ -285,7 +286,7 @@ def test_real_book_builds_with_every_written_chapter(real_book):
 @pytest.mark.slow
 def test_real_book_has_no_solutions_hidden_tests_or_cdn_links(real_book):
     html = real_book / "_build" / "html"
-    assert leaks.leaks(html) == []
+    assert student.leaks(html) == []
     assert offline.remote_references(html) == []
 
 

@@ -39,8 +39,9 @@ from grading_corpus import (
 
 from autograder import sandbox
 
-pytestmark = pytest.mark.skipif(bool(sandbox.sandbox_problem("bubblewrap")),
-                                reason="bubblewrap cannot jail a kernel here")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(bool(sandbox.sandbox_problem("bubblewrap")),
+                                 reason="bubblewrap cannot jail a kernel here")]
 
 ATTACKS = ("good", "loop_in_function", "loop_ignoring_sigint", "fork_bomb", "memory_bomb",
            "memory_hog", "snoop", "symlinked_output", "swapped_dirs", "fifo_trap")

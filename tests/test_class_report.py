@@ -42,6 +42,7 @@ def graded(tmp_path_factory):
     return out, batch
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_report_of_eight_assignments_fits_a_1280_pixel_window_and_links_every_student(graded):
     out, batch = graded

@@ -303,6 +303,7 @@ def _browser():
         pytest.skip(f"no headless chromium: {error}")
 
 
+@pytest.mark.slow
 def test_player_steps_plays_and_scrubs_offline_in_a_browser(tmp_path):
     path = convlab.animate(convlab.conv_frames(4, 2), interval=50).save(tmp_path / "a.html")
     manager, browser = _browser()

@@ -73,6 +73,7 @@ def test_unreadable_tex_stays_visible_instead_of_breaking_the_page():
     assert mathml.tex_to_mathml(r"\frac{1}{", False) == "<code class='tex'>\\frac{1}{</code>"
 
 
+@pytest.mark.slow
 @needs_chromium
 @pytest.mark.skipif(not CHAPTER_SOURCES, reason="no chapters")
 def test_a_feedback_page_of_every_chapter_shows_its_formulas_rendered(tmp_path):

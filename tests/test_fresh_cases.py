@@ -19,6 +19,7 @@ from autograder.course.source import parse_template
 from autograder.course.submissions import NotebookJob
 from autograder.grade import Job, grade_submission
 from autograder.kernel.assemble import assemble, read_cells
+from autograder.sandbox import named
 
 TEMPLATE = parse_template(SOURCE.read_text(), CHECKS)
 SECRET = b"x" * 64
@@ -54,8 +55,11 @@ def _hardcoded(cases: list[tuple]) -> str:
 def _job(nb: dict, seed: int) -> Job:
     return Job("alice", ASSIGNMENT, (NotebookJob(SOURCE.stem, SOURCE.read_text(),
                                                  json.dumps(nb).encode()),),
-               support="", timeout=10, wall_clock=120, case_seed=seed, sandbox="auto",
-               digest="d")
+               support="", timeout=10, wall_clock=120, case_seed=seed, code="c", jail="auto")
+
+
+def _grade(job: Job):
+    return grade_submission(job, named(job.jail))
 
 
 def _points(graded, name: str) -> float:
@@ -77,7 +81,7 @@ def output_size(n, k, s=1, p=0):
 @pytest.mark.skipif(bool(sandbox.sandbox_problem("auto")), reason="cannot sandbox here")
 def test_a_resubmission_hardcoded_from_printed_inputs_scores_0():
     seed = case_seed(SECRET, "alice", ASSIGNMENT)
-    spied = grade_submission(_job(good(output_size=SPY), seed))
+    spied = _grade(_job(good(output_size=SPY), seed))
     message = next(c.message for e in spied.record.notebooks[0].exercises for c in e.checks
                    if c.id == "ch01.output_size")
     printed = ast.literal_eval(re.search(r"INPUTS(\[.*?\])", message).group(1))
@@ -93,6 +97,6 @@ def test_a_resubmission_hardcoded_from_printed_inputs_scores_0():
     assert judge(CHECKS["ch01.output_size"], hidden,
                  [np.asarray(namespace["output_size"](*c)) for c in hidden]).passed
     # ... but the resubmission is graded on cases of its own
-    again = grade_submission(_job(good(output_size=table), seed))
+    again = _grade(_job(good(output_size=table), seed))
     assert _points(again, "output_size") == 0
-    assert _points(grade_submission(_job(good(), seed)), "output_size") == 2
+    assert _points(_grade(_job(good(), seed)), "output_size") == 2

@@ -13,6 +13,7 @@ from grading_corpus import GOOD, SOURCE, notebook
 from autograder.course.submissions import MAX_NOTEBOOK_BYTES, NotebookJob
 from autograder.grade import Job, grade_submission
 from autograder.kernel.assemble import MAX_CELLS, NotANotebook, read_cells
+from autograder.sandbox import named
 
 WELL_FORMED = json.dumps(notebook(GOOD))
 
@@ -113,8 +114,8 @@ def test_grading_an_unreadable_notebook_is_a_student_problem(name):
     never reached), no grader error, and the reason is on the student's page."""
     job = Job("s1", "01_convolution", (NotebookJob(SOURCE.stem, SOURCE.read_text(),
                                                     UNREADABLE[name]),),
-              support="", timeout=5, wall_clock=5, case_seed=1, sandbox="none", digest="d")
-    graded = grade_submission(job)
+              support="", timeout=5, wall_clock=5, case_seed=1, code="c", jail="none")
+    graded = grade_submission(job, named("none"))
     assert not graded.record.internal_error
     (nb,) = graded.record.notebooks
     assert nb.score == 0
@@ -129,12 +130,12 @@ def test_a_grader_bug_shows_the_student_no_traceback_and_no_path(monkeypatch):
     from autograder import grade
     from autograder.outputs.feedback import host_paths
 
-    def broken(job, nb):
+    def broken(job, nb, sandbox):
         raise RuntimeError(f"bug at {host_paths()[0][0]}/autograder/grade.py")
     monkeypatch.setattr(grade, "_grade_notebook", broken)
     job = Job("s1", "01_convolution", (NotebookJob(SOURCE.stem, SOURCE.read_text(), b"{}"),),
-              support="", timeout=5, wall_clock=5, case_seed=1, sandbox="none", digest="d")
-    graded = grade_submission(job)
+              support="", timeout=5, wall_clock=5, case_seed=1, code="c", jail="none")
+    graded = grade_submission(job, named("none"))
     assert graded.record.internal_error
     assert "Traceback" in graded.record.notebooks[0].problems[-1]
     page = graded.feedback[SOURCE.stem]

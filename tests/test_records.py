@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import CHECKS, cases_for, judge, run_cases
-from autograder.checks.core import failure_kind
+from autograder.checks.answers import Failure
 from autograder.course import results
 from autograder.course.records import (
     FORMAT,
@@ -47,8 +47,9 @@ def test_the_judge_names_the_kind_of_every_unnamed_failure():
     assert kind_of(lambda *a, **k: np.zeros((1, 1, 1, 1))) == (None, "wrong shape")
     assert kind_of(half) == (None, "wrong values")
     cases = cases_for(CHECK)
-    verdict = judge(CHECKS[CHECK], cases, ["used scipy (scipy.signal.correlate): graded "
-                                           "functions must use numpy only"] * len(cases))
+    verdict = judge(CHECKS[CHECK], cases, [Failure("uses scipy", "used scipy (scipy.signal."
+                                                   "correlate): graded functions must use "
+                                                   "numpy only")] * len(cases))
     assert verdict.failure == "uses scipy"
     assert verdict.message.startswith(f"conv2d: not accepted on {len(cases)} of {len(cases)}")
     # a named mistake is the mistake's name, with no kind beside it
@@ -56,16 +57,34 @@ def test_the_judge_names_the_kind_of_every_unnamed_failure():
     assert kind_of(mistake.answer) == (mistake.name, "")
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("raised ZeroDivisionError: division by zero", "raises ZeroDivisionError"),
-    ("used scipy (scipy.signal._signaltools.correlate2d): graded functions must use numpy only",
-     "uses scipy"),
-    ("returned an array of dtype object, expected numbers", "returns an array of dtype object"),
-    ("called posix.system, which a graded function may not do", "calls posix.system"),
-    ("no output was recorded for this case", "no usable output"),
-])
-def test_failure_kinds_from_the_recorders_texts(text, kind):
-    assert failure_kind(text) == kind
+def test_an_untouched_exercise_reads_not_answered():
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    cases = cases_for(CHECK)
+    verdict = judge(CHECKS[CHECK], cases, run_cases(stub, cases))
+    assert (verdict.mistake, verdict.failure) == (None, "not answered")
+    assert verdict.message == ("conv2d: not answered yet (it still raises NotImplementedError, "
+                               "as given)")
+
+
+def test_failures_are_typed_where_they_happen_not_parsed_from_text():
+    def uses_scipy(*args, **kwargs):
+        import scipy.signal
+        return scipy.signal.correlate2d(np.ones((2, 2)), np.ones((1, 1)))
+
+    def forks(*args, **kwargs):
+        import os
+        return os.system("true")
+
+    cases = cases_for(CHECK)[:1]
+    assert [f.kind for f in run_cases(uses_scipy, cases)] == ["uses scipy"]
+    assert [f.kind for f in run_cases(forks, cases)] == ["calls posix.system"]
+    assert run_cases(lambda *a, **k: np.array(["x"]), cases) == [
+        Failure("returns an array of dtype <U1", "returned an array of dtype <U1, expected "
+                "numbers")]
+    assert run_cases(lambda *a, **k: 1 / 0, cases) == [
+        Failure("raises ZeroDivisionError", "raised ZeroDivisionError: division by zero")]
 
 
 def record() -> Submission:

@@ -92,3 +92,14 @@ def test_jobs_name_their_sandbox_and_the_worker_resolves_it(machine):
             named("docker")
     finally:
         named.cache_clear()  # the fakes' answers must not outlive this test
+
+
+def test_a_sandbox_resolved_once_keeps_its_choice_in_the_pools_workers():
+    """The CLI resolves the sandbox once; each pool worker grades with a pickled copy."""
+    import pickle
+
+    setuid = BubblewrapJail()
+    setuid._problem, setuid.namespaces = "", bubblewrap.NO_USER  # as find_problem picks it
+    copy = pickle.loads(pickle.dumps(setuid))
+    assert copy.one_kernel_at_a_time and copy.problem() == ""
+    assert copy.label() == setuid.label()

@@ -15,41 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .answers import NOT_ANSWERED, Failure, NotPlain, call_numpy_only, run_cases, to_plain
+
+__all__ = ["Check", "Failure", "Mistake", "NotPlain", "Verdict", "call_numpy_only", "judge",
+           "run_cases", "same", "to_plain"]
+
 # Outputs are compared with this tolerance: students may sum in any order.
 RTOL, ATOL = 1e-6, 1e-8
-
-
-class NotPlain(TypeError):
-    """A student output that is not a plain number, tuple or ``numpy.ndarray``."""
-
-
-def to_plain(value) -> np.ndarray:
-    """Convert a student's return value to a plain float/int ``ndarray``, refusing anything else.
-
-    Exact type checks (``type(x) is ...``), not ``isinstance``: an ndarray subclass or
-    an int subclass can override comparison and equality, so it is rejected.
-    """
-    if type(value) is np.ndarray:
-        if value.dtype.kind not in "biuf":
-            raise NotPlain(f"returned an array of dtype {value.dtype}, expected numbers")
-        return np.array(value, copy=True)
-    if type(value) in (int, float, bool) or type(value) in _NUMPY_SCALARS:
-        return np.array(value)
-    if type(value) in (tuple, list):
-        return np.array([to_plain(v) for v in value]) if value else np.array([])
-    raise NotPlain(f"returned {_type_name(value)}, expected a numpy array or a number")
-
-
-def _type_name(value) -> str:
-    kind = type(value)
-    if value is None:
-        return "None"
-    return f"a {kind.__qualname__}" if kind.__module__ == "builtins" else \
-        f"a {kind.__module__}.{kind.__qualname__}"
-
-
-_NUMPY_SCALARS = {np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
-                  np.uint8, np.uint16, np.uint32, np.uint64, np.bool_}
 
 
 @dataclass(frozen=True)
@@ -111,7 +83,7 @@ def judge(check: Check, cases: list[tuple], outputs: list) -> Verdict:
     """Compare outputs (plain arrays, or text saying what went wrong) with the reference."""
     wrong = []
     for args, got in zip(cases, outputs):
-        if isinstance(got, str):  # the student's function raised: got is the error text
+        if isinstance(got, Failure):  # no usable array: raised, refused, not answered
             wrong.append((args, got))
         elif not same(got, check.expected(args)):
             wrong.append((args, got))
@@ -124,38 +96,24 @@ def _explain(check: Check, cases, outputs, wrong) -> Verdict:
     args, got = wrong[0]
     head = f"{check.function}: wrong on {len(wrong)} of {len(cases)} random cases."
     call = f"{check.function}({describe(args)})"
-    if isinstance(got, str):
-        kind = failure_kind(got)
-        if kind.startswith(("uses ", "calls ")):  # its values may be right: the means are not
+    if isinstance(got, Failure):
+        if all(isinstance(g, Failure) and g.kind == NOT_ANSWERED for _, g in wrong):
+            return Verdict(False, f"{check.function}: not answered yet (it still raises "
+                                  "NotImplementedError, as given)", failure=NOT_ANSWERED)
+        if got.kind.startswith(("uses ", "calls ")):  # its values may be right: the means not
             head = f"{check.function}: not accepted on {len(wrong)} of {len(cases)} random cases."
-        return Verdict(False, f"{head} For example {call} {got}", failure=kind)
+        return Verdict(False, f"{head} For example {call} {got.detail}", failure=got.kind)
     expected = check.expected(args)
     shape = got.shape != expected.shape
     detail = (f"expected shape {expected.shape}, got shape {got.shape}" if shape else
               f"expected {_short(expected)}, got {_short(got)}")
     for mistake in check.mistakes:
-        if _explains(mistake, [(a, o) for a, o in zip(cases, outputs) if not isinstance(o, str)],
-                     wrong):
+        answered = [(a, o) for a, o in zip(cases, outputs) if not isinstance(o, Failure)]
+        if _explains(mistake, answered, wrong):
             return Verdict(False, f"{head} For example {call}: {detail}. Likely mistake: "
                                   f"{mistake.name} — {mistake.advice}", mistake.name)
     return Verdict(False, f"{head} For example {call}: {detail}.",
                    failure="wrong shape" if shape else "wrong values")
-
-
-def failure_kind(error: str) -> str:
-    """The kind of an answer that is not an array, from the text the recorder (or
-    :func:`run_cases`) wrote for it: "raised IndexError: ..." is "raises IndexError"."""
-    verb, _, rest = error.partition(" ")
-    name = rest.split(":", 1)[0].split(" (", 1)[0].split(",", 1)[0]
-    if verb == "raised":
-        return f"raises {name}"
-    if verb == "used":
-        return f"uses {name}"  # a library other than numpy
-    if verb == "called":
-        return f"calls {name}"  # a thread, a process, the profiler: see call_numpy_only
-    if verb == "returned":
-        return f"returns {name}"
-    return "no usable output"
 
 
 def _explains(mistake: Mistake, answered, wrong) -> bool:
@@ -178,72 +136,3 @@ def _short(a: np.ndarray) -> str:
     return f"array{a.shape} starting {np.array2string(a.ravel()[:3], precision=4)}"
 
 
-def run_cases(fn, cases: list[tuple]) -> list:
-    """Call the student's function on each case: a plain array, or the error as text."""
-    outputs = []
-    for args in cases:
-        copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-        try:
-            result, misuse = call_numpy_only(fn, copies)
-        except Exception as error:  # noqa: BLE001 - any error is the student's answer
-            outputs.append(f"raised {type(error).__name__}: {error}")
-            continue
-        if misuse:
-            outputs.append(misuse)
-            continue
-        try:
-            outputs.append(to_plain(result))
-        except NotPlain as error:
-            outputs.append(str(error))
-    return outputs
-
-
-def call_numpy_only(fn, args: tuple):
-    """``fn(*args)`` and what it did that a numpy-only answer may not do (or None).
-
-    Graded functions are numpy only: the chapters teach how a convolution is computed, and
-    ``scipy.signal.correlate2d`` or ``torch.nn.functional.conv2d`` would skip exactly that.
-    The grader's kernel has no torch or other numerical library installed; scipy is
-    there (the chapters' narrative uses it), so every call the function makes is watched
-    (``sys.setprofile``): a Python frame or builtin of a library below, a new thread or
-    process (which the watch would not follow), or switching the watch off, is reported.
-    """
-    import sys
-    import threading
-
-    libraries = {"scipy", "torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "numba",
-                 "sklearn", "skimage", "cv2", "numexpr", "mxnet", "paddle", "tinygrad"}
-    escapes = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"),
-               ("threading", "settrace"), ("_thread", "start_new_thread"),
-               ("_thread", "start_joinable_thread"), ("posix", "fork"), ("posix", "system"),
-               ("posix", "posix_spawn"), ("posix", "execv"), ("posix", "execve"),
-               ("_posixsubprocess", "fork_exec"), ("_ctypes", "call_function")}
-    seen = []
-
-    def watch(frame, event, arg):
-        if seen or event not in ("call", "c_call"):
-            return
-        if event == "call":
-            module, name = frame.f_globals.get("__name__") or "", frame.f_code.co_name
-        else:
-            module = getattr(arg, "__module__", None) or ""
-            name = getattr(arg, "__name__", "")
-        top = module.partition(".")[0]
-        if top in libraries:
-            what = f"import of {module}" if name == "<module>" else f"{module}.{name}"
-            seen.append(f"used {top} ({what}): graded functions must use numpy only")
-        elif (module, name) in escapes:
-            seen.append(f"called {module}.{name}, which a graded function may not do")
-
-    previous, previous_threads = sys.getprofile(), threading.getprofile()
-    threading.setprofile(watch)
-    sys.setprofile(watch)
-    try:
-        result = fn(*args)
-    finally:
-        # read before the calls below, which the watch still sees
-        found = seen[:1] or (["switched off the grader's watch (sys.setprofile)"]
-                             if sys.getprofile() is not watch else [])
-        sys.setprofile(previous)
-        threading.setprofile(previous_threads)
-    return result, (found[0] if found else None)

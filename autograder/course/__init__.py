@@ -4,7 +4,9 @@ the graded records on disk.
 Interface (import from the modules):
 
 - ``source``: the instructor's source notebooks (:func:`~.source.find_assignments`,
-  :func:`~.source.parse_template`, :func:`~.source.nbgrader_config`).
+  :func:`~.source.parse_template`).
+- ``student``: the student version of a notebook (release, book and grader alike), the
+  course's nbgrader config and the one list of leak markers (:data:`~.student.LEAK_MARKERS`).
 - ``submissions``: nbgrader's submitted layout read safely into
   :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
   :func:`~.submissions.notebook_jobs`), everything under SUBMISSIONS that is not graded

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, asdict, dataclass
 
-FORMAT = 2  # bumped when a field changes meaning; older files are regraded
+# Bumped when a field changes meaning or the cases change (3: every check's random stream
+# comes from a digest of its whole id): older files are regraded.
+FORMAT = 3
 
 
 class RecordError(ValueError):
@@ -65,7 +67,7 @@ class Problem:
 class Submission:
     student_id: str
     assignment_id: str
-    digest: str  # of the inputs it was graded from (submissions.digest)
+    digest: str  # of the inputs it was graded from (grade.Job.key)
     sandboxed: bool
     sandbox: str  # which jail and memory cap held the kernels, or "none"
     notebooks: tuple[Notebook, ...]

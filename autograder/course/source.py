@@ -1,37 +1,28 @@
 """The instructor's source notebooks: where they are and what each cell is for.
 
 A chapter folder ``chapters/<assignment_id>/`` is one nbgrader assignment. Its cells are
-read with nbgrader's own metadata rules (``nbgrader.utils``) and its own preprocessors
-produce the student-visible text of a cell (``ClearSolutions``, ``ClearHiddenTests``), so
-the grader and ``nbgrader generate_assignment`` agree on what a student was given.
+read with nbgrader's own metadata rules (``nbgrader.utils``); the student-visible text of
+a cell comes from student.py, which makes the release and the book too, so the grader,
+the release and the book agree on what a student was given.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
-from traitlets.config.loader import PyFileConfigLoader
 
 from .. import PROJECT  # noqa: F401 - re-exported for the modules that read the course
+from .student import given_source, nbgrader_config
 
-CONFIG_FILE = Path(__file__).parents[1] / "nbgrader_config.py"
 CHECK_IMPORT = "from autograder.checks import check"
 
 
 class SourceError(ValueError):
     """The instructor's source notebook breaks a rule the grader relies on."""
-
-
-@lru_cache(maxsize=1)
-def nbgrader_config():
-    return PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
 
 
 @dataclass(frozen=True)
@@ -89,26 +80,22 @@ def parse_template(text: str, known_checks=None) -> Template:
     """Read a source notebook (JSON text) into cells with roles; raise SourceError if unusable."""
     nb = nbformat.reads(text, as_version=4)
     config = nbgrader_config()
-    clear_solutions = ClearSolutions(config=config)
-    clear_hidden = ClearHiddenTests(config=config)
     cells = []
     for index, cell in enumerate(nb.cells):
         meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id")
-        given = nbformat.from_dict(json.loads(json.dumps(cell)))
-        clear_solutions._replace_solution_region(given, "python")
-        clear_hidden._remove_hidden_test_region(given)
-        common = dict(index=index, cell_type=cell.cell_type, given=given.source,
+        given = given_source(cell, config)
+        common = dict(index=index, cell_type=cell.cell_type, given=given,
                       grade_id=grade_id, cell_id=cell.get("id"))
         if utils.is_solution(cell):
             if utils.is_grade(cell):
                 raise SourceError(f"cell {grade_id!r}: manually graded answers are not supported")
-            cells.append(TemplateCell(role="solution", source=given.source, **common))
+            cells.append(TemplateCell(role="solution", source=given, **common))
         elif utils.is_grade(cell):
             if cell.cell_type != "code":
                 raise SourceError(f"cell {grade_id!r}: a graded cell must be a code cell")
             checks = hidden_checks(cell.source, grade_id, known_checks)
-            cells.append(TemplateCell(role="test", source=given.source, points=float(
+            cells.append(TemplateCell(role="test", source=given, points=float(
                 meta.get("points", 0)), checks=checks, **common))
         elif utils.is_locked(cell):
             cells.append(TemplateCell(role="locked", source=cell.source, **common))

@@ -219,12 +219,3 @@ def fingerprint(*trees: Path) -> str:
             h.update(str(path.relative_to(tree)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
-
-
-def digest(notebooks: tuple[NotebookJob, ...], *settings) -> str:
-    h = hashlib.sha256(repr(settings).encode())
-    for nb in notebooks:
-        h.update(nb.source.encode())
-        h.update(nb.submitted if nb.submitted is not None else b"\0missing")
-        h.update(nb.note.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()

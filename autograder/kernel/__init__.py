@@ -8,8 +8,9 @@ start jupyter_client or numpy for the others):
   :func:`~.assemble.assemble` puts the student's answers into the instructor's cells.
 - ``execute``: :class:`~.execute.Runner` runs one step at a time in a
   :class:`autograder.sandbox.Kernel`, surviving timeouts, kills and floods of output.
-- ``recorder``: the kernel-side recorder and its trusted counterpart (``write_cases``,
-  ``recorder_call``, ``load_outputs``): a hidden check hands back numbers only.
+- ``recorder``: the grader's side of a hidden check (``write_cases``, ``recorder_call``,
+  ``load_outputs``): the kernel runs ``checks/answers.py``, copied into its read-only
+  grader dir, and hands back numbers or typed failures only.
 
 It uses the sandbox (the kernel it runs in), checks (the cases' plain form) and the
 course's source template; it knows nothing of grades or outputs.

@@ -1,10 +1,11 @@
 """The recorder protocol: how a hidden check runs without trusting the student's kernel.
 
 Trusted side: the check's argument tuples are written into the sandbox as JSON (structure)
-plus ``.npz`` (arrays). In the kernel, the recorder (code injected in place of the hidden
-region; it is never shown to the student) calls the student's function on them with the
-same ``run_cases``/``to_plain`` as in-process grading and ``np.savez``-es the plain
-results. Trusted side again: :func:`load_outputs` reads that file like any hostile input
+plus ``.npz`` (arrays). In the kernel, the recorder (``checks/answers.py``, copied into the
+read-only grader dir and run in place of the hidden region; it is never shown to the
+student) calls the student's function on them with the same ``run_cases``/``to_plain`` as
+in-process grading and ``np.savez``-es the plain results, or each failure's kind and
+detail. Trusted side again: :func:`load_outputs` reads that file like any hostile input
 (no symlinks, bounded size, ``allow_pickle=False``, numbers only) and ``judge`` compares it
 with ``solutions`` in the grader's process. Whatever the kernel does, it can only hand
 over numbers, and only numbers it computed.
@@ -12,7 +13,6 @@ over numbers, and only numbers it computed.
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import zipfile
@@ -20,66 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import core
+from ..checks import answers
+from ..checks.answers import Failure
 from ..sandbox.hostile_fs import UnsafeFile, read_regular
 
 MAX_OUTPUT_BYTES = 64 * 2**20
-MAX_ERROR_CHARS = 2000
 
 
-def _kernel_source() -> str:
-    """The recorder module as it runs in the kernel: core's own conversion code, verbatim."""
-    scalars = sorted(np.dtype(t).name for t in core._NUMPY_SCALARS)
-    parts = [
-        "import json\nimport os\n\nimport numpy as np\n",
-        f"MAX_ERROR_CHARS = {MAX_ERROR_CHARS}\n",
-        f"_NUMPY_SCALARS = {{np.dtype(n).type for n in {scalars!r}}}\n",
-        *(inspect.getsource(obj) for obj in (core.NotPlain, core._type_name, core.to_plain,
-                                             core.run_cases, core.call_numpy_only)),
-        '''
-def _decode(item, arrays):
-    kind, value = item
-    if kind == "a":
-        return arrays[value]
-    if kind in ("t", "l"):
-        items = [_decode(i, arrays) for i in value]
-        return tuple(items) if kind == "t" else items
-    return value
-
-
-def record(cases_path, out_path, get_function):
-    with open(cases_path + ".json") as f:
-        spec = json.load(f)
-    with np.load(cases_path + ".npz", allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
-    cases = [tuple(_decode(a, arrays) for a in case) for case in spec]
-    saved = {}
-    try:
-        function = get_function()
-    except Exception as error:
-        saved["missing"] = np.array(f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS])
-    else:
-        try:
-            outputs = run_cases(function, cases)
-        except Exception as error:  # e.g. a ragged tuple that numpy cannot stack
-            outputs = [f"returned a value that is not a number or array ({error})"] * len(cases)
-        for i, out in enumerate(outputs):
-            if isinstance(out, str):
-                saved[f"e{i}"] = np.array(out[:MAX_ERROR_CHARS])
-            else:
-                saved[f"a{i}"] = out
-    # Whatever the student left under this name (a FIFO, a link) goes; O_EXCL makes a new file.
-    if os.path.lexists(out_path):
-        os.unlink(out_path)
-    with os.fdopen(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                           0o600), "wb") as f:
-        np.savez(f, **saved)
-''',
-    ]
-    return "\n".join(parts)
-
-
-KERNEL_SOURCE = _kernel_source()
+# The recorder the kernel runs: checks/answers.py, copied as it is into the grader dir.
+KERNEL_FILE = Path(answers.__file__)
+KERNEL_NAME = "recorder.py"  # its name in the grader dir
 
 
 def _encode(value, arrays: dict) -> list:
@@ -106,7 +56,7 @@ def write_cases(cases: list[tuple], path: Path) -> None:
 
 def recorder_call(grader_dir: str, name: str, expr: str) -> str:
     """The code run in the kernel for one hidden check (``expr`` is the instructor's)."""
-    return (f"__import__('runpy').run_path({grader_dir + '/recorder.py'!r})['record']("
+    return (f"__import__('runpy').run_path({grader_dir + '/' + KERNEL_NAME!r})['record']("
             f"{grader_dir + '/cases/' + name!r}, {grader_dir + '/out/' + output_name(name)!r}, "
             f"lambda: ({expr}))")
 
@@ -117,7 +67,8 @@ def output_name(name: str) -> str:
 
 
 def load_outputs(directory: int, name: str, count: int) -> list | str | None:
-    """The recorded outputs (plain arrays or error texts), a reason string, or None if absent.
+    """The recorded outputs (plain arrays or :class:`Failure` s), a reason string, or None
+    if absent.
 
     ``directory`` is the kernel's output dir, opened before any student code ran (see
     hostile_fs). A reason string means the function could not even be found (e.g. never
@@ -128,17 +79,22 @@ def load_outputs(directory: int, name: str, count: int) -> list | str | None:
     except FileNotFoundError:
         return None
     except UnsafeFile as error:  # a symlink, a FIFO, a huge file: the student's loss
-        return [f"the recorded output {error}"] * count
+        return [Failure(UNUSABLE, f"the recorded output {error}")] * count
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:  # refuse a decompression bomb up front
             if sum(i.file_size for i in z.infolist()) > MAX_OUTPUT_BYTES:
                 raise ValueError("too large once unpacked")
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             if "missing" in z.files:
-                return _text(z["missing"])
+                return (_text(z["missing"], answers.MAX_ERROR_CHARS)
+                        or "the recorded reason was malformed")
             return [_one(z, i) for i in range(count)]
     except Exception as error:  # noqa: BLE001 - any malformed file is the student's loss
-        return [f"the recorded output was malformed ({type(error).__name__})"] * count
+        return [Failure(UNUSABLE, f"the recorded output was malformed ({type(error).__name__})")
+                ] * count
+
+
+UNUSABLE = "no usable output"
 
 
 def _one(z, i: int):
@@ -146,13 +102,19 @@ def _one(z, i: int):
         out = z[f"a{i}"]
         if type(out) is np.ndarray and out.dtype.kind in "biuf" and not out.dtype.fields:
             return out
-        return f"returned an array of dtype {out.dtype}, expected numbers"
+        return Failure(f"returns an array of dtype {out.dtype}",
+                       f"returned an array of dtype {out.dtype}, expected numbers")
     if f"e{i}" in z.files:
-        return _text(z[f"e{i}"])
-    return "no output was recorded for this case"
+        kind = _text(z[f"k{i}"], answers.MAX_KIND_CHARS) if f"k{i}" in z.files else None
+        detail = _text(z[f"e{i}"], answers.MAX_ERROR_CHARS)
+        if kind is None or detail is None or not kind.isprintable():
+            return Failure(UNUSABLE, "the recorded error was malformed")
+        return Failure(kind, detail)
+    return Failure(UNUSABLE, "no output was recorded for this case")
 
 
-def _text(a: np.ndarray) -> str:
+def _text(a: np.ndarray, limit: int) -> str | None:
+    """A 0-d string array's text, cut to ``limit``; None if ``a`` is anything else."""
     if a.dtype.kind != "U" or a.ndim != 0:
-        return "the recorded error was malformed"
-    return str(a)[:MAX_ERROR_CHARS]
+        return None
+    return str(a)[:limit]

@@ -72,7 +72,9 @@ class BubblewrapJail(Sandbox):
     @property
     def one_kernel_at_a_time(self) -> bool:
         """Without a user namespace, RLIMIT_NPROC counts all tasks of our uid."""
-        return not self.problem() and self.namespaces is NO_USER
+        # ==, not is: the CLI resolves the sandbox once and the pool's workers get a pickled
+        # copy of it, whose list is equal but not the same object
+        return not self.problem() and self.namespaces == NO_USER
 
     def label(self) -> str:
         if self.one_kernel_at_a_time:
@@ -117,7 +119,7 @@ class BubblewrapJail(Sandbox):
 
     def _arguments(self, kernel: Kernel, argv: list[str], files: list[int]) -> list[str]:
         """bwrap's arguments: the jail's world, built in the order jail.build_root builds it."""
-        limits, sized = kernel.limits, self.namespaces is not NO_USER
+        limits, sized = kernel.limits, self.namespaces != NO_USER
 
         def tmpfs(path: str, size: int, mode: int) -> list[str]:
             # a setuid bwrap refuses --size: there only the memory cgroup bounds them
