@@ -198,15 +198,17 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     from .course import commands as course
     from .course import results
     from .course.course_secret import case_seed, load_or_create
+    from .course.safe_text import safe
     from .course.submissions import (
         InstructorError,
         code_fingerprint,
         find_submissions,
         notebook_jobs,
+        unplaced,
     )
     from .grade import Job
     from .outputs import gradebook, report
-    from .sandbox import Limits, unsandboxed_warning
+    from .sandbox import Limits, machine, unsandboxed_warning
 
     assignments, templates = _templates(args.chapters)
     found = find_submissions(args.submissions, assignments)
@@ -214,6 +216,9 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
                                   templates)
     selected = course.chosen(found, args.student)
     only = course.selected_exercises(args.only, templates) if args.only else None
+    strays = unplaced(args.submissions, assignments)
+    for u in strays:
+        print(f"not graded: {args.submissions}/{u.path}: {u.why}", file=sys.stderr)
     code = code_fingerprint()
     if args.scheduler:  # dask is imported only here: it takes a while
         from . import cluster
@@ -265,13 +270,15 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     errors = run(jobs, args.out, meanwhile=lambda: gradebook.prepare(db, templates))
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
     finals = setting.finals(graded, {(s, a): f for s, a, f in found})
-    results.write_tables(args.out, graded, finals)
+    results.write_tables(args.out, graded, finals, strays)
     course.annotate_feedback(args.out, graded, finals)
     gradebook.record(db, graded)
     results.atomic_write(args.out / "report.html", report.build(graded, jail != "none", finals))
     for line in errors:
-        print(f"warning: {line}", file=sys.stderr)
-    problems = sum(len(r.problems) for r in graded)
+        print(f"warning: {safe(line)}", file=sys.stderr)
+    if not args.scheduler and jail != "none" and machine.jail_mode() == "root":
+        machine.remove_slot_users()  # the system users this batch made (README: Grading)
+    problems = sum(len(r.problems) for r in graded) + len(strays)
     print(f"wrote {args.out / 'grades.csv'} ({len(graded)} rows), feedback/, problems.csv "
           f"({problems} problems), report.html, gradebook.db", file=sys.stderr)
     return 0

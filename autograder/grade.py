@@ -22,6 +22,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .checks import CHECKS, Verdict, cases_for, judge
+from .course.course_secret import submission_seed
 from .course.records import CheckResult, Exercise, Graded, Notebook, Submission
 from .course.source import Template, parse_template
 from .course.submissions import NotebookJob
@@ -57,7 +58,8 @@ class Job:
     support: str  # a directory copied into the sandbox (the student-side convlab package)
     timeout: float  # seconds per cell
     wall_clock: float  # seconds for the whole submission, restarts and hidden checks included
-    case_seed: int  # the student's own hidden cases (course_secret.case_seed)
+    case_seed: int  # the student's seed (course_secret.case_seed; each submission draws its
+    # cases from it and its answer cells: course_secret.submission_seed)
     code: str  # the grading code's fingerprint (submissions.code_fingerprint)
     jail: str  # the sandbox's name; the object is resolved where the job runs (sandbox.named)
     limits: Limits = Limits()
@@ -76,7 +78,7 @@ class Job:
         for nb in self.notebooks:
             h.update(nb.source.encode())
             h.update(nb.submitted if nb.submitted is not None else b"\0missing")
-            h.update(nb.note.encode())
+            h.update(nb.note.encode("utf-8", "surrogatepass"))  # notes are shown(); be sure
         return h.hexdigest()
 
 
@@ -129,8 +131,8 @@ def _notebook(job: Job, nb: NotebookJob, max_score: float, exercises: list[Exerc
     score = sum(e.points for e in exercises)
     problems = list(dict.fromkeys(problems))
     title = f"{job.student_id} / {job.assignment_id} / {nb.name}"
-    page = feedback.render(title, feedback.header(
-        title, score, max_score, exercises, problems, job.sandboxed), shown)
+    page = feedback.without_host_paths(feedback.render(title, feedback.header(
+        title, score, max_score, exercises, problems, job.sandboxed), shown))
     return _GradedNotebook(Notebook(nb.name, score, max_score, tuple(exercises),
                                     tuple(problems)), page)
 
@@ -144,12 +146,20 @@ def _unrun(job: Job, nb: NotebookJob, reason: str, kind: str) -> _GradedNotebook
                      [p for p in (nb.note, reason) if p], [])
 
 
+# What a student's page says of a grader bug: its traceback is the instructor's
+# (problems.csv), and names the grader's files and the machine's paths.
+GRADER_ERROR = ("the grader failed on this notebook (not because of your work); your "
+                "instructor has the details, and it is graded again on the next run")
+
+
 def _failed(job: Job, nb: NotebookJob, reason: str) -> _GradedNotebook:
+    """The record keeps ``reason`` (the traceback) for the instructor; the page does not."""
     try:
-        return _unrun(job, nb, reason, "grader error")
+        record = _unrun(job, nb, reason, "grader error").record
+        return _GradedNotebook(record, _unrun(job, nb, GRADER_ERROR, "grader error").page)
     except Exception:  # noqa: BLE001 - even the source is unusable: report without it
         return _GradedNotebook(Notebook(nb.name, 0.0, 0.0, (), (reason,)),
-                               f"<pre>{html.escape(reason)}</pre>")
+                               f"<pre>{html.escape(GRADER_ERROR)}</pre>")
 
 
 def _grade_notebook(job: Job, nb: NotebookJob, sandbox: Sandbox) -> _GradedNotebook:
@@ -166,7 +176,8 @@ def _grade_notebook(job: Job, nb: NotebookJob, sandbox: Sandbox) -> _GradedNoteb
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{_swept()}-") as scratch:
         scratch = Path(scratch)
         stage, grader = scratch / "stage", scratch / "grader"
-        cases = _stage(stage, grader, template, job.support, job.case_seed)
+        seed = submission_seed(job.case_seed, [c.source for c in cells if c.origin == "student"])
+        cases = _stage(stage, grader, template, job.support, seed)
         runner = Runner(lambda: Kernel(stage, grader, job.limits, sandbox, scratch),
                         job.timeout, wall_clock=job.wall_clock)
         grader_dir = sandbox.grader_dir(scratch)

@@ -327,3 +327,16 @@ def grades(out: Path) -> dict[str, dict[str, str]]:
     students = [r["student_id"] for r in rows]
     assert len(students) == len(set(students)), f"doubled rows: {students}"
     return {r["student_id"]: r for r in rows}
+
+
+def assert_no_grader_internals(out: Path) -> int:
+    """No feedback page under ``out`` shows a path of this machine's project or interpreter,
+    or a grader's traceback; returns how many pages were searched."""
+    from autograder.outputs.feedback import host_paths
+    pages = sorted((out / "feedback").rglob("*.html"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        leaked = [path for path, _ in host_paths() if path in text]
+        assert not leaked, (page, leaked)
+        assert "internal grader error" not in text, page
+    return len(pages)

@@ -19,6 +19,7 @@ from grading_corpus import (
     ASSIGNMENT,
     HIDDEN_TEXT,
     PROJECT,
+    assert_no_grader_internals,
     corpus,
     grade_args,
     grades,
@@ -95,6 +96,7 @@ def test_hostile_corpus_is_graded_exactly_and_safely(grader):
     assert flood.stat().st_size < 2_000_000
     huge = (out / "feedback" / "huge_message" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "[output lost: the kernel sent a message over" in huge
+    assert assert_no_grader_internals(out) == len(entries)  # no host path, no grader traceback
 
     # The same wrong answer, two students: each is shown a case of their own.
     def example(student):

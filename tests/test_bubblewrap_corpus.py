@@ -28,6 +28,7 @@ from grading_corpus import (
     ASSIGNMENT,
     GOOD,
     PROJECT,
+    assert_no_grader_internals,
     corpus,
     good,
     grade_args,
@@ -132,6 +133,7 @@ def test_attacks_on_the_jail_fail_in_bubblewrap(grader):
         (out / "problems.csv").read_text()
     assert _hashes(submissions) == before
     assert canary.read_text() == "instructor's file"
+    assert assert_no_grader_internals(out) == len(entries)  # no host path, no grader traceback
     problems = (out / "problems.csv").read_text()
     for student, reason in [("loop_in_function", "timed out"),
                             ("loop_ignoring_sigint", "restarted")]:

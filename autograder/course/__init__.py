@@ -12,7 +12,13 @@ Interface (import from the modules):
   student's README.md in a released chapter (:func:`~.handout.write`).
 - ``submissions``: nbgrader's submitted layout read safely into
   :class:`~.submissions.NotebookJob` s (:func:`~.submissions.find_submissions`,
-  :func:`~.submissions.notebook_jobs`), and the code fingerprint.
+  :func:`~.submissions.notebook_jobs`), everything under SUBMISSIONS that is not graded
+  (:func:`~.submissions.unplaced`), and the code fingerprint.
+- ``safe_text``: student-controlled names and text made safe for the instructor's
+  terminal and spreadsheet (:func:`~.safe_text.shown`, reversible with
+  :func:`~.safe_text.raw`; :func:`~.safe_text.safe` for free text).
+- ``course_secret``: the course's secret, each student's case seed, and each
+  submission's seed (:func:`~.course_secret.submission_seed`, from its answer cells).
 - ``collect``: an LMS's submissions download (Canvas, Moodle) -> the submitted layout, with
   each submission's time (``timestamps``: nbgrader's ``timestamp.txt``) and every file it
   could not place.
@@ -23,7 +29,6 @@ Interface (import from the modules):
 - ``final``: an autograded record + course + overrides -> :class:`~.final.Final`, the final
   score with its parts; ``shown``: its one wording for feedback, grades.csv and the report.
 - ``commands``: the ``collect`` and ``override`` commands and what ``grade`` applies.
-- ``course_secret``: the course's secret and each student's case seed.
 - ``records``: the typed records grading produces (:class:`~.records.Submission`,
   :class:`~.records.Graded`) and their JSON form.
 - ``results``: records and feedback saved atomically, and the tables rebuilt from them.

@@ -15,10 +15,11 @@ from pathlib import Path
 from . import shown
 from .atomic import atomic_write
 from .records import Graded, RecordError, Submission
+from .safe_text import safe
+from .safe_text import shown as safe_name
+from .submissions import Unplaced
 
 HEAD = ["student_id", "assignment", "score", "max_score"]
-
-
 
 
 def result_path(out: Path, student_id: str, assignment_id: str) -> Path:
@@ -55,10 +56,14 @@ def exercise_columns(result: Submission) -> dict[str, float]:
             e.points for nb in result.notebooks for e in nb.exercises}
 
 
-def write_tables(out: Path, results: list[Submission], finals: dict | None = None) -> None:
+def write_tables(out: Path, results: list[Submission], finals: dict | None = None,
+                 unplaced: list[Unplaced] = ()) -> None:
     """grades.csv and problems.csv. With ``finals`` (a course file or overrides, see
     course/final.py) ``score`` is the final score, the exercise columns show overridden
-    points, and course/shown.py's columns (raw score, late penalty, ...) follow max_score."""
+    points, and course/shown.py's columns (raw score, late penalty, ...) follow max_score.
+    problems.csv holds every graded record's problems, then what under SUBMISSIONS was not
+    graded (``unplaced``); every cell of it is made safe (safe_text: much of it is student
+    text, file names and a kernel's error messages)."""
     columns: list[str] = []
     for r in results:
         columns += [c for c in exercise_columns(r) if c not in columns]
@@ -80,7 +85,10 @@ def write_tables(out: Path, results: list[Submission], finals: dict | None = Non
     writer.writerow(["student_id", "assignment", "notebook", "problem"])
     for r in results:
         for p in r.problems:
-            writer.writerow([r.student_id, r.assignment_id, p.notebook, p.problem])
+            writer.writerow([safe_name(r.student_id), safe_name(r.assignment_id),
+                             safe_name(p.notebook), safe(p.problem)])
+    for u in unplaced:
+        writer.writerow([u.student_id, u.assignment_id, u.path, f"not graded: {u.why}"])
     atomic_write(out / "problems.csv", problems.getvalue())
 
 

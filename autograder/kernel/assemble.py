@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from ..course.source import Template, TemplateCell
 from ..course.submissions import MAX_NOTEBOOK_BYTES
 
+MAX_CELLS = 10_000  # a chapter has a few hundred; more is not a submission of it
+
 
 class NotANotebook(ValueError):
     """The submitted file cannot be read as a notebook at all."""
@@ -29,18 +31,32 @@ class GradedCell:
 
 
 def read_cells(raw: bytes) -> list[dict]:
-    """The cells of a submitted notebook, leniently: a broken cell is skipped, not fatal."""
+    """The cells of a submitted notebook, leniently: a broken cell is skipped, not fatal.
+
+    Whatever the bytes are, this returns cells of plain, encodable text or raises
+    :class:`NotANotebook` with the reason: a notebook is the student's, and nothing in it
+    may become an error of the grader's (deep nesting, integers Python refuses to read,
+    lone surrogates, wrong types at any level).
+    """
     if len(raw) > MAX_NOTEBOOK_BYTES:
         raise NotANotebook(f"the file is {len(raw) // 2**20} MiB; more than "
                            f"{MAX_NOTEBOOK_BYTES // 2**20} MiB is not graded")
     try:
         nb = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise NotANotebook(f"not valid notebook JSON ({error})") from None
+    except UnicodeDecodeError as error:
+        raise NotANotebook(f"not valid notebook JSON (not UTF-8 text: {error.reason} at "
+                           f"byte {error.start})") from None
+    except RecursionError:
+        raise NotANotebook("not valid notebook JSON (nested too deeply to read)") from None
+    except ValueError as error:  # JSONDecodeError, or an integer of more than 4300 digits
+        raise NotANotebook(f"not valid notebook JSON ({str(error)[:200]})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotANotebook("not a Jupyter notebook (version 4): it has no list of cells")
+    if len(nb["cells"]) > MAX_CELLS:
+        raise NotANotebook(f"it has {len(nb['cells'])} cells; more than {MAX_CELLS} is not "
+                           "graded")
     cells = []
-    for cell in nb["cells"]:
+    for number, cell in enumerate(nb["cells"], 1):
         if not isinstance(cell, dict):
             continue
         source = cell.get("source", "")
@@ -49,11 +65,27 @@ def read_cells(raw: bytes) -> list[dict]:
         meta = cell.get("metadata")
         nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
         grade_id = nbg.get("grade_id") if isinstance(nbg, dict) else None
-        if isinstance(source, str) and cell.get("cell_type") in ("code", "markdown", "raw"):
-            cells.append({"cell_type": cell["cell_type"], "source": source,
-                          "id": cell.get("id") if isinstance(cell.get("id"), str) else None,
-                          "grade_id": grade_id if isinstance(grade_id, str) else None})
+        cell_type = cell.get("cell_type")
+        if isinstance(source, str) and isinstance(cell_type, str) and \
+                cell_type in ("code", "markdown", "raw"):
+            found = {"cell_type": cell_type, "source": source,
+                     "id": cell.get("id") if isinstance(cell.get("id"), str) else None,
+                     "grade_id": grade_id if isinstance(grade_id, str) else None}
+            _check_text(number, found)
+            cells.append(found)
     return cells
+
+
+def _check_text(number: int, cell: dict) -> None:
+    """Refuse a cell holding a lone surrogate: valid JSON, but not text (it cannot be
+    sent to the kernel, hashed or written)."""
+    for key in ("source", "id", "grade_id"):
+        try:
+            (cell[key] or "").encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise NotANotebook(f"cell {number} holds something that is not text in its "
+                               f"{key} (a lone surrogate, U+{ord(error.object[error.start]):04X})"
+                               ) from None
 
 
 def assemble(template: Template, student: list[dict]) -> tuple[list[GradedCell], list[str]]:

@@ -5,7 +5,8 @@ Interface (import from the modules: ``report`` imports matplotlib, which the oth
 not need):
 
 - ``feedback``: a student's page (:func:`~.feedback.render`, :func:`~.feedback.header`,
-  :func:`~.feedback.verdict_output`), with ``mathml`` for the chapters' TeX, offline.
+  :func:`~.feedback.verdict_output`, :func:`~.feedback.without_host_paths`), with ``mathml``
+  for the chapters' TeX, offline.
 - ``report``: :func:`~.report.build`, the instructor's class report.
 - ``gradebook``: :func:`~.gradebook.prepare` and :func:`~.gradebook.record`, the scores in
   nbgrader's own gradebook.

@@ -9,7 +9,9 @@ the recorder call are never part of it.
 from __future__ import annotations
 
 import html
+import os
 import re
+import sys
 
 import nbformat
 
@@ -71,6 +73,28 @@ def render(title: str, header_html: str, cells: list[tuple[str, str, list]]) -> 
             parts += [_output(nbformat.from_dict(o)) for o in outputs]
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def host_paths() -> list[tuple[str, str]]:
+    """The grading machine's paths a page could show (the project, the interpreter), longest
+    first, each with the neutral name a page shows instead."""
+    from .. import PROJECT  # the grader's own checkout or install
+    named = {}
+    for path, name in ((sys.base_prefix, "<python>"), (sys.prefix, "<python-env>"),
+                       (str(PROJECT), "<project>")):
+        for form in (path, os.path.realpath(path)):
+            if len(form) > 1:
+                named[form] = name
+    return sorted(named.items(), key=lambda item: -len(item[0]))
+
+
+def without_host_paths(page: str) -> str:
+    """``page`` with every host path of :func:`host_paths` replaced by its neutral name: a
+    student's page shows no path of the grading machine (from a kernel's traceback through
+    numpy, say), whatever printed it."""
+    for path, name in host_paths():
+        page = page.replace(html.escape(path), html.escape(name)).replace(path, html.escape(name))
+    return page
 
 
 _CSS = ("body{font-family:sans-serif;max-width:58em;margin:2em auto;line-height:1.45}"

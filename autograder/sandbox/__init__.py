@@ -15,6 +15,43 @@ Inside, arrows go down: ``choice`` picks one of the jails (``namespaces``: our o
 contract), ``world`` (what the kernel sees), ``machine`` (what this machine allows) and
 ``jail.py`` (the script that builds our namespaces, run by path in a fresh interpreter).
 ``memory_cap``, ``hostile_fs`` and ``bound_output`` depend on nothing of the grader.
+``syscall_filter`` is the kernel's seccomp filter (world.kernel_filter), which every jail
+installs right before the kernel starts.
+
+Kernel-global channels, and how each is closed (the same in every jail unless said;
+tests/test_kernel_channels.py checks them in both jails, as root and as an ordinary user):
+
+- keyrings (the uid's user keyring outlives the kernel; an ordinary user's kernels would
+  share the grader's session keyring): a fresh, empty session keyring per kernel
+  (jail.join_new_session_keyring), then the filter denies ``add_key``, ``keyctl`` and
+  ``request_key``; ``/proc/keys`` and ``/proc/key-users`` are masked.
+- SysV IPC (shared memory, semaphores, message queues) and POSIX message queues: an IPC
+  namespace per kernel (jail.py's CLONE_NEWIPC, bwrap's --unshare-ipc).
+- sockets: a network namespace with nothing in it (loopback and abstract Unix sockets
+  included); the filter refuses the socket families a network namespace does not cover
+  (``AF_VSOCK``, ``AF_ALG``, ...), as Docker's profile does.
+- files: the system is read-only binds; ``/tmp``, ``/dev/shm``, the work and grader dirs
+  are tmpfs of this kernel alone. What two kernels still share are inodes of those
+  read-only files, so the filter denies what would signal through them: ``inotify_*``,
+  ``fanotify_init``, ``fcntl`` F_NOTIFY, ``flock`` and ``fcntl`` locks and leases.
+- cgroup files: no ``/sys`` in the jail, and a cgroup namespace (CLONE_NEWCGROUP;
+  bwrap's --unshare-cgroup-try) in which the kernel's cgroup is ``/``.
+- ``/proc/sys``: read-only in our jail (as Docker mounts it); bwrap write-protects each
+  part the kernel's user could write, and leaves that user only the IPC sysctls of its
+  own IPC namespace. The kernel's uid owns no sysctl of the host's.
+- ``/sys``: not mounted.
+- time: no time namespace: it would only shift the monotonic and boot clocks (the host's
+  uptime is no student's data). Setting a clock needs CAP_SYS_TIME, which the kernel
+  lacks, and the filter denies ``clock_settime`` and ``settimeofday`` (``adjtimex`` and
+  ``clock_adjtime`` stay, as in Docker's profile: without the capability they only read).
+- processes: a pid namespace; the filter denies ``ptrace``, ``process_vm_*``, ``kcmp``,
+  ``pidfd_getfd``; a UTS namespace for the host name.
+- other kernel objects a process can create and name (eBPF maps, perf events, io_uring
+  rings, userfaultfd, new namespaces, mounts, kernel modules, kexec): denied by the filter.
+- left open: what kernels running *at the same time* share by sharing a machine (CPU
+  load, memory pressure, page-cache timing, the counters in ``/proc/stat`` and
+  ``/proc/loadavg``). They carry nothing from one kernel to a later one; ``--jobs 1``
+  grades one kernel at a time.
 """
 
 from .base import Kernel, Limits, Sandbox

@@ -32,9 +32,16 @@ import time
 from pathlib import Path
 
 from .base import Kernel, Sandbox
-from .jail import STUDENT_ID, die_with_parent, kill_strays, masked_init
+from .jail import (
+    PROC_HIDDEN_FILES,
+    STUDENT_ID,
+    die_with_parent,
+    join_new_session_keyring,
+    kill_strays,
+    masked_init,
+)
 from .machine import jail_mode, run_probe, slot_user
-from .world import JAILED_GRADER_DIR, KERNEL_DIR, kernel_env, visible_system
+from .world import JAILED_GRADER_DIR, KERNEL_DIR, kernel_env, kernel_filter, visible_system
 
 STARTUP_SECONDS = 30
 # bwrap's namespaces: all of them, with a user namespace of its own (uid 1000 in it,
@@ -128,8 +135,11 @@ class BubblewrapJail(Sandbox):
         for path in masks:
             if any(path.startswith(b + "/") for b in binds):
                 args += _hide_package(path, files, tmpfs)
-        args += ["--dev", "/dev", *tmpfs("/dev/shm", limits.tmp_bytes, 0o1777),
-                 "--proc", "/proc", *tmpfs(KERNEL_DIR, limits.work_bytes, 0o700)]
+        args += ["--dev", "/dev", *tmpfs("/dev/shm", limits.tmp_bytes, 0o1777), "--proc", "/proc"]
+        for name in PROC_HIDDEN_FILES:  # as jail.mask_proc (bwrap itself write-protects
+            if os.path.isfile(f"/proc/{name}"):  # /proc/sys and the rest)
+                args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+        args += tmpfs(KERNEL_DIR, limits.work_bytes, 0o700)
         args += _copy(kernel.stage, KERNEL_DIR, files)
         args += tmpfs(JAILED_GRADER_DIR, limits.grader_bytes, 0o755)
         args += _copy(kernel.grader_stage, JAILED_GRADER_DIR, files, file_mode=0o644,
@@ -139,7 +149,7 @@ class BubblewrapJail(Sandbox):
         rlimits = self.rlimits(limits)
         if not sized:  # no user namespace: RLIMIT_NPROC counts all of our uid's tasks
             rlimits["RLIMIT_NPROC"] += _tasks_of(os.getuid())
-        return [*args, "--", *_limited(rlimits, argv)]
+        return [*args, *_seccomp(files), "--", *_limited(rlimits, argv)]
 
     def interrupt(self, kernel: Kernel) -> None:
         """What the namespace jail's init does on SIGINT, from outside: interrupt the kernel
@@ -173,8 +183,19 @@ def _runner(cgroup: Path | None):
             os.setresgid(ids[1], ids[1], ids[1])
             os.setresuid(ids[0], ids[0], ids[0])
         die_with_parent()  # after the uid change, which clears it
+        join_new_session_keyring()  # bwrap's --seccomp filter then denies keyctl
 
     return run
+
+
+def _seccomp(files: list[int]) -> list[str]:
+    """bwrap installs the jails' seccomp filter (sandbox.kernel_filter) right before it
+    runs the kernel; it reads the program from a descriptor."""
+    program = os.memfd_create("seccomp")
+    os.write(program, kernel_filter())
+    os.lseek(program, 0, os.SEEK_SET)
+    files.append(program)
+    return ["--seccomp", str(program)]
 
 
 def _hide_package(path: str, files: list[int], tmpfs) -> list[str]:

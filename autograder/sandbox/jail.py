@@ -40,6 +40,7 @@ import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x20000000, 0x40000000, 0x10000000
+CLONE_NEWCGROUP = 0x02000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
@@ -47,7 +48,11 @@ MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 # locks them: a remount that drops one fails with EPERM)
 LOCKED_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: MS_NOATIME,
                 2048: MS_NODIRATIME, 4096: MS_RELATIME}
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 38, 24
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP = 1, 38, 24, 22
+SECCOMP_MODE_FILTER = 2
+KEYCTL = {"x86_64": 250, "aarch64": 219}  # keyctl(2)'s number (syscall_filter's tables)
+KEYCTL_JOIN_SESSION_KEYRING, ENOSYS = 1, 38
+ALLOW_ALL = (6).to_bytes(2, sys.byteorder) + bytes(2) + (0x7FFF0000).to_bytes(4, sys.byteorder)
 LINUX_CAPABILITY_VERSION_3, LAST_CAPABILITY = 0x20080522, 63
 MNT_DETACH = 2
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
@@ -135,6 +140,7 @@ def build_root(spec: dict) -> None:
     tmpfs(root + "/dev/shm", f"mode=1777,size={spec['tmp_bytes']},nr_inodes=1000")
     os.makedirs(root + "/proc")
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    mask_proc(root + "/proc")
     work = root + spec["workdir"]
     tmpfs(work, f"mode=700,size={spec['work_bytes']},nr_inodes=20000")
     shutil.copytree(spec["stage"], work, dirs_exist_ok=True, symlinks=False)
@@ -144,6 +150,29 @@ def build_root(spec: dict) -> None:
     grader_dir(spec)
     mount("tmpfs", root, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=755")
     enter_root(root)
+
+
+# What Docker masks and makes read-only in a container's /proc: kernel-global state a
+# pid namespace does not hide (the keys the uid can see, timers, the scheduler's debug
+# view, the kernel's memory), and the sysctls (read-only: a write would reach the host).
+PROC_HIDDEN_FILES = ("keys", "key-users", "kcore", "timer_list", "sched_debug",
+                     "latency_stats", "timer_stats", "sysrq-trigger")
+PROC_HIDDEN_DIRS = ("acpi", "asound", "scsi")
+PROC_READ_ONLY = ("sys", "bus", "fs", "irq")
+
+
+def mask_proc(proc: str) -> None:
+    """Mask and write-protect the parts of ``proc`` that Docker does (PROC_*)."""
+    for name in PROC_HIDDEN_FILES:
+        if os.path.isfile(f"{proc}/{name}"):
+            mount("/dev/null", f"{proc}/{name}", None, MS_BIND)
+    for name in PROC_HIDDEN_DIRS:
+        if os.path.isdir(f"{proc}/{name}"):
+            mount("tmpfs", f"{proc}/{name}", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
+                  "size=4k,mode=555")
+    for name in PROC_READ_ONLY:
+        if os.path.isdir(f"{proc}/{name}"):
+            bind(f"{proc}/{name}", f"{proc}/{name}")
 
 
 def enter_root(root: str) -> None:
@@ -204,6 +233,37 @@ def become_student(spec: dict) -> None:
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
     os.closerange(3, 65536)
+    join_new_session_keyring()  # before the filter, which denies keyctl
+    apply_syscall_filter(bytes.fromhex(spec["syscall_filter"]))
+
+
+def join_new_session_keyring() -> None:
+    """Leave the keyring this process was started in (an ordinary user's login session
+    keyring, with the instructor's own credentials in it) for a new, empty one of its own.
+
+    Done before :func:`apply_syscall_filter`, which then denies every keyring call, so no
+    key can be added to any keyring (the uid's user keyring outlives the kernel: as root,
+    every kernel of a worker slot has the same uid).
+    """
+    number = KEYCTL.get(os.uname().machine)
+    if number is None:
+        raise OSError(f"keyctl: unknown syscall number on {os.uname().machine}")
+    if libc.syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None) < 0 \
+            and ctypes.get_errno() != ENOSYS:  # ENOSYS: a kernel without keyrings
+        _call(-1, "join a new session keyring")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def apply_syscall_filter(program: bytes) -> None:
+    """Install the seccomp filter ``program`` (syscall_filter.program()) on this process and
+    all it starts. Needs no_new_privs (or root); it cannot be removed."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    _call(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0),
+          "seccomp filter")
 
 
 def enter_user_namespace(uid: int, gid: int) -> None:
@@ -281,7 +341,8 @@ def kill_strays(strays) -> None:
 
 def _namespaces(no_network: bool) -> int:
     """What process B unshares (A has unshared the pid namespace)."""
-    return CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWNET if no_network else 0)
+    return CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | (
+        CLONE_NEWNET if no_network else 0)
 
 
 def probe(mode: str) -> None:
@@ -293,6 +354,8 @@ def probe(mode: str) -> None:
         _call(libc.unshare(CLONE_NEWPID | _namespaces(True)), "unshare")
         mount(None, "/", None, MS_REC | MS_PRIVATE)  # the probe's mount stays in here
         tmpfs("/tmp", "size=4k")
+        _call(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        apply_syscall_filter(ALLOW_ALL)  # the kernel takes seccomp filters
     except OSError as error:
         sys.exit(str(error))
     sys.exit(0)

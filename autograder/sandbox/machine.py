@@ -70,6 +70,37 @@ def slot_user() -> tuple[int, int]:
     return _slot[0], _slot[1]
 
 
+def remove_slot_users() -> list[str]:
+    """Delete the system user of every slot that no grading process holds, this process's
+    own included (call it once no kernel of this process runs); the names removed.
+
+    A batch creates them as it needs them, so a machine keeps none between batches. A slot
+    another batch holds is left alone (its lock says so), and so is a user that still
+    runs a process (``userdel`` refuses).
+    """
+    global _slot
+    if _slot is not None:
+        os.close(_slot[2])  # our own slot: free, like any other
+        _slot = None
+    removed = []
+    for k in range(MAX_SLOTS) if SLOT_DIR.is_dir() else ():
+        name = USER.format(k)
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        fd = os.open(SLOT_DIR / f"slot{k}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if subprocess.run(["userdel", name], capture_output=True).returncode == 0:
+                removed.append(name)
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
 def _ensure_user(name: str) -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(name)

@@ -22,7 +22,14 @@ from pathlib import Path
 from .base import Kernel, Sandbox, wait_for_pidfile
 from .jail import die_with_parent
 from .machine import run_probe, slot_user
-from .world import JAILED_GRADER_DIR, KERNEL_DIR, kernel_env, matplotlib_cache, visible_system
+from .world import (
+    JAILED_GRADER_DIR,
+    KERNEL_DIR,
+    kernel_env,
+    kernel_filter,
+    matplotlib_cache,
+    visible_system,
+)
 
 JAIL = Path(__file__).with_name("jail.py")
 # What the warm launcher imports once for every kernel it forks: what nearly every chapter
@@ -75,7 +82,8 @@ class NamespaceJail(Sandbox):
                     grader_stage=str(kernel.grader_stage), grader_dir=JAILED_GRADER_DIR,
                     grader_bytes=limits.grader_bytes, out_bytes=limits.out_bytes,
                     cgroup=str(kernel.cgroup) if kernel.cgroup else None,
-                    log=str(kernel.scratch / "kernel.log"), warm=kernel.warm)
+                    log=str(kernel.scratch / "kernel.log"), warm=kernel.warm,
+                    syscall_filter=kernel_filter().hex())
         kernel.process = self._launch(kernel, spec, log)
         kernel.init_pid = kernel.root_pid = wait_for_pidfile(kernel, pidfile)
 

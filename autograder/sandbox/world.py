@@ -17,6 +17,8 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from . import syscall_filter
+
 KERNEL_DIR = "/sandbox"  # the kernel's work dir inside the jail
 JAILED_GRADER_DIR = "/grader"  # recorder and cases (read-only), out/ (the student's)
 
@@ -41,10 +43,11 @@ def visible_system() -> tuple[list[str], dict[str, str], list[str]]:
     return binds, links, masks
 
 
-# What a graded kernel may import: what the chapters' code and convlab use, with everything
-
-
-KERNEL_PACKAGES = ("numpy", "scipy", "matplotlib", "ipywidgets", "ipykernel", "anywidget")
+# What a graded kernel may import: what the chapters' narrative and convlab use, with everything
+# they depend on (scikit-learn: 09_training's digits). A graded *answer* that calls any library
+# but numpy still scores 0 for its exercise (checks/answers.py).
+KERNEL_PACKAGES = ("numpy", "scipy", "matplotlib", "ipywidgets", "ipykernel", "anywidget",
+                   "scikit-learn")
 HARMLESS = {"pip", "setuptools", "wheel"}  # .pth files at start-up import from these
 
 
@@ -115,3 +118,9 @@ def kernel_env(work: str) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MALLOC_ARENA_MAX": "2", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
+
+
+@lru_cache(maxsize=1)
+def kernel_filter() -> bytes:
+    """The seccomp filter every jail installs on the kernel (syscall_filter.py)."""
+    return syscall_filter.program()
