@@ -336,9 +336,13 @@ def test_ch01_new_visible_check_literals():
         o = S.conv_output_size(n, k, s, p)
         local = sum(ones[i * s:i * s + k, j * s:j * s + k].sum()
                     for i in range(o) for j in range(o))
-        return c_out * o * o * c_in * n * n, c_out * c_in * int(local), c_out * c_in * k * k
+        # a shared tap is useful where some window puts it on a real cell
+        taps = {(a, b) for i in range(o) for j in range(o) for a in range(k) for b in range(k)
+                if ones[i * s + a, j * s + b]}
+        return c_out * o * o * c_in * n * n, c_out * c_in * int(local), c_out * c_in * len(taps)
 
     assert useful(1, 1, 8, 3) == (2304, 324, 9)
+    assert useful(1, 1, 2, 7, p=3)[2] == 9
     assert useful(1, 1, 4, 3, p=1)[1] == 100
     assert useful(3, 64, 224, 7, 2, 3)[2] == 9408
     x = np.random.default_rng(9).standard_normal(40)

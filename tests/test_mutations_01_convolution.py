@@ -58,6 +58,11 @@ def _out(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
+def _taps(n, k, s, p):
+    o = _out(n, k, s, p)
+    return sum(any(0 <= i * s - p + a < n for i in range(o)) for a in range(k))
+
+
 def _real_cells(n, k, s, p):
     return [max(0, min(n, i * s - p + k) - max(0, i * s - p)) for i in range(_out(n, k, s, p))]
 
@@ -65,20 +70,22 @@ def _real_cells(n, k, s, p):
 def useful_padding_counted(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o = _out(n, kernel_size, stride, padding)
     k2 = kernel_size ** 2
-    return c_out * o * o * c_in * n * n, c_out * o * o * c_in * k2, c_out * c_in * k2
+    return c_out * o * o * c_in * n * n, c_out * o * o * c_in * k2, \
+        c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2
 
 
 def useful_dense_padded(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o, m = _out(n, kernel_size, stride, padding), n + 2 * padding
     cells = sum(_real_cells(n, kernel_size, stride, padding))
-    return c_out * o * o * c_in * m * m, c_out * c_in * cells ** 2, c_out * c_in * kernel_size ** 2
+    return (c_out * o * o * c_in * m * m, c_out * c_in * cells ** 2,
+            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
 
 
 def useful_one_axis(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o = _out(n, kernel_size, stride, padding)
     cells = sum(_real_cells(n, kernel_size, stride, padding))
     return (c_out * o * o * c_in * n * n, c_out * c_in * cells * o * kernel_size,
-            c_out * c_in * kernel_size ** 2)
+            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
 
 
 def useful_shared_per_position(c_in, c_out, n, kernel_size, stride=1, padding=0):
@@ -95,7 +102,13 @@ def useful_no_stride(c_in, c_out, n, kernel_size, stride=1, padding=0):
 def _correct_useful(c_in, c_out, n, k, s, p):
     o = _out(n, k, s, p)
     return c_out * o * o * c_in * n * n, c_out * c_in * sum(_real_cells(n, k, s, p)) ** 2, \
-        c_out * c_in * k * k
+        c_out * c_in * _taps(n, k, s, p) ** 2
+
+
+def useful_every_tap(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """The shared kernel's k x k taps all counted, also those that only ever meet padding."""
+    return (*_correct_useful(c_in, c_out, n, kernel_size, stride, padding)[:2],
+            c_out * c_in * kernel_size ** 2)
 
 
 def useful_squares_summed(c_in, c_out, n, kernel_size, stride=1, padding=0):
@@ -103,7 +116,7 @@ def useful_squares_summed(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o = _out(n, kernel_size, stride, padding)
     cells = _real_cells(n, kernel_size, stride, padding)
     return (c_out * o * o * c_in * n * n, c_out * c_in * sum(c * c for c in cells),
-            c_out * c_in * kernel_size ** 2)
+            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
 
 
 def useful_cells_unclipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
@@ -112,7 +125,7 @@ def useful_cells_unclipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
     cells = sum(min(n, i * stride - padding + kernel_size) - (i * stride - padding)
                 for i in range(o))
     return (c_out * o * o * c_in * n * n, c_out * c_in * cells ** 2,
-            c_out * c_in * kernel_size ** 2)
+            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
 
 
 # --- window_counts(n, kernel_size, stride, padding) ----------------------------------------------
@@ -198,6 +211,7 @@ MUTANTS = {
     "ch01.useful_weights": by_name(useful_padding_counted, useful_dense_padded, useful_one_axis,
                                    useful_shared_per_position, useful_no_stride,
                                    useful_squares_summed, useful_cells_unclipped,
+                                   useful_every_tap,
                                    unnamed=(useful_squares_summed, useful_cells_unclipped)),
     "ch01.window_counts": by_name(counts_padded, counts_not_shifted, counts_no_stride,
                                   counts_past_end, counts_starts, counts_closed_form,
@@ -212,6 +226,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch01.input_sizes": (8, 7), "ch01.useful_weights": (7, 5),
+    "ch01.input_sizes": (8, 7), "ch01.useful_weights": (8, 6),
     "ch01.window_counts": (6, 4), "ch01.output_shift": (7, 5),
 })

@@ -158,16 +158,25 @@ def _cells(n, k, s, p):
     return [max(0, min(n, i * s - p + k) - max(0, i * s - p)) for i in range(_output(n, k, s, p))]
 
 
-def _useful_weights(c_in, c_out, n, k, s, p, cells=None):
+def _taps(n, k, s, p):
+    """Per axis: the kernel taps that meet a real cell in at least one window (a shared tap
+    is useful if any position puts it on the input; wide padding leaves outer taps idle)."""
+    o = _output(n, k, s, p)
+    return sum(any(0 <= i * s - p + a < n for i in range(o)) for a in range(k))
+
+
+def _useful_weights(c_in, c_out, n, k, s, p, cells=None, taps=None):
     """(dense, locally connected, convolution) weights that can meet an input value, for an
     n x n input and a k x k window: locality keeps only the window, sharing one kernel."""
     o = _output(n, k, s, p)
     per_axis = sum((cells or _cells)(n, k, s, p))
-    return c_out * o * o * c_in * n * n, c_out * c_in * per_axis ** 2, c_out * c_in * k * k
+    shared = (taps or _taps)(n, k, s, p)
+    return c_out * o * o * c_in * n * n, c_out * c_in * per_axis ** 2, c_out * c_in * shared ** 2
 
 
 def _useful_cases(rng):
-    cases = [(1, 1, 4, 3, 1, 1), (1, 1, 8, 3, 1, 0), (3, 64, 224, 7, 2, 3)]
+    cases = [(1, 1, 4, 3, 1, 1), (1, 1, 8, 3, 1, 0), (3, 64, 224, 7, 2, 3), (4, 1, 2, 7, 1, 3),
+             (1, 4, 6, 6, 3, 1)]
     while len(cases) < 40:
         ci, co = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         n, k, s, p = (int(rng.integers(1, 30)), int(rng.integers(1, 8)),
@@ -276,9 +285,14 @@ CHECKS = [
                     lambda ci, co, n, k, s, p: (
                         _useful_weights(ci, co, n, k, s, p)[0],
                         ci * co * _output(n, k, s, p) * sum(_cells(n, k, s, p)) * k,
-                        ci * co * k * k),
+                        _useful_weights(ci, co, n, k, s, p)[2]),
                     "a 2-D window covers (cells down) x (cells across): sum over all pairs "
                     "of windows of both axes, which is the product of the two sums."),
+            Mistake("every tap of the shared kernel counted",
+                    lambda ci, co, n, k, s, p: _useful_weights(
+                        ci, co, n, k, s, p, taps=lambda n, k, s, p: k),
+                    "with wide padding some taps of the shared kernel sit on padding at every "
+                    "position: count, per axis, the taps that meet a real cell somewhere."),
             Mistake("weights shared but counted per position",
                     lambda ci, co, n, k, s, p: (
                         *_useful_weights(ci, co, n, k, s, p)[:2],
