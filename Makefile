@@ -57,12 +57,12 @@ book: $(BOOK_STAMP)
 	$(PY) -m bookbuild
 
 test: $(DEV_STAMP)
-	$(PY) -m pytest -n auto --durations=10
+	$(PY) -m pytest -n auto --dist loadgroup --durations=10
 
 # A developer's quick subset: everything but the tests marked slow (book builds, grading
 # corpora, browsers, the capstone's training run).
 test-fast: $(DEV_STAMP)
-	$(PY) -m pytest -n auto -m "not slow"
+	$(PY) -m pytest -n auto --dist loadgroup -m "not slow"
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/reference_speed.py

@@ -207,7 +207,9 @@ def test_a_dask_cluster_grades_exactly_like_the_local_pool(user_folder):
         remote = run_cli(*grade_args(subs, tmp_path / "dask", "--scheduler", address,
                                      timeout=TIMEOUT))
     assert remote.returncode == 0, remote.stderr[-3000:]
-    assert "NOT SANDBOXED" not in remote.stderr and "warning" not in remote.stderr
+    problems = tmp_path / "dask" / "problems.csv"
+    assert "NOT SANDBOXED" not in remote.stderr and "warning" not in remote.stderr, (
+        remote.stderr[-2000:] + (problems.read_text()[-3000:] if problems.exists() else ""))
 
     expected = {s: f"{score:g}" for s, (_, _, score) in entries.items()}
     assert {s: r["score"] for s, r in grades(tmp_path / "local").items()} == expected
