@@ -11,11 +11,14 @@ corr2d")``), so the test reads the cells from the notebooks as they stand: when 
 changes, the paste changes with it, and a cell that no longer exists fails the test instead of
 silently passing it. The cells run in one namespace, in the order given, after the chapter's
 import cell; then the glue, which must define the exercise's function. The glue is where a
-displayed formula is transcribed; it is held to five non-blank lines.
+displayed formula is transcribed; it is held to five lines, counted as statements (each
+simple statement, and the header of each ``def``, ``for``, ``if``, ``with`` ...), so packing
+several statements on one line with ``;`` does not stretch the rule.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import json
@@ -55,7 +58,8 @@ def cell(chapter: str, phrase: str) -> str:
 
 
 def glue_lines(glue: str) -> int:
-    return sum(1 for line in glue.splitlines() if line.strip())
+    """The glue's length as statements: ``a = 1; b = 2`` is two lines, a comprehension one."""
+    return sum(isinstance(node, ast.stmt) for node in ast.walk(ast.parse(glue)))
 
 
 def pasted(paste: Paste) -> Callable:

@@ -56,10 +56,9 @@ def grouped_conv2d(x, weight, bias, groups, stride=1, dilation=1):
         Paste("the text's D S D product, one more layer until all ones",
               (("06", "def grouped("), ("06", "def block_mask")),
               """def layers_to_mix(channels, groups):
-    D, S = block_mask(channels, channels, groups), np.eye(channels)[np.arange(channels).reshape(groups, channels // groups).T.ravel()]
-    reach = [D]
-    while not (reach[-1] > 0).all() and len(reach) < 64: reach.append(D @ S @ reach[-1])
-    return len(reach) if (reach[-1] > 0).all() else 0
+    reach = [D := block_mask(channels, channels, groups)]
+    while not (reach[-1] > 0).all() and len(reach) < 64: reach.append(D @ np.eye(channels)[np.arange(channels).reshape(groups, channels // groups).T.ravel()] @ reach[-1])
+    return len(reach) * (reach[-1] > 0).all()
 """, "layers_to_mix"),
         Paste("the text's rule: one shuffle if C/g >= g, else a third layer", (),
               """def layers_to_mix(channels, groups):

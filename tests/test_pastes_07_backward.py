@@ -61,10 +61,10 @@ PASTES = {
 """, "grad_input"),
         Paste("scatter with a zero-filled dilated kernel, padded and cropped", TEXT,
               """def grad_input(grad_output, weight, input_shape, stride=1, padding=0, dilation=1):
-    (n, c, h, w), (o, _, kh, kw) = input_shape, weight.shape
-    wd = np.zeros((o, c, dilation * (kh - 1) + 1, dilation * (kw - 1) + 1)); wd[:, :, ::dilation, ::dilation] = weight
-    full = np.array([[sum(scatter(grad_output[i, k], wd[k, ch], stride) for k in range(o)) for ch in range(c)] for i in range(n)])
-    return np.pad(full, ((0, 0), (0, 0), (0, max(0, h + 2 * padding - full.shape[2])), (0, max(0, w + 2 * padding - full.shape[3]))))[:, :, padding:padding + h, padding:padding + w]
+    wd = np.zeros((*weight.shape[:2], dilation * (weight.shape[2] - 1) + 1, dilation * (weight.shape[3] - 1) + 1))
+    wd[:, :, ::dilation, ::dilation] = weight
+    full = np.array([[sum(scatter(grad_output[i, k], wd[k, ch], stride) for k in range(weight.shape[0])) for ch in range(weight.shape[1])] for i in range(grad_output.shape[0])])
+    return np.pad(full, ((0, 0), (0, 0), (0, max(0, input_shape[2] + 2 * padding - full.shape[2])), (0, max(0, input_shape[3] + 2 * padding - full.shape[3]))))[:, :, padding:padding + input_shape[2], padding:padding + input_shape[3]]
 """, "grad_input"),
     ],
 }
