@@ -43,15 +43,42 @@ def _difference(got, expected, atol: float) -> str:
     except (TypeError, ValueError):
         return f"could not read the result as numbers (it is a {type(got).__name__})"
     if got_a.shape != expected_a.shape:
-        return f"shape {got_a.shape} but {expected_a.shape} was expected"
+        return f"shape {got_a.shape} but {expected_a.shape} was expected" + _slip(
+            off_by_one(got_a.shape, expected_a.shape))
     wrong = ~np.isclose(got_a, expected_a, atol=atol, rtol=0)
     if not wrong.any():
         return ""
+    if got_a.ndim == 1 and (slip := off_by_one(got_a, expected_a)):
+        return f"{int(wrong.sum())} of {wrong.size} sizes differ" + _slip(slip)
     if got_a.ndim == 0:
         return "the value differs"
     first = tuple(int(i) for i in np.argwhere(wrong)[0])
     return (f"{int(wrong.sum())} of {wrong.size} values differ, first at index {first}: "
             f"{got_a[first]:g} instead of {expected_a[first]:g}")
+
+
+def off_by_one(got, expected) -> str:
+    """Where two shapes (or tuples of sizes) differ by exactly one, say so, else ``""``.
+
+    The hidden checks use this too (autograder/checks/core.py), so a student sees the same
+    words for the classic slip, one window position too many or too few, in either check.
+    """
+    try:
+        got_t, expected_t = tuple(int(g) for g in got), tuple(int(e) for e in expected)
+    except (TypeError, ValueError, OverflowError):
+        return ""
+    if len(got_t) != len(expected_t) or sorted(got_t) == sorted(expected_t) or any(
+            abs(g - e) > 1 for g, e in zip(got_t, expected_t)) or any(
+            float(g) != int(g) for g in np.asarray(got, dtype=float).ravel()):
+        return ""
+    axes = [f"{'one too many' if g > e else 'one too few'} in position {i}"
+            for i, (g, e) in enumerate(zip(got_t, expected_t)) if g != e]
+    return (", ".join(axes) + ": an off-by-one in counting window positions (does the count "
+            "include the window at the start, and does padding count on both sides?)")
+
+
+def _slip(words: str) -> str:
+    return f". Off by one: {words}" if words else ""
 
 
 def _show(value) -> str:

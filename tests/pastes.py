@@ -14,6 +14,12 @@ import cell; then the glue, which must define the exercise's function. The glue 
 displayed formula is transcribed; it is held to five lines, counted as statements (each
 simple statement, and the header of each ``def``, ``for``, ``if``, ``with`` ...), so packing
 several statements on one line with ``;`` does not stretch the rule.
+
+What glue may hold: the book's displayed formulas transcribed, the cells wired together, and
+any *mechanical* search around them (brute force over a forward formula, bisection, a grid
+search, probing the book's code with unit impulses, a cell edited in place). A formula the
+text does not display is a derivation, and a paste that needs one shows understanding: it is
+not a paste. Each paste's ``what`` names the mechanical trick it tries.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from convlab.selfcheck import off_by_one
+
 from .answers import NOT_ANSWERED, Failure, NotPlain, call_numpy_only, run_cases, to_plain
 
 __all__ = ["Check", "Failure", "Mistake", "NotPlain", "Verdict", "call_numpy_only", "judge",
@@ -112,6 +114,9 @@ def _explain(check: Check, cases, outputs, wrong) -> Verdict:
         if _explains(mistake, answered, wrong):
             return Verdict(False, f"{head} For example {call}: {detail}. Likely mistake: "
                                   f"{mistake.name} — {mistake.advice}", mistake.name)
+    if shape and (slip := off_by_one(got.shape, expected.shape)):
+        return Verdict(False, f"{head} For example {call}: {detail}. Off by one: {slip}.",
+                       failure="output size off by one")
     return Verdict(False, f"{head} For example {call}: {detail}.",
                    failure="wrong shape" if shape else "wrong values")
 
