@@ -40,6 +40,16 @@ def train_steps(params, x, y, lr, momentum, weight_decay, smoothing, steps):
     return np.array(L + [cross_entropy(forward(net, P, S, x)[0], y)[0]])
 """
 
+# The same run against torch's smoothed target: the text's gradient plus eps (onehot - 1/C)/N,
+# and the loss (1 - eps) CE + eps times the mean over classes of CE against each class.
+SMOOTHED_GLUE = f"""
+def train_steps(params, x, y, lr, momentum, weight_decay, smoothing, steps):
+    P, net, buf, S = dict(zip({NAMES}, params)), network(), {{}}, {{"norm1": None, "norm2": None}}
+    ls, grads = (lambda z: (1 - smoothing) * cross_entropy(z, y)[0] + smoothing * np.mean([cross_entropy(z, np.full(len(y), c))[0] for c in range(10)])), (lambda: backward(net, P, forward(net, P, S, x)[1], cross_entropy(forward(net, P, S, x)[0], y)[1] + smoothing * (np.eye(10)[y] - 0.1) / len(y)))
+    L = [(ls(forward(net, P, S, x)[0]), [(P.__setitem__(k, r[0]), buf.__setitem__(k, r[1])) for k, g in grads().items() for r in [sgd_step(P[k], g + weight_decay * P[k], buf.get(k), lr, momentum)]])[0] for _ in range(steps)]
+    return np.array(L + [ls(forward(net, P, S, x)[0])])
+"""
+
 # The reader's group-norm swap (their train_steps paste): the text's batch-norm formulas with
 # each (image, group) in the role of a channel, 4 groups.
 GN_SWAP = """_bf, _bb = bn_forward, bn_backward; r = lambda a: a.reshape(1, a.shape[0] * 4, a.shape[1] // 4, -1); _xh = lambda x: _bf(r(x), np.ones(x.shape[0] * 4), np.zeros(x.shape[0] * 4)).reshape(x.shape)
@@ -94,6 +104,8 @@ PASTES = {
     "ch09.train_steps": [
         Paste("the text's network and step, with its batch norms", NETWORK_CELLS, TRAIN_GLUE,
               "train_steps"),
+        Paste("the text's network and step with torch's decay and smoothed loss, batch norms",
+              NETWORK_CELLS, SMOOTHED_GLUE, "train_steps"),
     ],
 }
 
@@ -102,14 +114,17 @@ test_every_exercise_has_a_paste = coverage_test(PASTES)
 
 
 def test_the_training_paste_is_the_batch_norm_network():
-    """The training paste is a working loop: it is refused for its batch norms and its
-    unsmoothed loss, nothing else."""
+    """The training pastes are working loops: refused for their batch norms (and the first
+    for its one-hot loss), nothing else."""
     from autograder.checks.ch09_training import _steps, _train_cases
 
     fn = pasted(PASTES["ch09.train_steps"][0])
     for case in _train_cases(np.random.default_rng(0))[:3]:
         np.testing.assert_allclose(fn(*case), _steps(*case, norm="batch", target="none"),
                                    rtol=1e-8)
+    smoothed = pasted(PASTES["ch09.train_steps"][1])
+    for case in _train_cases(np.random.default_rng(0))[:3]:
+        np.testing.assert_allclose(smoothed(*case), _steps(*case, norm="batch"), rtol=1e-8)
     assert cnn.NORM_GROUPS == 4
 
 
