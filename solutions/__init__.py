@@ -27,6 +27,7 @@ from .padding import tf_same_padding
 from .pixelshuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import avg_pool2d, max_pool2d
 from .pooling_backward import max_pool2d_backward
+from .residual import residual_block, residual_block_backward
 from .separable import rank1_approximation, separable_split, spatially_separable_conv2d
 from .sizes import (
     conv_output_size,
@@ -95,6 +96,8 @@ __all__ = [
     "receptive_window",
     "relu",
     "relu_backward",
+    "residual_block",
+    "residual_block_backward",
     "separable_split",
     "sgd_step",
     "spatially_separable_conv2d",

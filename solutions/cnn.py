@@ -146,11 +146,11 @@ def backward(net, params, seen, grad_logits) -> dict[str, np.ndarray]:
     return grads
 
 
-def loss_and_grads(net, params, stats, x, y):
+def loss_and_grads(net, params, stats, x, y, label_smoothing=0.0):
     """The training-mode loss of one batch and its gradients (``stats`` are updated)."""
     logits, seen = forward(net, params, stats, x, training=True)
-    return float(cross_entropy(logits, y)), backward(net, params, seen,
-                                                     cross_entropy_backward(logits, y))
+    return (float(cross_entropy(logits, y, label_smoothing)),
+            backward(net, params, seen, cross_entropy_backward(logits, y, label_smoothing)))
 
 
 def train_steps(net, params, stats, buffers, x, y, lr, momentum, steps):

@@ -207,3 +207,12 @@ def test_ch09_measured_accuracies():
              for s in range(5)]
     assert round(min(final), 3) == 0.981 and round(max(final), 3) == 0.986, final
     assert "98.1% to 98.6% over five seeds" in TEXT
+
+
+def test_ch09_resnet_stem_padding():
+    """Exercise 1: ResNet's stem pools 112x112 to 56x56 with 3x3 windows and stride 2 (He et
+    al. 2016, Table 1: "3x3 max pool, stride 2", conv2_x output 56x56), which takes padding 1."""
+    assert "max-pools its $112\\times112$ map to $56\\times56$" in TEXT
+    assert "$3\\times3$ windows and stride 2, which takes a padding of 1" in TEXT
+    sizes = {p: S.max_pool2d(np.zeros((1, 1, 112, 112)), 3, 2, p).shape[-1] for p in (0, 1)}
+    assert sizes == {0: 55, 1: 56}

@@ -13,362 +13,289 @@ from mutants import by_name, caught_test, tally_test
 import solutions
 from solutions import cnn
 
-# --- exercise 1: smoothed_cross_entropy_grad -----------------------------------------------
+# --- exercise 1: max_pool_backward ---------------------------------------------------------
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def smooth_ignored(z, t, smoothing):
-    p = _softmax(z)
-    p[np.arange(len(t)), t] -= 1
-    return p / len(t)
-
-
-def smooth_other_classes(z, t, smoothing):
-    n, c = z.shape
-    q = np.full((n, c), smoothing / (c - 1))
-    q[np.arange(n), t] = 1 - smoothing
-    return (_softmax(z) - q) / n
-
-
-def smooth_without_uniform(z, t, smoothing):
-    n, c = z.shape
-    q = np.zeros((n, c))
-    q[np.arange(n), t] = 1 - smoothing
-    return (_softmax(z) - q) / n
-
-
-def smooth_summed(z, t, smoothing):
-    n, c = z.shape
-    q = np.full((n, c), smoothing / c)
-    q[np.arange(n), t] += 1 - smoothing
-    return _softmax(z) - q
-
-
-def smooth_sign(z, t, smoothing):
-    n, c = z.shape
-    q = np.full((n, c), smoothing / c)
-    q[np.arange(n), t] += 1 - smoothing
-    return (q - _softmax(z)) / n
-
-
-def smooth_no_max_shift(z, t, smoothing):
-    n, c = z.shape
-    with np.errstate(over="ignore", invalid="ignore"):  # large logits overflow: nan
-        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    q = np.full((n, c), smoothing / c)
-    q[np.arange(n), t] += 1 - smoothing
-    return (p - q) / n
-
-
-def smooth_target_only(z, t, smoothing):
-    # smoothing applied to the target's entry alone: q_t = 1 - eps + eps/C, others 0
-    n, c = z.shape
-    q = np.zeros((n, c))
-    q[np.arange(n), t] = 1 - smoothing + smoothing / c
-    return (_softmax(z) - q) / n
-
-
-# --- exercise 2: max_pool_backward ---------------------------------------------------------
-
-
-def _pool_loop(dy, x, k, s, pick, add=True):
-    dx = np.zeros_like(x)
+def _pool_loop(dy, x, k, s, p, pick, add=True, pad=-np.inf, crop=True):
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad)
+    dx = np.zeros_like(xp)
     for b, c, i, j in np.ndindex(*dy.shape):
-        window = x[b, c, i * s:i * s + k, j * s:j * s + k]
+        window = xp[b, c, i * s:i * s + k, j * s:j * s + k]
         for a, e in pick(window):
             if add:
                 dx[b, c, i * s + a, j * s + e] += dy[b, c, i, j]
             else:
                 dx[b, c, i * s + a, j * s + e] = dy[b, c, i, j]
-    return dx
+    h, w = x.shape[2:]
+    return dx[:, :, p:p + h, p:p + w] if crop else dx[:, :, :h, :w]
 
 
-def pool_mask_all_ties(dy, x, kernel_size, stride):
-    return _pool_loop(dy, x, kernel_size, stride,
+def _first(window):
+    return [divmod(int(window.argmax()), window.shape[1])]
+
+
+def pool_zero_padding(dy, x, kernel_size, stride, padding):
+    return _pool_loop(dy, x, kernel_size, stride, padding, _first, pad=0.0)
+
+
+def pool_not_shifted(dy, x, kernel_size, stride, padding):
+    return _pool_loop(dy, x, kernel_size, stride, padding, _first, crop=False)
+
+
+def pool_mask_all_ties(dy, x, kernel_size, stride, padding):
+    return _pool_loop(dy, x, kernel_size, stride, padding,
                       lambda w: list(zip(*np.nonzero(w == w.max()))))
 
 
-def pool_last_tie(dy, x, kernel_size, stride):
-    return _pool_loop(dy, x, kernel_size, stride,
+def pool_last_tie(dy, x, kernel_size, stride, padding):
+    return _pool_loop(dy, x, kernel_size, stride, padding,
                       lambda w: [list(zip(*np.nonzero(w == w.max())))[-1]])
 
 
-def pool_column_order(dy, x, kernel_size, stride):
-    return _pool_loop(dy, x, kernel_size, stride,
+def pool_column_order(dy, x, kernel_size, stride, padding):
+    return _pool_loop(dy, x, kernel_size, stride, padding,
                       lambda w: [divmod(int(w.T.argmax()), w.shape[0])[::-1]])
 
 
-def pool_overwrite(dy, x, kernel_size, stride):
-    return _pool_loop(dy, x, kernel_size, stride,
-                      lambda w: [divmod(int(w.argmax()), w.shape[1])], add=False)
+def pool_overwrite(dy, x, kernel_size, stride, padding):
+    return _pool_loop(dy, x, kernel_size, stride, padding, _first, add=False)
 
 
-def pool_spread(dy, x, kernel_size, stride):
-    k, s = kernel_size, stride
-    dx = np.zeros_like(x)
+def pool_spread(dy, x, kernel_size, stride, padding):
+    k, s, p = kernel_size, stride, padding
+    dx = np.zeros((*x.shape[:2], x.shape[2] + 2 * p, x.shape[3] + 2 * p))
     for i, j in np.ndindex(*dy.shape[2:]):
         dx[:, :, i * s:i * s + k, j * s:j * s + k] += dy[:, :, i:i + 1, j:j + 1] / k ** 2
-    return dx
+    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-def pool_text_reshape(dy, x, kernel_size, stride):
-    # the text's upsampling mask with the kernel size in place of 2 (windows assumed to tile)
-    k = kernel_size
-    up = dy.repeat(k, axis=2).repeat(k, axis=3)
-    y = solutions.max_pool2d(x, k, stride).repeat(k, axis=2).repeat(k, axis=3)
-    dx = np.zeros_like(x)
-    h, w = up.shape[2:]
-    dx[:, :, :h, :w] = (x[:, :, :h, :w] == y) * up
-    return dx
+def pool_padding_ignored(dy, x, kernel_size, stride, padding):
+    # windows laid on the unpadded input, as many as dy has, the last ones cut short
+    return _pool_loop(dy, x, kernel_size, stride, 0, _first)
 
 
-def pool_first_max_flat_index_off_by_stride(dy, x, kernel_size, stride):
+def pool_off_by_stride(dy, x, kernel_size, stride, padding):
     # the window's argmax added at i * k instead of i * s
-    k = kernel_size
-    dx = np.zeros_like(x)
+    k, p = kernel_size, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    dx = np.zeros_like(xp)
     for b, c, i, j in np.ndindex(*dy.shape):
-        window = x[b, c, i * stride:i * stride + k, j * stride:j * stride + k]
+        window = xp[b, c, i * stride:i * stride + k, j * stride:j * stride + k]
         a, e = divmod(int(window.argmax()), k)
-        if i * k + a < x.shape[2] and j * k + e < x.shape[3]:
+        if i * k + a < xp.shape[2] and j * k + e < xp.shape[3]:
             dx[b, c, i * k + a, j * k + e] += dy[b, c, i, j]
-    return dx
+    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-# --- exercise 3: sgd_gradients -------------------------------------------------------------
+# --- exercise 2: residual_block_backward ---------------------------------------------------
 
 
-def _buffers(params, lr):
-    return (params[:-1] - params[1:]) / lr
+def _gn(h, gamma, beta, groups):
+    rows = h.reshape(len(h), groups, -1)
+    x_hat = (rows - rows.mean(axis=2, keepdims=True)) / np.sqrt(
+        rows.var(axis=2, keepdims=True) + 1e-5)
+    return gamma[:, None, None] * x_hat.reshape(h.shape) + beta[:, None, None]
 
 
-def sgd_decay_kept(params, lr, momentum, weight_decay):
-    b = _buffers(params, lr)
-    return b - momentum * np.concatenate([np.zeros_like(b[:1]), b[:-1]])
-
-
-def sgd_decay_at_new(params, lr, momentum, weight_decay):
-    b = _buffers(params, lr)
-    return (b - momentum * np.concatenate([np.zeros_like(b[:1]), b[:-1]])
-            - weight_decay * params[1:])
-
-
-def sgd_momentum_ignored(params, lr, momentum, weight_decay):
-    return _buffers(params, lr) - weight_decay * params[:-1]
-
-
-def sgd_previous_gradient(params, lr, momentum, weight_decay):
-    b = _buffers(params, lr)
-    grads, previous = [], np.zeros_like(b[0])
-    for t in range(len(b)):
-        g = b[t] - momentum * previous - weight_decay * params[t]
-        grads.append(g)
-        previous = g
-    return np.array(grads)
-
-
-def sgd_lr_kept(params, lr, momentum, weight_decay):
-    b = params[:-1] - params[1:]
-    return (b - momentum * np.concatenate([np.zeros_like(b[:1]), b[:-1]])
-            - weight_decay * params[:-1])
-
-
-def sgd_sign(params, lr, momentum, weight_decay):
-    b = (params[1:] - params[:-1]) / lr
-    return (b - momentum * np.concatenate([np.zeros_like(b[:1]), b[:-1]])
-            + weight_decay * params[:-1])
-
-
-def sgd_dampened(params, lr, momentum, weight_decay):
-    # reads the buffer as an average: b = mu b + (1 - mu) g
-    b = _buffers(params, lr)
-    previous = np.concatenate([np.zeros_like(b[:1]), b[:-1]])
-    g = (b - momentum * previous) / (1 - momentum)
-    g[0] = b[0]
-    return g - weight_decay * params[:-1]
-
-
-# --- exercise 4: group_norm_backward -------------------------------------------------------
-
-
-def _gn(dy, x, gamma, groups, eps, order=None, constant=False, mean=True, hat=True,
-        gamma_late=False, ddof=0):
-    n, c = x.shape[:2]
-    order = np.arange(c) if order is None else order
-    xs = x[:, order]
-    g = (dy if gamma_late else dy * gamma[:, None, None])[:, order]
-    rows, grows = xs.reshape(n, groups, -1), g.reshape(n, groups, -1)
-    s = np.sqrt(rows.var(axis=2, keepdims=True, ddof=ddof) + eps)
+def _gn_back(g, h, gamma, groups, constant=False, ddof=0):
+    rows = h.reshape(len(h), groups, -1)
+    s = np.sqrt(rows.var(axis=2, keepdims=True, ddof=ddof) + 1e-5)
     x_hat = (rows - rows.mean(axis=2, keepdims=True)) / s
-    dx = grows.copy()
-    if not constant:
-        dx = dx - (grows.mean(axis=2, keepdims=True) if mean else 0)
-        dx = dx - (x_hat * (grows * x_hat).mean(axis=2, keepdims=True) if hat else 0)
-    dx = (dx / s).reshape(xs.shape)[:, np.argsort(order)]
-    return dx * gamma[:, None, None] if gamma_late else dx
+    gh = (g * gamma[:, None, None]).reshape(rows.shape)
+    if constant:
+        return (gh / s).reshape(h.shape)
+    dx = (gh - gh.mean(axis=2, keepdims=True)
+          - x_hat * (gh * x_hat).mean(axis=2, keepdims=True)) / s
+    return dx.reshape(h.shape)
 
 
-def gn_batch_statistics(dy, x, gamma, groups, eps):
-    return solutions.batch_norm_backward(dy, x, gamma, eps)[0]
+def _block(dy, x, w1, g1, b1, w2, g2, b2, groups, shortcut=True, last="sum", inner="norm",
+           norm_back=_gn_back, back=None):
+    back = back or (lambda grad, w, shape: solutions.conv2d_grad_input(shape, w, grad,
+                                                                       padding=1))
+    h1 = solutions.conv2d(x, w1, padding=1)
+    n1 = _gn(h1, g1, b1, groups)
+    a1 = np.maximum(n1, 0)
+    h2 = solutions.conv2d(a1, w2, padding=1)
+    n2 = _gn(h2, g2, b2, groups)
+    g = dy * {"sum": x + n2 > 0, "branch": n2 > 0, "none": True}[last]
+    branch = back(norm_back(g, h2, g2, groups), w2, a1.shape)
+    branch = branch * ((n1 if inner == "norm" else h1) > 0)
+    branch = back(norm_back(branch, h1, g1, groups), w1, x.shape)
+    return g + branch if shortcut else branch
 
 
-def gn_instance(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, x.shape[1], eps)
+def block_no_shortcut(*a):
+    return _block(*a, shortcut=False)
 
 
-def gn_layer(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, 1, eps)
+def block_last_relu_skipped(*a):
+    return _block(*a, last="none")
 
 
-def gn_interleaved(dy, x, gamma, groups, eps):
+def block_mask_from_branch(*a):
+    return _block(*a, last="branch")
+
+
+def block_batch_norm(dy, x, w1, g1, b1, w2, g2, b2, groups):
+    # the text's bn_forward and bn_backward where group norm belongs
     c = x.shape[1]
-    return _gn(dy, x, gamma, groups, eps,
-               order=np.arange(c).reshape(c // groups, groups).T.ravel())
+
+    def bn(h, gamma, beta):
+        return solutions.batch_norm(h, np.zeros(c), np.ones(c), gamma, beta, training=True)
+
+    a1 = np.maximum(bn(solutions.conv2d(x, w1, padding=1), g1, b1), 0)
+    h1 = solutions.conv2d(x, w1, padding=1)
+    h2 = solutions.conv2d(a1, w2, padding=1)
+    g = dy * (x + bn(h2, g2, b2) > 0)
+    branch = solutions.conv2d_grad_input(a1.shape, w2,
+                                         solutions.batch_norm_backward(g, h2, g2)[0], padding=1)
+    branch = solutions.batch_norm_backward(branch * (a1 > 0), h1, g1)[0]
+    return g + solutions.conv2d_grad_input(x.shape, w1, branch, padding=1)
 
 
-def gn_constant_statistics(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, groups, eps, constant=True)
+def block_constant_statistics(*a):
+    return _block(*a, norm_back=lambda g, h, gamma, groups: _gn_back(g, h, gamma, groups,
+                                                                     constant=True))
 
 
-def gn_no_mean_term(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, groups, eps, mean=False)
+def block_inner_mask_from_conv(*a):
+    return _block(*a, inner="conv")
 
 
-def gn_no_hat_term(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, groups, eps, hat=False)
+def block_kernel_not_flipped(*a):
+    return _block(*a, back=lambda grad, w, shape: solutions.conv2d(
+        grad, w.transpose(1, 0, 2, 3), padding=1))
 
 
-def gn_gamma_late(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, groups, eps, gamma_late=True)
+def block_unbiased_variance(*a):
+    return _block(*a, norm_back=lambda g, h, gamma, groups: _gn_back(g, h, gamma, groups,
+                                                                     ddof=1))
 
 
-def gn_unbiased(dy, x, gamma, groups, eps):
-    return _gn(dy, x, gamma, groups, eps, ddof=1)
+def block_gamma_ignored(*a):
+    return _block(*a, norm_back=lambda g, h, gamma, groups: _gn_back(g, h, np.ones_like(gamma),
+                                                                     groups))
 
 
-def gn_eps_outside(dy, x, gamma, groups, eps):
-    n = x.shape[0]
-    rows = x.reshape(n, groups, -1)
-    s = rows.std(axis=2, keepdims=True) + eps
-    x_hat = (rows - rows.mean(axis=2, keepdims=True)) / s
-    g = (dy * gamma[:, None, None]).reshape(n, groups, -1)
-    dx = (g - g.mean(axis=2, keepdims=True) - x_hat * (g * x_hat).mean(axis=2, keepdims=True)) / s
-    return dx.reshape(x.shape)
-
-
-# --- exercise 5: train_steps ---------------------------------------------------------------
+# --- exercise 3: train_steps ---------------------------------------------------------------
 
 NAMES = ("conv1.weight", "norm1.weight", "norm1.bias", "conv2.weight", "norm2.weight",
          "norm2.bias", "conv3.weight", "conv3.bias")
 
 
-def _train(params, x, y, lr, momentum, steps, norm="group", groups=4, skip=(),
-           losses_kept=slice(None), buffer_reset=False):
+def _train(params, x, y, lr, momentum, weight_decay, smoothing, steps, norm="group", groups=4,
+           skip=(), losses_kept=slice(None), buffer_reset=False, smooth=None, decay="torch"):
     """A student's loop over the reference layers, with switches for the usual slips."""
     net = cnn.layers("standard", norm, width=params[0].shape[0])
     net = [cnn.Layer(lay.kind, lay.name, {**lay.settings, "groups": groups})
            if lay.kind == "group" else lay for lay in net]
     p = {name: a.copy() for name, a in zip(NAMES, params)}
     stats, buffers, losses = cnn.init_stats(net), {}, []
+    eps = smoothing if smooth is None else smooth
+
+    def loss_and_grads():
+        return cnn.loss_and_grads(net, p, stats, x, y, label_smoothing=eps)
+
     for _ in range(steps):
-        loss, grads = cnn.loss_and_grads(net, p, stats, x, y)
+        loss, grads = loss_and_grads()
         losses.append(loss)
         if buffer_reset:
             buffers = {}
         for name, grad in grads.items():
-            if name not in skip:
-                p[name], buffers[name] = solutions.sgd_step(p[name], grad, buffers.get(name),
-                                                            lr, momentum)
-    losses.append(cnn.loss_and_grads(net, p, stats, x, y)[0])
+            if name in skip:
+                continue
+            old = p[name]
+            if decay == "torch":
+                grad = grad + weight_decay * old
+            p[name], buffers[name] = solutions.sgd_step(old, grad, buffers.get(name), lr,
+                                                        momentum)
+            if decay == "after":
+                p[name] = p[name] - lr * weight_decay * old
+            elif decay == "new":  # the decay taken at the parameter the step ends at
+                p[name] = p[name] - lr * weight_decay * p[name]
+    losses.append(loss_and_grads()[0])
     return np.array(losses)[losses_kept]
 
 
-def train_with_batch_norm(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps, norm="batch")
+def train_with_batch_norm(*a):
+    return _train(*a, norm="batch")
 
 
-def train_instance_norm(params, x, y, lr, momentum, steps):
-    net_groups = params[0].shape[0]  # groups = channels in the first norm ...
-    return _train(params, x, y, lr, momentum, steps, groups=net_groups)
+def train_instance_norm(*a):
+    return _train(*a, groups=a[0][0].shape[0])  # groups = channels of the first norm
 
 
-def train_one_group(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps, groups=1)
+def train_one_group(*a):
+    return _train(*a, groups=1)
 
 
-def train_buffers_reset(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps, buffer_reset=True)
+def train_buffers_reset(*a):
+    return _train(*a, buffer_reset=True)
 
 
-def train_bias_frozen(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps, skip=("conv3.bias",))
+def train_bias_frozen(*a):
+    return _train(*a, skip=("conv3.bias",))
 
 
-def train_norms_frozen(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps,
-                  skip=("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"))
+def train_norms_frozen(*a):
+    return _train(*a, skip=("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"))
 
 
-def train_no_final_loss(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps, losses_kept=slice(None, -1))
+def train_no_final_loss(*a):
+    return _train(*a, losses_kept=slice(None, -1))
 
 
-def train_no_initial_loss(params, x, y, lr, momentum, steps):
-    return _train(params, x, y, lr, momentum, steps, losses_kept=slice(1, None))
+def train_no_smoothing(*a):
+    return _train(*a, smooth=0.0)
 
 
-def train_lr_doubled(params, x, y, lr, momentum, steps):
-    # the mean's 1/N forgotten in half the batch: the steps come out twice as long
-    return _train(params, x, y, 2 * lr, momentum, steps)
+def train_smoothing_halved(*a):
+    # q = (1 - eps/2) onehot + eps/(2C): the text's CE averaged with the uniform loss
+    return _train(*a, smooth=a[6] / 2)
+
+
+def train_no_weight_decay(*a):
+    return _train(*a, decay="none")
+
+
+def train_decay_after_step(*a):
+    return _train(*a, decay="after")
+
+
+def train_decay_at_new_param(*a):
+    return _train(*a, decay="new")
+
+
+def train_smoothing_over_others(params, x, y, lr, momentum, weight_decay, smoothing, steps):
+    # 1 - eps on the target, eps / (C - 1) on each other class: rescaled to torch's form, that
+    # is torch's target for eps' = eps * C / (C - 1)
+    return _train(params, x, y, lr, momentum, weight_decay, smoothing, steps,
+                  smooth=smoothing * 10 / 9)
 
 
 MUTANTS = {
-    "ch09.smoothed_cross_entropy_grad": by_name(
-        smooth_ignored, smooth_other_classes, smooth_without_uniform, smooth_summed, smooth_sign,
-        smooth_no_max_shift, smooth_target_only, unnamed=(smooth_no_max_shift,
-                                                          smooth_target_only)),
     "ch09.max_pool_backward": by_name(
-        pool_mask_all_ties, pool_last_tie, pool_column_order, pool_overwrite, pool_spread,
-        pool_text_reshape, pool_first_max_flat_index_off_by_stride,
-        unnamed=(pool_text_reshape, pool_first_max_flat_index_off_by_stride)),
-    "ch09.sgd_gradients": by_name(
-        sgd_decay_kept, sgd_decay_at_new, sgd_momentum_ignored, sgd_previous_gradient,
-        sgd_lr_kept, sgd_sign, sgd_dampened, unnamed=(sgd_dampened,)),
-    "ch09.group_norm_backward": by_name(
-        gn_batch_statistics, gn_instance, gn_layer, gn_interleaved, gn_constant_statistics,
-        gn_no_mean_term, gn_no_hat_term, gn_gamma_late, gn_unbiased, gn_eps_outside,
-        unnamed=(gn_eps_outside,)),
+        pool_zero_padding, pool_not_shifted, pool_mask_all_ties, pool_last_tie,
+        pool_column_order, pool_overwrite, pool_spread, pool_padding_ignored, pool_off_by_stride,
+        unnamed=(pool_padding_ignored, pool_off_by_stride)),
+    "ch09.residual_block_backward": by_name(
+        block_no_shortcut, block_last_relu_skipped, block_mask_from_branch, block_batch_norm,
+        block_constant_statistics, block_inner_mask_from_conv, block_kernel_not_flipped,
+        block_unbiased_variance, block_gamma_ignored,
+        unnamed=(block_unbiased_variance, block_gamma_ignored)),
     "ch09.train_steps": by_name(
-        train_with_batch_norm, train_one_group, train_buffers_reset, train_bias_frozen,
-        train_norms_frozen, train_no_final_loss, train_no_initial_loss, train_lr_doubled,
-        train_instance_norm,
-        unnamed=(train_no_final_loss, train_no_initial_loss, train_lr_doubled,
-                 train_instance_norm)),
+        train_with_batch_norm, train_one_group, train_no_smoothing, train_smoothing_over_others,
+        train_no_weight_decay, train_decay_after_step, train_bias_frozen, train_norms_frozen,
+        train_buffers_reset, train_no_final_loss, train_instance_norm, train_smoothing_halved,
+        train_decay_at_new_param,
+        unnamed=(train_no_final_loss, train_instance_norm,
+                 train_smoothing_halved, train_decay_at_new_param)),
 }
 
 test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 3))
 
 test_tally = tally_test(MUTANTS, {
-    "ch09.smoothed_cross_entropy_grad": (7, 5), "ch09.max_pool_backward": (7, 5),
-    "ch09.sgd_gradients": (7, 6), "ch09.group_norm_backward": (10, 9),
-    "ch09.train_steps": (9, 5),
+    "ch09.max_pool_backward": (9, 7), "ch09.residual_block_backward": (9, 7),
+    "ch09.train_steps": (13, 9),
 })
-
-
-def test_sgd_reference_recovers_the_gradients_of_a_run():
-    """The check's reference inverts torch's step: the gradients a run used come back."""
-    from autograder.checks.ch09_training import _sgd_inverse
-
-    rng = np.random.default_rng(5)
-    for _ in range(20):
-        lr, mu, wd = float(rng.uniform(0.01, 1)), float(rng.random()), float(rng.random() / 5)
-        grads = rng.standard_normal((6, 2, 3))
-        params, buffer = [rng.standard_normal((2, 3))], None
-        for g in grads:
-            p, buffer = solutions.sgd_step(params[-1], g, buffer, lr, mu, weight_decay=wd)
-            params.append(p)
-        np.testing.assert_allclose(_sgd_inverse(np.array(params), lr, mu, wd), grads,
-                                   rtol=1e-8, atol=1e-8)

@@ -122,6 +122,47 @@ def test_cross_entropy_and_its_gradient_match_torch(seed):
                                    rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_label_smoothed_cross_entropy_matches_torch(seed):
+    rng = np.random.default_rng(350 + seed)
+    for _ in range(50):
+        n, c = int(rng.integers(1, 9)), int(rng.integers(1, 12))
+        z = rng.standard_normal((n, c)) * float(rng.choice([1, 10, 300]))
+        t, eps = rng.integers(0, c, n), float(rng.choice([0.0, 1.0, rng.random()]))
+        zt = T(z.copy()).requires_grad_(True)
+        expected = F.cross_entropy(zt, T(t), label_smoothing=eps)
+        expected.backward()
+        np.testing.assert_allclose(solutions.cross_entropy(z, t, eps), expected.detach().numpy(),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(solutions.cross_entropy_backward(z, t, eps), zt.grad.numpy(),
+                                   rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_residual_block_and_its_backward_match_autograd(seed):
+    rng = np.random.default_rng(380 + seed)
+    for _ in range(10):
+        groups = int(rng.integers(1, 5))
+        c = groups * int(rng.integers(1, 4))
+        shape = (int(rng.integers(1, 4)), c, int(rng.integers(2, 7)), int(rng.integers(2, 7)))
+        x, dy = rng.standard_normal(shape), rng.standard_normal(shape)
+        w1, w2 = rng.standard_normal((2, c, c, 3, 3)) * 0.3
+        g1, b1, g2, b2 = rng.standard_normal((4, c))
+        xt = T(x).requires_grad_(True)
+
+        def gn(h, gamma, beta, groups=groups):
+            return F.group_norm(h, groups, T(gamma), T(beta))
+
+        y = F.relu(xt + gn(F.conv2d(F.relu(gn(F.conv2d(xt, T(w1), padding=1), g1, b1)), T(w2),
+                                    padding=1), g2, b2))
+        (y * T(dy)).sum().backward()
+        ours, _ = solutions.residual_block(x, w1, g1, b1, w2, g2, b2, groups)
+        np.testing.assert_allclose(ours, y.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            solutions.residual_block_backward(dy, x, w1, g1, b1, w2, g2, b2, groups),
+            xt.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
 def test_relu_and_its_gradient_match_torch():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((3, 4, 5))
@@ -271,6 +312,12 @@ ERRORS = [
      ValueError, "target must hold classes 0 .. 2"),
     ("ce list", lambda: solutions.cross_entropy([[0.0, 1.0]], np.array([0])), TypeError,
      "input must be a numpy array"),
+    ("ce smoothing range", lambda: solutions.cross_entropy(np.zeros((2, 3)), np.array([0, 1]),
+                                                           1.5),
+     ValueError, r"label_smoothing must be in \[0, 1\]"),
+    ("residual kernel shape", lambda: solutions.residual_block(
+        np.zeros((1, 2, 3, 3)), np.zeros((3, 2, 3, 3)), None, None, np.zeros((2, 2, 3, 3)), None,
+        None, 1), ValueError, r"w1 must have shape \(2, 2, 3, 3\)"),
     ("relu grad shape", lambda: solutions.relu_backward(np.zeros(3), np.zeros(4)), ValueError,
      "grad_output must have the input's shape"),
     ("pool grad shape", lambda: solutions.max_pool2d_backward(np.zeros((1, 1, 3, 3)),

@@ -1,6 +1,6 @@
-"""Hidden checks of chapter 09 (training): label-smoothed cross-entropy's gradient, max-pool
-backward with overlapping windows and ties, the gradients behind an SGD trajectory, group
-norm's backward, and training steps of the group-norm network against the reference."""
+"""Hidden checks of chapter 09 (training): max-pool backward with overlapping, padded windows
+and ties, the backward pass of a residual block with group norm, and training steps of the
+group-norm network with label smoothing and weight decay, against the reference."""
 
 from __future__ import annotations
 
@@ -9,47 +9,20 @@ import numpy as np
 import solutions
 from solutions import cnn
 
-from .core import Check, Mistake
+from .core import Check, Mistake, variant
 
-# --- exercise 1: smoothed_cross_entropy_grad -----------------------------------------------
-
-
-def _softmax(z):
-    return np.exp(solutions.log_softmax(z))
+# --- exercise 1: max_pool_backward ---------------------------------------------------------
 
 
-def _smoothed(z, t, eps, *, other=None, uniform=True, mean=True):
-    """(p - q)/N under one model of the smoothed target q (the keywords swap a student's in)."""
-    n, c = z.shape
-    q = np.zeros((n, c))
-    if other is not None:  # 1 - eps on the target, eps spread over the *other* classes
-        q[:] = eps / (c - 1) if c > 1 else 0.0
-        q[np.arange(n), t] = 1 - eps
-    else:
-        q[:] = eps / c if uniform else 0.0
-        q[np.arange(n), t] += 1 - eps
-    return (_softmax(z) - q) / (n if mean else 1)
-
-
-def _smoothing_cases(rng):
-    cases = []
-    for _ in range(30):
-        n, c = int(rng.integers(1, 9)), int(rng.integers(2, 12))
-        scale = float(rng.choice([1.0, 5.0, 400.0]))  # 400: exp without the max overflows
-        eps = float(rng.choice([0.0, 1.0])) if rng.random() < 0.15 else float(rng.random())
-        cases.append((rng.standard_normal((n, c)) * scale, rng.integers(0, c, n), eps))
-    return cases
-
-
-# --- exercise 2: max_pool_backward ---------------------------------------------------------
-
-
-def _pool_backward_model(dy, x, k, s, *, ties="first", accumulate=True):
-    """The routed gradient under one model: who wins ties, and whether overlaps add up."""
-    dx = np.zeros_like(x, dtype=float)
+def _pool_backward_model(dy, x, k, s, p, *, ties="first", accumulate=True, pad=-np.inf,
+                         shifted=True):
+    """The routed gradient under one model: the padding's value, who wins ties, whether
+    overlaps add up, and whether the padded gradient is cropped back to the input."""
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad)
+    dx = np.zeros_like(xp)
     n, c, oh, ow = dy.shape
     for i, j in np.ndindex(oh, ow):
-        window = x[:, :, i * s:i * s + k, j * s:j * s + k]
+        window = xp[:, :, i * s:i * s + k, j * s:j * s + k]
         order = window.transpose(0, 1, 3, 2) if ties == "column" else window
         flat = order.reshape(n, c, k * k)
         for b, ch in np.ndindex(n, c):
@@ -64,14 +37,15 @@ def _pool_backward_model(dy, x, k, s, *, ties="first", accumulate=True):
                 a, e = e, a
             cell = (b, ch, i * s + a, j * s + e)
             dx[cell] = dx[cell] + dy[b, ch, i, j] if accumulate else dy[b, ch, i, j]
-    return dx
+    h, w = x.shape[2:]
+    return dx[:, :, p:p + h, p:p + w] if shifted else dx[:, :, :h, :w]
 
 
-def _spread(dy, x, k, s):
-    dx = np.zeros_like(x, dtype=float)
+def _spread(dy, x, k, s, p):
+    dx = np.zeros((*x.shape[:2], x.shape[2] + 2 * p, x.shape[3] + 2 * p))
     for i, j in np.ndindex(*dy.shape[2:]):
         dx[:, :, i * s:i * s + k, j * s:j * s + k] += dy[:, :, i:i + 1, j:j + 1] / k ** 2
-    return dx
+    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
 def _max_pool_cases(rng):
@@ -79,104 +53,119 @@ def _max_pool_cases(rng):
     for index in range(30):
         k = int(rng.integers(2, 5))
         s = int(rng.integers(1, k)) if index % 3 else int(rng.integers(1, 5))  # 2 in 3 overlap
+        p = int(rng.integers(1, k // 2 + 1)) if index % 4 else 0  # 3 in 4 padded
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(k, 10)),
                  int(rng.integers(k, 10)))
-        # small integers half the time: ties in most windows
-        x = rng.integers(0, 3, shape).astype(float) if index % 2 else rng.standard_normal(shape)
-        out = ((shape[2] - k) // s + 1, (shape[3] - k) // s + 1)
-        cases.append((rng.standard_normal((*shape[:2], *out)), x, k, s))
-    cases.append((np.ones((1, 1, 1, 1)), np.zeros((1, 1, 2, 2)), 2, 2))
+        # small integers (ties in most windows), normal values, or all below zero (where a
+        # zero padding would win the border windows)
+        x = [rng.standard_normal(shape), rng.integers(0, 3, shape).astype(float),
+             -rng.random(shape) - 0.5][index % 3]
+        out = tuple((n + 2 * p - k) // s + 1 for n in shape[2:])
+        cases.append((rng.standard_normal((*shape[:2], *out)), x, k, s, p))
+    cases.append((np.ones((1, 1, 1, 1)), np.zeros((1, 1, 2, 2)), 2, 2, 0))
     return cases
 
 
-# --- exercise 3: sgd_gradients -------------------------------------------------------------
+# --- exercise 2: residual_block_backward ---------------------------------------------------
 
 
-def _sgd_inverse(params, lr, momentum, weight_decay, *, decay_at=-1, decay=True,
-                 use_buffer=True, recurse_on_gradient=False, divide=True):
-    """The gradients behind a trajectory under one model of torch's step."""
-    steps = (params[:-1] - params[1:]) / (lr if divide else 1.0)
-    grads = np.empty_like(steps)
-    previous_buffer = previous_grad = np.zeros_like(steps[0])
-    for t, step in enumerate(steps):
-        before = previous_grad if recurse_on_gradient else previous_buffer
-        g = step - (momentum * before if use_buffer else 0.0)
-        if decay:
-            g = g - weight_decay * params[t if decay_at == -1 else t + 1]
-        grads[t] = g
-        previous_buffer, previous_grad = step, g
-    return grads
+def _norm(h, gamma, beta, groups, eps, kind):
+    if kind == "batch":
+        c = h.shape[1]
+        return solutions.batch_norm(h, np.zeros(c), np.ones(c), gamma, beta, training=True,
+                                    eps=eps)
+    return solutions.group_norm(h, groups, gamma, beta, eps)
 
 
-def _sgd_cases(rng):
+def _norm_backward(g, h, gamma, groups, eps, kind):
+    if kind == "batch":
+        return solutions.batch_norm_backward(g, h, gamma, eps)[0]
+    if kind == "constant":  # the statistics treated as constants: evaluation mode's gradient
+        rows = h.reshape(len(h), groups, -1)
+        s = np.sqrt(rows.var(axis=2, keepdims=True) + eps)
+        return ((g * gamma[:, None, None]).reshape(rows.shape) / s).reshape(h.shape)
+    return solutions.group_norm_backward(g, h, groups, gamma, eps)[0]
+
+
+def _block_model(dy, x, w1, gamma1, beta1, w2, gamma2, beta2, groups, *, shortcut=True,
+                 last_mask="sum", inner_mask="norm", norm="group", flipped=True):
+    """dL/dx of the residual block under one model (the keywords switch off or swap a step)."""
+    eps = 1e-5
+    forward_kind = "batch" if norm == "batch" else "group"
+    h1 = solutions.conv2d(x, w1, padding=1)
+    n1 = _norm(h1, gamma1, beta1, groups, eps, forward_kind)
+    a1 = np.maximum(n1, 0)
+    h2 = solutions.conv2d(a1, w2, padding=1)
+    n2 = _norm(h2, gamma2, beta2, groups, eps, forward_kind)
+    mask = {"sum": x + n2 > 0, "branch": n2 > 0, "none": True}[last_mask]
+    g = dy * mask
+
+    def back(grad, w, shape):
+        if flipped:
+            return solutions.conv2d_grad_input(shape, w, grad, padding=1)
+        return solutions.conv2d(grad, w.transpose(1, 0, 2, 3), padding=1)  # kernel not flipped
+
+    branch = back(_norm_backward(g, h2, gamma2, groups, eps, norm), w2, a1.shape)
+    branch = branch * ((n1 if inner_mask == "norm" else h1) > 0)
+    branch = back(_norm_backward(branch, h1, gamma1, groups, eps, norm), w1, x.shape)
+    return g + branch if shortcut else branch
+
+
+def _block_case(rng, shape, groups):
+    n, c, h, w = shape
+    scale = np.sqrt(2 / (9 * c))  # He's scale, so that the branch neither dies nor explodes
+    return (rng.standard_normal(shape), rng.standard_normal(shape) + float(rng.normal(0, 0.5)),
+            rng.standard_normal((c, c, 3, 3)) * scale, rng.normal(1, 0.5, c),
+            rng.normal(0, 0.5, c), rng.standard_normal((c, c, 3, 3)) * scale,
+            rng.normal(1, 0.5, c), rng.normal(0, 0.5, c), groups)
+
+
+def _block_cases(rng):
     cases = []
-    for _ in range(30):
-        shape = () if rng.random() < 0.3 else tuple(int(v) for v in rng.integers(1, 4, 2))
-        steps, lr = int(rng.integers(1, 8)), float(rng.uniform(0.01, 1.0))
-        momentum = float(rng.choice([0.0, 0.5, 0.9, rng.random()]))
-        weight_decay = float(rng.choice([0.0, 0.01, rng.uniform(0.0, 0.2)]))
-        trajectory, buffer = [np.asarray(rng.standard_normal(shape))], None
-        for _ in range(steps):  # the run: torch's step from random gradients
-            grad = np.asarray(rng.standard_normal(shape))
-            p, buffer = solutions.sgd_step(trajectory[-1], grad, buffer, lr, momentum,
-                                           weight_decay=weight_decay)
-            trajectory.append(p)
-        cases.append((np.array(trajectory), lr, momentum, weight_decay))
-    return cases
-
-
-# --- exercise 4: group_norm_backward -------------------------------------------------------
-
-
-def _gn_model(dy, x, gamma, groups, eps, *, interleaved=False, constant=False, mean_term=True,
-              hat_term=True, gamma_after=False, unbiased=False):
-    """dL/dx of group norm under one model (the keywords switch off or swap one step)."""
-    n, c = x.shape[:2]
-    order = np.arange(c).reshape(c // groups, groups).T.ravel() if interleaved else \
-        np.arange(c)
-    back = np.argsort(order)
-    xs, gs = x[:, order], (dy if gamma_after else dy * gamma[:, None, None])[:, order]
-    rows, g = xs.reshape(n, groups, -1), gs.reshape(n, groups, -1)
-    m = rows.shape[2]
-    var = rows.var(axis=2, keepdims=True) * (m / (m - 1) if unbiased else 1.0)
-    s = np.sqrt(var + eps)
-    x_hat = (rows - rows.mean(axis=2, keepdims=True)) / s
-    dx = g.copy()
-    if not constant:
-        if mean_term:
-            dx = dx - g.mean(axis=2, keepdims=True)
-        if hat_term:
-            dx = dx - x_hat * (g * x_hat).mean(axis=2, keepdims=True)
-    dx = (dx / s).reshape(xs.shape)[:, back]
-    return dx * gamma[:, None, None] if gamma_after else dx
-
-
-def _gn_reference(dy, x, gamma, groups, eps):
-    return solutions.group_norm_backward(dy, x, groups, gamma, eps)[0]
-
-
-def _gn_cases(rng):
-    cases = []
-    while len(cases) < 30:
+    while len(cases) < 27:
         groups = int(rng.integers(1, 5))
-        c = groups * int(rng.integers(1, 4))
-        shape = (int(rng.integers(1, 4)), c, int(rng.integers(1, 5)), int(rng.integers(1, 5)))
-        if c // groups * shape[2] * shape[3] < 2 or (groups == c and rng.random() < 0.5):
-            continue
-        x = rng.standard_normal(shape) * float(rng.uniform(0.2, 3.0)) + float(rng.normal())
-        eps = float(10.0 ** rng.uniform(-5, -1))
-        cases.append((rng.standard_normal(shape), x, rng.standard_normal(c) + 1, groups, eps))
+        shape = (int(rng.integers(1, 4)), groups * int(rng.integers(1, 4)),
+                 int(rng.integers(2, 7)), int(rng.integers(2, 7)))
+        if shape[1] // groups * shape[2] * shape[3] >= 2:
+            cases.append(_block_case(rng, shape, groups))
+    # three blocks of 32 channels on 48x48 maps: 73,728 inputs each, every one of which moves
+    # its image's group statistics, so central differences would need 147,456 passes of the
+    # block apiece (about 20 minutes of numpy), the gradient one backward pass
+    for _ in range(3):
+        cases.append(_block_case(rng, (1, 32, 48, 48), int(rng.choice([2, 4, 8]))))
     return cases
 
 
-# --- exercise 5: train_steps ---------------------------------------------------------------
+# --- exercise 3: train_steps ---------------------------------------------------------------
 
 NAMES = ("conv1.weight", "norm1.weight", "norm1.bias", "conv2.weight", "norm2.weight",
          "norm2.bias", "conv3.weight", "conv3.bias")
 
 
-def _steps(params, x, y, lr, momentum, steps, *, norm="group", groups=None, frozen=(),
-           relu_first=False):
+def _loss_and_grads(net, p, stats, x, y, smoothing, target):
+    """The loss of one batch and its gradients, with the smoothed target under one model."""
+    if target == "uniform":
+        return cnn.loss_and_grads(net, p, stats, x, y, label_smoothing=smoothing)
+    if target == "none":
+        return cnn.loss_and_grads(net, p, stats, x, y)
+    logits, seen = cnn.forward(net, p, stats, x, training=True)
+    n, c = logits.shape  # "others": 1 - eps on the target, eps spread over the other classes
+    q = np.full((n, c), smoothing / (c - 1))
+    q[np.arange(n), y] = 1 - smoothing
+    log_p = solutions.log_softmax(logits)
+    grad = (np.exp(log_p) - q) / n
+    return float(-(q * log_p).sum(axis=1).mean()), cnn.backward(net, p, seen, grad)
+
+
+def _step(param, grad, buffer, lr, momentum, weight_decay, decay):
+    if decay == "coupled":  # torch: λp joins the gradient before the buffer
+        return solutions.sgd_step(param, grad, buffer, lr, momentum, weight_decay=weight_decay)
+    new, buffer = solutions.sgd_step(param, grad, buffer, lr, momentum)
+    return (new - lr * weight_decay * param if decay == "decoupled" else new), buffer
+
+
+def _steps(params, x, y, lr, momentum, weight_decay, smoothing, steps, *, norm="group",
+           groups=None, frozen=(), relu_first=False, target="uniform", decay="coupled"):
     """The losses of ``steps`` SGD steps of the chapter's network under one model."""
     width = params[0].shape[0]
     net = cnn.layers("standard", norm, width=width)
@@ -193,13 +182,13 @@ def _steps(params, x, y, lr, momentum, steps, *, norm="group", groups=None, froz
     losses = []
     buffers: dict = {}
     for _ in range(steps):
-        loss, grads = cnn.loss_and_grads(net, p, stats, x, y)
+        loss, grads = _loss_and_grads(net, p, stats, x, y, smoothing, target)
         losses.append(loss)
         for name, grad in grads.items():
             if name not in frozen:
-                p[name], buffers[name] = solutions.sgd_step(p[name], grad, buffers.get(name),
-                                                            lr, momentum)
-    losses.append(cnn.loss_and_grads(net, p, stats, x, y)[0])
+                p[name], buffers[name] = _step(p[name], grad, buffers.get(name), lr, momentum,
+                                               weight_decay, decay)
+    losses.append(_loss_and_grads(net, p, stats, x, y, smoothing, target)[0])
     return np.array(losses)
 
 
@@ -213,154 +202,116 @@ def _train_cases(rng):
             if not name.startswith("conv") or name == "conv3.bias":
                 params[name] = params[name] + 0.2 * rng.standard_normal(params[name].shape)
         n = int(rng.integers(4, 9))
+        weight_decay = 0.0 if rng.random() < 0.1 else float(rng.uniform(0.01, 0.1))
+        smoothing = 0.0 if rng.random() < 0.1 else float(rng.uniform(0.05, 0.4))
         cases.append((tuple(params[name] for name in NAMES), rng.random((n, 1, 8, 8)),
                       rng.integers(0, 10, n), float(rng.uniform(0.02, 0.2)),
-                      float(rng.choice([0.5, 0.9])), int(rng.integers(1, 4))))
+                      float(rng.choice([0.5, 0.9])), weight_decay, smoothing,
+                      int(rng.integers(1, 4))))
     return cases
 
 
 CHECKS = [
     Check(
-        id="ch09.smoothed_cross_entropy_grad", function="smoothed_cross_entropy_grad",
-        cases=_smoothing_cases, reference=_smoothed,
-        mistakes=[
-            Mistake("smoothing ignored",
-                    lambda z, t, eps: solutions.cross_entropy_backward(z, t),
-                    "the target is no longer one-hot: q = (1 - ε)·onehot + ε/C, and the "
-                    "gradient is (p - q)/N."),
-            Mistake("ε spread over the other classes",
-                    lambda z, t, eps: _smoothed(z, t, eps, other=True),
-                    "torch mixes in the uniform distribution over all C classes: the target "
-                    "gets 1 - ε + ε/C, every other class ε/C (not ε/(C - 1))."),
-            Mistake("uniform part left out",
-                    lambda z, t, eps: _smoothed(z, t, eps, uniform=False),
-                    "q sums to 1: besides (1 - ε) on the target, every class gets ε/C."),
-            Mistake("no mean over the batch",
-                    lambda z, t, eps: _smoothed(z, t, eps, mean=False),
-                    "the loss is the mean over the N rows, so its gradient is divided by N."),
-            Mistake("sign flipped",
-                    lambda z, t, eps: -_smoothed(z, t, eps),
-                    "raising a logit raises its probability p and so the loss, by p - q: the "
-                    "gradient is p - q, not q - p."),
-        ]),
-    Check(
         id="ch09.max_pool_backward", function="max_pool_backward", cases=_max_pool_cases,
-        reference=lambda dy, x, k, s: solutions.max_pool2d_backward(dy, x, k, s),
+        reference=lambda dy, x, k, s, p: solutions.max_pool2d_backward(dy, x, k, s, p),
         mistakes=[
+            Mistake("padded with zeros",
+                    variant(_pool_backward_model, pad=0.0),
+                    "max pooling pads with -inf, as torch does: a padded cell must never win a "
+                    "window, so where every real input is negative the gradient still reaches "
+                    "the largest of them."),
+            Mistake("gradient not shifted back by the padding",
+                    variant(_pool_backward_model, shifted=False),
+                    "window (i, j) starts at padded row i*s, which is input row i*s - p: crop "
+                    "the padded gradient with [p:p + H], not [:H]."),
             Mistake("every tied maximum gets the gradient",
-                    lambda dy, x, k, s: _pool_backward_model(dy, x, k, s, ties="all"),
+                    variant(_pool_backward_model, ties="all"),
                     "the text's mask (x == max) sends a window's gradient to each input that "
                     "ties for its maximum; only the first, row by row, should get it."),
             Mistake("the last maximum wins ties",
-                    lambda dy, x, k, s: _pool_backward_model(dy, x, k, s, ties="last"),
+                    variant(_pool_backward_model, ties="last"),
                     "torch keeps the first maximum in row-by-row order (a later tap must be "
                     "strictly larger); np.argmax also returns the first."),
             Mistake("ties ordered column by column",
-                    lambda dy, x, k, s: _pool_backward_model(dy, x, k, s, ties="column"),
+                    variant(_pool_backward_model, ties="column"),
                     "the window is read row by row: (0, 0), (0, 1), ..., then the next row."),
             Mistake("overlapping windows overwrite each other",
-                    lambda dy, x, k, s: _pool_backward_model(dy, x, k, s, accumulate=False),
+                    variant(_pool_backward_model, accumulate=False),
                     "an input that wins several overlapping windows collects the sum of their "
                     "gradients: add (+=), do not assign."),
-            Mistake("gradient spread over the window",
-                    lambda dy, x, k, s: _spread(dy, x, k, s),
+            Mistake("gradient spread over the window", _spread,
                     "that is average pooling's gradient; max pooling copies one input per "
                     "window, so only that input gets the gradient."),
         ]),
     Check(
-        id="ch09.sgd_gradients", function="sgd_gradients", cases=_sgd_cases,
-        reference=_sgd_inverse,
+        id="ch09.residual_block_backward", function="residual_block_backward",
+        cases=_block_cases, reference=solutions.residual_block_backward,
         mistakes=[
-            Mistake("weight decay left in",
-                    lambda p, lr, mu, wd: _sgd_inverse(p, lr, mu, wd, decay=False),
-                    "torch adds λ·p to the gradient before the buffer; subtract λ·p_(t-1) to "
-                    "get the loss's own gradient."),
-            Mistake("weight decay at the new parameter",
-                    lambda p, lr, mu, wd: _sgd_inverse(p, lr, mu, wd, decay_at=1),
-                    "step t's decay is λ times the parameter the step started from, p_(t-1)."),
-            Mistake("momentum ignored",
-                    lambda p, lr, mu, wd: _sgd_inverse(p, lr, mu, wd, use_buffer=False),
-                    "the step is lr times the buffer b_t = μ·b_(t-1) + g_t, not lr·g_t: "
-                    "subtract μ times the previous step's buffer."),
-            Mistake("previous gradient instead of previous buffer",
-                    lambda p, lr, mu, wd: _sgd_inverse(p, lr, mu, wd, recurse_on_gradient=True),
-                    "the buffer accumulates: b_t = μ·b_(t-1) + g_t with b_(t-1) = "
-                    "(p_(t-2) - p_(t-1))/lr, not g_(t-1)."),
-            Mistake("learning rate not divided out",
-                    lambda p, lr, mu, wd: _sgd_inverse(p, lr, mu, wd, divide=False),
-                    "p_t = p_(t-1) - lr·b_t, so b_t = (p_(t-1) - p_t)/lr."),
-            Mistake("sign flipped",
-                    lambda p, lr, mu, wd: -_sgd_inverse(p, lr, mu, wd),
-                    "SGD steps against the gradient: b_t = (p_(t-1) - p_t)/lr, old minus new."),
-        ]),
-    Check(
-        id="ch09.group_norm_backward", function="group_norm_backward", cases=_gn_cases,
-        reference=_gn_reference,
-        mistakes=[
-            Mistake("batch norm's statistics",
-                    lambda dy, x, gm, g, eps: solutions.batch_norm_backward(dy, x, gm, eps)[0],
+            Mistake("shortcut's gradient left out", variant(_block_model, shortcut=False),
+                    "x is used twice, by the branch and by the shortcut, so dL/dx is the sum "
+                    "of both paths: add the gradient behind the last ReLU to the branch's."),
+            Mistake("last ReLU skipped", variant(_block_model, last_mask="none"),
+                    "the block ends in a ReLU of the sum x + branch: both paths start from "
+                    "dy masked where that sum is positive."),
+            Mistake("last ReLU's mask from the branch alone",
+                    variant(_block_model, last_mask="branch"),
+                    "the last ReLU acts on x + GN2(...), so its mask is where the sum is "
+                    "positive, not where the branch is."),
+            Mistake("batch norm's statistics", variant(_block_model, norm="batch"),
                     "group norm's statistics come from one image: per sample and group of "
-                    "channels, never over the batch."),
-            Mistake("one group per channel",
-                    lambda dy, x, gm, g, eps: _gn_reference(dy, x, gm, x.shape[1], eps),
-                    "the statistics run over all C/groups channels of a group (and their "
-                    "positions), not over each channel alone."),
-            Mistake("all channels in one group",
-                    lambda dy, x, gm, g, eps: _gn_reference(dy, x, gm, 1, eps),
-                    "split the C channels into `groups` groups of C/groups consecutive channels."),
-            Mistake("groups interleaved",
-                    lambda dy, x, gm, g, eps: _gn_model(dy, x, gm, g, eps, interleaved=True),
-                    "the groups are consecutive channels, 0 .. C/G - 1 first, as in a grouped "
-                    "convolution; x.reshape(N, G, -1) takes them in that order."),
-            Mistake("statistics held constant",
-                    lambda dy, x, gm, g, eps: _gn_model(dy, x, gm, g, eps, constant=True),
-                    "the group's mean and variance depend on every input of the group: "
-                    "subtract the mean of ĝ and x̂ times the mean of ĝ·x̂, as in batch norm."),
-            Mistake("mean term missing",
-                    lambda dy, x, gm, g, eps: _gn_model(dy, x, gm, g, eps, mean_term=False),
-                    "moving an input moves the group's mean: subtract the mean of ĝ over the "
-                    "group."),
-            Mistake("x̂ term missing",
-                    lambda dy, x, gm, g, eps: _gn_model(dy, x, gm, g, eps, hat_term=False),
-                    "moving an input moves the group's variance: subtract x̂ times the mean "
-                    "of ĝ·x̂ over the group."),
-            Mistake("γ applied after the normalisation's backward",
-                    lambda dy, x, gm, g, eps: _gn_model(dy, x, gm, g, eps, gamma_after=True),
-                    "γ scales per channel before the group's means are taken: ĝ = γ_c·dy "
-                    "first, then the means over the group."),
-            Mistake("unbiased variance",
-                    lambda dy, x, gm, g, eps: _gn_model(dy, x, gm, g, eps, unbiased=True),
-                    "F.group_norm normalises with the biased variance (divide by m, not m-1)."),
+                    "channels, never over the batch; the text's bn_backward takes them over "
+                    "the batch."),
+            Mistake("statistics held constant", variant(_block_model, norm="constant"),
+                    "a group's mean and variance depend on every input of the group: "
+                    "subtract the group's mean of ĝ and x̂ times its mean of ĝ·x̂, as in "
+                    "batch norm."),
+            Mistake("inner ReLU's mask from the convolution's output",
+                    variant(_block_model, inner_mask="conv"),
+                    "the inner ReLU acts on GN1's output, so its mask is where that output "
+                    "is positive, not where the convolution's is."),
+            Mistake("kernel not flipped going back",
+                    variant(_block_model, flipped=False),
+                    "dX sends each output's gradient back through the kernel onto its window "
+                    "(chapter 07): a correlation with the flipped kernel and swapped "
+                    "channels, or the text's conv_backward."),
         ]),
     Check(
         id="ch09.train_steps", function="train_steps", cases=_train_cases, reference=_steps,
         mistakes=[
-            Mistake("batch norm instead of group norm",
-                    lambda *a: _steps(*a, norm="batch"),
+            Mistake("batch norm instead of group norm", variant(_steps, norm="batch"),
                     "replace both batch norms by group norm (4 groups): statistics per image "
                     "and group, not over the batch."),
-            Mistake("one group per channel",
-                    lambda *a: _steps(*a, groups=lambda s: s["channels"]),
+            Mistake("one group per channel", variant(_steps, groups=lambda s: s["channels"]),
                     "4 groups of channels: the statistics of a group run over C/4 channels "
                     "and their positions."),
-            Mistake("all channels in one group",
-                    lambda *a: _steps(*a, groups=lambda s: 1),
+            Mistake("all channels in one group", variant(_steps, groups=lambda s: 1),
                     "4 groups of channels, not one."),
+            Mistake("label smoothing ignored", variant(_steps, target="none"),
+                    "the target is q = (1 - ε)·onehot + ε/C: the loss is -Σ q log p and its "
+                    "gradient (p - q)/N."),
+            Mistake("ε spread over the other classes", variant(_steps, target="others"),
+                    "torch mixes in the uniform distribution over all C classes: the target "
+                    "gets 1 - ε + ε/C, every other class ε/C (not ε/(C - 1))."),
+            Mistake("weight decay ignored", variant(_steps, decay="none"),
+                    "torch adds λ·p to every parameter's gradient before the momentum buffer."),
+            Mistake("weight decay outside the momentum buffer",
+                    variant(_steps, decay="decoupled"),
+                    "torch's SGD adds λ·p to the gradient, so the decay enters the buffer and "
+                    "is carried by momentum; subtracting lr·λ·p after the step is SGDW's "
+                    "decoupled form."),
             Mistake("momentum ignored",
-                    lambda p, x, y, lr, mu, steps: _steps(p, x, y, lr, 0.0, steps),
+                    lambda p, x, y, lr, mu, *rest: _steps(p, x, y, lr, 0.0, *rest),
                     "torch's SGD steps by lr times the buffer b = μ·b + g, kept per parameter "
                     "from step to step."),
-            Mistake("the classifier's bias not trained",
-                    lambda *a: _steps(*a, frozen=("conv3.bias",)),
+            Mistake("the classifier's bias not trained", variant(_steps, frozen=("conv3.bias",)),
                     "the last convolution's bias is a parameter too: its gradient is the sum "
                     "of dL/dz over the batch."),
             Mistake("norms not trained",
-                    lambda *a: _steps(*a, frozen=("norm1.weight", "norm1.bias",
-                                                  "norm2.weight", "norm2.bias")),
+                    variant(_steps, frozen=("norm1.weight", "norm1.bias", "norm2.weight",
+                                            "norm2.bias")),
                     "γ and β of both norms are parameters: dγ = Σ g·x̂ and dβ = Σ g."),
-            Mistake("ReLU before the norm",
-                    lambda *a: _steps(*a, relu_first=True),
+            Mistake("ReLU before the norm", variant(_steps, relu_first=True),
                     "the chapter's order is conv, norm, ReLU, pool."),
         ]),
 ]
-
