@@ -108,16 +108,21 @@ def refused_test(pastes: dict[str, list[Paste]], seeds: tuple[int | None, ...] =
     return test
 
 
-def coverage_test(pastes: dict[str, list[Paste]]):
+def coverage_test(pastes: dict[str, list[Paste]], longer: dict[str, str] | None = None):
     """A chapter's test that every graded exercise has at least one paste within the rule's
     five lines. Longer pastes may stand beside it: a refused answer is worth keeping refused
-    (a reader's 9-line attempt, a packed one-liner unpacked), it just does not prove the rule."""
+    (a reader's 9-line attempt, a packed one-liner unpacked), it just does not prove the rule.
+
+    ``longer`` names the exercises whose shortest honest paste needs more than five lines
+    (check id -> why, e.g. a training loop); each still needs a paste, of any length."""
+    longer = longer or {}
 
     def test():
         chapter = next(iter(pastes))[2:4]
         covered = {part for check_id, ps in pastes.items() for part in parts(check_id)
-                   if any(glue_lines(p.glue) <= GLUE_LINES for p in ps)}
+                   if check_id in longer or any(glue_lines(p.glue) <= GLUE_LINES for p in ps)}
         assert covered == set(hidden_calls(chapter)), (
             f"every graded exercise needs a paste of at most {GLUE_LINES} lines of glue")
+        assert all(longer[c] and pastes.get(c) for c in longer), "say why, and keep a paste"
 
     return test
