@@ -589,6 +589,11 @@ def main() -> None:
         serve(config)
     if sys.argv[1] == "--probe":
         probe(sys.argv[2])
+    if sys.argv[1] == "--probe-world":  # the world builds, and its interpreter runs in it
+        try:
+            exec_in_world(json.loads(sys.argv[2]), ["-I", "-c", "import numpy"])
+        except OSError as error:
+            sys.exit(str(error))
     if sys.argv[1] == "-":  # a cold start, in its world: the spec is on stdin
         spec = json.loads(sys.stdin.read())
         devnull = os.open("/dev/null", os.O_RDONLY)

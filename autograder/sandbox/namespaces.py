@@ -63,6 +63,13 @@ class NamespaceJail(Sandbox):
             return "it cannot sandbox (the sandbox needs Linux namespaces)"
         why = run_probe([sys.executable, "-I", str(JAIL), "--probe", self.mode])
         if not why:
+            with tempfile.TemporaryDirectory() as root:  # empty on the host: a mount point
+                why = run_probe([sys.executable, "-I", str(JAIL), "--probe-world",
+                                 json.dumps(world_spec(self.mode, Path(root)))], env=BOOT_ENV)
+            if why:
+                return ("it cannot sandbox: the interpreter does not run at its neutral "
+                        f"paths in the jail's world ({why})")
+        if not why:
             return ""
         if self.mode == "root":
             return f"it cannot sandbox: root cannot create the jail's namespaces here ({why})"
