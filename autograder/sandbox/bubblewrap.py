@@ -9,8 +9,10 @@ non-setuid bwrap without that profile is refused like our jail is (its net names
 setup fails: "loopback: Failed RTM_NEWADDR: Operation not permitted"), so there
 :func:`choice.choose` explains what to enable instead.
 
-The same world as the namespace jail (the visible system and package masks come from
-world.py): a read-only root holding the interpreter, a private ``/tmp`` and ``/dev/shm``,
+The same world as the namespace jail (the visible system, the interpreter at its neutral
+paths and the package masks come from world.py; bwrap reads its options, which name host
+paths, from a descriptor, so its pid 1's command line names none): a read-only root
+holding the interpreter, a private ``/tmp`` and ``/dev/shm``,
 the work dir on a tmpfs with the stage copied in, the grader dir read-only but for its
 ``out`` dir, no network, a pid namespace (bwrap's pid 1 dies with the grader, and every
 process of the namespace with it), uid and gid 1000 with no capabilities, the rlimits

@@ -26,6 +26,12 @@ then, per kernel, forks ``A``. Everything from ``A`` on is the same jail as abov
 ``C`` runs the kernel in the already-initialised interpreter instead of exec'ing a new
 one. A fork of a process that only ever imported public libraries holds nothing a fresh
 interpreter would not.
+
+Both start in a *world* (:func:`enter_world`): the host's tree in a mount namespace of
+its own with the interpreter added at neutral paths (``/python``, see world.interpreter),
+where this script execs that interpreter on its own copy at ``/launcher/jail.py``. So the
+launcher imports, and every process from ``A`` on runs, with no host path in its modules,
+command line or environment; ``B`` builds the kernel's root from the world's ``/python``.
 """
 
 from __future__ import annotations
