@@ -45,10 +45,12 @@ the same way (``jail.py SPEC`` enters a world, then execs with the spec on stdin
 bwrap binds the same neutral paths and reads its options (host paths) from a descriptor,
 so its pid 1's command line names none. tests/test_kernel_world_paths.py searches all of
 it, every process and every gc-tracked object, in each jail, as root and as an ordinary
-user. Left: ``/proc/*/mountinfo``'s fourth field, the path *inside its filesystem* of a
-bind's source, names the interpreter's host dirs (a bind cannot change it; only a copy
-of the interpreter, about 1.4 GB here, on a filesystem of its own could). Install the
-grading venv and its Python under a neutral path (e.g. ``/opt``) if that matters. File
+user. Our jail mounts the interpreter's dirs as read-only overlays named from inside
+(``lowerdir=.``, jail.mount_read_only), because ``/proc/*/mountinfo`` shows the path of
+a *bind's* source inside its filesystem, a host path. Left: bubblewrap (0.8) can only
+bind, so in bwrap that field still names the interpreter's host dirs (as it does in our
+jail where overlayfs is refused); install the grading venv and its Python under a
+neutral path (e.g. ``/opt``) if that matters. File
 contents are not rewritten either: the bytecode caches pip wrote and the interpreter's
 build configuration (``sysconfig``) still hold the paths they were built at.
 

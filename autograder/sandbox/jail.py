@@ -232,8 +232,8 @@ def enter_world(world: dict) -> None:
             if root.startswith(path + "/"):  # the copy of our own root in that bind
                 _call(libc.umount2(_bytes(root + root), MNT_DETACH), "detach the copy")
     tmpfs(root + "/python", "mode=755,size=1m")
-    for source, target in world["binds"]:
-        bind(source, root + target)
+    for _, target in world["binds"]:
+        os.makedirs(root + target)
     for path, target in world["links"]:
         os.makedirs(os.path.dirname(root + path), exist_ok=True)
         os.symlink(target, root + path)
@@ -242,17 +242,44 @@ def enter_world(world: dict) -> None:
         with open(root + path, "w") as f:
             f.write(text)
         os.chmod(root + path, 0o644)
-    for path in world["blanks"]:
-        blank(root + path)
-    mount("tmpfs", root + "/python", "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-          "mode=755")
     for target, source in world["copies"]:
         if os.path.isdir(source):
             shutil.copytree(source, root + target, symlinks=False)
         else:
             os.makedirs(os.path.dirname(root + target), exist_ok=True)
             shutil.copyfile(source, root + target)
-    enter_root(root)
+    os.makedirs(root + EMPTY_LAYER)
+    enter_root(root)  # the host's dirs are still here, at their own paths
+    for source, target in world["binds"]:
+        mount_read_only(source, target)
+    for path in world["blanks"]:
+        blank(path)
+    mount("tmpfs", "/python", "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+          "mode=755")
+
+
+EMPTY_LAYER = "/launcher/.empty"  # overlayfs wants two lower layers when it has no upper
+
+
+def mount_read_only(source: str, target: str) -> None:
+    """``source`` at ``target``, read-only: as an overlay whose only layers are ``source``
+    and an empty dir, both named by neutral paths (``source`` as ``.``, from inside it).
+
+    A bind mount would do, but ``/proc/self/mountinfo`` shows the path of a bind's root
+    inside its filesystem: the host path. An overlay is a filesystem of its own, whose
+    root is ``/``, and it shows its layers as they were named. Where overlayfs is refused
+    (an old kernel, a lower filesystem it does not take), a bind.
+    """
+    here = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.chdir(source)
+        mount("overlay", target, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+              f"lowerdir=.:{EMPTY_LAYER}")
+    except OSError:
+        bind(source, target)
+    finally:
+        os.fchdir(here)
+        os.close(here)
 
 
 def blank(path: str) -> None:
