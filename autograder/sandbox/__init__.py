@@ -51,7 +51,7 @@ a *bind's* source inside its filesystem, a host path. Left: bubblewrap (0.8) can
 bind, so in bwrap that field still names the interpreter's host dirs (as it does in our
 jail where overlayfs is refused); install the grading venv and its Python under a
 neutral path (e.g. ``/opt``) if that matters. File
-contents are not rewritten either: the bytecode caches pip wrote and the interpreter's
+contents are not rewritten: the bytecode caches pip wrote and the interpreter's
 build configuration (``sysconfig``) still hold the paths they were built at.
 
 Kernel-global channels, and how each is closed (the same in every jail unless said;
