@@ -268,6 +268,8 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     db = args.out / "gradebook.db"
     errors = run(jobs, args.out, meanwhile=lambda: gradebook.prepare(db, templates))
+    if args.scheduler and jail != "none":  # the system users the workers made (README)
+        errors += cluster.end_batch(client)
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
     finals = setting.finals(graded, {(s, a): f for s, a, f in found})
     results.write_tables(args.out, graded, finals, strays)

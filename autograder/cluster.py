@@ -72,6 +72,26 @@ def worker_report(jail: str = "auto", dask_worker=None) -> dict:
         return {"name": str(dask_worker.name), "error": f"{type(error).__name__}: {error}"}
 
 
+def release_slot_users(dask_worker=None) -> list[str]:
+    """Run on every worker by the client once the batch has ended (``client.run``): as
+    root, delete the per-worker system users (``convlab-grader<k>``, sandbox.machine) no
+    grading process holds any more, as a local batch does; the names removed. A worker
+    process keeps no user between batches: its next task creates one again."""
+    from .sandbox import machine
+    return machine.remove_slot_users() if machine.jail_mode() == "root" else []
+
+
+def end_batch(client: Client) -> list[str]:
+    """After the batch: each worker removes the slot users it made; what could not be
+    asked (a worker that left) is returned as a warning, never an error."""
+    try:
+        client.run(release_slot_users)
+    except Exception as error:  # noqa: BLE001 - the grades are written: only say so
+        return [f"could not ask the workers to remove their sandbox users "
+                f"(README: Grading on a Dask cluster): {_one_line(error)}"]
+    return []
+
+
 def refusals(report: dict, expected: dict, sandboxed: bool) -> list[str]:
     """Why a worker (described by ``report``) must not grade for this client."""
     if "error" in report:

@@ -456,3 +456,47 @@ def test_a_plain_install_fingerprints_like_the_checkout(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert code_fingerprint(tmp_path / "site") == code_fingerprint(copy)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the per-worker system users exist only as root")
+@needs_sandbox
+def test_root_workers_remove_their_system_users_when_the_batch_ends(tmp_path):
+    """As root, each worker grades as a system user of its own (sandbox.machine); once the
+    batch has ended, the workers delete them, as a local batch does."""
+    import fcntl
+    import pwd
+
+    from autograder.sandbox import machine
+
+    def held_by_others(name: str) -> bool:  # another batch's slot: its lock says so
+        lock = os.open(machine.SLOT_DIR / f"slot{name[len('convlab-grader'):]}.lock", os.O_RDWR)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(lock)
+
+    write(tmp_path / "subs", {"alice": (json.dumps(good()).encode(), f"{ASSIGNMENT}.ipynb", 6)})
+    with local_cluster(n_workers=0) as (address, client):
+        worker = _start_worker(address, "root", PROJECT, dict(os.environ))  # as root
+        try:
+            client.wait_for_workers(1, timeout=300)
+            made = client.run(lambda: pwd.getpwuid(
+                __import__("autograder.sandbox.machine").sandbox.machine.slot_user()[0]).pw_name)
+            (name,) = made.values()  # the worker's user, as its first kernel makes it
+            done = run_cli(*grade_args(tmp_path / "subs", tmp_path / "out",
+                                       "--scheduler", address, timeout=TIMEOUT))
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert grades(tmp_path / "out")["alice"]["score"] == "6"
+            assert "warning" not in done.stderr, done.stderr[-2000:]
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)  # its slot lock goes with it
+            worker.wait()
+    # Gone, unless another batch on this machine has taken the same slot since.
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return
+    assert held_by_others(name), f"{name} outlived the batch"

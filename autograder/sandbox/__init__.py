@@ -18,6 +18,42 @@ contract), ``world`` (what the kernel sees), ``machine`` (what this machine allo
 ``syscall_filter`` is the kernel's seccomp filter (world.kernel_filter), which every jail
 installs right before the kernel starts.
 
+Paths in the kernel's world: none of the grading machine's (the project, the venv, the
+interpreter's install, a home dir, the grader's scratch dirs). What the kernel sees is:
+
+- ``/sandbox``: its work dir (cwd and HOME; ``/sandbox/convlab`` is the student-side
+  convlab, ``/sandbox/.matplotlib`` and ``/sandbox/.ipython`` its caches and start-up file);
+- ``/grader``: the recorder (``/grader/recorder.py``) and the hidden cases, read-only, and
+  ``/grader/out``, what the recorder writes back;
+- ``/python/base``: the interpreter's install, wherever it is on the host (a pyenv under a
+  home dir), with ``LD_LIBRARY_PATH=/python/base/lib`` for a shared ``libpython``;
+  ``/python/env``: a venv's site-packages, with a ``pyvenv.cfg`` naming ``/python/base``
+  and ``bin/python3``, the kernel's ``sys.executable`` (world.interpreter). An
+  interpreter under ``/usr`` stays there. An editable install's finder and ``.pth`` and
+  every ``direct_url.json`` read as empty files: they name the project's host path.
+- ``/usr``, ``/etc`` and the ``/bin``, ``/lib`` links; ``/tmp``, ``/dev``, ``/dev/shm``,
+  ``/proc`` of its own.
+
+The warm launcher imports there too: it starts on the host, enters a *world*
+(jail.enter_world: a mount namespace with the host's top-level dirs bound recursively
+and ``/python`` added, in a user namespace of its own as an ordinary user) and execs the
+interpreter at ``/python/env/bin/python3`` on a copy of jail.py at ``/launcher/jail.py``.
+So what a forked kernel inherits (module files, code objects, sys.path, its command line
+and environment, which are its pid 1's too) is neutral; before the kernel runs, the forked
+process empties the spec (host paths) that its stack's frames hold. A cold start execs
+the same way (``jail.py SPEC`` enters a world, then execs with the spec on stdin), and
+bwrap binds the same neutral paths and reads its options (host paths) from a descriptor,
+so its pid 1's command line names none. tests/test_kernel_world_paths.py searches all of
+it, every process and every gc-tracked object, in each jail, as root and as an ordinary
+user. Our jail mounts the interpreter's dirs as read-only overlays named from inside
+(``lowerdir=.``, jail.mount_read_only), because ``/proc/*/mountinfo`` shows the path of
+a *bind's* source inside its filesystem, a host path. Left: bubblewrap (0.8) can only
+bind, so in bwrap that field still names the interpreter's host dirs (as it does in our
+jail where overlayfs is refused); install the grading venv and its Python under a
+neutral path (e.g. ``/opt``) if that matters. File
+contents are not rewritten: the bytecode caches pip wrote and the interpreter's
+build configuration (``sysconfig``) still hold the paths they were built at.
+
 Kernel-global channels, and how each is closed (the same in every jail unless said;
 tests/test_kernel_channels.py checks them in both jails, as root and as an ordinary user):
 

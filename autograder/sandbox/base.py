@@ -20,7 +20,6 @@ import os
 import secrets
 import signal
 import stat
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Protocol
 
 from . import memory_cap
 from .hostile_fs import open_directory, open_path, read_regular
-from .world import JAILED_GRADER_DIR, KERNEL_DIR
+from .world import JAILED_GRADER_DIR, KERNEL_DIR, interpreter
 
 SOCKET_PORTS = (1, 2, 3, 4, 5)  # shell, iopub, stdin, control, heartbeat (ipc "ports")
 
@@ -112,6 +111,10 @@ class Sandbox:
     def rlimits(self, limits: Limits) -> dict[str, int]:
         return limits.rlimits()
 
+    def python(self) -> str:
+        """The kernel's interpreter as the kernel sees it (a jail's: at a neutral path)."""
+        return interpreter().python
+
     def start(self, kernel: Kernel, argv: list[str], log) -> None:
         """Start ``argv`` (the kernel) for ``kernel``; set its process and init_pid."""
         raise NotImplementedError
@@ -173,7 +176,7 @@ class Kernel:
         return read_regular(self.out_dir, name, max_bytes)
 
     def start(self) -> None:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", f"{self.work}/kernel.json",
+        argv = [self.sandbox.python(), "-m", "ipykernel_launcher", "-f", f"{self.work}/kernel.json",
                 "--HistoryManager.enabled=False", "--IPKernelApp.log_level=CRITICAL"]
         info = dict(self.connection_info(), ip=f"{self.work}/k")  # where the kernel binds
         (self.stage / "kernel.json").write_text(json.dumps(info))

@@ -9,8 +9,10 @@ non-setuid bwrap without that profile is refused like our jail is (its net names
 setup fails: "loopback: Failed RTM_NEWADDR: Operation not permitted"), so there
 :func:`choice.choose` explains what to enable instead.
 
-The same world as the namespace jail (the visible system and package masks come from
-world.py): a read-only root holding the interpreter, a private ``/tmp`` and ``/dev/shm``,
+The same world as the namespace jail (the visible system, the interpreter at its neutral
+paths and the package masks come from world.py; bwrap reads its options, which name host
+paths, from a descriptor, so its pid 1's command line names none): a read-only root
+holding the interpreter, a private ``/tmp`` and ``/dev/shm``,
 the work dir on a tmpfs with the stage copied in, the grader dir read-only but for its
 ``out`` dir, no network, a pid namespace (bwrap's pid 1 dies with the grader, and every
 process of the namespace with it), uid and gid 1000 with no capabilities, the rlimits
@@ -27,7 +29,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -41,7 +42,14 @@ from .jail import (
     masked_init,
 )
 from .machine import jail_mode, run_probe, slot_user
-from .world import JAILED_GRADER_DIR, KERNEL_DIR, kernel_env, kernel_filter, visible_system
+from .world import (
+    JAILED_GRADER_DIR,
+    KERNEL_DIR,
+    interpreter,
+    kernel_env,
+    kernel_filter,
+    visible_system,
+)
 
 STARTUP_SECONDS = 30
 # bwrap's namespaces: all of them, with a user namespace of its own (uid 1000 in it,
@@ -104,9 +112,14 @@ class BubblewrapJail(Sandbox):
         info_read, info_write = os.pipe()  # bwrap writes its pid 1's host pid there
         files = [info_write]  # and the descriptors it copies files from
         try:
+            # the options name host paths: read from a descriptor, they are not on the
+            # command line of bwrap's pid 1, which the kernel can read (bwrap reads only
+            # options there; the command, all neutral paths, follows on the command line)
+            options, command = self._arguments(kernel, argv, files)
+            arguments = _data(files, "".join(f"{option}\0" for option in options))
             kernel.process = subprocess.Popen(
-                [self.bwrap, "--info-fd", str(info_write),
-                 *self._arguments(kernel, argv, files)], pass_fds=files,
+                [self.bwrap, "--info-fd", str(info_write), "--args", str(arguments), "--",
+                 *command], pass_fds=files,
                 env=kernel_env(KERNEL_DIR), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, preexec_fn=_runner(kernel.cgroup))
             for fd in files:
@@ -117,8 +130,10 @@ class BubblewrapJail(Sandbox):
             for fd in [info_read, *files]:
                 os.close(fd)
 
-    def _arguments(self, kernel: Kernel, argv: list[str], files: list[int]) -> list[str]:
-        """bwrap's arguments: the jail's world, built in the order jail.build_root builds it."""
+    def _arguments(self, kernel: Kernel, argv: list[str],
+                   files: list[int]) -> tuple[list[str], list[str]]:
+        """bwrap's options (the jail's world, built in the order jail.build_root builds it)
+        and the command it runs."""
         limits, sized = kernel.limits, self.namespaces != NO_USER
 
         def tmpfs(path: str, size: int, mode: int) -> list[str]:
@@ -127,14 +142,20 @@ class BubblewrapJail(Sandbox):
                     "--tmpfs", path]
 
         binds, links, masks = visible_system()
+        layout = interpreter()  # at its neutral paths, as in jail.enter_world
         args = [*self.namespaces, *tmpfs("/tmp", limits.tmp_bytes, 0o1777)]
         for path in binds:
             args += ["--ro-bind", path, path]
-        for link, target in links.items():
+        for source, target in layout.binds:
+            args += ["--ro-bind", source, target]
+        for link, target in [*links.items(), *layout.links]:
             args += ["--symlink", target, link]
+        for path, text in layout.files:
+            args += ["--perms", "0644", "--ro-bind-data", str(_data(files, text)), path]
+        for path in layout.blanks:
+            args += ["--ro-bind-data", str(_data(files, "")), path]
         for path in masks:
-            if any(path.startswith(b + "/") for b in binds):
-                args += _hide_package(path, files, tmpfs)
+            args += _hide_package(path, files, tmpfs)
         args += ["--dev", "/dev", *tmpfs("/dev/shm", limits.tmp_bytes, 0o1777), "--proc", "/proc"]
         for name in PROC_HIDDEN_FILES:  # as jail.mask_proc (bwrap itself write-protects
             if os.path.isfile(f"/proc/{name}"):  # /proc/sys and the rest)
@@ -149,7 +170,7 @@ class BubblewrapJail(Sandbox):
         rlimits = self.rlimits(limits)
         if not sized:  # no user namespace: RLIMIT_NPROC counts all of our uid's tasks
             rlimits["RLIMIT_NPROC"] += _tasks_of(os.getuid())
-        return [*args, *_seccomp(files), "--", *_limited(rlimits, argv)]
+        return [*args, *_seccomp(files)], _limited(rlimits, argv)
 
     def interrupt(self, kernel: Kernel) -> None:
         """What the namespace jail's init does on SIGINT, from outside: interrupt the kernel
@@ -186,6 +207,15 @@ def _runner(cgroup: Path | None):
         join_new_session_keyring()  # bwrap's --seccomp filter then denies keyctl
 
     return run
+
+
+def _data(files: list[int], text: str) -> int:
+    """A descriptor bwrap reads ``text`` from (kept in ``files``, which bwrap inherits)."""
+    fd = os.memfd_create("bwrap-data")
+    os.write(fd, text.encode())
+    os.lseek(fd, 0, os.SEEK_SET)
+    files.append(fd)
+    return fd
 
 
 def _seccomp(files: list[int]) -> list[str]:
@@ -233,7 +263,7 @@ def _limited(rlimits: dict[str, int], argv: list[str]) -> list[str]:
     bwrap's user namespace, so RLIMIT_NPROC counts only the kernel's processes), umask 077,
     none of the descriptors bwrap read the copied files from (it leaves them open), and
     the environment the kernel was given."""
-    return [sys.executable, "-I", "-S", "-c", LIMITED, json.dumps(rlimits), *argv]
+    return [interpreter().python, "-I", "-S", "-c", LIMITED, json.dumps(rlimits), *argv]
 
 
 def _inside(kernel: Kernel, info: int) -> tuple[int, int]:

@@ -26,6 +26,12 @@ then, per kernel, forks ``A``. Everything from ``A`` on is the same jail as abov
 ``C`` runs the kernel in the already-initialised interpreter instead of exec'ing a new
 one. A fork of a process that only ever imported public libraries holds nothing a fresh
 interpreter would not.
+
+Both start in a *world* (:func:`enter_world`): the host's tree in a mount namespace of
+its own with the interpreter added at neutral paths (``/python``, see world.interpreter),
+where this script execs that interpreter on its own copy at ``/launcher/jail.py``. So the
+launcher imports, and every process from ``A`` on runs, with no host path in its modules,
+command line or environment; ``B`` builds the kernel's root from the world's ``/python``.
 """
 
 from __future__ import annotations
@@ -85,7 +91,7 @@ def mount(source, target, fstype, flags, data=None) -> None:
 def bind(source: str, target: str, readonly: bool = True, nodev: bool = True) -> None:
     if os.path.isdir(source):
         os.makedirs(target, exist_ok=True)
-    else:
+    elif not os.path.isfile(target):  # an existing file may be on a read-only mount
         os.makedirs(os.path.dirname(target), exist_ok=True)
         open(target, "a").close()
     mount(source, target, None, MS_BIND | MS_REC)
@@ -131,6 +137,8 @@ def build_root(spec: dict) -> None:
     for path in spec["masks"]:  # e.g. torch, or an installed copy of solutions
         if os.path.isdir(root + path):
             hide_package(root + path)
+    for path in spec["blanks"]:
+        blank(root + path)
     tmpfs(root + "/dev", "mode=755,size=64k")
     for dev in DEVICES:
         bind("/dev/" + dev, f"{root}/dev/{dev}", readonly=False, nodev=False)
@@ -190,6 +198,109 @@ def enter_root(root: str) -> None:
     _call(libc.syscall(number, b".", b"."), "pivot_root")
     _call(libc.umount2(b".", MNT_DETACH), "detach the host's root")
     os.chdir("/")
+
+
+WORLD_TOPS = ("python", "launcher", "sandbox")  # what a world adds at its top level
+
+
+def enter_world(world: dict) -> None:
+    """Give this process the host's tree with the interpreter at its neutral paths (and
+    the warm launcher's own files at theirs), in a mount namespace of its own.
+
+    The kernel's jail (B's root) is built from here, and the warm launcher imports here:
+    a kernel it forks then holds only neutral paths (sys.path, module files, its
+    interpreter, its command line), none of the host's. The host's top-level dirs are
+    recursive binds, so the grader's own paths (scratch, cgroups, /proc) still work.
+    As an ordinary user this needs a user namespace of its own (uid 0 in it, the grader's
+    uid outside): :func:`launch` then nests one more, as it does from the host.
+    """
+    if world["mode"] == "userns":
+        enter_user_namespace(0, 0)
+    _call(libc.unshare(CLONE_NEWNS), "unshare mount")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks back to the host
+    root = world["root"]
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
+    for entry in sorted(os.listdir("/")):
+        path = "/" + entry
+        if entry in WORLD_TOPS:
+            continue
+        if os.path.islink(path):
+            os.symlink(os.readlink(path), root + path)
+        elif os.path.isdir(path):
+            os.mkdir(root + path)
+            mount(path, root + path, None, MS_BIND | MS_REC)
+            if root.startswith(path + "/"):  # the copy of our own root in that bind
+                _call(libc.umount2(_bytes(root + root), MNT_DETACH), "detach the copy")
+    tmpfs(root + "/python", "mode=755,size=1m")
+    for _, target in world["binds"]:
+        os.makedirs(root + target)
+    for path, target in world["links"]:
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        os.symlink(target, root + path)
+    for path, text in world["files"]:
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        with open(root + path, "w") as f:
+            f.write(text)
+        os.chmod(root + path, 0o644)
+    for target, source in world["copies"]:
+        if os.path.isdir(source):
+            shutil.copytree(source, root + target, symlinks=False)
+        else:
+            os.makedirs(os.path.dirname(root + target), exist_ok=True)
+            shutil.copyfile(source, root + target)
+    os.makedirs(root + EMPTY_LAYER)
+    enter_root(root)  # the host's dirs are still here, at their own paths
+    for source, target in world["binds"]:
+        mount_read_only(source, target)
+    for path in world["blanks"]:
+        blank(path)
+    mount("tmpfs", "/python", "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+          "mode=755")
+
+
+EMPTY_LAYER = "/launcher/.empty"  # overlayfs wants two lower layers when it has no upper
+
+
+def mount_read_only(source: str, target: str) -> None:
+    """``source`` at ``target``, read-only: as an overlay whose only layers are ``source``
+    and an empty dir, both named by neutral paths (``source`` as ``.``, from inside it).
+
+    A bind mount would do, but ``/proc/self/mountinfo`` shows the path of a bind's root
+    inside its filesystem: the host path. An overlay is a filesystem of its own, whose
+    root is ``/``, and it shows its layers as they were named. Where overlayfs is refused
+    (an old kernel, a lower filesystem it does not take), a bind.
+    """
+    here = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.chdir(source)
+        mount("overlay", target, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+              f"lowerdir=.:{EMPTY_LAYER}")
+    except OSError:
+        bind(source, target)
+    finally:
+        os.fchdir(here)
+        os.close(here)
+
+
+def blank(path: str) -> None:
+    """``path`` (a file) reads as empty: an editable install's finder, which names the
+    project's host path."""
+    if os.path.isfile(path):
+        bind("/dev/null", path, nodev=False)
+
+
+def exec_in_world(world: dict, args: list[str], stdin: bytes | None = None) -> None:
+    """Enter ``world`` and exec its neutral interpreter on the jail script copied into
+    it: the process's command line and environment then name no host path (the kernel
+    sees them as its pid 1's). ``stdin`` (the spec) is handed over on descriptor 0."""
+    enter_world(world)
+    if stdin is not None:
+        spec = os.memfd_create("spec")
+        os.write(spec, stdin)
+        os.lseek(spec, 0, os.SEEK_SET)
+        os.dup2(spec, 0)
+        os.close(spec)
+    os.execve(world["python"], [world["python"], *args], world["env"])
 
 
 def grader_dir(spec: dict) -> None:
@@ -366,6 +477,7 @@ def launch(spec: dict) -> None:
     if spec.get("cgroup"):  # joined before forking: B, C and all they start are capped
         with open(spec["cgroup"] + "/cgroup.procs", "w") as f:
             f.write(str(os.getpid()))
+        del f  # its name is a host path, and a warm kernel's stack holds this frame
     if spec["mode"] == "userns":  # root of a user namespace of our own: B may then mount
         enter_user_namespace(0, 0)
     _call(libc.unshare(CLONE_NEWPID), "unshare pid")
@@ -397,9 +509,13 @@ def launch(spec: dict) -> None:
 
 def run_kernel_here(spec: dict) -> int:
     """Process C of a warm start: what ``python -m ipykernel_launcher ARGS`` would do."""
+    env, argv = spec["env"], spec["argv"]
+    # Every frame below this one holds the spec, which names the grader's scratch dirs:
+    # emptied, the kernel's stack holds none of them.
+    spec.clear()
     os.environ.clear()
-    os.environ.update(spec["env"])
-    sys.argv = ["ipykernel_launcher", *spec["argv"][3:]]  # argv: python -m ipykernel_launcher
+    os.environ.update(env)
+    sys.argv = ["ipykernel_launcher", *argv[3:]]  # argv: python -m ipykernel_launcher
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
     numpy = sys.modules.get("numpy")
@@ -467,20 +583,23 @@ def serve(config: dict) -> None:
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
             pid = os.fork()
-            if pid == 0:
-                _forked_launch(line.decode())
+            if pid == 0:  # the request's path (a host path) must not stay in our frame
+                request, line, chunk, pending = [line.decode()], b"", b"", b""
+                _forked_launch(request)
             reply.write(f"started {pid}\n")
 
 
-def _forked_launch(spec_path: str) -> None:
-    """In a fresh fork of the launcher: become a clean process A and launch (never returns)."""
+def _forked_launch(request: list[str]) -> None:
+    """In a fresh fork of the launcher: become a clean process A and launch (never returns).
+    ``request`` holds the spec's path, taken out of it (no frame keeps a host path)."""
     try:
         os.setsid()  # its own process group, which the grader kills as one
         die_with_parent()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
-        with open(spec_path) as f:
+        with open(request.pop()) as f:
             spec = json.load(f)
+        del f
         log = os.open(spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         devnull = os.open("/dev/null", os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -495,11 +614,29 @@ def _forked_launch(spec_path: str) -> None:
 
 def main() -> None:
     if sys.argv[1] == "--serve":
-        serve(json.loads(sys.argv[2]))
+        config = json.loads(sys.argv[2])
+        world = config.pop("world", None)
+        if world is not None:  # from the host: into the world, where it imports
+            exec_in_world(world, ["-E", "-s", "-B", f"/launcher/{os.path.basename(__file__)}",
+                                  "--serve", json.dumps(config)])
+        serve(config)
     if sys.argv[1] == "--probe":
         probe(sys.argv[2])
+    if sys.argv[1] == "--probe-world":  # the world builds, and its interpreter runs in it
+        try:
+            exec_in_world(json.loads(sys.argv[2]), ["-I", "-c", "import numpy"])
+        except OSError as error:
+            sys.exit(str(error))
+    if sys.argv[1] == "-":  # a cold start, in its world: the spec is on stdin
+        spec = json.loads(sys.stdin.read())
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        launch(spec)
     with open(sys.argv[1]) as f:
-        launch(json.load(f))
+        spec = json.load(f)
+    exec_in_world(spec.pop("world"), ["-I", f"/launcher/{os.path.basename(__file__)}", "-"],
+                  json.dumps(spec).encode())
 
 
 def _shell_status(wait_status: int) -> int:

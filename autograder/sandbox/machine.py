@@ -38,10 +38,10 @@ def _initial_user_namespace() -> bool:
         return False
 
 
-def run_probe(argv: list[str], preexec_fn=None) -> str:
+def run_probe(argv: list[str], preexec_fn=None, env: dict[str, str] | None = None) -> str:
     """Run a sandbox's probe: ``""`` if it succeeded, else the end of what it said."""
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60,
-                          preexec_fn=preexec_fn)
+                          preexec_fn=preexec_fn, env=env)
     return "" if done.returncode == 0 else (done.stderr.strip()[-200:] or f"exit {done.returncode}")
 
 

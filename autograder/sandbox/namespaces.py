@@ -21,10 +21,13 @@ from pathlib import Path
 
 from .base import Kernel, Sandbox, wait_for_pidfile
 from .jail import die_with_parent
-from .machine import run_probe, slot_user
+from .machine import jail_mode, run_probe, slot_user
 from .world import (
+    INTERPRETER_DIR,
     JAILED_GRADER_DIR,
     KERNEL_DIR,
+    LAUNCHER_DIR,
+    interpreter,
     kernel_env,
     kernel_filter,
     matplotlib_cache,
@@ -60,6 +63,13 @@ class NamespaceJail(Sandbox):
             return "it cannot sandbox (the sandbox needs Linux namespaces)"
         why = run_probe([sys.executable, "-I", str(JAIL), "--probe", self.mode])
         if not why:
+            with tempfile.TemporaryDirectory() as root:  # empty on the host: a mount point
+                why = run_probe([sys.executable, "-I", str(JAIL), "--probe-world",
+                                 json.dumps(world_spec(self.mode, Path(root)))], env=BOOT_ENV)
+            if why:
+                return ("it cannot sandbox: the interpreter does not run at its neutral "
+                        f"paths in the jail's world ({why})")
+        if not why:
             return ""
         if self.mode == "root":
             return f"it cannot sandbox: root cannot create the jail's namespaces here ({why})"
@@ -69,12 +79,15 @@ class NamespaceJail(Sandbox):
     def start(self, kernel: Kernel, argv: list[str], log) -> None:
         uid, gid = slot_user() if self.mode == "root" else (0, 0)  # userns: ids inside it
         binds, links, masks = visible_system()
+        if interpreter().binds:  # the world holds the interpreter there (world_spec)
+            binds = [*binds, INTERPRETER_DIR]
         root = kernel.scratch / "root"
         root.mkdir(exist_ok=True)
         pidfile = kernel.scratch / "init.pid"
         pidfile.unlink(missing_ok=True)
         limits = kernel.limits
         spec = dict(mode=self.mode, root=str(root), ro_binds=binds, symlinks=links, masks=masks,
+                    blanks=list(interpreter().blanks),
                     workdir=KERNEL_DIR, stage=str(kernel.stage), uid=uid, gid=gid,
                     no_network=True, rlimits=self.rlimits(limits), argv=argv,
                     env=kernel_env(KERNEL_DIR), pidfile=str(pidfile),
@@ -94,15 +107,34 @@ class NamespaceJail(Sandbox):
         spec_path.write_text(json.dumps(spec))
         if kernel.warm:
             try:
-                return launcher().spawn(spec_path)
+                return launcher(spec["mode"]).spawn(spec_path)
             except LauncherError as error:  # a cold start still grades, only slower
                 log.write(f"{error}; starting cold\n".encode())
                 log.flush()
-                spec_path.write_text(json.dumps(dict(spec, warm=False)))
+        world = kernel.scratch / "world"
+        world.mkdir(exist_ok=True)
+        spec_path.write_text(json.dumps(dict(spec, warm=False,
+                                             world=world_spec(spec["mode"], world))))
         return subprocess.Popen(
-            [sys.executable, "-I", str(JAIL), str(spec_path)],
+            [sys.executable, "-I", str(JAIL), str(spec_path)], env=BOOT_ENV,
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
             preexec_fn=die_with_parent)
+
+
+BOOT_ENV = {"PATH": "/usr/bin:/bin"}  # jail.py's until it execs in its world
+
+
+def world_spec(mode: str, root: Path, env: dict[str, str] | None = None,
+               copies: tuple[tuple[str, str], ...] = ()) -> dict:
+    """What jail.enter_world builds at ``root`` (an empty dir): the host's tree with the
+    interpreter at its neutral paths (world.interpreter), this script at LAUNCHER_DIR, and
+    ``copies`` (neutral path, host path); ``env`` is the environment it execs with."""
+    layout = interpreter()
+    return dict(mode=mode, root=str(root), binds=[list(b) for b in layout.binds],
+                links=[list(link) for link in layout.links],
+                files=[list(f) for f in layout.files], blanks=list(layout.blanks),
+                python=layout.python, env=env or kernel_env(KERNEL_DIR),
+                copies=[[f"{LAUNCHER_DIR}/{JAIL.name}", str(JAIL)], *map(list, copies)])
 
 
 def _userns_hint() -> str:
@@ -143,16 +175,21 @@ class Launcher:
     this process (parent-death signal), and every kernel it forked dies with it.
     """
 
-    def __init__(self):
-        env = dict(kernel_env(KERNEL_DIR), MPLCONFIGDIR=str(matplotlib_cache()),
-                   MPLBACKEND=INLINE_BACKEND)
+    def __init__(self, mode: str):
+        env = dict(kernel_env(KERNEL_DIR), MPLBACKEND=INLINE_BACKEND)
+        # The launcher's world: where it imports, so what it imports has neutral paths.
+        # The dir stays empty on the host (the world is a mount namespace of its own);
+        # named like a scratch dir, grade._swept removes it once this process is gone.
+        root = tempfile.mkdtemp(prefix=f"convlab-grade-{os.getpid()}-world-")
+        world = world_spec(mode, Path(root), env, copies=(
+            (env["MPLCONFIGDIR"], str(matplotlib_cache())),))  # matplotlib reads it once
         self.log = tempfile.TemporaryFile()  # its stderr, for the error if it fails
         self.process = subprocess.Popen(
             # Not -I: it implies -P (safe_path), and IPython then leaves the work dir off
             # sys.path, so `import convlab` would fail. serve() drops the script's dir.
             [sys.executable, "-E", "-s", "-B", str(JAIL), "--serve",
-             json.dumps({"modules": list(WARM_MODULES)})],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
+             json.dumps({"modules": list(WARM_MODULES), "world": world})],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=BOOT_ENV,
             cwd="/", start_new_session=True, preexec_fn=die_with_parent)
         os.set_blocking(self.process.stdout.fileno(), False)
         self.buffer = b""
@@ -241,12 +278,12 @@ _launcher: Launcher | None = None
 _launcher_lock = threading.Lock()
 
 
-def launcher() -> Launcher:
-    """This process's warm launcher, (re)started when needed."""
+def launcher(mode: str = "") -> Launcher:
+    """This process's warm launcher, (re)started when needed (``mode``: jail_mode's)."""
     global _launcher
     with _launcher_lock:
         if _launcher is None or not _launcher.alive():
-            _launcher = Launcher()
+            _launcher = Launcher(mode or jail_mode())
         return _launcher
 
 

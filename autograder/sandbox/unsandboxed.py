@@ -6,6 +6,7 @@ import os
 import resource
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from .base import Kernel, Limits, Sandbox
@@ -37,13 +38,16 @@ class Unsandboxed(Sandbox):
     def host_path(self, kernel: Kernel, path: str) -> str:
         return path
 
+    def python(self) -> str:
+        return sys.executable
+
     def start(self, kernel: Kernel, argv: list[str], log) -> None:
         work = Path(kernel.work)
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(kernel.stage, work)
         shutil.copytree(kernel.grader_stage, kernel.grader_dir)
         Path(kernel.grader_dir, "out").mkdir()
-        env = dict(kernel_env(str(work)), PYTHONPATH="")
+        env = dict(kernel_env(str(work), jailed=False), PYTHONPATH="")
         rlimits, cgroup = self.rlimits(kernel.limits), kernel.cgroup
 
         def limit() -> None:
