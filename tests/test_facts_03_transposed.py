@@ -325,15 +325,17 @@ def test_ch03_shrinking_convolution_has_no_inverse():
 
 def test_ch03_visible_check_literals():
     """The literal expectations of the exercise check cells."""
-    # Exercise 1: (padding, output_padding) giving the wanted size, found by search.
-    def settings(n_in, n_out, k, s):
-        return min((p, op) for p in range(0, 20) for op in range(s)
-                   if (n_in - 1) * s - 2 * p + k + op == n_out)
+    # Exercise 1: the smallest size >= min_size that no layer rounds, found by counting up.
+    def exact(min_size, layers):
+        n = min_size
+        while _rounds(n, layers):
+            n += 1
+        return n
 
-    assert settings(4, 8, 3, 2) == (1, 1) and settings(4, 8, 4, 2) == (1, 0)
-    assert settings(7, 7, 3, 1) == (1, 0) and settings(2, 5, 2, 2) == (0, 1)
-    for (n_in, n_out, k, s), (p, op) in [((4, 8, 3, 2), (1, 1)), ((4, 8, 4, 2), (1, 0))]:
-        assert S.conv_transpose_output_size(n_in, k, s, p, op) == n_out
+    assert exact(100, [(3, 2, 1)]) == 101 and exact(100, [(4, 2, 1)] * 3) == 104
+    assert exact(224, [(7, 2, 3), (3, 2, 1)]) == 225
+    assert [S.conv_output_size(n, 4, 2, 1) for n in (104, 52, 26)] == [52, 26, 13]
+    assert (224 + 2 * 3 - 7) % 2 == 1          # ResNet's 7 x 7 stem conv rounds 224
     # Exercise 2
     x4 = X[None, None]
     np.testing.assert_array_equal(S.conv_transpose2d(x4, K[None, None])[0, 0],
@@ -351,24 +353,76 @@ def test_ch03_visible_check_literals():
                                    [0, 2, 0, 3, 0], [0, 0, 0, 0, 0]])
     z = np.pad(S.insert_zeros(X, 1), ((1, 2), (1, 2)))
     assert z.shape == (6, 6) and S.conv_transpose_output_size(2, 3, 2, 1, 1) == 6 - 3 + 1
-    # Exercise 4
-    np.testing.assert_allclose(S.bilinear_kernel(1), [[1]])
-    np.testing.assert_allclose(S.bilinear_kernel(2)[0], [0.0625, 0.1875, 0.1875, 0.0625])
-    np.testing.assert_allclose(S.bilinear_kernel(3)[2], [1 / 3, 2 / 3, 1, 2 / 3, 1 / 3])
-    assert S.bilinear_kernel(2)[::2, ::2].sum() == 1.0
-    # Exercise 5: interior values of a large transposed convolution of ones, by phase.
-    for kernel, s, p, expected in [(np.ones((3, 3)), 2, 0, [[4, 2], [2, 1]]),
-                                   (np.ones((3, 3)), 2, 1, [[1, 2], [2, 4]]),
-                                   (np.ones((4, 4)), 2, 1, [[4, 4], [4, 4]]),
-                                   (np.arange(4.0).reshape(1, 4), 3, 0,
-                                    [[3, 1, 2], [0, 0, 0], [0, 0, 0]])]:
-        y = tconv(np.ones((12, 12)), kernel, stride=s, padding=p)
-        np.testing.assert_array_equal(y[6 * s:7 * s, 6 * s:7 * s], expected)
+    # Exercise 2: bilinear upsampling as PyTorch computes it, border included
+    for image, f, expected in [(np.array([[0.0, 1.0]]), 2, [[0, 0.25, 0.75, 1]] * 2),
+                               (np.full((3, 2), 5.0), 3, np.full((9, 6), 5.0)),
+                               (np.arange(6.0).reshape(2, 3), 1, np.arange(6.0).reshape(2, 3))]:
+        got = F.interpolate(torch.from_numpy(image)[None, None], scale_factor=f,
+                            mode="bilinear", align_corners=False)[0, 0].numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    # Exercise 3: the nearest balanced kernel, by orthogonal projection onto the kernels
+    # whose phase sums are all equal (least squares, independent of the check's formula)
+    def nearest_balanced(kernel, s):
+        kh, kw = kernel.shape
+        phase = np.add.outer(np.arange(kh) % s * s, np.arange(kw) % s).ravel()
+        sums = (phase == np.arange(s * s)[:, None]).astype(float)   # (s^2, taps)
+        spread = sums - sums.mean(axis=0)                            # zero iff sums equal
+        x = kernel.ravel()
+        return (x - np.linalg.pinv(spread) @ (spread @ x)).reshape(kernel.shape)
+
+    np.testing.assert_allclose(nearest_balanced(np.ones((4, 4)), 2), np.ones((4, 4)))
+    np.testing.assert_allclose(nearest_balanced(np.array([[1.0, 2.0]]), 3), [[0, 0]], atol=1e-12)
+    box = nearest_balanced(np.ones((3, 3)), 2)
+    np.testing.assert_allclose(box, np.outer([2, 4, 2], [2, 4, 2]) / 9)
+    flat = tconv(np.ones((6, 6)), box, stride=2)[4:8, 4:8]
+    np.testing.assert_allclose(flat, 16 / 9)
+
+
+def test_ch03_exercise_references_agree_with_independent_ones():
+    """The hidden checks' references: exact_input_size against counting up, bilinear_upsample
+    against PyTorch, balanced_kernel against least squares (small random cases)."""
+    from autograder.checks import ch03_transposed as C
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        layers = [(k := int(rng.integers(1, 8)), int(rng.integers(1, 4)),
+                   int(rng.integers(0, (k - 1) // 2 + 1))) for _ in range(int(rng.integers(1, 5)))]
+        n = min_size = int(rng.integers(1, 300))
+        while _rounds(n, layers):
+            n += 1
+        assert C._exact_input_size(min_size, layers) == n
+    for _ in range(30):
+        h, w, f = (int(v) for v in rng.integers(1, 8, 3))
+        x = rng.standard_normal((h, w))
+        ref = F.interpolate(torch.from_numpy(x)[None, None], scale_factor=f, mode="bilinear",
+                            align_corners=False)[0, 0].numpy()
+        np.testing.assert_allclose(C._bilinear_upsample(x, f), ref, atol=1e-12)
+        np.testing.assert_allclose(C._tent_route(x, f), ref, atol=1e-12)
+        ac = F.interpolate(torch.from_numpy(x)[None, None], scale_factor=f, mode="bilinear",
+                           align_corners=True)[0, 0].numpy()
+        np.testing.assert_allclose(C._bilinear_upsample(x, f, align_corners=True), ac, atol=1e-12)
+    for _ in range(40):
+        kernel, s = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 9, 2))), \
+            int(rng.integers(1, 5))
+        kh, kw = kernel.shape
+        phase = np.add.outer(np.arange(kh) % s * s, np.arange(kw) % s).ravel()
+        spread = (phase == np.arange(s * s)[:, None]) - (phase == np.arange(s * s)[:, None]).mean(0)
+        x = kernel.ravel()
+        np.testing.assert_allclose(C._balanced_kernel(kernel, s).ravel(),
+                                   x - np.linalg.pinv(spread) @ (spread @ x), atol=1e-10)
+
+
+def _rounds(n, layers):
+    """Whether some layer rounds its input size down (or gets no window at all)."""
+    for k, s, p in layers:
+        if n + 2 * p < k or (n + 2 * p - k) % s:
+            return True
+        n = (n + 2 * p - k) // s + 1
+    return False
 
 
 @pytest.mark.parametrize("f", range(1, 9))
 def test_ch03_bilinear_kernel_is_bilinear_upsampling(f):
-    """Section "Checkerboard artifacts" and Exercise 4: with stride f and padding f // 2 the
+    """Section "Checkerboard artifacts" and Exercise 2: with stride f and padding f // 2 the
     tent kernel maps n to n f and equals F.interpolate(bilinear, align_corners=False) away
     from the border; every phase's taps sum to 1 (no checkerboard)."""
     rng = np.random.default_rng(f)
@@ -452,21 +506,26 @@ def test_ch03_subpixel_convolution_is_a_transposed_convolution():
     by the same number of stamps. Exercise 4's literals follow from the same identity."""
     from chapter_text import markdown
 
-    from autograder.checks.ch03_transposed import _subpixel_as_transposed
+    from autograder.checks.ch03_transposed import _transposed_as_subpixel
     rng = np.random.default_rng(11)
-    for r, k, c, c_in in [(2, 1, 1, 1), (2, 2, 1, 1), (3, 2, 2, 3), (2, 3, 2, 1)]:
-        w = rng.standard_normal((c * r * r, c_in, k, k))
+    for r, k, c, c_in in [(2, 1, 1, 1), (2, 2, 1, 1), (3, 2, 2, 3), (2, 3, 2, 1), (4, 2, 1, 2)]:
+        t = rng.standard_normal((c_in, c, k * r, k * r))
         x = rng.standard_normal((2, c_in, 6, 5))
-        t = _subpixel_as_transposed(w, r)
-        np.testing.assert_allclose(S.conv_transpose2d(x, t, stride=r, padding=r * (k - 1)),
-                                   S.pixel_shuffle(S.conv2d(x, w), r), atol=1e-12)
+        w = _transposed_as_subpixel(t, r)
+        assert w.shape == (c * r * r, c_in, k, k)
+        np.testing.assert_allclose(S.pixel_shuffle(S.conv2d(x, w), r),
+                                   S.conv_transpose2d(x, t, stride=r, padding=r * (k - 1)),
+                                   atol=1e-12)
         counts = S.conv_transpose2d(np.ones((1, 1, 6, 6)), np.ones((1, 1, k * r, k * r)),
                                     stride=r)
         interior = counts[0, 0, k * r:-k * r, k * r:-k * r]
         assert interior.size == 0 or np.all(interior == k * k)
-    ones_phase = _subpixel_as_transposed(np.arange(4.0).reshape(4, 1, 1, 1), 2)
-    np.testing.assert_array_equal(ones_phase[0, 0], [[0, 1], [2, 3]])
-    assert _subpixel_as_transposed(np.ones((18, 3, 2, 2)), 3).shape == (3, 2, 6, 6)
+    # exercise 4's visible literals
+    np.testing.assert_array_equal(_transposed_as_subpixel(np.arange(4.0).reshape(1, 1, 2, 2), 2),
+                                  np.arange(4.0).reshape(4, 1, 1, 1))
+    np.testing.assert_array_equal(_transposed_as_subpixel(np.array([[[[5.0]]], [[[7.0]]]]), 1),
+                                  [[[[5]], [[7]]]])
+    assert _transposed_as_subpixel(np.ones((3, 2, 6, 6)), 3).shape == (18, 3, 2, 2)
     text = markdown("03_transposed")
     for cited in ("Shi et al. (2016, \"Real-Time Single Image and", "Aitken et al. (2017,",
                   "arXiv 1707.02937", "convolution NN resize"):

@@ -484,11 +484,52 @@ def test_ch04_visible_check_literals():
     pair[0, 0], pair[1, 0] = [[1.0, 0.0], [2.0, 0.0]], [[0.0, 1.0], [0.0, 2.0]]
     # k_h x 1 first: W[o, c, a, b] = q[o, b] p[c, a] with p = [1, 2] and q the identity
     np.testing.assert_array_equal(pair, np.einsum("ob,ca->ocab", np.eye(2), [[1.0, 2.0]]))
-    for (col, row), kernel in [(([0.5, 1, 0.5], [-2, 0, 2]), SOBEL),
-                               (([0, 1], [1, 2]), np.outer([0.0, 1.0], [1.0, 2.0])),
-                               (([-1 / 3, 1], [-6, -3]), np.outer([1.0, -3.0], [2.0, 1.0]))]:
-        np.testing.assert_allclose(np.outer(col, row), kernel, atol=1e-12)
-        assert max(col, key=abs) == 1
+    text_pair = np.zeros((1, 2, 2, 2))
+    text_pair[0, 0], text_pair[0, 1] = [[2.0, 0.0], [6.0, 0.0]], [[0.0, 1.0], [0.0, 3.0]]
+    # 1 x k_w first: W[o, c, a, b] = q[o, a] p[c, b] with q = [1, 3] and p = diag(2, 1)
+    np.testing.assert_array_equal(text_pair, np.einsum("oa,cb->ocab", [[1.0, 3.0]],
+                                                       [[2.0, 0.0], [0.0, 1.0]]))
+    # and neither is the other order's pair with one channel: those kernels' rows (first
+    # case: columns) are not proportional
+    assert np.linalg.matrix_rank(pair[:, 0].reshape(2, 4)) == 2
+    assert np.linalg.matrix_rank(np.stack([text_pair[0, 0, 0], text_pair[0, 1, 1]])) == 2
+    # integer splits: outer product, primitive row, first non-zero entry positive
+    for (col, row), kernel in [(([-1, -2, -1], [1, 0, -1]), np.outer([1, 2, 1], [-1, 0, 1])),
+                               (([2, 3], [1, 1]), np.outer([2, 3], [1, 1])),
+                               (([0, 2, -4], [3, -2, 1]), np.outer([0, 1, -2], [6, -4, 2]))]:
+        np.testing.assert_array_equal(np.outer(col, row), kernel)
+        assert np.gcd.reduce(row) == 1 and row[np.flatnonzero(row)[0]] > 0
+
+
+def test_ch04_colleague_integer_split_fails_as_the_text_says():
+    """Exercise 4's prompt: the colleague's split is right for Sobel, wrong for [2, 3]^T [1, 1]
+    (1.5 rounds to 2) and garbage for [0, 1]^T [3, 6] (division by zero)."""
+    def colleague(kernel):
+        U, sigma, Vt = np.linalg.svd(kernel)
+        col, row = sigma[0] * U[:, 0], Vt[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.round(col / col[0]), np.round(row * col[0])
+
+    col, row = colleague(np.outer([1, 2, 1], [-1, 0, 1]))
+    np.testing.assert_array_equal(np.outer(col, row), np.outer([1, 2, 1], [-1, 0, 1]))
+    col, row = colleague(np.outer([2, 3], [1, 1]))
+    assert not np.array_equal(np.outer(col, row), np.outer([2, 3], [1, 1]))
+    assert not np.isfinite(colleague(np.outer([0, 1], [3, 6]))[0]).all()
+
+
+def test_ch04_integer_split_reference_is_exact_on_large_entries():
+    """The hidden check's integer split: exact for entries near 10^12, where a float SVD's
+    vectors carry no integer information; rows up to 2^36 make a multiplier search hopeless."""
+    from autograder.checks import cases_for
+    from autograder.checks.ch04_separable import _integer_split
+    biggest = 0
+    for seed in (1, 2, 3):
+        for (kernel,) in cases_for("ch04.integer_split", seed):
+            col, row = _integer_split(kernel)
+            assert np.array_equal(np.outer(col, row), kernel)
+            assert np.gcd.reduce(row) == 1 and row[np.flatnonzero(row)[0]] > 0
+            biggest = max(biggest, int(np.abs(row).max()))
+    assert biggest > 10**9
 
 
 def test_ch04_inception_citations_name_their_sources():

@@ -6,162 +6,193 @@ from __future__ import annotations
 import numpy as np
 from mutants import by_name, caught_test, tally_test
 
-# --- transposed_padding(n_in, n_out, kernel_size, stride) --------------------------------------
+# --- exact_input_size(min_size, layers) -----------------------------------------------------
+
+def _back(x, layers):
+    for k, s, p in reversed(layers):
+        x = (x - 1) * s - 2 * p + k
+    return x
 
 
-def _solve(excess):
-    padding = max(0, (excess + 1) // 2)
-    return padding, 2 * padding - excess
-
-
-def pad_op_subtracted(n_in, n_out, kernel_size, stride):
-    excess = (n_in - 1) * stride + kernel_size - n_out
-    padding = max(0, excess // 2)
-    return padding, excess - 2 * padding
-
-
-def pad_negative(n_in, n_out, kernel_size, stride):
-    excess = (n_in - 1) * stride + kernel_size - n_out
-    padding = (excess + 1) // 2
-    return padding, 2 * padding - excess
-
-
-def pad_no_output_padding(n_in, n_out, kernel_size, stride):
-    return max(0, ((n_in - 1) * stride + kernel_size - n_out) // 2), 0
-
-
-def pad_n_strides(n_in, n_out, kernel_size, stride):
-    return _solve(n_in * stride + kernel_size - n_out)
-
-
-def pad_kernel_minus_one(n_in, n_out, kernel_size, stride):
-    return _solve((n_in - 1) * stride + kernel_size - 1 - n_out)
-
-
-def pad_convolution_formula(n_in, n_out, kernel_size, stride):
-    return _solve((n_out - 1) * stride + kernel_size - n_in)
-
-
-def pad_search_below_kernel(n_in, n_out, kernel_size, stride):
-    for padding in range(kernel_size):
-        for output_padding in range(stride):
-            if (n_in - 1) * stride - 2 * padding + kernel_size + output_padding == n_out:
-                return padding, output_padding
-    return None
-
-
-def pad_same_habit(n_in, n_out, kernel_size, stride):
-    padding = (kernel_size - 1) // 2
-    return padding, n_out - ((n_in - 1) * stride - 2 * padding + kernel_size)
-
-
-# --- bilinear_kernel(factor) --------------------------------------------------------------
-
-def _outer(tent):
-    return np.outer(tent, tent)
-
-
-def bilinear_centre_f_minus_1(factor):
-    k = 2 * factor - factor % 2
-    return _outer(1 - np.abs(np.arange(k) - (factor - 1)) / factor)
-
-
-def bilinear_normalised(factor):
-    k = 2 * factor - factor % 2
-    kernel = _outer(1 - np.abs(np.arange(k) - (k - 1) / 2) / factor)
-    return kernel / kernel.sum()
-
-
-def bilinear_size_2f(factor):
-    return _outer(1 - np.abs(np.arange(2 * factor) - (2 * factor - 1) / 2) / factor)
-
-
-def bilinear_one_axis(factor):
-    k = 2 * factor - factor % 2
-    return 1 - np.abs(np.arange(k) - (k - 1) / 2) / factor
-
-
-def bilinear_centre_int(factor):
-    k = 2 * factor - factor % 2
-    return _outer(1 - np.abs(np.arange(k) - k // 2) / factor)
-
-
-def bilinear_wide_tent(factor):
-    k = 2 * factor - factor % 2
-    return _outer(1 - np.abs(np.arange(k) - (k - 1) / 2) / (factor + 1))
-
-
-def bilinear_linspace(factor):
-    k = 2 * factor - factor % 2
-    half = np.linspace(1 / factor, 1, (k + 1) // 2)
-    tent = np.concatenate([half, half[::-1][k % 2:]])
-    return _outer(tent)
-
-
-# --- constant_response(kernel, stride, padding) ---------------------------------------------
-
-def _phases(kernel, stride, shift, weights=True):
-    out = np.zeros((stride, stride))
-    for a in range(kernel.shape[0]):
-        for b in range(kernel.shape[1]):
-            out[(a + shift) % stride, (b + shift) % stride] += kernel[a, b] if weights else 1
+def _slope(layers):
+    out = 1
+    for _, s, _ in layers:
+        out *= s
     return out
 
 
-def phases_no_padding(kernel, stride, padding):
-    return _phases(kernel, stride, 0)
+def size_stride_multiple(min_size, layers):
+    """The folk rule: a multiple of the product of the strides."""
+    return -(-min_size // _slope(layers)) * _slope(layers)
 
 
-def phases_wrong_shift(kernel, stride, padding):
-    return _phases(kernel, stride, padding)
+def size_forward_order(min_size, layers):
+    x = max(1, -(-(min_size - _back(0, layers[::-1])) // _slope(layers)))
+    return _back(x, layers[::-1])
 
 
-def phases_counted(kernel, stride, padding):
-    return _phases(kernel, stride, -padding, weights=False)
+def size_floor(min_size, layers):
+    return _back(max(1, (min_size - _back(0, layers)) // _slope(layers)), layers)
 
 
-def phases_transposed(kernel, stride, padding):
-    return _phases(kernel, stride, -padding).T
+def size_first_layer(min_size, layers):
+    k, s, p = layers[0]
+    return min_size + (-(min_size + 2 * p - k)) % s
 
 
-def phases_first_block(kernel, stride, padding):
-    block = np.zeros((stride, stride))
-    part = kernel[:stride, :stride]
-    block[:part.shape[0], :part.shape[1]] = part
-    return np.roll(block, (-padding, -padding), axis=(0, 1))
+def size_count_up(min_size, layers):
+    """Counting sizes upwards until one rounds nothing, stopped after 2,000 tries."""
+    for n in range(min_size, min_size + 2000):
+        m, exact = n, True
+        for k, s, p in layers:
+            exact = exact and (m + 2 * p - k) % s == 0
+            m = (m + 2 * p - k) // s + 1
+        if exact:
+            return n
+    return min_size
 
 
-def phases_one_axis(kernel, stride, padding):
-    rows = np.array([kernel[(q + padding) % stride::stride].sum() for q in range(stride)])
-    return np.outer(rows, np.ones(stride)) / stride
+def size_output_padding_formula(min_size, layers):
+    """min_size plus the text's output_padding of the first layer, (n + 2p - k) mod s."""
+    k, s, p = layers[0]
+    return min_size + (min_size + 2 * p - k) % s
 
 
-def phases_border_value(kernel, stride, padding):
-    n = 4
-    y = np.zeros(((n - 1) * stride + kernel.shape[0], (n - 1) * stride + kernel.shape[1]))
-    for i in range(n):
-        for j in range(n):
-            y[i * stride:i * stride + kernel.shape[0], j * stride:j * stride + kernel.shape[1]] \
-                += kernel
-    y = y[padding:, padding:]
-    return np.pad(y, ((0, stride), (0, stride)))[:stride, :stride]
+# --- bilinear_upsample(image, factor) ------------------------------------------------------
+
+def _tent(f):
+    k = 2 * f - f % 2
+    t = 1 - np.abs(np.arange(k) - (k - 1) / 2) / f
+    return np.outer(t, t)
 
 
-# --- subpixel_as_transposed(weight, upscale_factor) ---------------------------------------
+def _stamp(x, kernel, f):
+    k = kernel.shape[0]
+    y = np.zeros(((x.shape[0] - 1) * f + k, (x.shape[1] - 1) * f + k))
+    for (i, j), v in np.ndenumerate(x):
+        y[i * f:i * f + k, j * f:j * f + k] += v * kernel
+    return y
+
+
+def up_zero_border(image, factor):
+    """The text's transposed convolution with padding f // 2: zeros come in at the border."""
+    y = _stamp(image, _tent(factor), factor)
+    p = factor // 2
+    return y[p:p + image.shape[0] * factor, p:p + image.shape[1] * factor]
+
+
+def _interp(n, f, src_of):
+    u = np.arange(n * f)
+    src = src_of(u, n, f)
+    i0 = np.minimum(np.floor(src).astype(int), n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    m = np.zeros((n * f, n))
+    np.add.at(m, (u, i0), 1 - (src - i0))
+    np.add.at(m, (u, i1), src - i0)
+    return m
+
+
+def _by_source(image, f, src_of):
+    return _interp(image.shape[0], f, src_of) @ image @ _interp(image.shape[1], f, src_of).T
+
+
+def up_align_corners(image, factor):
+    return _by_source(image, factor, lambda u, n, f: u * (n - 1) / max(n * f - 1, 1))
+
+
+def up_nearest(image, factor):
+    return np.repeat(np.repeat(image, factor, 0), factor, 1)
+
+
+def up_crop_late(image, factor):
+    y = _stamp(np.pad(image, 1, mode="edge"), _tent(factor), factor)
+    start = factor + factor // 2 + 1
+    return y[start:start + image.shape[0] * factor, start:start + image.shape[1] * factor]
+
+
+def up_normalised(image, factor):
+    y = _stamp(np.pad(image, 1, mode="edge"), _tent(factor) / factor**2, factor)
+    start = factor + factor // 2
+    return y[start:start + image.shape[0] * factor, start:start + image.shape[1] * factor]
+
+
+def up_no_clamp(image, factor):
+    """Half-pixel centres, but the coordinate not clamped at 0: the first cells extrapolate."""
+    return _by_source(image, factor, lambda u, n, f: (u + 0.5) / f - 0.5)
+
+
+def up_centre_f_minus_1(image, factor):
+    """A tent peaking at f - 1, as for an odd factor, edge-padded."""
+    f = factor
+    k = 2 * f - f % 2
+    t = 1 - np.abs(np.arange(k) - (f - 1)) / f
+    y = _stamp(np.pad(image, 1, mode="edge"), np.outer(t, t), f)
+    start = f + f // 2
+    return y[start:start + image.shape[0] * f, start:start + image.shape[1] * f]
+
+
+# --- balanced_kernel(kernel, stride) -------------------------------------------------------
+
+def _phases(kernel, s):
+    phase = (np.arange(kernel.shape[0]) % s)[:, None] * s + (np.arange(kernel.shape[1]) % s)
+    n = np.bincount(phase.ravel(), minlength=s * s)
+    total = np.bincount(phase.ravel(), kernel.ravel(), minlength=s * s)
+    return phase, n, total
+
+
+def bal_plain_mean(kernel, stride):
+    phase, n, total = _phases(kernel, stride)
+    return kernel + ((total.mean() - total) / np.maximum(n, 1))[phase]
+
+
+def bal_unshared(kernel, stride):
+    phase, n, total = _phases(kernel, stride)
+    m = 0.0 if (n == 0).any() else np.sum(total / n) / np.sum(1 / n)
+    return kernel + (m - total)[phase]
+
+
+def bal_empty_ignored(kernel, stride):
+    phase, n, total = _phases(kernel, stride)
+    seen = n > 0
+    m = np.sum(total[seen] / n[seen]) / np.sum(1 / n[seen])
+    return kernel + ((m - total) / np.maximum(n, 1))[phase]
+
+
+def bal_scaled(kernel, stride):
+    phase, n, total = _phases(kernel, stride)
+    m = 0.0 if (n == 0).any() else np.sum(total / n) / np.sum(1 / n)
+    with np.errstate(divide="ignore", invalid="ignore"):  # phases without taps: never read
+        return kernel * (m / total)[phase]
+
+
+def bal_each_phase_mean(kernel, stride):
+    """Every tap replaced by its phase's mean tap: equal within a phase, not across."""
+    phase, n, total = _phases(kernel, stride)
+    return (total / np.maximum(n, 1))[phase]
+
+
+def bal_sum_one(kernel, stride):
+    """Each phase scaled to sum 1, as the bilinear kernel's phases do."""
+    phase, n, total = _phases(kernel, stride)
+    return kernel / total[phase]
+
+
+# --- transposed_as_subpixel(weight, upscale_factor) ---------------------------------------
 
 def _subpixel(weight, r, row=lambda r, k, a, i: r * (k - 1 - a) + i,
-              source=lambda c, i, j, r, n: c * r * r + i * r + j, layout_in_first=True):
-    c_r2, c_in, k, _ = weight.shape
-    c = c_r2 // (r * r)
-    t = np.zeros((c_in, c, k * r, k * r))
+              dest=lambda c, i, j, r, n: c * r * r + i * r + j, layout_in_first=True):
+    t = weight if layout_in_first else weight.transpose(1, 0, 2, 3)
+    c_in, c, kr, _ = t.shape
+    k = kr // r
+    w = np.zeros((c * r * r, c_in, k, k))
     for ch in range(c):
         for i in range(r):
             for j in range(r):
                 for a in range(k):
                     for b in range(k):
-                        t[:, ch, row(r, k, a, i), row(r, k, b, j)] = \
-                            weight[source(ch, i, j, r, c), :, a, b]
-    return t if layout_in_first else t.transpose(1, 0, 2, 3)
+                        w[dest(ch, i, j, r, c), :, a, b] = \
+                            t[:, ch, row(r, k, a, i), row(r, k, b, j)]
+    return w
 
 
 def sub_not_reversed(weight, upscale_factor):
@@ -169,15 +200,15 @@ def sub_not_reversed(weight, upscale_factor):
 
 
 def sub_depth_to_space(weight, upscale_factor):
-    return _subpixel(weight, upscale_factor, source=lambda c, i, j, r, n: (i * r + j) * n + c)
+    return _subpixel(weight, upscale_factor, dest=lambda c, i, j, r, n: (i * r + j) * n + c)
 
 
 def sub_phases_swapped(weight, upscale_factor):
-    return _subpixel(weight, upscale_factor, source=lambda c, i, j, r, n: c * r * r + j * r + i)
+    return _subpixel(weight, upscale_factor, dest=lambda c, i, j, r, n: c * r * r + j * r + i)
 
 
 def sub_conv_layout(weight, upscale_factor):
-    """The weight in conv2d's (C_out, C_in, kH, kW) layout, not the transposed one."""
+    """T read as conv2d's (C_out, C_in, kH, kW), not the transposed (C_in, C_out, ...)."""
     return _subpixel(weight, upscale_factor, layout_in_first=False)
 
 
@@ -186,36 +217,43 @@ def sub_phase_reversed_too(weight, upscale_factor):
     return _subpixel(weight, upscale_factor, row=lambda r, k, a, i: r * (k - 1 - a) + r - 1 - i)
 
 
-def sub_tiled(weight, upscale_factor):
-    """Each sub-kernel stretched over an r x r block (np.kron), not interleaved."""
+def sub_tiles(weight, upscale_factor):
+    """The stamp cut into r x r tiles of k x k (tile (i, j) taken as phase (i, j)), each tile
+    rotated: blocks, where the phases are interleaved."""
     r = upscale_factor
-    c_r2, c_in, k, _ = weight.shape
-    t = np.zeros((c_in, c_r2 // (r * r), k * r, k * r))
-    for q in range(c_r2):
-        ch, phase = divmod(q, r * r)
-        t[:, ch] += np.kron(weight[q, :, ::-1, ::-1], np.ones((r, r))) / (r * r)
-    return t
+    c_in, c, kr, _ = weight.shape
+    k = kr // r
+    return weight.reshape(c_in, c, r, k, r, k)[:, :, :, ::-1, :, ::-1].transpose(
+        1, 2, 4, 0, 3, 5).reshape(c * r * r, c_in, k, k)
+
+
+def sub_block_mean(weight, upscale_factor):
+    """Each r x r block of the stamp averaged into one tap, the same for every phase."""
+    r = upscale_factor
+    c_in, c, kr, _ = weight.shape
+    k = kr // r
+    blocks = weight.reshape(c_in, c, k, r, k, r).mean(axis=(3, 5))[:, :, ::-1, ::-1]
+    return np.repeat(blocks.transpose(1, 0, 2, 3), r * r, axis=0)
 
 
 MUTANTS = {
-    "ch03.transposed_padding": by_name(pad_op_subtracted, pad_negative, pad_no_output_padding,
-                                       pad_n_strides, pad_kernel_minus_one,
-                                       pad_convolution_formula, pad_search_below_kernel,
-                                       pad_same_habit,
-                                       unnamed=(pad_search_below_kernel, pad_same_habit)),
-    "ch03.bilinear_kernel": by_name(bilinear_centre_f_minus_1, bilinear_normalised,
-                                    bilinear_size_2f, bilinear_one_axis, bilinear_centre_int,
-                                    bilinear_wide_tent, bilinear_linspace,
-                                    unnamed=(bilinear_wide_tent, bilinear_linspace)),
-    "ch03.constant_response": by_name(phases_no_padding, phases_wrong_shift, phases_counted,
-                                      phases_transposed, phases_first_block, phases_one_axis,
-                                      phases_border_value,
-                                      unnamed=(phases_first_block, phases_one_axis,
-                                               phases_border_value)),
-    "ch03.subpixel_as_transposed": by_name(sub_not_reversed, sub_depth_to_space,
+    "ch03.exact_input_size": by_name(size_stride_multiple, size_forward_order, size_floor,
+                                     size_first_layer, size_count_up,
+                                     size_output_padding_formula,
+                                     unnamed=(size_count_up, size_output_padding_formula)),
+    "ch03.bilinear_upsample": by_name(up_zero_border, up_align_corners, up_nearest,
+                                      up_crop_late, up_normalised, up_no_clamp,
+                                      up_centre_f_minus_1,
+                                      unnamed=(up_no_clamp, up_centre_f_minus_1)),
+    "ch03.balanced_kernel": by_name(bal_plain_mean, bal_unshared, bal_empty_ignored, bal_scaled,
+                                    bal_each_phase_mean, bal_sum_one,
+                                    unnamed=(bal_each_phase_mean, bal_sum_one)),
+    "ch03.transposed_as_subpixel": by_name(sub_not_reversed, sub_depth_to_space,
                                            sub_phases_swapped, sub_conv_layout,
-                                           sub_phase_reversed_too, sub_tiled,
-                                           unnamed=(sub_phase_reversed_too, sub_tiled)),
+                                           sub_phase_reversed_too, sub_tiles,
+                                           sub_block_mean,
+                                           unnamed=(sub_phase_reversed_too, sub_tiles,
+                                                    sub_block_mean)),
 }
 
 
@@ -223,6 +261,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch03.transposed_padding": (8, 6), "ch03.bilinear_kernel": (7, 5),
-    "ch03.constant_response": (7, 4), "ch03.subpixel_as_transposed": (6, 4),
+    "ch03.exact_input_size": (6, 4), "ch03.bilinear_upsample": (7, 5),
+    "ch03.balanced_kernel": (6, 4), "ch03.transposed_as_subpixel": (7, 4),
 })

@@ -80,46 +80,106 @@ def unfolded(weight, vertical):
     return weight.transpose(0, 2, 1, 3).reshape(c_out * kh, c_in * kw)
 
 
-def tail(matrix, c_mid, relative=True, squared=False):
-    s = np.linalg.svd(matrix, compute_uv=False)
-    e = np.sum(s[c_mid:] ** 2) / (np.sum(s ** 2) if relative else 1.0)
-    return e if squared else np.sqrt(e)
+def folded(matrix, shape, vertical):
+    c_out, c_in, kh, kw = shape
+    if vertical:
+        return matrix.reshape(c_out, kw, c_in, kh).transpose(0, 2, 3, 1)
+    return matrix.reshape(c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
 
 
-def order(weight, c_mid, **kw):
-    a, b = tail(unfolded(weight, False), c_mid, **kw), tail(unfolded(weight, True), c_mid, **kw)
-    return (True, b) if b < a else (False, a)
+def nearest(matrix, rank):
+    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
+    return (u[:, :rank] * s[:rank]) @ vt[:rank]
 
 
-def order_vertical_as_transpose(weight, c_mid):
-    """The other order taken as the text's unfolding transposed: the same singular values."""
-    a = tail(unfolded(weight, False), c_mid)
-    b = tail(unfolded(weight, False).T, c_mid)
-    return (True, b) if b < a else (False, a)
+def fits(weight, c_mid, rank=None):
+    rank = c_mid if rank is None else rank
+    return [folded(nearest(unfolded(weight, v), rank), weight.shape, v) for v in (False, True)]
 
 
-def order_kernels_swapped(weight, c_mid):
-    """The other order as the text's pair on the kernels transposed, then transposed back
-    the wrong way: rows (o, a) and columns (c, b) of W[..., b, a]."""
-    w = weight.transpose(0, 1, 3, 2)
-    a = tail(unfolded(weight, False), c_mid)
-    b = tail(unfolded(w, False).reshape(weight.shape[0] * weight.shape[2], -1), c_mid)
-    return (True, b) if b < a else (False, a)
+def closer(weight, a, b, worse=False):
+    return b if (np.linalg.norm(weight - b) < np.linalg.norm(weight - a)) != worse else a
 
 
-def split(kernel, *, vt_column=False, by=lambda c: c[np.argmax(np.abs(c))], sqrt=False):
-    u, s, vt = np.linalg.svd(kernel)
-    scale = np.sqrt(s[0]) if sqrt else s[0]
-    col = scale * u[:, 0]
-    row = (np.sqrt(s[0]) if sqrt else 1.0) * (vt[:, 0] if vt_column else vt[0])
+def pair_text_only(weight, c_mid):
+    return fits(weight, c_mid)[0]
+
+
+def pair_worse(weight, c_mid):
+    return closer(weight, *fits(weight, c_mid), worse=True)
+
+
+def pair_one_more_channel(weight, c_mid):
+    return closer(weight, *fits(weight, c_mid, c_mid + 1))
+
+
+def pair_folded_swapped(weight, c_mid):
+    text, other = fits(weight, c_mid)
+    if np.linalg.norm(weight - other) < np.linalg.norm(weight - text):
+        return other.transpose(0, 1, 3, 2)
+    return text
+
+
+def pair_each_kernel(weight, c_mid):
+    return np.stack([np.stack([nearest(k, c_mid) for k in row]) for row in weight])
+
+
+def pair_text_transposed(weight, c_mid):
+    """The other order as the text's unfolding transposed (same singular values), folded
+    back as the text's."""
+    text = fits(weight, c_mid)[0]
+    other = folded(nearest(unfolded(weight, False).T, c_mid).T, weight.shape, False)
+    return closer(weight, text, other)
+
+
+def pair_one_channel_fewer(weight, c_mid):
+    return closer(weight, *fits(weight, c_mid, c_mid - 1))
+
+
+def pair_unchanged(weight, c_mid):
+    return weight
+
+
+def int_split(kernel, *, divide=True, sign=True):
+    k = np.asarray(kernel, dtype=np.int64)
+    row = k[np.flatnonzero(k.any(axis=1))[0]]
+    if divide:
+        row = row // np.gcd.reduce(row)
+    first = np.flatnonzero(row)[0]
+    if sign and row[first] < 0:
+        row = -row
+    return k[:, first] // row[first], row
+
+
+def int_by_first_entry(kernel):
+    k = np.asarray(kernel, dtype=np.int64)
+    row = k[np.flatnonzero(k.any(axis=1))[0]]
+    first = np.flatnonzero(row)[0]
+    return k[:, first] / 1, row / row[first]
+
+
+def int_colleague(kernel):
+    u, s, vt = np.linalg.svd(np.asarray(kernel, dtype=float))
+    col, row = s[0] * u[:, 0], vt[0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = by(col)
-        return col / t, row * t
+        return np.round(col / col[0]), np.round(row * col[0])
 
 
-def split_rounded(kernel):
-    col, row = split(kernel)
-    return np.round(col, 3), np.round(row, 3)
+def int_svd_first_nonzero(kernel):
+    """The colleague's split, divided by the first non-zero entry of the column, rounded."""
+    u, s, vt = np.linalg.svd(np.asarray(kernel, dtype=float))
+    col, row = s[0] * u[:, 0], vt[0]
+    t = col[np.flatnonzero(np.abs(col) > 1e-9 * np.abs(col).max())[0]]
+    return np.round(col / t), np.round(row * t)
+
+
+def int_gcd_of_kernel(kernel):
+    """The common divisor of the whole kernel taken out of the row."""
+    k = np.asarray(kernel, dtype=np.int64)
+    row = k[np.flatnonzero(k.any(axis=1))[0]] // np.gcd.reduce(k.ravel())
+    first = np.flatnonzero(row)[0]
+    row = -row if row[first] < 0 else row
+    return k[:, first] // row[first], row
 
 
 MUTANTS = {
@@ -151,31 +211,24 @@ MUTANTS = {
         Mutant("every row from row 0", complete_first_row, False),
         Mutant("only the known taps returned", complete_known_only, False),
     ],
-    "ch04.pair_order": [
-        Mutant("only the text's order",
-               lambda w, c: (False, tail(unfolded(w, False), c)), True),
-        Mutant("the worse order",
-               lambda w, c: (lambda a, b: (True, b) if b > a else (False, a))(
-                   tail(unfolded(w, False), c), tail(unfolded(w, True), c)), True),
-        Mutant("error not relative", lambda w, c: order(w, c, relative=False), True),
-        Mutant("c_mid + 1 channels", lambda w, c: order(w, c + 1), True),
-        Mutant("flag inverted", lambda w, c: (lambda v, e: (not v, e))(*order(w, c)), True),
-        Mutant("other order as the transpose", order_vertical_as_transpose, False),
-        Mutant("squared error", lambda w, c: order(w, c, squared=True), False),
-        Mutant("other order from the kernels transposed", order_kernels_swapped, False),
+    "ch04.best_pair": [
+        Mutant("only the text's order", pair_text_only, True),
+        Mutant("the worse order", pair_worse, True),
+        Mutant("c_mid + 1 channels", pair_one_more_channel, True),
+        Mutant("the other order folded back with k_h, k_w swapped", pair_folded_swapped, True),
+        Mutant("each kernel cut to rank c_mid on its own", pair_each_kernel, True),
+        Mutant("other order as the text's unfolding transposed", pair_text_transposed, True),
+        Mutant("c_mid - 1 channels", pair_one_channel_fewer, False),
+        Mutant("the weight returned unchanged", pair_unchanged, False),
     ],
-    "ch04.separable_split": [
-        Mutant("divided by the first entry (NaNs)", lambda k: split(k, by=lambda c: c[0]), False),
-        Mutant("divided by the first non-zero entry",
-               lambda k: split(k, by=lambda c: c[np.flatnonzero(np.abs(c) > 1e-12)[0]]), True),
-        Mutant("divided by the largest entry",
-               lambda k: split(k, by=lambda c: c.max() if c.max() != 0 else c.min()), True),
-        Mutant("divided by the magnitude, sign lost",
-               lambda k: split(k, by=lambda c: np.abs(c).max()), True),
-        Mutant("row from a column of Vt", lambda k: split(k, vt_column=True), True),
-        Mutant("the colleague's function, unchanged",
-               lambda k: split(k, vt_column=True, by=lambda c: c[0], sqrt=True), False),
-        Mutant("rounded to 3 decimals", split_rounded, False),
+    "ch04.integer_split": [
+        Mutant("a row of the kernel as it is", lambda k: int_split(k, divide=False), True),
+        Mutant("sign not fixed", lambda k: int_split(k, sign=False), True),
+        Mutant("divided by the first non-zero entry", int_by_first_entry, True),
+        Mutant("the colleague's function, unchanged", int_colleague, False),
+        Mutant("the SVD split by the first non-zero entry, rounded", int_svd_first_nonzero,
+               True),
+        Mutant("the gcd of the whole kernel", int_gcd_of_kernel, True),
     ],
 }
 
@@ -185,5 +238,5 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 test_tally = tally_test(MUTANTS, {
     "ch04.cheapest_filtering": (9, 7), "ch04.complete_separable": (6, 4),
-    "ch04.pair_order": (8, 5), "ch04.separable_split": (7, 4),
+    "ch04.best_pair": (8, 6), "ch04.integer_split": (6, 5),
 })

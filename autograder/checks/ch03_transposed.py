@@ -1,6 +1,6 @@
-"""Hidden checks of chapter 03 (transposed): padding and output_padding for a wanted size, the
-bilinear upsampling kernel, the phases of a transposed convolution on a constant input, and
-the transposed convolution a sub-pixel layer is."""
+"""Hidden checks of chapter 03 (transposed): the input sizes an encoder divides exactly,
+bilinear upsampling with PyTorch's border, the nearest kernel without a checkerboard on flat
+regions, and the sub-pixel layer a transposed convolution is."""
 
 from __future__ import annotations
 
@@ -10,214 +10,300 @@ import solutions
 
 from .core import Check, Mistake
 
-# --- transposed_padding: invert the size formula ----------------------------------------------
+# --- exact_input_size: the sizes a decoder with output_padding 0 restores -------------------
+
+def _back(x, layers, order=reversed):
+    """The input size of the layers whose last output is x, no rounding anywhere: each layer
+    undone by the transposed size formula with output_padding 0."""
+    for k, s, p in order(layers):
+        x = (x - 1) * s - 2 * p + k
+    return x
 
 
-def _transposed_padding(n_in, n_out, k, s):
-    excess = (n_in - 1) * s + k - n_out  # = 2 padding - output_padding
-    padding = max(0, -(-excess // 2))
-    return padding, 2 * padding - excess
+def _exact_input_size(min_size, layers, *, order=reversed, ceil=True):
+    """The smallest n >= min_size that every layer divides exactly: n + 2p - k = (o - 1)s with
+    nothing rounded away, the sizes a mirrored decoder with output_padding 0 gives back.
+
+    Those sizes are _back(x) for x >= 1, an affine function of x with slope prod(s), so the
+    smallest one >= min_size has x = ceil((min_size - _back(0)) / prod(s)). (All cases have
+    padding <= (k - 1)/2, so every size on the way is >= 1.) The keywords make mistakes."""
+    slope = int(np.prod([s for _, s, _ in layers], dtype=object))
+    offset = _back(0, layers, order)
+    x = -(-(min_size - offset) // slope) if ceil else (min_size - offset) // slope
+    return int(_back(max(1, x), layers, order))
 
 
-def _padding_cases(rng):
-    """(n_in, n_out, k, s) reachable with some padding >= 0 and 0 <= output_padding < s."""
-    out = []
-    while len(out) < 60:
-        n, k, s = int(rng.integers(1, 21)), int(rng.integers(1, 8)), int(rng.integers(1, 5))
-        p, op = int(rng.integers(0, k + 2)), int(rng.integers(0, s))
-        if len(out) % 3 == 1:  # sizes in the millions: too many paddings to try one by one
-            n, p = int(rng.integers(10**6, 10**8)), int(rng.integers(10**5, 10**7))
-        n_out = (n - 1) * s - 2 * p + k + op
-        if n_out >= 1:
-            out.append((n, n_out, k, s))
-    return out
+def _stride_multiple(min_size, layers):
+    slope = int(np.prod([s for _, s, _ in layers], dtype=object))
+    return -(-min_size // slope) * slope
 
 
-def _padding_from(excess_of):
-    """The right solution of 2p - op = excess, for a wrongly computed excess."""
-    def answer(n_in, n_out, k, s):
-        excess = excess_of(n_in, n_out, k, s)
-        padding = max(0, -(-excess // 2))
-        return padding, 2 * padding - excess
-    return answer
+def _first_layer_only(min_size, layers):
+    return _exact_input_size(min_size, layers[:1])
 
 
-def _op_subtracted(n_in, n_out, k, s):
-    excess = (n_in - 1) * s + k - n_out
-    return max(0, excess // 2), excess - 2 * max(0, excess // 2)
+STANDARD_LAYERS = [(3, 2, 1), (4, 2, 1), (2, 2, 0), (3, 1, 1), (7, 2, 3), (1, 1, 0), (3, 3, 0),
+                   (5, 2, 2), (1, 2, 0), (3, 2, 0)]
 
 
-def _negative_padding(n_in, n_out, k, s):
-    excess = (n_in - 1) * s + k - n_out
-    return -(-excess // 2), 2 * -(-excess // 2) - excess
-
-
-# --- bilinear_kernel ----------------------------------------------------------------------------
-
-def _tent(k, centre, f):
-    return 1 - np.abs(np.arange(k) - centre) / f
-
-
-def _centre_at_f_minus_1(f):
-    k = 2 * f - f % 2
-    tent = _tent(k, f - 1, f)
-    return np.outer(tent, tent)
-
-
-def _centre_at_half_k(f):
-    k = 2 * f - f % 2
-    tent = _tent(k, k // 2, f)
-    return np.outer(tent, tent)
-
-
-def _size_2f(f):
-    tent = _tent(2 * f, f - 0.5, f)
-    return np.outer(tent, tent)
-
-
-# --- constant_response: phases ----------------------------------------------------------------
-
-def _constant_response(kernel, s, p):
-    out = np.zeros((s, s))
-    for (a, b), value in np.ndenumerate(kernel):
-        out[(a - p) % s, (b - p) % s] += value
-    return out
-
-
-def _response_cases(rng):
-    cases = []
-    for _ in range(40):
-        kernel = rng.standard_normal((int(rng.integers(1, 7)), int(rng.integers(1, 7))))
-        cases.append((kernel, int(rng.integers(1, 5)), int(rng.integers(0, 6))))
+def _size_cases(rng):
+    """Encoders of 1 to 30 layers; in two cases of three the answer lies 10^8 or more above
+    min_size, so counting sizes upwards until one fits is hopeless (10^8 tries at least)."""
+    cases = [(100, [(3, 2, 1)]), (100, [(4, 2, 1)] * 3), (224, [(7, 2, 3), (3, 2, 1)])]
+    while len(cases) < 40:
+        far = len(cases) % 3 != 0
+        depth = int(rng.integers(28, 41)) if far else int(rng.integers(1, 6))
+        layers = []
+        for _ in range(depth):
+            if rng.random() < 0.5:
+                layers.append(STANDARD_LAYERS[int(rng.integers(len(STANDARD_LAYERS)))])
+            else:
+                k = int(rng.integers(1, 8))
+                layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, (k - 1) // 2 + 1))))
+        slope = int(np.prod([s for _, s, _ in layers], dtype=object))
+        if slope > 2**45 or len({k for k, _, _ in layers}) < 2:
+            continue
+        min_size = int(rng.integers(10**9, 10**12)) if far else int(rng.integers(1, 2000))
+        if far and _exact_input_size(min_size, layers) - min_size < 10**8:
+            continue
+        cases.append((min_size, layers))
     return cases
 
 
-# --- subpixel_as_transposed: sub-pixel convolution as a transposed convolution -----------
+# --- bilinear_upsample: F.interpolate(bilinear, align_corners=False) ----------------------
 
-def _subpixel_as_transposed(weight, r, *, flip=True, channel_last=False, swap_phase=False):
-    """The (C_in, C, k r, k r) weight T with conv_transpose2d(x, T, stride=r,
-    padding=r(k - 1)) == pixel_shuffle(conv2d(x, weight), r), weight (C r^2, C_in, k, k).
+def _interpolation_matrix(n, f, align_corners=False):
+    """(n f, n): row u holds the weights of the input cells that output cell u interpolates.
+    Half-pixel centres: output u sits at input coordinate (u + 1/2)/f - 1/2, clamped at 0
+    (PyTorch's area_pixel_compute_source_index); past the last cell the last one is copied."""
+    u = np.arange(n * f)
+    if align_corners:
+        src = u * (n - 1) / (n * f - 1) if n * f > 1 else np.zeros(n * f)
+    else:
+        src = np.maximum((u + 0.5) / f - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(int), n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    lam = src - i0
+    m = np.zeros((n * f, n))
+    np.add.at(m, (u, i0), 1 - lam)
+    np.add.at(m, (u, i1), lam)
+    return m
 
-    Output cell (h r + i, w r + j) of channel c reads weight[c r^2 + i r + j, :, a, b] at input
-    (h + a, w + b); the transposed convolution stamps input (h', w') at (r h', r w'), so that
-    tap sits at row r (k - 1 - a) + i of T once padding r (k - 1) has cropped the border.
+
+def _bilinear_upsample(image, factor, *, align_corners=False):
+    image = np.asarray(image, dtype=np.float64)
+    rows = _interpolation_matrix(image.shape[0], factor, align_corners)
+    cols = _interpolation_matrix(image.shape[1], factor, align_corners)
+    return rows @ image @ cols.T
+
+
+def _tent_route(image, f, *, mode="edge", shift=0, scale=1.0):
+    """Bilinear upsampling as a transposed convolution: the image padded by one cell, then
+    stamped with the tent kernel (stride f), then the f + f // 2 cells before the image's
+    first output cropped. mode, shift, scale make the named mistakes."""
+    image = np.asarray(image, dtype=np.float64)
+    kernel = solutions.bilinear_kernel(f) * scale
+    x = np.pad(image, 1, mode=mode)
+    k = kernel.shape[0]
+    out = np.zeros(((x.shape[0] - 1) * f + k, (x.shape[1] - 1) * f + k))
+    for (i, j), v in np.ndenumerate(x):
+        out[i * f:i * f + k, j * f:j * f + k] += v * kernel
+    start = f + f // 2 + shift
+    return out[start:start + image.shape[0] * f, start:start + image.shape[1] * f]
+
+
+def _upsample_cases(rng):
+    cases = [(np.array([[0.0, 1.0]]), 2), (np.full((3, 2), 5.0), 3)]
+    while len(cases) < 30:
+        h, w, f = int(rng.integers(1, 9)), int(rng.integers(2, 9)), int(rng.integers(2, 7))
+        image = rng.integers(0, 10, (h, w)).astype(float) if len(cases) % 3 == 0 else \
+            rng.standard_normal((h, w))
+        cases.append((image, f))
+    return cases
+
+
+# --- balanced_kernel: the nearest kernel without a checkerboard on flat regions -----------
+
+def _balanced_kernel(kernel, stride, *, target="weighted", shared=True, empty=True,
+                     scaled=False):
+    """The kernel nearest to ``kernel`` (Frobenius) whose taps sum to the same value m in
+    every phase (a mod s, b mod s): then a constant input gives a constant interior.
+
+    For a fixed m, phase c with n_c taps and sum S_c is corrected most cheaply by spreading
+    m - S_c evenly over its taps, at cost (m - S_c)^2 / n_c; the best m minimises the sum:
+    m = sum(S_c / n_c) / sum(1 / n_c). A phase no tap reaches forces m = 0.
     The keywords make the named mistakes."""
-    weight = np.asarray(weight, dtype=np.float64)
-    c_r2, c_in, k, _ = weight.shape
-    c = c_r2 // (r * r)
-    t = np.zeros((c_in, c, k * r, k * r))
+    kernel = np.asarray(kernel, dtype=np.float64)
+    kh, kw = kernel.shape
+    s = stride
+    phase = (np.arange(kh) % s)[:, None] * s + (np.arange(kw) % s)[None, :]
+    n = np.bincount(phase.ravel(), minlength=s * s).astype(float)
+    total = np.bincount(phase.ravel(), kernel.ravel(), minlength=s * s)
+    reached = n > 0
+    if target == "mean":
+        m = total.mean()
+    elif empty and not reached.all():
+        m = 0.0
+    else:
+        m = np.sum(total[reached] / n[reached]) / np.sum(1 / n[reached])
+    if scaled:
+        with np.errstate(divide="ignore", invalid="ignore"):  # phases without taps: unread
+            return kernel * (m / total)[phase]
+    change = (m - total) / (np.maximum(n, 1) if shared else 1)
+    return kernel + change[phase]
+
+
+def _balance_cases(rng):
+    """A third of the kernels 60 to 150 taps a side: reading the phases off a transposed
+    convolution of ones, one unit kernel at a time, would take 10^12 multiplications."""
+    cases = [(np.ones((3, 3)), 2), (np.ones((4, 4)), 2), (np.array([[1.0, 2.0]]), 3)]
+    while len(cases) < 30:
+        s = int(rng.integers(1, 5))
+        if len(cases) % 3 == 2:
+            kh, kw = int(rng.integers(60, 151)), int(rng.integers(60, 151))
+        else:
+            kh, kw = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        if s == 1 and len(cases) % 4:
+            continue
+        cases.append((rng.standard_normal((kh, kw)), s))
+    return cases
+
+
+# --- transposed_as_subpixel: a transposed convolution as a sub-pixel layer --------------
+
+def _transposed_as_subpixel(t, r, *, flip=True, channel_last=False, swap_phase=False,
+                            conv_layout=False):
+    """The sub-pixel weight W, (C r^2, C_in, k, k), with pixel_shuffle(conv2d(x, W), r) ==
+    conv_transpose2d(x, t, stride=r, padding=r (k - 1)) for t (C_in, C, k r, k r).
+
+    Output cell (h r + i, w r + j) of channel c is the sum of the stamps of the inputs
+    (h', w') that reach it: row h r + i + r (k - 1) of the uncropped result is row
+    h r + i + r (k - 1) - r h' of the stamp of input h', so with h' = h + a it is row
+    r (k - 1 - a) + i of t: W[c r^2 + i r + j, :, a, b] = t[:, c, r (k-1-a) + i, r (k-1-b) + j].
+    The keywords make the named mistakes."""
+    t = np.asarray(t, dtype=np.float64)
+    if conv_layout:  # t read as (C, C_in, kr, kr), conv2d's (out, in) order
+        t = t.transpose(1, 0, 2, 3)
+    c_in, c, kr, _ = t.shape
+    k = kr // r
+    w = np.zeros((c * r * r, c_in, k, k))
     for ch in range(c):
         for i in range(r):
             for j in range(r):
                 phase = (j, i) if swap_phase else (i, j)
-                src = (phase[0] * r + phase[1]) * c + ch if channel_last else \
+                dst = (phase[0] * r + phase[1]) * c + ch if channel_last else \
                     ch * r * r + phase[0] * r + phase[1]
                 for a in range(k):
                     for b in range(k):
                         row = r * (k - 1 - a) + i if flip else r * a + i
                         col = r * (k - 1 - b) + j if flip else r * b + j
-                        t[:, ch, row, col] = weight[src, :, a, b]
-    return t
+                        w[dst, :, a, b] = t[:, ch, row, col]
+    return w
 
 
 def _subpixel_cases(rng):
-    cases = [(np.arange(4.0).reshape(4, 1, 1, 1), 2), (np.arange(16.0).reshape(4, 1, 2, 2), 2)]
+    """Transposed weights (C_in, C, k r, k r); a third integer-valued, r = 1 rarely."""
+    cases = [(np.arange(4.0).reshape(1, 1, 2, 2), 2), (np.array([[[[5.0]]], [[[7.0]]]]), 1)]
     while len(cases) < 30:
-        c, c_in, r, k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)),
-                         int(rng.integers(1, 4)))
+        c, c_in, r, k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 5)),
+                         int(rng.integers(2, 5)))
         if r == 1 and len(cases) % 3:
             continue
-        weight = rng.integers(-4, 5, (c * r * r, c_in, k, k)) if len(cases) % 4 == 0 else \
-            rng.standard_normal((c * r * r, c_in, k, k))
-        cases.append((weight, r))
+        shape = (c_in, c, k * r, k * r)
+        t = rng.integers(-4, 5, shape) if len(cases) % 3 == 0 else rng.standard_normal(shape)
+        cases.append((t, r))
     return cases
 
 
 CHECKS = [
     Check(
-        id="ch03.transposed_padding", function="transposed_padding",
-        cases=_padding_cases, reference=_transposed_padding,
+        id="ch03.exact_input_size", function="exact_input_size",
+        cases=_size_cases, reference=_exact_input_size,
         mistakes=[
-            Mistake("output_padding subtracted", _op_subtracted,
-                    "output_padding *adds* cells at the end: (n_in - 1)s - 2p + k + op = n_out, "
-                    "so 2p - op = (n_in - 1)s + k - n_out; round p up and add cells with op."),
-            Mistake("negative padding", _negative_padding,
-                    "when even padding 0 is too small, pad nothing and add the missing cells "
-                    "with output_padding: padding is never negative."),
-            Mistake("output_padding always 0",
-                    lambda n_in, n_out, k, s: (max(0, ((n_in - 1) * s + k - n_out) // 2), 0),
-                    "padding crops 2 cells at a time; an odd difference needs output_padding 1."),
-            Mistake("one stride too many",
-                    _padding_from(lambda n_in, n_out, k, s: n_in * s + k - n_out),
-                    "n_in stamps start at 0, s, ..., (n_in - 1)s: the uncropped length is "
-                    "(n_in - 1)s + k."),
-            Mistake("kernel length off by one",
-                    _padding_from(lambda n_in, n_out, k, s: (n_in - 1) * s + k - 1 - n_out),
-                    "the last stamp covers k cells from (n_in - 1)s: the uncropped length is "
-                    "(n_in - 1)s + k, not (n_in - 1)s + k - 1."),
-            Mistake("the convolution's formula",
-                    _padding_from(lambda n_in, n_out, k, s: (n_out - 1) * s + k - n_in),
-                    "that inverts a convolution from n_out to n_in; here the *transposed* "
-                    "convolution goes from n_in to n_out."),
+            Mistake("a multiple of the strides' product", _stride_multiple,
+                    "that rule holds for k = 4, s = 2, p = 1 but not in general: a layer "
+                    "divides exactly when n + 2p - k is a multiple of s, and k = 3, s = 2, "
+                    "p = 1 needs odd sizes. The sizes that round nothing are the ones the "
+                    "transposed size formula with output_padding 0 gives back."),
+            Mistake("layers undone first to last",
+                    lambda n, layers: _exact_input_size(n, layers, order=list),
+                    "undo the *last* layer first: its output size comes from the layer before "
+                    "it, so going back from the end the first layer is undone last."),
+            Mistake("rounded down",
+                    lambda n, layers: _exact_input_size(n, layers, ceil=False),
+                    "the answer must be at least min_size: round the last layer's output "
+                    "size up, not down."),
+            Mistake("only the first layer exact", _first_layer_only,
+                    "every layer must divide exactly, not only the first: the second layer "
+                    "sees the first one's output size."),
         ]),
     Check(
-        id="ch03.bilinear_kernel", function="bilinear_kernel",
-        cases=lambda rng: [(int(f),) for f in rng.permutation(40) + 1],
-        reference=solutions.bilinear_kernel,
+        id="ch03.bilinear_upsample", function="bilinear_upsample",
+        cases=_upsample_cases, reference=_bilinear_upsample,
         mistakes=[
-            Mistake("centre not halfway", _centre_at_f_minus_1,
-                    "the tent's peak is the kernel's centre c = (k - 1)/2, which for an even "
-                    "factor falls between two cells (f - 1/2)."),
-            Mistake("normalised to sum 1",
-                    lambda f: solutions.bilinear_kernel(f) / solutions.bilinear_kernel(f).sum(),
-                    "interpolation weights sum to 1 per *phase* (each output cell), not over "
-                    "the whole kernel: the kernel sums to f^2."),
-            Mistake("centre rounded to a cell", _centre_at_half_k,
-                    "for an even factor the kernel has an even size and its centre "
-                    "c = (k - 1)/2 lies between two cells; k // 2 moves the peak one cell."),
-            Mistake("size 2f for every factor", _size_2f,
-                    "for an odd factor the tent has 2f - 1 non-zero taps: k = 2f - f mod 2."),
-            Mistake("one axis only",
-                    lambda f: solutions.bilinear_kernel(f).sum(axis=0) / f,
-                    "bilinear = linear along rows times linear along columns: the outer "
-                    "product of the 1-D tent with itself, a k x k kernel."),
+            Mistake("zeros around the image",
+                    lambda x, f: _tent_route(x, f, mode="constant"),
+                    "outside the image PyTorch clamps the coordinate to the first or last "
+                    "cell (the border value is copied), it does not read zeros: the border "
+                    "cells would come out darker."),
+            Mistake("corners aligned",
+                    lambda x, f: _bilinear_upsample(x, f, align_corners=True),
+                    "align_corners=False uses half-pixel centres: output u sits at input "
+                    "(u + 1/2)/f - 1/2, not at u (n - 1)/(n f - 1)."),
+            Mistake("nearest neighbour",
+                    lambda x, f: np.repeat(np.repeat(np.asarray(x, float), f, 0), f, 1),
+                    "each output cell interpolates its two nearest input cells (per axis), "
+                    "weighted by closeness; repeating each cell is nearest-neighbour."),
+            Mistake("cropped one cell late", lambda x, f: _tent_route(x, f, shift=1),
+                    "the output is shifted by one cell: with stride f and padding f // 2 "
+                    "the first output cell is f // 2 cells into the stamps of the first "
+                    "input (plus f per padded input cell in front)."),
+            Mistake("the tent normalised to sum 1",
+                    lambda x, f: _tent_route(x, f, scale=1 / f**2),
+                    "a constant image must stay constant: the taps of each phase sum to 1, "
+                    "so the whole kernel sums to f^2."),
         ]),
     Check(
-        id="ch03.constant_response", function="constant_response", cases=_response_cases,
-        reference=_constant_response,
+        id="ch03.balanced_kernel", function="balanced_kernel", cases=_balance_cases,
+        reference=_balanced_kernel,
         mistakes=[
-            Mistake("padding ignored", lambda k, s, p: _constant_response(k, s, 0),
-                    "cropping p cells shifts which kernel taps land on output cell u: "
-                    "u + p = s i + a, so phase q collects the taps a = q + p (mod s)."),
-            Mistake("shifted the wrong way",
-                    lambda k, s, p: _constant_response(k, s, (-p) % s),
-                    "output cell u is cell u + p of the uncropped result: taps a ≡ u + p."),
-            Mistake("taps counted, not summed",
-                    lambda k, s, p: _constant_response(np.ones_like(k), s, p),
-                    "on an input of ones each tap contributes its weight: sum the weights."),
-            Mistake("rows and columns swapped",
-                    lambda k, s, p: _constant_response(k, s, p).T,
-                    "entry [q, r] is for rows u ≡ q and columns v ≡ r: kernel rows give q."),
+            Mistake("the plain mean of the phase sums as target",
+                    lambda k, s: _balanced_kernel(k, s, target="mean"),
+                    "a phase with few taps is cheap to move a lot, one with many taps "
+                    "costs for every tap: the best common value weights phase c by "
+                    "1/n_c, m = sum(S_c/n_c) / sum(1/n_c)."),
+            Mistake("the whole correction on every tap",
+                    lambda k, s: _balanced_kernel(k, s, shared=False),
+                    "a phase of n_c taps moves by m - S_c in all: spread it, (m - S_c)/n_c "
+                    "per tap, which is also the cheapest way."),
+            Mistake("phases no tap reaches ignored",
+                    lambda k, s: _balanced_kernel(k, s, empty=False),
+                    "when the kernel is shorter than the stride some phases get no tap and "
+                    "stay 0 whatever you do: every phase must then sum to 0."),
+            Mistake("each phase scaled, not shifted",
+                    lambda k, s: _balanced_kernel(k, s, scaled=True),
+                    "scaling a phase's taps changes them in proportion to their size; the "
+                    "nearest kernel changes every tap of a phase by the same amount."),
         ]),
     Check(
-        id="ch03.subpixel_as_transposed", function="subpixel_as_transposed",
-        cases=_subpixel_cases, reference=_subpixel_as_transposed,
+        id="ch03.transposed_as_subpixel", function="transposed_as_subpixel",
+        cases=_subpixel_cases, reference=_transposed_as_subpixel,
         mistakes=[
             Mistake("taps not reversed",
-                    lambda w, r: _subpixel_as_transposed(w, r, flip=False),
-                    "the transposed convolution stamps input (h', w') *at* (r h', r w'): the "
-                    "tap the sub-pixel layer reads a rows further down comes from a stamp "
-                    "a r rows *earlier*, so it sits a r rows *higher* in T: row r(k-1-a) + i."),
-            Mistake("channels read in depth-to-space order",
-                    lambda w, r: _subpixel_as_transposed(w, r, channel_last=True),
-                    "PixelShuffle takes output channel c from channels c r^2 .. c r^2 + r^2 - 1 "
+                    lambda t, r: _transposed_as_subpixel(t, r, flip=False),
+                    "the sub-pixel layer's tap a reads input h + a, whose stamp starts a r "
+                    "rows *lower* than that of input h: the tap sits a r rows *higher* in the "
+                    "stamp, at row r(k - 1 - a) + i, once padding r(k - 1) has cropped."),
+            Mistake("channels written in depth-to-space order",
+                    lambda t, r: _transposed_as_subpixel(t, r, channel_last=True),
+                    "PixelShuffle makes output channel c from channels c r^2 .. c r^2 + r^2 - 1 "
                     "(channel c r^2 + i r + j), not from (i r + j) C + c."),
             Mistake("row and column phases swapped",
-                    lambda w, r: _subpixel_as_transposed(w, r, swap_phase=True),
+                    lambda t, r: _transposed_as_subpixel(t, r, swap_phase=True),
                     "channel c r^2 + i r + j goes to row phase i, column phase j."),
-            Mistake("conv2d's weight layout",
-                    lambda w, r: _subpixel_as_transposed(w, r).transpose(1, 0, 2, 3),
-                    "conv_transpose2d's weight is (C_in, C_out, kH, kW): input channels first, "
-                    "the layout of the convolution it transposes."),
+            Mistake("the transposed weight read in conv2d's layout",
+                    lambda t, r: _transposed_as_subpixel(t, r, conv_layout=True),
+                    "conv_transpose2d's weight is (C_in, C_out, kH, kW): input channels first; "
+                    "the sub-pixel weight is (C r^2, C_in, k, k)."),
         ]),
 ]
