@@ -32,10 +32,10 @@ def cheapest_filtering(kernel, h, w, stride, max_error):
         Paste("the text's per-output rule: k_h + k_w per output value and term",
               (), """
 def cheapest_filtering(kernel, h, w, stride, max_error):
-    kh, kw, s = *kernel.shape, np.linalg.svd(kernel, compute_uv=False)
+    s = np.linalg.svd(kernel, compute_uv=False)
     r = next(r for r in range(len(s) + 1) if np.sum(s[r:] ** 2) <= max_error**2 * np.sum(s**2))
-    n = ((h - kh) // stride + 1) * ((w - kw) // stride + 1)
-    return min((0, kh * kw * n), (r, r * (kh + kw) * n), key=lambda t: t[1])
+    n = ((h - kernel.shape[0]) // stride + 1) * ((w - kernel.shape[1]) // stride + 1)
+    return (r, r * sum(kernel.shape) * n) if r * sum(kernel.shape) < kernel.size else (0, kernel.size * n)
 """, "cheapest_filtering"),
     ],
     "ch04.complete_separable": [
