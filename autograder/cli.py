@@ -151,10 +151,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def export(args) -> int:
+    from .course.roster import RosterError
     from .outputs.export import ExportError, write
     try:
         out, result = write(args.graded, args.format, args.roster, args.out)
-    except ExportError as error:
+    except (ExportError, RosterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out} ({result.students} students, {args.format} format)", file=sys.stderr)
