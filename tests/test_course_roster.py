@@ -1,12 +1,16 @@
 """The roster (autograder/course/roster.py): what a usable roster is, decided once for
 ``collect`` and ``export``; a bad one is refused with the file, the line and the fix, and
-neither command writes anything."""
+neither command writes anything. The roster, Moodle's worksheet and the overrides file are
+read one way (autograder/course/csv_table.py)."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 import pytest
 from grading_corpus import FIXTURE_CHAPTERS, run_cli
 
+from autograder.course import collect, overrides
 from autograder.course.roster import RosterError, read
 
 GOOD = "student_id,ID,Full name\nalice,101,Alice Liddell\nbob,102,\n"
@@ -77,3 +81,23 @@ def test_collect_and_export_refuse_a_bad_roster_and_write_nothing(tmp_path, data
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "graded", "roster.csv"]
     assert sorted(p.name for p in graded.iterdir()) == ["grades.csv"]
+
+
+@pytest.mark.parametrize("reader, error, header", [
+    (read, RosterError, "student_id,Full name"),
+    (lambda path: collect.read_worksheet(path, UTC), collect.CollectError,
+     "Identifier,Full name,Last modified (submission)"),
+    (overrides.load, overrides.OverrideError, "student_id,assignment,exercise,points,comment"),
+])
+def test_every_instructor_csv_is_read_the_same_way(tmp_path, reader, error, header):
+    """Each refuses another encoding, an open quote and a row longer than its header."""
+    width, name = header.count(",") + 1, "Zo\xeb,"
+    for data, message in [
+        (f"{header}\n{name * width}\n".encode("latin-1"), "line 2: not UTF-8 text"),
+        (f'{header}\n"a{"," * width}\n', "line 2: unexpected end of data"),
+        (f"{header}\n{'a,' * width}b\n", f"line 2: {width + 1} cells but the header has"),
+    ]:
+        path = _roster(tmp_path, data)
+        with pytest.raises(error) as found:
+            reader(path)
+        assert message in str(found.value) and str(path) in str(found.value)

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from . import csv_table, timestamps
 from . import roster as roster_csv
-from . import timestamps
 
 MAX_FILE_BYTES = 64 << 20  # a notebook larger than this is listed, not extracted (zip bombs)
 CANVAS = re.compile(r"^(?P<login>[^\W_]+)(?P<late>_late)?_(?P<user>\d+)_(?P<file>\d+)_"
@@ -122,20 +122,16 @@ def _squash(name: str) -> str:
 
 def read_worksheet(path: Path, zone: tzinfo) -> dict[str, tuple[datetime | None, str]]:
     """Moodle's grading worksheet: participant id -> (submission time or None, email)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise CollectError(f"cannot read the worksheet {path}: {error.strerror}") from None
-    reader = csv.DictReader(io.StringIO(text))
+    table = csv_table.read(path, "the worksheet", CollectError)
     need = ["Identifier", "Last modified (submission)"]
-    missing = [c for c in need if c not in (reader.fieldnames or [])]
+    missing = [c for c in need if c not in table.columns]
     if missing:
         raise CollectError(f"{path} is not a Moodle grading worksheet: no column(s) "
                            f"{', '.join(missing)}")
     found = {}
-    for line, row in enumerate(reader, start=2):
-        participant = (row["Identifier"] or "").removeprefix("Participant").strip()
-        when = (row["Last modified (submission)"] or "").strip()
+    for line, row in table.rows:
+        participant = row["Identifier"].removeprefix("Participant").strip()
+        when = row["Last modified (submission)"]
         moment = None
         if when and when != "-":
             try:
@@ -144,7 +140,7 @@ def read_worksheet(path: Path, zone: tzinfo) -> dict[str, tuple[datetime | None,
                 raise CollectError(f"{path}, line {line}: 'Last modified (submission)' {when!r} "
                                    "is not Moodle's English date form, e.g. 'Friday, 9 October "
                                    "2026, 11:59 PM'") from None
-        found[participant] = (moment, (row.get("Email address") or "").strip())
+        found[participant] = (moment, row.get("Email address", ""))
     return found
 
 
