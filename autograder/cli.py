@@ -56,9 +56,6 @@ def parser() -> argparse.ArgumentParser:
                         "(created on first use; default: the course file's, else "
                         ".course-secret, git-ignored)")
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
-    g.add_argument("--course", type=Path, metavar="FILE",
-                   help="the course file: due dates, extensions, late policy (default: "
-                        "course.toml beside SUBMISSIONS, if there is one)")
     g.add_argument("--overrides", type=Path, metavar="FILE",
                    help="points set by hand (default: the course file's, else overrides.csv "
                         "beside SUBMISSIONS, if there is one)")
@@ -112,10 +109,11 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--comment", required=True, help="why (shown to the student)")
     o.add_argument("--file", type=Path, metavar="FILE",
                    help="the overrides file (default: the course file's, or overrides.csv)")
-    for q in (c, o):
+    for q in (g, c, o):
         q.add_argument("--course", type=Path, metavar="FILE",
-                       help="the course file (default: course.toml beside the submissions "
-                            "folder)")
+                       help="the course file: due dates, extensions, late policy, roster "
+                            "(default: course.toml beside the submissions folder, if there is "
+                            "one)")
     for q in (r, g, c):
         q.add_argument("--chapters", type=Path, default=PROJECT / "chapters",
                        help="the source assignments (default: chapters/)")
@@ -151,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def export(args) -> int:
+    from .course.roster import RosterError
     from .outputs.export import ExportError, write
     try:
         out, result = write(args.graded, args.format, args.roster, args.out)
-    except ExportError as error:
+    except (ExportError, RosterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out} ({result.students} students, {args.format} format)", file=sys.stderr)

@@ -15,11 +15,14 @@ a busy core slows both libraries by amounts that vary from run to run.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,68 +36,55 @@ import solutions  # noqa: E402
 MiB = 2**20
 
 
-def case_conv(rng):
-    x = rng.standard_normal((8, 64, 56, 56), dtype=np.float32)
-    w = rng.standard_normal((64, 64, 3, 3), dtype=np.float32)
-    ours = lambda: solutions.conv2d(x, w, padding=1)  # noqa: E731
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-    ref = lambda: F.conv2d(xt, wt, padding=1)  # noqa: E731
-    im2col_bytes = 8 * 64 * 9 * 56 * 56 * 4
-    return "conv2d 3x3 p1, N=8 C=64->64 56x56", ours, ref, im2col_bytes
+@dataclass(frozen=True)
+class Fixed:
+    """An argument passed as it is to both functions (not a drawn array)."""
+
+    value: object
 
 
-def case_depthwise(rng):
-    x = rng.standard_normal((8, 256, 28, 28), dtype=np.float32)
-    w = rng.standard_normal((256, 1, 3, 3), dtype=np.float32)
-    ours = lambda: solutions.depthwise_conv2d(x, w, padding=1)  # noqa: E731
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-    ref = lambda: F.conv2d(xt, wt, padding=1, groups=256)  # noqa: E731
-    im2col_bytes = 8 * 256 * 9 * 28 * 28 * 4
-    return "depthwise 3x3 p1, N=8 C=256 28x28", ours, ref, im2col_bytes
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    ours: Callable  # the solutions function
+    torch: Callable  # torch's, called with the same arguments as tensors
+    inputs: tuple  # per positional argument: the shape of a float32 array drawn, or Fixed
+    kwargs: dict
+    buffer_bytes: int  # the one im2col buffer of the layer (or what stands for it)
+    targeted: bool = True
 
 
-def case_transposed(rng):
-    x = rng.standard_normal((8, 64, 28, 28), dtype=np.float32)
-    w = rng.standard_normal((64, 32, 4, 4), dtype=np.float32)
-    ours = lambda: solutions.conv_transpose2d(x, w, stride=2, padding=1)  # noqa: E731
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-    ref = lambda: F.conv_transpose2d(xt, wt, stride=2, padding=1)  # noqa: E731
-    # The col2im buffer: every input pixel's C_out x 4 x 4 kernel copy.
-    im2col_bytes = 8 * 32 * 16 * 28 * 28 * 4
-    return "conv_transpose2d 4x4 s2 p1, N=8 C=64->32 28x28", ours, ref, im2col_bytes
+LAYERS = (
+    Layer("conv2d 3x3 p1, N=8 C=64->64 56x56", solutions.conv2d, F.conv2d,
+          ((8, 64, 56, 56), (64, 64, 3, 3)), {"padding": 1}, 8 * 64 * 9 * 56 * 56 * 4),
+    Layer("depthwise 3x3 p1, N=8 C=256 28x28", solutions.depthwise_conv2d,
+          functools.partial(F.conv2d, groups=256),
+          ((8, 256, 28, 28), (256, 1, 3, 3)), {"padding": 1}, 8 * 256 * 9 * 28 * 28 * 4),
+    # the col2im buffer: every input pixel's C_out x 4 x 4 kernel copy
+    Layer("conv_transpose2d 4x4 s2 p1, N=8 C=64->32 28x28", solutions.conv_transpose2d,
+          F.conv_transpose2d, ((8, 64, 28, 28), (64, 32, 4, 4)), {"stride": 2, "padding": 1},
+          8 * 32 * 16 * 28 * 28 * 4),
+    # The functions added for chapters 07 and 08, measured the same way; no target yet.
+    Layer("conv2d_grad_weight 3x3 p1, N=8 C=64->64 28x28", solutions.conv2d_grad_weight,
+          torch.nn.grad.conv2d_weight, ((8, 64, 28, 28), Fixed((64, 64, 3, 3)), (8, 64, 28, 28)),
+          {"padding": 1}, 8 * 64 * 9 * 28 * 28 * 4, targeted=False),
+    # the windows are a view: the buffer to compare with is the padded input
+    Layer("max_pool2d 3x3 s2 p1, N=8 C=64 56x56", solutions.max_pool2d, F.max_pool2d,
+          ((8, 64, 56, 56), Fixed(3)), {"stride": 2, "padding": 1}, 8 * 64 * 58 * 58 * 4,
+          targeted=False),
+    Layer("conv3d 3x3x3 p1, N=2 C=32->32 16x28x28", solutions.conv3d, F.conv3d,
+          ((2, 32, 16, 28, 28), (32, 32, 3, 3, 3)), {"padding": 1},
+          2 * 32 * 27 * 16 * 28 * 28 * 4, targeted=False),
+)
 
 
-# The functions added for chapters 07 and 08, measured the same way; no target yet.
-
-def case_grad_weight(rng):
-    x = rng.standard_normal((8, 64, 28, 28), dtype=np.float32)
-    g = rng.standard_normal((8, 64, 28, 28), dtype=np.float32)
-    ours = lambda: solutions.conv2d_grad_weight(x, (64, 64, 3, 3), g, padding=1)  # noqa: E731
-    xt, gt = torch.from_numpy(x), torch.from_numpy(g)
-    ref = lambda: torch.nn.grad.conv2d_weight(xt, (64, 64, 3, 3), gt, padding=1)  # noqa: E731
-    return "conv2d_grad_weight 3x3 p1, N=8 C=64->64 28x28", ours, ref, 8 * 64 * 9 * 28 * 28 * 4
-
-
-def case_max_pool(rng):
-    x = rng.standard_normal((8, 64, 56, 56), dtype=np.float32)
-    ours = lambda: solutions.max_pool2d(x, 3, stride=2, padding=1)  # noqa: E731
-    xt = torch.from_numpy(x)
-    ref = lambda: F.max_pool2d(xt, 3, stride=2, padding=1)  # noqa: E731
-    # The windows are a view: the buffer to compare with is the padded input.
-    return "max_pool2d 3x3 s2 p1, N=8 C=64 56x56", ours, ref, 8 * 64 * 58 * 58 * 4
-
-
-def case_conv3d(rng):
-    x = rng.standard_normal((2, 32, 16, 28, 28), dtype=np.float32)
-    w = rng.standard_normal((32, 32, 3, 3, 3), dtype=np.float32)
-    ours = lambda: solutions.conv3d(x, w, padding=1)  # noqa: E731
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-    ref = lambda: F.conv3d(xt, wt, padding=1)  # noqa: E731
-    return "conv3d 3x3x3 p1, N=2 C=32->32 16x28x28", ours, ref, 2 * 32 * 27 * 16 * 28 * 28 * 4
-
-
-TARGETED = (case_conv, case_depthwise, case_transposed)
-UNTARGETED = (case_grad_weight, case_max_pool, case_conv3d)
+def calls(layer: Layer, rng) -> tuple[Callable, Callable]:
+    """(ours, torch's) on the same freshly drawn inputs, ready to time."""
+    args = [a.value if isinstance(a, Fixed) else rng.standard_normal(a, dtype=np.float32)
+            for a in layer.inputs]
+    tensors = [torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args]
+    return (functools.partial(layer.ours, *args, **layer.kwargs),
+            functools.partial(layer.torch, *tensors, **layer.kwargs))
 
 
 def median_seconds(fn, repeat: int) -> float:
@@ -138,8 +128,9 @@ def main() -> int:
           f"{'extra MiB':>10} {'im2col MiB':>11} {'mem/im2col':>10}")
     worst = 0.0
     worst_mem = 0.0
-    for make in TARGETED + UNTARGETED:
-        name, ours, ref, im2col_bytes = make(rng)
+    for layer in LAYERS:
+        name, im2col_bytes = layer.name, layer.buffer_bytes
+        ours, ref = calls(layer, rng)
         np.testing.assert_allclose(ours(), ref().numpy(), rtol=1e-3, atol=1e-3)
         for _ in range(2):  # warm caches, thread pools and BLAS
             ours(), ref()
@@ -151,7 +142,7 @@ def main() -> int:
         t_ours, t_ref = statistics.median(t_ours), statistics.median(t_ref)
         extra, _ = peak_extra_bytes(ours)
         ratio = t_ours / t_ref
-        if make in TARGETED:
+        if layer.targeted:
             worst, worst_mem = max(worst, ratio), max(worst_mem, extra / im2col_bytes)
         print(f"{name:48} {t_ours * 1e3:8.2f} {t_ref * 1e3:9.2f} {ratio:6.2f} "
               f"{extra / MiB:10.1f} {im2col_bytes / MiB:11.1f} {extra / im2col_bytes:10.2f}")

@@ -5,7 +5,8 @@ with scipy). One idea per module:
 
 - :mod:`convlab.frames`  -- what a diagram shows, as data (``conv_frame``, ``transposed_frame``,
   ``groups_frame``); new convolution types add a builder here.
-- :mod:`convlab.grid`    -- draws a frame with matplotlib (``draw``, ``frame_png``).
+- :mod:`convlab.grid`    -- draws a frame with matplotlib (``draw``, ``frame_png``), and shows
+  frames in a notebook.
 - :mod:`convlab.animate` -- an offline HTML/JS player over a list of frames (``animate``).
 - :mod:`convlab.widgets` -- slider panels (``ConvPanel``, ``TransposedPanel``, ``GroupsPanel``,
   ``FilterPanel``).
@@ -24,7 +25,7 @@ with scipy). One idea per module:
     >>> convlab.ConvPanel()                                          # live sliders
 """
 
-from . import alt_text
+from . import alt_text, grid
 from .animate import Animation, animate
 from .causal_frames import causal_stack_frame, causal_stack_frames
 from .channel_frames import (
@@ -86,5 +87,7 @@ __all__ = [
     "transposed_frames",
 ]
 
-# In a Jupyter kernel, every matplotlib figure shown carries alt text (convlab/alt_text.py).
+# In a Jupyter kernel, every matplotlib figure shown carries alt text (convlab/alt_text.py),
+# and a Frame left as a cell's value is shown as its picture (convlab/grid.py).
 alt_text.install()
+grid.install()

@@ -9,9 +9,9 @@ name. Outside IPython, or before matplotlib's inline backend is set up, it does 
 
 from __future__ import annotations
 
-import sys
-
 from matplotlib.figure import Figure
+
+from . import _kernel
 
 _MARK = "_convlab_alt"  # set on our wrapper, so it is never wrapped twice
 
@@ -72,12 +72,8 @@ def _ensure(shell) -> None:
 
 def install() -> None:
     """Attach alt text to every figure the running IPython kernel shows from now on."""
-    if "IPython" not in sys.modules:
-        return
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is None or not hasattr(shell, "display_formatter"):
+    shell = _kernel.shell()
+    if shell is None:
         return
     # matplotlib loads its backend (the inline one registers its printer) only when pyplot
     # first needs it, maybe mid-cell just before `plt.show()` displays: load it now, while no

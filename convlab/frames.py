@@ -9,7 +9,7 @@ work unchanged. Cell roles (``Grid.kinds``) are the strings styled in
 :data:`convlab.grid.STYLES`; ``"g0"``, ``"g1"``, ... colour channel groups.
 
     >>> frame = conv_frame(input_size=5, kernel_size=3, stride=2, padding=1, position=4)
-    >>> frame                       # displays itself in a notebook (a PNG)
+    >>> frame                       # a notebook shows it as a PNG (convlab.grid.install)
     >>> frames = conv_frames(5, 3, dilation=2, values=True)  # one per output cell
 
 Coordinates are in cell units with ``y`` pointing down, like array indices.
@@ -63,12 +63,6 @@ class Frame:
         """Alt text: the frame's title and caption, in words."""
         words = [w.strip().rstrip(".") for w in (self.title, self.caption) if w and w.strip()]
         return ". ".join(words) or "Diagram"
-
-    def _repr_png_(self) -> tuple[bytes, dict]:
-        from .grid import frame_png  # late import: building frames must not need matplotlib
-
-        # IPython keeps the metadata with the PNG; the book makes it the image's alt text
-        return frame_png(self), {"alt": self.describe()}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
+from . import _kernel
 from ._pathtext import PathText, text_width, wrap
 from .frames import Frame
 
@@ -188,3 +189,18 @@ def frame_png(frame: Frame, dpi: float = 80, cell_inches: float = 0.4) -> bytes:
     artist = FrameArtist(cell_inches=cell_inches)
     artist.update(frame)
     return artist.png(dpi)
+
+
+def frame_display(frame: Frame) -> tuple[bytes, dict]:
+    """A frame as a notebook shows it: its PNG, and its alt text as the PNG's metadata
+    (IPython keeps it with the output; the book makes it the image's alt text)."""
+    return frame_png(frame), {"alt": frame.describe()}
+
+
+def install() -> None:
+    """Show every :class:`Frame` in the running IPython kernel as :func:`frame_display`.
+    Registered here, not as a ``_repr_png_`` of Frame: frames are plain data that can be
+    built without matplotlib, and drawing is this module's (the data never imports it)."""
+    shell = _kernel.shell()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Frame, frame_display)

@@ -9,6 +9,7 @@ layer_cost 3, effective_kernel_size 1).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import subprocess
 import sys
@@ -304,6 +305,13 @@ def write(submissions: Path, entries: dict[str, tuple[bytes, str, float]]) -> No
 PROJECT = Path(__file__).resolve().parents[1]
 # hidden test text, then the solution marker (which only an instructor's copy may carry)
 HIDDEN_TEXT = ("check(", "autograder.checks", "HIDDEN TESTS", "BEGIN SOLUTION")
+
+
+def file_hashes(root: Path) -> dict[Path, str]:
+    """Every file below ``root`` -> its sha256, through links too: a test takes them before
+    grading and after, and a changed target shows as a changed file."""
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*")
+            if p.is_file()}
 
 
 def run_cli(*args: str, timeout: float = 900, prefix: tuple[str, ...] = ()

@@ -7,14 +7,19 @@ way the command gets a work folder it owns, and its own HOME and caches.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 USER = "convlab-tester"
 
@@ -63,3 +68,46 @@ def hand_over(folder: Path) -> None:
 
 def remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def grading_as(who: str, tmp_path: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """(a folder the grading user can write, the argv prefix that runs a command as that
+    user), for ``who``: "root" (skipped unless the tests run as root), "ordinary user" (the
+    test user, in a workspace of its own, removed after), or "current" (whoever runs the
+    tests)."""
+    if who in ("root", "current"):
+        if who == "root" and os.geteuid() != 0:
+            pytest.skip("needs root")
+        yield tmp_path, ()
+        return
+    if who != "ordinary user":
+        raise ValueError(f"grading_as: unknown user {who!r}")
+    folder, prefix = workspace()
+    try:
+        yield folder, tuple(prefix)
+    finally:
+        remove(folder)
+
+
+# A test file that reruns itself as the ordinary user does so from root's run only: the
+# ordinary user's own run of the file is the rerun.
+rerun_by_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="run as root, this file runs itself again as an ordinary user; "
+                              "that user's own run is this one")
+
+
+def rerun(test_file: str, summary: str, timeout: float) -> None:
+    """Run ``test_file`` again as the ordinary user (one process, no xdist) and assert it
+    passes with the pytest ``summary`` line given (e.g. "2 passed, 1 skipped"), so that no
+    test silently skips for an instructor without root."""
+    folder, prefix = workspace()
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider",
+             "-q", "-rs", f"--basetemp={folder / 'tmp'}", test_file],
+            capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parents[1])
+    finally:
+        remove(folder)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(rf"^{re.escape(summary)}\b", done.stdout, re.M), done.stdout[-2000:]

@@ -9,7 +9,6 @@ makes fork bombs and file snooping safe to run on a developer's machine.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 
@@ -21,6 +20,7 @@ from grading_corpus import (
     PROJECT,
     assert_no_grader_internals,
     corpus,
+    file_hashes,
     grade_args,
     grades,
     run_cli,
@@ -31,23 +31,11 @@ from nbgrader.api import Gradebook
 pytestmark = pytest.mark.slow  # the whole corpus through the CLI, as root and ordinary user
 
 
-def _hashes(root):
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
-
-
 @pytest.fixture(params=["root", "ordinary user"])
 def grader(request, tmp_path):
     """(a folder the grading user can write, the argv prefix that runs as that user)."""
-    if request.param == "root":
-        if os.geteuid() != 0:
-            pytest.skip("the root sandbox needs root")
-        yield tmp_path, ()
-        return
-    folder, prefix = ordinary_user.workspace()
-    try:
-        yield folder, tuple(prefix)
-    finally:
-        ordinary_user.remove(folder)
+    with ordinary_user.grading_as(request.param, tmp_path) as found:
+        yield found
 
 
 def test_hostile_corpus_is_graded_exactly_and_safely(grader):
@@ -63,7 +51,7 @@ def test_hostile_corpus_is_graded_exactly_and_safely(grader):
     write(submissions, entries)
     if prefix:  # the grading user owns what students sent, as an instructor would
         ordinary_user.hand_over(tmp_path)
-    before = _hashes(submissions)  # through links too: a link's target must not change
+    before = file_hashes(submissions)  # through links too: a link's target must not change
 
     # 10 s per cell: generous on a loaded CI machine; each infinite loop costs it once
     done = run_cli(*grade_args(submissions, out, timeout=10), prefix=prefix)
@@ -77,7 +65,7 @@ def test_hostile_corpus_is_graded_exactly_and_safely(grader):
     assert all(table[s]["max_score"] == "6" for s in table)
 
     # Nobody's files changed, the snoop wrote nothing, and the gradebook holds the scores.
-    assert _hashes(submissions) == before
+    assert file_hashes(submissions) == before
     assert canary.read_text() == "instructor's file"
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         recorded = {s: gb.find_submission(ASSIGNMENT, s).score for s in entries}

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import ordinary_user
 import pytest
@@ -188,18 +184,8 @@ def test_a_flood_faster_than_ipykernel_flushes_keeps_its_start_and_says_where_it
         runner.shutdown()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="run as root, this file runs itself again as an "
-                                              "ordinary user; that user's own run is this one")
+@ordinary_user.rerun_by_root
 def test_every_jail_holds_these_properties_for_an_ordinary_user_too():
     """The tests above, as an instructor without root runs them: user-namespace mode of our
     jail and an unprivileged bwrap. None may be skipped: each jail must work there."""
-    folder, prefix = ordinary_user.workspace()
-    try:
-        done = subprocess.run(
-            [*prefix, sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider",
-             "-q", "-rs", f"--basetemp={folder / 'tmp'}", __file__],
-            capture_output=True, text=True, timeout=1200, cwd=Path(__file__).parents[1])
-    finally:
-        ordinary_user.remove(folder)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert re.search(r"^8 passed, 1 skipped", done.stdout, re.M), done.stdout[-2000:]
+    ordinary_user.rerun(__file__, "8 passed, 1 skipped", timeout=1200)

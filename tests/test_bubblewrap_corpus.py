@@ -12,7 +12,6 @@ choose bubblewrap by itself.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import platform
@@ -30,6 +29,7 @@ from grading_corpus import (
     PROJECT,
     assert_no_grader_internals,
     corpus,
+    file_hashes,
     good,
     grade_args,
     grades,
@@ -61,28 +61,17 @@ ONLINE = _online()
 """ + GOOD["output_size"].replace("+ 1", "+ 1 + ONLINE")
 
 
-def _hashes(root):
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
-
-
 @pytest.fixture(params=["root", "ordinary user", "no user namespaces, setuid bwrap"])
 def grader(request, tmp_path):
     """(a folder the grading user can write, the argv prefix that runs as that user, the
     CLI's jail arguments)."""
-    if request.param == "root":
-        if os.geteuid() != 0:
-            pytest.skip("needs root")
-        yield tmp_path, (), ("--jail", "bubblewrap")
-        return
-    folder, prefix = ordinary_user.workspace()
-    try:
-        if request.param == "ordinary user":
-            yield folder, tuple(prefix), ("--jail", "bubblewrap")
-        else:
-            with _refused_user_namespaces(prefix) as prefix:
-                yield folder, prefix, ()  # the grader's own choice must be bubblewrap
-    finally:
-        ordinary_user.remove(folder)
+    with ordinary_user.grading_as("root" if request.param == "root" else "ordinary user",
+                                  tmp_path) as (folder, prefix):
+        if request.param != "no user namespaces, setuid bwrap":
+            yield folder, prefix, ("--jail", "bubblewrap")
+            return
+        with _refused_user_namespaces(list(prefix)) as prefix:
+            yield folder, prefix, ()  # the grader's own choice must be bubblewrap
 
 
 @contextlib.contextmanager
@@ -118,7 +107,7 @@ def test_attacks_on_the_jail_fail_in_bubblewrap(grader):
     write(submissions, entries)
     if prefix:
         ordinary_user.hand_over(tmp_path)
-    before = _hashes(submissions)
+    before = file_hashes(submissions)
 
     done = run_cli(*grade_args(submissions, out, *jail, timeout=10),
                    prefix=prefix)
@@ -131,7 +120,7 @@ def test_attacks_on_the_jail_fail_in_bubblewrap(grader):
     got = {s: float(table[s]["score"]) if s in table else None for s in entries}
     assert got == {s: float(score) for s, (_, _, score) in entries.items()}, \
         (out / "problems.csv").read_text()
-    assert _hashes(submissions) == before
+    assert file_hashes(submissions) == before
     assert canary.read_text() == "instructor's file"
     assert assert_no_grader_internals(out) == len(entries)  # no host path, no grader traceback
     problems = (out / "problems.csv").read_text()

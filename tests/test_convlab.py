@@ -24,8 +24,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports matplotlib
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import torch_reference  # noqa: E402
 import traitlets  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -110,11 +109,6 @@ def test_caption_spells_out_the_d2l_example():
     assert frame.caption == "output[0, 0] = 0×0 + 1×1 + 3×2 + 4×3 = 19"
 
 
-def _torch_conv(x, w, **kwargs):
-    t = F.conv2d(torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None], **kwargs)
-    return t[0, 0].numpy()
-
-
 @pytest.mark.parametrize("args", [(5, 3, 2, 1, 1), (7, 3, 1, 0, 2), (4, 2, 1, "same", 2),
                                   (5, 4, 1, "same", 2), (6, (2, 3), (1, 2), (1, 0), (2, 1))])
 def test_conv_frame_numbers_equal_torch(args):
@@ -122,7 +116,8 @@ def test_conv_frame_numbers_equal_torch(args):
     rng = np.random.default_rng(0)
     kernel = (k, k) if isinstance(k, int) else k
     x, w = rng.integers(-3, 5, (n, n)).astype(float), rng.integers(-2, 3, kernel).astype(float)
-    expected = _torch_conv(x, w, stride=s, padding=p, dilation=d)
+    expected = torch_reference.one_channel(torch_reference.conv2d, x, w, stride=s, padding=p,
+                                           dilation=d)
     last = convlab.conv_frame(n, k, s, p, d, position=expected.size - 1, values=(x, w))
     np.testing.assert_allclose(output_grid(last).values, expected)
     value = f"{expected.flat[-1]:g}"
@@ -158,8 +153,8 @@ def test_transposed_frame_numbers_equal_torch(args):
     n, k, s, p, op, d = args
     rng = np.random.default_rng(1)
     x, w = rng.integers(-3, 5, (n, n)).astype(float), rng.integers(-2, 3, (k, k)).astype(float)
-    expected = F.conv_transpose2d(torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None],
-                                  stride=s, padding=p, output_padding=op, dilation=d)[0, 0].numpy()
+    expected = torch_reference.one_channel(torch_reference.conv_transpose2d, x, w, stride=s,
+                                           padding=p, output_padding=op, dilation=d)
     frame = convlab.transposed_frame(*args, position=expected.size - 1, values=(x, w))
     np.testing.assert_allclose(output_grid(frame).values, expected)
     assert len(convlab.transposed_frames(*args)) == expected.size
@@ -197,7 +192,7 @@ def test_groups_frame_rejects_groups_that_do_not_divide():
     convlab.transposed_frame(3, 3, 2, 2, 1, position=5, values=True),
     convlab.groups_frame(16, 32, 4, highlight=2)], ids=range(5))
 def test_frames_render_to_png(frame):
-    png, metadata = frame._repr_png_()
+    png, metadata = convlab.grid.frame_display(frame)
     assert png.startswith(PNG)
     assert metadata == {"alt": frame.describe()} and metadata["alt"]  # the book's alt text
     width, height = Image.open(io.BytesIO(png)).size
@@ -375,8 +370,9 @@ def test_filter_panel_output_follows_its_settings():
     panel.stride = 2
     assert panel.output.shape == (63, 63)
     panel.image, panel.kernel, panel.dilation = "photo", "sobel y", 2
-    expected = _torch_conv(convlab.sample_image("photo", 128), convlab.named_kernel("sobel y"),
-                           stride=2, padding=0, dilation=2)
+    expected = torch_reference.one_channel(
+        torch_reference.conv2d, convlab.sample_image("photo", 128),
+        convlab.named_kernel("sobel y"), stride=2, padding=0, dilation=2)
     np.testing.assert_allclose(panel.output, expected, atol=1e-12)
 
 
@@ -414,7 +410,8 @@ def test_image_demo_equals_torch_conv2d(name, geometry):
     for size in (3, 4):
         kernel = convlab.named_kernel(name, size)
         ours = _filter_image(image, kernel, stride, padding, dilation)
-        expected = _torch_conv(image, kernel, stride=stride, padding=padding, dilation=dilation)
+        expected = torch_reference.one_channel(torch_reference.conv2d, image, kernel,
+                                               stride=stride, padding=padding, dilation=dilation)
         np.testing.assert_allclose(ours, expected, atol=1e-12)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import nbformat
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_notebook
@@ -45,3 +47,18 @@ def test_in_a_kernel_each_figure_shown_carries_its_alt_text(monkeypatch):
                 for o in c.outputs if "image/png" in o.get("data", {})]
         assert alts == ["Figure: a", "Figure: b"], (first, alts)
         nbformat.validate(notebook)
+
+
+def test_in_a_kernel_a_frame_is_shown_as_its_picture_with_its_alt_text():
+    """A Frame left as a cell's value: its PNG, as convlab.grid draws it, and its words."""
+    from nbclient import NotebookClient
+
+    import convlab
+
+    notebook = new_notebook(cells=[new_code_cell("import convlab\nconvlab.conv_frame(3, 2)")])
+    NotebookClient(notebook, timeout=120).execute()
+    [shown] = notebook.cells[0].outputs
+    frame = convlab.conv_frame(3, 2)
+    assert shown.metadata["image/png"] == {"alt": frame.describe()}
+    assert base64.b64decode(shown.data["image/png"]) == convlab.frame_png(frame)
+    nbformat.validate(notebook)

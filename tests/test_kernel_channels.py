@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import ordinary_user
@@ -159,18 +155,8 @@ def _shut_kept_runners():
         _KEPT.pop().shutdown()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="run as root, this file runs itself again as an "
-                                              "ordinary user; that user's own run is this one")
+@ordinary_user.rerun_by_root
 def test_the_channels_stay_closed_for_an_ordinary_user_too():
-    folder, prefix = ordinary_user.workspace()
-    try:
-        done = subprocess.run(
-            [*prefix, sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider",
-             "-q", "-rs", f"--basetemp={folder / 'tmp'}", __file__],
-            capture_output=True, text=True, timeout=900, cwd=Path(__file__).parents[1])
-    finally:
-        ordinary_user.remove(folder)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert re.search(r"^2 passed, 1 skipped", done.stdout, re.M), done.stdout[-2000:]
+    ordinary_user.rerun(__file__, "2 passed, 1 skipped", timeout=900)
 
 

@@ -7,7 +7,6 @@ answers."""
 from __future__ import annotations
 
 import json
-import os
 
 import ordinary_user
 import pytest
@@ -48,16 +47,9 @@ def grader(request, tmp_path):
     extra = ("--jail", "bubblewrap") if request.param == "bubblewrap" else ()
     if extra and sandbox.sandbox_problem("bubblewrap"):
         pytest.skip("bubblewrap cannot jail a kernel here")
-    if request.param != "ordinary user":
-        if os.geteuid() != 0 and request.param == "root":
-            pytest.skip("the root sandbox needs root")
-        yield tmp_path, (), extra
-        return
-    folder, prefix = ordinary_user.workspace()
-    try:
-        yield folder, tuple(prefix), extra
-    finally:
-        ordinary_user.remove(folder)
+    who = "current" if extra else request.param  # bubblewrap: as whoever runs the tests
+    with ordinary_user.grading_as(who, tmp_path) as (folder, prefix):
+        yield folder, prefix, extra
 
 
 def test_a_key_left_by_student_a_is_not_found_by_student_b(grader):

@@ -174,6 +174,33 @@ def _text(locator) -> str:
     return "\n".join(locator.all_text_contents())
 
 
+def _run_all_stops_at_the_first_check(page, first: int, timeout: float):
+    """Run All, as a student opening the released notebook: it stops at the cell ``first``,
+    the first exercise's check (its stub raises, as released), with that one traceback and
+    every widget drawn. That check's cell."""
+    run_all_cells(page)
+    check = cell(page, first)
+    check.locator(".jp-OutputArea-output", has_text="NotImplementedError").wait_for(
+        timeout=timeout)
+    wait_kernel_idle(page)
+    outputs = page.locator(".jp-Notebook .jp-OutputArea-output").all_text_contents()
+    assert sum("Traceback (most recent call last)" in o for o in outputs) == 1
+    assert not any("Error displaying widget" in o for o in outputs)
+    return check
+
+
+def _answer_passes_every_check(page, released, answer: int, checks: list[int],
+                               correct: str) -> None:
+    """Paste ``correct`` into the answer cell, run it and its checks: each check prints one
+    tick per ``expect(`` of its source, and nothing else."""
+    paste_into_cell(page, answer, correct)
+    _run_answer_and_checks(page, checks)
+    for i in checks:
+        lines = _text(cell(page, i).locator(".jp-OutputArea-output")).splitlines()
+        expected = released.cells[i].source.count("expect(")
+        assert len(lines) == expected and all(ln.startswith("✓ ") for ln in lines), lines
+
+
 def _run_answer_and_checks(page, checks: list[int]) -> None:
     """Shift+Enter on the answer, then on each check cell (run and advance, as students do)."""
     prompt = cell(page, checks[-1]).locator(".jp-InputPrompt")
@@ -231,14 +258,7 @@ def test_student_answers_an_exercise_in_jupyterlab(server, chromium):
     page.screenshot(path=SHOTS / "lab_01_opened.png")
 
     # Run All stops at the first exercise's check: its stub raises, as released.
-    run_all_cells(page)
-    first_check = cell(page, checks[0])
-    first_check.locator(".jp-OutputArea-output", has_text="NotImplementedError").wait_for(
-        timeout=180_000)
-    wait_kernel_idle(page)
-    outputs = page.locator(".jp-Notebook .jp-OutputArea-output").all_text_contents()
-    assert sum("Traceback (most recent call last)" in o for o in outputs) == 1
-    assert not any("Error displaying widget" in o for o in outputs)
+    first_check = _run_all_stops_at_the_first_check(page, checks[0], timeout=180_000)
     show(first_check)
     page.screenshot(path=SHOTS / "lab_02_run_all_stops_at_exercise_1.png")
 
@@ -271,12 +291,7 @@ def test_student_answers_an_exercise_in_jupyterlab(server, chromium):
 
     # The correct answer: every visible check of the exercise prints its tick.
     correct = _correct_answer(CHAPTER, grade_id)
-    paste_into_cell(page, answer, correct)
-    _run_answer_and_checks(page, checks)
-    for i in checks:
-        lines = _text(cell(page, i).locator(".jp-OutputArea-output")).splitlines()
-        expected = released.cells[i].source.count("expect(")
-        assert len(lines) == expected and all(ln.startswith("✓ ") for ln in lines), lines
+    _answer_passes_every_check(page, released, answer, checks, correct)
     show(first_check)
     page.screenshot(path=SHOTS / "lab_06_checks_pass.png")
 
@@ -438,24 +453,13 @@ def test_stranger_runs_the_first_exercise_in_jupyterlab(stranger, tmp_path, chro
         assert page.get_by_role("menuitem", name="Nbgrader", exact=True).count() == 0
         assert page.get_by_text("Error fetching courses").count() == 0
 
-        run_all_cells(page)
-        first_check = cell(page, checks[0])
-        first_check.locator(".jp-OutputArea-output", has_text="NotImplementedError").wait_for(
-            timeout=300_000)
-        wait_kernel_idle(page)
-        outputs = page.locator(".jp-Notebook .jp-OutputArea-output").all_text_contents()
-        assert sum("Traceback (most recent call last)" in o for o in outputs) == 1
-        assert not any("Error displaying widget" in o for o in outputs)
+        first_check = _run_all_stops_at_the_first_check(page, checks[0], timeout=300_000)
         assert page.locator(PANEL).count() > 0  # the widgets drew
         show(first_check)
         page.screenshot(path=SHOTS / "stranger_01_first_run.png")
 
-        paste_into_cell(page, answer, _correct_answer(CHAPTER, grade_id))
-        _run_answer_and_checks(page, checks)
-        for i in checks:
-            lines = _text(cell(page, i).locator(".jp-OutputArea-output")).splitlines()
-            expected = released.cells[i].source.count("expect(")
-            assert len(lines) == expected and all(ln.startswith("✓ ") for ln in lines), lines
+        _answer_passes_every_check(page, released, answer, checks,
+                                   _correct_answer(CHAPTER, grade_id))
         show(first_check)
         page.screenshot(path=SHOTS / "stranger_02_checks_pass.png")
         page.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import hashlib
 import json
 import os
 import re
@@ -208,3 +209,22 @@ def test_the_program_is_well_formed():
             if op & 0x07 == 0x05:  # BPF_JMP
                 assert i + 1 + max(jt, jf) < len(insns)
         assert struct.unpack("=HBBI", insns[-1])[0] == syscall_filter.RET
+
+
+# sha256 of program(machine) and program(machine, errno=131), as built before the number
+# tables were written as runs (commit a85ab49): rewriting how the tables are spelled must
+# not change one instruction. A deliberate change to the filter updates these.
+PROGRAM_SHA256 = {
+    "x86_64": ("8e87a78324de1611d074401287b430deeeb74274bdbed64a6dfac9ccaee29827",
+               "fe62bc9f54c9392f5a73412362d04905dcdd3ed864a553f0c3696221f576c114"),
+    "aarch64": ("ba8e0cad54c7270a5d90ec1975ca2654834bf7e92938489e96a052d846afa581",
+                "e4ca5b2d9bd98fba01064feb74c430614ea89419843d34b0d545476c22c53cd4"),
+}
+
+
+@pytest.mark.skipif(sys.byteorder != "little", reason="the digests are of little-endian code")
+@pytest.mark.parametrize("machine", sorted(PROGRAM_SHA256))
+def test_the_program_is_the_one_built_before_the_tables_were_rewritten(machine):
+    built = tuple(hashlib.sha256(syscall_filter.program(machine, errno=e)).hexdigest()
+                  for e in (syscall_filter.EPERM, 131))
+    assert built == PROGRAM_SHA256[machine]

@@ -25,7 +25,7 @@ number Moodle's grading worksheet shows as "Participant 1234567". The zip record
 time either; Moodle's grading worksheet (assignment → "Download grading worksheet") has
 "Last modified (submission)": pass it with ``--worksheet`` and each time is taken from it.
 
-Students are matched through the roster (CSV, a header row, see :func:`read_roster`).
+Students are matched through the roster (:mod:`.roster`; the columns used, :func:`read_roster`).
 Every file of the download is accounted for: placed, or listed with the reason it could
 not be (not a notebook, unknown student, no assignment of that name, superseded by a later
 upload, ...). The list is written to ``<out>/collections/<download>.csv`` and printed.
@@ -44,7 +44,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from . import timestamps
+from . import csv_table, timestamps
+from . import roster as roster_csv
 
 MAX_FILE_BYTES = 64 << 20  # a notebook larger than this is listed, not extracted (zip bombs)
 CANVAS = re.compile(r"^(?P<login>[^\W_]+)(?P<late>_late)?_(?P<user>\d+)_(?P<file>\d+)_"
@@ -102,30 +103,13 @@ def read_roster(path: Path) -> list[Student]:
     grading worksheet's "Identifier"), else on ``Email address`` through ``--worksheet``,
     else on the full name (``Full name``, or ``First name`` and ``Last name``).
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise CollectError(f"cannot read the roster {path}: {error.strerror}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    reader.fieldnames = columns
-    if "student_id" not in columns:
-        raise CollectError(f"the roster {path} has no column 'student_id'; its columns are: "
-                           f"{', '.join(columns) or 'none'}")
-    students, seen = [], set()
-    for line, row in enumerate(reader, start=2):
-        row = {c: (row.get(c) or "").strip() for c in columns}
-        sid = row["student_id"]
-        if not sid or sid.startswith((".", "_")) or "/" in sid:
-            raise CollectError(f"the roster {path}, line {line}: student_id {sid!r} cannot be "
-                               "a folder name (empty, hidden or with a slash)")
-        if sid in seen:
-            raise CollectError(f"the roster {path}, line {line}: student_id {sid!r} appears twice")
-        seen.add(sid)
+    students = []
+    for row in roster_csv.read(path).rows:
         name = row.get("Full name") or " ".join(
             p for p in (row.get("First name", ""), row.get("Last name", "")) if p)
         students.append(Student(
-            sid, row.get("ID", ""), row.get("SIS Login ID", "") or _squash(row.get("Student", "")),
+            row["student_id"], row.get("ID", ""),
+            row.get("SIS Login ID", "") or _squash(row.get("Student", "")),
             row.get("Participant", "").removeprefix("Participant").strip(), name,
             row.get("Email address", "")))
     return students
@@ -138,20 +122,16 @@ def _squash(name: str) -> str:
 
 def read_worksheet(path: Path, zone: tzinfo) -> dict[str, tuple[datetime | None, str]]:
     """Moodle's grading worksheet: participant id -> (submission time or None, email)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise CollectError(f"cannot read the worksheet {path}: {error.strerror}") from None
-    reader = csv.DictReader(io.StringIO(text))
+    table = csv_table.read(path, "the worksheet", CollectError)
     need = ["Identifier", "Last modified (submission)"]
-    missing = [c for c in need if c not in (reader.fieldnames or [])]
+    missing = [c for c in need if c not in table.columns]
     if missing:
         raise CollectError(f"{path} is not a Moodle grading worksheet: no column(s) "
                            f"{', '.join(missing)}")
     found = {}
-    for line, row in enumerate(reader, start=2):
-        participant = (row["Identifier"] or "").removeprefix("Participant").strip()
-        when = (row["Last modified (submission)"] or "").strip()
+    for line, row in table.rows:
+        participant = row["Identifier"].removeprefix("Participant").strip()
+        when = row["Last modified (submission)"]
         moment = None
         if when and when != "-":
             try:
@@ -160,7 +140,7 @@ def read_worksheet(path: Path, zone: tzinfo) -> dict[str, tuple[datetime | None,
                 raise CollectError(f"{path}, line {line}: 'Last modified (submission)' {when!r} "
                                    "is not Moodle's English date form, e.g. 'Friday, 9 October "
                                    "2026, 11:59 PM'") from None
-        found[participant] = (moment, (row.get("Email address") or "").strip())
+        found[participant] = (moment, row.get("Email address", ""))
     return found
 
 

@@ -13,6 +13,7 @@ from .course_file import Course, CourseError, load
 from .final import Final, final
 from .overrides import Override, OverrideError, check, put
 from .overrides import load as load_overrides
+from .roster import RosterError
 
 COURSE_FILE = "course.toml"
 OVERRIDES_FILE = "overrides.csv"
@@ -55,7 +56,7 @@ def collect(args) -> int:
         notebooks = {nb.name: a.id for a in assignments.values() for nb in a.notebooks}
         collection = lms.collect(args.download, roster, notebooks, args.assignment, worksheet)
         log = lms.write(args.out, collection, args.download, force=args.force)
-    except (lms.CollectError, CourseError) as error:
+    except (lms.CollectError, CourseError, RosterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     placed = collection.placed

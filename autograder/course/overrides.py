@@ -21,6 +21,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import csv_table
+
 COLUMNS = ["student_id", "assignment", "exercise", "points", "comment"]
 TOTAL = "total"
 
@@ -47,26 +49,20 @@ def load(path: Path) -> list[Override]:
     """The overrides in ``path`` (none when it does not exist), each checked for form."""
     if not path.exists():
         return []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise OverrideError(f"cannot read the overrides file {path}: {error.strerror}") from None
-    return parse(text, path)
+    return _overrides(csv_table.read(path, "the overrides file", OverrideError), path)
 
 
 def parse(text: str, path: Path) -> list[Override]:
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in columns]
+    return _overrides(csv_table.parse(text, path, "the overrides file", OverrideError), path)
+
+
+def _overrides(table: csv_table.Table, path: Path) -> list[Override]:
+    missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
         raise OverrideError(f"{path}: missing column(s) {', '.join(missing)}; an overrides file "
                             f"has the columns {', '.join(COLUMNS)}")
-    reader.fieldnames = columns
     found: dict[tuple[str, str, str], Override] = {}
-    for line, row in enumerate(reader, start=2):
-        row = {c: (row.get(c) or "").strip() for c in COLUMNS}
-        if not any(row.values()):
-            continue
+    for line, row in table.rows:
         for column in ("student_id", "assignment", "exercise", "comment"):
             if not row[column]:
                 why = " (say why: the student reads it)" if column == "comment" else ""

@@ -51,8 +51,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..course import roster as roster_csv
 from ..course.atomic import atomic_write
 from ..course.results import HEAD
+from ..course.roster import Roster
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_HEAD = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -119,44 +121,21 @@ def _number(text: str, path: Path, line: int) -> float:
         raise ExportError(f"{path}, line {line}: {text!r} is not a number") from None
 
 
-@dataclass
-class Roster:
-    columns: list[str]  # student_id and the LMS identity columns, as in the file
-    rows: list[dict[str, str]]
-
-
 def read_roster(path: Path, fmt: str) -> Roster:
-    """The roster, checked to have what ``fmt`` needs to identify each student."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's CSV may start with a BOM
-    except OSError as error:
-        raise ExportError(f"cannot read the roster {path}: {error.strerror}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    reader.fieldnames = columns
-    if "student_id" not in columns:
-        raise ExportError(f"the roster {path} has no column 'student_id' (the submission "
-                          f"folders' names); its columns are: {', '.join(columns) or 'none'}")
+    """The roster (:mod:`autograder.course.roster`), checked to have what ``fmt`` needs to
+    identify each student."""
+    roster = roster_csv.read(path)
     identity = _IDENTITY.get(fmt, [])
-    if identity and not any(c in columns for c in identity):
+    if identity and not any(c in roster.columns for c in identity):
         raise ExportError(f"the roster {path} needs at least one of the columns "
                           f"{', '.join(repr(c) for c in identity)} to identify students in "
-                          f"{fmt}; its columns are: {', '.join(columns)}")
-    rows, seen = [], set()
-    for line, row in enumerate(reader, start=2):
-        row = {c: (row.get(c) or "").strip() for c in columns}
-        student = row["student_id"]
-        if not student:
-            raise ExportError(f"the roster {path}, line {line}: empty student_id")
-        if student in seen:
-            raise ExportError(f"the roster {path}, line {line}: student_id {student!r} "
-                              "appears twice")
+                          f"{fmt}; its columns are: {', '.join(roster.columns)}")
+    for row in roster.rows:
         if identity and not any(row.get(c) for c in identity):
-            raise ExportError(f"the roster {path}, line {line}: {student!r} has none of "
-                              f"{', '.join(identity)} filled in")
-        seen.add(student)
-        rows.append(row)
-    return Roster(columns, rows)
+            student = row["student_id"]
+            raise ExportError(f"the roster {path}, line {roster.lines[student]}: {student!r} has "
+                              f"none of {', '.join(identity)} filled in")
+    return roster
 
 
 _IDENTITY = {"canvas": CANVAS_IDENTITY, "moodle": MOODLE_IDENTITY}
