@@ -167,7 +167,7 @@ def _equivalent_kernel(kernels, dilations, **kw):
 
 
 def _kernel_cases(rng):
-    """Stacks of 1-3 kernels up to 3 x 3; half the stacks have dilations from 10^3 to 10^6
+    """Stacks of 1-3 kernels up to 3 x 3; half the stacks have dilations from 10^5 to 10^6
     (E would hold up to 10^13 entries), the others small rates whose taps overlap."""
     cases = []
     for i in range(30):
@@ -175,7 +175,7 @@ def _kernel_cases(rng):
         kernels = [rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4))))
                    for _ in range(layers)]
         top = 10**6 if i % 2 else 4
-        low = 10**3 if i % 2 else 1
+        low = 10**5 if i % 2 else 1
         cases.append((kernels, [int(v) for v in rng.integers(low, top, layers)]))
     return cases
 
