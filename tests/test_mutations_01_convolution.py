@@ -8,51 +8,68 @@ import math
 import numpy as np
 from mutants import by_name, caught_test, tally_test
 
-# --- input_sizes(o, kernel_size, stride, padding) ---------------------------------------------
+# --- exact_inputs(layers, limit) ---------------------------------------------------------------
+
+def _backwards(layers, pad=2):
+    """The input length an output of 1 needs exactly, and the strides' product."""
+    n, step = 1, 1
+    for k, s, p in reversed(layers):
+        n, step = (n - 1) * s + k - pad * p, step * s
+    return n, step
 
 
-def sizes_only_smallest(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + kernel_size - 2 * padding
-    return n, n
+def exact_from_output_one(layers, limit):
+    """The progression started at the length an output of 1 needs, even when it is below 1."""
+    n, step = _backwards(layers)
+    return max(0, (limit - n) // step + 1)
 
 
-def sizes_one_too_many(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + kernel_size - 2 * padding
-    return n, n + stride
+def exact_from_one(layers, limit):
+    """Every multiple of the strides' product counted, from 1."""
+    return limit // math.prod(s for _, s, _ in layers)
 
 
-def sizes_padding_added(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + kernel_size + 2 * padding
-    return n, n + stride - 1
+def exact_first_layer(layers, limit):
+    return _correct_exact(layers[:1], limit)
 
 
-def sizes_o_strides(o, kernel_size, stride=1, padding=0):
-    n = o * stride + kernel_size - 2 * padding
-    return n, n + stride - 1
+def exact_padding_once(layers, limit):
+    n, step = _backwards(layers, pad=1)
+    n += step * -(-(1 - n) // step) if n < 1 else 0
+    return max(0, (limit - n) // step + 1)
 
 
-def sizes_padding_once(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + kernel_size - padding
-    return n, n + stride - 1
+def exact_limit_excluded(layers, limit):
+    return _correct_exact(layers, limit - 1)
 
 
-def sizes_no_kernel(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + 1 - 2 * padding
-    return n, n + stride - 1
+def exact_last_stride(layers, limit):
+    """Spaced by the last layer's stride only."""
+    n, _ = _backwards(layers)
+    s = layers[-1][1]
+    n += s * -(-(1 - n) // s) if n < 1 else 0
+    return max(0, (limit - n) // s + 1)
 
 
-def sizes_search_with_ceil(o, kernel_size, stride=1, padding=0):
-    found = [n for n in range(1, 300) if kernel_size <= n + 2 * padding
-             and math.ceil((n + 2 * padding - kernel_size) / stride) + 1 == o]
-    return min(found), max(found)
+def exact_clamped_at_one(layers, limit):
+    """A length below 1 replaced by 1 (not by the next exact length)."""
+    n, step = _backwards(layers)
+    return max(0, (limit - max(n, 1)) // step + 1)
 
 
-def sizes_swapped(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + kernel_size - 2 * padding
-    return n + stride - 1, n
+def _correct_exact(layers, limit):
+    n, step = _backwards(layers)
+    smallest = 1
+    length, prod = 1, 1
+    for k, s, p in reversed(layers):
+        length, prod = (length - 1) * s + k - 2 * p, prod * s
+        if length < 1:
+            smallest = max(smallest, 1 + -(-(1 - length) // prod))
+    first = (smallest - 1) * step + n
+    return 0 if first > limit else (limit - first) // step + 1
 
 
-# --- useful_weights(c_in, c_out, n, kernel_size, stride, padding) ---------------------------
+# --- useful_weights(c_in, c_out, n, kernel_size, stride, padding), 1-D ---------------------------
 
 def _out(n, k, s, p):
     return (n + 2 * p - k) // s + 1
@@ -60,165 +77,181 @@ def _out(n, k, s, p):
 
 def _taps(n, k, s, p):
     o = _out(n, k, s, p)
-    return sum(any(0 <= i * s - p + a < n for i in range(o)) for a in range(k))
+    return sum(any(0 <= i * s - p + a < n for i in range(min(o, p // s + 2)))
+               or (o > p // s + 2) for a in range(k))
 
 
-def _real_cells(n, k, s, p):
-    return [max(0, min(n, i * s - p + k) - max(0, i * s - p)) for i in range(_out(n, k, s, p))]
+def _local(n, k, s, p, clip=lambda start, k, n: max(0, min(n, start + k) - max(0, start))):
+    o, ends = _out(n, k, s, p), p // s + 2
+    edge = set(range(min(o, ends))) | set(range(max(0, o - ends), o))
+    return sum(clip(i * s - p, k, n) for i in edge) + (o - len(edge)) * k
 
 
 def useful_padding_counted(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o = _out(n, kernel_size, stride, padding)
-    k2 = kernel_size ** 2
-    return c_out * o * o * c_in * n * n, c_out * o * o * c_in * k2, \
-        c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2
+    return c_out * c_in * o * kernel_size, c_out * c_in * _taps(n, kernel_size, stride, padding)
 
 
-def useful_dense_padded(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    o, m = _out(n, kernel_size, stride, padding), n + 2 * padding
-    cells = sum(_real_cells(n, kernel_size, stride, padding))
-    return (c_out * o * o * c_in * m * m, c_out * c_in * cells ** 2,
-            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
+def useful_left_clipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Windows clipped at the left end only."""
+    local = _local(n, kernel_size, stride, padding, clip=lambda start, k, n: k - max(0, -start))
+    return c_out * c_in * local, c_out * c_in * _taps(n, kernel_size, stride, padding)
 
 
-def useful_one_axis(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    o = _out(n, kernel_size, stride, padding)
-    cells = sum(_real_cells(n, kernel_size, stride, padding))
-    return (c_out * o * o * c_in * n * n, c_out * c_in * cells * o * kernel_size,
-            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
+def useful_every_tap(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    return (c_out * c_in * _local(n, kernel_size, stride, padding), c_out * c_in * kernel_size)
 
 
 def useful_shared_per_position(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o = _out(n, kernel_size, stride, padding)
-    cells = sum(_real_cells(n, kernel_size, stride, padding))
-    return (c_out * o * o * c_in * n * n, c_out * c_in * cells ** 2,
-            c_out * c_in * kernel_size ** 2 * o * o)
+    return (c_out * c_in * _local(n, kernel_size, stride, padding), c_out * c_in * kernel_size * o)
 
 
 def useful_no_stride(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    return _correct_useful(c_in, c_out, n, kernel_size, 1, padding)
+    return (c_out * c_in * _local(n, kernel_size, 1, padding),
+            c_out * c_in * _taps(n, kernel_size, 1, padding))
 
 
-def _correct_useful(c_in, c_out, n, k, s, p):
-    o = _out(n, k, s, p)
-    return c_out * o * o * c_in * n * n, c_out * c_in * sum(_real_cells(n, k, s, p)) ** 2, \
-        c_out * c_in * _taps(n, k, s, p) ** 2
+def useful_no_channels(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    return _local(n, kernel_size, stride, padding), _taps(n, kernel_size, stride, padding)
 
 
-def useful_every_tap(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    """The shared kernel's k x k taps all counted, also those that only ever meet padding."""
-    return (*_correct_useful(c_in, c_out, n, kernel_size, stride, padding)[:2],
-            c_out * c_in * kernel_size ** 2)
+def useful_unclipped_both(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Each window's overhang subtracted at both ends without the floor at 0 cells."""
+    local = _local(n, kernel_size, stride, padding,
+                   clip=lambda start, k, n: k - max(0, -start) - max(0, start + k - n))
+    return c_out * c_in * local, c_out * c_in * _taps(n, kernel_size, stride, padding)
 
 
-def useful_squares_summed(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    """Each window's cells squared, then summed: only the diagonal pairs of windows."""
-    o = _out(n, kernel_size, stride, padding)
-    cells = _real_cells(n, kernel_size, stride, padding)
-    return (c_out * o * o * c_in * n * n, c_out * c_in * sum(c * c for c in cells),
-            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
+def useful_taps_without_padding(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Taps counted as min(k, n): the input's length, not where the windows sit."""
+    return (c_out * c_in * _local(n, kernel_size, stride, padding),
+            c_out * c_in * min(kernel_size, n))
 
 
-def useful_cells_unclipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    """Cells per window from the window's ends without clipping at the input's ends."""
-    o = _out(n, kernel_size, stride, padding)
-    cells = sum(min(n, i * stride - padding + kernel_size) - (i * stride - padding)
-                for i in range(o))
-    return (c_out * o * o * c_in * n * n, c_out * c_in * cells ** 2,
-            c_out * c_in * _taps(n, kernel_size, stride, padding) ** 2)
+# --- read_histogram(n, kernel_size, stride, padding) ---------------------------------------------
+
+def _reads(x, k, s, o):
+    return max(0, min(o - 1, x // s) - max(0, -(-(x - k + 1) // s)) + 1)
 
 
-# --- window_counts(n, kernel_size, stride, padding) ----------------------------------------------
-
-def _counts(n, k, s, p, keep, limit=None):
-    counts = np.zeros(n + 2 * p, dtype=int)
-    windows = (n + 2 * p - k) // s + 1 if limit is None else limit
-    for t in range(windows):
-        counts[t * s:t * s + k] += 1
-    return keep(counts)
-
-
-def counts_padded(n, kernel_size, stride=1, padding=0):
-    return _counts(n, kernel_size, stride, padding, lambda c: c)
-
-
-def counts_not_shifted(n, kernel_size, stride=1, padding=0):
-    return _counts(n, kernel_size, stride, padding, lambda c: c[:n])
+def _histogram(n, k, s, p, lo, hi, o=None, reads=_reads):
+    o = (n + 2 * p - k) // s + 1 if o is None else o
+    h = np.zeros(k + 1, dtype=np.int64)
+    a, b = max(lo, k - 1), min(hi, o * s - 1)
+    if a > b:
+        a, b = hi + 1, hi
+    for x in [*range(lo, a), *range(b + 1, hi + 1)]:
+        h[reads(x, k, s, o)] += 1
+    q, r = divmod(b - a + 1, s)
+    for j in range(min(s, b - a + 1)):
+        h[reads(a + j, k, s, o)] += q + (j < r)
+    return h
 
 
-def counts_no_stride(n, kernel_size, stride=1, padding=0):
-    return _counts(n, kernel_size, 1, padding, lambda c: c[padding:padding + n])
+def histogram_padded(n, kernel_size, stride=1, padding=0):
+    return _histogram(n, kernel_size, stride, padding, 0, n + 2 * padding - 1)
 
 
-def counts_past_end(n, kernel_size, stride=1, padding=0):
-    windows = math.ceil((n + 2 * padding) / stride)
-    counts = np.zeros(n + 2 * padding + kernel_size * windows, dtype=int)
-    for t in range(windows):
-        counts[t * stride:t * stride + kernel_size] += 1
-    return counts[padding:padding + n]
+def histogram_not_shifted(n, kernel_size, stride=1, padding=0):
+    return _histogram(n, kernel_size, stride, padding, 0, n - 1)
 
 
-def counts_starts(n, kernel_size, stride=1, padding=0):
-    starts = np.zeros(n + 2 * padding, dtype=int)
-    starts[:(n + 2 * padding - kernel_size) + 1:stride] = 1
-    return starts[padding:padding + n]
+def histogram_no_stride(n, kernel_size, stride=1, padding=0):
+    return _histogram(n, kernel_size, 1, padding, padding, padding + n - 1)
 
 
-def counts_closed_form(n, kernel_size, stride=1, padding=0):
-    return np.array([min(i + 1, kernel_size, n - i, n - kernel_size + 1) for i in range(n)])
+def histogram_past_end(n, kernel_size, stride=1, padding=0):
+    return _histogram(n, kernel_size, stride, padding, padding, padding + n - 1,
+                      o=-(-(n + 2 * padding) // stride))
 
 
-# --- output_shift(layers, t) -----------------------------------------------------------------
-
-def _moved(t, step):
-    return t // step if t % step == 0 else -1
-
-
-def shift_last_stride(layers, t):
-    return _moved(t, layers[-1][1])
+def histogram_no_zero(n, kernel_size, stride=1, padding=0):
+    h = _histogram(n, kernel_size, stride, padding, padding, padding + n - 1)
+    h[0] = 0
+    return h
 
 
-def shift_first_stride(layers, t):
-    return _moved(t, layers[0][1])
+def histogram_middle_only(n, kernel_size, stride=1, padding=0):
+    """The middle's count for every cell: the taps a with a = i + p (mod s)."""
+    h = np.zeros(kernel_size + 1, dtype=np.int64)
+    for j in range(stride):
+        h[len(range((j + padding) % stride, kernel_size, stride))] += len(range(j, n, stride))
+    return h
 
 
-def shift_strides_added(layers, t):
-    return _moved(t, sum(s for _, s in layers))
+def histogram_windows_from_one(n, kernel_size, stride=1, padding=0):
+    """The first window skipped: windows t = 1 .. o - 1."""
+    return _histogram(n, kernel_size, stride, padding, padding, padding + n - 1,
+                      reads=lambda x, k, s, o: max(0, min(o - 1, x // s)
+                                                   - max(1, -(-(x - k + 1) // s)) + 1))
 
 
-def shift_floor(layers, t):
-    return t // math.prod(s for _, s in layers)
+# --- trusted_outputs(layers, n, t) -------------------------------------------------------------
+
+def _trusted(layers, n, t, grow, right=1):
+    m, wrong = n - t, 0
+    for k, s, p in layers:
+        m = (m + 2 * p - k) // s + 1
+        if wrong or (p and t):
+            wrong = grow(wrong, k, s, p)
+    return max(0, m - right * wrong)
 
 
-def shift_kernels_subtracted(layers, t):
-    return _moved(t - sum(k - 1 for k, _ in layers), math.prod(s for _, s in layers))
+def trusted_all(layers, n, t):
+    """Convolution is translation equivariant: every output just moves."""
+    return _trusted(layers, n, t, lambda g, k, s, p: 0)
 
 
-def shift_always(layers, t):
-    """Convolution is translation equivariant, so the output always moves by t."""
-    return t
+def trusted_first_padding(layers, n, t):
+    return _trusted(layers, n, t, lambda g, k, s, p: g or -(-p // s))
 
 
-def shift_max_stride(layers, t):
-    return _moved(t, max(s for _, s in layers))
+def trusted_no_stride(layers, n, t):
+    return _trusted(layers, n, t, lambda g, k, s, p: g + p)
+
+
+def trusted_floor(layers, n, t):
+    return _trusted(layers, n, t, lambda g, k, s, p: (g + p) // s)
+
+
+def trusted_both_ends(layers, n, t):
+    return _trusted(layers, n, t, lambda g, k, s, p: -(-(g + p) // s), right=2)
+
+
+def trusted_shift_dropped(layers, n, t):
+    step = math.prod(s for _, s, _ in layers)
+    return _trusted(layers, n, t, lambda g, k, s, p: -(-(g + p) // s)) - t // step
+
+
+def trusted_kernel_width(layers, n, t):
+    """The damage taken as the kernel's width less one, not the padding."""
+    return _trusted(layers, n, t, lambda g, k, s, p: -(-(g + k - 1) // s))
+
+
+def trusted_last_padding(layers, n, t):
+    """Only the last layer's zeros counted: its padding over its stride."""
+    return _trusted(layers, n, t, lambda g, k, s, p: -(-p // s))
 
 
 MUTANTS = {
-    "ch01.input_sizes": by_name(sizes_only_smallest, sizes_one_too_many, sizes_padding_added,
-                                sizes_o_strides, sizes_padding_once, sizes_no_kernel,
-                                sizes_search_with_ceil, sizes_swapped,
-                                unnamed=(sizes_search_with_ceil,)),
-    "ch01.useful_weights": by_name(useful_padding_counted, useful_dense_padded, useful_one_axis,
+    "ch01.exact_inputs": by_name(exact_from_output_one, exact_from_one, exact_first_layer,
+                                 exact_padding_once, exact_limit_excluded, exact_last_stride,
+                                 exact_clamped_at_one,
+                                 unnamed=(exact_last_stride, exact_clamped_at_one)),
+    "ch01.useful_weights": by_name(useful_padding_counted, useful_left_clipped, useful_every_tap,
                                    useful_shared_per_position, useful_no_stride,
-                                   useful_squares_summed, useful_cells_unclipped,
-                                   useful_every_tap,
-                                   unnamed=(useful_squares_summed, useful_cells_unclipped)),
-    "ch01.window_counts": by_name(counts_padded, counts_not_shifted, counts_no_stride,
-                                  counts_past_end, counts_starts, counts_closed_form,
-                                  unnamed=(counts_starts, counts_closed_form)),
-    "ch01.output_shift": by_name(shift_last_stride, shift_first_stride, shift_strides_added,
-                                 shift_floor, shift_kernels_subtracted, shift_always,
-                                 shift_max_stride, unnamed=(shift_always, shift_max_stride)),
+                                   useful_no_channels, useful_unclipped_both,
+                                   useful_taps_without_padding,
+                                   unnamed=(useful_unclipped_both, useful_taps_without_padding)),
+    "ch01.read_histogram": by_name(histogram_padded, histogram_not_shifted, histogram_no_stride,
+                                   histogram_past_end, histogram_no_zero, histogram_middle_only,
+                                   histogram_windows_from_one,
+                                   unnamed=(histogram_windows_from_one,)),
+    "ch01.trusted_outputs": by_name(trusted_all, trusted_first_padding, trusted_no_stride,
+                                    trusted_floor, trusted_both_ends, trusted_shift_dropped,
+                                    trusted_kernel_width, trusted_last_padding,
+                                    unnamed=(trusted_kernel_width, trusted_last_padding)),
 }
 
 
@@ -226,6 +259,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch01.input_sizes": (8, 7), "ch01.useful_weights": (8, 6),
-    "ch01.window_counts": (6, 4), "ch01.output_shift": (7, 5),
+    "ch01.exact_inputs": (7, 5), "ch01.useful_weights": (8, 6),
+    "ch01.read_histogram": (7, 6), "ch01.trusted_outputs": (8, 6),
 })

@@ -154,66 +154,50 @@ def layers_at_least_one(field, kernel_size):
     return max(1, _smallest(lambda L: kernel_size ** L, field))
 
 
-# --- equivalent_kernel(kernels, dilations) ---------------------------------------------------
+# --- equivalent_kernel(kernels, dilations): rows (i, j, E[i, j]) -----------------------------
 
-def _dilate(k, d):
-    out = np.zeros((d * (k.shape[0] - 1) + 1, d * (k.shape[1] - 1) + 1))
-    out[::d, ::d] = k
-    return out
+def _taps(kernels, rates, flip=False, add=True):
+    taps = {(0, 0): 1.0}
+    for k, d in zip(kernels, rates):
+        k = k[::-1, ::-1] if flip else k
+        grown = {}
+        for (u, v), w in taps.items():
+            for (a, b), x in np.ndenumerate(k):
+                key = (u + d * a, v + d * b)
+                grown[key] = grown.get(key, 0.0) * add + w * x
+        taps = grown
+    return taps
 
 
-def _full(a, b):
-    out = np.zeros((a.shape[0] + b.shape[0] - 1, a.shape[1] + b.shape[1] - 1))
-    for (u, v), w in np.ndenumerate(b):
-        out[u:u + a.shape[0], v:v + a.shape[1]] += w * a
-    return out
+def _rows(taps):
+    return np.array([(u, v, w) for (u, v), w in sorted(taps.items()) if w != 0]).reshape(-1, 3)
 
 
 def kernel_undilated(kernels, dilations):
-    out = np.ones((1, 1))
-    for k in kernels:
-        out = _full(out, k)
-    return out
+    return _rows(_taps(kernels, [1] * len(kernels)))
 
 
 def kernel_flipped(kernels, dilations):
-    out = np.ones((1, 1))
-    for k, d in zip(kernels, dilations):
-        out = _full(out, _dilate(k, d)[::-1, ::-1])
-    return out
-
-
-def kernel_summed(kernels, dilations):
-    dk = [_dilate(k, d) for k, d in zip(kernels, dilations)]
-    size = [1 + sum(k.shape[a] - 1 for k in dk) for a in (0, 1)]
-    out = np.zeros(size)
-    for k in dk:
-        top, left = (size[0] - k.shape[0]) // 2, (size[1] - k.shape[1]) // 2
-        out[top:top + k.shape[0], left:left + k.shape[1]] += k
-    return out
+    return _rows(_taps(kernels, dilations, flip=True))
 
 
 def kernel_last_dilation(kernels, dilations):
-    out = np.ones((1, 1))
-    for k in kernels:
-        out = _full(out, _dilate(k, dilations[-1]))
-    return out
+    return _rows(_taps(kernels, [dilations[-1]] * len(kernels)))
 
 
 def kernel_dilate_after(kernels, dilations):
-    out = np.ones((1, 1))
-    for k in kernels:
-        out = _full(out, k)
-    return _dilate(out, dilations[0])
+    taps = _taps(kernels, [1] * len(kernels))
+    return _rows({(u * dilations[0], v * dilations[0]): w for (u, v), w in taps.items()})
 
 
-def kernel_elementwise(kernels, dilations):
-    dk = [_dilate(k, d) for k, d in zip(kernels, dilations)]
-    size = [1 + sum(k.shape[a] - 1 for k in dk) for a in (0, 1)]
-    out = np.ones(size)
-    for k in dk:
-        out[:k.shape[0], :k.shape[1]] *= k
-    return out
+def kernel_overwritten(kernels, dilations):
+    """A dict filled with '=' instead of '+=': chains ending on one cell keep the last one."""
+    return _rows(_taps(kernels, dilations, add=False))
+
+
+def kernel_weights_one(kernels, dilations):
+    """The reachable offsets of the text, every weight taken as 1."""
+    return _rows({key: 1.0 for key in _taps(kernels, dilations)})
 
 
 MUTANTS = {
@@ -224,10 +208,9 @@ MUTANTS = {
                                     holes_text_formula, holes_zero, holes_centred_span,
                                     holes_reachable_count,
                                     unnamed=(holes_strides_added, holes_reachable_count)),
-    "ch02.equivalent_kernel": by_name(kernel_undilated, kernel_flipped, kernel_summed,
-                                      kernel_last_dilation, kernel_dilate_after,
-                                      kernel_elementwise,
-                                      unnamed=(kernel_elementwise,)),
+    "ch02.equivalent_kernel": by_name(kernel_undilated, kernel_flipped, kernel_last_dilation,
+                                      kernel_dilate_after, kernel_overwritten,
+                                      kernel_weights_one, unnamed=(kernel_weights_one,)),
     "ch02.fewest_dense_layers": by_name(layers_doubling, layers_undilated, layers_two_taps,
                                         layers_strictly_more, layers_float_log,
                                         layers_at_least_one,

@@ -1,5 +1,10 @@
 """Chapter 01: the answers a student would paste together from the chapter's own cells and
-displayed formulas (plus at most five lines of glue) lose every exercise (tests/pastes.py)."""
+displayed formulas (plus at most five lines of glue) lose every exercise (tests/pastes.py).
+
+The independent reader's pastes of the previous exercises (tests/fixtures/reader_pastes)
+are here as they apply to the new ones: the search near the inverted output-size formula,
+the locality band of cell 29 and the padded ones run through ``corr2d`` (cell 17) as probes,
+the text's one-layer shift rule applied layer by layer."""
 
 # ruff: noqa: E501 - a paste is held to five lines of glue, so its lines are long
 from __future__ import annotations
@@ -10,57 +15,92 @@ CORR2D = (("01", "X = np.arange(9.0).reshape(3, 3)"), ("01", "def corr2d(X, K)")
 SHIFTS = (("01", "rng_eq = np.random.default_rng(5)"),)
 
 PASTES = {
-    "ch01.input_sizes": [
-        Paste("the output-size formula, tried for every n up to 100,000", (), """
-def input_sizes(o, kernel_size, stride=1, padding=0):
-    ns = [n for n in range(1, 10**5) if (n + 2 * padding - kernel_size) // stride + 1 == o]
-    return (min(ns), max(ns)) if ns else (0, 0)
-""", "input_sizes"),
-        Paste("the formula solved as if it had no floor", (), """
-def input_sizes(o, kernel_size, stride=1, padding=0):
-    n = (o - 1) * stride + kernel_size - 2 * padding
-    return n, n
-""", "input_sizes"),
+    "ch01.exact_inputs": [
+        Paste("the reader's search: the output-size formula run forward for every length up to 10^4", (), """
+def exact_inputs(layers, limit):
+    fits = lambda n: all([(n + 2 * p - k) % s == 0 and n + 2 * p >= k, n := (n + 2 * p - k) // s + 1][0] for k, s, p in layers)
+    return sum(fits(n) for n in range(1, min(limit, 10**4) + 1))
+""", "exact_inputs"),
+        Paste("the formula inverted without its floor, the lengths spaced by the strides' product from an output of 1", (), """
+def exact_inputs(layers, limit):
+    n, step = 1, 1
+    for k, s, p in reversed(layers): n, step = (n - 1) * s + k - 2 * p, step * s
+    return max(0, (limit - n) // step + 1)
+""", "exact_inputs"),
+        Paste("the first two exact lengths found by search, the progression they start counted", (), """
+def exact_inputs(layers, limit):
+    fits = lambda n: all([(n + 2 * p - k) % s == 0 and n + 2 * p >= k, n := (n + 2 * p - k) // s + 1][0] for k, s, p in layers)
+    a, b = [n for n in range(1, 10**4) if fits(n)][:2]
+    return 0 if a > limit else (limit - a) // (b - a) + 1
+""", "exact_inputs"),
     ],
     "ch01.useful_weights": [
-        Paste("the text's three counts", (), """
+        Paste("the reader's probe: the padded input's ones correlated with corr2d (cell 17), the taps by impulses", CORR2D, """
+def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    ones = np.pad(np.ones((1, n)), ((0, 0), (padding, padding)))
+    local = corr2d(ones, np.ones((1, kernel_size)))[0, ::stride].sum()
+    conv = sum(corr2d(ones, np.eye(kernel_size)[t][None])[0, ::stride].any() for t in range(kernel_size))
+    return int(c_in * c_out * local), int(c_in * c_out * conv)
+""", "useful_weights"),
+        Paste("the reader's formulas of cell 30 in 1-D: o k and k weights", (), """
 def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
     o = (n + 2 * padding - kernel_size) // stride + 1
-    return c_out * o * o * c_in * n * n, c_out * o * o * c_in * kernel_size ** 2, c_out * c_in * kernel_size ** 2
+    return c_out * c_in * o * kernel_size, c_out * c_in * kernel_size
 """, "useful_weights"),
-        Paste("the text's locality mask, built for the padded input", (), """
+        Paste("the probe with numpy's correlate on a boolean input (no Python loop)", (), """
 def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    m, k = n + 2 * padding, kernel_size
-    o = (m - k) // stride + 1
-    return c_out * o * o * c_in * m * m, c_out * c_in * (o * k) ** 2, c_out * c_in * k * k
+    ones = np.pad(np.ones(n, np.int8), padding)
+    local = np.correlate(ones, np.ones(kernel_size, np.int8), "valid")[::stride].sum(dtype=np.int64)
+    conv = sum(np.correlate(ones, np.eye(kernel_size, dtype=np.int8)[t], "valid")[::stride].any() for t in range(kernel_size))
+    return int(c_in * c_out * local), int(c_in * c_out * conv)
 """, "useful_weights"),
     ],
-    "ch01.window_counts": [
-        Paste("the text's corr2d of the padded input's ones, subsampled by the stride", CORR2D, """
-def window_counts(n, kernel_size, stride=1, padding=0):
-    ones = np.pad(np.ones((1, n)), ((0, 0), (padding, padding)))
-    return corr2d(ones, np.ones((1, kernel_size)))[0, ::stride].astype(int)
-""", "window_counts"),
-        Paste("windows counted over the input without padding", (), """
-def window_counts(n, kernel_size, stride=1, padding=0):
-    counts = np.zeros(n, dtype=int)
-    for start in range(0, n - kernel_size + 1, stride):
-        counts[start:start + kernel_size] += 1
-    return counts
-""", "window_counts"),
+    "ch01.read_histogram": [
+        Paste("the reader's locality band (cell 29) on the padded axis, counted", (), """
+def read_histogram(n, kernel_size, stride=1, padding=0):
+    window = np.zeros(((n + 2 * padding - kernel_size) // stride + 1, n + 2 * padding), bool)
+    for i in range(len(window)): window[i, stride * i:stride * i + kernel_size] = True
+    return np.bincount(window.sum(axis=0)[padding:padding + n], minlength=kernel_size + 1)
+""", "read_histogram"),
+        Paste("the padded input's ones through np.correlate, counted", (), """
+def read_histogram(n, kernel_size, stride=1, padding=0):
+    starts = np.zeros(n + 2 * padding, np.int8); starts[:n + 2 * padding - kernel_size + 1:stride] = 1
+    counts = np.convolve(starts, np.ones(kernel_size, np.int8))[padding:padding + n]
+    return np.bincount(counts, minlength=kernel_size + 1)
+""", "read_histogram"),
+        Paste("the middle's periodic counts for every cell (the ends left out)", (), """
+def read_histogram(n, kernel_size, stride=1, padding=0):
+    h = np.zeros(kernel_size + 1, dtype=np.int64)
+    for j in range(stride): h[len(range(j, kernel_size, stride))] += len(range(j, n, stride))
+    return h
+""", "read_histogram"),
     ],
-    "ch01.output_shift": [
-        Paste("the text's rule for one layer: the shift moves the output when s divides t, s the last stride",
-              SHIFTS, """
-def output_shift(layers, t):
-    s = layers[-1][1]
-    return t // s if t % s == 0 else -1
-""", "output_shift"),
-        Paste("the text's rule applied layer by layer: every stride must divide t", SHIFTS, """
-def output_shift(layers, t):
-    ok = all(t % s == 0 for _, s in layers)
-    return t // max(s for _, s in layers) if ok else -1
-""", "output_shift"),
+    "ch01.trusted_outputs": [
+        Paste("the text's conv1d_strided run on a random input and on its crop, equal outputs counted", SHIFTS, """
+def trusted_outputs(layers, n, t):
+    run = lambda x: [x := conv1d_strided(np.pad(x, p), np.arange(1.0, k + 1), s) for k, s, p in layers][-1]
+    y, x = run(signal[:0]), rng_eq.standard_normal(n)
+    y, y_crop = run(x), run(x[t:])
+    return int(np.isclose(y_crop, y[len(y) - len(y_crop):]).sum())
+""", "trusted_outputs"),
+        Paste("the text's equivariance: every output just moves", (), """
+def trusted_outputs(layers, n, t):
+    m = n - t
+    for k, s, p in layers: m = (m + 2 * p - k) // s + 1
+    return m
+""", "trusted_outputs"),
+        Paste("each layer's padding lost at the left end, in its own cells", (), """
+def trusted_outputs(layers, n, t):
+    m, lost = n - t, 0
+    for k, s, p in layers: m, lost = (m + 2 * p - k) // s + 1, lost + p
+    return max(0, m - lost) if t else m
+""", "trusted_outputs"),
+        Paste("the padding lost at the left end, rounded down through each stride", (), """
+def trusted_outputs(layers, n, t):
+    m, lost = n - t, 0
+    for k, s, p in layers: m, lost = (m + 2 * p - k) // s + 1, (lost + p) // s
+    return max(0, m - lost) if t else m
+""", "trusted_outputs"),
     ],
 }
 

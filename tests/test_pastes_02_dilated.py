@@ -43,20 +43,26 @@ def field_and_holes(kernel_sizes, strides, dilations):
 """, "field_and_holes"),
     ],
     "ch02.equivalent_kernel": [
-        Paste("zero-filled kernels (the PyTorch box) correlated in turn with chapter 01's corr2d",
+        Paste("zero-filled kernels (the PyTorch box) correlated in turn with chapter 01's corr2d, the nonzero entries listed",
               CORR2D, """
 def equivalent_kernel(kernels, dilations, out=np.ones((1, 1))):
     for K, d in zip(kernels, dilations):
-        Kd = np.zeros((d * (K.shape[0] - 1) + 1, d * (K.shape[1] - 1) + 1)); Kd[::d, ::d] = K
-        out = corr2d(np.pad(out, ((Kd.shape[0] - 1,) * 2, (Kd.shape[1] - 1,) * 2)), Kd)
-    return out
+        Kd = np.kron(K, np.pad([[1.0]], ((0, d - 1), (0, d - 1))))[:d * (K.shape[0] - 1) + 1, :d * (K.shape[1] - 1) + 1]
+        out = corr2d(np.pad(out, ((Kd.shape[0] - 1,) * 2, (Kd.shape[1] - 1,) * 2)), Kd[::-1, ::-1])
+    return np.array([(i, j, out[i, j]) for i, j in zip(*np.nonzero(out))]).reshape(-1, 3)
 """, "equivalent_kernel"),
-        Paste("the zero-filled kernels added on the field", (), """
+        Paste("the reader's probe: the stack of zero-filled kernels run on every unit impulse of the field", CORR2D, """
 def equivalent_kernel(kernels, dilations):
-    out = np.zeros([1 + sum(d * (k.shape[a] - 1) for k, d in zip(kernels, dilations)) for a in (0, 1)])
-    for K, d in zip(kernels, dilations):
-        out[:d * (K.shape[0] - 1) + 1:d, :d * (K.shape[1] - 1) + 1:d] += K
-    return out
+    Hs = [np.kron(K, np.pad([[1.0]], ((0, d - 1), (0, d - 1))))[:(K.shape[0] - 1) * d + 1, :(K.shape[1] - 1) * d + 1] for K, d in zip(kernels, dilations)]
+    f = (1 + sum(H.shape[0] - 1 for H in Hs), 1 + sum(H.shape[1] - 1 for H in Hs))
+    E = np.array([[Z := np.eye(f[0] * f[1])[q].reshape(f), [Z := corr2d(Z, H) for H in Hs][-1][0, 0]][1] for q in range(f[0] * f[1])]).reshape(f)
+    return np.array([(i, j, E[i, j]) for i, j in zip(*np.nonzero(E))]).reshape(-1, 3)
+""", "equivalent_kernel"),
+        Paste("the text's reachable offsets with their weights' products, one row per chain of taps", (), """
+def equivalent_kernel(kernels, dilations):
+    chains = [(0, 0, 1.0)]
+    for K, d in zip(kernels, dilations): chains = [(u + d * a, v + d * b, w * K[a, b]) for u, v, w in chains for a, b in np.ndindex(K.shape)]
+    return np.array(sorted(chains)).reshape(-1, 3)
 """, "equivalent_kernel"),
     ],
     "ch02.fewest_dense_layers": [

@@ -1,6 +1,6 @@
-"""Hidden checks of chapter 01 (convolution): input sizes from an output size, the weights
-a dense, a locally connected and a convolutional layer can use, window counts per input cell,
-and how far the output moves when the input shifts.
+"""Hidden checks of chapter 01 (convolution): the input lengths no layer of a stack truncates,
+the weights a locally connected and a convolutional layer can use, the outputs of a padded
+stack that a shifted input leaves as they were, and how many input cells are read how often.
 
 ``ch01.output_size`` and ``ch01.layer_cost`` are the first version's exercises, and
 ``ch01.conv2d`` and ``ch01.im2col`` the second's; the chapter no longer asks them, but the
@@ -29,26 +29,46 @@ def _fitting_sizes(rng, count):
     return out
 
 
-# --- input_sizes: invert the output-size formula -------------------------------------------
+# --- exact_inputs: the input lengths no layer of a stack truncates ------------------------
 
-def _input_sizes(o, k, s, p):
-    smallest = (o - 1) * s + k - 2 * p
-    return smallest, smallest + s - 1
+def _exact_inputs(layers, limit, *, floor_one=True, first_only=False, pad=2):
+    """How many input lengths 1 .. limit leave no cell over in any layer: run backwards, an
+    output of m needs the input (m - 1) s + k - 2p exactly, so the exact lengths are an
+    arithmetic progression with the product of the strides as its step; its first term is
+    the smallest m for which every layer's length is at least 1 (wide padding asks a
+    length below 1 of an output of 1).
+
+    The keywords make named mistakes: the output-1 lengths taken even when below 1
+    (``floor_one=False``), only the first layer (``first_only``), padding counted ``pad``
+    times instead of twice."""
+    length, step, smallest = 1, 1, 1   # the stack's output m; its input at m = 1; smallest m
+    for k, s, p in reversed(layers[:1] if first_only else layers):
+        length = (length - 1) * s + k - pad * p
+        step *= s
+        if floor_one and length < 1:
+            smallest = max(smallest, 1 + -(-(1 - length) // step))
+    first = (smallest - 1) * step + length
+    return 0 if first > limit else (limit - first) // step + 1
 
 
-def _input_size_cases(rng):
-    """(o, k, s, p) whose smallest input is at least 1; a quarter have stride 1, a third
-    outputs in the millions and billions (too many sizes to try one by one)."""
-    out = []
-    while len(out) < 60:
-        o, k, p = int(rng.integers(1, 30)), int(rng.integers(1, 8)), int(rng.integers(0, 4))
-        if len(out) % 3 == 1:
-            o = int(rng.integers(10**6, 10**9))
-        s = 1 if len(out) % 4 == 0 else int(rng.integers(2, 6))
-        if _input_sizes(o, k, s, p)[0] >= 1:
-            out.append((o, k, s, p))
-    return out
-
+def _exact_cases(rng):
+    """(layers, limit): stacks of 1-4 layers (kernel, stride, padding), limits up to 10^18;
+    every third stack has 3-4 strides whose product is in the billions and kernels in the
+    thousands (its first exact length and the step are beyond any search), and a quarter of
+    the layers pad 'full' (p = k - 1), whose output of 1 needs an input below 1."""
+    cases = [([(3, 2, 1)], 10), ([(7, 2, 3), (3, 2, 1)], 1000), ([(3, 2, 2)], 10),
+             ([(5, 1, 4), (2, 2, 1)], 50), ([(1, 3, 0)], 2)]
+    while len(cases) < 40:
+        big = len(cases) % 3 == 0
+        layers = []
+        for _ in range(int(rng.integers(3, 5)) if big else int(rng.integers(1, 5))):
+            k = int(rng.integers(1, 3000 if big else 8))
+            s = int(rng.integers(1000, 5000)) if big else int(rng.integers(1, 4))
+            p = [0, (k - 1) // 2, k - 1, int(rng.integers(0, k))][int(rng.integers(0, 4))]
+            layers.append((k, s, p))
+        limit = int(rng.integers(1, 10**18)) if big else int(rng.integers(1, 10**6))
+        cases.append((layers, limit))
+    return cases
 
 # --- conv2d: batched, rectangular kernels ---------------------------------------------------
 
@@ -90,32 +110,50 @@ def _batch_summed(x, w, b, s, p):
     return _conv2d(x, w, b, s, p).sum(axis=0) - (len(x) - 1) * b[:, None, None]
 
 
-# --- window_counts: how many windows read each input cell -----------------------------------
+# --- read_histogram: how many input cells are read how often ---------------------------------
 
-def _window_counts(n, k, s, p):
-    counts = np.zeros(n + 2 * p, dtype=int)
-    for t in range(solutions.conv_output_size(n, k, s, p)):
-        counts[t * s:t * s + k] += 1
-    return counts[p:p + n]
+def _reads(x, k, s, o):
+    """Windows (0 .. o - 1, window t on padded cells ts .. ts + k - 1) containing padded cell x."""
+    return max(0, min(o - 1, x // s) - max(0, -(-(x - k + 1) // s)) + 1)
 
 
-def _window_count_cases(rng):
-    """(n, k, s, p) with the kernel inside the padded input; many with s > k (unread cells)."""
-    out = []
-    while len(out) < 50:
-        n, k, s, p = (int(rng.integers(1, 25)), int(rng.integers(1, 6)),
-                      int(rng.integers(1, 5)), int(rng.integers(0, 3)))
+def _read_histogram(n, k, s, p, *, cells=None, windows=None, borders=True):
+    """h[c] = how many input cells c windows read, c = 0 .. k. Away from both ends the count
+    of padded cell x only depends on x mod s, so the middle is counted one period at a time
+    and only the two ends (fewer than k + s cells each) cell by cell.
+
+    The keywords make named mistakes: another range of padded cells counted (``cells``),
+    another number of windows (``windows``), the middle's periodic count used at the ends
+    too (``borders=False``)."""
+    o = (n + 2 * p - k) // s + 1 if windows is None else windows
+    lo, hi = (p, p + n - 1) if cells is None else cells
+    inner = (lambda x: x // s - -(-(x - k + 1) // s) + 1) if not borders else None
+    h = [0] * (k + 1)
+    a, b = (lo, hi) if inner else (max(lo, k - 1), min(hi, o * s - 1))
+    count = inner or (lambda x: _reads(x, k, s, o))
+    if a > b:
+        for x in range(lo, hi + 1):
+            h[count(x)] += 1
+        return h
+    for x in [*range(lo, a), *range(b + 1, hi + 1)]:
+        h[count(x)] += 1
+    q, r = divmod(b - a + 1, s)
+    for j in range(min(s, b - a + 1)):
+        h[count(a + j)] += q + (j < r)
+    return h
+
+
+def _histogram_cases(rng):
+    """(n, k, s, p) with the kernel inside the padded input; two thirds with n from 10^9 to
+    10^15 (no array of the cells fits in memory), many with s > k (unread cells)."""
+    cases = [(5, 3, 1, 0), (5, 3, 2, 1), (6, 1, 2, 0), (10**12, 3, 2, 1), (7, 4, 3, 2)]
+    while len(cases) < 40:
+        k, s = int(rng.integers(1, 12)), int(rng.integers(1, 7))
+        p = int(rng.integers(0, k + 2))
+        n = int(rng.integers(10**9, 10**15)) if len(cases) % 3 else int(rng.integers(1, 40))
         if k <= n + 2 * p:
-            out.append((n, k, s, p))
-    return out
-
-
-def _counts_padded(n, k, s, p):
-    counts = np.zeros(n + 2 * p, dtype=int)
-    for t in range(solutions.conv_output_size(n, k, s, p)):
-        counts[t * s:t * s + k] += 1
-    return counts
-
+            cases.append((n, k, s, p))
+    return cases
 
 # --- im2col with channels, stride and padding -----------------------------------------------
 
@@ -147,99 +185,137 @@ def _windows_by_column(x, kh, kw, s, p):
     return m.reshape(-1, oh, ow).transpose(0, 2, 1).reshape(m.shape)
 
 
-# --- useful_weights: a dense layer, a locally connected one, a convolution --------------
+# --- useful_weights: a locally connected layer and a convolution, 1-D -----------------------
 
 def _output(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
-def _cells(n, k, s, p):
-    """Per axis: the real input cells (not padding) in each window."""
-    return [max(0, min(n, i * s - p + k) - max(0, i * s - p)) for i in range(_output(n, k, s, p))]
+def _window_cells(n, k, s, p, i):
+    """Real input cells (not padding) in window i."""
+    start = i * s - p
+    return max(0, min(n, start + k) - max(0, start))
+
+
+def _cells(n, k, s, p, *, right=True):
+    """Real cells summed over all windows. Only windows within p // s + 2 of either end can
+    reach padding, so the others are counted as k each (n may be in the trillions).
+    ``right=False`` (a named mistake) clips the windows at the left end only."""
+    o, ends = _output(n, k, s, p), p // s + 2
+    edge = set(range(min(o, ends))) | set(range(max(0, o - ends), o))
+    real = (lambda i: _window_cells(n, k, s, p, i)) if right else \
+        (lambda i: k - max(0, p - i * s))
+    return sum(real(i) for i in edge) + (o - len(edge)) * k
 
 
 def _taps(n, k, s, p):
-    """Per axis: the kernel taps that meet a real cell in at least one window (a shared tap
-    is useful if any position puts it on the input; wide padding leaves outer taps idle)."""
+    """Taps of the shared kernel that some window puts on a real cell: tap a of window i
+    lies on cell is - p + a, so tap a is useful when a multiple of s, below o s, lies in
+    p - a .. p - a + n - 1."""
     o = _output(n, k, s, p)
-    return sum(any(0 <= i * s - p + a < n for i in range(o)) for a in range(k))
+
+    def useful(a):
+        first = -(-max(0, p - a) // s)     # the first window whose tap a is not left of 0
+        return first <= o - 1 and first * s <= p - a + n - 1
+
+    return sum(useful(a) for a in range(k))
 
 
 def _useful_weights(c_in, c_out, n, k, s, p, cells=None, taps=None):
-    """(dense, locally connected, convolution) weights that can meet an input value, for an
-    n x n input and a k x k window: locality keeps only the window, sharing one kernel."""
-    o = _output(n, k, s, p)
-    per_axis = sum((cells or _cells)(n, k, s, p))
-    shared = (taps or _taps)(n, k, s, p)
-    return c_out * o * o * c_in * n * n, c_out * c_in * per_axis ** 2, c_out * c_in * shared ** 2
+    """(locally connected, convolution) weights that can meet an input value, for a 1-D
+    layer over n cells with a k-cell window: locality keeps only the window, sharing one
+    kernel for every window."""
+    return (c_out * c_in * (cells or _cells)(n, k, s, p),
+            c_out * c_in * (taps or _taps)(n, k, s, p))
 
 
 def _useful_cases(rng):
-    cases = [(1, 1, 4, 3, 1, 1), (1, 1, 8, 3, 1, 0), (3, 64, 224, 7, 2, 3), (4, 1, 2, 7, 1, 3),
-             (1, 4, 6, 6, 3, 1)]
+    """Layers over 1 to 40 cells, and in two thirds of the cases 10^9 to 10^15 cells (no
+    array of the input fits in memory); wide padding (p up to k + 1) in many."""
+    cases = [(1, 1, 8, 3, 1, 0), (1, 1, 4, 3, 1, 1), (3, 64, 224, 7, 2, 3), (4, 1, 2, 7, 1, 3),
+             (1, 4, 6, 6, 3, 1), (2, 3, 10**12, 5, 2, 2)]
     while len(cases) < 40:
         ci, co = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        n, k, s, p = (int(rng.integers(1, 30)), int(rng.integers(1, 8)),
-                      int(rng.integers(1, 4)), int(rng.integers(0, 4)))
-        if k <= n + 2 * p and (p > 0 or len(cases) % 6 == 0):
+        k, s = int(rng.integers(1, 9)), int(rng.integers(1, 5))
+        p = int(rng.integers(0, k + 2))
+        n = int(rng.integers(10**9, 10**15)) if len(cases) % 3 else int(rng.integers(1, 40))
+        if k <= n + 2 * p:
             cases.append((ci, co, n, k, s, p))
     return cases
 
+# --- trusted_outputs: zero padding breaks translation equivariance at the border -----------
 
-# --- output_shift: translation equivariance and the strides that break it ------------------
+def _trusted_outputs(layers, n, t, *, grow=None, start=0, right=False):
+    """Outputs of the stack on x[t:] equal to the outputs of the stack on x (moved by t over
+    the strides' product, which divides t), for every x and every kernel. The right ends
+    line up, so only the left border differs: the first g_l positions of layer l are wrong,
+    and window i of layer l touches them or a padding zero that stands for a real cell
+    unless i s - p >= g_l: g_{l+1} = ceil((g_l + p) / s) (p <= k - 1: no window lies in the
+    padding alone). With no padding yet (g = 0, p = 0), nothing is wrong.
 
-def _shift_by(t, step):
-    return t // step if t % step == 0 else -1
+    The keywords make named mistakes: another step ``grow(g, k, s, p)``, a first wrong
+    count ``start``, the right border trusted as little as the left (``right``)."""
+    m, g = n - t, start
+    for k, s, p in layers:
+        m = (m + 2 * p - k) // s + 1
+        if g or (p and t):
+            g = grow(g, k, s, p) if grow else -(-(g + p) // s)
+    return max(0, m - (2 * g if right else g))
 
 
-def _output_shift(layers, t):
-    """Shifting the input by t cells shifts the output by t / (product of the strides) cells
-    when that is a whole number; otherwise the outputs change (aliasing): -1."""
-    return _shift_by(t, math.prod(s for _, s in layers))
-
-
-def _shift_cases(rng):
-    cases = [([(3, 1)], 1), ([(3, 2)], 1), ([(3, 2)], 2), ([(3, 1), (2, 2)], 2),
-             ([(3, 2), (3, 2)], 2), ([(3, 2), (3, 3)], 6), ([(3, 2), (3, 3)], 5)]
+def _trusted_cases(rng):
+    """(layers, n, t): 1-4 layers (kernel, stride, padding <= kernel - 1), inputs of 10^9
+    to 10^15 cells in two thirds of the cases (and shifts up to 10^12: no array of them
+    fits), t a multiple of the product of the strides."""
+    cases = [([(3, 1, 1)], 10, 2), ([(3, 2, 1)], 12, 2), ([(3, 1, 0), (3, 1, 0)], 10, 3),
+             ([(3, 1, 1), (3, 2, 1), (3, 1, 1)], 40, 4), ([(5, 2, 2), (3, 2, 1)], 10**12, 8)]
     while len(cases) < 40:
-        layers = [(int(rng.integers(1, 6)), int(rng.choice([1, 1, 2, 2, 3])))
-                  for _ in range(int(rng.integers(1, 5)))]
-        total = math.prod(s for _, s in layers)
-        t = total * int(rng.integers(0, 4)) if len(cases) % 2 else int(rng.integers(0, 3 * total))
-        cases.append((layers, t))
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            k = int(rng.integers(1, 8))
+            p = [0, (k - 1) // 2, k - 1, int(rng.integers(0, k))][int(rng.integers(0, 4))]
+            layers.append((k, int(rng.choice([1, 1, 2, 2, 3])), p))
+        step = math.prod(s for _, s, _ in layers)
+        big = len(cases) % 3 != 0
+        t = step * int(rng.integers(0, 10**12 // step if big else 6))
+        n = t + (int(rng.integers(10**9, 10**15)) if big else int(rng.integers(1, 60)))
+        m = n - t
+        for k, s, p in layers:
+            m = (m + 2 * p - k) // s + 1 if m + 2 * p >= k else 0
+        if m >= 1:
+            cases.append((layers, n, t))
     return cases
 
 
 CHECKS = [
     Check(
-        id="ch01.input_sizes", function="input_sizes",
-        cases=_input_size_cases, reference=_input_sizes,
+        id="ch01.exact_inputs", function="exact_inputs",
+        cases=_exact_cases, reference=_exact_inputs,
         mistakes=[
-            Mistake("only the smallest size", lambda o, k, s, p: (_input_sizes(o, k, s, p)[0],) * 2,
-                    "the floor in o = floor((n + 2p - k)/s) + 1 drops a remainder of up to "
-                    "s - 1 cells, so s consecutive input sizes give the same o."),
-            Mistake("one size too many",
-                    lambda o, k, s, p: (_input_sizes(o, k, s, p)[0],
-                                        _input_sizes(o, k, s, p)[0] + s),
-                    "with s more cells the kernel fits once more: the largest n is "
-                    "smallest + s - 1."),
-            Mistake("padding added instead of subtracted",
-                    lambda o, k, s, p: tuple(v + 4 * p for v in _input_sizes(o, k, s, p)),
-                    "padding makes the input look 2p longer, so the real input needs 2p cells "
-                    "*fewer*: n = (o - 1)s + k - 2p."),
-            Mistake("one stride too many",
-                    lambda o, k, s, p: tuple(v + s for v in _input_sizes(o, k, s, p)),
-                    "o windows need o - 1 steps of s after the first window, not o steps."),
-            Mistake("padding counted on one side",
-                    lambda o, k, s, p: tuple(v + p for v in _input_sizes(o, k, s, p)),
-                    "p zeros go on *both* sides: subtract 2p."),
-            Mistake("pair in the wrong order",
-                    lambda o, k, s, p: _input_sizes(o, k, s, p)[::-1],
-                    "return (smallest, largest): the smallest input first."),
-            Mistake("kernel width forgotten",
-                    lambda o, k, s, p: tuple(v - k + 1 for v in _input_sizes(o, k, s, p)),
-                    "the last window starts at (o - 1)s and is k cells long: "
-                    "n + 2p >= (o - 1)s + k."),
+            Mistake("lengths below 1 counted",
+                    lambda layers, limit: _exact_inputs(layers, limit, floor_one=False),
+                    "with wide padding an output of 1 would need an input shorter than 1 "
+                    "cell somewhere in the stack: start at the smallest output for which "
+                    "every layer's input is at least 1 cell long."),
+            Mistake("every length counted",
+                    lambda layers, limit: limit,
+                    "a stride above 1 leaves cells over for most lengths: n + 2p - k must be "
+                    "a multiple of s in every layer."),
+            Mistake("every multiple of the stride product",
+                    lambda layers, limit: limit // math.prod(s for _, s, _ in layers),
+                    "the exact lengths are spaced by the product of the strides, but they do "
+                    "not start at 0: the first is the input an output of 1 needs."),
+            Mistake("only the first layer",
+                    lambda layers, limit: _exact_inputs(layers, limit, first_only=True),
+                    "every layer's input must fit exactly, not only the network's input: "
+                    "run the size backwards through the whole stack."),
+            Mistake("padding counted once",
+                    lambda layers, limit: _exact_inputs(layers, limit, pad=1),
+                    "p zeros go on *both* sides: an output of m needs (m - 1)s + k - 2p "
+                    "input cells."),
+            Mistake("limit left out",
+                    lambda layers, limit: _exact_inputs(layers, limit - 1),
+                    "count the lengths 1 .. limit, limit included."),
         ]),
     Check(
         id="ch01.conv2d", function="conv2d", cases=_conv2d_cases, reference=_conv2d,
@@ -272,77 +348,94 @@ CHECKS = [
         mistakes=[
             Mistake("padding cells given weights too",
                     lambda ci, co, n, k, s, p: _useful_weights(
-                        ci, co, n, k, s, p, cells=lambda n, k, s, p: [k] * _output(n, k, s, p)),
+                        ci, co, n, k, s, p, cells=lambda n, k, s, p: k * _output(n, k, s, p)),
                     "a locally connected weight that only ever meets a padding zero does "
                     "nothing: count, per window, the input cells it really covers."),
-            Mistake("the dense layer over the padded input",
-                    lambda ci, co, n, k, s, p: (
-                        _useful_weights(ci, co, n + 2 * p, k, s, 0)[0],
-                        *_useful_weights(ci, co, n, k, s, p)[1:]),
-                    "padding zeros are not inputs: a dense layer has one weight per (output "
-                    "value, real input value)."),
-            Mistake("one axis counted",
-                    lambda ci, co, n, k, s, p: (
-                        _useful_weights(ci, co, n, k, s, p)[0],
-                        ci * co * _output(n, k, s, p) * sum(_cells(n, k, s, p)) * k,
-                        _useful_weights(ci, co, n, k, s, p)[2]),
-                    "a 2-D window covers (cells down) x (cells across): sum over all pairs "
-                    "of windows of both axes, which is the product of the two sums."),
+            Mistake("the right end's padding forgotten",
+                    lambda ci, co, n, k, s, p: _useful_weights(
+                        ci, co, n, k, s, p,
+                        cells=lambda n, k, s, p: _cells(n, k, s, p, right=False)),
+                    "the last windows reach into the padding after the input too: clip "
+                    "every window at both ends of the input."),
             Mistake("every tap of the shared kernel counted",
                     lambda ci, co, n, k, s, p: _useful_weights(
                         ci, co, n, k, s, p, taps=lambda n, k, s, p: k),
                     "with wide padding some taps of the shared kernel sit on padding at every "
-                    "position: count, per axis, the taps that meet a real cell somewhere."),
+                    "position: count the taps that meet a real cell somewhere."),
             Mistake("weights shared but counted per position",
-                    lambda ci, co, n, k, s, p: (
-                        *_useful_weights(ci, co, n, k, s, p)[:2],
-                        ci * co * k * k * _output(n, k, s, p) ** 2),
+                    lambda ci, co, n, k, s, p: (_useful_weights(ci, co, n, k, s, p)[0],
+                                                ci * co * k * _output(n, k, s, p)),
                     "weight sharing uses *one* kernel per (output, input) channel pair at "
-                    "every position: C_out C_in k^2 in all."),
+                    "every position: C_out C_in k in all."),
             Mistake("stride ignored",
                     lambda ci, co, n, k, s, p: _useful_weights(ci, co, n, k, 1, p),
                     "with stride s only every s-th window is an output: o = (n + 2p - k) // s "
-                    "+ 1 per axis."),
+                    "+ 1."),
+            Mistake("channels left out",
+                    lambda ci, co, n, k, s, p: _useful_weights(1, 1, n, k, s, p),
+                    "each (output channel, input channel) pair has its own weights: "
+                    "multiply by C_out C_in."),
         ]),
     Check(
-        id="ch01.output_shift", function="output_shift", cases=_shift_cases,
-        reference=_output_shift,
+        id="ch01.trusted_outputs", function="trusted_outputs", cases=_trusted_cases,
+        reference=_trusted_outputs,
         mistakes=[
-            Mistake("only the last stride", lambda layers, t: _shift_by(t, layers[-1][1]),
-                    "every stride of the stack thins the grid: the output moves in steps of "
-                    "the *product* of all strides."),
-            Mistake("only the first stride", lambda layers, t: _shift_by(t, layers[0][1]),
-                    "every stride of the stack thins the grid: the output moves in steps of "
-                    "the *product* of all strides."),
-            Mistake("strides added", lambda layers, t: _shift_by(t, sum(s for _, s in layers)),
-                    "strides compound: after strides 2 and 2 neighbours are 4 input cells "
-                    "apart, not 4 by chance of 2 + 2 (try 2 and 3)."),
-            Mistake("divided, rounded down",
-                    lambda layers, t: t // math.prod(s for _, s in layers),
-                    "a shift that is not a multiple of the total stride lands between output "
-                    "cells: the outputs change (aliasing), they do not shift."),
-            Mistake("kernel sizes subtracted",
-                    lambda layers, t: _shift_by(t - sum(k - 1 for k, _ in layers),
-                                                math.prod(s for _, s in layers)),
-                    "the kernel sizes set how many outputs there are, not how far they move."),
+            Mistake("padding ignored",
+                    lambda layers, n, t: _trusted_outputs(layers, n, t,
+                                                          grow=lambda g, k, s, p: 0),
+                    "zero padding stands for cells x[t:] no longer has: the first outputs "
+                    "read zeros where the full input had values."),
+            Mistake("only the first padded layer",
+                    lambda layers, n, t: _trusted_outputs(
+                        layers, n, t, grow=lambda g, k, s, p: -(-p // s) if g == 0 else g),
+                    "the wrong cells of one layer are read by the next one's windows: the "
+                    "damage grows by p cells (before the stride) at every padded layer."),
+            Mistake("strides ignored",
+                    lambda layers, n, t: _trusted_outputs(
+                        layers, n, t, grow=lambda g, k, s, p: g + p),
+                    "a stride-s layer keeps every s-th window: g wrong cells and p zeros in "
+                    "front become ceil((g + p) / s) wrong outputs."),
+            Mistake("rounded down",
+                    lambda layers, n, t: _trusted_outputs(
+                        layers, n, t, grow=lambda g, k, s, p: (g + p) // s),
+                    "a window starting inside the g + p wrong cells is wrong too: round "
+                    "(g + p) / s *up*."),
+            Mistake("the right border distrusted too",
+                    lambda layers, n, t: _trusted_outputs(layers, n, t, right=True),
+                    "x[t:] ends where x ends, so the right ends of every layer line up: only "
+                    "the left border differs."),
+            Mistake("the shifted outputs dropped",
+                    lambda layers, n, t: _trusted_outputs(layers, n, t)
+                    - t // math.prod(s for _, s, _ in layers),
+                    "the outputs of x[t:] are compared with the outputs of x *moved* by "
+                    "t over the product of the strides; they are not lost."),
         ]),
     Check(
-        id="ch01.window_counts", function="window_counts",
-        cases=_window_count_cases, reference=_window_counts,
+        id="ch01.read_histogram", function="read_histogram",
+        cases=_histogram_cases, reference=_read_histogram,
         mistakes=[
-            Mistake("padded cells returned too", _counts_padded,
-                    "return one count per *input* cell: drop the p padding cells at each end."),
+            Mistake("padded cells counted too",
+                    lambda n, k, s, p: _read_histogram(n, k, s, p, cells=(0, n + 2 * p - 1)),
+                    "count the *input* cells only: padding zeros are not input cells."),
             Mistake("padding not shifted away",
-                    lambda n, k, s, p: _counts_padded(n, k, s, p)[:n],
+                    lambda n, k, s, p: _read_histogram(n, k, s, p, cells=(0, n - 1)),
                     "window t covers padded cells t*s .. t*s + k - 1; input cell i is padded "
-                    "cell i + p, so keep counts[p:p + n]."),
-            Mistake("stride ignored", lambda n, k, s, p: _window_counts(n, k, 1, p),
+                    "cell i + p."),
+            Mistake("stride ignored",
+                    lambda n, k, s, p: _read_histogram(n, k, 1, p),
                     "windows start at 0, s, 2s, ...: with s > k some cells are read by none."),
             Mistake("windows past the end counted",
-                    lambda n, k, s, p: np.array([sum(1 for t in range(math.ceil((n + 2 * p) / s))
-                                                     if t * s <= i + p < t * s + k)
-                                                 for i in range(n)]),
+                    lambda n, k, s, p: _read_histogram(n, k, s, p,
+                                                       windows=-(-(n + 2 * p) // s)),
                     "a window is computed only if it fits: t*s + k <= n + 2p."),
+            Mistake("the ends counted like the middle",
+                    lambda n, k, s, p: _read_histogram(n, k, s, p, borders=False),
+                    "near both ends fewer windows reach a cell than in the middle: there "
+                    "are no windows before the first or after the last."),
+            Mistake("unread cells left out",
+                    lambda n, k, s, p: [0, *_read_histogram(n, k, s, p)[1:]],
+                    "h[0] counts the cells that no window reads (a stride larger than the "
+                    "kernel skips some)."),
         ]),
     Check(
         id="ch01.im2col", function="im2col", cases=_im2col_cases, reference=_im2col,

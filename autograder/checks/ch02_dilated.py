@@ -1,6 +1,6 @@
 """Hidden checks of chapter 02 (dilated): the dilations that replace removed strides, the
-receptive field and holes of a strided, dilated stack, the one kernel equal to a stack of
-dilated ones, and the fewest layers a dense field of a given size needs.
+receptive field and holes of a strided, dilated stack, the nonzero taps of the one kernel
+equal to a stack of dilated ones, and the fewest layers a dense field of a given size needs.
 
 ``ch02.effective_kernel_size`` is the first version's exercise; the chapter no longer asks
 it, but the grader's fixture chapter (tests/fixtures) does.
@@ -132,49 +132,74 @@ def _fewest_cases(rng):
     return cases
 
 
-# --- equivalent_kernel ------------------------------------------------------------------------
+# --- equivalent_kernel: the one kernel of a dilated stack, as its nonzero taps ---------------
 
-def _full(a, b):
-    """The full (true) 2-D convolution of two kernels: the kernel of one after the other."""
-    return solutions.conv_transpose2d(a[None, None], b[None, None])[0, 0]
+def _compose(kernels, dilations, *, flip=False, rate=None, dilate_after=False):
+    """The nonzero entries of the one kernel E of a stack of single-channel correlations:
+    tap (a, b) of layer l lies d_l a, d_l b cells from its window's corner, and a chain of
+    taps adds its offsets and multiplies its weights (E is the full convolution of the
+    dilated kernels). E may be terabytes of zeros, so only its taps are kept.
+
+    The keywords make named mistakes: each kernel flipped (``flip``), one rate for every
+    layer (``rate``), the undilated stack dilated by the first rate (``dilate_after``)."""
+    taps = {(0, 0): 1.0}
+    for kernel, d in zip(kernels, dilations):
+        d = 1 if dilate_after else (rate or d)
+        k = kernel[::-1, ::-1] if flip else kernel
+        grown = {}
+        for (u, v), w in taps.items():
+            for (a, b), x in np.ndenumerate(k):
+                grown[u + d * a, v + d * b] = grown.get((u + d * a, v + d * b), 0.0) + w * x
+        taps = grown
+    if dilate_after:
+        taps = {(u * dilations[0], v * dilations[0]): w for (u, v), w in taps.items()}
+    return taps
 
 
-def _equivalent_kernel(kernels, dilations):
-    out = np.ones((1, 1))
-    for k, d in zip(kernels, dilations):
-        out = _full(out, solutions.dilate_kernel(k, d))
-    return out
+def _tap_rows(taps):
+    """(row, column, weight) per nonzero entry, in row-major order."""
+    rows = [(u, v, w) for (u, v), w in sorted(taps.items()) if w != 0]
+    return np.array(rows, dtype=float).reshape(-1, 3)
+
+
+def _equivalent_kernel(kernels, dilations, **kw):
+    return _tap_rows(_compose(kernels, dilations, **kw))
 
 
 def _kernel_cases(rng):
+    """Stacks of 1-3 kernels up to 3 x 3; half the stacks have dilations from 10^5 to 10^6
+    (E would hold up to 10^13 entries), the others small rates whose taps overlap."""
     cases = []
-    for _ in range(30):
+    for i in range(30):
         layers = int(rng.integers(1, 4))
         kernels = [rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4))))
                    for _ in range(layers)]
-        cases.append((kernels, [int(v) for v in rng.integers(1, 4, layers)]))
+        top = 10**6 if i % 2 else 4
+        low = 10**5 if i % 2 else 1
+        cases.append((kernels, [int(v) for v in rng.integers(low, top, layers)]))
     return cases
 
 
-def _undilated(kernels, dilations):
-    return _equivalent_kernel(kernels, [1] * len(kernels))
-
-
-def _flipped_product(kernels, dilations):
-    out = np.ones((1, 1))
+def _first_weights(kernels, dilations):
+    """Every chain of taps with its offset and product; a later chain ending on the same
+    cell replaces the earlier one instead of adding to it."""
+    chains = [(0, 0, 1.0)]
     for k, d in zip(kernels, dilations):
-        out = _full(out, solutions.dilate_kernel(k, d)[::-1, ::-1].copy())
-    return out
+        chains = [(u + d * a, v + d * b, w * x) for u, v, w in chains
+                  for (a, b), x in np.ndenumerate(k)]
+    return chains
 
 
 def _summed(kernels, dilations):
+    """The dilated kernels added on the field, centred, as if the layers ran side by side."""
     size = [1 + sum(d * (k.shape[a] - 1) for k, d in zip(kernels, dilations)) for a in (0, 1)]
-    out = np.zeros(size)
+    taps = {}
     for k, d in zip(kernels, dilations):
-        dk = solutions.dilate_kernel(k, d)
-        top, left = (size[0] - dk.shape[0]) // 2, (size[1] - dk.shape[1]) // 2
-        out[top:top + dk.shape[0], left:left + dk.shape[1]] += dk
-    return out
+        top = (size[0] - 1 - d * (k.shape[0] - 1)) // 2
+        left = (size[1] - 1 - d * (k.shape[1] - 1)) // 2
+        for (a, b), x in np.ndenumerate(k):
+            taps[top + d * a, left + d * b] = taps.get((top + d * a, left + d * b), 0.0) + x
+    return _tap_rows(taps)
 
 
 CHECKS = [
@@ -232,21 +257,29 @@ CHECKS = [
         id="ch02.equivalent_kernel", function="equivalent_kernel", cases=_kernel_cases,
         reference=_equivalent_kernel,
         mistakes=[
-            Mistake("dilations ignored", _undilated,
-                    "dilate each kernel first (d - 1 zeros between taps), then combine."),
-            Mistake("kernels flipped", _flipped_product,
+            Mistake("dilations ignored",
+                    lambda ks, ds: _equivalent_kernel(ks, [1] * len(ks)),
+                    "dilate each kernel first: tap (a, b) of a layer with rate d lies d a, "
+                    "d b cells from its window's corner."),
+            Mistake("kernels flipped",
+                    lambda ks, ds: _equivalent_kernel(ks, ds, flip=True),
                     "stacked correlations add their offsets: tap a of one and b of the next "
                     "give offset a + b, the full *convolution* of the two kernels, unflipped."),
             Mistake("one dilation for every layer",
-                    lambda ks, ds: _equivalent_kernel(ks, [ds[-1]] * len(ks)),
-                    "each layer has its own dilation: dilate kernel l by dilations[l]."),
+                    lambda ks, ds: _equivalent_kernel(ks, ds, rate=ds[-1]),
+                    "each layer has its own dilation: spread kernel l by dilations[l]."),
             Mistake("combined kernel dilated afterwards",
-                    lambda ks, ds: solutions.dilate_kernel(_undilated(ks, ds), ds[0]),
+                    lambda ks, ds: _equivalent_kernel(ks, ds, dilate_after=True),
                     "dilate each kernel by its own rate *before* combining; dilating the "
                     "combined kernel spreads the taps of the first layer too far."),
             Mistake("kernels added, not combined", _summed,
                     "layers in a stack compose: the kernel is the full convolution of the "
                     "dilated kernels, sum over a + b = t of K1[a] K2[b]."),
+            Mistake("taps that meet not added",
+                    lambda ks, ds: _tap_rows(dict(
+                        ((u, v), w) for u, v, w in _first_weights(ks, ds))),
+                    "two chains of taps can end on the same cell (small rates): their "
+                    "products add up to one entry of E."),
         ]),
     Check(
         id="ch02.fewest_dense_layers", function="fewest_dense_layers",
