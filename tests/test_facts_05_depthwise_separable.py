@@ -306,7 +306,7 @@ def test_ch05_pytorch_box():
 
 
 def test_ch05_fold_batch_norm_reference():
-    """Exercise 3's reference: conv then BN (eval) = the folded conv, for dense, depthwise
+    """The text's folding: conv then BN (eval) = the folded conv, for dense, depthwise
     and pointwise weights; wrong statistics are refused by name."""
     rng = np.random.default_rng(5)
     for groups, c_in, c_out in [(1, 3, 4), (3, 3, 6), (1, 5, 2)]:
@@ -350,7 +350,7 @@ def test_ch05_visible_check_literals():
 
     from autograder.checks.ch05_depthwise_separable import (
         _block_macs,
-        _fold_before,
+        _fold_padding,
         _max_expansion,
         _separable_error,
     )
@@ -374,23 +374,49 @@ def test_ch05_visible_check_literals():
         pair = S.compose_conv2d(S.block_diagonal_weight(dw, 3), None, pw[:, :, None, None],
                                 None)[0]
         assert np.isclose(((w - pair) ** 2).sum(), _separable_error(w, m))
-    # exercise 3: the folded layer equals batch norm on the input, then the layer
-    x = rng.standard_normal((4, 3, 3))
-    wp, bp = rng.standard_normal((2, 4)), rng.standard_normal(2)
-    g, be, mu, var = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4), \
-        rng.uniform(0.5, 2, 4)
-    normed = g[:, None, None] * (x - mu[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5) \
-        + be[:, None, None]
-    folded = _fold_before(wp, bp, g, be, mu, var)
-    np.testing.assert_allclose(np.einsum("oc,chw->ohw", folded[:, :4], x)
-                               + folded[:, 4, None, None],
-                               np.einsum("oc,chw->ohw", wp, normed) + bp[:, None, None])
-    np.testing.assert_allclose(_fold_before(np.array([[1.0, 2.0]]), np.array([1.0]),
-                                            np.array([2.0, 1.0]), np.zeros(2), np.array([3.0, 0.0]),
-                                            np.array([0.25, 1.0]), eps=0.0), [[4, 2, -11]])
-    np.testing.assert_allclose(_fold_before(np.array([[1.0], [2.0]]), np.zeros(2), np.ones(1),
-                                            np.ones(1), np.zeros(1), np.ones(1), eps=0.0),
-                               [[1, 1], [2, 2]])
+    # exercise 3: with the pad values, the folded layer (W s, b + sum W shift) computes
+    # BN-then-zero-padded-conv exactly; a switched-off channel with a shift cannot be fixed
+    def bn_then_conv(x, w, b, g, be, mu, var, p, eps=1e-5):
+        normed = g[:, None, None] * (x - mu[:, None, None]) / np.sqrt(var[:, None, None] + eps) \
+            + be[:, None, None]
+        return S.conv2d(normed, w, b, padding=p)
+
+    def folded(x, w, b, g, be, mu, var, p, pad, eps=1e-5):
+        s = g / np.sqrt(var + eps)
+        xp = np.broadcast_to(pad[:, None, None], (len(x), x.shape[1] + 2 * p,
+                                                   x.shape[2] + 2 * p)).copy()
+        xp[:, p:p + x.shape[1], p:p + x.shape[2]] = x
+        return S.conv2d(xp, w * s[None, :, None, None],
+                        b + np.einsum("ocab,c->o", w, be - s * mu))
+
+    for p, k in [(1, 3), (2, 3), (1, 2), (2, 5)]:
+        x, w, b = rng.standard_normal((4, 6, 7)), rng.standard_normal((3, 4, k, k)), \
+            rng.standard_normal(3)
+        g, be, mu, var = rng.standard_normal(4), rng.standard_normal(4), \
+            rng.standard_normal(4), rng.uniform(0.5, 2, 4)
+        g[1], be[1] = 0.0, 0.0                      # switched off, no shift: any pad value
+        pad = _fold_padding(g, be, mu, var)
+        assert pad[1] == 0 and np.isfinite(pad).all()
+        np.testing.assert_allclose(folded(x, w, b, g, be, mu, var, p, pad),
+                                   bn_then_conv(x, w, b, g, be, mu, var, p), atol=1e-10)
+        # zero padding is not exact at the border (the interior is)
+        wrong = folded(x, w, b, g, be, mu, var, p, np.zeros(4))
+        right = bn_then_conv(x, w, b, g, be, mu, var, p)
+        assert not np.allclose(wrong, right)
+        np.testing.assert_allclose(wrong[:, p:-p, p:-p], right[:, p:-p, p:-p], atol=1e-10)
+        # a switched-off channel with a shift: no pad value helps (its folded weight is 0)
+        g[2], be[2] = 0.0, 0.7
+        assert _fold_padding(g, be, mu, var)[2] == np.inf
+        outs = [folded(x, w, b, g, be, mu, var, p, np.where(np.arange(4) == 2, u,
+                                                               _fold_padding(g, be, mu, var)))
+                for u in (-5.0, 0.0, 3.0)]
+        assert np.allclose(outs[0], outs[1]) and np.allclose(outs[1], outs[2])
+        assert not np.allclose(outs[0], bn_then_conv(x, w, b, g, be, mu, var, p))
+    np.testing.assert_allclose(_fold_padding(np.array([2.0, -1.0]), np.array([1.0, 0.5]),
+                                             np.array([3.0, 0.0]), np.array([4.0, 1.0]),
+                                             eps=0.0), [2, 0.5])
+    np.testing.assert_allclose(_fold_padding(np.ones(1), np.ones(1), np.zeros(1),
+                                             np.array([1.0 - 1e-5])), [-1])
     # exercise 4: the blocks of the text and of Table 2
     assert _block_macs(96, 96, 14, 14, 1, 6) == 22_692_096
     assert _max_expansion(96, 96, 14, 14, 1, 22_692_096) == 6

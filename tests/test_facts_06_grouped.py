@@ -340,31 +340,20 @@ def test_ch06_visible_check_literals():
     np.testing.assert_array_equal(S.conv2d(ramp, np.ones((2, 1, 2, 2)), dilation=3, groups=2),
                                   [[[30]], [[-30]]])
     assert 0 + 3 + 12 + 15 == 30
-    # exercise 2: the port with the wrong shuffle, rewired, computes what the trained model does
-    from autograder.checks.ch06_grouped import _balanced, _layers_to_mix, _rewired
+    # exercise 2: the outputs one channel reaches, against the dependency matrices of every
+    # small ShuffleNet V2 stack (first half unchanged, branch outputs on all branch inputs,
+    # concatenated and shuffled by 2 with the reference's channel_shuffle)
+    from autograder.checks.ch06_grouped import _layers_to_mix, _reached
 
-    ramp = np.arange(6.0).reshape(1, 6, 1, 1)
-    np.testing.assert_array_equal(_rewired(ramp, 2).ravel(), [0, 4, 3, 2, 1, 5])
-    np.testing.assert_array_equal(_rewired(np.arange(4.0).reshape(1, 4, 1, 1), 2).ravel(),
-                                  [0, 1, 2, 3])
-    np.testing.assert_array_equal(_rewired(np.arange(24.0).reshape(2, 6, 1, 2), 2)[1, 1],
-                                  [[20, 21]])
-    rng = np.random.default_rng(0)
-    for c, g in [(6, 2), (12, 3), (12, 4), (10, 5)]:
-        x, w = rng.standard_normal((1, c, 4, 4)), rng.standard_normal((3, c, 2, 2))
-        np.testing.assert_allclose(S.conv2d(S.channel_shuffle(x, c // g), _rewired(w, g)),
-                                   S.conv2d(S.channel_shuffle(x, g), w), atol=1e-12)
-    # exercise 3: the widths, against every pair of multiples of g
-    assert _balanced(28, 28, 28 * 28 * 256 * 256, 1) == (256, 256)
-    assert _balanced(1, 1, 12, 1) == (3, 4) and 3 + 4 + 12 < 2 + 6 + 12
-    assert _balanced(1, 1, 8, 2) == (4, 4) and _balanced(1, 1, 10, 2) == (2, 10)
-    for h, w, flops, g in [(1, 1, 12, 1), (2, 3, 2 * 3 * 4 * 6, 4), (1, 1, 2 * 30, 2)]:
-        pairs = [(c1, flops * g // (h * w * c1)) for c1 in range(g, 200, g)
-                 if (flops * g) % (h * w * c1) == 0 and flops * g // (h * w * c1) % g == 0
-                 and c1 <= flops * g // (h * w * c1)]
-        best = min(pairs, key=lambda p: S.memory_access(p[0], p[1], 1, (h, w), (h, w), groups=g))
-        assert _balanced(h, w, flops, g) == best
-    # exercise 4: the depth, against the dependency matrices of every small stack
+    assert (_reached(8, 1, 5), _reached(8, 1, 1), _reached(8, 3, 1)) == (4, 1, 4)
+    for c in range(2, 41, 2):
+        d = np.eye(c, dtype=bool)
+        for units in range(1, 12):
+            branch = np.repeat(d[c // 2:].any(0, keepdims=True), c // 2, 0)
+            d = S.channel_shuffle(np.concatenate([d[:c // 2], branch])[None].astype(float),
+                                  2)[0] > 0
+            assert [_reached(c, units, ch) for ch in range(c)] == list(d.sum(0)), (c, units)
+    # exercise 3: the depth, against the dependency matrices of every small stack
     assert [_layers_to_mix(*a) for a in [(12, 3), (8, 4), (16, 8), (5, 1), (6, 6)]] == [2, 3, 4,
                                                                                       1, 0]
     for c in range(1, 49):

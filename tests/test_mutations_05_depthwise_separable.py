@@ -49,13 +49,19 @@ def per_input(weight):
     return [weight[:, c].reshape(weight.shape[0], -1) for c in range(weight.shape[1])]
 
 
-def fold_before(weight_of, bias_of):
-    """A student's folding of BN on the input: W' and b' from the scale and the shift."""
-    def fold_batch_norm_before(weight, bias, gamma, beta, mean, var, eps=1e-5):
-        scale = gamma / np.sqrt(var + eps)
-        shift = beta - mean * scale
-        return np.column_stack([weight_of(weight, scale), bias_of(weight, bias, shift, scale)])
-    return fold_batch_norm_before
+def fold_pad(live, off=lambda beta: np.where(beta == 0, 0.0, np.inf)):
+    """A student's pad values: ``live(gamma, beta, mean, sd)`` where gamma != 0, ``off(beta)``
+    on the channels that batch norm switched off."""
+    def fold_padding(gamma, beta, mean, var, eps=1e-5):
+        sd = np.sqrt(var + eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = live(gamma, beta, mean, sd)
+        return np.where(gamma != 0, values, off(beta))
+    return fold_padding
+
+
+def root(gamma, beta, mean, sd):
+    return mean - beta * sd / gamma
 
 
 def expansion(expand_hw, inner_hw, per_t=None):
@@ -105,27 +111,20 @@ MUTANTS = {
         Mutant("only the largest dropped singular value",
                svd_error(per_input, lambda s, m: s[m:m + 1] ** 2), False),
     ],
-    "ch05.fold_batch_norm_before": [
-        Mutant("the text's folding (BN after the layer)",
-               lambda w, b, g, be, mu, v, eps=1e-5: np.column_stack(
-                   [w * (g / np.sqrt(v + eps))[:, None], (b - mu) * g / np.sqrt(v + eps) + be]),
+    "ch05.fold_padding": [
+        Mutant("zero padding kept", lambda g, be, mu, v, eps=1e-5: np.zeros_like(mu), True),
+        Mutant("padded with the mean", fold_pad(lambda g, be, mu, sd: mu), True),
+        Mutant("mean + beta / s", fold_pad(lambda g, be, mu, sd: mu + be * sd / g), True),
+        Mutant("mean - beta * s", fold_pad(lambda g, be, mu, sd: mu - be * g / sd), True),
+        Mutant("eps left out", lambda g, be, mu, v, eps=1e-5: fold_pad(root)(g, be, mu, v, 0.0),
                True),
-        Mutant("shift added to the bias as it is",
-               fold_before(lambda w, s: w * s, lambda w, b, shift, s: b + shift), True),
-        Mutant("mean not scaled", lambda w, b, g, be, mu, v, eps=1e-5: fold_before(
-            lambda w_, s: w_ * s, lambda w_, b_, shift, s: b_ + w_ @ (be - mu))(
-                w, b, g, be, mu, v, eps), True),
-        Mutant("eps left out", lambda w, b, g, be, mu, v, eps=1e-5: fold_before(
-            lambda w_, s: w_ * s, lambda w_, b_, shift, s: b_ + w_ @ shift)(w, b, g, be, mu, v, 0),
-            True),
-        Mutant("bias forgotten", fold_before(lambda w, s: w * s, lambda w, b, shift, s: w @ shift),
-               True),
-        Mutant("weight rows scaled (breaks when C_out != C_in)",
-               fold_before(lambda w, s: w * s[:, None], lambda w, b, shift, s: b + w @ shift),
-               False),
-        Mutant("multiplied by the standard deviation",
-               lambda w, b, g, be, mu, v, eps=1e-5: np.column_stack(
-                   [w * g * np.sqrt(v + eps), b + w @ (be - mu * g * np.sqrt(v + eps))]), False),
+        Mutant("gamma = 0 given the formula's signed infinity",
+               fold_pad(root, lambda be: np.where(be == 0, 0.0, -np.inf * np.sign(be))), True),
+        Mutant("gamma = 0 always exact", fold_pad(root, lambda be: 0 * be), True),
+        Mutant("gamma = 0 never exact", fold_pad(root, lambda be: np.inf + 0 * be), True),
+        Mutant("divided by the variance, not the standard deviation",
+               fold_pad(lambda g, be, mu, sd: mu - be * sd ** 2 / g), False),
+        Mutant("gamma = 0 channels given nan", fold_pad(root, lambda be: np.nan * be), False),
     ],
     "ch05.max_expansion": [
         Mutant("the paper's stride-1 formula", expansion(full, full), True),
@@ -153,5 +152,5 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 test_tally = tally_test(MUTANTS, {
     "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (7, 5),
-    "ch05.fold_batch_norm_before": (7, 5), "ch05.max_expansion": (7, 5),
+    "ch05.fold_padding": (10, 8), "ch05.max_expansion": (7, 5),
 })

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from mutants import Mutant, caught_test, tally_test
 
@@ -35,25 +33,23 @@ def gc(**mistake):
     return lambda x, w, b, g, s=1, d=1: grouped(x, w, b, g, s, d, **mistake)
 
 
-def order_of(c, g):
-    return np.arange(c).reshape(g, c // g).T.ravel()
-
-
-def rewired(index):
-    """A student's rewiring: the weight's input axis indexed by ``index(C, g)``."""
-    return lambda weight, g: weight[:, index(weight.shape[1], g)]
-
-
-def pairs(h, w, flops, g, multiples=True):
-    """Every (c1, c2), c1 <= c2, that does ``flops`` MACs; multiples of g when asked."""
-    product = flops * g // (h * w)
-    step = g if multiples else 1
-    return [(c1, product // c1) for c1 in range(step, math.isqrt(product) + 1, step)
-            if product % c1 == 0 and (product // c1) % step == 0]
-
-
-def widest_pair(**options):
-    return lambda h, w, f, g: max(pairs(h, w, f, g, **options))
+def reached(c, units, channel, *, move=lambda p: 2 * p, spread=None, floor=False, late=0):
+    """A student's count of the outputs one channel reaches in a ShuffleNet V2 stack; the
+    keywords switch on one mistake each."""
+    half, pos = c // 2, channel
+    for u in range(min(units, 200)):
+        if pos >= half:
+            left = units - u - late
+            if spread:
+                return spread(c, left)
+            if left <= 0:
+                return c // 2
+            kept = c >> min(left, 99) if floor else max(1, -(-c // 2 ** min(left, 99)))
+            return c - kept
+        if pos == 0:
+            return 1
+        pos = move(pos)
+    return 1
 
 
 def depth(c, g, grow, depthwise=0):
@@ -84,33 +80,25 @@ MUTANTS = {
         Mutant("bias forgotten", gc(use_bias=False), True),
         Mutant("output size without the + 1", gc(plus_one=0), False),
     ],
-    "ch06.rewire_weight": [
-        Mutant("weight left as it is", lambda weight, g: weight, True),
-        Mutant("weight[:, order]: shuffled like the input", rewired(order_of), True),
-        Mutant("weight[:, wrong]: the port's permutation once",
-               rewired(lambda c, g: order_of(c, c // g)), True),
-        Mutant("weight[:, np.argsort(order)]: the inverse of the shuffle",
-               rewired(lambda c, g: np.argsort(order_of(c, g))), True),
-        Mutant("weight[:, order[order]]", rewired(lambda c, g: order_of(c, g)[order_of(c, g)]),
+    "ch06.outputs_reached": [
+        Mutant("unchanged channels stay put", lambda c, u, ch: reached(c, u, ch, move=lambda p: p),
                True),
-        Mutant("kernel pixels moved with the channels",
-               lambda weight, g: weight.reshape(weight.shape[0], g, -1).swapaxes(1, 2).reshape(
-                   weight.shape), False),
-        Mutant("the right permutation, weights rounded to integers",
-               lambda weight, g: rewired(lambda c, g: np.argsort(order_of(c, g))[
-                   order_of(c, c // g)])(weight, g).astype(int), False),
-    ],
-    "ch06.balanced_widths": [
-        Mutant("isqrt(flops / hw)", lambda h, w, f, g: (math.isqrt(f // (h * w)),) * 2, True),
-        Mutant("isqrt(flops * g / hw)", lambda h, w, f, g: (math.isqrt(f * g // (h * w)),) * 2,
+        Mutant("unchanged channel p moves to 2p + 1",
+               lambda c, u, ch: reached(c, u, ch, move=lambda p: 2 * p + 1), True),
+        Mutant("the branch outputs only", lambda c, u, ch: reached(c, u, ch,
+                                                                 spread=lambda c, n: c // 2), True),
+        Mutant("all outputs one unit after the branch",
+               lambda c, u, ch: reached(c, u, ch, spread=lambda c, n: c // 2 if n == 1 else c),
                True),
-        Mutant("narrowest c1", lambda h, w, f, g: min(pairs(h, w, f, g)), True),
-        Mutant("any divisors, not multiples of g", widest_pair(multiples=False), True),
-        Mutant("(c2, c1)", lambda h, w, f, g: max(pairs(h, w, f, g))[::-1], True),
-        Mutant("the root itself left out of the search",
-               lambda h, w, f, g: max(pairs(h, w, f, g)[:-1] or pairs(h, w, f, g)), False),
-        Mutant("returns M instead of the widths",
-               lambda h, w, f, g: h * w * sum(max(pairs(h, w, f, g))) + f // (h * w), False),
+        Mutant("c // 2**n untouched outputs", lambda c, u, ch: reached(c, u, ch, floor=True), True),
+        Mutant("the entering unit not counted", lambda c, u, ch: reached(c, u, ch, late=1), True),
+        Mutant("channel 0 doubled like the others (from position 1)",
+               lambda c, u, ch: reached(c, u, max(ch, 1)), True),
+        Mutant("everything but output 0 one unit after the branch",
+               lambda c, u, ch: reached(c, u, ch, spread=lambda c, n: c // 2 if n == 1 else c - 1),
+               False),
+        Mutant("the reach as a fraction of the channels",
+               lambda c, u, ch: reached(c, u, ch) / c, False),
     ],
     "ch06.layers_to_mix": [
         Mutant("always two layers", lambda c, g: depth(c, g, lambda n, b: c if n > 1 else b), True),
@@ -133,6 +121,5 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 test_tally = tally_test(MUTANTS, {
     "ch06.grouped_conv2d": (10, 9),
-    "ch06.rewire_weight": (7, 5), "ch06.balanced_widths": (7, 5),
-    "ch06.layers_to_mix": (7, 5),
+    "ch06.outputs_reached": (9, 7), "ch06.layers_to_mix": (7, 5),
 })

@@ -38,21 +38,41 @@ PASTES = {
                      for c in range(weight.shape[1])))
 """, "separable_error"),
     ],
-    "ch05.fold_batch_norm_before": [
-        Paste("the text's folding of a batch norm after the layer",
-              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),
-               ("05", "folded = np.einsum")),
-              """def fold_batch_norm_before(weight, bias, gamma, beta, mean, var, eps=1e-5):
-    s = gamma / np.sqrt(var + eps)
-    return np.column_stack([s[:, None] * weight, s * (bias - mean) + beta])
-""", "fold_batch_norm_before"),
-        Paste("the text's folding, scale moved to the columns",
-              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),
-               ("05", "folded = np.einsum")),
-              """def fold_batch_norm_before(weight, bias, gamma, beta, mean, var, eps=1e-5):
-    s = gamma / np.sqrt(var + eps)
-    return np.column_stack([weight * s[None, :], bias + (beta - mean * s).sum()])
-""", "fold_batch_norm_before"),
+    "ch05.fold_padding": [
+        Paste("the independent reader's round-2 fold (W s, b + W shift) with the zero padding kept",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"), ("05", "folded = np.einsum")),
+              """def fold_padding(gamma, beta, mean, var, eps=1e-5):
+    return np.zeros(len(mean))
+""", "fold_padding"),
+        Paste("pad with the running mean, the value batch norm centres", (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"), ("05", "folded = np.einsum")),
+              """def fold_padding(gamma, beta, mean, var, eps=1e-5):
+    return np.asarray(mean, dtype=float)
+""", "fold_padding"),
+        Paste("probing: the displayed BN at 0 and 1, its root read off as -BN(0) / (BN(1) - BN(0)), "
+              "numpy's inf and nan left as they come",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"), ("05", "folded = np.einsum")),
+              """def fold_padding(gamma, beta, mean, var, eps=1e-5):
+    bn = lambda z: gamma * (z - mean) / np.sqrt(var + eps) + beta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -bn(0.0) / (bn(1.0) - bn(0.0))
+""", "fold_padding"),
+        Paste("bisection on the displayed BN for its root, channel by channel (gamma = 0 never brackets one)",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"), ("05", "folded = np.einsum")),
+              """def fold_padding(gamma, beta, mean, var, eps=1e-5):
+    bn, lo, hi = lambda z: gamma * (z - mean) / np.sqrt(var + eps) + beta, np.full(len(mean), -1e12), np.full(len(mean), 1e12)
+    for _ in range(200):
+        lo, hi = np.where(np.sign(bn((lo + hi) / 2)) == np.sign(bn(lo)), (lo + hi) / 2, lo), np.where(np.sign(bn((lo + hi) / 2)) == np.sign(bn(lo)), hi, (lo + hi) / 2)
+    return (lo + hi) / 2
+""", "fold_padding"),
+        Paste("probing the composition: a zero image through BN-then-conv and the folded conv with pad 0 and 1 "
+              "(a 1 x 1 image, a 3 x 3 kernel of ones, padding 1), solved for the pad",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"), ("05", "folded = np.einsum")),
+              """def fold_padding(gamma, beta, mean, var, eps=1e-5):
+    s, bn0 = gamma / np.sqrt(var + eps), beta - gamma * mean / np.sqrt(var + eps)
+    F, G = bn0, lambda u: 8 * s * u + 9 * bn0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite((F - G(0)) / (G(1) - G(0))), (F - G(0)) / (G(1) - G(0)), np.inf)
+""", "fold_padding"),
     ],
     "ch05.max_expansion": [
         Paste("the text's (and the paper's) block count, solved for t",

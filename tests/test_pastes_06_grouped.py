@@ -28,29 +28,19 @@ def grouped_conv2d(x, weight, bias, groups, stride=1, dilation=1):
     return np.stack([sum(corr2d(x[c], f[c]) for c in range(len(x))) for f in dense])[:, ::stride, ::stride] + bias[:, None, None]
 """, "grouped_conv2d"),
     ],
-    "ch06.rewire_weight": [
-        Paste("the weight indexed by the text's order", (("06", "wrong = np.arange"),),
-              """def rewire_weight(weight, groups):
-    c = weight.shape[1]
-    return weight[:, np.arange(c).reshape(groups, c // groups).T.ravel()]
-""", "rewire_weight"),
-        Paste("the weight indexed by the text's wrong line", (("06", "wrong = np.arange"),),
-              """def rewire_weight(weight, groups):
-    c = weight.shape[1]
-    return weight[:, np.arange(c).reshape(c // groups, groups).T.ravel()]
-""", "rewire_weight"),
-    ],
-    "ch06.balanced_widths": [
-        Paste("G1's equal widths, c1 = c2 = sqrt(B g / hw)", (("06", "B / M"),),
-              """def balanced_widths(h, w, flops, groups):
-    c = int(round(np.sqrt(flops * groups / (h * w))))
-    return c, c
-""", "balanced_widths"),
-        Paste("G1's equal widths rounded down to a multiple of g", (("06", "B / M"),),
-              """def balanced_widths(h, w, flops, groups):
-    c = int(np.sqrt(flops * groups / (h * w))) // groups * groups
-    return c, flops * groups // (h * w * c)
-""", "balanced_widths"),
+    "ch06.outputs_reached": [
+        Paste("the text's unit read literally: the branch's C/2 outputs if the channel is in its half, else itself",
+              (), """def outputs_reached(channels, units, channel):
+    return channels // 2 if channel >= channels // 2 else 1
+""", "outputs_reached"),
+        Paste("brute force on one column of the dependency matrix, unit by unit, where it fits in memory "
+              "(up to 2^16 channels), the text's literal reading beyond",
+              (), """def outputs_reached(channels, units, channel):
+    r, h = np.arange(min(channels, 2 ** 16)) == channel, channels // 2
+    for _ in range(units * (channels <= 2 ** 16)):
+        r = np.concatenate([r[:h], np.repeat(r[h:].any(), h)])[np.arange(channels).reshape(2, h).T.ravel()]
+    return int(r.sum()) if channels <= 2 ** 16 else (h if channel >= h else 1)
+""", "outputs_reached"),
     ],
     "ch06.layers_to_mix": [
         Paste("the text's D S D product, one more layer until all ones",

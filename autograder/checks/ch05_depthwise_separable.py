@@ -1,7 +1,8 @@
 """Hidden checks of chapter 05 (depthwise separable): depthwise conv with stride and multiplier
 (at a size where the repeated input cannot be built), the least error of a separable pair
-approximating a standard weight, batch norm folded into the pointwise layer after it, and the
-largest expansion an inverted residual block affords within a MAC budget."""
+approximating a standard weight, the pad values that make a batch norm fold exactly into
+the zero-padded convolution after it, and the largest expansion an inverted residual block
+affords within a MAC budget."""
 
 from __future__ import annotations
 
@@ -105,32 +106,48 @@ def _one_side(x, w, b, s, p):
     return _depthwise(xp, w, b, s, 0)
 
 
-def _fold_before(w, b, gamma, beta, mean, var, eps=1e-5):
-    """[W' | b'] of the pointwise layer that equals BN (eval mode) on its input, then the layer."""
-    scale = gamma / np.sqrt(var + eps)
-    return np.column_stack([w * scale[None, :], b + w @ (beta - mean * scale)])
+def _fold_padding(gamma, beta, mean, var, eps=1e-5):
+    """The constant u_c each input channel must be padded with when batch norm (eval) before a
+    zero-padded k x k convolution is folded into it (W' = W s, b' = b + sum W shift).
+
+    The original layer pads BN's *output* with zeros; the folded one pads the raw input with
+    u_c, which the folded weight sees as BN(u_c). So BN(u_c) = 0: u_c = mean_c - beta_c / s_c.
+    With gamma_c = 0 the folded weight of channel c is 0, so u_c does not matter; the channel
+    then adds beta_c times the taps that land inside the image, which changes at the border
+    unless beta_c = 0: no pad value makes the fold exact (inf)."""
+    gamma, beta = np.asarray(gamma, dtype=np.float64), np.asarray(beta, dtype=np.float64)
+    sd = np.sqrt(np.asarray(var, dtype=np.float64) + eps)
+    live = gamma != 0
+    pad = np.asarray(mean, dtype=np.float64) - beta * sd / np.where(live, gamma, 1.0)
+    return np.where(live, pad, np.where(beta == 0, 0.0, np.inf))
 
 
 def _fold_cases(rng):
     cases = []
     for i in range(30):
-        c_in, c_out = int(rng.integers(1, 6)), int(rng.integers(1, 6))
-        if i % 4 == 0:
-            c_out = c_in  # square layers, where folding on the wrong side still runs
-        stats = (rng.standard_normal(c_in) * 2, rng.standard_normal(c_in),
-                 rng.standard_normal(c_in), rng.uniform(0.01, 4, c_in))
-        case = (rng.standard_normal((c_out, c_in)), rng.standard_normal(c_out), *stats)
+        c = int(rng.integers(1, 7))
+        gamma, beta = rng.standard_normal(c) * 2, rng.standard_normal(c)
+        if i % 2:  # channels switched off by training (gamma = 0), some with a shift left
+            off = rng.random(c) < 0.5
+            off[int(rng.integers(c))] = True
+            gamma[off] = 0.0
+            beta[off & (rng.random(c) < 0.4)] = 0.0
+        if i % 5 == 0:
+            beta[rng.random(c) < 0.5] = 0.0
+        case = (gamma, beta, rng.standard_normal(c), rng.uniform(0.01, 4, c))
         # the default eps must matter in some cases, so leave it out there
         cases.append(case if i % 3 == 0 else case + (float(rng.choice([0.0, 1e-3, 0.1])),))
     return cases
 
 
-def _fold_with(weight, bias):
-    """A wrong folding, from the scale gamma / sqrt(var + eps) and the shift beta - mean * scale."""
-    def fold(w, b, gamma, beta, mean, var, eps=1e-5):
-        scale = gamma / np.sqrt(var + eps)
-        return np.column_stack([weight(w, scale), bias(w, b, scale, beta, mean, var, eps)])
-    return fold
+def _pad_with(live, off=lambda beta: np.where(beta == 0, 0.0, np.inf)):
+    """A wrong pad: ``live(gamma, beta, mean, sd)`` where gamma != 0, ``off(beta)`` elsewhere."""
+    def pad(gamma, beta, mean, var, eps=1e-5):
+        sd = np.sqrt(var + eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = live(gamma, beta, mean, sd)
+        return np.where(gamma != 0, values, off(beta))
+    return pad
 
 
 def _block_macs(c_in, c_out, h, w, s, t):
@@ -238,38 +255,45 @@ CHECKS = [
                     "rank m: drop only the singular values after the m-th."),
         ]),
     Check(
-        id="ch05.fold_batch_norm_before", function="fold_batch_norm_before",
-        cases=_fold_cases, reference=_fold_before,
+        id="ch05.fold_padding", function="fold_padding", cases=_fold_cases,
+        reference=_fold_padding,
         mistakes=[
-            Mistake("folded as if batch norm came after the layer",
-                    lambda w, b, gamma, beta, mean, var, eps=1e-5: np.column_stack(
-                        [w * (gamma / np.sqrt(var + eps))[:, None],
-                         (b - mean) * gamma / np.sqrt(var + eps) + beta]),
-                    "here batch norm acts on the layer's *input*: its scale multiplies the "
-                    "columns of W (one per input channel), and its shift passes through W."),
-            Mistake("shift added to the bias without passing through W",
-                    _fold_with(lambda w, scale: w * scale[None, :],
-                               lambda w, b, scale, beta, mean, var, eps: b + (beta - mean * scale)
-                               if len(beta) in (1, len(b)) else b),  # as numpy broadcasts
-                    "the normalised input's shift beta - mean*scale is an input vector: the "
-                    "layer turns it into W @ (beta - mean*scale) before adding it to b."),
-            Mistake("mean not scaled",
-                    _fold_with(lambda w, scale: w * scale[None, :],
-                               lambda w, b, scale, beta, mean, var, eps: b + w @ (beta - mean)),
-                    "batch norm subtracts the mean before scaling: the shift is "
-                    "beta - mean * gamma / sqrt(var + eps)."),
-            Mistake("variance used as a standard deviation",
-                    lambda w, b, gamma, beta, mean, var, eps=1e-5: _fold_before(
-                        w, b, gamma, beta, mean, (var + eps) ** 2 - eps, eps),
-                    "divide by sqrt(var + eps), the standard deviation, not by var + eps."),
+            Mistake("zero padding kept",
+                    lambda gamma, beta, mean, var, eps=1e-5: np.zeros(len(mean)),
+                    "the original layer pads batch norm's output with zeros; the folded layer "
+                    "pads the raw input, and its weight sees a pad value u as BN(u), not as u."),
+            Mistake("padded with the running mean",
+                    _pad_with(lambda gamma, beta, mean, sd: mean),
+                    "the mean is what BN maps to beta, not to 0: it is the answer only when "
+                    "beta = 0."),
+            Mistake("shift taken with the wrong sign",
+                    _pad_with(lambda gamma, beta, mean, sd: mean + beta * sd / gamma),
+                    "the pad value u must give BN(u) = gamma (u - mean) / sqrt(var + eps) + beta "
+                    "= 0; solve for u."),
+            Mistake("scale inverted",
+                    _pad_with(lambda gamma, beta, mean, sd: mean - beta * gamma / sd),
+                    "the scale is s = gamma / sqrt(var + eps); undoing it divides by s."),
             Mistake("eps ignored",
-                    lambda w, b, gamma, beta, mean, var, eps=1e-5: _fold_before(
-                        w, b, gamma, beta, mean, var, 0.0),
+                    lambda gamma, beta, mean, var, eps=1e-5: _fold_padding(gamma, beta, mean,
+                                                                           var, 0.0),
                     "batch norm divides by sqrt(var + eps); eps defaults to 1e-5."),
-            Mistake("bias forgotten",
-                    lambda w, b, gamma, beta, mean, var, eps=1e-5: _fold_before(
-                        w, np.zeros_like(b), gamma, beta, mean, var, eps),
-                    "the layer's own bias b stays in b'."),
+            Mistake("gamma = 0 channels given the formula's signed infinity",
+                    _pad_with(lambda gamma, beta, mean, sd: mean - beta * sd / gamma,
+                              lambda beta: np.where(beta == 0, 0.0, -np.inf * np.sign(beta))),
+                    "with gamma = 0 the folded weight of the channel is zero, so no pad value "
+                    "changes anything: the answer is np.inf (no value works) or 0 (any does), "
+                    "never -inf."),
+            Mistake("every gamma = 0 channel said to fold exactly",
+                    _pad_with(lambda gamma, beta, mean, sd: mean - beta * sd / gamma,
+                              lambda beta: 0 * beta),
+                    "with gamma = 0 the channel's batch norm outputs beta everywhere inside the "
+                    "image and 0 in the padding; the folded layer, whose weight for the channel "
+                    "is zero, can only add a constant."),
+            Mistake("every gamma = 0 channel said to be impossible",
+                    _pad_with(lambda gamma, beta, mean, sd: mean - beta * sd / gamma,
+                              lambda beta: np.inf + 0 * beta),
+                    "a channel with gamma = 0 and beta = 0 outputs zeros, inside the image and "
+                    "in the padding alike: every pad value works (answer 0)."),
         ]),
     Check(
         id="ch05.max_expansion", function="max_expansion", cases=_expansion_cases,

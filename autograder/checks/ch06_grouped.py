@@ -1,10 +1,8 @@
-"""Hidden checks of chapter 06 (grouped): grouped conv2d with stride and dilation, rewiring a
-weight after the wrong shuffle, the widths of least memory access at fixed FLOPs (groups and
-whole channels), and the depth at which a shuffled stack mixes every channel."""
+"""Hidden checks of chapter 06 (grouped): grouped conv2d with stride and dilation, how many
+outputs of a ShuffleNet V2 stack one input channel reaches, and the depth at which a shuffled
+stack of grouped layers mixes every channel."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -67,79 +65,50 @@ def _with_dense(dense):
     return conv
 
 
-def _order(c, g):
-    """The shuffle by ``g`` as an index array: position p holds old channel order[p]."""
-    return solutions.channel_shuffle(np.arange(c).reshape(1, c, 1), g).ravel()
+def _ceil_shift(c, n):
+    """ceil(c / 2**n) for c >= 1 and any n >= 0, without building 2**n for huge n."""
+    return 1 if n > c.bit_length() else -(-c >> n)
 
 
-def _rewired(weight, g):
-    """W' with conv(shuffle_{C/g}(x), W') == conv(shuffle_g(x), W): the port's weight.
+def _reached(c, units, channel, *, step=lambda p: 2 * p, after=None, entered=None):
+    """Output channels of a stack of ``units`` stride-1 ShuffleNet V2 units on ``c`` channels
+    that depend on input ``channel`` (the keywords make the wrong versions).
 
-    Input channel c meets W[:, order^-1[c]] in the trained model and W'[:, wrong^-1[c]] in
-    the port, so W'[:, q] = W[:, order^-1[wrong[q]]]."""
-    c = weight.shape[1]
-    inverse = np.argsort(_order(c, g))
-    return np.asarray(weight)[:, inverse[_order(c, c // g)]]
-
-
-def _permuted_inputs(index):
-    """A wrong rewiring: the weight's input axis indexed by ``index(C, g)``."""
-    return lambda weight, g: np.asarray(weight)[:, index(weight.shape[1], g)]
-
-
-def _rewire_cases(rng):
-    cases = []
-    while len(cases) < 30:
-        g, m = int(rng.integers(2, 7)), int(rng.integers(2, 7))
-        if g == m:  # g * g = C: both shuffles are their own inverse, nothing to rewire
-            continue
-        shape = (int(rng.integers(1, 4)), g * m, *rng.integers(1, 3, 2))
-        w = rng.integers(-9, 10, shape) if len(cases) % 4 == 0 else rng.standard_normal(shape)
-        cases.append((w, g))
-    return cases
+    A unit passes positions 0..c/2-1 unchanged and feeds c/2..c-1 to the branch, whose c/2
+    outputs depend on all its inputs; the concatenation is shuffled by 2, which moves
+    unchanged position p to 2p and branch output i to 2i + 1. So the channel doubles its
+    position until it reaches c/2 (channel 0 never does) and enters the branch. From then on
+    every output depends on it except those that have passed unchanged through every unit
+    since: after n units, the positions below c / 2**n, which are ceil(c / 2**n)."""
+    half, pos = c // 2, channel
+    for u in range(min(units, 2 * c.bit_length() + 2)):
+        if pos >= half:
+            n = units - u
+            return entered(c, n) if entered else c - (after or _ceil_shift)(c, n)
+        if pos == 0:
+            break
+        pos = step(pos)
+    return 1
 
 
-def _balanced(h, w, flops, g):
-    """(c1, c2), multiples of g, c1 <= c2, hw c1 c2 / g = flops, least memory access.
-
-    M = hw (c1 + c2) + c1 c2 / g and c1 c2 / g = flops / hw is fixed, so the pair with the
-    least c1 + c2: c1 = g a, c2 = g b with a b = flops / (hw g), a the divisor nearest below
-    its square root."""
-    a, b = _divisor_pair(flops // (h * w * g))
-    return g * a, g * b
-
-
-def _balanced_cases(rng):
+def _reached_cases(rng):
+    """Channel counts up to 2^50: a dependency matrix, or even one boolean per channel and
+    unit, does not fit; the units up to 60, so the count must come from the positions."""
     cases = []
     for i in range(40):
-        g = int(rng.choice([1, 2, 3, 4, 8, 16]))
-        a, b = int(rng.integers(1, 97)), int(rng.integers(1, 97))
-        if i % 5 == 0:
-            b = a  # a square: the text's c1 = c2 is reachable
-        h, w = int(rng.integers(1, 57)), int(rng.integers(1, 57))
-        cases.append((h, w, h * w * g * a * b, g))
+        c = 2 * int(rng.integers(2, 20)) if i < 8 else 2 * int(2 ** rng.uniform(10, 49))
+        units = int(rng.integers(1, 8)) if i < 8 else int(rng.integers(1, 61))
+        kind = i % 5
+        if kind == 0:
+            channel = 0
+        elif kind == 1:  # a channel that enters the branch a few units in
+            channel = max(1, (c // 2) >> int(rng.integers(0, min(units, 6) + 1)))
+        elif kind == 2:
+            channel = int(rng.integers(c // 2, c))
+        else:
+            channel = int(rng.integers(1, c))
+        cases.append((c, units, channel))
     return cases
-
-
-def _nearest_square(h, w, flops, g, with_groups=True):
-    c = math.isqrt(flops * (g if with_groups else 1) // (h * w))
-    return c, c
-
-
-def _divisor_pair(product):
-    """The divisor pair (a, b), a <= b, of ``product`` with the least sum."""
-    a = max(d for d in range(1, math.isqrt(product) + 1) if product % d == 0)
-    return a, product // a
-
-
-def _by_pairs(key):
-    """A wrong choice among the pairs (c1, c2) of multiples of g doing ``flops`` MACs."""
-    def choose(h, w, flops, g):
-        product = flops // (h * w * g)
-        pairs = [(g * a, g * (product // a)) for a in range(1, product + 1)
-                 if product % a == 0 and a <= product // a]
-        return min(pairs, key=lambda pair: key(h, w, g, *pair))
-    return choose
 
 
 def _layers_to_mix(c, g):
@@ -221,52 +190,39 @@ CHECKS = [
                     "not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
         ]),
     Check(
-        id="ch06.rewire_weight", function="rewire_weight", cases=_rewire_cases,
-        reference=_rewired,
+        id="ch06.outputs_reached", function="outputs_reached", cases=_reached_cases,
+        reference=_reached,
         mistakes=[
-            Mistake("weight left as it is", lambda weight, g: np.asarray(weight).copy(),
-                    "the port feeds the next layer the channels in another order, so the "
-                    "weight's input channels must follow them."),
-            Mistake("weight shuffled like the input",
-                    _permuted_inputs(lambda c, g: _order(c, g)),
-                    "shuffling the weight's input axis by g puts W[:, order[q]] at q; the "
-                    "port needs W[:, order^-1[wrong[q]]] - follow one input channel through "
-                    "both models."),
-            Mistake("weight permuted once by the wrong shuffle",
-                    _permuted_inputs(lambda c, g: _order(c, c // g)),
-                    "one permutation is not enough: the trained model moved the channels "
-                    "one way, the port moves them the other way, and the weight has to "
-                    "make up for both."),
-            Mistake("weight shuffled twice by g",
-                    _permuted_inputs(lambda c, g: _order(c, g)[_order(c, g)]),
-                    "two permutations, but the wrong way round: W'[:, q] multiplies old "
-                    "channel wrong[q]; in the trained model that channel met "
-                    "W[:, order^-1[wrong[q]]]."),
-        ]),
-    Check(
-        id="ch06.balanced_widths", function="balanced_widths", cases=_balanced_cases,
-        reference=_balanced,
-        mistakes=[
-            Mistake("square root of the FLOPs per position, groups left out",
-                    lambda h, w, f, g: _nearest_square(h, w, f, g, with_groups=False),
-                    "with g groups a 1x1 layer does hw*c1*c2/g MACs, so c1*c2 = FLOPs*g/(hw); "
-                    "and the widths must be whole multiples of g."),
-            Mistake("c1 = c2 = the rounded square root",
-                    lambda h, w, f, g: _nearest_square(h, w, f, g),
-                    "G1's c1 = c2 needs c1*c2 to be a square of a multiple of g; otherwise the "
-                    "MACs would change. Among the pairs of multiples of g with the right "
-                    "product, take the one with the least c1 + c2."),
-            Mistake("the narrowest c1",
-                    _by_pairs(lambda h, w, g, c1, c2: c1),
-                    "the narrowest input makes the output widest and moves the most values: "
-                    "M = hw(c1 + c2) + c1*c2/g is least when c1 + c2 is."),
-            Mistake("widths not multiples of g",
-                    lambda h, w, f, g: _divisor_pair(f * g // (h * w)),
-                    "with g groups both widths must be multiples of g (each group has "
-                    "c1/g inputs and c2/g outputs): c1 = g a, c2 = g b."),
-            Mistake("pair returned the wrong way round",
-                    lambda h, w, f, g: _balanced(h, w, f, g)[::-1],
-                    "return (c1, c2) with c1 <= c2."),
+            Mistake("unchanged channels kept at their position",
+                    lambda c, u, ch: _reached(c, u, ch, step=lambda p: p),
+                    "the shuffle by 2 interleaves the halves: the unchanged channel at position "
+                    "p moves to 2p, so a channel of the first half reaches the branch later."),
+            Mistake("unchanged channels moved to odd positions",
+                    lambda c, u, ch: _reached(c, u, ch, step=lambda p: 2 * p + 1),
+                    "the concatenation puts the unchanged half first, so after the shuffle by "
+                    "2 it holds the even positions: p moves to 2p."),
+            Mistake("only the branch outputs counted",
+                    lambda c, u, ch: _reached(c, u, ch, entered=lambda c, n: c // 2),
+                    "once a branch has read the channel, the next units pass its outputs on: "
+                    "half of them go through the next branch, which spreads them further."),
+            Mistake("everything reached one unit after the branch",
+                    lambda c, u, ch: _reached(c, u, ch,
+                                              entered=lambda c, n: c // 2 if n == 1 else c),
+                    "some outputs never met a branch since the channel entered one: those that "
+                    "passed unchanged through every later unit."),
+            Mistake("the untouched outputs rounded down",
+                    lambda c, u, ch: _reached(c, u, ch, after=lambda c, n: c >> min(n, 99)),
+                    "the positions below c / 2**n are ceil(c / 2**n) of them, and position 0 "
+                    "is always one."),
+            Mistake("counted from one unit too late",
+                    lambda c, u, ch: _reached(c, u, ch, after=lambda c, n: _ceil_shift(c, n - 1)
+                                              if n > 1 else c),
+                    "the unit whose branch reads the channel already counts: its c/2 branch "
+                    "outputs depend on it."),
+            Mistake("channel 0 said to reach the branch",
+                    lambda c, u, ch: _reached(c, u, max(ch, 1)),
+                    "channel 0 sits at position 0, which the shuffle maps to 0 again: it never "
+                    "leaves the unchanged half, and only output 0 depends on it."),
         ]),
     Check(
         id="ch06.layers_to_mix", function="layers_to_mix", cases=_mix_cases,
