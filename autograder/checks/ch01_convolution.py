@@ -15,6 +15,7 @@ import numpy as np
 
 import solutions
 
+from .common_mistakes import flipped_kernel, ignored
 from .core import Check, Mistake
 
 
@@ -325,16 +326,14 @@ CHECKS = [
                                                   w, b, s, 0),
                     "pad p rows/columns on every side: "
                     "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
-            Mistake("stride ignored", lambda x, w, b, s, p: _conv2d(x, w, b, 1, p),
+            ignored("stride", _conv2d, 3,
                     "consecutive output positions start s cells apart: x[..., i*s:i*s+kh, ...]."),
             Mistake("windows not moved by the stride", _windows_not_strided,
                     "the output has the strided size, but window (i, j) must start at "
                     "(i*s, j*s), not (i, j)."),
             Mistake("bias missing", lambda x, w, b, s, p: _conv2d(x, w, 0 * b, s, p),
                     "add bias[o] to every value of output channel o."),
-            Mistake("flipped kernel",
-                    lambda x, w, b, s, p: _conv2d(x, w[:, :, ::-1, ::-1], b, s, p),
-                    "do not flip the kernel: this is cross-correlation."),
+            flipped_kernel(_conv2d),
             Mistake("only the first image", _per_image,
                     "x holds a batch of N images: compute the layer for each, "
                     "output shape (N, C_out, o_h, o_w)."),
@@ -449,9 +448,9 @@ CHECKS = [
                     "weight.reshape(C_out, -1)."),
             Mistake("windows listed column by column", _windows_by_column,
                     "output position (i, j) is column i*o_w + j: loop over i outside, j inside."),
-            Mistake("stride ignored", lambda x, kh, kw, s, p: _im2col(x, kh, kw, 1, p),
+            ignored("stride", _im2col, 3,
                     "windows start s cells apart: x[:, i*s:i*s+kh, j*s:j*s+kw]."),
-            Mistake("padding ignored", lambda x, kh, kw, s, p: _im2col(x, kh, kw, s, 0),
+            ignored("padding", _im2col, 4, neutral=0, advice=
                     "pad the input with p zeros on every side first: "
                     "np.pad(x, ((0, 0), (p, p), (p, p)))."),
         ]),

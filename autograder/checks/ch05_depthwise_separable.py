@@ -10,6 +10,7 @@ import numpy as np
 
 import solutions
 
+from .common_mistakes import flipped_kernel, ignored, integer_cast
 from .core import Check, Mistake
 
 
@@ -203,7 +204,7 @@ CHECKS = [
                     lambda x, w, b, s, p: _dense(x, w, b, s, p, lambda o, c, m: o % c),
                     "with m filters per channel, output channels 0..m-1 all come from input "
                     "channel 0, the next m from channel 1, ...: input channel o // m, not o % C."),
-            Mistake("stride ignored", lambda x, w, b, s, p: _depthwise(x, w, b, 1, p),
+            ignored("stride", _depthwise, 3,
                     "keep every stride-th position: output (i, j) starts at input "
                     "(stride*i, stride*j) of the padded image."),
             Mistake("stride windows start one step late", _stride_after,
@@ -211,16 +212,11 @@ CHECKS = [
                     "slice a : a + stride*(oh - 1) + 1 : stride."),
             Mistake("bias missing", lambda x, w, b, s, p: _depthwise(x, w, None, s, p),
                     "add bias[o] to every value of output channel o."),
-            Mistake("flipped kernel",
-                    lambda x, w, b, s, p: _depthwise(x, w[:, :, ::-1, ::-1].copy(), b, s, p),
-                    "do not flip the kernel: this is cross-correlation."),
+            flipped_kernel(_depthwise),
             Mistake("padding on one side only",
                     lambda x, w, b, s, p: _one_side(x, w, b, s, p),
                     "pad p rows/columns on every side: np.pad(x, ((0, 0), (p, p), (p, p)))."),
-            Mistake("result cast to the input's integer dtype",
-                    lambda x, w, b, s, p: _depthwise(x, w, b, s, p).astype(np.asarray(x).dtype),
-                    "the weights are floats: return a float array even for an integer x (do "
-                    "not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
+            integer_cast(_depthwise),
         ]),
     Check(
         id="ch05.separable_error", function="separable_error", cases=_error_cases,

@@ -8,6 +8,7 @@ import numpy as np
 
 import solutions
 
+from .common_mistakes import flipped_kernel, ignored, integer_cast
 from .core import Check, Mistake
 
 
@@ -170,10 +171,10 @@ CHECKS = [
                                                     lambda j, c_in, g: np.arange(j, c_in, g))),
                     "group j reads the contiguous block x[j*C_in/g:(j+1)*C_in/g], "
                     "not x[j::g]."),
-            Mistake("stride ignored", lambda x, w, b, g, s, d: _grouped(x, w, b, g, 1, d),
+            ignored("stride", _grouped, 4,
                     "keep every stride-th output position: output (i, j) starts at input "
                     "(s*i, s*j)."),
-            Mistake("dilation ignored", lambda x, w, b, g, s, d: _grouped(x, w, b, g, s, 1),
+            ignored("dilation", _grouped, 5,
                     "with dilation d, tap (a, b) reads the input at (s*i + d*a, s*j + d*b)."),
             Mistake("stride and dilation swapped",
                     lambda x, w, b, g, s, d: _grouped(x, w, b, g, d, s),
@@ -181,13 +182,8 @@ CHECKS = [
                     "kernel taps."),
             Mistake("bias missing", lambda x, w, b, g, s, d: _grouped(x, w, None, g, s, d),
                     "add bias[o] to every value of output channel o."),
-            Mistake("flipped kernel",
-                    lambda x, w, b, g, s, d: _grouped(x, w[:, :, ::-1, ::-1].copy(), b, g, s, d),
-                    "do not flip the kernel: this is cross-correlation."),
-            Mistake("result cast to the input's integer dtype",
-                    lambda x, w, b, g, s, d: _grouped(x, w, b, g, s, d).astype(np.asarray(x).dtype),
-                    "the weights are floats: return a float array even for an integer x (do "
-                    "not cast back to x.dtype, nor accumulate in np.zeros_like(x))."),
+            flipped_kernel(_grouped),
+            integer_cast(_grouped),
         ]),
     Check(
         id="ch06.outputs_reached", function="outputs_reached", cases=_reached_cases,
