@@ -310,19 +310,10 @@ CHECKS = [
                     lambda w: int(_ranks(w)[1]),
                     "the last 1x1 must produce every output combination: the taps side by side "
                     "(C_out tall) have a rank of their own, which may be the larger one."),
-            Mistake("the smaller of the two ranks",
+            Mistake("the smaller of the two ranks (or the rank of a single tap)",
                     lambda w: int(min(_ranks(w))),
-                    "both 1x1 layers pass through the same m channels: m must reach both ranks."),
-            Mistake("the rank of one tap",
-                    lambda w: int(np.linalg.matrix_rank(np.asarray(w, dtype=float)[
-                        :, :, w.shape[2] // 2, w.shape[3] // 2])),
-                    "every tap goes through the same two 1x1 layers: their column spaces add "
-                    "up across the taps."),
-            Mistake("the largest rank of a single tap",
-                    lambda w: int(max(np.linalg.matrix_rank(np.asarray(w, dtype=float)[:, :, a, b])
-                                      for a in range(w.shape[2]) for b in range(w.shape[3]))),
-                    "the taps need not share their column spaces: the 1x1 layers must hold "
-                    "all of them at once, the span of the taps side by side."),
+                    "both 1x1 layers pass through the same m channels: m must reach both ranks, "
+                    "and a single tap's C_out x C_in matrix shows only the smaller of them."),
             Mistake("the spatial rank of chapter 04",
                     lambda w: int(np.linalg.matrix_rank(np.asarray(w, dtype=float).reshape(
                         w.shape[0] * w.shape[1], -1))),
