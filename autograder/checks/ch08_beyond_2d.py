@@ -310,7 +310,7 @@ CHECKS = [
                     lambda w: int(_ranks(w)[1]),
                     "the last 1x1 must produce every output combination: the taps side by side "
                     "(C_out tall) have a rank of their own, which may be the larger one."),
-            Mistake("the smaller of the two ranks (or the rank of a single tap)",
+            Mistake("the smaller of the two ranks, or the rank of a single tap",
                     lambda w: int(min(_ranks(w))),
                     "both 1x1 layers pass through the same m channels: m must reach both ranks, "
                     "and a single tap's C_out x C_in matrix shows only the smaller of them."),
