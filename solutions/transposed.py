@@ -89,7 +89,10 @@ def scatter_kernels(call: TransposeCall) -> np.ndarray:
     row phase ``Y mod s``, at phase row ``r + (i*d) // s``: within one phase, a tap
     shifts a whole input plane by a constant. With the input zero-padded to the phase
     width, that shift is one offset in the flattened plane, so each tap is a single
-    long, contiguous addition; the ``s_h * s_w`` phases interleave into the output.
+    long, contiguous addition; the phases interleave into the output. Only the phases
+    that hold output rows and columns are built: with a stride larger than the output
+    (a dilation of thousands read through as large a stride) that is a few of the
+    ``s_h * s_w``, and the time grows with the output, not with the stride squared.
     """
     x, g = call.x, call.groups
     n, c_in, h, w = x.shape
@@ -103,6 +106,11 @@ def scatter_kernels(call: TransposeCall) -> np.ndarray:
     rows = max(h + down + (right > 0), (ho - 1 + ph) // sh + 1)
     # Each group's (C_in/g, C_out/g*kH*kW) weight, transposed: input pixels -> kernel copies.
     w_t = call.weight.reshape(g, c_in // g, c_out_g * kh * kw).transpose(0, 2, 1)
+    # Output row y lies in phase (y + p) mod s: the phases with output, and each one's slot.
+    row_phases = sorted({(y + ph) % sh for y in range(min(ho, sh))})
+    col_phases = sorted({(y + pw) % sw for y in range(min(wo, sw))})
+    row_slot = {a: i for i, a in enumerate(row_phases)}
+    col_slot = {c: j for j, c in enumerate(col_phases)}
     out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
     for chunk in batch_chunks(n, c_out * kh * kw * h * width * x.itemsize):
         b = x[chunk].shape[0]
@@ -112,19 +120,21 @@ def scatter_kernels(call: TransposeCall) -> np.ndarray:
         pixels[..., :w] = x[chunk].transpose(1, 0, 2, 3)
         copies = np.matmul(w_t, pixels.reshape(g, c_in // g, -1))
         copies = copies.reshape(c_out, kh, kw, b, h * width)
-        planes = np.zeros((sh, sw, c_out, b, rows * width), dtype=x.dtype)
+        planes = np.zeros((len(row_phases), len(col_phases), c_out, b, rows * width),
+                          dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
-                shift = (i * dh // sh) * width + j * dw // sw
-                planes[i * dh % sh, j * dw % sw, :, :, shift:shift + h * width] += \
-                    copies[:, i, j]
+                if i * dh % sh in row_slot and j * dw % sw in col_slot:  # else cropped away
+                    shift = (i * dh // sh) * width + j * dw // sw
+                    planes[row_slot[i * dh % sh], col_slot[j * dw % sw], :, :,
+                           shift:shift + h * width] += copies[:, i, j]
         del pixels, copies  # free this chunk's buffers before the next chunk allocates
         # Output row y is uncropped row y + p: phase (y + p) mod s, phase row (y + p) // s.
-        for a in range(sh):
+        for a in row_phases:
             first_r = (a - ph) % sh
-            for c in range(sw):
+            for c in col_phases:
                 first_q = (c - pw) % sw
-                plane = planes[a, c].reshape(c_out, b, rows, width)
+                plane = planes[row_slot[a], col_slot[c]].reshape(c_out, b, rows, width)
                 rr = (first_r + ph) // sh
                 qq = (first_q + pw) // sw
                 target = out[chunk, :, first_r::sh, first_q::sw]

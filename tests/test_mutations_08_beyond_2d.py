@@ -7,10 +7,8 @@ marked ``named``. The tally at the end keeps the catalogue from silently shrinki
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from mutants import Mutant, by_name, caught_test, tally_test
+from mutants import by_name, caught_test, tally_test
 
 # --- exercise 1: lookahead -------------------------------------------------------------------
 
@@ -106,133 +104,68 @@ def window_index_unscaled(layers, index):
     return first, first + field - 1
 
 
-# --- exercise 3: pool_input_range (forward sizes, bisected) -------------------------------
+# --- exercise 3: ceil_mode_changes (a count per stride period) ---------------------------
+
+def _per_period(lo, hi, s, c, last):
+    """#{n in [lo, hi]: (c - n) mod s in 1 .. last}, a student's count of a residue run."""
+    def upto(x):
+        return (x // s) * last + min(x % s, last)
+    return upto(c - lo) - upto(c - hi - 1)
 
 
-def _span(kernel_size, dilation):
-    return dilation * (kernel_size - 1) + 1
+def _changes(lo, hi, k, s, p, d, *, span=None, c=None, last=None):
+    span = d * (k - 1) + 1 if span is None else span
+    c = span - 2 * p if c is None else c
+    last = min(s, span - p) - 1 if last is None else last
+    return _per_period(lo, hi, s, c, last)
 
 
-def size_dilation_ignored(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride or kernel_size
-    size = -(-(n + 2 * padding - kernel_size) // s) + 1 if ceil_mode else \
-        (n + 2 * padding - kernel_size) // s + 1
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
+def ceil_no_rule(lo, hi, kernel_size, stride, padding, dilation):
+    return _changes(lo, hi, kernel_size, stride, padding, dilation, last=stride - 1)
 
 
-def size_span_d_times_k(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride or kernel_size
-    room = n + 2 * padding - dilation * kernel_size
-    size = math.ceil(room / s) + 1 if ceil_mode else room // s + 1
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
+def ceil_rule_past_padded_end(lo, hi, kernel_size, stride, padding, dilation):
+    span = dilation * (kernel_size - 1) + 1
+    return _changes(lo, hi, kernel_size, stride, padding, dilation, last=min(stride, span) - 1)
 
 
-def size_floor_only(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride or kernel_size
-    return (n + 2 * padding - _span(kernel_size, dilation)) // s + 1
+def ceil_rule_past_input_end(lo, hi, kernel_size, stride, padding, dilation):
+    span = dilation * (kernel_size - 1) + 1
+    return _changes(lo, hi, kernel_size, stride, padding, dilation,
+                    last=min(stride, span - 2 * padding) - 1)
 
 
-def size_math_ceil(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride or kernel_size
-    rnd = math.ceil if ceil_mode else math.floor
-    return rnd((n + 2 * padding - _span(kernel_size, dilation)) / s) + 1
+def ceil_no_dilation(lo, hi, kernel_size, stride, padding, dilation):
+    return _changes(lo, hi, kernel_size, stride, padding, 1)
 
 
-def size_stride_default_one(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride if stride is not None else 1
-    room = n + 2 * padding - _span(kernel_size, dilation)
-    size = math.ceil(room / s) + 1 if ceil_mode else room // s + 1
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
+def ceil_one_sided_padding(lo, hi, kernel_size, stride, padding, dilation):
+    span = dilation * (kernel_size - 1) + 1
+    return _changes(lo, hi, kernel_size, stride, padding, dilation, c=span - padding)
 
 
-def size_floor_plus_one(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride or kernel_size
-    size = (n + 2 * padding - _span(kernel_size, dilation)) // s + 1 + (1 if ceil_mode else 0)
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
+def ceil_hi_excluded(lo, hi, kernel_size, stride, padding, dilation):
+    return _changes(lo, hi - 1, kernel_size, stride, padding, dilation)
 
 
-def size_one_sided_padding(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    s = stride or kernel_size
-    rnd = math.ceil if ceil_mode else math.floor
-    size = rnd((n + padding - _span(kernel_size, dilation)) / s) + 1
-    if ceil_mode and (size - 1) * s >= n + padding:
-        size -= 1
-    return size
+def ceil_lengths_that_agree(lo, hi, kernel_size, stride, padding, dilation):
+    return hi - lo + 1 - _changes(lo, hi, kernel_size, stride, padding, dilation)
 
 
-def size_rule_with_both_paddings(n, kernel_size, stride=None, padding=0, dilation=1,
-                                 ceil_mode=False):
-    s = stride or kernel_size
-    room = n + 2 * padding - _span(kernel_size, dilation)
-    size = -(-room // s) + 1 if ceil_mode else room // s + 1
-    if ceil_mode and (size - 1) * s >= n + 2 * padding:
-        size -= 1
-    return size
+def ceil_whole_periods_only(lo, hi, kernel_size, stride, padding, dilation):
+    """The per-period count times the number of whole periods; the partial one forgotten."""
+    span = dilation * (kernel_size - 1) + 1
+    return (hi - lo + 1) // stride * (min(stride, span - padding) - 1)
 
 
-def size_rule_on_the_window_end(n, kernel_size, stride=None, padding=0, dilation=1,
-                                ceil_mode=False):
-    """Drops a last window that *ends* in the right padding, not one that starts there."""
-    s = stride or kernel_size
-    span = _span(kernel_size, dilation)
-    room = n + 2 * padding - span
-    size = -(-room // s) + 1 if ceil_mode else room // s + 1
-    if ceil_mode and (size - 1) * s + span > n + padding:
-        size -= 1
-    return size
-
-
-def size_no_default_stride(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    room = n + 2 * padding - _span(kernel_size, dilation)
-    size = -(-room // stride) + 1 if ceil_mode else room // stride + 1
-    if ceil_mode and (size - 1) * stride >= n + padding:
-        size -= 1
-    return size
-
-
-
-def size_right(n, kernel_size, stride, padding, dilation, ceil_mode):
-    room = n + 2 * padding - _span(kernel_size, dilation)
-    size = -(-room // stride) + 1 if ceil_mode else room // stride + 1
-    if ceil_mode and (size - 1) * stride >= n + padding:
-        size -= 1
-    return size
-
-
-def bisected(size):
-    """A student's pool_input_range: bisection over their forward size function."""
-    def pool_input_range(out, kernel_size, stride, padding, dilation, ceil_mode):
-        def size_of(n):
-            return size(n, kernel_size, stride, padding, dilation, ceil_mode)
-
-        def first(target):
-            lo = hi = max(1, _span(kernel_size, dilation) - 2 * padding)
-            while size_of(hi) < target:
-                lo, hi = hi + 1, 2 * hi + 1
-            while lo < hi:
-                mid = (lo + hi) // 2
-                lo, hi = (mid + 1, hi) if size_of(mid) < target else (lo, mid)
-            return lo
-        return first(out), first(out + 1) - 1
-    return pool_input_range
-
-
-def range_floor_closed_form(out, kernel_size, stride, padding, dilation, ceil_mode):
-    n = (out - 1) * stride - 2 * padding + _span(kernel_size, dilation)
-    return max(n, 1), n + stride - 1
-
-
-def range_one_too_many(out, kernel_size, stride, padding, dilation, ceil_mode):
-    low, high = bisected(size_right)(out, kernel_size, stride, padding, dilation, ceil_mode)
-    return low, high + 1
+def ceil_sampled(lo, hi, kernel_size, stride, padding, dilation):
+    """Brute force on the first 10^5 lengths, scaled up to the range."""
+    n = np.arange(lo, min(hi, lo + 10**5 - 1) + 1, dtype=object)
+    room = n + 2 * padding - dilation * (kernel_size - 1) - 1
+    ceil = -(-room // stride) + 1
+    ceil = ceil - ((ceil - 1) * stride >= n + padding)
+    share = np.mean(ceil != room // stride + 1)
+    return int(round(share * (hi - lo + 1)))
 
 
 # --- exercise 4: max_pool2d_backward -----------------------------------------------------------
@@ -298,51 +231,44 @@ def back_padded_shape(x, grad, kernel_size, stride, padding):
     return np.pad(_backward(x, grad, kernel_size, stride, p), ((0, 0), (0, 0), (p, p), (p, p)))
 
 
-# --- exercise 5: max_bottleneck_width ---------------------------------------------------------
+# --- exercise 5: narrowest_bottleneck (ranks across channels) -------------------------------
+
+def _rank(m):
+    return int(np.linalg.matrix_rank(np.asarray(m, dtype=float)))
 
 
-def _largest(a, b, budget):
-    w = (math.isqrt(b * b + 4 * a * budget) - b) // (2 * a)
-    while a * (w + 1) ** 2 + b * (w + 1) <= budget:
-        w += 1
-    while w > 0 and a * w * w + b * w > budget:
-        w -= 1
-    return w
+def narrow_output_rank(weight):
+    return _rank(weight.reshape(weight.shape[0], -1))
 
 
-def width_stride_ignored(c_in, c_out, size, stride, budget):
-    return _largest(9 * size * size, (c_in + c_out) * size * size, budget)
+def narrow_input_rank(weight):
+    return _rank(weight.swapaxes(0, 1).reshape(weight.shape[1], -1))
 
 
-def width_stride_on_first(c_in, c_out, size, stride, budget):
-    o = (size - 1) // stride + 1
-    return _largest(9 * o * o, (c_in + c_out) * o * o, budget)
+def narrow_smaller_rank(weight):
+    return min(narrow_output_rank(weight), narrow_input_rank(weight))
 
 
-def width_three_taps(c_in, c_out, size, stride, budget):
-    o = (size - 1) // stride + 1
-    return _largest(3 * o * o, c_in * size * size + c_out * o * o, budget)
+def narrow_sum_of_ranks(weight):
+    """One channel per rank on each side, as if the two 1x1 layers could not share them."""
+    return narrow_output_rank(weight) + narrow_input_rank(weight)
 
 
-def width_size_floor_div(c_in, c_out, size, stride, budget):
-    o = size // stride
-    return _largest(9 * o * o, c_in * size * size + c_out * o * o, budget)
+def narrow_widest_tap(weight):
+    return max(_rank(weight[:, :, a, b]) for a in range(weight.shape[2])
+               for b in range(weight.shape[3]))
 
 
-def width_last_on_input(c_in, c_out, size, stride, budget):
-    o = (size - 1) // stride + 1
-    return _largest(9 * o * o, (c_in + c_out) * size * size, budget)
+def narrow_spatial_rank(weight):
+    return _rank(weight.reshape(weight.shape[0] * weight.shape[1], -1))
 
 
-def width_rounded_root(c_in, c_out, size, stride, budget):
-    o = (size - 1) // stride + 1
-    a, b = 9 * o * o, c_in * size * size + c_out * o * o
-    return round((math.isqrt(b * b + 4 * a * budget) - b) / (2 * a))
+def narrow_fewer_channels(weight):
+    return min(weight.shape[:2])
 
 
-def width_linear_term_only(c_in, c_out, size, stride, budget):
-    o = (size - 1) // stride + 1
-    return budget // (c_in * size * size + 9 * o * o + c_out * o * o)
+def narrow_more_channels(weight):
+    return max(weight.shape[:2])
 
 
 MUTANTS = {
@@ -355,25 +281,19 @@ MUTANTS = {
         window_backward_no_dilation, window_forward_order, window_padding_unscaled,
         window_one_past_the_end, window_index_unscaled,
         unnamed=(window_forward_order, window_one_past_the_end)),
-    "ch08.pool_input_range": [
-        Mutant("dilation ignored", bisected(size_dilation_ignored), True),
-        Mutant("span d * k", bisected(size_span_d_times_k), True),
-        Mutant("floor in ceil mode", bisected(size_floor_only), True),
-        Mutant("floor plus one", bisected(size_floor_plus_one), True),
-        Mutant("one-sided padding", bisected(size_one_sided_padding), True),
-        Mutant("rule with both paddings", bisected(size_rule_with_both_paddings), False),
-        Mutant("rule on the window's end", bisected(size_rule_on_the_window_end), False),
-        Mutant("the floor range written out for every mode", range_floor_closed_form, True),
-        Mutant("largest n one too many", range_one_too_many, True),
-    ],
+    "ch08.ceil_mode_changes": by_name(
+        ceil_no_rule, ceil_rule_past_padded_end, ceil_rule_past_input_end, ceil_no_dilation,
+        ceil_one_sided_padding, ceil_hi_excluded, ceil_lengths_that_agree,
+        ceil_whole_periods_only, ceil_sampled,
+        unnamed=(ceil_whole_periods_only, ceil_sampled)),
     "ch08.max_pool2d_backward": by_name(
         back_assigned, back_spread, back_zero_padding, back_stride_is_kernel,
         back_upsampled_mask, back_padded_shape, back_first_cell,
         unnamed=(back_stride_is_kernel, back_upsampled_mask, back_padded_shape)),
-    "ch08.max_bottleneck_width": by_name(
-        width_stride_ignored, width_stride_on_first, width_three_taps, width_size_floor_div,
-        width_last_on_input, width_rounded_root, width_linear_term_only,
-        unnamed=(width_rounded_root, width_linear_term_only)),
+    "ch08.narrowest_bottleneck": by_name(
+        narrow_output_rank, narrow_input_rank, narrow_smaller_rank, narrow_sum_of_ranks,
+        narrow_widest_tap, narrow_spatial_rank, narrow_fewer_channels, narrow_more_channels,
+        unnamed=(narrow_sum_of_ranks, narrow_fewer_channels, narrow_more_channels)),
 }
 
 
@@ -383,6 +303,6 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch08.lookahead": (7, 5), "ch08.input_window": (8, 6), "ch08.pool_input_range": (9, 7),
-    "ch08.max_pool2d_backward": (7, 4), "ch08.max_bottleneck_width": (7, 5),
+    "ch08.lookahead": (7, 5), "ch08.input_window": (8, 6), "ch08.ceil_mode_changes": (9, 7),
+    "ch08.max_pool2d_backward": (7, 4), "ch08.narrowest_bottleneck": (8, 5),
 })

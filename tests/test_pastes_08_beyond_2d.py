@@ -29,18 +29,28 @@ PASTES = {
     return first, first + r - 1
 """, "input_window"),
     ],
-    "ch08.pool_input_range": [
-        Paste("the text's floor formula solved for n, with chapter 02's dilated span",
-              POOL,
-              """def pool_input_range(out, kernel_size, stride, padding, dilation, ceil_mode):
-    n = (out - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1
-    return max(n, 1), n + stride - 1
-""", "pool_input_range"),
-        Paste("the text's sizes with the kernel size as the span", POOL,
-              """def pool_input_range(out, kernel_size, stride, padding, dilation, ceil_mode):
-    n = (out - 1) * stride - 2 * padding + kernel_size - (stride - 1 if ceil_mode else 0)
-    return max(n, 1), n + stride - 1
-""", "pool_input_range"),
+    "ch08.ceil_mode_changes": [
+        # the independent reader's pool_input_range paste (bisection on the text's size rule),
+        # turned to the new question: count over the ranges of n the bisection finds per size
+        Paste("the text's size rule in both modes, bisected per output size and the ranges compared", POOL,
+              """def ceil_mode_changes(lo, hi, kernel_size, stride, padding, dilation):
+    f = lambda n, c: (lambda o: o - 1 if c and (o - 1) * stride >= n + padding else o)((n + 2 * padding - dilation * (kernel_size - 1) - 1 + (stride - 1 if c else 0)) // stride + 1)
+    first = lambda o, c: __import__("bisect").bisect_left(range(lo, hi + 1), o, key=lambda n: f(n, c)) + lo
+    sizes = range(f(lo, False), min(f(hi, False), f(lo, False) + 300) + 1)
+    return sum(abs(first(o, True) - first(o, False)) for o in sizes if o > f(lo, True) or o == f(lo, False))
+""", "ceil_mode_changes"),
+        Paste("brute force over the first 10^6 lengths with the text's rule, scaled to the range", POOL,
+              """def ceil_mode_changes(lo, hi, kernel_size, stride, padding, dilation):
+    n = np.arange(lo, min(hi, lo + 10**6 - 1) + 1, dtype=object)
+    room = n + 2 * padding - dilation * (kernel_size - 1) - 1
+    ceil = -(-room // stride) + 1 - ((-(-room // stride)) * stride >= n + padding)
+    return int(round(np.mean(ceil != room // stride + 1) * (hi - lo + 1)))
+""", "ceil_mode_changes"),
+        Paste("the naive reading of the text: ceil mode adds a window unless the stride divides", POOL,
+              """def ceil_mode_changes(lo, hi, kernel_size, stride, padding, dilation):
+    c = dilation * (kernel_size - 1) + 1 - 2 * padding
+    return (hi - lo + 1) - ((c - lo) // stride - (c - hi - 1) // stride)
+""", "ceil_mode_changes"),
     ],
     "ch08.max_pool2d_backward": [
         Paste("the text's reshape trick: the gradient where x equals its window's maximum", POOL,
@@ -51,13 +61,23 @@ PASTES = {
     return np.pad(up(grad_output[:, :, :y.shape[2], :y.shape[3]]) * (up(y) == x[:, :, :up(y).shape[2], :up(y).shape[3]]), ((0, 0), (0, 0), (0, h - up(y).shape[2]), (0, w - up(y).shape[3])))
 """, "max_pool2d_backward"),
     ],
-    "ch08.max_bottleneck_width": [
-        Paste("the text's bottleneck count, all layers at the input size, solved for the width",
+    "ch08.narrowest_bottleneck": [
+        # the reader's max_bottleneck_width pastes bisected the text's MAC count; the exercise
+        # now asks for a width no cost formula gives. The strongest mechanical tries:
+        Paste("the 1x1 layer as a matrix (cell 21): the rank of the weight as C_out x (C_in k k)",
+              POOL,
+              """def narrowest_bottleneck(weight):
+    return int(np.linalg.matrix_rank(weight.reshape(weight.shape[0], -1)))
+""", "narrowest_bottleneck"),
+        Paste("the rank of each tap's channel matrix, the largest", POOL,
+              """def narrowest_bottleneck(weight):
+    return max(int(np.linalg.matrix_rank(weight[:, :, a, b])) for a in range(weight.shape[2]) for b in range(weight.shape[3]))
+""", "narrowest_bottleneck"),
+        Paste("the text's bottleneck shrinks to a quarter: the fewer channels, divided by 4",
               (("08", "bottleneck = 256 * 64"),),
-              """def max_bottleneck_width(c_in, c_out, size, stride, budget):
-    a, b = 9 * size * size, (c_in + c_out) * size * size
-    return int((-b + np.sqrt(b * b + 4 * a * budget)) // (2 * a))
-""", "max_bottleneck_width"),
+              """def narrowest_bottleneck(weight):
+    return min(weight.shape[:2]) // 4
+""", "narrowest_bottleneck"),
     ],
 }
 

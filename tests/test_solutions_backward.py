@@ -126,3 +126,26 @@ def test_empty_batch_like_torch():
     assert solutions.conv2d_grad_input((0, 3, 6, 6), w, g).shape == (0, 3, 6, 6)
     dw = solutions.conv2d_grad_weight(np.zeros((0, 3, 6, 6)), (2, 3, 3, 3), g)
     np.testing.assert_array_equal(dw, np.zeros((2, 3, 3, 3)))
+
+
+def test_strides_larger_than_the_output_match_torch():
+    """Strides and dilations of hundreds, where most stride phases hold no output cell (the
+    fast path builds only those that do): still torch's gradient and transposed convolution."""
+    rng = np.random.default_rng(77)
+    for _ in range(20):
+        s, d = (int(v) for v in rng.integers(50, 400, 2))
+        p, k = int(rng.integers(0, d // 2)), int(rng.integers(2, 4))
+        n = int(rng.integers(1, 3 * s))
+        if n + 2 * p < d * (k - 1) + 1:
+            continue
+        x = rng.standard_normal((2, 3, n, n + 1))
+        w = rng.standard_normal((4, 3, k, k))
+        g = rng.standard_normal(solutions.conv2d(x, w, stride=s, padding=p, dilation=d).shape)
+        kwargs = {"stride": s, "padding": p, "dilation": d}
+        dx, _ = torch_grads(x, w, g, kwargs)
+        np.testing.assert_allclose(solutions.conv2d_grad_input(x.shape, w, g, **kwargs), dx,
+                                   rtol=1e-10, atol=1e-10, err_msg=str(kwargs))
+        yt = torch.nn.functional.conv_transpose2d(torch.from_numpy(g), torch.from_numpy(w),
+                                                  **kwargs).numpy()
+        np.testing.assert_allclose(solutions.conv_transpose2d(g, w, **kwargs), yt,
+                                   rtol=1e-10, atol=1e-10, err_msg=str(kwargs))

@@ -278,7 +278,7 @@ INPUT_MISTAKES = [
             "tap (a, b) sits d*a rows and d*b columns into the window: scatter the kernel "
             "with d - 1 holes between its taps."),
     Mistake("padding not cropped",
-            lambda dy, w, shape, s, p, d: _grad_input(
+            lambda dy, w, shape, s, p, d: _scatter(
                 dy, w, (*shape[:2], shape[2] + 2 * p, shape[3] + 2 * p), s, 0, d),
             "the forward pass read a zero-padded input; the gradient of the padding cells is "
             "thrown away: crop p rows and columns from every side."),

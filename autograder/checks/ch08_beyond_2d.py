@@ -1,10 +1,9 @@
 """Hidden checks of chapter 08 (beyond 2-D): how far a stack of causal and 'same' layers looks
-ahead, the input window of a stack, pooling sizes, the gradient of max pooling (chapter 07's
-question for chapter 08's layer), and the widest bottleneck within a MAC budget."""
+ahead, the input window of a stack, for how many input lengths ceil_mode changes a pooled size,
+the gradient of max pooling (chapter 07's question for chapter 08's layer), and the narrowest
+linear bottleneck that computes a given layer exactly."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -59,55 +58,49 @@ def _window(layers, index, *, jump_first=False, dilate=True, pad=True, pad_jump=
     return first, first + field - 1
 
 
-def _pool_range_cases(rng):
-    """Strides up to 10^9 and lengths up to 10^12: one n at a time is far too slow."""
+def _changes(lo, hi, s, c, last):
+    """How many n in [lo, hi] have (c - n) mod s in 1 .. last: counted per period of s, as
+    H(c - lo) - H(c - hi - 1) with H(X) = #{0 < x <= X: x mod s in 1 .. last} (negative X too)."""
+    def below(x):
+        return (x // s) * last + min(x % s, last)
+    return below(c - lo) - below(c - hi - 1)
+
+
+def _ceil_changes(lo, hi, k, s, p, d, *, span=lambda k, d: d * (k - 1) + 1, sides=2,
+                  rule=lambda span, p: span - p):
+    """How many lengths n in [lo, hi] max pooling maps to another size with ceil_mode.
+
+    With room = n + 2p - span = q s - t (0 <= t < s), ceil mode adds a window when t > 0, and
+    torch drops it again when it would start in the right padding, (o - 1) s = q s >= n + p,
+    that is t >= span - p. So the sizes differ exactly when t = (span - 2p - n) mod s lies in
+    1 .. min(s, span - p) - 1: a run of residues per period of s, none at all when
+    span - p <= 1. The keywords swap in a student's version of a step (``rule`` is the t from
+    which the extra window is dropped)."""
+    width = span(k, d)
+    return _changes(lo, hi, s, width - sides * p, min(s, rule(width, p)) - 1)
+
+
+def _ceil_cases(rng):
+    """Ranges of up to 10^18 lengths and strides up to 10^12: neither one length at a time nor
+    one period of the stride at a time is possible; a third of the layers never change size."""
     cases = []
     for i in range(60):
-        k = int(rng.integers(1, 6))
-        s = int(rng.integers(1, 6)) if i % 3 == 0 else int(10 ** rng.uniform(1, 9))
-        d = 1 if rng.random() < 0.3 else int(rng.integers(2, 4))
-        p = int(rng.integers(0, k // 2 + 1)) if rng.random() < 0.7 else 0
-        ceil = bool(rng.random() < 0.6)
-        n = max(1, d * (k - 1) + 1 - 2 * p) + int(10 ** rng.uniform(0, 12))
-        cases.append((_pool_size(n, k, s, p, d, ceil), k, s, p, d, ceil))
-    # the text's cases, and windows torch drops in ceil mode
-    cases += [(2, 2, 2, 0, 1, False), (3, 2, 2, 0, 1, True), (2, 2, 3, 1, 1, True),
-              (56, 3, 2, 1, 1, False), (4, 2, 3, 1, 2, True), (2, 3, 4, 1, 1, True)]
+        k = int(rng.integers(2, 6)) if i % 10 else 1
+        d = 1 if rng.random() < 0.4 else int(rng.integers(2, 4))
+        p = int(rng.integers(0, k // 2 + 1))
+        span = d * (k - 1) + 1
+        if i % 3 == 0:  # a stride the window reaches past: the rule never fires
+            s = int(rng.integers(1, max(2, span - p + 1)))
+        else:
+            s = int(rng.integers(2, 6)) if i % 3 == 1 else int(10 ** rng.uniform(1, 12))
+        lo = max(1, span - 2 * p) + (int(10 ** rng.uniform(0, 18)) if i % 2 else
+                                     int(rng.integers(0, 40)))
+        hi = lo + (int(10 ** rng.uniform(0, 18)) if i % 4 else int(rng.integers(0, 3 * s)))
+        cases.append((lo, hi, k, s, p, d))
+    # the text's layers: 2x2 windows of stride 2, ResNet's 3x3 stride-2 pooling, k=2 s=3 p=1
+    cases += [(2, 10, 2, 2, 0, 1), (100, 120, 3, 2, 1, 1), (1, 1000, 2, 3, 1, 1),
+              (5, 5, 3, 4, 1, 1)]
     return cases
-
-
-def _input_range(forward, out, k, s, p, d, ceil):
-    """(smallest, largest) n with forward(n) == out; forward grows with n, by steps of 1."""
-    low = max(1, d * (k - 1) + 1 - 2 * p)  # the window must fit in the padded input
-
-    def first_reaching(target):  # the least n >= low with forward(n) >= target
-        lo, hi = low, low
-        while forward(hi, k, s, p, d, ceil) < target:
-            lo, hi = hi + 1, 2 * hi + 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            lo, hi = (mid + 1, hi) if forward(mid, k, s, p, d, ceil) < target else (lo, mid)
-        return lo
-
-    return first_reaching(out), first_reaching(out + 1) - 1
-
-
-def _range_with(**mistake):
-    """The input range a student's forward model (one step of it swapped) gives."""
-    return lambda o, k, s, p, d, ceil: _input_range(
-        lambda n, k_, s_, p_, d_, c_: _pool_size(n, k_, s_, p_, d_, c_, **mistake),
-        o, k, s, p, d, ceil)
-
-
-def _pool_size(n, k, s, p, d, ceil, *, default=None, round_up=lambda a, s: -(-a // s),
-               rule=True, sides=2, span=lambda k, d: d * (k - 1) + 1):
-    """The pooled length under one model (the keywords swap in a student's version of a step)."""
-    s = (k if default is None else default) if s is None else s
-    room = n + sides * p - span(k, d)
-    size = (round_up(room, s) if ceil else room // s) + 1
-    if rule and ceil and (size - 1) * s >= n + p:
-        size -= 1
-    return size
 
 
 def _max_pool_cases(rng):
@@ -156,37 +149,45 @@ def _pool_backward(x, grad, k, s, p, *, fill=-np.inf, route="max", add=True):
     return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-def _width_macs(c_in, width, c_out, size, stride):
-    o = (size - 1) // stride + 1
-    return c_in * width * size**2 + 9 * width * width * o**2 + width * c_out * o**2
+def _ranks(weight):
+    """(rank on the output side, rank on the input side) of a conv weight (C_out, C_in, kh, kw):
+    the taps' C_out x C_in matrices side by side, and stacked."""
+    w = np.asarray(weight, dtype=float)
+    return (np.linalg.matrix_rank(w.reshape(w.shape[0], -1)),
+            np.linalg.matrix_rank(w.swapaxes(0, 1).reshape(w.shape[1], -1)))
 
 
-def _max_width(c_in, c_out, size, stride, budget, *, a=None, b=None):
-    """The largest width w with 9 w^2 o^2 + w (c_in n^2 + c_out o^2) <= budget, exactly."""
-    o = (size - 1) // stride + 1
-    a = 9 * o * o if a is None else a(size, stride)
-    b = c_in * size**2 + c_out * o * o if b is None else b(c_in, c_out, size, stride)
-    w = (math.isqrt(b * b + 4 * a * budget) - b) // (2 * a)
-    while a * (w + 1) ** 2 + b * (w + 1) <= budget:  # isqrt rounds down: w may be one short
-        w += 1
-    while w > 0 and a * w * w + b * w > budget:
-        w -= 1
-    return w
+def _narrowest(weight):
+    """The narrowest linear bottleneck (1x1 C_in -> m, kh x kw m -> m, 1x1 m -> C_out) equal to
+    the layer. Every tap is B K_ab A, so the taps side by side have rank <= m (columns in B's
+    span) and stacked rank <= m (rows in A's span); conversely with B a basis of the taps'
+    column space and A of their row space, K_ab = B^+ W_ab A^+ fits in max of the two ranks."""
+    return int(max(_ranks(weight)))
 
 
-def _width_cases(rng):
-    """Budgets up to 10^30 MACs: widths near 10^11, beyond a search one width at a time and
-    beyond the precision of a float square root."""
+def _low_rank_weight(rng, c_out, c_in, r_out, r_in, kh, kw):
+    """B K_ab A with small integer factors: exact in float64, ranks r_out and r_in (generic)."""
+    b = rng.integers(-3, 4, (c_out, r_out))
+    a = rng.integers(-3, 4, (r_in, c_in))
+    k = rng.integers(-2, 3, (kh, kw, r_out, r_in))
+    return np.einsum("om,abmn,nc->ocab", b, k, a).astype(float)
+
+
+def _narrow_cases(rng):
+    """Layers of 2-12 channels whose two ranks differ either way, are equal, or are full;
+    1x1 to 3x3 kernels, some not square; one all-zero layer."""
     cases = []
     for i in range(40):
-        size = int(rng.integers(3, 113))
-        if i % 3 == 0:
-            size = 2 * (size // 2) + 1  # odd sizes: (n - 1) // 2 + 1 and n // 2 differ
-        stride = int(rng.integers(1, 3))
-        c_in, c_out = int(rng.integers(16, 2049)), int(rng.integers(16, 2049))
-        budget = int(10 ** rng.uniform(24, 30)) if i % 4 else int(rng.integers(10**6, 10**9))
-        cases.append((c_in, c_out, size, stride, budget))
-    cases.append((256, 256, 56, 1, 218_365_952))
+        c_out, c_in = int(rng.integers(2, 13)), int(rng.integers(2, 13))
+        r_out, r_in = int(rng.integers(1, c_out + 1)), int(rng.integers(1, c_in + 1))
+        if i % 4 == 0:
+            r_out, r_in = r_out, min(c_in, r_out)
+        kh, kw = (3, 3) if i % 2 else (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+        if i % 5 == 0:
+            cases.append((rng.integers(-3, 4, (c_out, c_in, kh, kw)).astype(float),))
+        else:
+            cases.append((_low_rank_weight(rng, c_out, c_in, r_out, r_in, kh, kw),))
+    cases.append((np.zeros((4, 3, 3, 3)),))
     return cases
 
 
@@ -242,32 +243,38 @@ CHECKS = [
                     "so output i starts i·J_L cells after output 0."),
         ]),
     Check(
-        id="ch08.pool_input_range", function="pool_input_range", cases=_pool_range_cases,
-        reference=lambda o, k, s, p, d, ceil: _input_range(_pool_size, o, k, s, p, d, ceil),
+        id="ch08.ceil_mode_changes", function="ceil_mode_changes", cases=_ceil_cases,
+        reference=_ceil_changes,
         mistakes=[
-            Mistake("dilation ignored", _range_with(span=lambda k, d: k),
+            Mistake("torch's rule for the last window left out",
+                    lambda lo, hi, k, s, p, d: _ceil_changes(lo, hi, k, s, p, d,
+                                                             rule=lambda span, p: s),
+                    "rounding up adds a window whenever s does not divide n + 2p - span, but "
+                    "torch drops it again when it would start in the right padding: then the "
+                    "size does not change."),
+            Mistake("the rule measured from the end of the padded input",
+                    lambda lo, hi, k, s, p, d: _ceil_changes(lo, hi, k, s, p, d,
+                                                             rule=lambda span, p: span),
+                    "a window is dropped when it would start in the right padding, at or after "
+                    "cell n + p of the padded input, not only past its end n + 2p."),
+            Mistake("the rule measured from the end of the input, left padding left out",
+                    lambda lo, hi, k, s, p, d: _ceil_changes(lo, hi, k, s, p, d,
+                                                             rule=lambda span, p: span - 2 * p),
+                    "window o - 1 starts at padded cell (o - 1) s, which is input cell "
+                    "(o - 1) s - p: it lies in the right padding when (o - 1) s >= n + p."),
+            Mistake("dilation ignored",
+                    lambda lo, hi, k, s, p, d: _ceil_changes(lo, hi, k, s, p, d,
+                                                             span=lambda k, d: k),
                     "a dilated window covers d(k - 1) + 1 cells, not k."),
-            Mistake("dilated span taken as d·k", _range_with(span=lambda k, d: d * k),
-                    "k taps d apart cover d(k - 1) + 1 cells: there are k - 1 gaps between "
-                    "taps, not k."),
-            Mistake("the floor formula inverted in ceil mode too",
-                    lambda o, k, s, p, d, ceil: _input_range(_pool_size, o, k, s, p, d, False),
-                    "ceil mode keeps a last, partial window: the same output comes from "
-                    "smaller inputs than in floor mode."),
-            Mistake("ceil mode without torch's rule for the last window",
-                    _range_with(rule=False),
-                    "in ceil mode torch drops a last window that would start in the right "
-                    "padding: for some n the output is one smaller than the rounded-up formula."),
-            Mistake("ceil taken as floor plus one",
-                    _range_with(round_up=lambda a, s: a // s + 1),
-                    "rounding up changes nothing when s divides n + 2p - span exactly."),
-            Mistake("padding on one side only", _range_with(sides=1),
-                    "padding p adds p cells on *each* side: n + 2p."),
-            Mistake("largest n one too large",
-                    lambda o, k, s, p, d, ceil: (lambda r: (r[0], r[1] + 1))(
-                        _input_range(_pool_size, o, k, s, p, d, ceil)),
-                    "from the smallest n, the output stays the same for s - 1 more cells at "
-                    "most: n_min + s already has one window more (floor mode)."),
+            Mistake("padding on one side only",
+                    lambda lo, hi, k, s, p, d: _ceil_changes(lo, hi, k, s, p, d, sides=1),
+                    "padding p adds p cells on *each* side: room = n + 2p - span."),
+            Mistake("hi left out of the range",
+                    lambda lo, hi, k, s, p, d: _ceil_changes(lo, hi - 1, k, s, p, d),
+                    "count the lengths lo, lo + 1, ..., hi: both ends included."),
+            Mistake("the lengths where the two modes agree",
+                    lambda lo, hi, k, s, p, d: hi - lo + 1 - _ceil_changes(lo, hi, k, s, p, d),
+                    "count the lengths whose output size ceil_mode changes, not the others."),
         ]),
     Check(
         id="ch08.max_pool2d_backward", function="max_pool2d_backward", cases=_max_pool_cases,
@@ -291,32 +298,26 @@ CHECKS = [
                     "the window's first cell."),
         ]),
     Check(
-        id="ch08.max_bottleneck_width", function="max_bottleneck_width", cases=_width_cases,
-        reference=_max_width,
+        id="ch08.narrowest_bottleneck", function="narrowest_bottleneck", cases=_narrow_cases,
+        reference=_narrowest,
         mistakes=[
-            Mistake("stride ignored",
-                    lambda ci, co, n, s, budget: _max_width(ci, co, n, 1, budget),
-                    "with stride 2 the 3x3 layer and the last 1x1 run on the strided map."),
-            Mistake("stride on the first 1x1",
-                    lambda ci, co, n, s, budget: _max_width(
-                        ci, co, n, s, budget, b=lambda ci_, co_, n_, s_: (ci_ + co_)
-                        * ((n_ - 1) // s_ + 1) ** 2),
-                    "torchvision puts the stride on the 3x3: the first 1x1 runs on the full "
-                    "size x size input."),
-            Mistake("3x3 counted as 3 taps",
-                    lambda ci, co, n, s, budget: _max_width(
-                        ci, co, n, s, budget, a=lambda n_, s_: 3 * ((n_ - 1) // s_ + 1) ** 2),
-                    "a 3x3 kernel has 9 taps: 9 width^2 MACs per output position."),
-            Mistake("strided size taken as size // stride",
-                    lambda ci, co, n, s, budget: _max_width(
-                        ci, co, n, s, budget, a=lambda n_, s_: 9 * (n_ // s_) ** 2,
-                        b=lambda ci_, co_, n_, s_: ci_ * n_ * n_ + co_ * (n_ // s_) ** 2),
-                    "a 3x3 layer with padding 1 and stride s has (n - 1) // s + 1 outputs per "
-                    "row: 57 gives 29, not 28."),
-            Mistake("last 1x1 on the input size",
-                    lambda ci, co, n, s, budget: _max_width(
-                        ci, co, n, s, budget, b=lambda ci_, co_, n_, s_: (ci_ + co_) * n_ * n_),
-                    "the last 1x1 reads the 3x3's output: with stride 2 it runs on the strided "
-                    "map."),
+            Mistake("the output side's rank only",
+                    lambda w: int(_ranks(w)[0]),
+                    "the first 1x1 must pass every input combination the taps read: the taps' "
+                    "rows (stacked, C_in wide) span a space of their own rank, which may be "
+                    "the larger one."),
+            Mistake("the input side's rank only",
+                    lambda w: int(_ranks(w)[1]),
+                    "the last 1x1 must produce every output combination: the taps side by side "
+                    "(C_out tall) have a rank of their own, which may be the larger one."),
+            Mistake("the smaller of the two ranks, or the rank of a single tap",
+                    lambda w: int(min(_ranks(w))),
+                    "both 1x1 layers pass through the same m channels: m must reach both ranks, "
+                    "and a single tap's C_out x C_in matrix shows only the smaller of them."),
+            Mistake("the spatial rank of chapter 04",
+                    lambda w: int(np.linalg.matrix_rank(np.asarray(w, dtype=float).reshape(
+                        w.shape[0] * w.shape[1], -1))),
+                    "the bottleneck narrows channels, not the kernel's rows and columns: take "
+                    "ranks across channels."),
         ]),
 ]
