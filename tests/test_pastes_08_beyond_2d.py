@@ -55,10 +55,9 @@ PASTES = {
     "ch08.max_pool2d_backward": [
         Paste("the text's reshape trick: the gradient where x equals its window's maximum", POOL,
               """def max_pool2d_backward(x, grad_output, kernel_size, stride, padding):
-    n, c, h, w = x.shape
-    y = x[:, :, :h // stride * stride, :w // stride * stride].reshape(n, c, h // stride, stride, w // stride, stride).max(axis=(3, 5))
+    y = x[:, :, :x.shape[2] // stride * stride, :x.shape[3] // stride * stride].reshape(*x.shape[:2], x.shape[2] // stride, stride, x.shape[3] // stride, stride).max(axis=(3, 5))
     up = lambda a: np.repeat(np.repeat(a, stride, axis=2), stride, axis=3)
-    return np.pad(up(grad_output[:, :, :y.shape[2], :y.shape[3]]) * (up(y) == x[:, :, :up(y).shape[2], :up(y).shape[3]]), ((0, 0), (0, 0), (0, h - up(y).shape[2]), (0, w - up(y).shape[3])))
+    return np.pad(up(grad_output[:, :, :y.shape[2], :y.shape[3]]) * (up(y) == x[:, :, :up(y).shape[2], :up(y).shape[3]]), ((0, 0), (0, 0), (0, x.shape[2] - up(y).shape[2]), (0, x.shape[3] - up(y).shape[3])))
 """, "max_pool2d_backward"),
     ],
     "ch08.narrowest_bottleneck": [
