@@ -248,28 +248,35 @@ def test_ch07_box_kernels_3_and_4():
 
 
 def test_ch07_exercise_literals():
-    """The new exercises: the optimal step minimises the text's error model; input_reached
+    """The new exercises: Richardson's step minimises its error model, derived here; input_reached
     agrees with torch's autograd through a stack of 1-D convolutions; the transposed weight
     gradient agrees with torch; the visible literals."""
+    from fractions import Fraction
+
     import torch
     import torch.nn.functional as F
 
     from autograder.checks.ch07_backward import (
-        _optimal_step,
         _reached,
+        _richardson_step,
         _transposed_grad_weight,
     )
 
     u = 2.0 ** -53
-    for f, f2, f3 in [(1.0, 1.0, 1.0), (1e6, 2.0, -3.0), (0.01, 50.0, 1e3)]:
-        for central in (True, False):
-            eps = _optimal_step(f, f2, f3, central)
-            error = [(e**2 * abs(f3) / 6 if central else e * abs(f2) / 2) + u * abs(f) / e
-                     for e in (eps * 0.99, eps, eps * 1.01)]
-            assert error[1] < error[0] and error[1] < error[2]
-    np.testing.assert_allclose([_optimal_step(1, 1, 1, True), _optimal_step(1, 1, 1, False),
-                                _optimal_step(1e6, 1, 1, True), _optimal_step(1, 1, -8, True)],
-                               [6.932e-06, 1.490e-08, 6.932e-04, 3.466e-06], rtol=1e-3)
+    # R's truncation: on f(t) = t^5 at x = 1 (f5 = 120, higher derivatives 0) the error of
+    # (4 D(e) - D(2 e)) / 3 is exactly -e^4 f5 / 30; and R = (8 (f1 - f-1) - (f2 - f-2)) / (12 e),
+    # whose coefficients add up to 18 / 12 = 3 / 2 in absolute value.
+    for e in (Fraction(1, 10), Fraction(1, 1000)):
+        D = lambda h: ((1 + h) ** 5 - (1 - h) ** 5) / (2 * h)  # noqa: E731
+        assert (4 * D(e) - D(2 * e)) / 3 - 5 == -e ** 4 * 120 / 30
+    assert (8 + 8 + 1 + 1) / 12 == 3 / 2
+    for f, f5 in [(1.0, 1.0), (1e6, -3.0), (0.01, 50.0)]:
+        eps = _richardson_step(f, f5)
+        error = [e**4 * abs(f5) / 30 + 1.5 * u * abs(f) / e for e in (eps * 0.99, eps, eps * 1.01)]
+        assert error[1] < error[0] and error[1] < error[2]
+    np.testing.assert_allclose([_richardson_step(1, 1), _richardson_step(1e5, 1),
+                                _richardson_step(1, -32)], [1.0455e-03, 1.0455e-02, 5.227e-04],
+                               rtol=1e-3)
     rng = np.random.default_rng(4)
     for n, layers in [(7, ((2, 3, 0, 1),)), (6, ((1, 1, 0, 1), (1, 2, 0, 1))),
                       (6, ((3, 1, 1, 1), (1, 2, 0, 1))), (9, ((2, 2, 0, 1), (2, 2, 0, 1))),

@@ -16,7 +16,7 @@ from autograder.checks import check
 
 HIDDEN = hidden_calls("07")
 # The student's function each exercise's hidden cell wraps.
-FUNCTION = {"ch07.optimal_step": "optimal_step", "ch07.input_reached": "input_reached",
+FUNCTION = {"ch07.richardson_step": "richardson_step", "ch07.input_reached": "input_reached",
             "ch07.transposed_grad_weight": "transposed_grad_weight",
             "ch07.grad_input": "grad_input"}
 
@@ -34,42 +34,42 @@ def graded_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     return None
 
 
-# --- exercise 1: optimal_step --------------------------------------------------------------
+# --- exercise 1: richardson_step ----------------------------------------------------------
 
 U = 2.0 ** -53
 
 
-def step_text_order(f, f2, f3, central):
-    return U ** (1 / 3) if central else U ** 0.5
+def step_central_difference(f, f5):
+    """The text's central-difference step, the fifth derivative put in for the third."""
+    return (3 * U * abs(f) / abs(f5)) ** (1 / 3)
 
 
-def step_terms_equal(f, f2, f3, central):
-    # eps^2 |f3| / 6 = u |f| / eps, and eps |f2| / 2 = u |f| / eps
-    return (6 * U * abs(f) / abs(f3)) ** (1 / 3) if central else (2 * U * abs(f) / abs(f2)) ** 0.5
+def step_terms_equal(f, f5):
+    # eps^4 |f5| / 30 = 3 u |f| / (2 eps)
+    return (45 * U * abs(f) / abs(f5)) ** (1 / 5)
 
 
-def step_machine_epsilon(f, f2, f3, central):
-    u = np.finfo(float).eps
-    return (3 * u * abs(f) / abs(f3)) ** (1 / 3) if central else (2 * u * abs(f) / abs(f2)) ** 0.5
+def step_single_difference_rounding(f, f5):
+    # eps^4 |f5| / 30 + u |f| / eps
+    return (30 * U * abs(f) / (4 * abs(f5))) ** (1 / 5)
 
 
-def step_derivatives_swapped(f, f2, f3, central):
-    return (3 * U * abs(f) / abs(f2)) ** (1 / 3) if central else (2 * U * abs(f) / abs(f3)) ** 0.5
+def step_machine_epsilon(f, f5):
+    return (45 * np.finfo(float).eps * abs(f) / (4 * abs(f5))) ** (1 / 5)
 
 
-def step_no_abs(f, f2, f3, central):
-    return (3 * U * f / f3) ** (1 / 3) if central else (2 * U * f / f2) ** 0.5
+def step_no_abs(f, f5):
+    return (45 * U * f / (4 * f5)) ** (1 / 5)
 
 
-def step_square_root_always(f, f2, f3, central):
-    return (3 * U * abs(f) / abs(f3)) ** 0.5 if central else (2 * U * abs(f) / abs(f2)) ** 0.5
+def step_fourth_root(f, f5):
+    return (45 * U * abs(f) / (4 * abs(f5))) ** (1 / 4)
 
 
-def step_grid_search(f, f2, f3, central):
-    """The text's plot as a method: the best of 49 steps on a log grid."""
+def step_grid_search(f, f5):
+    """The text's plot as a method: the best of its 49 steps for R's total error."""
     steps = np.logspace(-13, -1, 49)
-    error = (steps**2 * abs(f3) / 6 if central else steps * abs(f2) / 2) + U * abs(f) / steps
-    return float(steps[error.argmin()])
+    return float(steps[(steps**4 * abs(f5) / 30 + 1.5 * U * abs(f) / steps).argmin()])
 
 
 # --- exercise 2: input_reached --------------------------------------------------------------
@@ -241,10 +241,10 @@ def gi_batch_summed(dy, w, shape, s=1, p=0, d=1):
 
 
 MUTANTS = {
-    "ch07.optimal_step": by_name(
-        step_text_order, step_terms_equal, step_machine_epsilon, step_derivatives_swapped,
-        step_no_abs, step_square_root_always, step_grid_search,
-        unnamed=(step_no_abs, step_square_root_always, step_grid_search)),
+    "ch07.richardson_step": by_name(
+        step_central_difference, step_terms_equal, step_single_difference_rounding,
+        step_machine_epsilon, step_no_abs, step_fourth_root, step_grid_search,
+        unnamed=(step_no_abs, step_fourth_root, step_grid_search)),
     "ch07.input_reached": by_name(
         reach_first_layer_only, reach_no_padding, reach_no_dilation, reach_no_stride, reach_counts,
         reach_inverted, reach_sizes_without_plus_one,
@@ -262,7 +262,7 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch07.optimal_step": (7, 4), "ch07.input_reached": (7, 5),
+    "ch07.richardson_step": (7, 4), "ch07.input_reached": (7, 5),
     "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8),
 })
 

@@ -15,17 +15,33 @@ from test_mutations_07_backward import FUNCTION, graded
 TEXT = (("07", "X = np.arange(9.0).reshape(3, 3)"), ("07", "def corr2d"), ("07", "def scatter"))
 
 PASTES = {
-    "ch07.optimal_step": [
-        Paste("the text's orders of magnitude, u^(1/3) and u^(1/2)", TEXT,
-              """def optimal_step(f, f2, f3, central):
-    return (2.0 ** -53) ** (1 / 3 if central else 1 / 2)
-""", "optimal_step"),
-        Paste("the text's measurement: the best of its 49 steps", TEXT,
-              """def optimal_step(f, f2, f3, central):
-    steps = np.logspace(-13, -1, 49)
-    error = (steps ** 2 * abs(f3) / 6 if central else steps * abs(f2) / 2) + 2.0 ** -53 * abs(f) / steps
+    # The reader's optimal_step pastes (tests/fixtures/reader_pastes/07_backward, 2026-12-06)
+    # minimised the displayed error model, by calculus or on a fine grid. The exercise now asks
+    # for the step of Richardson's extrapolation, whose error model the text does not display:
+    # the strongest mechanical tries put the displayed pieces together.
+    "ch07.richardson_step": [
+        Paste("the reader's: the text's central-difference step, f5 for f3", TEXT,
+              """def richardson_step(f, f5):
+    return (3 * 2.0 ** -53 * abs(f) / abs(f5)) ** (1 / 3)
+""", "richardson_step"),
+        Paste("the reader's grid: a log grid then a fine one on the displayed central model", TEXT,
+              """def richardson_step(f, f5):
+    steps = np.logspace(-13, -1, 20001)
+    error = steps ** 2 * abs(f5) / 6 + 2.0 ** -53 * abs(f) / steps
     return float(steps[error.argmin()])
-""", "optimal_step"),
+""", "richardson_step"),
+        Paste("a fine grid on D's next displayed order, eps^4 |f5| / 120, plus u |f| / eps", TEXT,
+              """def richardson_step(f, f5):
+    steps = np.logspace(-13, -1, 200001)
+    error = steps ** 4 * abs(f5) / 120 + 2.0 ** -53 * abs(f) / steps
+    return float(steps[error.argmin()])
+""", "richardson_step"),
+        Paste("the text's measurement redone for R on exp, scaled by |f| / |f5|", TEXT,
+              """def richardson_step(f, f5):
+    steps = np.logspace(-8, -1, 20001)
+    D = lambda e: (np.exp(1 + e) - np.exp(1 - e)) / (2 * e)
+    return float(steps[np.abs((4 * D(steps) - D(2 * steps)) / 3 - np.e).argmin()] * (abs(f) / abs(f5)) ** (1 / 5))
+""", "richardson_step"),
     ],
     "ch07.input_reached": [
         Paste("the text's scatter of ones through the first layer", TEXT,

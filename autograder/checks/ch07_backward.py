@@ -16,27 +16,25 @@ import solutions
 
 from .core import Check, Mistake
 
-# --- exercise 1: optimal_step ----------------------------------------------------------------
-# Total error of a finite difference in float64 (the text's model): truncation plus rounding,
-# eps^2 |f3| / 6 + u |f| / eps for the central difference, eps |f2| / 2 + u |f| / eps for the
-# one-sided one, with u = 2^-53. The step that minimises it is what the text leaves out.
+# --- exercise 1: richardson_step -------------------------------------------------------------
+# Richardson's extrapolation of the central difference, R(eps) = (4 D(eps) - D(2 eps)) / 3,
+# cancels D's eps^2 term; what is left is -eps^4 f5 / 30 (D's eps^4 term is eps^4 f5 / 120:
+# (4 - 16) / 120 / 3 = -1/30). In the text's rounding model, each value of f off by up to
+# u |f|, R = (8 (f1 - f-1) - (f2 - f-2)) / (12 eps) is off by up to 18 u |f| / (12 eps)
+# = 3 u |f| / (2 eps). The step that minimises eps^4 |f5| / 30 + 3 u |f| / (2 eps) is
+# (45 u |f| / (4 |f5|))^(1/5). None of these three steps is in the text.
 UNIT_ROUNDOFF = 2.0 ** -53
 
 
-def _optimal_step(f, f2, f3, central, u=UNIT_ROUNDOFF, truncation=None):
-    """The minimiser of the total error; ``truncation`` replaces the factor 3 (or 2) of a
-    student who set the two terms equal instead of minimising their sum."""
-    if central:
-        return ((3 if truncation is None else truncation) * u * abs(f) / abs(f3)) ** (1 / 3)
-    return ((2 if truncation is None else truncation) * u * abs(f) / abs(f2)) ** 0.5
+def _richardson_step(f, f5, u=UNIT_ROUNDOFF, truncation=1 / 30, rounding=3 / 2):
+    """The minimiser of truncation * eps^4 |f5| + rounding * u |f| / eps; the keywords are
+    there for the mistaken coefficients students use."""
+    return (rounding * u * abs(f) / (4 * truncation * abs(f5))) ** (1 / 5)
 
 
 def _step_cases(rng):
-    cases = []
-    for i in range(40):
-        f, f2, f3 = (float(10 ** rng.uniform(-3, 3) * rng.choice([-1, 1])) for _ in range(3))
-        cases.append((f, f2, f3, bool(i % 2)))
-    return cases
+    return [tuple(float(10 ** rng.uniform(-3, 3) * rng.choice([-1, 1])) for _ in range(2))
+            for _ in range(40)]
 
 
 # --- exercise 2: input_reached ---------------------------------------------------------------
@@ -418,26 +416,26 @@ DB_MISTAKES = [
 ]
 
 CHECKS = [
-    Check(id="ch07.optimal_step", function="optimal_step", cases=_step_cases,
-          reference=_optimal_step,
+    Check(id="ch07.richardson_step", function="richardson_step", cases=_step_cases,
+          reference=_richardson_step,
           mistakes=[
-              Mistake("the text's order of magnitude for the step",
-                      lambda f, f2, f3, central: UNIT_ROUNDOFF ** (1 / 3 if central else 1 / 2),
-                      "u^(1/3) is the order of the best step when f and its derivatives are of "
-                      "order 1; here they are not: minimise the total error over eps."),
-              Mistake("the two errors set equal instead of minimising their sum",
-                      lambda f, f2, f3, central: _optimal_step(f, f2, f3, central,
-                                                               truncation=6 if central else 2),
-                      "the minimum of a eps^m + b / eps is where its derivative vanishes, "
-                      "m a eps^(m-1) = b / eps^2, not where the two terms are equal."),
+              Mistake("the central difference's step",
+                      lambda f, f5: (3 * UNIT_ROUNDOFF * abs(f) / abs(f5)) ** (1 / 3),
+                      "(3 u |f| / |f3|)^(1/3) balances the central difference's eps^2 term; "
+                      "R cancels that term, so its truncation error is of order eps^4."),
+              Mistake("the eps^4 term of D(eps) itself, or the two errors set equal",
+                      lambda f, f5: _richardson_step(f, f5, truncation=1 / 120),
+                      "R's eps^4 term combines those of D(eps) and D(2 eps); and the best "
+                      "step is where the derivative of the total error vanishes, not where "
+                      "its two terms are equal."),
+              Mistake("the rounding error of a single difference",
+                      lambda f, f5: _richardson_step(f, f5, rounding=1),
+                      "R uses four values of f, each with its own coefficient: add up their "
+                      "errors in the worst case."),
               Mistake("machine epsilon for u",
-                      lambda f, f2, f3, central: _optimal_step(f, f2, f3, central, u=2.0 ** -52),
+                      lambda f, f5: _richardson_step(f, f5, u=2.0 ** -52),
                       "the relative rounding error of float64 is u = 2^-53, half the machine "
                       "epsilon."),
-              Mistake("the other derivative used",
-                      lambda f, f2, f3, central: _optimal_step(f, f3, f2, central),
-                      "the central difference's truncation error involves the third "
-                      "derivative, the one-sided one's the second."),
           ]),
     Check(id="ch07.input_reached", function="input_reached", cases=_reached_cases,
           reference=_reached,
