@@ -303,17 +303,16 @@ CHECKS = [
         mistakes=[
             Mistake("the output side's rank only",
                     lambda w: int(_ranks(w)[0]),
-                    "the first 1x1 must pass every input combination the taps read: the taps' "
-                    "rows (stacked, C_in wide) span a space of their own rank, which may be "
-                    "the larger one."),
+                    "the first 1x1 layer must also carry every combination of input channels "
+                    "the k x k taps read: what does that ask of m?"),
             Mistake("the input side's rank only",
                     lambda w: int(_ranks(w)[1]),
-                    "the last 1x1 must produce every output combination: the taps side by side "
-                    "(C_out tall) have a rank of their own, which may be the larger one."),
+                    "the last 1x1 layer must also produce every combination of output "
+                    "channels the k x k taps make: what does that ask of m?"),
             Mistake("the smaller of the two ranks, or the rank of a single tap",
                     lambda w: int(min(_ranks(w))),
-                    "both 1x1 layers pass through the same m channels: m must reach both ranks, "
-                    "and a single tap's C_out x C_in matrix shows only the smaller of them."),
+                    "both 1x1 layers pass through the same m channels, and one tap's "
+                    "C_out x C_in matrix does not show all that the taps together need."),
             Mistake("the spatial rank of chapter 04",
                     lambda w: int(np.linalg.matrix_rank(np.asarray(w, dtype=float).reshape(
                         w.shape[0] * w.shape[1], -1))),
