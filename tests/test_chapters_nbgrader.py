@@ -81,7 +81,7 @@ def test_every_graded_exercise_has_solution_visible_checks_and_hidden_check():
         notebook = nbformat.read(next((ROOT / "chapters" / chapter).glob("*.ipynb")), 4)
         graded = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
         solutions = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
-        assert len(graded) >= 4 and len(solutions) >= 4, chapter
+        assert len(graded) >= 3 and len(solutions) >= 3, chapter  # ch06, ch09: three larger ones
         for cell in graded:
             visible, _, hidden = cell.source.partition("### BEGIN HIDDEN TESTS")
             assert "expect(" in visible, cell.metadata.nbgrader.grade_id

@@ -25,7 +25,7 @@ def machine(monkeypatch):
     and its sysctls; bwrap counts as installed."""
     answers = {"namespaces": "", "bwrap": "", "sysctl": {}}
 
-    def probe(argv, preexec_fn=None):
+    def probe(argv, preexec_fn=None, env=None):
         return answers["bwrap" if argv[0].endswith("bwrap") else "namespaces"]
 
     which = shutil.which
