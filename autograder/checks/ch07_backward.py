@@ -423,7 +423,7 @@ CHECKS = [
                       lambda f, f5: (3 * UNIT_ROUNDOFF * abs(f) / abs(f5)) ** (1 / 3),
                       "(3 u |f| / |f3|)^(1/3) balances the central difference's eps^2 term; "
                       "R cancels that term, so its truncation error is of order eps^4."),
-              Mistake("the eps^4 term of D(eps) itself, or the two errors set equal",
+              Mistake("D's own fourth-order term, or the two errors set equal",
                       lambda f, f5: _richardson_step(f, f5, truncation=1 / 120),
                       "R's eps^4 term combines those of D(eps) and D(2 eps); and the best "
                       "step is where the derivative of the total error vanishes, not where "
