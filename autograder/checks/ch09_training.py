@@ -9,7 +9,8 @@ import numpy as np
 import solutions
 from solutions import cnn
 
-from .core import Check, Mistake, variant
+from .common_mistakes import variant
+from .core import Check, Mistake
 
 # --- exercise 1: max_pool_backward ---------------------------------------------------------
 

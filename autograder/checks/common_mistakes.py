@@ -5,6 +5,8 @@ the same function with one setting left out (stride 1, no padding, dilation 1), 
 flipped, or the result cast back to the input's integer dtype. Each helper builds that
 :class:`Mistake` from the chapter's reference and the position of the setting in its
 argument list, so a check file lists only the mistakes particular to its chapter in full.
+A chapter whose reference is a model with keyword switches names its mistakes with
+:func:`variant`; one with positional settings with :func:`with_argument`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from .core import Mistake
 FLIPPED_ADVICE = "do not flip the kernel: this is cross-correlation."
 INTEGER_ADVICE = ("the weights are floats: return a float array even for an integer x (do "
                   "not cast back to x.dtype, nor accumulate in np.zeros_like(x)).")
+
+
+def variant(model: Callable[..., object], /, **switches) -> Callable[..., object]:
+    """``model`` with some of its keyword switches set: the answer a :class:`Mistake` names.
+
+    A chapter writes one model of an exercise's answer whose keywords switch one step off or
+    swap it (``decay=False``, ``ties="last"``); each mistake is that model with one switch,
+    so the catalogue does not repeat a lambda per mistake.
+    """
+    return lambda *args: model(*args, **switches)
 
 
 def with_argument(reference: Callable, position: int, value) -> Callable:

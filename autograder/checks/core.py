@@ -20,7 +20,7 @@ from convlab.selfcheck import off_by_one
 from .answers import NOT_ANSWERED, Failure, NotPlain, call_numpy_only, run_cases, to_plain
 
 __all__ = ["Check", "Failure", "Mistake", "NotPlain", "Verdict", "call_numpy_only", "judge",
-           "run_cases", "same", "to_plain", "variant"]
+           "run_cases", "same", "to_plain"]
 
 # Outputs are compared with this tolerance: students may sum in any order.
 RTOL, ATOL = 1e-6, 1e-8
@@ -33,16 +33,6 @@ class Mistake:
     name: str
     answer: Callable[..., object]
     advice: str
-
-
-def variant(model: Callable[..., object], /, **switches) -> Callable[..., object]:
-    """``model`` with some of its keyword switches set: the answer a :class:`Mistake` names.
-
-    A chapter writes one model of an exercise's answer whose keywords switch one step off or
-    swap it (``decay=False``, ``ties="last"``); each mistake is that model with one switch,
-    so the catalogue does not repeat a lambda per mistake.
-    """
-    return lambda *args: model(*args, **switches)
 
 
 @dataclass(frozen=True)
