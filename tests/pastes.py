@@ -36,6 +36,7 @@ import pytest
 from mutants import CHAPTERS, hidden_calls, parts, verdict
 
 GLUE_LINES = 5
+LINE_WIDTH = 88  # black's and ruff's default: what "a line" holds when written plainly
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,31 @@ def glue_lines(glue: str) -> int:
     """The glue's length in the lines it would take written plainly: one per statement
     (``a = 1; b = 2`` is two), plus one per ``lambda`` and per ``:=`` (each is a definition
     or an assignment that a plain line would hold), plus one per extra target of a tuple
-    assignment (``a, b = f(), g()`` is two). A comprehension stays one line."""
+    assignment (``a, b = f(), g()`` is two). A comprehension stays one line. A statement
+    wider than :data:`LINE_WIDTH`, written as ``ast.unparse`` writes it (no comments, single
+    spaces), takes as many lines as that width goes into it: one 1,500-character
+    expression chaining a chapter's cells is seventeen lines, not one."""
     count = 0
     for node in ast.walk(ast.parse(glue)):
-        count += isinstance(node, (ast.stmt, ast.Lambda, ast.NamedExpr))
+        count += isinstance(node, (ast.Lambda, ast.NamedExpr))
+        if isinstance(node, ast.stmt):
+            count += -(-len(_own_text(node)) // LINE_WIDTH) or 1
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
             count += sum(max(0, len(t.elts) - 1) for t in node.targets
                          if isinstance(t, ast.Tuple))
     return count
+
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _own_text(statement: ast.stmt) -> str:
+    """A statement as one plain line, without the statements nested in it: a compound
+    statement's header (``for i in range(n):``, decorators left out), a simple one whole."""
+    lines = ast.unparse(statement).splitlines()
+    if any(getattr(statement, field, None) for field in _BODIES):
+        return next(line for line in lines if not line.startswith("@"))
+    return " ".join(line.strip() for line in lines)
 
 
 def pasted(paste: Paste) -> Callable:
