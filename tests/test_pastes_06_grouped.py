@@ -9,6 +9,15 @@ from pastes import Paste, coverage_test, refused_test
 
 PASTES = {
     "ch06.grouped_conv2d": [
+        Paste("the text's grouped() with scipy as the chapter imports it, the kernel's zeros "
+              "filled in for the dilation, stride 1 subsampled",
+              (("06", "def grouped("),),
+              """def grouped_conv2d(x, weight, bias, groups, stride=1, dilation=1):
+    k = dilation * (np.array(weight.shape[2:]) - 1) + 1
+    w = np.zeros((*weight.shape[:2], *k))
+    w[:, :, ::dilation, ::dilation] = weight
+    return grouped(x, w, groups)[:, ::stride, ::stride] + bias[:, None, None]
+""", "grouped_conv2d"),
         Paste("the text's grouped(), scipy swapped for chapter 01's corr2d, the kernel's zeros "
               "filled in for the dilation, stride 1 subsampled",
               (("01", "X = np.arange(9.0)"), ("01", "def corr2d"), ("06", "def grouped(")),

@@ -68,6 +68,13 @@ PASTES = {
 """, "transposed_grad_weight"),
     ],
     "ch07.grad_input": [
+        Paste("the text's scatter per image and channel pair, padded and cropped; dilation left out "
+              "(five plain lines)", TEXT,
+              """def grad_input(grad_output, weight, input_shape, stride=1, padding=0, dilation=1):
+    full = np.array([[sum(scatter(g[o], weight[o, c], stride) for o in range(len(weight))) for c in range(weight.shape[1])] for g in grad_output])
+    full = np.pad(full, [(0, 0), (0, 0), (0, input_shape[2]), (0, input_shape[3])])
+    return full[:, :, padding:padding + input_shape[2], padding:padding + input_shape[3]]
+""", "grad_input"),
         Paste("the text's scatter per image and channel pair, cropped by the padding", TEXT,
               """def grad_input(grad_output, weight, input_shape, stride=1, padding=0, dilation=1):
     n, c, h, w = input_shape
