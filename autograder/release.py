@@ -1,5 +1,6 @@
 """The release: every chapter's student version, with its own ``convlab``, the student's
-``requirements.txt`` and ``README.md`` (:mod:`.course.handout`), and a zip.
+``requirements.txt`` and ``README.md`` (:mod:`.course.handout`), the named mistakes its
+visible checks can recognise (:mod:`.course.visible_mistakes`), and a zip.
 
 The notebooks are made by :mod:`.course.student` (nbgrader's own preprocessors, the same
 as the book's); any other file of a chapter folder is copied as nbgrader's
@@ -14,7 +15,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from .course import handout, student
+from .course import handout, student, visible_mistakes
 from .course.source import PROJECT, find_assignments
 from .course.student import nbgrader_config
 from .course.submissions import InstructorError
@@ -49,6 +50,7 @@ def release(chapters: Path, out: Path) -> list[Path]:
         shutil.copytree(PROJECT / "convlab", target / "convlab",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         handout.write(target, target / "convlab", PROJECT / "constraints.txt")
+        visible_mistakes.write(assignment.notebooks, target / "convlab")
         check_clean(target)
         zips.append(_zip(target))
     return zips

@@ -1,7 +1,11 @@
 """Visible self-checks for the exercises: say what was expected, what came back, and why.
 
 The expected values live in the notebook cell as literals a student can verify
-by hand; this module only compares and explains, so it holds no answer.
+by hand; this module only compares and explains, so it holds no answer. A released
+chapter's ``convlab`` also holds ``likely_mistakes.json``, written by the release from the
+hidden checks' catalogue of named mistakes (autograder/course/visible_mistakes.py): the
+wrong answer each named mistake gives in each visible check. A failed check whose answer is
+one of them names the mistake, in the hidden check's words.
 
     >>> expect(output_size(5, 3), 3, "n=5, k=3: windows start at 0, 1, 2")
     ✓ n=5, k=3: windows start at 0, 1, 2
@@ -9,7 +13,13 @@ by hand; this module only compares and explains, so it holds no answer.
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 import numpy as np
+
+LIKELY_MISTAKES = Path(__file__).with_name("likely_mistakes.json")
 
 
 class CheckFailed(AssertionError):
@@ -30,8 +40,25 @@ def expect(got, expected, why: str, atol: float = 1e-6) -> None:
     problem = _difference(got, expected, atol)
     if problem:
         raise CheckFailed(f"✗ {why}\n  expected: {_show(expected)}\n  got:      "
-                          f"{_show(got)}\n  {problem}")
+                          f"{_show(got)}\n  {problem}{_likely(got, why, atol)}")
     print(f"✓ {why}")
+
+
+def _likely(got, why: str, atol: float) -> str:
+    """"Likely mistake: ..." when ``got`` is the answer a named mistake gives to this check."""
+    for name, advice, wrong in _catalogue().get(why, ()):
+        if not _difference(got, wrong, atol):
+            return f"\n  Likely mistake: {name} — {advice}"
+    return ""
+
+
+@functools.cache
+def _catalogue() -> dict:
+    """The release's table of named wrong answers, by check; empty outside a release."""
+    try:
+        return json.loads(LIKELY_MISTAKES.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _difference(got, expected, atol: float) -> str:
