@@ -36,10 +36,14 @@ from .world import (
 
 JAIL = Path(__file__).with_name("jail.py")
 # What the warm launcher imports once for every kernel it forks: what nearly every chapter
-# imports first (about 2.5 s of CPU per kernel, measured with python -X importtime). Not
+# imports first (about 2.5 s of CPU per kernel, measured with python -X importtime), and
+# what ipykernel imports while it starts: its debugger (debugpy and pydevd, about 0.4 s of
+# each start, measured), the shell's debugger and the store magic. Not
 # matplotlib_inline.backend_inline: importing it hooks figures into the running IPython
 # shell, so it must happen in the kernel (pyplot imports it there at the first figure).
-WARM_MODULES = ("numpy", "scipy.signal", "matplotlib.pyplot", "ipywidgets", "ipykernel.kernelapp")
+WARM_MODULES = ("numpy", "scipy.signal", "matplotlib.pyplot", "ipywidgets", "ipykernel.kernelapp",
+                "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
+                "IPython.extensions.storemagic", "tornado.platform.asyncio")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets at start
 LAUNCHER_TIMEOUT = 120  # seconds for the launcher's imports on a loaded machine
 
