@@ -45,7 +45,7 @@ FAILING_IMPACTS = ("serious", "critical")
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 # Each figure's smallest text as shown, in CSS px: an SVG's <text> (its font size times the
 # SVG's scale on screen) and a player's frames (data-min-text-px is the smallest text in the
-# frame's own pixels, convlab/animate.py, times the image's scale).
+# frame's own pixels, convlab/player.py, times the image's scale).
 FIGURE_TEXT = """() => {
     const found = [];
     const svgText = '.convlab-panel svg text, .convlab-player svg text';
