@@ -282,28 +282,27 @@ CHECKS = [
         reference=solutions.largest_exact_step,
         mistakes=[
             Mistake("half the distance", variant(_step_model, half=True),
-                    "the central difference reads L at x - ε and x + ε: it stays exact while "
-                    "neither point has passed a kink, so ε may go all the way to the nearest "
-                    "one, on either side."),
+                    "your steps are half the largest exact ones. The central difference "
+                    "evaluates L at x - ε and x + ε only: what must hold between those two "
+                    "points, and how far is that?"),
             Mistake("one side only", variant(_step_model, sides="right"),
-                    "the central difference also steps down, to x - ε: a kink below x spoils "
-                    "it as much as one above."),
+                    "your steps look only at increasing x_i; the central difference also "
+                    "evaluates L at x - ε."),
             Mistake("pooling left out", _relu_kinks,
-                    "a pre-activation that does not win its window can cross zero without "
-                    "changing L: max pooling decides which lines of a window matter, and when "
-                    "another one takes over."),
+                    "your steps stop wherever a pre-activation the input reaches crosses zero. "
+                    "Does every such crossing change L, after the max pooling?"),
             Mistake("the ReLU's kink left out", variant(_step_model, lines="no zero line"),
-                    "after the ReLU a window's output is never below 0: the window's maximum "
-                    "falling through zero is a kink too."),
+                    "your steps ignore the ReLU: what happens to a pooled output when the "
+                    "largest pre-activation of its window falls below 0?"),
             Mistake("only the winner's ReLU", variant(_step_model, lines="own relu"),
-                    "another pre-activation of the window overtaking the current maximum "
-                    "changes L's slope as well."),
+                    "your steps stop only where a window's largest pre-activation crosses "
+                    "zero. What else can change the slope of a pooled output?"),
             Mistake("every crossing in a window", variant(_step_model, lines="pairs"),
-                    "two pre-activations below the window's maximum may cross each other "
-                    "without changing L: only what happens to the maximum counts."),
+                    "your steps stop where any two pre-activations of a window cross. Does a "
+                    "crossing of two that are both below the window's maximum change L?"),
             Mistake("outputs without gradient counted", variant(_step_model, upstream=False),
-                    "a pooled output whose upstream gradient R is 0 does not enter L, so its "
-                    "kinks do not either."),
+                    "some of your steps stop at a kink of a pooled output whose R is 0. Does "
+                    "that output contribute to L?"),
             Mistake("kernel flipped", variant(_step_model, flipped=True),
                     "input (i, j) meets pre-activation (i', j') through the tap "
                     "w[:, :, i - i' + 1, j - j' + 1]: the layer is a cross-correlation."),
@@ -337,11 +336,11 @@ CHECKS = [
                     "(chapter 07)."),
             Mistake("gradient upsampled by repeating",
                     variant(_block_model, upsample="repeat"),
-                    "a stride-2 output is read at one position of the stride-1 grid; the "
-                    "positions it skips took no part in the output, so they get no gradient."),
+                    "your strided layers pass each output's gradient to a 2x2 cell of the "
+                    "stride-1 grid. Which stride-1 outputs did one stride-2 output come from?"),
             Mistake("gradient placed at odd positions", variant(_block_model, upsample="odd"),
-                    "output (i, j) of a stride-2 layer is the stride-1 output at (2i, 2j): "
-                    "its window starts at input row 2i - p."),
+                    "your strided gradient is shifted by one: the window of output (i, j) of "
+                    "a stride-2 layer starts at input row 2i - p."),
             Mistake("last row's gradient cut off", variant(_block_model, upsample="cut"),
                     "on an even map the last input row still lies in the last window: a "
                     "transposed convolution back to H rows needs output_padding (chapter 03) "
