@@ -82,7 +82,7 @@ def largest_exact_step(x, w, R):
 RELU_KINKS = """
 def largest_exact_step(x, w, R):
     z = np.abs(np.pad(conv_forward(x, w, padding=1), ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=np.inf))
-    return np.min([z[:, :, None, 2 - a:2 - a + x.shape[2], 2 - b:2 - b + x.shape[3]] / np.abs(w[None, :, :, a, b, None, None]) for a in range(3) for b in range(3)], axis=(0, 1))
+    return np.min([z[:, :, None, 2 - a:2 - a + x.shape[2], 2 - b:2 - b + x.shape[3]] / np.abs(w[None, :, :, a, b, None, None]) for a in range(3) for b in range(3)], axis=(0, 2))
 """
 
 # A search: bisection along every input on the text's layer, a step taken as exact while its
