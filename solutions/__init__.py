@@ -17,6 +17,7 @@ from .equivalent import compose_conv2d, fold_batch_norm
 from .gradcheck import numerical_gradient
 from .grouped import block_diagonal_weight, channel_shuffle
 from .init import fan_in, kaiming_normal
+from .kinks import largest_exact_step, largest_exact_step_naive
 from .losses import cross_entropy, cross_entropy_backward, log_softmax
 from .lowrank import low_rank_approximation, rank_for_error
 from .matrix import conv_matrix
@@ -79,6 +80,8 @@ __all__ = [
     "insert_zeros",
     "is_dense",
     "kaiming_normal",
+    "largest_exact_step",
+    "largest_exact_step_naive",
     "log_softmax",
     "low_rank_approximation",
     "max_pool2d",

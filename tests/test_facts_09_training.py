@@ -209,10 +209,48 @@ def test_ch09_measured_accuracies():
     assert "98.1% to 98.6% over five seeds" in TEXT
 
 
-def test_ch09_resnet_stem_padding():
-    """Exercise 1: ResNet's stem pools 112x112 to 56x56 with 3x3 windows and stride 2 (He et
-    al. 2016, Table 1: "3x3 max pool, stride 2", conv2_x output 56x56), which takes padding 1."""
-    assert "max-pools its $112\\times112$ map to $56\\times56$" in TEXT
-    assert "$3\\times3$ windows and stride 2, which takes a padding of 1" in TEXT
-    sizes = {p: S.max_pool2d(np.zeros((1, 1, 112, 112)), 3, 2, p).shape[-1] for p in (0, 1)}
-    assert sizes == {0: 55, 1: 56}
+def test_ch09_exercise_1_layer_and_hand_cases():
+    """Exercise 1: torch's max pooling leaves an odd size's last row out (floor mode, its
+    default); the two windows "by hand" of the visible check; the hidden layers' size."""
+    import torch.nn.functional as F
+
+    from autograder.checks import cases_for
+
+    assert "on an odd size the last row or column is left out, as torch does by default" in TEXT
+    assert F.max_pool2d(torch.zeros(1, 1, 5, 7), 2).shape[-2:] == (2, 3)
+    centre = np.zeros((1, 1, 3, 3))
+    centre[0, 0, 1, 1] = 1.0
+    one = np.ones((1, 1, 1, 1))
+    np.testing.assert_array_equal(S.largest_exact_step(np.array([[[[1.0, 3], [2, -1]]]]),
+                                                       centre, one), [[[[2, 1], [1, 4]]]])
+    np.testing.assert_array_equal(S.largest_exact_step(np.array([[[[-1.0, -2], [-3, -4]]]]),
+                                                       centre, one), [[[[1, 2], [3, 4]]]])
+    assert max(case[0].size for case in cases_for("ch09.largest_exact_step")) == 18432
+    assert "some with 18,432 inputs" in _solution_text()
+
+
+def test_ch09_exercise_2_downsampling_block():
+    """Exercise 2: ResNet's Fig. 2 block, Eq. 2's projection (option B, Sec. 3.3), stride 2 as
+    conv3_1 etc. in Table 1; both strided paths give ceil(H/2) rows; the zero-kernel case of
+    the visible check; the hidden blocks' size."""
+    from autograder.checks import cases_for
+
+    for phrase in ("ResNet (He et al., 2016, Fig. 2)", "their Eq. 2 adds a linear projection",
+                   "(option B of Sec. 3.3)", "with a stride of 2 like\nthe block's first "
+                   "convolution (Table 1)", "(N, C', \\lceil H/2\\rceil, \\lceil W/2\\rceil)"):
+        assert phrase.replace("\n", " ") in TEXT.replace("\n", " "), phrase
+    for h in range(2, 12):
+        x = np.zeros((1, 1, h, h))
+        assert S.conv2d(x, np.zeros((1, 1, 3, 3)), stride=2, padding=1).shape[-1] == -(-h // 2)
+        assert S.conv2d(x, np.zeros((1, 1, 1, 1)), stride=2).shape[-1] == -(-h // 2)
+    zero, one = np.zeros((1, 1, 3, 3)), np.ones(1)
+    got = S.residual_block_backward(np.array([[[[3.0]]]]), np.array([[[[1.0, -2.0]]]]), zero, one,
+                                    one, zero, one, np.array([0.5]), np.array([[[[2.0]]]]), 1)
+    np.testing.assert_allclose(got, [[[[6, 0]]]])
+    assert max(case[1].size for case in cases_for("ch09.residual_block_backward")) == 65536
+    assert "some of 16 channels on 64x64 maps" in _solution_text()
+
+
+def _solution_text() -> str:
+    nb = json.loads((CHAPTERS / "09_training" / "09_training.ipynb").read_text())
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")

@@ -13,78 +13,97 @@ from mutants import by_name, caught_test, tally_test
 import solutions
 from solutions import cnn
 
-# --- exercise 1: max_pool_backward ---------------------------------------------------------
+# --- exercise 1: largest_exact_step -------------------------------------------------------
 
 
-def _pool_loop(dy, x, k, s, p, pick, add=True, pad=-np.inf, crop=True):
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad)
-    dx = np.zeros_like(xp)
-    for b, c, i, j in np.ndindex(*dy.shape):
-        window = xp[b, c, i * s:i * s + k, j * s:j * s + k]
-        for a, e in pick(window):
-            if add:
-                dx[b, c, i * s + a, j * s + e] += dy[b, c, i, j]
+def _steps(x, w, R, half=False, one_side=False, zero_line=True, winner_relu=False,
+           pairs=False, use_upstream=True, flip=False, crop=1, over_channels=np.minimum):
+    """A student's answer written filter by filter: each pooled output's lines (value, slope
+    along one input of its 4x4 field), the nearest place another line takes over; switches
+    for the slips."""
+    taps = w[:, :, ::-1, ::-1] if flip else w
+    z = solutions.conv2d(x, w, padding=1)
+    n, c, h, wd = x.shape
+    ph, pw = h // 2, wd // 2
+    out = np.full((n, c, h + 2, wd + 2), np.nan)
+    for o in range(w.shape[0]):
+        values = [z[:, o, p:2 * ph:2, q:2 * pw:2] for p in (0, 1) for q in (0, 1)]
+        values = np.stack(values + ([np.zeros((n, ph, pw))] if zero_line else []), axis=-1)
+        best = values.argmax(axis=-1)                                   # (N, PH, PW)
+        for u, v in np.ndindex(4, 4):
+            slopes = np.zeros((c, values.shape[-1]))
+            for k, (p, q) in enumerate(np.ndindex(2, 2)):
+                if 0 <= u - p <= 2 and 0 <= v - q <= 2:
+                    slopes[:, k] = taps[o, :, u - p, v - q]
+            if pairs:
+                dv = np.abs(values[..., None, :, None] - values[..., None, None, :])
+                ds = np.abs(slopes[:, :, None] - slopes[:, None, :])
             else:
-                dx[b, c, i * s + a, j * s + e] = dy[b, c, i, j]
-    h, w = x.shape[2:]
-    return dx[:, :, p:p + h, p:p + w] if crop else dx[:, :, :h, :w]
+                dv = (values.max(axis=-1, keepdims=True) - values)[..., None, :]
+                ds = slopes - slopes.T[best][..., None]                 # (N, PH, PW, C, L)
+                ds = ds if one_side else np.abs(ds)
+                if winner_relu:
+                    dv, ds = dv[..., -1:], ds[..., -1:]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reach = np.where(ds > 0, dv / ds, np.inf)
+            reach = reach.reshape(*reach.shape[:4], -1).min(axis=-1)    # (N, PH, PW, C)
+            if use_upstream:
+                reach[R[:, o] == 0] = np.inf
+            cell = out[:, :, u:u + 2 * ph:2, v:v + 2 * pw:2]
+            reach = reach.transpose(0, 3, 1, 2)
+            out[:, :, u:u + 2 * ph:2, v:v + 2 * pw:2] = np.where(np.isnan(cell), reach,
+                                                                 over_channels(cell, reach))
+    out = np.nan_to_num(out[:, :, crop:crop + h, crop:crop + wd], nan=np.inf, posinf=np.inf)
+    return out / 2 if half else out
 
 
-def _first(window):
-    return [divmod(int(window.argmax()), window.shape[1])]
+def step_half(x, w, R):
+    return _steps(x, w, R, half=True)
 
 
-def pool_zero_padding(dy, x, kernel_size, stride, padding):
-    return _pool_loop(dy, x, kernel_size, stride, padding, _first, pad=0.0)
+def step_one_side(x, w, R):
+    return _steps(x, w, R, one_side=True)
 
 
-def pool_not_shifted(dy, x, kernel_size, stride, padding):
-    return _pool_loop(dy, x, kernel_size, stride, padding, _first, crop=False)
+def step_relu_kinks_only(x, w, R):
+    # every pre-activation's own zero crossing, |z| / |tap|, as if there were no pooling
+    z = np.abs(solutions.conv2d(x, w, padding=1))
+    n, c, h, wd = x.shape
+    out = np.full(x.shape, np.inf)
+    for b, ch, i, j in np.ndindex(x.shape):
+        for o, a, e in np.ndindex(w.shape[0], 3, 3):
+            zi, zj = i - a + 1, j - e + 1
+            if 0 <= zi < h and 0 <= zj < wd and w[o, ch, a, e] != 0:
+                out[b, ch, i, j] = min(out[b, ch, i, j], z[b, o, zi, zj] / abs(w[o, ch, a, e]))
+    return out
 
 
-def pool_mask_all_ties(dy, x, kernel_size, stride, padding):
-    return _pool_loop(dy, x, kernel_size, stride, padding,
-                      lambda w: list(zip(*np.nonzero(w == w.max()))))
+def step_no_zero_line(x, w, R):
+    return _steps(x, w, R, zero_line=False)
 
 
-def pool_last_tie(dy, x, kernel_size, stride, padding):
-    return _pool_loop(dy, x, kernel_size, stride, padding,
-                      lambda w: [list(zip(*np.nonzero(w == w.max())))[-1]])
+def step_winner_relu_only(x, w, R):
+    return _steps(x, w, R, winner_relu=True)
 
 
-def pool_column_order(dy, x, kernel_size, stride, padding):
-    return _pool_loop(dy, x, kernel_size, stride, padding,
-                      lambda w: [divmod(int(w.T.argmax()), w.shape[0])[::-1]])
+def step_every_pair(x, w, R):
+    return _steps(x, w, R, pairs=True)
 
 
-def pool_overwrite(dy, x, kernel_size, stride, padding):
-    return _pool_loop(dy, x, kernel_size, stride, padding, _first, add=False)
+def step_zero_upstream_counted(x, w, R):
+    return _steps(x, w, R, use_upstream=False)
 
 
-def pool_spread(dy, x, kernel_size, stride, padding):
-    k, s, p = kernel_size, stride, padding
-    dx = np.zeros((*x.shape[:2], x.shape[2] + 2 * p, x.shape[3] + 2 * p))
-    for i, j in np.ndindex(*dy.shape[2:]):
-        dx[:, :, i * s:i * s + k, j * s:j * s + k] += dy[:, :, i:i + 1, j:j + 1] / k ** 2
-    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]]
+def step_flipped(x, w, R):
+    return _steps(x, w, R, flip=True)
 
 
-def pool_padding_ignored(dy, x, kernel_size, stride, padding):
-    # windows laid on the unpadded input, as many as dy has, the last ones cut short
-    return _pool_loop(dy, x, kernel_size, stride, 0, _first)
+def step_crop_unshifted(x, w, R):
+    return _steps(x, w, R, crop=0)
 
 
-def pool_off_by_stride(dy, x, kernel_size, stride, padding):
-    # the window's argmax added at i * k instead of i * s
-    k, p = kernel_size, padding
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
-    dx = np.zeros_like(xp)
-    for b, c, i, j in np.ndindex(*dy.shape):
-        window = xp[b, c, i * stride:i * stride + k, j * stride:j * stride + k]
-        a, e = divmod(int(window.argmax()), k)
-        if i * k + a < xp.shape[2] and j * k + e < xp.shape[3]:
-            dx[b, c, i * k + a, j * k + e] += dy[b, c, i, j]
-    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]]
+def step_farthest_channel(x, w, R):
+    return _steps(x, w, R, over_channels=np.maximum)
 
 
 # --- exercise 2: residual_block_backward ---------------------------------------------------
@@ -109,23 +128,51 @@ def _gn_back(g, h, gamma, groups, constant=False, ddof=0):
     return dx.reshape(h.shape)
 
 
-def _block(dy, x, w1, g1, b1, w2, g2, b2, groups, shortcut=True, last="sum", inner="norm",
-           norm_back=_gn_back, back=None):
-    back = back or (lambda grad, w, shape: solutions.conv2d_grad_input(shape, w, grad,
-                                                                       padding=1))
-    h1 = solutions.conv2d(x, w1, padding=1)
+def _transposed(g, w, shape, padding, cut=False):
+    """The strided layer's input gradient as chapter 03's transposed convolution, with the
+    output_padding that gives back the input's size (none, and zeros filled in, if ``cut``)."""
+    extra = [n - ((m - 1) * 2 - 2 * padding + w.shape[2]) for n, m in zip(shape[2:],
+                                                                         g.shape[2:])]
+    dx = solutions.conv_transpose2d(g, w, stride=2, padding=padding,
+                                    output_padding=0 if cut else tuple(extra))
+    return np.pad(dx, ((0, 0), (0, 0), (0, shape[2] - dx.shape[2]), (0, shape[3] - dx.shape[3])))
+
+
+def _strided(g, w, shape, padding, how):
+    if how in ("transposed", "cut"):
+        return _transposed(g, w, shape, padding, cut=how == "cut")
+    h, wd = shape[2] + 2 * padding - w.shape[2] + 1, shape[3] + 2 * padding - w.shape[3] + 1
+    full = np.zeros((*g.shape[:2], h, wd))
+    if how == "repeat":
+        full = g.repeat(2, axis=2).repeat(2, axis=3)[:, :, :h, :wd]
+    elif how == "odd":
+        full[:, :, 1::2, 1::2] = g[:, :, :h // 2, :wd // 2]
+    elif how == "unflipped":
+        full[:, :, ::2, ::2] = g
+        return solutions.conv2d(full, w.transpose(1, 0, 2, 3), padding=padding)
+    elif how == "quarter":  # averaged over the stride's 2x2 cell, as if pooling
+        full[:, :, ::2, ::2] = g / 4
+    return solutions.conv2d_grad_input(shape, w, full, padding=padding)
+
+
+def _block(dy, x, w1, g1, b1, w2, g2, b2, ws, groups, shortcut=True, last="sum", inner="norm",
+           norm_back=_gn_back, how="transposed", flipped=True):
+    h1 = solutions.conv2d(x, w1, stride=2, padding=1)
     n1 = _gn(h1, g1, b1, groups)
     a1 = np.maximum(n1, 0)
     h2 = solutions.conv2d(a1, w2, padding=1)
     n2 = _gn(h2, g2, b2, groups)
-    g = dy * {"sum": x + n2 > 0, "branch": n2 > 0, "none": True}[last]
-    branch = back(norm_back(g, h2, g2, groups), w2, a1.shape)
-    branch = branch * ((n1 if inner == "norm" else h1) > 0)
-    branch = back(norm_back(branch, h1, g1, groups), w1, x.shape)
-    return g + branch if shortcut else branch
+    total = n2 + solutions.conv2d(x, ws, stride=2)
+    g = dy * {"sum": total > 0, "branch": n2 > 0, "none": True}[last]
+    branch = norm_back(g, h2, g2, groups)
+    branch = (solutions.conv2d_grad_input(a1.shape, w2, branch, padding=1) if flipped else
+              solutions.conv2d(branch, w2.transpose(1, 0, 2, 3), padding=1))
+    branch = norm_back(branch * ((n1 if inner == "norm" else h1) > 0), h1, g1, groups)
+    dx = _strided(branch, w1, x.shape, 1, how)
+    return dx + _strided(g, ws, x.shape, 0, how) if shortcut else dx
 
 
-def block_no_shortcut(*a):
+def block_no_projection(*a):
     return _block(*a, shortcut=False)
 
 
@@ -137,21 +184,22 @@ def block_mask_from_branch(*a):
     return _block(*a, last="branch")
 
 
-def block_batch_norm(dy, x, w1, g1, b1, w2, g2, b2, groups):
+def block_batch_norm(dy, x, w1, g1, b1, w2, g2, b2, ws, groups):
     # the text's bn_forward and bn_backward where group norm belongs
-    c = x.shape[1]
+    c = w1.shape[0]
 
     def bn(h, gamma, beta):
         return solutions.batch_norm(h, np.zeros(c), np.ones(c), gamma, beta, training=True)
 
-    a1 = np.maximum(bn(solutions.conv2d(x, w1, padding=1), g1, b1), 0)
-    h1 = solutions.conv2d(x, w1, padding=1)
+    h1 = solutions.conv2d(x, w1, stride=2, padding=1)
+    a1 = np.maximum(bn(h1, g1, b1), 0)
     h2 = solutions.conv2d(a1, w2, padding=1)
-    g = dy * (x + bn(h2, g2, b2) > 0)
+    g = dy * (bn(h2, g2, b2) + solutions.conv2d(x, ws, stride=2) > 0)
     branch = solutions.conv2d_grad_input(a1.shape, w2,
                                          solutions.batch_norm_backward(g, h2, g2)[0], padding=1)
     branch = solutions.batch_norm_backward(branch * (a1 > 0), h1, g1)[0]
-    return g + solutions.conv2d_grad_input(x.shape, w1, branch, padding=1)
+    return (solutions.conv2d_grad_input(x.shape, w1, branch, stride=2, padding=1)
+            + solutions.conv2d_grad_input(x.shape, ws, g, stride=2))
 
 
 def block_constant_statistics(*a):
@@ -164,8 +212,19 @@ def block_inner_mask_from_conv(*a):
 
 
 def block_kernel_not_flipped(*a):
-    return _block(*a, back=lambda grad, w, shape: solutions.conv2d(
-        grad, w.transpose(1, 0, 2, 3), padding=1))
+    return _block(*a, how="unflipped", flipped=False)
+
+
+def block_gradient_repeated(*a):
+    return _block(*a, how="repeat")
+
+
+def block_gradient_at_odd_positions(*a):
+    return _block(*a, how="odd")
+
+
+def block_no_output_padding(*a):
+    return _block(*a, how="cut")
 
 
 def block_unbiased_variance(*a):
@@ -176,6 +235,10 @@ def block_unbiased_variance(*a):
 def block_gamma_ignored(*a):
     return _block(*a, norm_back=lambda g, h, gamma, groups: _gn_back(g, h, np.ones_like(gamma),
                                                                      groups))
+
+
+def block_gradient_quartered(*a):
+    return _block(*a, how="quarter")
 
 
 # --- exercise 3: train_steps ---------------------------------------------------------------
@@ -275,15 +338,16 @@ def train_smoothing_over_others(params, x, y, lr, momentum, weight_decay, smooth
 
 
 MUTANTS = {
-    "ch09.max_pool_backward": by_name(
-        pool_zero_padding, pool_not_shifted, pool_mask_all_ties, pool_last_tie,
-        pool_column_order, pool_overwrite, pool_spread, pool_padding_ignored, pool_off_by_stride,
-        unnamed=(pool_padding_ignored, pool_off_by_stride)),
+    "ch09.largest_exact_step": by_name(
+        step_half, step_one_side, step_relu_kinks_only, step_no_zero_line, step_winner_relu_only,
+        step_every_pair, step_zero_upstream_counted, step_flipped, step_crop_unshifted,
+        step_farthest_channel, unnamed=(step_crop_unshifted, step_farthest_channel)),
     "ch09.residual_block_backward": by_name(
-        block_no_shortcut, block_last_relu_skipped, block_mask_from_branch, block_batch_norm,
+        block_no_projection, block_last_relu_skipped, block_mask_from_branch, block_batch_norm,
         block_constant_statistics, block_inner_mask_from_conv, block_kernel_not_flipped,
-        block_unbiased_variance, block_gamma_ignored,
-        unnamed=(block_unbiased_variance, block_gamma_ignored)),
+        block_gradient_repeated, block_gradient_at_odd_positions, block_no_output_padding,
+        block_unbiased_variance, block_gamma_ignored, block_gradient_quartered,
+        unnamed=(block_unbiased_variance, block_gamma_ignored, block_gradient_quartered)),
     "ch09.train_steps": by_name(
         train_with_batch_norm, train_one_group, train_no_smoothing, train_smoothing_over_others,
         train_no_weight_decay, train_decay_after_step, train_bias_frozen, train_norms_frozen,
@@ -296,6 +360,6 @@ MUTANTS = {
 test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 3))
 
 test_tally = tally_test(MUTANTS, {
-    "ch09.max_pool_backward": (9, 7), "ch09.residual_block_backward": (9, 7),
+    "ch09.largest_exact_step": (10, 8), "ch09.residual_block_backward": (13, 10),
     "ch09.train_steps": (13, 9),
 })

@@ -143,24 +143,66 @@ def test_residual_block_and_its_backward_match_autograd(seed):
     rng = np.random.default_rng(380 + seed)
     for _ in range(10):
         groups = int(rng.integers(1, 5))
-        c = groups * int(rng.integers(1, 4))
-        shape = (int(rng.integers(1, 4)), c, int(rng.integers(2, 7)), int(rng.integers(2, 7)))
-        x, dy = rng.standard_normal(shape), rng.standard_normal(shape)
-        w1, w2 = rng.standard_normal((2, c, c, 3, 3)) * 0.3
-        g1, b1, g2, b2 = rng.standard_normal((4, c))
+        c, c_out = int(rng.integers(1, 4)), groups * int(rng.integers(1, 4))
+        shape = (int(rng.integers(1, 4)), c, int(rng.integers(2, 8)), int(rng.integers(2, 8)))
+        x = rng.standard_normal(shape)
+        w1 = rng.standard_normal((c_out, c, 3, 3)) * 0.3
+        w2 = rng.standard_normal((c_out, c_out, 3, 3)) * 0.3
+        ws = rng.standard_normal((c_out, c, 1, 1))
+        g1, b1, g2, b2 = rng.standard_normal((4, c_out))
         xt = T(x).requires_grad_(True)
 
         def gn(h, gamma, beta, groups=groups):
             return F.group_norm(h, groups, T(gamma), T(beta))
 
-        y = F.relu(xt + gn(F.conv2d(F.relu(gn(F.conv2d(xt, T(w1), padding=1), g1, b1)), T(w2),
-                                    padding=1), g2, b2))
+        branch = gn(F.conv2d(F.relu(gn(F.conv2d(xt, T(w1), stride=2, padding=1), g1, b1)),
+                             T(w2), padding=1), g2, b2)
+        y = F.relu(branch + F.conv2d(xt, T(ws), stride=2))
+        dy = rng.standard_normal(tuple(y.shape))
         (y * T(dy)).sum().backward()
-        ours, _ = solutions.residual_block(x, w1, g1, b1, w2, g2, b2, groups)
+        ours, _ = solutions.residual_block(x, w1, g1, b1, w2, g2, b2, ws, groups)
         np.testing.assert_allclose(ours, y.detach().numpy(), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(
-            solutions.residual_block_backward(dy, x, w1, g1, b1, w2, g2, b2, groups),
+            solutions.residual_block_backward(dy, x, w1, g1, b1, w2, g2, b2, ws, groups),
             xt.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def _first_layer(x, w, upstream):
+    """L of solutions.kinks and its gradient dL/dx, by torch's autograd."""
+    xt = T(x.copy()).requires_grad_(True)
+    loss = (F.max_pool2d(F.relu(F.conv2d(xt, T(w), padding=1)), 2) * T(upstream)).sum()
+    loss.backward()
+    return float(loss.detach()), xt.grad.numpy()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_largest_exact_step_is_where_central_differences_stop_being_exact(seed):
+    """Below the step the central difference equals autograd's derivative; just above it, not
+    (the definition of solutions.kinks, checked entry by entry); the loop agrees."""
+    rng = np.random.default_rng(600 + seed)
+    x = rng.standard_normal((1, 2, int(rng.integers(2, 6)), int(rng.integers(2, 6))))
+    w = rng.standard_normal((2, 2, 3, 3))
+    if seed % 2:
+        w[:, 1] = 0  # no filter reads channel 1: every step is exact
+    upstream = rng.standard_normal((1, 2, x.shape[2] // 2, x.shape[3] // 2))
+    upstream[0, 0, 0, 0] = 0.0  # that pooled output is not in L: its kinks do not count
+    steps = solutions.largest_exact_step(x, w, upstream)
+    np.testing.assert_allclose(steps, solutions.largest_exact_step_naive(x, w, upstream))
+    _, grad = _first_layer(x, w, upstream)
+    for i in np.ndindex(x.shape):
+        def central(eps, i=i):
+            above, below = x.copy(), x.copy()
+            above[i] += eps
+            below[i] -= eps
+            return (_first_layer(above, w, upstream)[0] - _first_layer(below, w, upstream)[0]) / (
+                2 * eps)
+
+        if not np.isfinite(steps[i]):
+            assert seed % 2 and i[1] == 1
+            assert central(1e3) == pytest.approx(grad[i], abs=1e-9)
+            continue
+        assert central(0.99 * steps[i]) == pytest.approx(grad[i], rel=1e-7, abs=1e-9)
+        assert abs(central(1.01 * steps[i]) - grad[i]) > 1e-7
 
 
 def test_relu_and_its_gradient_match_torch():
@@ -316,8 +358,14 @@ ERRORS = [
                                                            1.5),
      ValueError, r"label_smoothing must be in \[0, 1\]"),
     ("residual kernel shape", lambda: solutions.residual_block(
-        np.zeros((1, 2, 3, 3)), np.zeros((3, 2, 3, 3)), None, None, np.zeros((2, 2, 3, 3)), None,
-        None, 1), ValueError, r"w1 must have shape \(2, 2, 3, 3\)"),
+        np.zeros((1, 2, 3, 3)), np.zeros((4, 2, 3, 3)), None, None, np.zeros((4, 4, 3, 3)), None,
+        None, np.zeros((4, 3, 1, 1)), 1), ValueError, r"ws must have shape \(4, 2, 1, 1\)"),
+    ("step upstream shape", lambda: solutions.largest_exact_step(
+        np.zeros((1, 2, 5, 5)), np.zeros((3, 2, 3, 3)), np.zeros((1, 3, 3, 3))), ValueError,
+     r"upstream must have the pooled output's shape \(1, 3, 2, 2\)"),
+    ("step kernel", lambda: solutions.largest_exact_step(
+        np.zeros((1, 2, 5, 5)), np.zeros((3, 2, 2, 2)), np.zeros((1, 3, 2, 2))), ValueError,
+     r"weight must be \(O, 2, 3, 3\)"),
     ("relu grad shape", lambda: solutions.relu_backward(np.zeros(3), np.zeros(4)), ValueError,
      "grad_output must have the input's shape"),
     ("pool grad shape", lambda: solutions.max_pool2d_backward(np.zeros((1, 1, 3, 3)),

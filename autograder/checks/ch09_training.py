@@ -1,6 +1,7 @@
-"""Hidden checks of chapter 09 (training): max-pool backward with overlapping, padded windows
-and ties, the backward pass of a residual block with group norm, and training steps of the
-group-norm network with label smoothing and weight decay, against the reference."""
+"""Hidden checks of chapter 09 (training): the largest step a central difference may take
+through a conv-ReLU-pool layer, the backward pass of a downsampling residual block with group
+norm, and training steps of the group-norm network with label smoothing and weight decay,
+against the reference."""
 
 from __future__ import annotations
 
@@ -12,58 +13,99 @@ from solutions import cnn
 from .common_mistakes import variant
 from .core import Check, Mistake
 
-# --- exercise 1: max_pool_backward ---------------------------------------------------------
+# --- exercise 1: largest_exact_step -------------------------------------------------------
 
 
-def _pool_backward_model(dy, x, k, s, p, *, ties="first", accumulate=True, pad=-np.inf,
-                         shifted=True):
-    """The routed gradient under one model: the padding's value, who wins ties, whether
-    overlaps add up, and whether the padded gradient is cropped back to the input."""
-    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad)
-    dx = np.zeros_like(xp)
-    n, c, oh, ow = dy.shape
-    for i, j in np.ndindex(oh, ow):
-        window = xp[:, :, i * s:i * s + k, j * s:j * s + k]
-        order = window.transpose(0, 1, 3, 2) if ties == "column" else window
-        flat = order.reshape(n, c, k * k)
-        for b, ch in np.ndindex(n, c):
-            if ties == "all":
-                for a, e in zip(*np.nonzero(window[b, ch] == window[b, ch].max())):
-                    dx[b, ch, i * s + a, j * s + e] += dy[b, ch, i, j]
-                continue
-            index = (k * k - 1 - flat[b, ch, ::-1].argmax()) if ties == "last" else \
-                flat[b, ch].argmax()
-            a, e = divmod(int(index), k)
-            if ties == "column":
-                a, e = e, a
-            cell = (b, ch, i * s + a, j * s + e)
-            dx[cell] = dx[cell] + dy[b, ch, i, j] if accumulate else dy[b, ch, i, j]
-    h, w = x.shape[2:]
-    return dx[:, :, p:p + h, p:p + w] if shifted else dx[:, :, :h, :w]
+def _lines(x, w, taps):
+    """(N, O, PH, PW, 5) values and, per offset (u, v) of an input in its window's 4x4 field,
+    (O, C, 5) slopes: each 2x2 window's pre-activations (row by row) and the zero line."""
+    z = solutions.conv2d(x, w, padding=1)
+    n, o, h, wd = z.shape
+    ph, pw = h // 2, wd // 2
+    v = z[:, :, :2 * ph, :2 * pw].reshape(n, o, ph, 2, pw, 2).transpose(0, 1, 2, 4, 3, 5)
+    values = np.concatenate([v.reshape(n, o, ph, pw, 4), np.zeros((n, o, ph, pw, 1))], -1)
+    kernel = np.pad(taps, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    slopes = {(a, e): np.stack([kernel[:, :, a - p + 1, e - q + 1] for p in (0, 1)
+                                for q in (0, 1)] + [np.zeros(w.shape[:2])], axis=-1)
+              for a in range(4) for e in range(4)}
+    return values, slopes
 
 
-def _spread(dy, x, k, s, p):
-    dx = np.zeros((*x.shape[:2], x.shape[2] + 2 * p, x.shape[3] + 2 * p))
-    for i, j in np.ndindex(*dy.shape[2:]):
-        dx[:, :, i * s:i * s + k, j * s:j * s + k] += dy[:, :, i:i + 1, j:j + 1] / k ** 2
-    return dx[:, :, p:p + x.shape[2], p:p + x.shape[3]]
+def _step_model(x, w, r, *, lines="envelope", sides="both", upstream=True, flipped=False,
+                half=False):
+    """The largest exact step under one model: which lines of a window count (the envelope's
+    current line against all, all pairs, no zero line, or the current line's own ReLU kink),
+    one side or both, whether outputs without upstream gradient count, the taps' orientation."""
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    values, slopes = _lines(x, w, w[:, :, ::-1, ::-1] if flipped else w)
+    if lines == "no zero line":
+        values = values[..., :4]
+    n, c = x.shape[:2]
+    ph, pw = values.shape[2:4]
+    top = values.max(axis=-1)[..., None, None]                     # (N, O, PH, PW, 1, 1)
+    current = values.argmax(axis=-1)[..., None, None]
+    result = np.full((n, c, x.shape[2] + 2, x.shape[3] + 2), np.inf)
+    for (a, e), s in slopes.items():
+        s = np.broadcast_to(s[None, :, None, None, :, :values.shape[-1]],
+                            (n, w.shape[0], ph, pw, c, values.shape[-1]))
+        own = np.take_along_axis(s, np.broadcast_to(current, (*s.shape[:-1], 1)), axis=-1)
+        vals = values[:, :, :, :, None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if lines == "pairs":  # any two lines of the window crossing
+                dv = np.abs(vals[..., :, None] - vals[..., None, :])
+                ds = np.abs(s[..., :, None] - s[..., None, :])
+                reach = np.where(ds > 0, dv / ds, np.inf).min(axis=(-1, -2))
+            else:
+                apart = s - own if sides == "right" else np.abs(s - own)
+                reach = np.where(apart > 0, (top - vals) / apart, np.inf)
+                if lines == "own relu":  # only the zero line against the current one
+                    reach = reach[..., 4:]
+                reach = reach.min(axis=-1)
+        if upstream:
+            reach[np.asarray(r) == 0] = np.inf
+        rows, cols = slice(a, a + 2 * ph, 2), slice(e, e + 2 * pw, 2)
+        result[:, :, rows, cols] = np.minimum(result[:, :, rows, cols],
+                                              reach.min(axis=1).transpose(0, 3, 1, 2))
+    result = result[:, :, 1:-1, 1:-1]
+    return result / 2 if half else result
 
 
-def _max_pool_cases(rng):
-    cases = []
-    for index in range(30):
-        k = int(rng.integers(2, 5))
-        s = int(rng.integers(1, k)) if index % 3 else int(rng.integers(1, 5))  # 2 in 3 overlap
-        p = int(rng.integers(1, k // 2 + 1)) if index % 4 else 0  # 3 in 4 padded
-        shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(k, 10)),
-                 int(rng.integers(k, 10)))
-        # small integers (ties in most windows), normal values, or all below zero (where a
-        # zero padding would win the border windows)
-        x = [rng.standard_normal(shape), rng.integers(0, 3, shape).astype(float),
-             -rng.random(shape) - 0.5][index % 3]
-        out = tuple((n + 2 * p - k) // s + 1 for n in shape[2:])
-        cases.append((rng.standard_normal((*shape[:2], *out)), x, k, s, p))
-    cases.append((np.ones((1, 1, 1, 1)), np.zeros((1, 1, 2, 2)), 2, 2, 0))
+def _relu_kinks(x, w, r):
+    """Every pre-activation's own zero crossing, |z| / |tap|, pooling left out."""
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    z = solutions.conv2d(x, w, padding=1)
+    zp = np.pad(np.abs(z), ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=np.inf)
+    h, wd = x.shape[2:]
+    result = np.full(x.shape, np.inf)
+    for a, e in np.ndindex(3, 3):  # z at (i - a + 1, j - e + 1) meets x at (i, j) via tap (a, e)
+        near = zp[:, :, 2 - a:2 - a + h, 2 - e:2 - e + wd]
+        tap = np.abs(w[:, :, a, e])[None, :, :, None, None]        # (1, O, C, 1, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.where(tap > 0, near[:, :, None] / tap, np.inf).min(axis=1)
+        result = np.minimum(result, reach)
+    return result
+
+
+def _step_case(rng, shape, out_channels):
+    n, c, h, w = shape
+    x = rng.standard_normal(shape) + float(rng.normal(0, 0.7))  # more or fewer ReLUs open
+    weight = rng.standard_normal((out_channels, c, 3, 3))
+    if c > 1 and rng.random() < 0.3:
+        weight[:, int(rng.integers(c))] = 0.0  # an input channel no filter reads
+    upstream = rng.standard_normal((n, out_channels, h // 2, w // 2))
+    if rng.random() < 0.4:
+        upstream[rng.random(upstream.shape) < 0.3] = 0.0  # outputs with no gradient
+    return x, weight, upstream
+
+
+def _step_cases(rng):
+    cases = [_step_case(rng, (int(rng.integers(1, 3)), int(rng.integers(1, 4)),
+                              int(rng.integers(2, 10)), int(rng.integers(2, 10))),
+                        int(rng.integers(1, 5))) for _ in range(27)]
+    # three layers of 8 channels on 48x48 maps: 18,432 inputs each; a search along every
+    # input with central differences takes dozens of passes of the layer per input, about a
+    # million per case
+    cases += [_step_case(rng, (1, 8, 48, 48), 8) for _ in range(3)]
     return cases
 
 
@@ -88,52 +130,74 @@ def _norm_backward(g, h, gamma, groups, eps, kind):
     return solutions.group_norm_backward(g, h, groups, gamma, eps)[0]
 
 
-def _block_model(dy, x, w1, gamma1, beta1, w2, gamma2, beta2, groups, *, shortcut=True,
-                 last_mask="sum", inner_mask="norm", norm="group", flipped=True):
-    """dL/dx of the residual block under one model (the keywords switch off or swap a step)."""
+def _strided_back(grad, w, shape, padding, upsample, flipped):
+    """dL/dx of a stride-2 convolution: the stride-1 gradient of ``grad`` spread onto the
+    stride-1 output grid (with zeros between its entries, or as a model gets it wrong)."""
+    h, wd = shape[2] + 2 * padding - w.shape[2] + 1, shape[3] + 2 * padding - w.shape[3] + 1
+    full = np.zeros((*grad.shape[:2], h, wd))
+    if upsample == "repeat":  # nearest-neighbour upsampling of the gradient
+        full = grad.repeat(2, axis=2).repeat(2, axis=3)[:, :, :h, :wd]
+    elif upsample == "odd":  # the entries at odd positions
+        full[:, :, 1::2, 1::2] = grad[:, :, :len(range(1, h, 2)), :len(range(1, wd, 2))]
+    else:
+        full[:, :, ::2, ::2] = grad
+    if not flipped:  # a correlation with the kernel as it is, channels swapped
+        return solutions.conv2d(full, w.transpose(1, 0, 2, 3), padding=padding)
+    dx = solutions.conv2d_grad_input(shape, w, full, padding=padding)
+    if upsample == "cut":  # a transposed convolution without output_padding, zero-filled
+        dx[:, :, shape[2] - 1] *= shape[2] % 2
+        dx[:, :, :, shape[3] - 1] *= shape[3] % 2
+    return dx
+
+
+def _block_model(dy, x, w1, gamma1, beta1, w2, gamma2, beta2, ws, groups, *, shortcut=True,
+                 last_mask="sum", inner_mask="norm", norm="group", flipped=True,
+                 upsample="zeros"):
+    """dL/dx of the downsampling block under one model (the keywords switch off or swap a
+    step)."""
     eps = 1e-5
     forward_kind = "batch" if norm == "batch" else "group"
-    h1 = solutions.conv2d(x, w1, padding=1)
+    h1 = solutions.conv2d(x, w1, stride=2, padding=1)
     n1 = _norm(h1, gamma1, beta1, groups, eps, forward_kind)
     a1 = np.maximum(n1, 0)
     h2 = solutions.conv2d(a1, w2, padding=1)
     n2 = _norm(h2, gamma2, beta2, groups, eps, forward_kind)
-    mask = {"sum": x + n2 > 0, "branch": n2 > 0, "none": True}[last_mask]
-    g = dy * mask
-
-    def back(grad, w, shape):
-        if flipped:
-            return solutions.conv2d_grad_input(shape, w, grad, padding=1)
-        return solutions.conv2d(grad, w.transpose(1, 0, 2, 3), padding=1)  # kernel not flipped
-
-    branch = back(_norm_backward(g, h2, gamma2, groups, eps, norm), w2, a1.shape)
+    total = n2 + solutions.conv2d(x, ws, stride=2)
+    g = dy * {"sum": total > 0, "branch": n2 > 0, "none": True}[last_mask]
+    branch = _norm_backward(g, h2, gamma2, groups, eps, norm)
+    branch = (solutions.conv2d_grad_input(a1.shape, w2, branch, padding=1) if flipped else
+              solutions.conv2d(branch, w2.transpose(1, 0, 2, 3), padding=1))
     branch = branch * ((n1 if inner_mask == "norm" else h1) > 0)
-    branch = back(_norm_backward(branch, h1, gamma1, groups, eps, norm), w1, x.shape)
-    return g + branch if shortcut else branch
+    branch = _norm_backward(branch, h1, gamma1, groups, eps, norm)
+    dx = _strided_back(branch, w1, x.shape, 1, upsample, flipped)
+    return dx + _strided_back(g, ws, x.shape, 0, upsample, flipped) if shortcut else dx
 
 
-def _block_case(rng, shape, groups):
+def _block_case(rng, shape, c_out, groups):
     n, c, h, w = shape
-    scale = np.sqrt(2 / (9 * c))  # He's scale, so that the branch neither dies nor explodes
-    return (rng.standard_normal(shape), rng.standard_normal(shape) + float(rng.normal(0, 0.5)),
-            rng.standard_normal((c, c, 3, 3)) * scale, rng.normal(1, 0.5, c),
-            rng.normal(0, 0.5, c), rng.standard_normal((c, c, 3, 3)) * scale,
-            rng.normal(1, 0.5, c), rng.normal(0, 0.5, c), groups)
+    return (rng.standard_normal((n, c_out, (h + 1) // 2, (w + 1) // 2)),
+            rng.standard_normal(shape) + float(rng.normal(0, 0.5)),
+            rng.standard_normal((c_out, c, 3, 3)) * np.sqrt(2 / (9 * c)), rng.normal(1, 0.5, c_out),
+            rng.normal(0, 0.5, c_out),
+            rng.standard_normal((c_out, c_out, 3, 3)) * np.sqrt(2 / (9 * c_out)),
+            rng.normal(1, 0.5, c_out), rng.normal(0, 0.5, c_out),
+            rng.standard_normal((c_out, c, 1, 1)) * np.sqrt(1 / c), groups)
 
 
 def _block_cases(rng):
     cases = []
     while len(cases) < 27:
         groups = int(rng.integers(1, 5))
-        shape = (int(rng.integers(1, 4)), groups * int(rng.integers(1, 4)),
-                 int(rng.integers(2, 7)), int(rng.integers(2, 7)))
-        if shape[1] // groups * shape[2] * shape[3] >= 2:
-            cases.append(_block_case(rng, shape, groups))
-    # three blocks of 32 channels on 48x48 maps: 73,728 inputs each, every one of which moves
-    # its image's group statistics, so central differences would need 147,456 passes of the
-    # block apiece (about 20 minutes of numpy), the gradient one backward pass
+        c_out = groups * int(rng.integers(1, 4))
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(2, 9)),
+                 int(rng.integers(2, 9)))
+        if c_out // groups * ((shape[2] + 1) // 2) * ((shape[3] + 1) // 2) >= 2:
+            cases.append(_block_case(rng, shape, c_out, groups))
+    # three blocks from 16 to 32 channels on 64x64 maps: 65,536 inputs each, every one of
+    # which moves its image's group statistics, so central differences would need 131,072
+    # passes of the block apiece (tens of minutes of numpy), the gradient one backward pass
     for _ in range(3):
-        cases.append(_block_case(rng, (1, 32, 48, 48), int(rng.choice([2, 4, 8]))))
+        cases.append(_block_case(rng, (1, 16, 64, 64), 32, int(rng.choice([2, 4, 8]))))
     return cases
 
 
@@ -214,68 +278,73 @@ def _train_cases(rng):
 
 CHECKS = [
     Check(
-        id="ch09.max_pool_backward", function="max_pool_backward", cases=_max_pool_cases,
-        reference=lambda dy, x, k, s, p: solutions.max_pool2d_backward(dy, x, k, s, p),
+        id="ch09.largest_exact_step", function="largest_exact_step", cases=_step_cases,
+        reference=solutions.largest_exact_step,
         mistakes=[
-            Mistake("padded with zeros",
-                    variant(_pool_backward_model, pad=0.0),
-                    "max pooling pads with -inf, as torch does: a padded cell must never win a "
-                    "window, so where every real input is negative the gradient still reaches "
-                    "the largest of them."),
-            Mistake("gradient not shifted back by the padding",
-                    variant(_pool_backward_model, shifted=False),
-                    "window (i, j) starts at padded row i*s, which is input row i*s - p: crop "
-                    "the padded gradient with [p:p + H], not [:H]."),
-            Mistake("every tied maximum gets the gradient",
-                    variant(_pool_backward_model, ties="all"),
-                    "the text's mask (x == max) sends a window's gradient to each input that "
-                    "ties for its maximum; only the first, row by row, should get it."),
-            Mistake("the last maximum wins ties",
-                    variant(_pool_backward_model, ties="last"),
-                    "torch keeps the first maximum in row-by-row order (a later tap must be "
-                    "strictly larger); np.argmax also returns the first."),
-            Mistake("ties ordered column by column",
-                    variant(_pool_backward_model, ties="column"),
-                    "the window is read row by row: (0, 0), (0, 1), ..., then the next row."),
-            Mistake("overlapping windows overwrite each other",
-                    variant(_pool_backward_model, accumulate=False),
-                    "an input that wins several overlapping windows collects the sum of their "
-                    "gradients: add (+=), do not assign."),
-            Mistake("gradient spread over the window", _spread,
-                    "that is average pooling's gradient; max pooling copies one input per "
-                    "window, so only that input gets the gradient."),
+            Mistake("half the distance", variant(_step_model, half=True),
+                    "your steps are half the largest exact ones. The central difference "
+                    "evaluates L at x - ε and x + ε only: what must hold between those two "
+                    "points, and how far is that?"),
+            Mistake("one side only", variant(_step_model, sides="right"),
+                    "your steps look only at increasing x_i; the central difference also "
+                    "evaluates L at x - ε."),
+            Mistake("pooling left out", _relu_kinks,
+                    "your steps stop wherever a pre-activation the input reaches crosses zero. "
+                    "Does every such crossing change L, after the max pooling?"),
+            Mistake("the ReLU's kink left out", variant(_step_model, lines="no zero line"),
+                    "your steps ignore the ReLU: what happens to a pooled output when the "
+                    "largest pre-activation of its window falls below 0?"),
+            Mistake("only the winner's ReLU", variant(_step_model, lines="own relu"),
+                    "your steps stop only where a window's largest pre-activation crosses "
+                    "zero. What else can change the slope of a pooled output?"),
+            Mistake("every crossing in a window", variant(_step_model, lines="pairs"),
+                    "your steps stop where any two pre-activations of a window cross. Does a "
+                    "crossing of two that are both below the window's maximum change L?"),
+            Mistake("outputs without gradient counted", variant(_step_model, upstream=False),
+                    "some of your steps stop at a kink of a pooled output whose R is 0. Does "
+                    "that output contribute to L?"),
+            Mistake("kernel flipped", variant(_step_model, flipped=True),
+                    "input (i, j) meets pre-activation (i', j') through the tap "
+                    "w[:, :, i - i' + 1, j - j' + 1]: the layer is a cross-correlation."),
         ]),
     Check(
         id="ch09.residual_block_backward", function="residual_block_backward",
         cases=_block_cases, reference=solutions.residual_block_backward,
         mistakes=[
-            Mistake("shortcut's gradient left out", variant(_block_model, shortcut=False),
-                    "x is used twice, by the branch and by the shortcut, so dL/dx is the sum "
-                    "of both paths: add the gradient behind the last ReLU to the branch's."),
+            Mistake("projection's gradient left out", variant(_block_model, shortcut=False),
+                    "x is used twice, by the branch and by the projection shortcut, so dL/dx "
+                    "is the sum of both paths."),
             Mistake("last ReLU skipped", variant(_block_model, last_mask="none"),
-                    "the block ends in a ReLU of the sum x + branch: both paths start from "
-                    "dy masked where that sum is positive."),
+                    "the block ends in a ReLU of the sum: both paths start from dy masked "
+                    "where the sum is positive."),
             Mistake("last ReLU's mask from the branch alone",
                     variant(_block_model, last_mask="branch"),
-                    "the last ReLU acts on x + GN2(...), so its mask is where the sum is "
-                    "positive, not where the branch is."),
+                    "the last ReLU acts on GN2(...) + conv(x, ws), so its mask is where the "
+                    "sum is positive, not where the branch is."),
             Mistake("batch norm's statistics", variant(_block_model, norm="batch"),
                     "group norm's statistics come from one image: per sample and group of "
-                    "channels, never over the batch; the text's bn_backward takes them over "
-                    "the batch."),
+                    "channels, never over the batch."),
             Mistake("statistics held constant", variant(_block_model, norm="constant"),
-                    "a group's mean and variance depend on every input of the group: "
-                    "subtract the group's mean of ĝ and x̂ times its mean of ĝ·x̂, as in "
-                    "batch norm."),
+                    "a group's mean and variance depend on every input of the group: the "
+                    "backward pass is batch norm's, over the group."),
             Mistake("inner ReLU's mask from the convolution's output",
                     variant(_block_model, inner_mask="conv"),
                     "the inner ReLU acts on GN1's output, so its mask is where that output "
                     "is positive, not where the convolution's is."),
-            Mistake("kernel not flipped going back",
-                    variant(_block_model, flipped=False),
+            Mistake("kernel not flipped going back", variant(_block_model, flipped=False),
                     "dX sends each output's gradient back through the kernel onto its window "
-                    "(chapter 07): a correlation with the flipped kernel and swapped "
-                    "channels, or the text's conv_backward."),
+                    "(chapter 07)."),
+            Mistake("gradient upsampled by repeating",
+                    variant(_block_model, upsample="repeat"),
+                    "your strided layers pass each output's gradient to a 2x2 cell of the "
+                    "stride-1 grid. Which stride-1 outputs did one stride-2 output come from?"),
+            Mistake("gradient placed at odd positions", variant(_block_model, upsample="odd"),
+                    "your strided gradient is shifted by one: the window of output (i, j) of "
+                    "a stride-2 layer starts at input row 2i - p."),
+            Mistake("last row's gradient cut off", variant(_block_model, upsample="cut"),
+                    "on an even map the last input row still lies in the last window: a "
+                    "transposed convolution back to H rows needs output_padding (chapter 03) "
+                    "or the input's size."),
         ]),
     Check(
         id="ch09.train_steps", function="train_steps", cases=_train_cases, reference=_steps,
