@@ -40,7 +40,7 @@ from lab_browser import (
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bookbuild is the project's build tool, not an installed package
-from autograder.course import handout, student  # noqa: E402
+from autograder.course import handout, student, visible_mistakes  # noqa: E402
 from bookbuild import download  # noqa: E402
 
 # Its first exercise has a one-line answer, and its first widget panel redraws quickly.
@@ -147,6 +147,14 @@ def _correct_answer(chapter: str, grade_id: str) -> str:
     solved = next(c for c in source.cells if _nbgrader(c).get("grade_id") == grade_id)
     return "\n".join(line for line in solved.source.splitlines()
                      if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def _named_mistake(folder: Path, check_source: str) -> tuple[str, object]:
+    """A named mistake of the check's first case and the answer it gives there, from the
+    table the release ships beside the notebook."""
+    table = json.loads((folder / "convlab" / visible_mistakes.FILE).read_text(encoding="utf-8"))
+    name, _, wrong = table[visible_mistakes._whys(check_source)[0]][0]
+    return name, wrong
 
 
 def _failed_checks(validate_output: str, notebook) -> dict[str, str]:
@@ -288,6 +296,17 @@ def test_student_answers_an_exercise_in_jupyterlab(server, chromium):
     assert "✗" in report and "did you forget `return`?" in report, report
     show(first_check)
     page.screenshot(path=SHOTS / "lab_05_check_explains_missing_return.png")
+
+    # A wrong answer that a named mistake gives: the visible check names the mistake in the
+    # hidden check's words (the release's convlab/likely_mistakes.json). The answer returns
+    # that mistake's value for the first case, as a student who made it would get.
+    name, wrong = _named_mistake(path.parent, released.cells[checks[0]].source)
+    paste_into_cell(page, answer, released.cells[answer].source.replace(STUB, f"return {wrong!r}"))
+    _run_answer_and_checks(page, checks)
+    report = _text(first_check.locator(".jp-OutputArea-output"))
+    assert "✗" in report and f"Likely mistake: {name} — " in report, report
+    show(first_check)
+    page.screenshot(path=SHOTS / "lab_05b_check_names_the_likely_mistake.png")
 
     # The correct answer: every visible check of the exercise prints its tick.
     correct = _correct_answer(CHAPTER, grade_id)
