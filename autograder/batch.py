@@ -102,6 +102,7 @@ def _pool(jobs: list[Job], sandbox: Sandbox, workers: int, started, errors: list
     # each). The pool forks all its workers at the first submit, before any thread of ours
     # starts (tqdm's monitor thread is switched off below).
     context = multiprocessing.get_context("fork")
+    sandbox.prepare()  # once here, not once per worker
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(grade_submission, job, sandbox): job for job in jobs}
         left = dict(futures)

@@ -187,6 +187,14 @@ def _templates(chapters: Path):
     return assignments, templates
 
 
+def _meanwhile(db, templates) -> None:
+    """What the parent does while its workers grade: the gradebook's tables, and the
+    report's import (matplotlib: about a second before the first fork, otherwise)."""
+    from .outputs import gradebook, report  # noqa: F401 - the import is the point
+
+    gradebook.prepare(db, templates)
+
+
 def grade(args) -> int:
     with contextlib.ExitStack() as stack:
         return _grade(args, stack)
@@ -206,7 +214,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
         unplaced,
     )
     from .grade import Job
-    from .outputs import gradebook, report
+    from .outputs import gradebook
     from .sandbox import Limits, machine, unsandboxed_warning
 
     assignments, templates = _templates(args.chapters)
@@ -266,7 +274,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
           + (" (use --force to regrade)" if skipped else ""), file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     db = args.out / "gradebook.db"
-    errors = run(jobs, args.out, meanwhile=lambda: gradebook.prepare(db, templates))
+    errors = run(jobs, args.out, meanwhile=lambda: _meanwhile(db, templates))
     if args.scheduler and jail != "none":  # the system users the workers made (README)
         errors += cluster.end_batch(client)
     graded = [r for s, a, _ in found if (r := results.load(args.out, s, a)) is not None]
@@ -274,6 +282,7 @@ def _grade(args, stack: contextlib.ExitStack) -> int:
     results.write_tables(args.out, graded, finals, strays)
     course.annotate_feedback(args.out, graded, finals)
     gradebook.record(db, graded)
+    from .outputs import report  # imported by _meanwhile already, while the workers ran
     results.atomic_write(args.out / "report.html", report.build(graded, jail != "none", finals))
     for line in errors:
         print(f"warning: {safe(line)}", file=sys.stderr)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from . import memory_cap
+from . import memory_cap, world
 from .hostile_fs import open_directory, open_path, read_regular
 from .world import JAILED_GRADER_DIR, KERNEL_DIR, interpreter
 
@@ -99,6 +99,12 @@ class Sandbox:
 
     def find_problem(self) -> str:
         raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Before a batch forks its workers: compute here what each kernel start would
+        otherwise compute again in every worker."""
+        if self.jailed:
+            world.prepare()
 
     def work_dir(self, scratch: Path) -> str:
         """The kernel's work dir as the kernel sees it."""
