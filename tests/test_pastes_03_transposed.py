@@ -83,19 +83,39 @@ def balanced_kernel(kernel, stride):
 """, "balanced_kernel"),
     ],
     "ch03.transposed_as_subpixel": [
-        # the reader probed the layer with unit impulses; the transposed convolution's
-        # response to one impulse is its stamp T itself, which un-shuffled is this paste
-        Paste("the reader's impulse probe: the stamp, un-shuffled with the text's reshape", SHUFFLE, """
+        # the round-3 reader's paste (tests/fixtures/reader_pastes/round3, 2026-12-07), which
+        # passed then: W read column by column off cell 5's trans_conv with unit images
+        # (cell 17's np.eye(16).reshape(16, 4, 4)), cropped by the padding, in cell 30's
+        # channel order. Two hidden weights now have k > 330: np.eye(k^2) alone is a
+        # zero-filled array of over 100 GB (and a loop over the k^2 images, 10^10 stamps)
+        Paste("the round-3 reader's unit-image probe of trans_conv, cell 30's channel order", STAMPS, """
 def transposed_as_subpixel(weight, upscale_factor):
-    ci, c, kr, _ = weight.shape
-    r, k = upscale_factor, kr // upscale_factor
-    return weight.reshape(ci, c, k, r, k, r).transpose(1, 3, 5, 0, 2, 4).reshape(c * r * r, ci, k, k)
+    r, k = upscale_factor, weight.shape[2] // upscale_factor
+    cols = np.array([[np.concatenate([trans_conv(e, Tc, stride=r)[r * (k - 1):r * k, r * (k - 1):r * k].ravel() for Tc in T_ci]) for e in np.eye(k * k).reshape(k * k, k, k)] for T_ci in weight])
+    return cols.transpose(2, 0, 1).reshape(-1, weight.shape[0], k, k)
+""", "transposed_as_subpixel"),
+        # the round-1 reader's impulse probe: the response to one impulse is the stamp T
+        # itself, which un-shuffled is this paste (five plain lines)
+        Paste("the impulse response (the stamp T), un-shuffled with cell 31's reshape", SHUFFLE, """
+def transposed_as_subpixel(weight, upscale_factor):
+    r = upscale_factor
+    k = weight.shape[2] // r
+    blocks = weight.reshape(weight.shape[0], weight.shape[1], k, r, k, r)
+    return blocks.transpose(1, 3, 5, 0, 2, 4).reshape(-1, weight.shape[0], k, k)
 """, "transposed_as_subpixel"),
         Paste("the stamp rotated by 180 degrees (the zero-insertion view), then un-shuffled", SHUFFLE, """
 def transposed_as_subpixel(weight, upscale_factor):
-    ci, c, kr, _ = weight.shape
-    r, k = upscale_factor, kr // upscale_factor
-    return weight[:, :, ::-1, ::-1].reshape(ci, c, k, r, k, r).transpose(1, 3, 5, 0, 2, 4).reshape(c * r * r, ci, k, k)
+    r = upscale_factor
+    k = weight.shape[2] // r
+    blocks = weight[:, :, ::-1, ::-1].reshape(weight.shape[0], weight.shape[1], k, r, k, r)
+    return blocks.transpose(1, 3, 5, 0, 2, 4).reshape(-1, weight.shape[0], k, k)
+""", "transposed_as_subpixel"),
+        Paste("the stamp cut into r x r tiles of k x k, each tile rotated (cell 31's shuffle read backwards)", SHUFFLE, """
+def transposed_as_subpixel(weight, upscale_factor):
+    r = upscale_factor
+    k = weight.shape[2] // r
+    tiles = weight.reshape(weight.shape[0], weight.shape[1], r, k, r, k)[:, :, :, ::-1, :, ::-1]
+    return tiles.transpose(1, 2, 4, 0, 3, 5).reshape(-1, weight.shape[0], k, k)
 """, "transposed_as_subpixel"),
     ],
 }
