@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from pastes import Paste, coverage_test, refused_test
 
+# the chapter's import cell (numpy): a paste of no other cell still runs it, as a student's
+# notebook does (tests/pastes.py runs the import cell only of the chapters a paste names)
+IMPORTS = (("03", "import numpy as np"),)
 FIRST = ("03", "def stamps_frame(X, K)")  # X and K of the first example
 STAMPS = (FIRST, ("03", "def trans_conv(X, K, stride=1)"))
 SIZES = (("03", "def conv_size(n, k, s, p)"),)
@@ -28,7 +31,7 @@ def exact_input_size(min_size, layers):
     exact = lambda n: all((n + 2 * p - k) % s == 0 and (n := conv_size(n, k, s, p)) for k, s, p in layers)
     return next((n for n in range(min_size, min_size + 2000) if exact(n)), min_size)
 """, "exact_input_size"),
-        Paste("the folk rule: a multiple of the product of the strides", (), """
+        Paste("the folk rule: a multiple of the product of the strides", IMPORTS, """
 def exact_input_size(min_size, layers):
     step = int(np.prod([s for _, s, _ in layers]))
     return -(-min_size // step) * step
@@ -59,7 +62,7 @@ def bilinear_upsample(image, factor):
 """ + TENT + """    y = trans_conv(np.pad(image, 1, mode="edge"), np.outer(t, t), factor)[factor // 2:, factor // 2:]
     return y[:image.shape[0] * factor, :image.shape[1] * factor]
 """, "bilinear_upsample"),
-        Paste("the text's nearest-neighbour resize", (), """
+        Paste("the text's nearest-neighbour resize", IMPORTS, """
 def bilinear_upsample(image, factor):
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 """, "bilinear_upsample"),
@@ -75,7 +78,7 @@ def balanced_kernel(kernel, stride):
     taps = trans_conv(np.ones((m, m)), np.ones(kernel.shape), stride)[(m // 2) * stride:(m // 2 + 1) * stride, (m // 2) * stride:(m // 2 + 1) * stride]
     return kernel + np.tile((sums.mean() - sums) / taps, (kernel.shape[0] // stride + 1, kernel.shape[1] // stride + 1))[:kernel.shape[0], :kernel.shape[1]]
 """, "balanced_kernel"),
-        Paste("the text's phase rule, every phase scaled to sum 1 like the bilinear kernel", (), """
+        Paste("the text's phase rule, every phase scaled to sum 1 like the bilinear kernel", IMPORTS, """
 def balanced_kernel(kernel, stride):
     phase = (np.arange(kernel.shape[0]) % stride)[:, None] * stride + np.arange(kernel.shape[1]) % stride
     sums = np.bincount(phase.ravel(), kernel.ravel(), minlength=stride * stride)
