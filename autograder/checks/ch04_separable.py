@@ -159,7 +159,7 @@ def _complete_cases(rng):
         if known.all():
             continue
         cases.append((np.where(known, np.outer(col, row), np.nan),))
-    long, narrow = int(rng.integers(12_000, 14_001)), int(rng.integers(28, 37))
+    long, narrow = int(rng.integers(12_001, 14_001)), int(rng.integers(28, 37))
     for kh, kw in ((long, narrow), (narrow, long)):
         col = rng.uniform(0.5, 2, kh) * rng.choice([-1.0, 1.0], kh)
         row = rng.uniform(0.5, 2, kw) * rng.choice([-1.0, 1.0], kw)
@@ -247,7 +247,7 @@ def _pair_cases(rng):
         if sigma[-1] > 1e-3 * sigma[0]:  # no middle channel redundant
             cases.append((first, second, c))
     for _ in range(2):
-        c_out, c_in = int(rng.integers(16_000, 18_000)), int(rng.integers(16_000, 18_000))
+        c_out, c_in = int(rng.integers(16_001, 18_000)), int(rng.integers(16_001, 18_000))
         kh, kw, c_mid = int(rng.integers(7, 9)), int(rng.integers(7, 9)), int(rng.integers(3, 6))
         first = rng.standard_normal((c_mid, c_in, 1, kw))
         second = rng.standard_normal((c_out, c_mid, kh, 1))
@@ -299,8 +299,9 @@ def _symmetric_cases(rng):
     """Square kernels; in a third the symmetric part's eigenvalue of largest magnitude is
     negative (a positive one below it), a few have no positive eigenvalue (the answer is 0),
     and three are 150 to 200 taps a side (a descent on the k entries of c by finite
-    differences, 2k evaluations of a k x k error per step, takes far too long there). Every case keeps a gap between the two largest
-    eigenvalues, so that the answer is unique and well conditioned."""
+    differences, 2k evaluations of a k x k error per step, takes far too long there). Every
+    case keeps a gap between the two largest eigenvalues, so that the answer is unique and
+    well conditioned."""
     cases = [(np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]),), (np.array([[3.0, 1.0], [-1.0, 1.0]]),),
              (-np.eye(2),), (np.array([[-4.0, 2.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]]),)]
     while len(cases) < 30:
