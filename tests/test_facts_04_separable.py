@@ -500,6 +500,8 @@ def test_ch04_visible_check_literals():
     np.testing.assert_allclose(nearest_cct_by_search(np.array([[3.0, 1.0], [-1.0, 1.0]])),
                                [[3, 0], [0, 0]], atol=1e-6)
     np.testing.assert_allclose(nearest_cct_by_search(-np.eye(2)), np.zeros((2, 2)), atol=1e-6)
+    np.testing.assert_allclose(nearest_cct_by_search(np.diag([-4.0, 1.0])), np.diag([0.0, 1.0]),
+                               atol=1e-6)
     # "every c c^T but 0 is further away" from -I: ||-I - c c^T||^2 = 2 + 2|c|^2 + |c|^4
     c = np.array([0.3, -0.7])
     assert np.sum((-np.eye(2) - np.outer(c, c)) ** 2) == pytest.approx(
