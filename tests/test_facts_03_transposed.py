@@ -527,3 +527,34 @@ def test_ch03_subpixel_convolution_is_a_transposed_convolution():
     for cited in ("Shi et al. (2016, \"Real-Time Single Image and", "Aitken et al. (2017,",
                   "arXiv 1707.02937", "convolution NN resize"):
         assert cited in text, cited
+
+
+def test_ch03_subpixel_hidden_weights_defeat_unit_image_probes():
+    """Exercise 4's prompt: some hidden weights have sub-kernels of more than 330 taps a side;
+    the check's docstring: reading W off trans_conv with unit images then takes C_in k^2 > 10^5
+    images, or np.eye(k^2), over 100 GB of 8-byte zeros. The reference still equals the
+    transposed convolution on those weights (the stamp rule, on a k x k input)."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch03_transposed import _transposed_as_subpixel
+    assert "sub-kernels of more than 330 taps a side ($k > 330$)" in markdown("03_transposed")
+    for seed in (1, 2, 3):
+        large = [(t, r) for t, r in cases_for("ch03.transposed_as_subpixel", seed)
+                 if t.shape[2] // r > 330]
+        assert len(large) == 2
+        for t, r in large:
+            k = t.shape[2] // r
+            assert t.shape[0] * k * k > 10**5 and 8 * (k * k) ** 2 > 100e9
+    # on a k x k input the sub-pixel layer makes one low-resolution cell, r x r outputs;
+    # the transposed convolution's cells there, from the stamp rule: input (h', w') adds
+    # T[u + p - r h', v + p - r w'] to output (u, v) once padding p = r (k - 1) has cropped
+    t, r = large[0]
+    k = t.shape[2] // r
+    x = np.random.default_rng(3).standard_normal((k, k))
+    w = _transposed_as_subpixel(t, r)
+    taps = r * (k - 1 - np.arange(k))
+    for u in range(r):
+        for v in range(r):
+            stamped = np.sum(x * t[0, 0][np.ix_(u + taps, v + taps)])
+            assert np.sum(w[u * r + v, 0] * x) == pytest.approx(stamped, rel=1e-9, abs=1e-9)

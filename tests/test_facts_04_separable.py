@@ -480,56 +480,137 @@ def test_ch04_visible_check_literals():
         known = ~np.isnan(partial)
         assert np.array_equal(full[known], partial[known])
         assert np.linalg.matrix_rank(full) == 1
-    pair = np.zeros((2, 1, 2, 2))
-    pair[0, 0], pair[1, 0] = [[1.0, 0.0], [2.0, 0.0]], [[0.0, 1.0], [0.0, 2.0]]
-    # k_h x 1 first: W[o, c, a, b] = q[o, b] p[c, a] with p = [1, 2] and q the identity
-    np.testing.assert_array_equal(pair, np.einsum("ob,ca->ocab", np.eye(2), [[1.0, 2.0]]))
-    text_pair = np.zeros((1, 2, 2, 2))
-    text_pair[0, 0], text_pair[0, 1] = [[2.0, 0.0], [6.0, 0.0]], [[0.0, 1.0], [0.0, 3.0]]
-    # 1 x k_w first: W[o, c, a, b] = q[o, a] p[c, b] with q = [1, 3] and p = diag(2, 1)
-    np.testing.assert_array_equal(text_pair, np.einsum("oa,cb->ocab", [[1.0, 3.0]],
-                                                       [[2.0, 0.0], [0.0, 1.0]]))
-    # and neither is the other order's pair with one channel: those kernels' rows (first
-    # case: columns) are not proportional
-    assert np.linalg.matrix_rank(pair[:, 0].reshape(2, 4)) == 2
-    assert np.linalg.matrix_rank(np.stack([text_pair[0, 0, 0], text_pair[0, 1, 1]])) == 2
-    # integer splits: outer product, primitive row, first non-zero entry positive
-    for (col, row), kernel in [(([-1, -2, -1], [1, 0, -1]), np.outer([1, 2, 1], [-1, 0, 1])),
-                               (([2, 3], [1, 1]), np.outer([2, 3], [1, 1])),
-                               (([0, 2, -4], [3, -2, 1]), np.outer([0, 1, -2], [6, -4, 2]))]:
-        np.testing.assert_array_equal(np.outer(col, row), kernel)
-        assert np.gcd.reduce(row) == 1 and row[np.flatnonzero(row)[0]] > 0
+    # exercise 3: the pair with rows [1, 0], [0, 1] and columns [3, 0], [0, 4] composes
+    # diag(3, 4); with both columns [3, 0], [[3, 3], [0, 0]]
+    first = np.zeros((2, 1, 1, 2))
+    first[0, 0, 0], first[1, 0, 0] = [1.0, 0.0], [0.0, 1.0]
+    second = np.zeros((1, 2, 2, 1))
+    second[0, 0, :, 0], second[0, 1, :, 0] = [3.0, 0.0], [0.0, 4.0]
+    w, _ = S.compose_conv2d(first, None, second, None)
+    np.testing.assert_array_equal(w[0, 0], np.diag([3.0, 4.0]))
+    assert pruned_error_by_forming(first, second, 1) == pytest.approx(0.6)
+    assert pruned_error_by_forming(first, second, 2) == pytest.approx(0.0, abs=1e-15)
+    second[0, 1, :, 0] = [3.0, 0.0]
+    w, _ = S.compose_conv2d(first, None, second, None)
+    np.testing.assert_array_equal(w[0, 0], [[3.0, 3.0], [0.0, 0.0]])
+    assert pruned_error_by_forming(first, second, 1) == pytest.approx(0.0, abs=1e-15)
+    # exercise 4: the nearest c c^T, by a search over c (no eigenvector used)
+    binomial = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0])
+    np.testing.assert_allclose(nearest_cct_by_search(binomial), binomial, atol=1e-6)
+    np.testing.assert_allclose(nearest_cct_by_search(np.array([[3.0, 1.0], [-1.0, 1.0]])),
+                               [[3, 0], [0, 0]], atol=1e-6)
+    np.testing.assert_allclose(nearest_cct_by_search(-np.eye(2)), np.zeros((2, 2)), atol=1e-6)
+    np.testing.assert_allclose(nearest_cct_by_search(np.diag([-4.0, 1.0])), np.diag([0.0, 1.0]),
+                               atol=1e-6)
+    # "every c c^T but 0 is further away" from -I: ||-I - c c^T||^2 = 2 + 2|c|^2 + |c|^4
+    c = np.array([0.3, -0.7])
+    assert np.sum((-np.eye(2) - np.outer(c, c)) ** 2) == pytest.approx(
+        2 + 2 * c @ c + (c @ c) ** 2)
 
 
-def test_ch04_colleague_integer_split_fails_as_the_text_says():
-    """Exercise 4's prompt: the colleague's split is right for Sobel, wrong for [2, 3]^T [1, 1]
-    (1.5 rounds to 2) and garbage for [0, 1]^T [3, 6] (division by zero)."""
-    def colleague(kernel):
-        U, sigma, Vt = np.linalg.svd(kernel)
-        col, row = sigma[0] * U[:, 0], Vt[0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.round(col / col[0]), np.round(row * col[0])
-
-    col, row = colleague(np.outer([1, 2, 1], [-1, 0, 1]))
-    np.testing.assert_array_equal(np.outer(col, row), np.outer([1, 2, 1], [-1, 0, 1]))
-    col, row = colleague(np.outer([2, 3], [1, 1]))
-    assert not np.array_equal(np.outer(col, row), np.outer([2, 3], [1, 1]))
-    assert not np.isfinite(colleague(np.outer([0, 1], [3, 6]))[0]).all()
+def pruned_error_by_forming(first, second, c):
+    """The pair's layer composed (solutions.compose_conv2d), unfolded as in the text, and the
+    relative error of its first c SVD terms (Eckart-Young)."""
+    w, _ = S.compose_conv2d(first, None, second, None)
+    m = w.transpose(0, 2, 1, 3).reshape(w.shape[0] * w.shape[2], -1)
+    sigma = np.linalg.svd(m, compute_uv=False)
+    return float(np.sqrt(np.sum(sigma[c:] ** 2) / np.sum(sigma ** 2)))
 
 
-def test_ch04_integer_split_reference_is_exact_on_large_entries():
-    """The hidden check's integer split: exact for entries near 10^12, where a float SVD's
-    vectors carry no integer information; rows up to 2^36 make a multiplier search hopeless."""
+def nearest_cct_by_search(kernel, starts=40, steps=4000):
+    """The c c^T nearest to kernel, found by gradient descent on ||K - c c^T||^2 (gradient
+    -4 S c + 4 |c|^2 c, with S the symmetric part) from many random starts and from 0."""
+    rng = np.random.default_rng(0)
+    sym = (kernel + kernel.T) / 2
+    best = np.zeros(len(kernel))
+    for _ in range(starts):
+        c = rng.standard_normal(len(kernel))
+        for _ in range(steps):
+            c = c - 0.01 * (-4 * sym @ c + 4 * (c @ c) * c)
+        if np.sum((kernel - np.outer(c, c)) ** 2) < np.sum((kernel - np.outer(best, best)) ** 2):
+            best = c
+    return np.outer(best, best)
+
+
+def test_ch04_pruned_pair_reference():
+    """Exercise 3's reference: the singular values of Q P from the core R1 R2^T equal those of
+    the composed layer; a pair with c middle channels composes the first c SVD terms exactly
+    (so their error is the least); and the hidden pairs the text calls large have more than
+    16,000 channels in and out and a W of over 100 GB (8-byte floats)."""
+    from chapter_text import markdown
+
     from autograder.checks import cases_for
-    from autograder.checks.ch04_separable import _integer_split
-    biggest = 0
+    from autograder.checks.ch04_separable import _pair_singular_values, _pruned_pair_error
+    rng = np.random.default_rng(5)
+    for first, second, c in cases_for("ch04.pruned_pair_error", 3)[:28]:
+        w, _ = S.compose_conv2d(first, None, second, None)
+        m = w.transpose(0, 2, 1, 3).reshape(w.shape[0] * w.shape[2], -1)
+        np.testing.assert_allclose(_pair_singular_values(first, second),
+                                   np.linalg.svd(m, compute_uv=False)[:first.shape[0]],
+                                   rtol=1e-10, atol=1e-12)
+        assert _pruned_pair_error(first, second, c) == pytest.approx(
+            pruned_error_by_forming(first, second, c), abs=1e-12)
+        # the first c terms as a pair with c channels: q[o, m, a] and p[m, c, b]
+        u, sigma, vt = np.linalg.svd(m, full_matrices=False)
+        q = (u[:, :c] * sigma[:c]).reshape(w.shape[0], w.shape[2], c).transpose(0, 2, 1)
+        p = vt[:c].reshape(c, w.shape[1], w.shape[3])
+        w_c, _ = S.compose_conv2d(p[:, :, None, :], None, q[..., None], None)
+        error = np.linalg.norm(w - w_c) / np.linalg.norm(w)
+        assert error == pytest.approx(_pruned_pair_error(first, second, c), abs=1e-12)
+        # and a random pair with c channels is no closer
+        q2, p2 = rng.standard_normal(q.shape), rng.standard_normal(p.shape)
+        w_r, _ = S.compose_conv2d(p2[:, :, None, :], None, q2[..., None], None)
+        assert np.linalg.norm(w - w_r) / np.linalg.norm(w) >= error
+    assert "more than 16,000 channels in and out: their $W$ would take over 100 GB" in \
+        markdown("04_separable")
     for seed in (1, 2, 3):
-        for (kernel,) in cases_for("ch04.integer_split", seed):
-            col, row = _integer_split(kernel)
-            assert np.array_equal(np.outer(col, row), kernel)
-            assert np.gcd.reduce(row) == 1 and row[np.flatnonzero(row)[0]] > 0
-            biggest = max(biggest, int(np.abs(row).max()))
-    assert biggest > 10**9
+        for first, second, _ in cases_for("ch04.pruned_pair_error", seed)[-2:]:
+            c_in, c_out = first.shape[1], second.shape[0]
+            assert c_in > 16_000 and c_out > 16_000
+            assert 8 * c_out * second.shape[2] * c_in * first.shape[3] > 100e9
+
+
+def test_ch04_symmetric_separable_reference():
+    """Exercise 4's reference: the top eigenvalue of the symmetric part (or 0) is the nearest
+    c c^T, checked against a search over c on small hidden cases; the hidden kernels hold
+    cases where the text's best rank-1 term of the symmetric part is lambda v v^T with
+    lambda < 0, and cases whose answer is 0."""
+    from autograder.checks import cases_for
+    from autograder.checks.ch04_separable import _symmetric_separable
+    cases = cases_for("ch04.symmetric_separable", 1)
+    small = [k for (k,) in cases if len(k) <= 4][:8]
+    for kernel in small:
+        np.testing.assert_allclose(_symmetric_separable(kernel), nearest_cct_by_search(kernel),
+                                   atol=1e-6)
+    negative_first = zero = 0
+    for (kernel,) in cases:
+        lam = np.linalg.eigvalsh((kernel + kernel.T) / 2)
+        negative_first += abs(lam[0]) > abs(lam[-1]) and lam[-1] > 0
+        zero += lam[-1] <= 0
+    assert negative_first >= 5 and zero >= 2
+    assert max(len(k) for (k,) in cases) > 150
+
+
+def test_ch04_complete_separable_large_cases():
+    """Exercise 2's prompt: some hidden kernels are over 12,000 taps long and about 30 wide,
+    known at only h + w - 1 taps; an (h, h, w) array of their row ratios has over 4 * 10^9
+    entries (the check's docstring) and the reference walk completes them exactly."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch04_separable import _complete
+    assert "over 12,000 taps long (and about 30 wide), known at only $h + w - 1$ taps" in \
+        " ".join(markdown("04_separable").split())
+    (tall,), (wide,) = cases_for("ch04.complete_separable", 1)[-2:]
+    for partial in (tall, wide):
+        h, w = partial.shape
+        assert max(h, w) > 12_000 and 28 <= min(h, w) <= 36
+        assert np.sum(~np.isnan(partial)) == h + w - 1
+        assert max(h, w) ** 2 * min(h, w) > 4e9
+        full = _complete(partial)
+        known = ~np.isnan(partial)
+        np.testing.assert_allclose(full[known], partial[known], rtol=1e-9)
+        assert np.linalg.matrix_rank(full) == 1
 
 
 def test_ch04_inception_citations_name_their_sources():

@@ -181,17 +181,16 @@ def bal_sum_one(kernel, stride):
 
 def _subpixel(weight, r, row=lambda r, k, a, i: r * (k - 1 - a) + i,
               dest=lambda c, i, j, r, n: c * r * r + i * r + j, layout_in_first=True):
+    """W[dest(ch, i, j), :, a, b] = t[:, ch, row(a, i), row(b, j)], with index arrays (the
+    hidden weights have sub-kernels of up to 360 taps a side: no loop over the taps)."""
     t = weight if layout_in_first else weight.transpose(1, 0, 2, 3)
     c_in, c, kr, _ = t.shape
     k = kr // r
+    ch, i, j, a, b = np.ix_(range(c), range(r), range(r), range(k), range(k))
+    taps = t[:, ch, row(r, k, a, i), row(r, k, b, j)]          # (c_in, c, r, r, k, k)
     w = np.zeros((c * r * r, c_in, k, k))
-    for ch in range(c):
-        for i in range(r):
-            for j in range(r):
-                for a in range(k):
-                    for b in range(k):
-                        w[dest(ch, i, j, r, c), :, a, b] = \
-                            t[:, ch, row(r, k, a, i), row(r, k, b, j)]
+    w[dest(ch, i, j, r, c)[..., 0, 0].ravel()] = taps.transpose(1, 2, 3, 0, 4, 5).reshape(
+        c * r * r, c_in, k, k)
     return w
 
 

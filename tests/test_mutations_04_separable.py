@@ -55,7 +55,7 @@ def complete_walk(partial, *, sweeps=None, inverted=False):
 
 def complete_svd(partial, fill=0.0):
     k = np.where(np.isnan(partial), fill, partial)
-    u, s, vt = np.linalg.svd(k)
+    u, s, vt = np.linalg.svd(k, full_matrices=False)  # thin: some kernels are 12,000 long
     return s[0] * np.outer(u[:, 0], vt[0])
 
 
@@ -73,113 +73,126 @@ def complete_known_only(partial):
     return np.nan_to_num(partial)
 
 
-def unfolded(weight, vertical):
-    c_out, c_in, kh, kw = weight.shape
-    if vertical:
-        return weight.transpose(0, 3, 1, 2).reshape(c_out * kw, c_in * kh)
-    return weight.transpose(0, 2, 1, 3).reshape(c_out * kh, c_in * kw)
+# --- pruned_pair_error(first, second, c) -------------------------------------------------
+
+def factors(first, second):
+    """The unfolded factors: Q (rows (o, a), a column per middle channel), P (a row per
+    middle channel, columns (c, b)); the layer unfolded is Q @ P."""
+    c_mid = first.shape[0]
+    return (second[:, :, :, 0].transpose(0, 2, 1).reshape(-1, c_mid),
+            first[:, :, 0, :].reshape(c_mid, -1))
 
 
-def folded(matrix, shape, vertical):
-    c_out, c_in, kh, kw = shape
-    if vertical:
-        return matrix.reshape(c_out, kw, c_in, kh).transpose(0, 2, 3, 1)
-    return matrix.reshape(c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
+def error_from(sigma, c, relative=True, root=True):
+    sigma = np.sort(sigma)[::-1]
+    share = np.sum(sigma[c:] ** 2) / (np.sum(sigma ** 2) if relative else 1)
+    return float(np.sqrt(share) if root else share)
 
 
-def nearest(matrix, rank):
-    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
-    return (u[:, :rank] * s[:rank]) @ vt[:rank]
+def core_values(first, second):
+    q, p = factors(first, second)
+    return np.linalg.svd(np.linalg.qr(q, mode="r") @ np.linalg.qr(p.T, mode="r").T,
+                         compute_uv=False)
 
 
-def fits(weight, c_mid, rank=None):
-    rank = c_mid if rank is None else rank
-    return [folded(nearest(unfolded(weight, v), rank), weight.shape, v) for v in (False, True)]
+def prune_factor_values(first, second, c):
+    """sigma(Q) * sigma(P), as if the product's singular values were the factors'."""
+    q, p = factors(first, second)
+    return error_from(np.linalg.svd(q, compute_uv=False) * np.linalg.svd(p, compute_uv=False), c)
 
 
-def closer(weight, a, b, worse=False):
-    return b if (np.linalg.norm(weight - b) < np.linalg.norm(weight - a)) != worse else a
+def prune_channel_norms(first, second, c):
+    """||q_m|| ||p_m|| per middle channel: the text's sigma_1 = ||c|| ||r||, once per term."""
+    q, p = factors(first, second)
+    return error_from(np.linalg.norm(q, axis=0) * np.linalg.norm(p, axis=1), c)
 
 
-def pair_text_only(weight, c_mid):
-    return fits(weight, c_mid)[0]
+def prune_gram_eigenvalues(first, second, c):
+    """eig((Q^T Q)(P P^T)) taken for the singular values (they are their squares)."""
+    q, p = factors(first, second)
+    return error_from(np.clip(np.linalg.eigvals(q.T @ q @ p @ p.T).real, 0, None), c)
 
 
-def pair_worse(weight, c_mid):
-    return closer(weight, *fits(weight, c_mid), worse=True)
+def prune_absolute(first, second, c):
+    return error_from(core_values(first, second), c, relative=False)
 
 
-def pair_one_more_channel(weight, c_mid):
-    return closer(weight, *fits(weight, c_mid, c_mid + 1))
+def prune_squared(first, second, c):
+    return error_from(core_values(first, second), c, root=False)
 
 
-def pair_folded_swapped(weight, c_mid):
-    text, other = fits(weight, c_mid)
-    if np.linalg.norm(weight - other) < np.linalg.norm(weight - text):
-        return other.transpose(0, 1, 3, 2)
-    return text
+def prune_one_more(first, second, c):
+    return error_from(core_values(first, second), c + 1)
 
 
-def pair_each_kernel(weight, c_mid):
-    return np.stack([np.stack([nearest(k, c_mid) for k in row]) for row in weight])
+def prune_gram_svd(first, second, c):
+    """The singular values of (Q^T Q)(P P^T), square-rooted: that product is not symmetric,
+    its singular values are not its eigenvalues."""
+    q, p = factors(first, second)
+    return error_from(np.sqrt(np.linalg.svd(q.T @ q @ p @ p.T, compute_uv=False)), c)
 
 
-def pair_text_transposed(weight, c_mid):
-    """The other order as the text's unfolding transposed (same singular values), folded
-    back as the text's."""
-    text = fits(weight, c_mid)[0]
-    other = folded(nearest(unfolded(weight, False).T, c_mid).T, weight.shape, False)
-    return closer(weight, text, other)
+def prune_core_untransposed(first, second, c):
+    """R1 @ R2 instead of R1 @ R2^T."""
+    q, p = factors(first, second)
+    return error_from(np.linalg.svd(np.linalg.qr(q, mode="r") @ np.linalg.qr(p.T, mode="r"),
+                                    compute_uv=False), c)
 
 
-def pair_one_channel_fewer(weight, c_mid):
-    return closer(weight, *fits(weight, c_mid, c_mid - 1))
+def prune_formed(first, second, c):
+    """Cell 27's einsum, unfolded, and the SVD: right, but W of the large hidden pairs has
+    over 10^10 entries (refused: it cannot be allocated)."""
+    w = np.einsum("oma,mcb->ocab", second[..., 0], first[:, :, 0])
+    m = w.transpose(0, 2, 1, 3).reshape(w.shape[0] * w.shape[2], -1)
+    return error_from(np.linalg.svd(m, compute_uv=False), c)
 
 
-def pair_unchanged(weight, c_mid):
-    return weight
+# --- symmetric_separable(kernel) ----------------------------------------------------------
+
+def sym_rank1_of_symmetric(kernel):
+    """The text's rank-1 term of the symmetric part: lambda v v^T for the eigenvalue of
+    largest magnitude, negative ones included."""
+    u, s, vt = np.linalg.svd((kernel + kernel.T) / 2)
+    return s[0] * np.outer(u[:, 0], vt[0])
 
 
-def int_split(kernel, *, divide=True, sign=True):
-    k = np.asarray(kernel, dtype=np.int64)
-    row = k[np.flatnonzero(k.any(axis=1))[0]]
-    if divide:
-        row = row // np.gcd.reduce(row)
-    first = np.flatnonzero(row)[0]
-    if sign and row[first] < 0:
-        row = -row
-    return k[:, first] // row[first], row
+def sym_magnitude(kernel):
+    lam, v = np.linalg.eigh((kernel + kernel.T) / 2)
+    i = np.argmax(np.abs(lam))
+    return abs(lam[i]) * np.outer(v[:, i], v[:, i])
 
 
-def int_by_first_entry(kernel):
-    k = np.asarray(kernel, dtype=np.int64)
-    row = k[np.flatnonzero(k.any(axis=1))[0]]
-    first = np.flatnonzero(row)[0]
-    return k[:, first] / 1, row / row[first]
+def sym_negative_kept(kernel):
+    lam, v = np.linalg.eigh((kernel + kernel.T) / 2)
+    return lam[-1] * np.outer(v[:, -1], v[:, -1])
 
 
-def int_colleague(kernel):
-    u, s, vt = np.linalg.svd(np.asarray(kernel, dtype=float))
-    col, row = s[0] * u[:, 0], vt[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.round(col / col[0]), np.round(row * col[0])
+def sym_column_twice(kernel):
+    """c = sqrt(sigma_1) u_1 of the text's split, used for both passes."""
+    u, s, _ = np.linalg.svd(kernel)
+    c = np.sqrt(s[0]) * u[:, 0]
+    return np.outer(c, c)
 
 
-def int_svd_first_nonzero(kernel):
-    """The colleague's split, divided by the first non-zero entry of the column, rounded."""
-    u, s, vt = np.linalg.svd(np.asarray(kernel, dtype=float))
-    col, row = s[0] * u[:, 0], vt[0]
-    t = col[np.flatnonzero(np.abs(col) > 1e-9 * np.abs(col).max())[0]]
-    return np.round(col / t), np.round(row * t)
+def sym_rank1_symmetrised(kernel):
+    u, s, vt = np.linalg.svd(kernel)
+    k1 = s[0] * np.outer(u[:, 0], vt[0])
+    return (k1 + k1.T) / 2
 
 
-def int_gcd_of_kernel(kernel):
-    """The common divisor of the whole kernel taken out of the row."""
-    k = np.asarray(kernel, dtype=np.int64)
-    row = k[np.flatnonzero(k.any(axis=1))[0]] // np.gcd.reduce(k.ravel())
-    first = np.flatnonzero(row)[0]
-    row = -row if row[first] < 0 else row
-    return k[:, first] // row[first], row
+def sym_factors_averaged(kernel):
+    """c = sqrt(sigma_1) (u_1 + v_1) / 2: the text's two factors averaged."""
+    u, s, vt = np.linalg.svd(kernel)
+    c = np.sqrt(s[0]) * (u[:, 0] + vt[0]) / 2
+    return np.outer(c, c)
+
+
+def sym_not_symmetrised(kernel):
+    """The eigenvector of K itself (not of its symmetric part), real part."""
+    lam, v = np.linalg.eig(kernel)
+    i = np.argmax(lam.real)
+    vec = v[:, i].real / np.linalg.norm(v[:, i].real)
+    return max(lam[i].real, 0) * np.outer(vec, vec)
 
 
 MUTANTS = {
@@ -211,24 +224,26 @@ MUTANTS = {
         Mutant("every row from row 0", complete_first_row, False),
         Mutant("only the known taps returned", complete_known_only, False),
     ],
-    "ch04.best_pair": [
-        Mutant("only the text's order", pair_text_only, True),
-        Mutant("the worse order", pair_worse, True),
-        Mutant("c_mid + 1 channels", pair_one_more_channel, True),
-        Mutant("the other order folded back with k_h, k_w swapped", pair_folded_swapped, True),
-        Mutant("each kernel cut to rank c_mid on its own", pair_each_kernel, True),
-        Mutant("other order as the text's unfolding transposed", pair_text_transposed, True),
-        Mutant("c_mid - 1 channels", pair_one_channel_fewer, False),
-        Mutant("the weight returned unchanged", pair_unchanged, False),
-    ],
-    "ch04.integer_split": [
-        Mutant("a row of the kernel as it is", lambda k: int_split(k, divide=False), True),
-        Mutant("sign not fixed", lambda k: int_split(k, sign=False), True),
-        Mutant("divided by the first non-zero entry", int_by_first_entry, True),
-        Mutant("the colleague's function, unchanged", int_colleague, False),
-        Mutant("the SVD split by the first non-zero entry, rounded", int_svd_first_nonzero,
+    "ch04.pruned_pair_error": [
+        Mutant("the factors' singular values multiplied", prune_factor_values, True),
+        Mutant("each middle channel as one SVD term", prune_channel_norms, True),
+        Mutant("the Gram product's eigenvalues as singular values", prune_gram_eigenvalues,
                True),
-        Mutant("the gcd of the whole kernel", int_gcd_of_kernel, True),
+        Mutant("error not relative", prune_absolute, True),
+        Mutant("the squared error", prune_squared, True),
+        Mutant("c + 1 channels", prune_one_more, True),
+        Mutant("the Gram product's singular values, square-rooted", prune_gram_svd, False),
+        Mutant("the core R1 R2 without the transpose", prune_core_untransposed, False),
+        Mutant("W formed with cell 27's einsum (too large)", prune_formed, False),
+    ],
+    "ch04.symmetric_separable": [
+        Mutant("the text's rank-1 term of the symmetric part", sym_rank1_of_symmetric, True),
+        Mutant("the eigenvalue of largest magnitude, sign dropped", sym_magnitude, True),
+        Mutant("a negative eigenvalue kept", sym_negative_kept, True),
+        Mutant("the text's column for both passes", sym_column_twice, True),
+        Mutant("the text's rank-1 kernel made symmetric", sym_rank1_symmetrised, True),
+        Mutant("the text's two factors averaged", sym_factors_averaged, False),
+        Mutant("K's own eigenvector, not its symmetric part's", sym_not_symmetrised, False),
     ],
 }
 
@@ -238,5 +253,5 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 test_tally = tally_test(MUTANTS, {
     "ch04.cheapest_filtering": (9, 7), "ch04.complete_separable": (6, 4),
-    "ch04.best_pair": (8, 6), "ch04.integer_split": (6, 5),
+    "ch04.pruned_pair_error": (9, 6), "ch04.symmetric_separable": (7, 5),
 })

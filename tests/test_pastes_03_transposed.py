@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from pastes import Paste, coverage_test, refused_test
 
+# the chapter's import cell (numpy): a paste of no other cell still runs it, as a student's
+# notebook does (tests/pastes.py runs the import cell only of the chapters a paste names)
+IMPORTS = (("03", "import numpy as np"),)
 FIRST = ("03", "def stamps_frame(X, K)")  # X and K of the first example
 STAMPS = (FIRST, ("03", "def trans_conv(X, K, stride=1)"))
 SIZES = (("03", "def conv_size(n, k, s, p)"),)
@@ -28,7 +31,7 @@ def exact_input_size(min_size, layers):
     exact = lambda n: all((n + 2 * p - k) % s == 0 and (n := conv_size(n, k, s, p)) for k, s, p in layers)
     return next((n for n in range(min_size, min_size + 2000) if exact(n)), min_size)
 """, "exact_input_size"),
-        Paste("the folk rule: a multiple of the product of the strides", (), """
+        Paste("the folk rule: a multiple of the product of the strides", IMPORTS, """
 def exact_input_size(min_size, layers):
     step = int(np.prod([s for _, s, _ in layers]))
     return -(-min_size // step) * step
@@ -59,7 +62,7 @@ def bilinear_upsample(image, factor):
 """ + TENT + """    y = trans_conv(np.pad(image, 1, mode="edge"), np.outer(t, t), factor)[factor // 2:, factor // 2:]
     return y[:image.shape[0] * factor, :image.shape[1] * factor]
 """, "bilinear_upsample"),
-        Paste("the text's nearest-neighbour resize", (), """
+        Paste("the text's nearest-neighbour resize", IMPORTS, """
 def bilinear_upsample(image, factor):
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 """, "bilinear_upsample"),
@@ -75,7 +78,7 @@ def balanced_kernel(kernel, stride):
     taps = trans_conv(np.ones((m, m)), np.ones(kernel.shape), stride)[(m // 2) * stride:(m // 2 + 1) * stride, (m // 2) * stride:(m // 2 + 1) * stride]
     return kernel + np.tile((sums.mean() - sums) / taps, (kernel.shape[0] // stride + 1, kernel.shape[1] // stride + 1))[:kernel.shape[0], :kernel.shape[1]]
 """, "balanced_kernel"),
-        Paste("the text's phase rule, every phase scaled to sum 1 like the bilinear kernel", (), """
+        Paste("the text's phase rule, every phase scaled to sum 1 like the bilinear kernel", IMPORTS, """
 def balanced_kernel(kernel, stride):
     phase = (np.arange(kernel.shape[0]) % stride)[:, None] * stride + np.arange(kernel.shape[1]) % stride
     sums = np.bincount(phase.ravel(), kernel.ravel(), minlength=stride * stride)
@@ -83,19 +86,39 @@ def balanced_kernel(kernel, stride):
 """, "balanced_kernel"),
     ],
     "ch03.transposed_as_subpixel": [
-        # the reader probed the layer with unit impulses; the transposed convolution's
-        # response to one impulse is its stamp T itself, which un-shuffled is this paste
-        Paste("the reader's impulse probe: the stamp, un-shuffled with the text's reshape", SHUFFLE, """
+        # the round-3 reader's paste (tests/fixtures/reader_pastes/round3, 2026-12-07), which
+        # passed then: W read column by column off cell 5's trans_conv with unit images
+        # (cell 17's np.eye(16).reshape(16, 4, 4)), cropped by the padding, in cell 30's
+        # channel order. Two hidden weights now have k > 330: np.eye(k^2) alone is a
+        # zero-filled array of over 100 GB (and a loop over the k^2 images, 10^10 stamps)
+        Paste("the round-3 reader's unit-image probe of trans_conv, cell 30's channel order", STAMPS, """
 def transposed_as_subpixel(weight, upscale_factor):
-    ci, c, kr, _ = weight.shape
-    r, k = upscale_factor, kr // upscale_factor
-    return weight.reshape(ci, c, k, r, k, r).transpose(1, 3, 5, 0, 2, 4).reshape(c * r * r, ci, k, k)
+    r, k = upscale_factor, weight.shape[2] // upscale_factor
+    cols = np.array([[np.concatenate([trans_conv(e, Tc, stride=r)[r * (k - 1):r * k, r * (k - 1):r * k].ravel() for Tc in T_ci]) for e in np.eye(k * k).reshape(k * k, k, k)] for T_ci in weight])
+    return cols.transpose(2, 0, 1).reshape(-1, weight.shape[0], k, k)
+""", "transposed_as_subpixel"),
+        # the round-1 reader's impulse probe: the response to one impulse is the stamp T
+        # itself, which un-shuffled is this paste (five plain lines)
+        Paste("the impulse response (the stamp T), un-shuffled with cell 31's reshape", SHUFFLE, """
+def transposed_as_subpixel(weight, upscale_factor):
+    r = upscale_factor
+    k = weight.shape[2] // r
+    blocks = weight.reshape(weight.shape[0], weight.shape[1], k, r, k, r)
+    return blocks.transpose(1, 3, 5, 0, 2, 4).reshape(-1, weight.shape[0], k, k)
 """, "transposed_as_subpixel"),
         Paste("the stamp rotated by 180 degrees (the zero-insertion view), then un-shuffled", SHUFFLE, """
 def transposed_as_subpixel(weight, upscale_factor):
-    ci, c, kr, _ = weight.shape
-    r, k = upscale_factor, kr // upscale_factor
-    return weight[:, :, ::-1, ::-1].reshape(ci, c, k, r, k, r).transpose(1, 3, 5, 0, 2, 4).reshape(c * r * r, ci, k, k)
+    r = upscale_factor
+    k = weight.shape[2] // r
+    blocks = weight[:, :, ::-1, ::-1].reshape(weight.shape[0], weight.shape[1], k, r, k, r)
+    return blocks.transpose(1, 3, 5, 0, 2, 4).reshape(-1, weight.shape[0], k, k)
+""", "transposed_as_subpixel"),
+        Paste("the stamp cut into r x r tiles of k x k, each tile rotated (cell 31's shuffle read backwards)", SHUFFLE, """
+def transposed_as_subpixel(weight, upscale_factor):
+    r = upscale_factor
+    k = weight.shape[2] // r
+    tiles = weight.reshape(weight.shape[0], weight.shape[1], r, k, r, k)[:, :, :, ::-1, :, ::-1]
+    return tiles.transpose(1, 2, 4, 0, 3, 5).reshape(-1, weight.shape[0], k, k)
 """, "transposed_as_subpixel"),
     ],
 }

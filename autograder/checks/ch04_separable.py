@@ -1,6 +1,7 @@
 """Hidden checks of chapter 04 (spatially separable): the cheapest way to filter within an
-error budget, a separable kernel completed from some of its taps, the nearest weight the better
-order of a 1 x k / k x 1 layer pair composes, and a broken integer split repaired."""
+error budget, a separable kernel completed from some of its taps, the error of a 1 x k / k x 1
+layer pair pruned to fewer middle channels, and the nearest kernel with one filter for both
+passes."""
 
 from __future__ import annotations
 
@@ -100,21 +101,45 @@ def _complete(partial, *, sweeps=None, inverted=False):
 def _zero_filled_rank1(partial):
     """Unknown taps set to 0, then the best rank-1 kernel of that (the SVD of the text)."""
     k = np.nan_to_num(_float(partial))
-    u, s, vt = np.linalg.svd(k)
+    u, s, vt = np.linalg.svd(k, full_matrices=False)  # the thin SVD: the kernels are long
     return s[0] * np.outer(u[:, 0], vt[0])
 
 
 def _mean_filled_rank1(partial):
     k = _float(partial)
     k = np.where(np.isnan(k), np.nanmean(k), k)
-    u, s, vt = np.linalg.svd(k)
+    u, s, vt = np.linalg.svd(k, full_matrices=False)
     return s[0] * np.outer(u[:, 0], vt[0])
 
 
+def _spanning_tree(rng, kh, kw):
+    """The known taps of a random spanning tree of the graph rows -- columns: every row and
+    column has a known tap, and they are all linked, with h + w - 1 taps and no cycle."""
+    known = np.zeros((kh, kw), bool)
+    rows, cols = [int(rng.integers(kh))], [int(rng.integers(kw))]
+    known[rows[0], cols[0]] = True
+    rest = [("r", a) for a in range(kh) if a != rows[0]] + \
+        [("c", b) for b in range(kw) if b != cols[0]]
+    for i in rng.permutation(len(rest)):
+        kind, index = rest[i]
+        if kind == "r":
+            known[index, cols[int(rng.integers(len(cols)))]] = True
+            rows.append(index)
+        else:
+            known[rows[int(rng.integers(len(rows)))], index] = True
+            cols.append(index)
+    return known
+
+
 def _complete_cases(rng):
+    """Partial rank-1 kernels. The last two are 12,000 to 14,000 taps long and 28 to 36 wide
+    (one tall, one wide), spanning tree only: filling a tap from every triple of known taps
+    at once (an (h, w, h, w) array: 10^11 entries) or every row from every other row through
+    the shared columns (an (h, h, w) array: over 4 * 10^9 entries, 32 GB) cannot be formed,
+    where walking the h + w - 1 known taps is instant."""
     cases = [(np.array([[1.0, 2.0, np.nan], [np.nan, 4.0, 2.0]]),),
              (np.array([[np.nan, -1.0, 0.5], [3.0, np.nan, -1.5], [np.nan, 2.0, np.nan]]),)]
-    while len(cases) < 30:
+    while len(cases) < 28:
         # a third of the kernels large (up to 24 x 24) and with taps over six decades: only
         # their spanning tree known, so iterated guessing (fill, take the best rank-1 kernel,
         # refill) spreads the information one link per round and does not reach 1e-6
@@ -129,173 +154,172 @@ def _complete_cases(rng):
             row = np.exp(rng.uniform(-3.5, 3.5, kw)) * signs[kh:]
         else:
             col, row = rng.uniform(0.5, 2, kh) * signs[:kh], rng.uniform(0.5, 2, kw) * signs[kh:]
-        # a random spanning tree of the graph rows -- columns, plus a few more known taps:
-        # every row and column has a known tap, and they are all linked
-        known = np.zeros((kh, kw), bool)
-        rows, cols = [int(rng.integers(kh))], [int(rng.integers(kw))]
-        known[rows[0], cols[0]] = True
-        rest = [("r", a) for a in range(kh) if a != rows[0]] + \
-            [("c", b) for b in range(kw) if b != cols[0]]
-        for i in rng.permutation(len(rest)):
-            kind, index = rest[i]
-            if kind == "r":
-                known[index, cols[int(rng.integers(len(cols)))]] = True
-                rows.append(index)
-            else:
-                known[rows[int(rng.integers(len(rows)))], index] = True
-                cols.append(index)
-        extra = rng.random((kh, kw)) < (0.0 if large else 0.15)
-        known |= extra
+        # plus a few more known taps in the small kernels (cycles)
+        known = _spanning_tree(rng, kh, kw) | (rng.random((kh, kw)) < (0.0 if large else 0.15))
         if known.all():
             continue
         cases.append((np.where(known, np.outer(col, row), np.nan),))
+    long, narrow = int(rng.integers(12_001, 14_001)), int(rng.integers(28, 37))
+    for kh, kw in ((long, narrow), (narrow, long)):
+        col = rng.uniform(0.5, 2, kh) * rng.choice([-1.0, 1.0], kh)
+        row = rng.uniform(0.5, 2, kw) * rng.choice([-1.0, 1.0], kw)
+        cases.append((np.where(_spanning_tree(rng, kh, kw), np.outer(col, row), np.nan),))
     return cases
 
 
-# ---- Exercise 3: the better order of a layer pair ---------------------------------------
+# ---- Exercise 3: the middle of a layer pair pruned -----------------------------------------
 
-def _unfold_columns_first(weight):
-    """1 x k_w layer first, then k_h x 1: rows (o, a), columns (c, b) (the text's pair)."""
-    c_out, c_in, kh, kw = weight.shape
-    return weight.transpose(0, 2, 1, 3).reshape(c_out * kh, c_in * kw)
-
-
-def _unfold_rows_first(weight):
-    """k_h x 1 layer first, then 1 x k_w: W[o, c, a, b] = sum_m q[o, m, b] p[m, c, a], so
-    rows (o, b), columns (c, a)."""
-    c_out, c_in, kh, kw = weight.shape
-    return weight.transpose(0, 3, 1, 2).reshape(c_out * kw, c_in * kh)
+def _pair_factors(first, second):
+    """The pair's two unfolded factors: Q, rows (o, a) and a column per middle channel m
+    (second[o, m, a, 0]), and P, a row per m and columns (c, b) (first[m, c, 0, b]). The
+    layer the pair composes, unfolded as in the text (rows (o, a), columns (c, b)), is Q P."""
+    first, second = _float(first), _float(second)
+    c_mid = first.shape[0]
+    q = second[:, :, :, 0].transpose(0, 2, 1).reshape(-1, c_mid)
+    p = first[:, :, 0, :].reshape(c_mid, -1)
+    return q, p
 
 
-def _tail_error(matrix, c_mid):
-    s = np.linalg.svd(matrix, compute_uv=False)
-    return float(np.sqrt(np.sum(s[c_mid:] ** 2) / np.sum(s ** 2)))
+def _pair_singular_values(first, second):
+    """The singular values of Q P without forming it (it may hold 10^10 entries): with
+    Q = U_1 R_1 and P^T = U_2 R_2 (thin QR), Q P = U_1 (R_1 R_2^T) U_2^T, and U_1, U_2 have
+    orthonormal columns, so Q P has the singular values of the C_mid x C_mid core R_1 R_2^T."""
+    q, p = _pair_factors(first, second)
+    core = np.linalg.qr(q, mode="r") @ np.linalg.qr(p.T, mode="r").T
+    return np.linalg.svd(core, compute_uv=False)
 
 
-def _truncated(matrix, c_mid):
-    """The nearest matrix of rank <= c_mid (Eckart-Young): the first c_mid SVD terms."""
-    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
-    return (u[:, :c_mid] * s[:c_mid]) @ vt[:c_mid]
+def _tail(sigma, c, *, relative=True, root=True):
+    """The relative Frobenius error of the nearest matrix of rank <= c (Eckart-Young):
+    sqrt(sum_{i > c} sigma_i^2 / sum_i sigma_i^2). The keywords make the named mistakes."""
+    sigma = np.sort(np.asarray(sigma, dtype=np.float64))[::-1]
+    dropped = np.sum(sigma[c:] ** 2) / (np.sum(sigma ** 2) if relative else 1.0)
+    return float(np.sqrt(dropped) if root else dropped)
 
 
-def _pair_fits(weight, c_mid, keep=None):
-    """(text order, other order): the nearest weight each pair with c_mid channels composes,
-    folded back to (C_out, C_in, k_h, k_w). keep: the number of SVD terms, c_mid unless a
-    mistake says otherwise."""
-    c_out, c_in, kh, kw = weight.shape
-    keep = c_mid if keep is None else keep
-    text = _truncated(_unfold_columns_first(weight), keep).reshape(
-        c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
-    other = _truncated(_unfold_rows_first(weight), keep).reshape(
-        c_out, kw, c_in, kh).transpose(0, 2, 3, 1)
-    return text, other
+def _pruned_pair_error(first, second, c, *, keep=0, relative=True, root=True):
+    """The relative error of the nearest layer a pair with c middle channels composes: a pair
+    with c channels composes exactly the layers whose unfolded matrix has rank <= c (split a
+    rank-c matrix into a (C_out k_h) x c and a c x (C_in k_w) factor), so the nearest is the
+    first c SVD terms of Q P."""
+    return _tail(_pair_singular_values(first, second), c + keep, relative=relative, root=root)
 
 
-def _best_pair(weight, c_mid, *, keep=None, worse=False, only_text=False,
-               unfolded_back=False):
-    """The weight that the better order of the pair composes at its best: the nearest to
-    ``weight`` of the two orders' nearest weights. The keywords make the named mistakes."""
-    weight = _float(weight)
-    text, other = _pair_fits(weight, c_mid, keep)
-    if only_text:
-        return text
-    closer = np.linalg.norm(weight - other) < np.linalg.norm(weight - text)
-    if unfolded_back:  # the other order's fit left with k_h and k_w swapped
-        other = other.transpose(0, 1, 3, 2)
-    return other if closer != worse else text
+def _factor_values_multiplied(first, second, c):
+    """sigma_i(Q) sigma_i(P), as if the product's singular values were the factors'."""
+    q, p = _pair_factors(first, second)
+    return _tail(np.linalg.svd(q, compute_uv=False) * np.linalg.svd(p, compute_uv=False), c)
 
 
-def _each_kernel_alone(weight, c_mid):
-    """Each kernel W[o, c] cut to rank c_mid on its own: not a layer pair at all."""
-    return np.stack([np.stack([_truncated(k, c_mid) for k in row]) for row in _float(weight)])
+def _channels_as_terms(first, second, c):
+    """Each middle channel taken as one SVD term, sigma_m = ||Q[:, m]|| ||P[m]|| (the text's
+    sigma_1 = ||c|| ||r|| for one outer product), the c largest kept."""
+    q, p = _pair_factors(first, second)
+    return _tail(np.linalg.norm(q, axis=0) * np.linalg.norm(p, axis=1), c)
 
 
-def _text_unfolding_transposed(weight, c_mid):
-    """The other order taken as the text's unfolded matrix transposed, folded back as that."""
-    weight = _float(weight)
-    c_out, c_in, kh, kw = weight.shape
-    text = _pair_fits(weight, c_mid)[0]
-    other = _truncated(_unfold_columns_first(weight).T, c_mid).T.reshape(
-        c_out, kh, c_in, kw).transpose(0, 2, 1, 3)
-    return other if np.linalg.norm(weight - other) < np.linalg.norm(weight - text) else text
+def _gram_eigenvalues_as_values(first, second, c):
+    """The eigenvalues of (Q^T Q)(P P^T), which are the *squared* singular values, used as
+    the singular values."""
+    q, p = _pair_factors(first, second)
+    lam = np.linalg.eigvals((q.T @ q) @ (p @ p.T)).real
+    return _tail(np.clip(lam, 0, None), c)
 
 
 def _pair_cases(rng):
+    """Pairs (first, second, c). The last two compose layers of 10^4 and more channels in
+    and out: their unfolded matrix Q P has over 1.25 * 10^10
+    entries (over 100 GB): neither cell 27's einsum nor the product of the two factors can
+    be formed, let alone taken apart by an SVD."""
     cases = []
-    while len(cases) < 30:
-        c_out, c_in = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    while len(cases) < 28:
+        c_out, c_in = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         kh, kw = int(rng.integers(2, 6)), int(rng.integers(2, 6))
-        c_mid = int(rng.integers(1, 4))
-        kind = len(cases) % 3
-        if kind < 2:  # a layer that is nearly a pair in one order (kind 1: the vertical first)
-            q = rng.standard_normal((c_out, c_mid, kh if kind == 0 else kw))
-            p = rng.standard_normal((c_mid, c_in, kw if kind == 0 else kh))
-            weight = (np.einsum("oma,mcb->ocab", q, p) if kind == 0 else
-                      np.einsum("omb,mca->ocab", q, p))
-            weight = weight + 0.05 * rng.standard_normal(weight.shape)
-        else:
-            weight = rng.standard_normal((c_out, c_in, kh, kw))
-        a = _tail_error(_unfold_columns_first(weight), c_mid)
-        b = _tail_error(_unfold_rows_first(weight), c_mid)
-        if abs(a - b) > 1e-3 and max(a, b) > 1e-6:
-            cases.append((weight, c_mid))
+        c_mid = int(rng.integers(2, 7))
+        if c_mid > min(c_out * kh, c_in * kw):
+            continue
+        first = rng.standard_normal((c_mid, c_in, 1, kw))
+        second = rng.standard_normal((c_out, c_mid, kh, 1))
+        if len(cases) % 3 == 0:  # middle channels far from orthogonal: a shared direction
+            first[:, :, 0, :] += 2 * rng.standard_normal((1, c_in, kw))
+        c = c_mid if len(cases) % 7 == 0 else int(rng.integers(1, c_mid))
+        sigma = _pair_singular_values(first, second)
+        if sigma[-1] > 1e-3 * sigma[0]:  # no middle channel redundant
+            cases.append((first, second, c))
+    for _ in range(2):
+        c_out, c_in = int(rng.integers(16_001, 18_000)), int(rng.integers(16_001, 18_000))
+        kh, kw, c_mid = int(rng.integers(7, 9)), int(rng.integers(7, 9)), int(rng.integers(3, 6))
+        first = rng.standard_normal((c_mid, c_in, 1, kw))
+        second = rng.standard_normal((c_out, c_mid, kh, 1))
+        cases.append((first, second, int(rng.integers(1, c_mid))))
     return cases
 
 
-# ---- Exercise 4: an integer split repaired ------------------------------------------------
+# ---- Exercise 4: the nearest kernel with one filter for both passes ------------------------
 
-def _integer_split(kernel, *, divide=True, sign=True, by_entry=False, whole_gcd=False):
-    """(col, row), integers, with outer(col, row) == kernel, row without a common divisor
-    above 1 and its first non-zero entry positive.
+def _symmetric_separable(kernel, *, top="largest", negative_kept=False):
+    """The kernel c c^T nearest to ``kernel`` (Frobenius): the same 1-D filter c for the column
+    pass and the row pass.
 
-    Every non-zero row of K = c r^T is c_a r. Divided by the gcd of its entries it is the
-    primitive vector of that direction, +-r/gcd(r); and c then comes out in integers, since
-    c_a r integer with gcd(r) = 1 makes c_a an integer (Bezout). No SVD, no rounding.
-    The keywords make the named mistakes."""
-    k = np.asarray(kernel).astype(np.int64)
-    a = int(np.flatnonzero(k.any(axis=1))[0])
-    row = k[a]
-    first = int(np.flatnonzero(row)[0])
-    if by_entry:  # divided by an entry, not by the common divisor
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return k[:, first] / 1, row / row[first]
-    if whole_gcd:
-        row = row // np.gcd.reduce(k.ravel())
-    elif divide:
-        row = row // np.gcd.reduce(row)
-    if sign and row[first] < 0:
-        row = -row
-    return k[:, first] // row[first], row
+    c c^T is symmetric, and the antisymmetric part A = (K - K^T)/2 is orthogonal to every
+    symmetric matrix, so ||K - c c^T||^2 = ||A||^2 + ||S - c c^T||^2 with S = (K + K^T)/2.
+    With c = sqrt(t) v, ||v|| = 1: ||S - c c^T||^2 = ||S||^2 - 2 t v^T S v + t^2, least at
+    t = max(v^T S v, 0); so v is the eigenvector of S's largest eigenvalue lambda, and c c^T =
+    lambda v v^T if lambda > 0, else 0. The keywords make the named mistakes."""
+    k = _float(kernel)
+    lam, vecs = np.linalg.eigh((k + k.T) / 2)
+    i = int(np.argmax(np.abs(lam))) if top == "magnitude" else len(lam) - 1
+    value = abs(lam[i]) if top == "magnitude" else lam[i]
+    if value <= 0 and not negative_kept:
+        return np.zeros_like(k)
+    return value * np.outer(vecs[:, i], vecs[:, i])
 
 
-def _svd_rounded(kernel):
-    """The colleague's split scaled by the column's first non-zero entry, then rounded."""
+def _text_rank1_of_symmetric_part(kernel):
+    """The text's best rank-1 kernel sigma_1 u_1 v_1^T, of the symmetric part."""
+    k = _float(kernel)
+    u, s, vt = np.linalg.svd((k + k.T) / 2)
+    return s[0] * np.outer(u[:, 0], vt[0])
+
+
+def _text_split_column_twice(kernel):
+    """The text's split c = sqrt(sigma_1) u_1, used for both passes: sigma_1 u_1 u_1^T."""
+    u, s, _ = np.linalg.svd(_float(kernel))
+    return s[0] * np.outer(u[:, 0], u[:, 0])
+
+
+def _text_rank1_symmetrised(kernel):
+    """The text's best rank-1 kernel, then made symmetric: (K_1 + K_1^T) / 2."""
     u, s, vt = np.linalg.svd(_float(kernel))
-    col, row = s[0] * u[:, 0], vt[0]
-    t = col[np.flatnonzero(np.abs(col) > 1e-9 * np.abs(col).max())[0]]
-    return np.round(col / t), np.round(row * t)
+    k1 = s[0] * np.outer(u[:, 0], vt[0])
+    return (k1 + k1.T) / 2
 
 
-def _integer_split_cases(rng):
-    """Square integer kernels c r^T. Two in three have rows r with entries up to 2^36 and a
-    common factor: the multiplier that makes the SVD's unit vector v_1 integral is then
-    ||r|| / gcd, 10^9 or more tries away for a search."""
-    cases = [(np.outer([1, 2, 1], [-1, 0, 1]),), (np.outer([2, 3], [1, 1]),),
-             (np.outer([0, 1, -2], [6, -4, 2]),)]
+def _symmetric_cases(rng):
+    """Square kernels; in a third the symmetric part's eigenvalue of largest magnitude is
+    negative (a positive one below it), a few have no positive eigenvalue (the answer is 0),
+    and three are 150 to 200 taps a side (a descent on the k entries of c by finite
+    differences, 2k evaluations of a k x k error per step, takes far too long there). Every
+    case keeps a gap between the two largest eigenvalues, so that the answer is unique and
+    well conditioned."""
+    cases = [(np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]),), (np.array([[3.0, 1.0], [-1.0, 1.0]]),),
+             (-np.eye(2),), (np.array([[-4.0, 2.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]]),)]
     while len(cases) < 30:
-        n = int(rng.integers(2, 7))
-        big = len(cases) % 3 != 0
-        col = rng.integers(-9, 10, n) * int(rng.integers(1, 6))
-        if big:
-            row = rng.integers(-2**33, 2**33, n) * int(rng.integers(2, 9))
-        else:
-            row = rng.integers(-12, 13, n) * int(rng.integers(1, 4))
-        if len(cases) % 4 == 0:
-            col[int(rng.integers(n))] = 0
-            row[int(rng.integers(n))] = 0
-        if not col.any() or not row.any():
-            continue
-        cases.append((np.outer(col, row).astype(np.int64),))
+        kind = len(cases) % 3
+        n = int(rng.integers(150, 201)) if len(cases) % 9 == 1 else int(rng.integers(2, 8))
+        v = np.linalg.qr(rng.standard_normal((n, n)))[0]
+        if kind == 0:      # near c c^T: a learned blur
+            lam = np.concatenate([[rng.uniform(2, 5)], rng.uniform(-0.5, 0.5, n - 1)])
+        elif kind == 1:    # the largest magnitude negative, a smaller positive eigenvalue
+            lam = np.concatenate([[-rng.uniform(3, 6), rng.uniform(0.8, 2)],
+                                  rng.uniform(-0.5, 0.5, n - 2)])
+        else:              # random, or (one case in four) no positive eigenvalue at all
+            lam = rng.uniform(-3, 3, n) if len(cases) % 4 else -rng.uniform(0.1, 3, n)
+        antisym = rng.standard_normal((n, n)) * rng.uniform(0, 0.5)
+        kernel = (v * lam) @ v.T + antisym - antisym.T
+        top = np.sort(np.linalg.eigvalsh((kernel + kernel.T) / 2))[::-1]
+        if n >= 2 and top[0] - top[1] > 1e-2 * max(abs(top[0]), 1):
+            cases.append((kernel,))
     return cases
 
 
@@ -345,9 +369,9 @@ CHECKS = [
         reference=_complete,
         mistakes=[
             Mistake("unknown taps read as 0, then the best rank-1 kernel", _zero_filled_rank1,
-                    "a zero is a measurement; the SVD fits it. The known taps fix the kernel "
-                    "exactly: K[a, b] = c_a r_b, so a known tap in a row whose c_a you know "
-                    "gives r_b, and one in a column whose r_b you know gives c_a."),
+                    "the SVD fits the zeros you filled in as if they had been measured. The "
+                    "known taps alone fix the kernel: what does one of them tell you about "
+                    "c and r?"),
             Mistake("unknown taps filled with the mean, then the best rank-1 kernel",
                     _mean_filled_rank1,
                     "no guess is needed: the known taps determine every c_a r_b."),
@@ -359,48 +383,48 @@ CHECKS = [
                     "K[a, b] = c_a r_b, so r_b = K[a, b] / c_a."),
         ]),
     Check(
-        id="ch04.best_pair", function="best_pair", cases=_pair_cases,
-        reference=_best_pair,
+        id="ch04.pruned_pair_error", function="pruned_pair_error", cases=_pair_cases,
+        reference=_pruned_pair_error,
         mistakes=[
-            Mistake("only the text's order", lambda w, c: _best_pair(w, c, only_text=True),
-                    "the k_h x 1 layer may come first too; its composition unfolds differently "
-                    "(derive W[o, c, a, b] for that order) and may be closer."),
-            Mistake("the worse order taken", lambda w, c: _best_pair(w, c, worse=True),
-                    "return the order whose pair gets closer to the weight."),
-            Mistake("one channel too many", lambda w, c: _best_pair(w, c, keep=c + 1),
-                    "keep exactly c_mid singular values: c_mid channels between the layers."),
-            Mistake("the other order folded back with k_h and k_w swapped",
-                    lambda w, c: _best_pair(w, c, unfolded_back=True),
-                    "that order's matrix has rows (o, b) and columns (c, a): fold it back to "
-                    "W[o, c, a, b], axes (C_out, C_in, k_h, k_w) like the weight."),
-            Mistake("each kernel approximated on its own", _each_kernel_alone,
-                    "cutting every W[o, c] to rank c_mid is not what a pair of layers can "
-                    "do: the pair shares its c_mid channels across all (o, c), so the whole "
-                    "unfolded layer has rank <= c_mid."),
+            Mistake("the factors' singular values multiplied", _factor_values_multiplied,
+                    "the singular values of a product are not the products of the factors' "
+                    "singular values (that needs the factors' singular vectors to line up); "
+                    "what small matrix has the same singular values as Q P?"),
+            Mistake("each middle channel taken as one SVD term", _channels_as_terms,
+                    "the pair's c_mid terms q_m p_m^T are outer products but not orthogonal "
+                    "ones: their norms are not the singular values of their sum."),
+            Mistake("the eigenvalues of the Gram product taken as singular values",
+                    _gram_eigenvalues_as_values,
+                    "those eigenvalues are the squares of the singular values."),
+            Mistake("error not relative",
+                    lambda f, s, c: _pruned_pair_error(f, s, c, relative=False),
+                    "divide the dropped part by ||W||_F: the error is relative."),
+            Mistake("the squared error",
+                    lambda f, s, c: _pruned_pair_error(f, s, c, root=False),
+                    "the Frobenius error is the square root of the dropped energy's share."),
+            Mistake("one channel too many",
+                    lambda f, s, c: _pruned_pair_error(f, s, c, keep=1),
+                    "the narrower pair has exactly c channels between its layers."),
         ]),
     Check(
-        id="ch04.integer_split", function="integer_split", cases=_integer_split_cases,
-        reference=_integer_split,
+        id="ch04.symmetric_separable", function="symmetric_separable",
+        cases=_symmetric_cases, reference=_symmetric_separable,
         mistakes=[
-            Mistake("a row of the kernel taken as it is",
-                    lambda k: _integer_split(k, divide=False),
-                    "a row of K is c_a r, a multiple of r: divide it by the greatest common "
-                    "divisor of its entries (np.gcd.reduce) so that no factor above 1 is left."),
-            Mistake("the sign left as it came",
-                    lambda k: _integer_split(k, sign=False),
-                    "(c, r) and (-c, -r) give the same kernel: make the first non-zero entry "
-                    "of the row positive, and the column takes the sign."),
-            Mistake("divided by an entry, not by the common divisor",
-                    lambda k: _integer_split(k, by_entry=True),
-                    "dividing by one entry gives fractions whenever that entry does not "
-                    "divide the others ([2, 3] / 2); the common divisor keeps integers."),
-            Mistake("the SVD's vectors rounded", _svd_rounded,
-                    "the SVD's unit vectors are the integer ones divided by a norm: scaling "
-                    "by one entry and rounding gives fractions rounded away ([1, 1.5] -> "
-                    "[1, 2]). Work in integers: a row of the kernel is c_a r already."),
-            Mistake("the common divisor of the whole kernel",
-                    lambda k: _integer_split(k, whole_gcd=True),
-                    "the kernel's common divisor is gcd(c) gcd(r); the row must lose exactly "
-                    "its own, gcd of the row's entries."),
+            Mistake("the text's best rank-1 kernel of the symmetric part",
+                    _text_rank1_of_symmetric_part,
+                    "sigma_1 u_1 v_1^T has the form c c^T only when u_1 = v_1; for this "
+                    "kernel u_1 = -v_1. Which c c^T comes closest then?"),
+            Mistake("the eigenvalue of largest magnitude, its sign dropped",
+                    lambda k: _symmetric_separable(k, top="magnitude"),
+                    "c c^T adds t = ||c||^2 >= 0 along one direction: a large negative "
+                    "eigenvalue is the direction where it helps least."),
+            Mistake("a negative eigenvalue kept",
+                    lambda k: _symmetric_separable(k, negative_kept=True),
+                    "lambda v v^T with lambda < 0 is not of the form c c^T."),
+            Mistake("the text's column used for both passes", _text_split_column_twice,
+                    "sigma_1 u_1 u_1^T is symmetric, but u_1 is the best column for a pair "
+                    "with its own row, not for one filter used twice."),
+            Mistake("the text's best rank-1 kernel made symmetric", _text_rank1_symmetrised,
+                    "(K_1 + K_1^T) / 2 is symmetric but has rank 2 in general: not c c^T."),
         ]),
 ]
