@@ -349,9 +349,8 @@ def test_ch05_visible_check_literals():
         [[[4, 4], [4, 4]]])
 
     from autograder.checks.ch05_depthwise_separable import (
-        _block_macs,
+        _fewest_slices,
         _fold_padding,
-        _max_expansion,
         _separable_error,
     )
 
@@ -417,14 +416,36 @@ def test_ch05_visible_check_literals():
                                              eps=0.0), [2, 0.5])
     np.testing.assert_allclose(_fold_padding(np.ones(1), np.ones(1), np.zeros(1),
                                              np.array([1.0 - 1e-5])), [-1])
-    # exercise 4: the blocks of the text and of Table 2
-    assert _block_macs(96, 96, 14, 14, 1, 6) == 22_692_096
-    assert _max_expansion(96, 96, 14, 14, 1, 22_692_096) == 6
-    assert _max_expansion(96, 96, 14, 14, 1, 22_692_095) == 5
-    assert _block_macs(64, 96, 28, 28, 2, 6) == 27_170_304
-    assert 27_170_304 == 28 * 28 * 64 * 384 + 14 * 14 * 384 * 9 + 14 * 14 * 384 * 96
-    assert _max_expansion(64, 96, 28, 28, 2, 27_170_304) == 6
-    assert _max_expansion(8, 8, 3, 3, 1, 10) == 0 and _block_macs(8, 8, 3, 3, 1, 1) == 1800
+    # the text's block counts (cell 39's formula, and Table 2's first stride-2 block at 28x28)
+    def block_macs(c_in, c_out, h, w, s, t):
+        out = S.conv_output_size(h, 3, s, 1) * S.conv_output_size(w, 3, s, 1)
+        return h * w * c_in * t * c_in + out * t * c_in * 9 + out * t * c_in * c_out
+
+    assert block_macs(96, 96, 14, 14, 1, 6) == 22_692_096 == 14 * 14 * 96 * 6 * (96 + 9 + 96)
+    assert block_macs(64, 96, 28, 28, 2, 6) == 27_170_304
+    # exercise 4: the slice schedule simulated tensor by tensor (each held from the step that
+    # computes it to the last step that reads it; input and output throughout): the reference
+    # is the fewest n whose simulated peak fits, for every budget around the peaks
+    def simulated_peak(c_in, c_out, t, h, w, s, n):
+        inner = S.conv_output_size(h, 3, s, 1) * S.conv_output_size(w, 3, s, 1)
+        sizes = [len(part) for part in np.array_split(np.arange(t * c_in), n)]
+        held, peak = c_in * h * w + c_out * inner, 0
+        for q in sizes:
+            peak = max(peak, held + q * h * w)                  # expansion written
+            peak = max(peak, held + q * h * w + q * inner)      # depthwise reads and writes
+            peak = max(peak, held + q * inner)                  # projection adds into B
+        return peak
+
+    for block in [(2, 2, 3, 2, 2, 1), (3, 3, 3, 2, 2, 1), (4, 4, 6, 4, 4, 2), (3, 5, 2, 5, 3, 2)]:
+        peaks = [simulated_peak(*block, n) for n in range(1, block[0] * block[2] + 1)]
+        for memory in range(min(peaks) - 3, max(peaks) + 3):
+            fits = [n for n, peak in enumerate(peaks, 1) if peak <= memory]
+            assert _fewest_slices(*block, memory) == (fits[0] if fits else 0), (block, memory)
+    assert [_fewest_slices(2, 2, 3, 2, 2, 1, m) for m in (64, 63, 39, 23)] == [1, 2, 3, 0]
+    assert _fewest_slices(3, 3, 3, 2, 2, 1, 63) == 3 and _fewest_slices(4, 4, 6, 4, 4, 2, 300) == 3
+    assert _fewest_slices(96, 96, 6, 14, 14, 1, 100_000) == 4
+    text_block = (96, 96, 6, 14, 14, 1)
+    assert simulated_peak(*text_block, 4) <= 100_000 < simulated_peak(*text_block, 3)
 
 
 def test_ch05_inverted_residual_block():

@@ -64,14 +64,19 @@ def root(gamma, beta, mean, sd):
     return mean - beta * sd / gamma
 
 
-def expansion(expand_hw, inner_hw, per_t=None):
-    """A student's largest t: the expansion on ``expand_hw``, depthwise and projection on
-    ``inner_hw`` (each a function of h, w, s)."""
-    def max_expansion(c_in, c_out, h, w, stride, budget):
-        cost = per_t(c_in, c_out, h, w, stride) if per_t else (
-            expand_hw(h, w, stride) * c_in * c_in + inner_hw(h, w, stride) * c_in * (9 + c_out))
-        return budget // cost
-    return max_expansion
+def slices(room=lambda ci, co, full, inner, memory: memory - ci * full - co * inner,
+           per=lambda full, inner: full + inner, inner_map=None, count=None):
+    """A student's fewest slices: the room left beside the held tensors, the values per wide
+    channel of a slice, the strided map, and how n follows from the largest slice q."""
+    def fewest_slices(c_in, c_out, t, h, w, stride, memory):
+        full = h * w
+        inner = inner_map(h, w, stride) if inner_map else strided(h, w, stride)
+        left = room(c_in, c_out, full, inner, memory)
+        q = left // per(full, inner) if left > 0 else 0
+        if q < 1:
+            return 0
+        return count(t * c_in, q, left, per(full, inner)) if count else -(-(t * c_in) // q)
+    return fewest_slices
 
 
 def full(h, w, s):
@@ -80,6 +85,25 @@ def full(h, w, s):
 
 def strided(h, w, s):
     return ((h - 1) // s + 1) * ((w - 1) // s + 1)
+
+
+def slices_with_weights(c_in, c_out, t, h, w, stride, memory):
+    """Cell 42's memory access cost of each layer of a slice (maps and weights), the largest
+    of the three within the budget, searched by bisection over n."""
+    full_, inner, wide = h * w, strided(h, w, stride), t * c_in
+
+    def peak(n):
+        q = -(-wide // n)
+        return max(c_in * full_ + q * full_ + q * c_in, q * (full_ + inner) + 9 * q,
+                   q * inner + c_out * inner + c_out * q)
+
+    if peak(wide) > memory:
+        return 0
+    lo, hi = 1, wide
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if peak(mid) <= memory else (mid + 1, hi)
+    return lo
 
 
 MUTANTS = {
@@ -126,23 +150,22 @@ MUTANTS = {
                fold_pad(lambda g, be, mu, sd: mu - be * sd ** 2 / g), False),
         Mutant("gamma = 0 channels given nan", fold_pad(root, lambda be: np.nan * be), False),
     ],
-    "ch05.max_expansion": [
-        Mutant("the paper's stride-1 formula", expansion(full, full), True),
-        Mutant("everything on the strided map", expansion(strided, strided), True),
-        Mutant("h // stride", expansion(full, lambda h, w, s: (h // s) * (w // s)), True),
-        Mutant("projection left out",
-               expansion(None, None, lambda ci, co, h, w, s: h * w * ci * ci
-                         + strided(h, w, s) * ci * 9), True),
-        Mutant("depthwise as a full 3x3 convolution",
-               lambda ci, co, h, w, s, budget: next(
-                   t for t in range(budget + 1) if h * w * ci * ci * (t + 1) + strided(h, w, s)
-                   * (9 * ((t + 1) * ci) ** 2 + (t + 1) * ci * co) > budget), True),
-        Mutant("rounded instead of floored",
-               lambda ci, co, h, w, s, budget: round(budget / (h * w * ci * ci + strided(h, w, s)
-                                                               * ci * (9 + co))), False),
-        Mutant("k instead of k squared",
-               expansion(None, None, lambda ci, co, h, w, s: h * w * ci * ci
-                         + strided(h, w, s) * ci * (3 + co)), False),
+    "ch05.fewest_slices": [
+        Mutant("the continuous bound T (hw + h'w') / room, rounded up",
+               slices(count=lambda wide, q, left, per: -(-(wide * per) // left)), True),
+        Mutant("expanded channels freed before the depthwise runs",
+               slices(per=lambda full, inner: full), True),
+        Mutant("input and output not counted",
+               slices(room=lambda ci, co, full, inner, memory: memory), True),
+        Mutant("stride ignored", slices(inner_map=full), True),
+        Mutant("the output held at the input's size",
+               slices(room=lambda ci, co, full, inner, memory: memory - (ci + co) * full), False),
+        Mutant("floor instead of ceiling",
+               slices(count=lambda wide, q, left, per: max(1, wide // q)), False),
+        Mutant("h // stride for the strided map",
+               slices(inner_map=lambda h, w, s: max(1, h // s) * max(1, w // s)), False),
+        Mutant("cell 42's memory access cost per layer, weights included",
+               slices_with_weights, True),
     ],
 }
 
@@ -152,5 +175,5 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 test_tally = tally_test(MUTANTS, {
     "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (7, 5),
-    "ch05.fold_padding": (10, 8), "ch05.max_expansion": (7, 5),
+    "ch05.fold_padding": (10, 8), "ch05.fewest_slices": (8, 5),
 })

@@ -74,19 +74,44 @@ PASTES = {
         return np.where(np.isfinite((F - G(0)) / (G(1) - G(0))), (F - G(0)) / (G(1) - G(0)), np.inf)
 """, "fold_padding"),
     ],
-    "ch05.max_expansion": [
-        Paste("the text's (and the paper's) block count, solved for t",
+    # max_expansion (the largest t within a MAC budget) was beaten in round 4a by cell 28's cost
+    # rule with cell 38's widths, linear in t (tests/fixtures/reader_pastes/round4/05/
+    # max_expansion.py, moved here). It is now fewest_slices: the fewest channel slices of an
+    # inverted residual block within a memory budget (peak not displayed; whole channels).
+    "ch05.fewest_slices": [
+        Paste("the reader's round-4a max_expansion: budget // the block's MACs at t = 1 (the old exercise)",
               (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),
                ("05", "def costs("), ("05", "def inverted_residual(x"), ("05", "def inverted_residual_macs")),
               """def max_expansion(c_in, c_out, h, w, stride, budget):
-    return budget // inverted_residual_macs(c_in, c_out, 1, 3, h * w)
+    o = ((h + 2 * 1 - (3 - 1) - 1) // stride + 1) * ((w + 2 * 1 - (3 - 1) - 1) // stride + 1)
+    return budget // (h * w * c_in * (1 * c_in) + o * (1 * c_in) * 3**2 + o * (1 * c_in) * c_out)
 """, "max_expansion"),
-        Paste("the text's block count on the strided map",
+        Paste("the room beside the input and output divided among the wide channels: the continuous bound",
               (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),
                ("05", "def costs("), ("05", "def inverted_residual(x"), ("05", "def inverted_residual_macs")),
-              """def max_expansion(c_in, c_out, h, w, stride, budget):
-    return budget // inverted_residual_macs(c_in, c_out, 1, 3, (h // stride) * (w // stride))
-""", "max_expansion"),
+              """def fewest_slices(c_in, c_out, t, h, w, stride, memory):
+    o = ((h - 1) // stride + 1) * ((w - 1) // stride + 1)
+    room = memory - c_in * h * w - c_out * o
+    return 0 if room < h * w + o else min(t * c_in, -(-t * c_in * (h * w + o) // room))
+""", "fewest_slices"),
+        Paste("every tensor of the block split n ways: n = ceil(all values / memory)",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),
+               ("05", "def costs("), ("05", "def inverted_residual(x"), ("05", "def inverted_residual_macs")),
+              """def fewest_slices(c_in, c_out, t, h, w, stride, memory):
+    o = ((h - 1) // stride + 1) * ((w - 1) // stride + 1)
+    total = c_in * h * w + t * c_in * (h * w + o) + c_out * o
+    return -(-total // memory) if -(-total // memory) <= t * c_in else 0
+""", "fewest_slices"),
+        Paste("cell 42's memory access cost of each layer of a slice of q channels, the largest slice "
+              "that fits every layer, then n = ceil(T / q)",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),
+               ("05", "def costs("), ("05", "def inverted_residual(x"), ("05", "def inverted_residual_macs"),
+               ("05", "blocks = ([(32, 64, 112)"), ("05", "def memory(c_in, c_out, k, groups")),
+              """def fewest_slices(c_in, c_out, t, h, w, stride, memory):
+    o = ((h - 1) // stride + 1) * ((w - 1) // stride + 1)
+    q = min((memory - c_in * h * w) // (h * w + c_in), memory // (h * w + o + 9), (memory - c_out * o) // (o + c_out))
+    return -(-t * c_in // q) if q >= 1 else 0
+""", "fewest_slices"),
     ],
 }
 
