@@ -354,25 +354,36 @@ def test_ch05_visible_check_literals():
         _separable_error,
     )
 
-    # exercise 2: the error of the best pair, and that a pair built from the SVD attains it
+    # exercise 2: the error of the best pair within a budget is the least, over every way
+    # of sharing the filters among the channels, of the channels' Eckart-Young tails; a pair
+    # built from the SVD with that share attains it (its W_pair written filter by filter)
+    import itertools
+
     p_demo, k_demo = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[[1.0, 0.0], [2.0, 1.0]]] * 2)
-    assert np.isclose(_separable_error(p_demo[:, :, None, None] * k_demo[None], 1), 0.0)
+    text_pair = p_demo[:, :, None, None] * k_demo[None]
+    assert np.isclose(_separable_error(text_pair, 12), 0.0)
+    assert np.isclose(_separable_error(text_pair, 11), 30.0)   # keeps channel 0's 10 * 6 = 60
     two = np.array([[[[1.0, 0.0]]], [[[0.0, 1.0]]]])
-    assert _separable_error(two, 1) == 1.0 and np.isclose(_separable_error(two, 2), 0.0)
-    assert _separable_error(np.array([[[[1.0, 0.0]], [[1.0, 1.0]]], [[[0.0, 1.0]], [[1.0, 1.0]]]]),
-                            1) == 1.0
+    assert _separable_error(two, 4) == 1.0 and np.isclose(_separable_error(two, 8), 0.0)
+    assert np.isclose(_separable_error(np.array([[[[3.0, 0.0]], [[1.0, 0.0]]],
+                                                 [[[0.0, 3.0]], [[0.0, 1.0]]]]), 8), 2.0)
     rng = np.random.default_rng(5)
-    w = rng.standard_normal((5, 3, 3, 3))
-    for m in (1, 2, 3):
-        dw, pw = np.zeros((3 * m, 1, 3, 3)), np.zeros((5, 3 * m))
-        for c in range(3):
-            u, sigma, vt = np.linalg.svd(w[:, c].reshape(5, 9))
-            for j in range(m):
-                dw[c * m + j, 0] = vt[j].reshape(3, 3)
-                pw[:, c * m + j] = sigma[j] * u[:, j]
-        pair = S.compose_conv2d(S.block_diagonal_weight(dw, 3), None, pw[:, :, None, None],
-                                None)[0]
-        assert np.isclose(((w - pair) ** 2).sum(), _separable_error(w, m))
+    for c_out, c, kh, kw in [(3, 3, 2, 2), (4, 2, 3, 3), (2, 4, 1, 3)]:
+        w = rng.standard_normal((c_out, c, kh, kw)) * 10 ** rng.uniform(-1, 1, (1, c, 1, 1))
+        rank, cost = min(c_out, kh * kw), kh * kw + c_out
+        svds = [np.linalg.svd(w[:, ch].reshape(c_out, -1)) for ch in range(c)]
+        for filters in range(c * rank + 1):
+            best, share = min((sum((svds[ch][1][m:] ** 2).sum() for ch, m in enumerate(ms)), ms)
+                              for ms in itertools.product(range(rank + 1), repeat=c)
+                              if sum(ms) <= filters)
+            for budget in (filters * cost, filters * cost + cost - 1):
+                assert np.isclose(_separable_error(w, budget), best)
+            pair = np.zeros_like(w)
+            for ch, m in enumerate(share):
+                u, sigma, vt = svds[ch]
+                for j in range(m):   # filter j of channel ch: kernel vt[j], column sigma_j u_j
+                    pair[:, ch] += np.outer(sigma[j] * u[:, j], vt[j]).reshape(c_out, kh, kw)
+            assert np.isclose(((w - pair) ** 2).sum(), best)
     # exercise 3: with the pad values, the folded layer (W s, b + sum W shift) computes
     # BN-then-zero-padded-conv exactly; a switched-off channel with a shift cannot be fixed
     def bn_then_conv(x, w, b, g, be, mu, var, p, eps=1e-5):

@@ -37,16 +37,43 @@ def dw(**mistake):
     return lambda x, w, b, s=1, p=0: depthwise(x, w, b, s, p, **mistake)
 
 
-def svd_error(slices, keep=lambda sigma, m: sigma[m:] ** 2):
-    """A student's separable error: ``slices(W)`` factorised, ``keep`` what is summed."""
-    def separable_error(weight, multiplier):
-        return float(sum(np.sum(keep(np.linalg.svd(s, compute_uv=False), multiplier))
-                         for s in slices(weight)))
+def gains_of(weight, square=True):
+    """The singular values of every channel's (C_out, kh*kw) slice W[:, c], squared."""
+    return [np.linalg.svd(weight[:, c].reshape(weight.shape[0], -1), compute_uv=False)
+            ** (2 if square else 1) for c in range(weight.shape[1])]
+
+
+def budget_error(per_filter=lambda c_out, kk: kk + c_out, allocate=None, square=True,
+                 rounding=lambda budget, cost: budget // cost):
+    """A student's error within a budget: the cost of one filter, how the filters are shared
+    among the channels (``allocate(gains, filters)`` -> filters per channel; None: the largest
+    gains of all channels), whether the singular values are squared, how filters are counted."""
+    def separable_error(weight, budget):
+        c_out, _c, kh, kw = weight.shape
+        filters = int(rounding(budget, per_filter(c_out, kh * kw)))
+        gains = gains_of(weight, square)
+        if allocate is None:
+            return float(np.sort(np.concatenate(gains))[::-1][filters:].sum())
+        return float(sum(g[m:].sum() for g, m in zip(gains, allocate(gains, filters))))
     return separable_error
 
 
-def per_input(weight):
-    return [weight[:, c].reshape(weight.shape[0], -1) for c in range(weight.shape[1])]
+def same_multiplier(gains, filters):
+    return [filters // len(gains)] * len(gains)
+
+
+def remainder_to_the_first(gains, filters):
+    m, r = divmod(filters, len(gains))
+    return [m + (c < r) for c in range(len(gains))]
+
+
+def to_the_strongest_channel(gains, filters):
+    """All filters to the channel with the most energy, then the next, ..."""
+    order, share = np.argsort([-g.sum() for g in gains]), [0] * len(gains)
+    for c in order:
+        share[c] = min(filters, len(gains[c]))
+        filters -= share[c]
+    return share
 
 
 def fold_pad(live, off=lambda beta: np.where(beta == 0, 0.0, np.inf)):
@@ -121,19 +148,23 @@ MUTANTS = {
         Mutant("output size without the + 1", dw(plus_one=0), False),
     ],
     "ch05.separable_error": [
-        Mutant("chapter 04's rank-1 split of every k x k kernel",
-               svd_error(lambda w: [w[o, c] for o in range(w.shape[0]) for c in range(w.shape[1])]),
+        Mutant("the same multiplier for every channel", budget_error(allocate=same_multiplier),
                True),
-        Mutant("W[o] per output channel", svd_error(lambda w: [w[o].reshape(w.shape[1], -1)
-                                                              for o in range(w.shape[0])]), True),
-        Mutant("singular values not squared", svd_error(per_input, lambda s, m: s[m:]), True),
-        Mutant("kept the first m", svd_error(per_input, lambda s, m: s[:m] ** 2), True),
-        Mutant("rank 1 whatever the multiplier", svd_error(per_input, lambda s, m: s[1:] ** 2),
-               True),
+        Mutant("a kernel's weights only per filter",
+               budget_error(per_filter=lambda c_out, kk: kk), True),
+        Mutant("the budget rounded up to a whole filter",
+               budget_error(rounding=lambda budget, cost: -(-budget // cost)), True),
+        Mutant("singular values not squared", budget_error(square=False), True),
+        Mutant("the whole weight as one matrix",
+               lambda w, budget: float((np.linalg.svd(w.reshape(w.shape[0], -1),
+                                                      compute_uv=False)[
+                   budget // (w.shape[2] * w.shape[3] + w.shape[0]):] ** 2).sum()), True),
+        Mutant("shared out evenly, the remainder to the first channels (round-robin)",
+               budget_error(allocate=remainder_to_the_first), True),
+        Mutant("filters to the channel with the most energy first",
+               budget_error(allocate=to_the_strongest_channel), False),
         Mutant("square root of the error (Frobenius norm)",
-               lambda w, m: float(np.sqrt(svd_error(per_input)(w, m))), False),
-        Mutant("only the largest dropped singular value",
-               svd_error(per_input, lambda s, m: s[m:m + 1] ** 2), False),
+               lambda w, budget: float(np.sqrt(budget_error()(w, budget))), False),
     ],
     "ch05.fold_padding": [
         Mutant("zero padding kept", lambda g, be, mu, v, eps=1e-5: np.zeros_like(mu), True),
@@ -174,6 +205,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (7, 5),
+    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (8, 6),
     "ch05.fold_padding": (10, 8), "ch05.fewest_slices": (8, 5),
 })

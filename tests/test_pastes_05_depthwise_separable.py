@@ -21,21 +21,44 @@ PASTES = {
     return depthwise2d(xp, weight[:, 0])[:, ::stride, ::stride] + bias[:, None, None]
 """, "depthwise_conv2d"),
     ],
+    # Round 4a (tests/fixtures/reader_pastes/round4/05/separable_error.py, moved here): the
+    # reader's SVD per C_out x k^2 slice with the tail of sigma^2 beat the old exercise (one
+    # multiplier m for every channel). The exercise now gives a budget of weights that the
+    # channels share as they need: the uniform tail, and sharing rules that look fair, lose.
     "ch05.separable_error": [
-        Paste("chapter 04's best rank-1 approximation of every k x k kernel",
+        Paste("the reader's round-4a paste: sigma^2 after the m-th per slice (the old signature)",
               (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def conv2d(x, weight)"),
                ("05", "def relu(z)"), ("05", "W_eff = P[:, :, None, None]")),
               """def separable_error(weight, multiplier):
+    return float(np.sum(np.linalg.svd(weight.swapaxes(0, 1).reshape(weight.shape[1], len(weight), -1), compute_uv=False)[:, multiplier:] ** 2))
+""", "separable_error"),
+        Paste("the reader's slices, the budget turned into one multiplier for every channel",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def conv2d(x, weight)"),
+               ("05", "def relu(z)"), ("05", "W_eff = P[:, :, None, None]")),
+              """def separable_error(weight, budget):
+    m = budget // (weight.shape[2] * weight.shape[3] + weight.shape[0]) // weight.shape[1]
+    return float(np.sum(np.linalg.svd(weight.swapaxes(0, 1).reshape(weight.shape[1], len(weight), -1), compute_uv=False)[:, m:] ** 2))
+""", "separable_error"),
+        Paste("filters shared in proportion to each channel's energy (rounded down)",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def conv2d(x, weight)"),
+               ("05", "def relu(z)"), ("05", "W_eff = P[:, :, None, None]")),
+              """def separable_error(weight, budget):
+    s2 = np.linalg.svd(weight.swapaxes(0, 1).reshape(weight.shape[1], len(weight), -1), compute_uv=False) ** 2
+    m = np.floor(budget // (weight.shape[2] * weight.shape[3] + weight.shape[0]) * s2.sum(1) / s2.sum()).astype(int)
+    return float(sum(s2[c, m[c]:].sum() for c in range(len(m))))
+""", "separable_error"),
+        Paste("the best rank-M approximation of the whole weight, M the filters the budget pays for",
+              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def conv2d(x, weight)"),
+               ("05", "def relu(z)"), ("05", "W_eff = P[:, :, None, None]")),
+              """def separable_error(weight, budget):
+    sigma = np.linalg.svd(weight.reshape(len(weight), -1), compute_uv=False)
+    return float(np.sum(sigma[budget // (weight.shape[2] * weight.shape[3] + weight.shape[0]):] ** 2))
+""", "separable_error"),
+        Paste("chapter 04's best rank-1 approximation of every k x k kernel", (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def conv2d(x, weight)"),
+               ("05", "def relu(z)"), ("05", "W_eff = P[:, :, None, None]")),
+              """def separable_error(weight, budget):
     return float(sum(np.sum(np.linalg.svd(weight[o, c], compute_uv=False)[1:] ** 2)
                      for o in range(weight.shape[0]) for c in range(weight.shape[1])))
-""", "separable_error"),
-        Paste("the text's rank-1 slices W[:, c], made into an error",
-              (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def conv2d(x, weight)"),
-               ("05", "def relu(z)"), ("05", "W_eff = P[:, :, None, None]")),
-              """def separable_error(weight, multiplier):
-    c_out = weight.shape[0]
-    return float(sum(np.sum(np.linalg.svd(weight[:, c].reshape(c_out, -1), compute_uv=False)[1:] ** 2)
-                     for c in range(weight.shape[1])))
 """, "separable_error"),
     ],
     "ch05.fold_padding": [

@@ -1,6 +1,6 @@
 """Hidden checks of chapter 05 (depthwise separable): depthwise conv with stride and multiplier
 (at a size where the repeated input cannot be built), the least error of a separable pair
-approximating a standard weight, the pad values that make a batch norm fold exactly into
+approximating a standard weight within a weight budget shared by the channels, the pad values that make a batch norm fold exactly into
 the zero-padded convolution after it, and the fewest channel slices that run an inverted
 residual block within a memory budget."""
 
@@ -68,33 +68,82 @@ def _slices(weight):
     return [w[:, c].reshape(w.shape[0], -1) for c in range(w.shape[1])]
 
 
-def _separable_error(weight, m):
-    """Least squared error of a depthwise (multiplier m) + pointwise pair (Eckart-Young)."""
-    return float(sum((np.linalg.svd(s, compute_uv=False)[m:] ** 2).sum() for s in _slices(weight)))
+def _energies(weight):
+    """Per input channel c, the squared singular values of W[:, c] (largest first)."""
+    return [np.linalg.svd(s, compute_uv=False) ** 2 for s in _slices(weight)]
+
+
+def _filters(weight, budget, per_filter=None):
+    """How many depthwise filters the budget pays for: each costs its kh*kw weights and the
+    C_out weights of the pointwise column that reads it."""
+    c_out, _c, kh, kw = np.shape(weight)
+    return budget // (kh * kw + c_out if per_filter is None else per_filter(c_out, kh * kw))
+
+
+def _separable_error(weight, budget):
+    """Least squared error of a depthwise + pointwise pair within ``budget`` weights, each
+    channel with as many depthwise filters as it is given. Channel c's slice W[:, c] with m_c
+    filters keeps its m_c largest squared singular values (Eckart-Young), and those gains
+    shrink along each channel: the best allocation keeps the largest ones over all channels."""
+    gains = np.sort(np.concatenate(_energies(weight)))[::-1]
+    return float(gains[_filters(weight, budget):].sum())
+
+
+def _separable_error_with(weight, budget, per_filter=None):
+    gains = np.sort(np.concatenate(_energies(weight)))[::-1]
+    return float(gains[_filters(weight, budget, per_filter):].sum())
+
+
+def _uniform(weight, budget):
+    """The same multiplier m = filters // C for every channel: the old exercise's answer."""
+    m = _filters(weight, budget) // np.shape(weight)[1]
+    return float(sum(e[m:].sum() for e in _energies(weight)))
+
+
+def _round_robin(weight, budget):
+    """Filters handed out one per channel in turn, channel 0 first, while any are left."""
+    energies, left = _energies(weight), _filters(weight, budget)
+    kept = [0] * len(energies)
+    while left > 0 and any(k < len(e) for k, e in zip(kept, energies)):
+        for c, e in enumerate(energies):
+            if left > 0 and kept[c] < len(e):
+                kept[c], left = kept[c] + 1, left - 1
+    return float(sum(e[k:].sum() for k, e in zip(kept, energies)))
+
+
+def _one_matrix(weight, budget):
+    """The whole weight as one (C_out, C k k) matrix, its best rank-M approximation."""
+    w = np.asarray(weight, dtype=np.float64)
+    sigma = np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False)
+    return float((sigma[_filters(weight, budget):] ** 2).sum())
 
 
 def _error_cases(rng):
+    """Weights of 1-12 channels whose slices differ in energy by up to 10^3 (so a uniform
+    multiplier wastes filters), kernels 2x2, 3x3 and 1x3; budgets a whole number of filters
+    plus up to one filter's cost less one; a fifth are exact pairs with a different multiplier
+    per channel, which reach error 0 only when every filter goes where it is needed."""
     cases = []
     for i in range(30):
-        c_out, c, k = int(rng.integers(2, 7)), int(rng.integers(1, 5)), int(rng.choice([2, 3]))
-        m = int(rng.integers(1, min(c_out, k * k) + 1))
-        if i % 5 == 0:  # an exact pair: error 0 only with the right slices and rank
-            m = int(rng.integers(1, 3))
-            dw, pw = rng.standard_normal((c * m, 1, k, k)), rng.standard_normal((c_out, c * m))
-            w = solutions.compose_conv2d(solutions.block_diagonal_weight(dw, c), None,
-                                         pw[:, :, None, None], None)[0]
+        c_out, c = int(rng.integers(2, 9)), int(rng.integers(1, 13))
+        kh, kw = [(2, 2), (3, 3), (1, 3)][i % 3]
+        rank = min(c_out, kh * kw)
+        if i % 5 == 0:
+            ms = rng.integers(0, rank + 1, c)
+            w = np.zeros((c_out, c, kh, kw))
+            for ch, m in enumerate(ms):
+                w[:, ch] = (rng.standard_normal((c_out, m)) @ rng.standard_normal((m, kh * kw))
+                            ).reshape(c_out, kh, kw)
+            filters = int(ms.sum())
         else:
-            w = rng.standard_normal((c_out, c, k, k))
-        cases.append((w, m))
+            w = rng.standard_normal((c_out, c, kh, kw)) * 10 ** rng.uniform(-1.5, 1.5, (1, c, 1, 1))
+            filters = int(rng.integers(0, c * rank + 2))
+        cases.append((w, filters * (kh * kw + c_out) + int(rng.integers(0, kh * kw + c_out))))
+    # 64 channels of 3 x 3 kernels for 8 outputs, 150 filters: 9^64 ways to share them, so
+    # the sharing has to be reasoned out, not searched
+    w = rng.standard_normal((8, 64, 3, 3)) * 10 ** rng.uniform(-1.5, 1.5, (1, 64, 1, 1))
+    cases.append((w, 150 * 17 + int(rng.integers(0, 17))))
     return cases
-
-
-def _error_with(slices, keep=lambda sigma, m: sigma[m:] ** 2):
-    """A wrong error: other matrices factorised, or other singular values kept."""
-    def error(weight, m):
-        return float(sum(keep(np.linalg.svd(s, compute_uv=False), m).sum()
-                         for s in slices(np.asarray(weight, dtype=np.float64))))
-    return error
 
 
 def _one_side(x, w, b, s, p):
@@ -268,33 +317,30 @@ CHECKS = [
         id="ch05.separable_error", function="separable_error", cases=_error_cases,
         reference=_separable_error,
         mistakes=[
-            Mistake("each k x k kernel approximated on its own, as in chapter 04",
-                    _error_with(lambda w: [w[o, c] for o in range(w.shape[0])
-                                           for c in range(w.shape[1])]),
-                    "a separable pair does not make each k x k kernel rank 1: it makes every "
-                    "output's kernel for channel c a combination of the same m kernels. Factor "
-                    "the (C_out, k*k) matrix W[:, c] of each input channel."),
-            Mistake("slices taken per output channel",
-                    _error_with(lambda w: [w[o].reshape(w.shape[1], -1)
-                                           for o in range(w.shape[0])]),
-                    "the depthwise kernels belong to input channels: factor W[:, c] (all "
-                    "outputs, one input channel), not W[o]."),
-            Mistake("the whole weight as one matrix",
-                    _error_with(lambda w: [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)]),
-                    "each input channel has kernels of its own: factor every W[:, c] apart, "
-                    "each to rank m."),
+            Mistake("the same multiplier for every channel", _uniform,
+                    "nothing makes the channels share a multiplier: a channel whose slice "
+                    "W[:, c] holds more energy gains more from another filter. Compare the "
+                    "gains (squared singular values) of all channels and keep the largest."),
+            Mistake("filters handed out one per channel in turn", _round_robin,
+                    "a fair share is not the best share: give the next filter to the channel "
+                    "whose next squared singular value is the largest."),
+            Mistake("a filter costs its k x k weights only",
+                    lambda w, budget: _separable_error_with(w, budget, lambda co, kk: kk),
+                    "each depthwise filter also needs its column of the pointwise layer: "
+                    "C_out more weights."),
+            Mistake("a filter the budget cannot pay for",
+                    lambda w, budget: _separable_error_with(
+                        w, budget + np.shape(w)[2] * np.shape(w)[3] + np.shape(w)[0] - 1),
+                    "the budget pays for floor(budget / (kh kw + C_out)) filters; a part of "
+                    "a filter is no filter."),
             Mistake("singular values summed, not squared",
-                    _error_with(_slices, keep=lambda sigma, m: sigma[m:]),
+                    lambda w, budget: float(np.sort(np.concatenate(
+                        [np.sqrt(e) for e in _energies(w)]))[::-1][_filters(w, budget):].sum()),
                     "the squared error of the best rank-m approximation is the sum of the "
                     "*squared* singular values left out (Eckart-Young)."),
-            Mistake("the kept singular values summed instead of the dropped ones",
-                    _error_with(_slices, keep=lambda sigma, m: sigma[:m] ** 2),
-                    "the error is what the approximation leaves out: the singular values after "
-                    "the first m."),
-            Mistake("multiplier ignored: rank 1 per slice",
-                    _error_with(_slices, keep=lambda sigma, m: sigma[1:] ** 2),
-                    "with multiplier m, channel c has m depthwise kernels, so W[:, c] can have "
-                    "rank m: drop only the singular values after the m-th."),
+            Mistake("the whole weight as one matrix", _one_matrix,
+                    "a depthwise filter reads one channel only: factor every W[:, c] apart "
+                    "and share the filters among the channels."),
         ]),
     Check(
         id="ch05.fold_padding", function="fold_padding", cases=_fold_cases,
