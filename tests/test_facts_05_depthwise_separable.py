@@ -348,16 +348,16 @@ def test_ch05_visible_check_literals():
         S.depthwise_conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1),
         [[[4, 4], [4, 4]]])
 
+    # exercise 2: the error of the best pair within a budget is the least, over every way
+    # of sharing the filters among the channels, of the channels' Eckart-Young tails; a pair
+    # built from the SVD with that share attains it (its W_pair written filter by filter)
+    import itertools
+
     from autograder.checks.ch05_depthwise_separable import (
         _fewest_slices,
         _fold_padding,
         _separable_error,
     )
-
-    # exercise 2: the error of the best pair within a budget is the least, over every way
-    # of sharing the filters among the channels, of the channels' Eckart-Young tails; a pair
-    # built from the SVD with that share attains it (its W_pair written filter by filter)
-    import itertools
 
     p_demo, k_demo = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[[1.0, 0.0], [2.0, 1.0]]] * 2)
     text_pair = p_demo[:, :, None, None] * k_demo[None]

@@ -1,8 +1,8 @@
 """Hidden checks of chapter 05 (depthwise separable): depthwise conv with stride and multiplier
 (at a size where the repeated input cannot be built), the least error of a separable pair
-approximating a standard weight within a weight budget shared by the channels, the pad values that make a batch norm fold exactly into
-the zero-padded convolution after it, and the fewest channel slices that run an inverted
-residual block within a memory budget."""
+approximating a standard weight within a weight budget the channels share, the pad values
+that make a batch norm fold exactly into the zero-padded convolution after it, and the
+fewest channel slices that run an inverted residual block within a memory budget."""
 
 from __future__ import annotations
 
