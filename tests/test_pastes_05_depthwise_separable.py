@@ -21,8 +21,8 @@ PASTES = {
     return depthwise2d(xp, weight[:, 0])[:, ::stride, ::stride] + bias[:, None, None]
 """, "depthwise_conv2d"),
     ],
-    # Round 4a (tests/fixtures/reader_pastes/round4/05/separable_error.py, moved here): the
-    # reader's SVD per C_out x k^2 slice with the tail of sigma^2 beat the old exercise (one
+    # Round 4a (tests/fixtures/reader_pastes/round4/05/separable_error.py, moved here and
+    # deleted): the reader's SVD per C_out x k^2 slice with the tail of sigma^2 beat the old exercise (one
     # multiplier m for every channel). The exercise now gives a budget of weights that the
     # channels share as they need: the uniform tail, and sharing rules that look fair, lose.
     "ch05.separable_error": [
@@ -99,8 +99,9 @@ PASTES = {
     ],
     # max_expansion (the largest t within a MAC budget) was beaten in round 4a by cell 28's cost
     # rule with cell 38's widths, linear in t (tests/fixtures/reader_pastes/round4/05/
-    # max_expansion.py, moved here). It is now fewest_slices: the fewest channel slices of an
-    # inverted residual block within a memory budget (peak not displayed; whole channels).
+    # max_expansion.py, moved here and deleted). It is now fewest_slices: the fewest channel
+    # slices of an inverted residual block within a memory budget (the peak is not displayed;
+    # slices hold whole channels).
     "ch05.fewest_slices": [
         Paste("the reader's round-4a max_expansion: budget // the block's MACs at t = 1 (the old exercise)",
               (("05", "X = (np.arange(16)"), ("05", "def depthwise2d"), ("05", "def relu(z)"),

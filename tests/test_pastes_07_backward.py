@@ -44,8 +44,8 @@ PASTES = {
 """, "richardson_step"),
     ],
     "ch07.input_reached": [
-        # Round 4a (tests/fixtures/reader_pastes/round4/07/input_reached.py, moved here): the
-        # reader probed the old exercise (which cells of an input of length n) with unit
+        # Round 4a (tests/fixtures/reader_pastes/round4/07/input_reached.py, moved here and
+        # deleted): the reader probed the old exercise (which cells of an input of length n) with unit
         # impulses through cell 7's corr2d. The exercise now asks for the fraction of a long
         # input's interior that is reached, over periods of up to 10^16 cells: no input, and no
         # period, fits in an array.
