@@ -107,9 +107,9 @@ def _reached_cases(rng):
     dilations up to 2 10^3, where the period reaches 10^18 cells (still an int64) and taps
     wrap around it."""
     cases = []
-    for i in range(40):
+    while len(cases) < 40:
         depth = int(rng.integers(1, 7))
-        big = i % 2 == 1
+        big = len(cases) % 2 == 1
         layers = []
         for _ in range(depth):
             k = int(rng.integers(1, 6))
@@ -117,7 +117,10 @@ def _reached_cases(rng):
             d = int(rng.choice([1, s, s + 1, int(rng.integers(1, 2 * s + 2))])) if big \
                 else int(rng.integers(1, 5))
             layers.append((k, s, int(rng.integers(0, k + 1)), d))
-        cases.append((tuple(layers),))
+        # the period and every tap stay below 2^62, so an answer in int64 arithmetic (taps
+        # reduced modulo P as they are summed) cannot overflow
+        if _period(layers) + max(_taps(layers, _grid(layers))) < 2**62:
+            cases.append((tuple(layers),))
     # a stack whose period is 10^16 cells and whose last layer's taps land a whole period
     # apart: no array the size of a period, or of the input, can be made
     cases.append((((3, 10**4, 1, 7), (2, 10**4, 0, 1), (4, 10**4, 2, 3), (3, 10**4, 0, 10**4)),))
