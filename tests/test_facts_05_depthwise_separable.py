@@ -492,3 +492,23 @@ def test_ch05_inverted_residual_forward():
     dw = sum(k[:, a, b, None, None] * padded[:, a:a + 6, b:b + 6] for a in range(3)
              for b in range(3))
     np.testing.assert_allclose(y[0], x[0] + np.einsum("oe,ehw->ohw", p, np.clip(dw, 0, 6)))
+
+
+def test_ch05_exercise_prompt_sizes_hold_for_every_student():
+    """Exercise 4's prompt promises blocks of up to 10^6 channels and t up to 10^3 (answers in
+    the hundreds of millions, beyond a loop over n); exercise 2's hidden weights include
+    many channels whose sharings cannot be enumerated."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch05_depthwise_separable import _fewest_slices
+
+    text = markdown("05_depthwise_separable")
+    assert "The hidden blocks have up to $10^6$ channels and $t$ up to $10^3$." in text
+    for seed in (None, 1, 2, 3):
+        def cases(check_id, seed=seed):
+            return cases_for(check_id) if seed is None else cases_for(check_id, seed)
+        blocks = cases("ch05.fewest_slices")
+        assert max(max(b[0], b[1]) for b in blocks) < 10**6 and max(b[2] for b in blocks) < 10**3
+        assert max(_fewest_slices(*b) for b in blocks) > 10**8
+        assert max(w.shape[1] for w, _budget in cases("ch05.separable_error")) == 64

@@ -320,3 +320,22 @@ def test_ch07_citations_and_math():
     assert '"Artifacts in Gradients"' in text and "Deconvolution and Checkerboard Artifacts" in text
     assert "\\text{conv\\_" not in text and "\\text{output\\_" not in text
     assert "\\mathrm{conv\\_transpose2d}" in text
+
+
+def test_ch07_input_reached_prompt_sizes_hold_for_every_student():
+    """Exercise 2's prompt promises stacks of up to six layers with strides up to 10^4 and
+    patterns repeating only every 10^12 cells or more: so they are, for every student."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+
+    text = markdown("07_backward")
+    assert "have up to six layers with strides up to $10^4$; many of their patterns repeat " \
+           "only every $10^{12}$ cells or more" in text
+    for seed in (None, 1, 2, 3):
+        cases = cases_for("ch07.input_reached") if seed is None else \
+            cases_for("ch07.input_reached", seed)
+        layers = [c[0] for c in cases]
+        assert max(len(ls) for ls in layers) == 6
+        assert max(s for ls in layers for _k, s, _p, _d in ls) == 10**4
+        assert sum(math.prod(s for _k, s, _p, _d in ls) >= 10**12 for ls in layers) >= 3

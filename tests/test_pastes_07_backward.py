@@ -64,6 +64,12 @@ PASTES = {
         r = scatter(r[:, :3000], (np.arange(d * (k - 1) + 1) % d == 0)[None] * 1.0, stride=s)
     return (int((r[0, r.shape[1] // 2:][:int(np.prod([l[1] for l in layers]))] > 0).sum()), int(np.prod([l[1] for l in layers])))
 """, "input_reached"),
+        Paste("chapter 08's receptive field r_L and jump J_L: r_L of every J_L cells (at most all)",
+              (*TEXT, ("08", "def receptive_fields(layers)")),
+              """def input_reached(layers):
+    r, P = receptive_fields([(k, s, d) for k, s, p, d in layers])[-1], int(np.prod([l[1] for l in layers]))
+    return (min(r, P) // np.gcd(min(r, P), P), P // np.gcd(min(r, P), P))
+""", "input_reached"),
         Paste("the text's one-layer rule per layer (the residues d a mod s), multiplied, as a "
               "reduced fraction", TEXT,
               """def input_reached(layers):

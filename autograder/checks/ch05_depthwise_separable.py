@@ -275,7 +275,7 @@ def _slices_cases(rng):
             h, w = 2 * (h // 2) + 1, 2 * (w // 2) + 1
         full, inner = _maps(h, w, s)
         base, per = c_in * full + c_out * inner, full + inner
-        q = int(rng.integers(1, t * c_in + 1)) if i % 5 else int(rng.integers(1, 4))
+        q = int(10 ** rng.uniform(0, np.log10(t * c_in)))   # slices of 1 to T channels
         if i % 4 == 2:  # n slices, the last nearly empty, and room for almost one more
             # channel per slice: there the continuous bound says n - 1
             q = (t * c_in - 1) // (int(rng.integers(2, 20)) - 1)
@@ -283,6 +283,9 @@ def _slices_cases(rng):
         cases.append((c_in, c_out, t, h, w, s, max(0, base + per * q + extra)))
     # the text's 96 -> 576 -> 96 block at 14 x 14 in 100,000 values: four slices of 144
     cases.append((96, 96, 6, 14, 14, 1, 100_000))
+    # 512,000 -> 511,488,000 -> 640,000 channels on 7 x 7 (stride 2: 4 x 4), room for 3 wide
+    # channels and 64 values: 170,496,000 slices
+    cases.append((512_000, 640_000, 999, 7, 7, 2, 512_000 * 49 + 640_000 * 16 + 3 * 65 + 64))
     return cases
 
 
