@@ -1,5 +1,5 @@
 """Hidden checks of chapter 07 (backward): the finite-difference step of least total error,
-which input cells of a stack of strided, padded, dilated layers get a gradient at all, the
+the fraction of a long input that a stack of strided, padded, dilated layers trains, the
 weight and input gradients with stride, padding and dilation, and the whole backward pass of a
 grouped convolution.
 
