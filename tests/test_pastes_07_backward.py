@@ -47,7 +47,7 @@ PASTES = {
         # Round 4a (tests/fixtures/reader_pastes/round4/07/input_reached.py, moved here and
         # deleted): the reader probed the old exercise (which cells of an input of length n) with unit
         # impulses through cell 7's corr2d. The exercise now asks for the fraction of a long
-        # input's interior that is reached, over periods of up to 10^16 cells: no input, and no
+        # input's interior that is reached, over periods of 10^12 cells and more: no input, and no
         # period, fits in an array.
         Paste("the reader's round-4a impulse probe through corr2d (the old signature)", TEXT,
               """def input_reached(n, layers):
