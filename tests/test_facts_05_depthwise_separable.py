@@ -348,32 +348,42 @@ def test_ch05_visible_check_literals():
         S.depthwise_conv2d(np.ones((1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1),
         [[[4, 4], [4, 4]]])
 
+    # exercise 2: the error of the best pair within a budget is the least, over every way
+    # of sharing the filters among the channels, of the channels' Eckart-Young tails; a pair
+    # built from the SVD with that share attains it (its W_pair written filter by filter)
+    import itertools
+
     from autograder.checks.ch05_depthwise_separable import (
-        _block_macs,
+        _fewest_slices,
         _fold_padding,
-        _max_expansion,
         _separable_error,
     )
 
-    # exercise 2: the error of the best pair, and that a pair built from the SVD attains it
     p_demo, k_demo = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[[1.0, 0.0], [2.0, 1.0]]] * 2)
-    assert np.isclose(_separable_error(p_demo[:, :, None, None] * k_demo[None], 1), 0.0)
+    text_pair = p_demo[:, :, None, None] * k_demo[None]
+    assert np.isclose(_separable_error(text_pair, 12), 0.0)
+    assert np.isclose(_separable_error(text_pair, 11), 30.0)   # keeps channel 0's 10 * 6 = 60
     two = np.array([[[[1.0, 0.0]]], [[[0.0, 1.0]]]])
-    assert _separable_error(two, 1) == 1.0 and np.isclose(_separable_error(two, 2), 0.0)
-    assert _separable_error(np.array([[[[1.0, 0.0]], [[1.0, 1.0]]], [[[0.0, 1.0]], [[1.0, 1.0]]]]),
-                            1) == 1.0
+    assert _separable_error(two, 4) == 1.0 and np.isclose(_separable_error(two, 8), 0.0)
+    assert np.isclose(_separable_error(np.array([[[[3.0, 0.0]], [[1.0, 0.0]]],
+                                                 [[[0.0, 3.0]], [[0.0, 1.0]]]]), 8), 2.0)
     rng = np.random.default_rng(5)
-    w = rng.standard_normal((5, 3, 3, 3))
-    for m in (1, 2, 3):
-        dw, pw = np.zeros((3 * m, 1, 3, 3)), np.zeros((5, 3 * m))
-        for c in range(3):
-            u, sigma, vt = np.linalg.svd(w[:, c].reshape(5, 9))
-            for j in range(m):
-                dw[c * m + j, 0] = vt[j].reshape(3, 3)
-                pw[:, c * m + j] = sigma[j] * u[:, j]
-        pair = S.compose_conv2d(S.block_diagonal_weight(dw, 3), None, pw[:, :, None, None],
-                                None)[0]
-        assert np.isclose(((w - pair) ** 2).sum(), _separable_error(w, m))
+    for c_out, c, kh, kw in [(3, 3, 2, 2), (4, 2, 3, 3), (2, 4, 1, 3)]:
+        w = rng.standard_normal((c_out, c, kh, kw)) * 10 ** rng.uniform(-1, 1, (1, c, 1, 1))
+        rank, cost = min(c_out, kh * kw), kh * kw + c_out
+        svds = [np.linalg.svd(w[:, ch].reshape(c_out, -1)) for ch in range(c)]
+        for filters in range(c * rank + 1):
+            best, share = min((sum((svds[ch][1][m:] ** 2).sum() for ch, m in enumerate(ms)), ms)
+                              for ms in itertools.product(range(rank + 1), repeat=c)
+                              if sum(ms) <= filters)
+            for budget in (filters * cost, filters * cost + cost - 1):
+                assert np.isclose(_separable_error(w, budget), best)
+            pair = np.zeros_like(w)
+            for ch, m in enumerate(share):
+                u, sigma, vt = svds[ch]
+                for j in range(m):   # filter j of channel ch: kernel vt[j], column sigma_j u_j
+                    pair[:, ch] += np.outer(sigma[j] * u[:, j], vt[j]).reshape(c_out, kh, kw)
+            assert np.isclose(((w - pair) ** 2).sum(), best)
     # exercise 3: with the pad values, the folded layer (W s, b + sum W shift) computes
     # BN-then-zero-padded-conv exactly; a switched-off channel with a shift cannot be fixed
     def bn_then_conv(x, w, b, g, be, mu, var, p, eps=1e-5):
@@ -417,14 +427,36 @@ def test_ch05_visible_check_literals():
                                              eps=0.0), [2, 0.5])
     np.testing.assert_allclose(_fold_padding(np.ones(1), np.ones(1), np.zeros(1),
                                              np.array([1.0 - 1e-5])), [-1])
-    # exercise 4: the blocks of the text and of Table 2
-    assert _block_macs(96, 96, 14, 14, 1, 6) == 22_692_096
-    assert _max_expansion(96, 96, 14, 14, 1, 22_692_096) == 6
-    assert _max_expansion(96, 96, 14, 14, 1, 22_692_095) == 5
-    assert _block_macs(64, 96, 28, 28, 2, 6) == 27_170_304
-    assert 27_170_304 == 28 * 28 * 64 * 384 + 14 * 14 * 384 * 9 + 14 * 14 * 384 * 96
-    assert _max_expansion(64, 96, 28, 28, 2, 27_170_304) == 6
-    assert _max_expansion(8, 8, 3, 3, 1, 10) == 0 and _block_macs(8, 8, 3, 3, 1, 1) == 1800
+    # the text's block counts (cell 39's formula, and Table 2's first stride-2 block at 28x28)
+    def block_macs(c_in, c_out, h, w, s, t):
+        out = S.conv_output_size(h, 3, s, 1) * S.conv_output_size(w, 3, s, 1)
+        return h * w * c_in * t * c_in + out * t * c_in * 9 + out * t * c_in * c_out
+
+    assert block_macs(96, 96, 14, 14, 1, 6) == 22_692_096 == 14 * 14 * 96 * 6 * (96 + 9 + 96)
+    assert block_macs(64, 96, 28, 28, 2, 6) == 27_170_304
+    # exercise 4: the slice schedule simulated tensor by tensor (each held from the step that
+    # computes it to the last step that reads it; input and output throughout): the reference
+    # is the fewest n whose simulated peak fits, for every budget around the peaks
+    def simulated_peak(c_in, c_out, t, h, w, s, n):
+        inner = S.conv_output_size(h, 3, s, 1) * S.conv_output_size(w, 3, s, 1)
+        sizes = [len(part) for part in np.array_split(np.arange(t * c_in), n)]
+        held, peak = c_in * h * w + c_out * inner, 0
+        for q in sizes:
+            peak = max(peak, held + q * h * w)                  # expansion written
+            peak = max(peak, held + q * h * w + q * inner)      # depthwise reads and writes
+            peak = max(peak, held + q * inner)                  # projection adds into B
+        return peak
+
+    for block in [(2, 2, 3, 2, 2, 1), (3, 3, 3, 2, 2, 1), (4, 4, 6, 4, 4, 2), (3, 5, 2, 5, 3, 2)]:
+        peaks = [simulated_peak(*block, n) for n in range(1, block[0] * block[2] + 1)]
+        for memory in range(min(peaks) - 3, max(peaks) + 3):
+            fits = [n for n, peak in enumerate(peaks, 1) if peak <= memory]
+            assert _fewest_slices(*block, memory) == (fits[0] if fits else 0), (block, memory)
+    assert [_fewest_slices(2, 2, 3, 2, 2, 1, m) for m in (64, 63, 39, 23)] == [1, 2, 3, 0]
+    assert _fewest_slices(3, 3, 3, 2, 2, 1, 63) == 3 and _fewest_slices(4, 4, 6, 4, 4, 2, 300) == 3
+    assert _fewest_slices(96, 96, 6, 14, 14, 1, 100_000) == 4
+    text_block = (96, 96, 6, 14, 14, 1)
+    assert simulated_peak(*text_block, 4) <= 100_000 < simulated_peak(*text_block, 3)
 
 
 def test_ch05_inverted_residual_block():
@@ -460,3 +492,23 @@ def test_ch05_inverted_residual_forward():
     dw = sum(k[:, a, b, None, None] * padded[:, a:a + 6, b:b + 6] for a in range(3)
              for b in range(3))
     np.testing.assert_allclose(y[0], x[0] + np.einsum("oe,ehw->ohw", p, np.clip(dw, 0, 6)))
+
+
+def test_ch05_exercise_prompt_sizes_hold_for_every_student():
+    """Exercise 4's prompt promises blocks of up to 10^6 channels and t up to 10^3 (answers in
+    the hundreds of millions, beyond a loop over n); exercise 2's hidden weights include
+    many channels whose sharings cannot be enumerated."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch05_depthwise_separable import _fewest_slices
+
+    text = markdown("05_depthwise_separable")
+    assert "The hidden blocks have up to $10^6$ channels and $t$ up to $10^3$." in text
+    for seed in (None, 1, 2, 3):
+        def cases(check_id, seed=seed):
+            return cases_for(check_id) if seed is None else cases_for(check_id, seed)
+        blocks = cases("ch05.fewest_slices")
+        assert max(max(b[0], b[1]) for b in blocks) < 10**6 and max(b[2] for b in blocks) < 10**3
+        assert max(_fewest_slices(*b) for b in blocks) > 10**8
+        assert max(w.shape[1] for w, _budget in cases("ch05.separable_error")) == 64

@@ -7,6 +7,8 @@ and with central differences.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -249,7 +251,8 @@ def test_ch07_box_kernels_3_and_4():
 
 def test_ch07_exercise_literals():
     """The new exercises: Richardson's step minimises its error model, derived here; input_reached
-    agrees with torch's autograd through a stack of 1-D convolutions; the transposed weight
+    agrees with torch's autograd through long stacks of 1-D convolutions (the fraction of a
+    block of P interior cells); the transposed weight
     gradient agrees with torch; the visible literals."""
     from fractions import Fraction
 
@@ -277,18 +280,29 @@ def test_ch07_exercise_literals():
     np.testing.assert_allclose([_richardson_step(1, 1), _richardson_step(1e5, 1),
                                 _richardson_step(1, -32)], [1.0455e-03, 1.0455e-02, 5.227e-04],
                                rtol=1e-3)
+    # input_reached: torch's autograd through a long stack of 1-D convolutions with positive
+    # kernels marks the cells that get a gradient; far from both ends, every block of P cells
+    # (P the product of the strides) holds the composed taps' residues: the same fraction.
     rng = np.random.default_rng(4)
-    for n, layers in [(7, ((2, 3, 0, 1),)), (6, ((1, 1, 0, 1), (1, 2, 0, 1))),
-                      (6, ((3, 1, 1, 1), (1, 2, 0, 1))), (9, ((2, 2, 0, 1), (2, 2, 0, 1))),
-                      (40, ((3, 2, 1, 2), (2, 3, 1, 1), (4, 1, 2, 3)))]:
-        x = torch.tensor(rng.standard_normal((1, 1, n)), requires_grad=True)
+    for layers in [((2, 3, 0, 1),), ((2, 3, 0, 2),), ((4, 2, 1, 1),), ((1, 2, 0, 1), (1, 2, 0, 1)),
+                   ((3, 2, 0, 1), (1, 2, 0, 1)), ((2, 2, 0, 2), (2, 3, 0, 1)),
+                   ((3, 2, 1, 2), (2, 3, 1, 1), (4, 1, 2, 3)), ((2, 3, 0, 3), (3, 2, 2, 4)),
+                   ((2, 2, 1, 5), (2, 2, 0, 1), (3, 3, 1, 2))]:
+        period = math.prod(s for _k, s, _p, _d in layers)
+        n = 40 * period + 200
+        x = torch.zeros((1, 1, n), dtype=torch.float64, requires_grad=True)
         y = x
         for k, s, p, d in layers:
             y = F.conv1d(y, torch.tensor(rng.uniform(0.5, 1.5, (1, 1, k))), stride=s,
                          padding=p, dilation=d)
         y.sum().backward()
-        np.testing.assert_array_equal(_reached(n, layers), (x.grad[0, 0].numpy() != 0).astype(int))
-    assert _reached(9, ((2, 2, 0, 1), (2, 2, 0, 1))).tolist() == [1] * 8 + [0]
+        reached = (x.grad[0, 0].numpy() != 0).astype(int)
+        blocks = [reached[u:u + period].sum() for u in range(n // 3, n // 3 + 3 * period, period)]
+        assert len(set(blocks)) == 1
+        g = math.gcd(int(blocks[0]), period)
+        assert _reached(layers) == (blocks[0] // g, period // g), layers
+    assert [_reached(c) for c in [((2, 3, 0, 1),), ((4, 2, 1, 1),), ((3, 2, 0, 1), (1, 2, 0, 1)),
+                                  ((2, 2, 0, 2), (2, 3, 0, 1))]] == [(2, 3), (1, 1), (3, 4), (1, 2)]
     np.testing.assert_array_equal(
         _transposed_grad_weight(np.array([[[[1.0, 10.0]]]]), np.array([[[[1.0, 2, 3, 4]]]]),
                                 (1, 1, 1, 2), 2, 0), [[[[31, 42]]]])
@@ -306,3 +320,22 @@ def test_ch07_citations_and_math():
     assert '"Artifacts in Gradients"' in text and "Deconvolution and Checkerboard Artifacts" in text
     assert "\\text{conv\\_" not in text and "\\text{output\\_" not in text
     assert "\\mathrm{conv\\_transpose2d}" in text
+
+
+def test_ch07_input_reached_prompt_sizes_hold_for_every_student():
+    """Exercise 2's prompt promises stacks of up to six layers with strides up to 10^4 and
+    patterns repeating only every 10^12 cells or more: so they are, for every student."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+
+    text = markdown("07_backward")
+    assert "have up to six layers with strides up to $10^4$; many of their patterns repeat " \
+           "only every $10^{12}$ cells or more" in text
+    for seed in (None, 1, 2, 3):
+        cases = cases_for("ch07.input_reached") if seed is None else \
+            cases_for("ch07.input_reached", seed)
+        layers = [c[0] for c in cases]
+        assert max(len(ls) for ls in layers) == 6
+        assert max(s for ls in layers for _k, s, _p, _d in ls) == 10**4
+        assert sum(math.prod(s for _k, s, _p, _d in ls) >= 10**12 for ls in layers) >= 3

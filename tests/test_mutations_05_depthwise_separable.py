@@ -37,16 +37,43 @@ def dw(**mistake):
     return lambda x, w, b, s=1, p=0: depthwise(x, w, b, s, p, **mistake)
 
 
-def svd_error(slices, keep=lambda sigma, m: sigma[m:] ** 2):
-    """A student's separable error: ``slices(W)`` factorised, ``keep`` what is summed."""
-    def separable_error(weight, multiplier):
-        return float(sum(np.sum(keep(np.linalg.svd(s, compute_uv=False), multiplier))
-                         for s in slices(weight)))
+def gains_of(weight, square=True):
+    """The singular values of every channel's (C_out, kh*kw) slice W[:, c], squared."""
+    return [np.linalg.svd(weight[:, c].reshape(weight.shape[0], -1), compute_uv=False)
+            ** (2 if square else 1) for c in range(weight.shape[1])]
+
+
+def budget_error(per_filter=lambda c_out, kk: kk + c_out, allocate=None, square=True,
+                 rounding=lambda budget, cost: budget // cost):
+    """A student's error within a budget: the cost of one filter, how the filters are shared
+    among the channels (``allocate(gains, filters)`` -> filters per channel; None: the largest
+    gains of all channels), whether the singular values are squared, how filters are counted."""
+    def separable_error(weight, budget):
+        c_out, _c, kh, kw = weight.shape
+        filters = int(rounding(budget, per_filter(c_out, kh * kw)))
+        gains = gains_of(weight, square)
+        if allocate is None:
+            return float(np.sort(np.concatenate(gains))[::-1][filters:].sum())
+        return float(sum(g[m:].sum() for g, m in zip(gains, allocate(gains, filters))))
     return separable_error
 
 
-def per_input(weight):
-    return [weight[:, c].reshape(weight.shape[0], -1) for c in range(weight.shape[1])]
+def same_multiplier(gains, filters):
+    return [filters // len(gains)] * len(gains)
+
+
+def remainder_to_the_first(gains, filters):
+    m, r = divmod(filters, len(gains))
+    return [m + (c < r) for c in range(len(gains))]
+
+
+def to_the_strongest_channel(gains, filters):
+    """All filters to the channel with the most energy, then the next, ..."""
+    order, share = np.argsort([-g.sum() for g in gains]), [0] * len(gains)
+    for c in order:
+        share[c] = min(filters, len(gains[c]))
+        filters -= share[c]
+    return share
 
 
 def fold_pad(live, off=lambda beta: np.where(beta == 0, 0.0, np.inf)):
@@ -64,14 +91,19 @@ def root(gamma, beta, mean, sd):
     return mean - beta * sd / gamma
 
 
-def expansion(expand_hw, inner_hw, per_t=None):
-    """A student's largest t: the expansion on ``expand_hw``, depthwise and projection on
-    ``inner_hw`` (each a function of h, w, s)."""
-    def max_expansion(c_in, c_out, h, w, stride, budget):
-        cost = per_t(c_in, c_out, h, w, stride) if per_t else (
-            expand_hw(h, w, stride) * c_in * c_in + inner_hw(h, w, stride) * c_in * (9 + c_out))
-        return budget // cost
-    return max_expansion
+def slices(room=lambda ci, co, full, inner, memory: memory - ci * full - co * inner,
+           per=lambda full, inner: full + inner, inner_map=None, count=None):
+    """A student's fewest slices: the room left beside the held tensors, the values per wide
+    channel of a slice, the strided map, and how n follows from the largest slice q."""
+    def fewest_slices(c_in, c_out, t, h, w, stride, memory):
+        full = h * w
+        inner = inner_map(h, w, stride) if inner_map else strided(h, w, stride)
+        left = room(c_in, c_out, full, inner, memory)
+        q = left // per(full, inner) if left > 0 else 0
+        if q < 1:
+            return 0
+        return count(t * c_in, q, left, per(full, inner)) if count else -(-(t * c_in) // q)
+    return fewest_slices
 
 
 def full(h, w, s):
@@ -80,6 +112,25 @@ def full(h, w, s):
 
 def strided(h, w, s):
     return ((h - 1) // s + 1) * ((w - 1) // s + 1)
+
+
+def slices_with_weights(c_in, c_out, t, h, w, stride, memory):
+    """Cell 42's memory access cost of each layer of a slice (maps and weights), the largest
+    of the three within the budget, searched by bisection over n."""
+    full_, inner, wide = h * w, strided(h, w, stride), t * c_in
+
+    def peak(n):
+        q = -(-wide // n)
+        return max(c_in * full_ + q * full_ + q * c_in, q * (full_ + inner) + 9 * q,
+                   q * inner + c_out * inner + c_out * q)
+
+    if peak(wide) > memory:
+        return 0
+    lo, hi = 1, wide
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if peak(mid) <= memory else (mid + 1, hi)
+    return lo
 
 
 MUTANTS = {
@@ -97,19 +148,23 @@ MUTANTS = {
         Mutant("output size without the + 1", dw(plus_one=0), False),
     ],
     "ch05.separable_error": [
-        Mutant("chapter 04's rank-1 split of every k x k kernel",
-               svd_error(lambda w: [w[o, c] for o in range(w.shape[0]) for c in range(w.shape[1])]),
+        Mutant("the same multiplier for every channel", budget_error(allocate=same_multiplier),
                True),
-        Mutant("W[o] per output channel", svd_error(lambda w: [w[o].reshape(w.shape[1], -1)
-                                                              for o in range(w.shape[0])]), True),
-        Mutant("singular values not squared", svd_error(per_input, lambda s, m: s[m:]), True),
-        Mutant("kept the first m", svd_error(per_input, lambda s, m: s[:m] ** 2), True),
-        Mutant("rank 1 whatever the multiplier", svd_error(per_input, lambda s, m: s[1:] ** 2),
-               True),
+        Mutant("a kernel's weights only per filter",
+               budget_error(per_filter=lambda c_out, kk: kk), True),
+        Mutant("the budget rounded up to a whole filter",
+               budget_error(rounding=lambda budget, cost: -(-budget // cost)), True),
+        Mutant("singular values not squared", budget_error(square=False), True),
+        Mutant("the whole weight as one matrix",
+               lambda w, budget: float((np.linalg.svd(w.reshape(w.shape[0], -1),
+                                                      compute_uv=False)[
+                   budget // (w.shape[2] * w.shape[3] + w.shape[0]):] ** 2).sum()), True),
+        Mutant("shared out evenly, the remainder to the first channels (round-robin)",
+               budget_error(allocate=remainder_to_the_first), True),
+        Mutant("filters to the channel with the most energy first",
+               budget_error(allocate=to_the_strongest_channel), False),
         Mutant("square root of the error (Frobenius norm)",
-               lambda w, m: float(np.sqrt(svd_error(per_input)(w, m))), False),
-        Mutant("only the largest dropped singular value",
-               svd_error(per_input, lambda s, m: s[m:m + 1] ** 2), False),
+               lambda w, budget: float(np.sqrt(budget_error()(w, budget))), False),
     ],
     "ch05.fold_padding": [
         Mutant("zero padding kept", lambda g, be, mu, v, eps=1e-5: np.zeros_like(mu), True),
@@ -126,23 +181,22 @@ MUTANTS = {
                fold_pad(lambda g, be, mu, sd: mu - be * sd ** 2 / g), False),
         Mutant("gamma = 0 channels given nan", fold_pad(root, lambda be: np.nan * be), False),
     ],
-    "ch05.max_expansion": [
-        Mutant("the paper's stride-1 formula", expansion(full, full), True),
-        Mutant("everything on the strided map", expansion(strided, strided), True),
-        Mutant("h // stride", expansion(full, lambda h, w, s: (h // s) * (w // s)), True),
-        Mutant("projection left out",
-               expansion(None, None, lambda ci, co, h, w, s: h * w * ci * ci
-                         + strided(h, w, s) * ci * 9), True),
-        Mutant("depthwise as a full 3x3 convolution",
-               lambda ci, co, h, w, s, budget: next(
-                   t for t in range(budget + 1) if h * w * ci * ci * (t + 1) + strided(h, w, s)
-                   * (9 * ((t + 1) * ci) ** 2 + (t + 1) * ci * co) > budget), True),
-        Mutant("rounded instead of floored",
-               lambda ci, co, h, w, s, budget: round(budget / (h * w * ci * ci + strided(h, w, s)
-                                                               * ci * (9 + co))), False),
-        Mutant("k instead of k squared",
-               expansion(None, None, lambda ci, co, h, w, s: h * w * ci * ci
-                         + strided(h, w, s) * ci * (3 + co)), False),
+    "ch05.fewest_slices": [
+        Mutant("the continuous bound T (hw + h'w') / room, rounded up",
+               slices(count=lambda wide, q, left, per: -(-(wide * per) // left)), True),
+        Mutant("expanded channels freed before the depthwise runs",
+               slices(per=lambda full, inner: full), True),
+        Mutant("input and output not counted",
+               slices(room=lambda ci, co, full, inner, memory: memory), True),
+        Mutant("stride ignored", slices(inner_map=full), True),
+        Mutant("the output held at the input's size",
+               slices(room=lambda ci, co, full, inner, memory: memory - (ci + co) * full), False),
+        Mutant("floor instead of ceiling",
+               slices(count=lambda wide, q, left, per: max(1, wide // q)), False),
+        Mutant("h // stride for the strided map",
+               slices(inner_map=lambda h, w, s: max(1, h // s) * max(1, w // s)), False),
+        Mutant("cell 42's memory access cost per layer, weights included",
+               slices_with_weights, True),
     ],
 }
 
@@ -151,6 +205,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (7, 5),
-    "ch05.fold_padding": (10, 8), "ch05.max_expansion": (7, 5),
+    "ch05.depthwise_conv2d": (9, 7), "ch05.separable_error": (8, 6),
+    "ch05.fold_padding": (10, 8), "ch05.fewest_slices": (8, 5),
 })

@@ -8,6 +8,7 @@ must lose the exercise; most must be named ("Likely mistake: ..."). The tally is
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 from mutants import by_name, caught_test, hidden_calls, notebook, parts, tally_test, verdict
@@ -74,62 +75,83 @@ def step_grid_search(f, f5):
 
 # --- exercise 2: input_reached --------------------------------------------------------------
 
-def _stack(n, layers, *, pad=True, dilate=True, stride=True, first_only=False, counts=False):
-    sizes = [n]
+def _period(layers):
+    return math.prod(s for _k, s, _p, _d in layers)
+
+
+def _lowest(count, period):
+    g = math.gcd(count, period)
+    return (count // g, period // g)
+
+
+def _below(layers):
+    """s_1 ... s_(l-1) per layer: the spacing in input cells of the cells layer l reads."""
+    spacing, c = [], 1
+    for _k, s, _p, _d in layers:
+        spacing.append(c)
+        c *= s
+    return spacing
+
+
+def _composed(layers, spacing, *, dilate=True, modulo=None):
+    """The number of the stack's taps sum_l spacing[l] d_l a_l modulo ``modulo`` (P by
+    default; 0: the distinct taps themselves, at most P)."""
+    taps = {0}
+    for (k, _s, _p, d), c in zip(layers, spacing):
+        taps = {t + c * (d if dilate else 1) * a for t in taps for a in range(k)}
+    if modulo == 0:
+        return min(len(taps), _period(layers))
+    return len({t % (modulo or _period(layers)) for t in taps})
+
+
+def reach_per_layer_product(layers):
+    """Each layer's own residues d a mod s, multiplied: layers treated as independent."""
+    return _lowest(math.prod(len({d * a % s for a in range(k)}) for k, s, _p, d in layers),
+                   _period(layers))
+
+
+def reach_first_layer_only(layers):
+    k, s, _p, d = layers[0]
+    return _lowest(len({d * a % s for a in range(k)}), s)
+
+
+def reach_unscaled(layers):
+    return _lowest(_composed(layers, [1] * len(layers)), _period(layers))
+
+
+def reach_reversed_spacing(layers):
+    return _lowest(_composed(layers, _below(layers[::-1])[::-1]), _period(layers))
+
+
+def reach_no_dilation(layers):
+    return _lowest(_composed(layers, _below(layers), dilate=False), _period(layers))
+
+
+def reach_not_reduced(layers):
+    return _lowest(_composed(layers, _below(layers), modulo=0), _period(layers))
+
+
+def reach_not_lowest_terms(layers):
+    return (_composed(layers, _below(layers)), _period(layers))
+
+
+def reach_last_stride_period(layers):
+    """Residues taken modulo the last layer's stride only: the fraction of that."""
+    return _lowest(_composed(layers, _below(layers), modulo=layers[-1][1]), layers[-1][1])
+
+
+def reach_padding_clipped(layers):
+    """Padding subtracted from every tap and negative offsets clipped to 0 before the modulo."""
+    taps, c = {0}, 1
     for k, s, p, d in layers:
-        sizes.append((sizes[-1] + 2 * p - d * (k - 1) - 1) // s + 1)
-    chosen = list(zip(layers, sizes[:-1]))[:1] if first_only else list(zip(layers, sizes[:-1]))
-    reach = np.ones(sizes[len(chosen)], dtype=int)
-    for (k, s, p, d), size in reversed(chosen):
-        below = np.zeros(size, dtype=int)
-        s, p, d = (s if stride else 1), (p if pad else 0), (d if dilate else 1)
-        for i in range(len(reach)):
-            for a in range(k):
-                u = s * i + d * a - p
-                if 0 <= u < size:
-                    below[u] += reach[i]
-        reach = below if counts else (below > 0).astype(int)
-    return reach
+        taps = {max(0, t + c * (d * a - p)) for t in taps for a in range(k)}
+        c *= s
+    return _lowest(len({t % c for t in taps}), c)
 
 
-def reach_first_layer_only(n, layers):
-    return _stack(n, layers, first_only=True)
-
-
-def reach_no_padding(n, layers):
-    return _stack(n, layers, pad=False)
-
-
-def reach_no_dilation(n, layers):
-    return _stack(n, layers, dilate=False)
-
-
-def reach_no_stride(n, layers):
-    return _stack(n, layers, stride=False)
-
-
-def reach_counts(n, layers):
-    return _stack(n, layers, counts=True)
-
-
-def reach_inverted(n, layers):
-    """The cells that get *no* gradient, as the text's figure marks them."""
-    return 1 - _stack(n, layers)
-
-
-def reach_sizes_without_plus_one(n, layers):
-    sizes = [n]
-    for k, s, p, d in layers:
-        sizes.append(max((sizes[-1] + 2 * p - d * (k - 1) - 1) // s, 0))
-    reach = np.ones(sizes[-1], dtype=int)
-    for (k, s, p, d), size in zip(reversed(layers), reversed(sizes[:-1])):
-        below = np.zeros(size, dtype=int)
-        for i in np.flatnonzero(reach):
-            for a in range(k):
-                if 0 <= s * i + d * a - p < size:
-                    below[s * i + d * a - p] = 1
-        reach = below
-    return reach
+def reach_float_fraction(layers):
+    """The right count, returned as one float."""
+    return _composed(layers, _below(layers)) / _period(layers)
 
 
 # --- exercise 3: transposed_grad_weight ---------------------------------------------------
@@ -246,9 +268,10 @@ MUTANTS = {
         step_machine_epsilon, step_no_abs, step_fourth_root, step_grid_search,
         unnamed=(step_no_abs, step_fourth_root, step_grid_search)),
     "ch07.input_reached": by_name(
-        reach_first_layer_only, reach_no_padding, reach_no_dilation, reach_no_stride, reach_counts,
-        reach_inverted, reach_sizes_without_plus_one,
-        unnamed=(reach_inverted, reach_sizes_without_plus_one)),
+        reach_per_layer_product, reach_first_layer_only, reach_unscaled, reach_reversed_spacing,
+        reach_no_dilation, reach_not_reduced, reach_not_lowest_terms, reach_last_stride_period,
+        reach_padding_clipped, reach_float_fraction,
+        unnamed=(reach_last_stride_period, reach_padding_clipped, reach_float_fraction)),
     "ch07.transposed_grad_weight": by_name(
         tw_conv_layout, tw_flipped, tw_first_image, tw_mean, tw_no_stride, tw_no_padding,
         tw_convolution_formula, unnamed=(tw_no_padding, tw_convolution_formula)),
@@ -262,7 +285,7 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch07.richardson_step": (7, 4), "ch07.input_reached": (7, 5),
+    "ch07.richardson_step": (7, 4), "ch07.input_reached": (10, 7),
     "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8),
 })
 

@@ -44,12 +44,47 @@ PASTES = {
 """, "richardson_step"),
     ],
     "ch07.input_reached": [
-        Paste("the text's scatter of ones through the first layer", TEXT,
+        # Round 4a (tests/fixtures/reader_pastes/round4/07/input_reached.py, moved here and
+        # deleted): the reader probed the old exercise (which cells of an input of length n) with unit
+        # impulses through cell 7's corr2d. The exercise now asks for the fraction of a long
+        # input's interior that is reached, over periods of 10^12 cells and more: no input, and no
+        # period, fits in an array.
+        Paste("the reader's round-4a impulse probe through corr2d (the old signature)", TEXT,
               """def input_reached(n, layers):
-    k, s, p, d = layers[0]
-    o = (n + 2 * p - d * (k - 1) - 1) // s + 1
-    counts = scatter(np.ones((1, o)), np.ones((1, d * (k - 1) + 1)), stride=s)[0]
-    return (np.pad(counts, (0, n + 2 * p))[p:p + n] > 0).astype(int)
+    X = np.eye(n)
+    for k, s, p, d in layers:
+        X = corr2d(np.pad(X, ((0,), (p,))), (np.arange(d * (k - 1) + 1) % d == 0)[None])[:, ::s]
+    return (X.sum(1) > 0).astype(int)
+""", "input_reached"),
+        Paste("ones scattered back from four outputs through the text's scatter (kept to 3,000 "
+              "cells a layer), the middle block of P cells counted", TEXT,
+              """def input_reached(layers):
+    r = np.ones((1, 4))
+    for k, s, p, d in layers[::-1]:
+        r = scatter(r[:, :3000], (np.arange(d * (k - 1) + 1) % d == 0)[None] * 1.0, stride=s)
+    return (int((r[0, r.shape[1] // 2:][:int(np.prod([l[1] for l in layers]))] > 0).sum()), int(np.prod([l[1] for l in layers])))
+""", "input_reached"),
+        Paste("chapter 08's receptive field r_L and jump J_L: r_L of every J_L cells (at most all)",
+              (*TEXT, ("08", "def receptive_fields(layers)")),
+              """def input_reached(layers):
+    r, P = receptive_fields([(k, s, d) for k, s, p, d in layers])[-1], int(np.prod([l[1] for l in layers]))
+    return (min(r, P) // np.gcd(min(r, P), P), P // np.gcd(min(r, P), P))
+""", "input_reached"),
+        Paste("the text's one-layer rule per layer (the residues d a mod s), multiplied, as a "
+              "reduced fraction", TEXT,
+              """def input_reached(layers):
+    num = int(np.prod([len({d * a % s for a in range(k)}) for k, s, p, d in layers]))
+    den = int(np.prod([s for k, s, p, d in layers]))
+    return (num // np.gcd(num, den), den // np.gcd(num, den))
+""", "input_reached"),
+        Paste("the stack's taps summed without the strides below (the text's d a per layer), "
+              "modulo the product of the strides", TEXT,
+              """def input_reached(layers):
+    taps = {0}
+    for k, s, p, d in layers:
+        taps = {t + d * a for t in taps for a in range(k)}
+    den = int(np.prod([s for k, s, p, d in layers]))
+    return (len({t % den for t in taps}) // np.gcd(len({t % den for t in taps}), den), den // np.gcd(len({t % den for t in taps}), den))
 """, "input_reached"),
     ],
     "ch07.transposed_grad_weight": [

@@ -1,8 +1,8 @@
 """Hidden checks of chapter 05 (depthwise separable): depthwise conv with stride and multiplier
 (at a size where the repeated input cannot be built), the least error of a separable pair
-approximating a standard weight, the pad values that make a batch norm fold exactly into
-the zero-padded convolution after it, and the largest expansion an inverted residual block
-affords within a MAC budget."""
+approximating a standard weight within a weight budget the channels share, the pad values
+that make a batch norm fold exactly into the zero-padded convolution after it, and the
+fewest channel slices that run an inverted residual block within a memory budget."""
 
 from __future__ import annotations
 
@@ -68,33 +68,82 @@ def _slices(weight):
     return [w[:, c].reshape(w.shape[0], -1) for c in range(w.shape[1])]
 
 
-def _separable_error(weight, m):
-    """Least squared error of a depthwise (multiplier m) + pointwise pair (Eckart-Young)."""
-    return float(sum((np.linalg.svd(s, compute_uv=False)[m:] ** 2).sum() for s in _slices(weight)))
+def _energies(weight):
+    """Per input channel c, the squared singular values of W[:, c] (largest first)."""
+    return [np.linalg.svd(s, compute_uv=False) ** 2 for s in _slices(weight)]
+
+
+def _filters(weight, budget, per_filter=None):
+    """How many depthwise filters the budget pays for: each costs its kh*kw weights and the
+    C_out weights of the pointwise column that reads it."""
+    c_out, _c, kh, kw = np.shape(weight)
+    return budget // (kh * kw + c_out if per_filter is None else per_filter(c_out, kh * kw))
+
+
+def _separable_error(weight, budget):
+    """Least squared error of a depthwise + pointwise pair within ``budget`` weights, each
+    channel with as many depthwise filters as it is given. Channel c's slice W[:, c] with m_c
+    filters keeps its m_c largest squared singular values (Eckart-Young), and those gains
+    shrink along each channel: the best allocation keeps the largest ones over all channels."""
+    gains = np.sort(np.concatenate(_energies(weight)))[::-1]
+    return float(gains[_filters(weight, budget):].sum())
+
+
+def _separable_error_with(weight, budget, per_filter=None):
+    gains = np.sort(np.concatenate(_energies(weight)))[::-1]
+    return float(gains[_filters(weight, budget, per_filter):].sum())
+
+
+def _uniform(weight, budget):
+    """The same multiplier m = filters // C for every channel: the old exercise's answer."""
+    m = _filters(weight, budget) // np.shape(weight)[1]
+    return float(sum(e[m:].sum() for e in _energies(weight)))
+
+
+def _round_robin(weight, budget):
+    """Filters handed out one per channel in turn, channel 0 first, while any are left."""
+    energies, left = _energies(weight), _filters(weight, budget)
+    kept = [0] * len(energies)
+    while left > 0 and any(k < len(e) for k, e in zip(kept, energies)):
+        for c, e in enumerate(energies):
+            if left > 0 and kept[c] < len(e):
+                kept[c], left = kept[c] + 1, left - 1
+    return float(sum(e[k:].sum() for k, e in zip(kept, energies)))
+
+
+def _one_matrix(weight, budget):
+    """The whole weight as one (C_out, C k k) matrix, its best rank-M approximation."""
+    w = np.asarray(weight, dtype=np.float64)
+    sigma = np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False)
+    return float((sigma[_filters(weight, budget):] ** 2).sum())
 
 
 def _error_cases(rng):
+    """Weights of 1-12 channels whose slices differ in energy by up to 10^3 (so a uniform
+    multiplier wastes filters), kernels 2x2, 3x3 and 1x3; budgets a whole number of filters
+    plus up to one filter's cost less one; a fifth are exact pairs with a different multiplier
+    per channel, which reach error 0 only when every filter goes where it is needed."""
     cases = []
     for i in range(30):
-        c_out, c, k = int(rng.integers(2, 7)), int(rng.integers(1, 5)), int(rng.choice([2, 3]))
-        m = int(rng.integers(1, min(c_out, k * k) + 1))
-        if i % 5 == 0:  # an exact pair: error 0 only with the right slices and rank
-            m = int(rng.integers(1, 3))
-            dw, pw = rng.standard_normal((c * m, 1, k, k)), rng.standard_normal((c_out, c * m))
-            w = solutions.compose_conv2d(solutions.block_diagonal_weight(dw, c), None,
-                                         pw[:, :, None, None], None)[0]
+        c_out, c = int(rng.integers(2, 9)), int(rng.integers(1, 13))
+        kh, kw = [(2, 2), (3, 3), (1, 3)][i % 3]
+        rank = min(c_out, kh * kw)
+        if i % 5 == 0:
+            ms = rng.integers(0, rank + 1, c)
+            w = np.zeros((c_out, c, kh, kw))
+            for ch, m in enumerate(ms):
+                w[:, ch] = (rng.standard_normal((c_out, m)) @ rng.standard_normal((m, kh * kw))
+                            ).reshape(c_out, kh, kw)
+            filters = int(ms.sum())
         else:
-            w = rng.standard_normal((c_out, c, k, k))
-        cases.append((w, m))
+            w = rng.standard_normal((c_out, c, kh, kw)) * 10 ** rng.uniform(-1.5, 1.5, (1, c, 1, 1))
+            filters = int(rng.integers(0, c * rank + 2))
+        cases.append((w, filters * (kh * kw + c_out) + int(rng.integers(0, kh * kw + c_out))))
+    # 64 channels of 3 x 3 kernels for 8 outputs, 150 filters: 9^64 ways to share them, so
+    # the sharing has to be reasoned out, not searched
+    w = rng.standard_normal((8, 64, 3, 3)) * 10 ** rng.uniform(-1.5, 1.5, (1, 64, 1, 1))
+    cases.append((w, 150 * 17 + int(rng.integers(0, 17))))
     return cases
-
-
-def _error_with(slices, keep=lambda sigma, m: sigma[m:] ** 2):
-    """A wrong error: other matrices factorised, or other singular values kept."""
-    def error(weight, m):
-        return float(sum(keep(np.linalg.svd(s, compute_uv=False), m).sum()
-                         for s in slices(np.asarray(weight, dtype=np.float64))))
-    return error
 
 
 def _one_side(x, w, b, s, p):
@@ -151,44 +200,93 @@ def _pad_with(live, off=lambda beta: np.where(beta == 0, 0.0, np.inf)):
     return pad
 
 
-def _block_macs(c_in, c_out, h, w, s, t):
-    """MACs of an inverted residual block (Table 1): 1x1 expansion on h x w, 3x3 depthwise with
-    stride s and padding 1, linear 1x1 projection on the strided map."""
-    mid = t * c_in
-    out = (solutions.conv_output_size(h, 3, s, 1), solutions.conv_output_size(w, 3, s, 1))
-    return (solutions.conv_macs(c_in, mid, 1, (h, w)) + solutions.conv_macs(mid, mid, 3, out,
-                                                                           groups=max(mid, 1))
-            + solutions.conv_macs(mid, c_out, 1, out))
+# --- exercise 4: fewest_slices --------------------------------------------------------------
+# MobileNetV2 (Sec. 5.1) computes the block's wide tensor a slice of channels at a time. With
+# the input A (c_in h w values) and the output B (c_out h' w') held throughout, a slice of q
+# wide channels holds its expanded channels (q h w) until its depthwise outputs (q h' w') are
+# computed: the peak is A + B + q (h w + h' w'), q the largest slice. T = t c_in channels split
+# into n slices as evenly as possible have a largest slice of ceil(T / n), so the fewest n is
+# ceil(T / q_max) with q_max = (memory - A - B) // (h w + h' w'); the continuous bound
+# T (h w + h' w') / (memory - A - B) can be one slice short.
 
 
-def _max_expansion(c_in, c_out, h, w, s, budget):
-    """The largest t >= 0 whose block stays within ``budget`` MACs (the MACs grow linearly in t)."""
-    return budget // _block_macs(c_in, c_out, h, w, s, 1)
+def _maps(h, w, s):
+    """Values per channel of the full map and of the strided (3x3, padding 1) map."""
+    return h * w, solutions.conv_output_size(h, 3, s, 1) * solutions.conv_output_size(w, 3, s, 1)
 
 
-def _expansion_cases(rng):
+def _fewest_from_slice(wide, q_max):
+    """The fewest even slices of ``wide`` channels whose largest holds at most q_max."""
+    return 0 if q_max < 1 else -(-wide // q_max)
+
+
+def _fewest_slices(c_in, c_out, t, h, w, s, memory, *, held=None, per_channel=None):
+    """The fewest slices whose peak is within ``memory`` values (0: not even one channel).
+    ``held`` and ``per_channel`` replace the always-held values and the values per wide
+    channel of a slice, as students get them wrong."""
+    full, inner = _maps(h, w, s)
+    base = c_in * full + c_out * inner if held is None else held(c_in, c_out, full, inner)
+    per = full + inner if per_channel is None else per_channel(full, inner)
+    return _fewest_from_slice(t * c_in, (memory - base) // per if memory >= base else 0)
+
+
+def _slices_continuous(c_in, c_out, t, h, w, s, memory):
+    """The continuous bound: wide channels times their values over the room left, rounded up."""
+    full, inner = _maps(h, w, s)
+    room = memory - c_in * full - c_out * inner
+    return 0 if room < full + inner else -(-(t * c_in * (full + inner)) // room)
+
+
+def _slices_with_weights(c_in, c_out, t, h, w, s, memory):
+    """Ma et al.'s memory count (cell 42) per layer of a slice, weights included, the largest
+    of the three layers within the budget: a search over n, as a student runs it."""
+    full, inner = _maps(h, w, s)
+    wide = t * c_in
+
+    def peak(q):
+        return max(c_in * full + q * full + q * c_in, q * full + q * inner + 9 * q,
+                   q * inner + c_out * inner + c_out * q)
+
+    lo, hi = 1, wide
+    if peak(1) > memory:
+        return 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if peak(-(-wide // mid)) <= memory else (mid + 1, hi)
+    return lo
+
+
+def _slices_cases(rng):
+    """Blocks of MobileNetV2's sizes (channels 8-320, maps 7-112, t 1-10, stride 1 or 2,
+    odd maps where (h - 1) // 2 + 1 and h // 2 differ) and blocks with up to 10^6 channels
+    and t up to 10^3, whose up to 10^9 slice counts a loop over n cannot try. Budgets fall
+    just on, just below and between the peaks of two slice counts, and below one channel."""
     cases = []
     for i in range(40):
         s = 2 if i % 3 else 1
-        h = int(rng.integers(3, 113))
-        w = h if i % 2 else int(rng.integers(3, 113))
-        if i % 4 == 1:  # odd sizes: where (h - 1) // 2 + 1 and h // 2 differ
+        if i % 2:
+            c_in, c_out = int(rng.integers(10**4, 10**6)), int(rng.integers(10**4, 10**6))
+            t, h = int(rng.integers(100, 1000)), int(rng.integers(1, 8))
+        else:
+            c_in, c_out = 8 * int(rng.integers(1, 41)), 8 * int(rng.integers(1, 41))
+            t, h = int(rng.integers(1, 11)), int(rng.integers(3, 113))
+        w = h if i % 4 == 0 else h + int(rng.integers(0, 5))
+        if i % 4 == 1:
             h, w = 2 * (h // 2) + 1, 2 * (w // 2) + 1
-        c_in, c_out = 8 * int(rng.integers(1, 41)), 8 * int(rng.integers(1, 41))
-        t = int(rng.integers(1, 11))
-        budget = _block_macs(c_in, c_out, h, w, s, t) + int(rng.integers(0, 2)) * int(
-            rng.integers(0, _block_macs(c_in, c_out, h, w, s, 1)))
-        cases.append((c_in, c_out, h, w, s, budget))
+        full, inner = _maps(h, w, s)
+        base, per = c_in * full + c_out * inner, full + inner
+        q = int(10 ** rng.uniform(0, np.log10(t * c_in)))   # slices of 1 to T channels
+        if i % 4 == 2:  # n slices, the last nearly empty, and room for almost one more
+            # channel per slice: there the continuous bound says n - 1
+            q = (t * c_in - 1) // (int(rng.integers(2, 20)) - 1)
+        extra = [0, -1, per - 1, -per * q][i % 4]  # -per * q: under one channel
+        cases.append((c_in, c_out, t, h, w, s, max(0, base + per * q + extra)))
+    # the text's 96 -> 576 -> 96 block at 14 x 14 in 100,000 values: four slices of 144
+    cases.append((96, 96, 6, 14, 14, 1, 100_000))
+    # 512,000 -> 511,488,000 -> 640,000 channels on 7 x 7 (stride 2: 4 x 4), room for 3 wide
+    # channels and 64 values: 170,496,000 slices
+    cases.append((512_000, 640_000, 999, 7, 7, 2, 512_000 * 49 + 640_000 * 16 + 3 * 65 + 64))
     return cases
-
-
-def _expansion_with(per_t):
-    """A wrong design: the MACs per unit of t given by ``per_t(c_in, c_out, h, w, s)``."""
-    return lambda c_in, c_out, h, w, s, budget: budget // per_t(c_in, c_out, h, w, s)
-
-
-def _strided(n, s):
-    return (n - 1) // s + 1
 
 
 CHECKS = [
@@ -222,33 +320,30 @@ CHECKS = [
         id="ch05.separable_error", function="separable_error", cases=_error_cases,
         reference=_separable_error,
         mistakes=[
-            Mistake("each k x k kernel approximated on its own, as in chapter 04",
-                    _error_with(lambda w: [w[o, c] for o in range(w.shape[0])
-                                           for c in range(w.shape[1])]),
-                    "a separable pair does not make each k x k kernel rank 1: it makes every "
-                    "output's kernel for channel c a combination of the same m kernels. Factor "
-                    "the (C_out, k*k) matrix W[:, c] of each input channel."),
-            Mistake("slices taken per output channel",
-                    _error_with(lambda w: [w[o].reshape(w.shape[1], -1)
-                                           for o in range(w.shape[0])]),
-                    "the depthwise kernels belong to input channels: factor W[:, c] (all "
-                    "outputs, one input channel), not W[o]."),
-            Mistake("the whole weight as one matrix",
-                    _error_with(lambda w: [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)]),
-                    "each input channel has kernels of its own: factor every W[:, c] apart, "
-                    "each to rank m."),
+            Mistake("the same multiplier for every channel", _uniform,
+                    "nothing makes the channels share a multiplier: a channel whose slice "
+                    "W[:, c] holds more energy gains more from another filter. Compare the "
+                    "gains (squared singular values) of all channels and keep the largest."),
+            Mistake("filters handed out one per channel in turn", _round_robin,
+                    "a fair share is not the best share: give the next filter to the channel "
+                    "whose next squared singular value is the largest."),
+            Mistake("a filter costs its k x k weights only",
+                    lambda w, budget: _separable_error_with(w, budget, lambda co, kk: kk),
+                    "each depthwise filter also needs its column of the pointwise layer: "
+                    "C_out more weights."),
+            Mistake("a filter the budget cannot pay for",
+                    lambda w, budget: _separable_error_with(
+                        w, budget + np.shape(w)[2] * np.shape(w)[3] + np.shape(w)[0] - 1),
+                    "the budget pays for floor(budget / (kh kw + C_out)) filters; a part of "
+                    "a filter is no filter."),
             Mistake("singular values summed, not squared",
-                    _error_with(_slices, keep=lambda sigma, m: sigma[m:]),
+                    lambda w, budget: float(np.sort(np.concatenate(
+                        [np.sqrt(e) for e in _energies(w)]))[::-1][_filters(w, budget):].sum()),
                     "the squared error of the best rank-m approximation is the sum of the "
                     "*squared* singular values left out (Eckart-Young)."),
-            Mistake("the kept singular values summed instead of the dropped ones",
-                    _error_with(_slices, keep=lambda sigma, m: sigma[:m] ** 2),
-                    "the error is what the approximation leaves out: the singular values after "
-                    "the first m."),
-            Mistake("multiplier ignored: rank 1 per slice",
-                    _error_with(_slices, keep=lambda sigma, m: sigma[1:] ** 2),
-                    "with multiplier m, channel c has m depthwise kernels, so W[:, c] can have "
-                    "rank m: drop only the singular values after the m-th."),
+            Mistake("the whole weight as one matrix", _one_matrix,
+                    "a depthwise filter reads one channel only: factor every W[:, c] apart "
+                    "and share the filters among the channels."),
         ]),
     Check(
         id="ch05.fold_padding", function="fold_padding", cases=_fold_cases,
@@ -292,33 +387,37 @@ CHECKS = [
                     "in the padding alike: every pad value works (answer 0)."),
         ]),
     Check(
-        id="ch05.max_expansion", function="max_expansion", cases=_expansion_cases,
-        reference=_max_expansion,
+        id="ch05.fewest_slices", function="fewest_slices", cases=_slices_cases,
+        reference=_fewest_slices,
         mistakes=[
-            Mistake("the paper's stride-1 count used for every stride",
-                    _expansion_with(lambda ci, co, h, w, s: h * w * ci * (ci + 9 + co)),
-                    "with stride 2 the depthwise layer's outputs and the projection run on the "
-                    "strided map; only the expansion runs on the full h x w."),
-            Mistake("the expansion counted on the strided map too",
-                    _expansion_with(lambda ci, co, h, w, s: _strided(h, s) * _strided(w, s)
-                                    * ci * (ci + 9 + co)),
-                    "the 1x1 expansion comes before the strided depthwise layer: it runs on the "
-                    "full h x w input."),
-            Mistake("strided size taken as h // s",
-                    _expansion_with(lambda ci, co, h, w, s: h * w * ci * ci
-                                    + (h // s) * (w // s) * ci * (9 + co)),
-                    "a 3x3 layer with padding 1 and stride s has (h - 1) // s + 1 outputs per "
-                    "row: 56 // 2 = 28, but 57 gives 29."),
-            Mistake("depthwise counted as a full 3x3 convolution",
-                    lambda ci, co, h, w, s, budget: next(
-                        t for t in range(budget + 1)
-                        if h * w * ci * ci * (t + 1) + _strided(h, s) * _strided(w, s) * (
-                            9 * ((t + 1) * ci) ** 2 + (t + 1) * ci * co) > budget),
-                    "the 3x3 layer is depthwise: 9 MACs per output value, one channel each."),
-            Mistake("projection left out",
-                    _expansion_with(lambda ci, co, h, w, s: h * w * ci * ci
-                                    + _strided(h, s) * _strided(w, s) * ci * 9),
-                    "the block ends with a linear 1x1 projection from t*c_in to c_out "
-                    "channels: it costs too."),
+            Mistake("the continuous bound: channels times values over the room, rounded up",
+                    _slices_continuous,
+                    "slices hold whole channels: n slices of T channels have a largest slice "
+                    "of ceil(T / n) channels. Find the largest slice that fits, q, then the "
+                    "fewest n with ceil(T / n) <= q."),
+            Mistake("weights counted, per layer, as in Ma et al.'s memory access cost",
+                    _slices_with_weights,
+                    "the budget holds feature maps only, and they live across the layers: the "
+                    "input and the output are held throughout, a slice's expanded channels "
+                    "until its depthwise outputs exist."),
+            Mistake("the slice's expanded channels freed before its depthwise outputs",
+                    lambda ci, co, t, h, w, s, m: _fewest_slices(
+                        ci, co, t, h, w, s, m, per_channel=lambda full, inner: full),
+                    "the depthwise layer reads the slice's expanded channels while it writes "
+                    "its outputs: both are held at the peak."),
+            Mistake("the block's input and output not counted",
+                    lambda ci, co, t, h, w, s, m: _fewest_slices(
+                        ci, co, t, h, w, s, m, held=lambda ci, co, full, inner: 0),
+                    "the input is read by every slice's expansion and the output collects "
+                    "every slice's projection: both are held all the time."),
+            Mistake("stride ignored: the depthwise outputs on the full map",
+                    lambda ci, co, t, h, w, s, m: _fewest_slices(ci, co, t, h, w, 1, m),
+                    "with stride 2 the depthwise outputs and the block's output have "
+                    "((h - 1) // 2 + 1) x ((w - 1) // 2 + 1) values per channel."),
+            Mistake("slices of c_in channels, t of them at most",
+                    lambda ci, co, t, h, w, s, m: _fewest_slices(ci, co, t, h, w, s, m) and min(
+                        t, -(-_fewest_slices(ci, co, t, h, w, s, m) // ci) * ci),
+                    "a slice may hold any number of wide channels, not only a multiple of "
+                    "c_in: split the t c_in channels as evenly as the budget needs."),
         ]),
 ]

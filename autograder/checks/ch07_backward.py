@@ -1,5 +1,5 @@
 """Hidden checks of chapter 07 (backward): the finite-difference step of least total error,
-which input cells of a stack of strided, padded, dilated layers get a gradient at all, the
+the fraction of a long input that a stack of strided, padded, dilated layers trains, the
 weight and input gradients with stride, padding and dilation, and the whole backward pass of a
 grouped convolution.
 
@@ -9,6 +9,8 @@ written out with its two steps as parameters, or with the references on altered 
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -38,42 +40,92 @@ def _step_cases(rng):
 
 
 # --- exercise 2: input_reached ---------------------------------------------------------------
+# Far from the ends, tap a_l of layer l (first layer l = 1) moves the input cell read by
+# c_l d_l a_l, with c_l = s_1 ... s_(l-1) the stride of layer l's grid in input cells, and the
+# last layer's windows are P = s_1 ... s_L input cells apart: the stack is one layer with
+# stride P and the taps T = {sum_l c_l d_l a_l}. Padding only shifts the pattern. So of every
+# P consecutive interior cells, those reached are the distinct residues of T modulo P; the
+# exercise asks for that fraction of the input in lowest terms (the period is not given).
 
-def _reached(n, layers, *, keep=lambda *layer: layer, only=None, counts=False):
-    """1 where input cell u of a stack of 1-D layers (k, s, p, d) gets a gradient from some
-    output of the last layer: dY = 1 sent back through kernels of ones, layer by layer (tap a
-    of window i reads u = s i + d a - p). ``keep`` alters every layer's (k, s, p, d) in that
-    step, as a student who forgets one of them does; ``only="first"`` stops after one layer."""
-    sizes = [n]
-    for layer in layers:
-        sizes.append(solutions.conv_output_size(sizes[-1], *layer))
-    chosen = list(zip(layers, sizes[:-1]))[:1 if only == "first" else len(layers)]
-    reach = np.ones(sizes[len(chosen)], dtype=int)
-    for layer, size in reversed(chosen):
-        k, s, p, d = keep(*layer)
-        below = np.zeros(size, dtype=int)
-        for i in range(len(reach)):
-            for a in range(k):
-                if 0 <= s * i + d * a - p < size:
-                    below[s * i + d * a - p] += reach[i]
-        reach = below if counts else (below > 0).astype(int)
-    return reach
+
+def _taps(layers, scale):
+    """The offsets sum_l scale[l] d_l a_l of the stack's composed kernel (a set of ints)."""
+    offsets = {0}
+    for (k, _s, _p, d), c in zip(layers, scale):
+        offsets = {t + c * d * a for t in offsets for a in range(k)}
+    return offsets
+
+
+def _grid(layers):
+    """c_l = s_1 ... s_(l-1): the spacing, in input cells, of the cells layer l reads."""
+    scale, c = [], 1
+    for _k, s, _p, _d in layers:
+        scale.append(c)
+        c *= s
+    return scale
+
+
+def _period(layers):
+    return math.prod(s for _k, s, _p, _d in layers)
+
+
+def _lowest(count, period):
+    """The fraction count / period as (numerator, denominator) in lowest terms."""
+    g = math.gcd(count, period)
+    return (count // g, period // g)
+
+
+def _residues(layers, *, scale=None, keep=lambda *layer: layer, reduce=True):
+    """How many of every P = s_1 ... s_L consecutive interior input cells get a gradient.
+    ``scale`` and ``keep`` alter the taps' spacing or every layer, as students do;
+    ``reduce=False`` counts the distinct taps without reducing them modulo P."""
+    layers = [keep(*layer) for layer in layers]
+    taps = _taps(layers, _grid(layers) if scale is None else scale(layers))
+    period = _period(layers)
+    return len({t % period for t in taps}) if reduce else min(len(taps), period)
+
+
+def _reached(layers, **mistaken):
+    """The fraction of the interior input cells that get a gradient, in lowest terms."""
+    return _lowest(_residues(layers, **mistaken), _period(layers))
+
+
+def _per_layer(layers):
+    """Each layer's own pattern (the distinct d a mod s of one layer), multiplied."""
+    return _lowest(math.prod(len({d * a % s for a in range(k)}) for k, s, _p, d in layers),
+                   _period(layers))
+
+
+def _first_only(layers):
+    k, s, _p, d = layers[0]
+    return _lowest(len({d * a % s for a in range(k)}), s)
 
 
 def _reached_cases(rng):
+    """Stacks of 1-6 layers (kernels 1-5, padding up to k): small strides and dilations,
+    where windows overlap and carry into the next layer's grid, and strides up to 10^3 and
+    dilations up to 2 10^3, where the period reaches 10^18 cells (still an int64) and taps
+    wrap around it."""
     cases = []
     while len(cases) < 40:
-        n = int(rng.integers(4, 60))
+        depth = int(rng.integers(1, 7))
+        big = len(cases) % 2 == 1
         layers = []
-        for _ in range(int(rng.integers(1, 5))):
-            k = int(rng.integers(1, 5))
-            layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, k // 2 + 1)),
-                           int(rng.integers(1, 4))))
-        try:
-            _reached(n, layers)
-        except ValueError:  # a layer's window does not fit: draw again
-            continue
-        cases.append((n, tuple(layers)))
+        for _ in range(depth):
+            k = int(rng.integers(1, 6))
+            s = int(rng.integers(2, 10**3)) if big else int(rng.integers(1, 5))
+            d = int(rng.choice([1, s, s + 1, int(rng.integers(1, 2 * s + 2))])) if big \
+                else int(rng.integers(1, 5))
+            layers.append((k, s, int(rng.integers(0, k + 1)), d))
+        # the period and every tap stay below 2^62, so an answer in int64 arithmetic (taps
+        # reduced modulo P as they are summed) cannot overflow
+        if _period(layers) + max(_taps(layers, _grid(layers))) < 2**62:
+            cases.append((tuple(layers),))
+    # a stack whose period is 10^16 cells and whose last layer's taps land a whole period
+    # apart: no array the size of a period, or of the input, can be made
+    cases.append((((3, 10**4, 1, 7), (2, 10**4, 0, 1), (4, 10**4, 2, 3), (3, 10**4, 0, 10**4)),))
+    # one layer whose taps fill its stride: every cell is reached, the fraction is 1 / 1
+    cases.append((((5, 3, 2, 1),),))
     return cases
 
 
@@ -440,26 +492,34 @@ CHECKS = [
     Check(id="ch07.input_reached", function="input_reached", cases=_reached_cases,
           reference=_reached,
           mistakes=[
-              Mistake("only the first layer considered",
-                      lambda n, layers: _reached(n, layers, only="first"),
-                      "an output of the first layer that no later layer reads gets no gradient, "
-                      "and neither do the inputs only it reads: send the gradient back through "
-                      "every layer, starting from the last."),
-              Mistake("padding ignored",
-                      lambda n, layers: _reached(n, layers, keep=lambda k, s, p, d: (k, s, 0, d)),
-                      "padding shifts every window left by p cells of the layer's input."),
+              Mistake("each layer's own pattern, multiplied", _per_layer,
+                      "a layer whose taps reach past its stride carries into the grid of the "
+                      "next layer: the layers' patterns are not independent. Compose the "
+                      "stack into one layer and count its taps modulo P."),
+              Mistake("only the first layer's pattern",
+                      _first_only,
+                      "the later layers read only some of the first layer's outputs: every "
+                      "layer's taps move the input cell read, by d a times the strides below."),
+              Mistake("taps not scaled by the strides below",
+                      lambda layers: _reached(layers, scale=lambda ls: [1] * len(ls)),
+                      "tap a of layer l moves the cell it reads by d a cells of layer l's "
+                      "input, which are s_1 ... s_(l-1) input cells apart."),
+              Mistake("taps scaled by the strides above, layers in reverse",
+                      lambda layers: _reached(layers, scale=lambda ls: _grid(ls[::-1])[::-1]),
+                      "the first layer reads the input directly (spacing 1); layer l's cells "
+                      "are s_1 ... s_(l-1) input cells apart, the strides of the layers below."),
               Mistake("dilation ignored",
-                      lambda n, layers: _reached(n, layers, keep=lambda k, s, p, d: (k, s, p, 1)),
+                      lambda layers: _reached(layers, keep=lambda k, s, p, d: (k, s, p, 1)),
                       "a dilated kernel's taps are d cells apart: the cells between them are "
                       "not read by that window."),
-              Mistake("stride ignored",
-                      lambda n, layers: _reached(n, layers, keep=lambda k, s, p, d: (k, 1, p, d)),
-                      "window i starts at s*i - p: with stride s > k cells between windows are "
-                      "never read."),
-              Mistake("path counts instead of 0/1",
-                      lambda n, layers: _reached(n, layers, counts=True),
-                      "return 1 where some path reaches the cell, 0 elsewhere, not the number "
-                      "of paths."),
+              Mistake("distinct taps counted, not reduced modulo P",
+                      lambda layers: _reached(layers, reduce=False),
+                      "windows P cells apart read the same pattern shifted by P: taps that "
+                      "differ by a multiple of P land on the same residue and count once."),
+              Mistake("fraction not in lowest terms",
+                      lambda layers: (_residues(layers), _period(layers)),
+                      "divide the count and the period by their greatest common divisor: "
+                      "2 cells of every 6 is the fraction (1, 3)."),
           ]),
     Check(id="ch07.transposed_grad_weight", function="transposed_grad_weight",
           cases=_transposed_cases, reference=_transposed_grad_weight,
