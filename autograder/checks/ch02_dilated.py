@@ -271,7 +271,7 @@ CHECKS = [
         id="ch02.cheapest_removal", function="cheapest_removal", cases=_removal_cases,
         reference=_cheapest_removal,
         mistakes=[
-            Mistake("the last strides removed (DeepLab's rule)",
+            Mistake("the last strides removed, DeepLab's rule",
                     lambda ss, ms, f: _cheapest_removal(ss, ms, f, last_first=True),
                     "the latest strides make the fewest layers dearer, but with strides of "
                     "different sizes another set with the same product can cost less: "
