@@ -60,6 +60,13 @@ def unread_cells(K, T, D, n):
     R = {sum(t) for t in product(*[range(0, k * d * s, d * s) for k, d, s in zip(K, D, S)])}
     return n - len({r + j * S[-1] for r in R for j in range(min((n - max(R) - 1) // S[-1] + 1, 10**3))})
 """, "unread_cells"),
+        Paste("per residue of the offsets mod the strides' product, one run from the first read cell to the last (runs taken to touch)", REACHABLE + (("02", "from itertools import product"),), """
+def unread_cells(K, T, D, n):
+    S = np.cumprod([1, *T]).tolist()
+    R = {sum(t) for t in product(*[range(0, k * d * s, d * s) for k, d, s in zip(K, D, S)])}
+    o = (n - max(R) - 1) // S[-1] + 1
+    return n - sum(max(q) - min(q) + o for q in [[r // S[-1] for r in R if r % S[-1] == c] for c in {r % S[-1] for r in R}])
+""", "unread_cells"),
         Paste("the cells each layer needs, marked back from the outputs on a boolean array of the input (up to 10^7 cells)", (), """
 def unread_cells(kernel_sizes, strides, dilations, n):
     sizes = [min(n, 10**7)]

@@ -108,7 +108,7 @@ def _outputs(kernel_sizes, strides, dilations, n):
     return n
 
 
-def _read(offsets, spacing, outputs):
+def _read(offsets, spacing, outputs, *, touching=False):
     """How many cells the outputs j < ``outputs`` read, output j reading j * spacing +
     offsets: per residue class of the offsets mod spacing, the quotients q each start a run
     q .. q + outputs - 1 of read cells; runs that overlap are counted once."""
@@ -118,18 +118,22 @@ def _read(offsets, spacing, outputs):
     read = 0
     for qs in by_residue.values():
         qs.sort()
-        read += sum(min(outputs, b - a) for a, b in zip(qs, qs[1:])) + outputs
+        if touching:                       # a named mistake: the runs taken to touch
+            read += qs[-1] - qs[0] + outputs
+        else:
+            read += sum(min(outputs, b - a) for a, b in zip(qs, qs[1:])) + outputs
     return read
 
 
-def _unread_cells(kernel_sizes, strides, dilations, n, *, spacing_of=None, outputs=None):
+def _unread_cells(kernel_sizes, strides, dilations, n, *, spacing_of=None, outputs=None,
+                  touching=False):
     """The cells of an n-cell input that no output of the stack reads (no padding): output
     j reads j S + R, R the offsets one output reads and S the product of all strides, for
     j below the stack's output length. Both S and n may be in the billions and beyond, so
     the union is counted per residue class of R mod S, not cell by cell."""
     offsets = _offsets(kernel_sizes, strides, dilations, spacing_of=spacing_of)
     o = _outputs(kernel_sizes, strides, dilations, n) if outputs is None else outputs
-    return n - _read(offsets, math.prod(strides), o)
+    return n - _read(offsets, math.prod(strides), o, touching=touching)
 
 
 def _int64(mistake):
@@ -144,12 +148,14 @@ def _int64(mistake):
 
 
 def _unread_cases(rng):
-    """(kernel_sizes, strides, dilations, n): small stacks over up to 200 cells (a third);
+    """(kernel_sizes, strides, dilations, n): small stacks over up to 300 cells (a third,
+    some with one rate for every layer and a few outputs, the text's gridding);
     stacks whose strides multiply to 10^8 - 10^10 (a third), and stacks whose last layer's
     dilation of 10^6 - 10^8 makes one output's field span millions of output strides (a
-    third), both over inputs of up to 10^18 cells: no array of the input, no set of the
-    cells read, and no simulation of one period of them fits in memory."""
-    cases = [([3, 3, 3], [1, 1, 1], [2, 2, 2], 20), ([1, 3], [2, 1], [1, 1], 12),
+    third), over inputs of 10^17 - 10^18 and 10^14 - 10^16 cells: no array of the input, no
+    set of the cells read, and no simulation of one period of them fits in memory."""
+    cases = [([3, 3, 3], [1, 1, 1], [2, 2, 2], 20), ([3, 3, 3], [1, 1, 1], [2, 2, 2], 13),
+             ([1, 3], [2, 1], [1, 1], 12),
              ([3, 3], [2, 1], [1, 1], 10), ([2, 2], [3, 1], [1, 1], 11),
              ([1, 1], [2, 2], [1, 1], 9)]
     while len(cases) < 40:
@@ -158,6 +164,9 @@ def _unread_cases(rng):
         ks = [int(v) for v in rng.integers(1, 7, layers)]
         ss = [int(v) for v in rng.choice([1, 1, 2, 3], layers)]
         ds = [int(v) for v in rng.choice([1, 1, 2, 3], layers)]
+        few = kind == 0 and len(cases) % 2 == 0  # a few outputs: runs that may not meet
+        if kind == 0 and len(cases) % 4 == 3:  # the text's gridding: one rate, a few outputs
+            ds, ss, few = [int(rng.integers(2, 5))] * layers, [1] * layers, True
         if kind == 1:
             for i in rng.choice(layers, 2, replace=False):
                 ss[int(i)] = int(rng.integers(10**4, 10**5))
@@ -165,10 +174,13 @@ def _unread_cases(rng):
             ss[-1], ds[-1], ks[-1] = 1, int(rng.integers(10**6, 10**8)), int(rng.integers(2, 5))
             ss[0] = int(rng.choice([2, 3, 4]))
         field = 1 + sum(d * (k - 1) * math.prod(ss[:i]) for i, (k, d) in enumerate(zip(ks, ds)))
-        n = field + int(rng.integers(0, 200)) if kind == 0 else \
-            field + int(rng.integers(10**17, 10**18))
+        spare = int(rng.integers(0, 3 * math.prod(ss))) if few else int(rng.integers(0, 200))
+        n = field + (spare, int(rng.integers(10**17, 10**18)),
+                     int(rng.integers(10**14, 10**16)))[kind]
         if kind == 1 and math.prod(ss) < 10**8 or kind == 0 and n > 300:
             continue
+        if _outputs(ks, ss, ds, n) * len(_offsets(ks, ss, ds)) >= 2**62:
+            continue                       # mistaken counts stay within an int64 too
         cases.append((ks, ss, ds, n))
     return cases
 
@@ -311,6 +323,10 @@ CHECKS = [
                     lambda ks, ss, ds, n: (lambda r: max(r) + 1 - len(r))(_offsets(ks, ss, ds)),
                     "the question is about the whole input and every output: neighbouring "
                     "outputs can read the cells one output skips."),
+            Mistake("the runs of one residue taken to touch",
+                    lambda ks, ss, ds, n: _unread_cells(ks, ss, ds, n, touching=True),
+                    "with few outputs, the cells that the outputs read at offsets r and r + S "
+                    "(S the strides' product) need not meet: a gap can stay between them."),
             Mistake("only the cells after the last window",
                     _int64(lambda ks, ss, ds, n: n - (_outputs(ks, ss, ds, n) - 1) * math.prod(ss)
                            - max(_offsets(ks, ss, ds)) - 1),
