@@ -198,6 +198,7 @@ def test_ch02_visible_check_literals():
     assert unread([3], [2], [1], 8) == 1
     assert unread([1, 3], [2, 1], [1, 1], 12) == 6
     assert unread([3, 3, 3], [1, 1, 1], [2, 2, 2], 20) == 0
+    assert unread([3, 3, 3], [1, 1, 1], [2, 2, 2], 13) == 6
     assert unread([3, 2], [4, 1], [1, 5], 40) == 10
     # 10^15 cells: the first layer reads cells 10^6 j and 10^6 j + 1 for each of its 10^9
     # outputs, and the second layer's windows (taps 0, 10^7, 2 10^7) cover all of them
