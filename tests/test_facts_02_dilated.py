@@ -336,8 +336,8 @@ def test_ch02_citations_name_their_sources():
                   "DeepLab v3, Section 3.1", "(Section 4.1)", "(Tables 4 and 6)",
                   "fine-tunes at output stride 8 on the PASCAL VOC trainval set (Section 4, "
                   "the paragraph on batch normalization)",
-                  'He et al., 2019, "Bag of Tricks for Image Classification with '
-                  'Convolutional Neural Networks", Section 4'):
+                  '"ResNet-B" tweak (He et al., 2019, "Bag of Tricks for Image '
+                  'Classification with Convolutional Neural Networks", Section 4)'):
         assert cited in text, cited
     # "like 2, 4, 8": a common factor, so every reachable offset is even (holes between).
     offsets = S.reachable_offsets([3, 3, 3], [2, 4, 8])
