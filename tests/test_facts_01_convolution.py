@@ -7,6 +7,8 @@ computes itself (in a code cell) are checked by executing the chapter instead
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -359,3 +361,36 @@ def test_ch01_new_visible_check_literals():
             assert np.abs(b - a[:len(b)]).max() > 1e-3
         else:
             np.testing.assert_allclose(b, a[moved:moved + len(b)])
+
+
+def test_ch01_useful_weights_literals_and_closed_form():
+    """Exercise 2 in 1-D: the visible literals counted window by window and tap by tap; the
+    hidden check's closed form (arithmetic series between the windows where the overlap
+    changes shape) equal to that count on every small layer, and the billion-window literal
+    equal to a second closed form: o k cells less the padding zeros read at each end."""
+    from autograder.checks.ch01_convolution import _useful_weights
+
+    def counted(n, k, s=1, p=0):
+        o = (n + 2 * p - k) // s + 1
+        pairs = {(t, a) for t in range(o) for a in range(k) if 0 <= t * s - p + a < n}
+        return len(pairs), len({a for _, a in pairs})
+
+    assert counted(8, 3) == (18, 3) and counted(4, 3, p=1)[0] == 10
+    assert counted(224, 7, 2, 3)[1] * 3 * 64 == 1344 and counted(2, 7, p=3)[1] == 3
+    assert counted(3, 5, 4, 3) == (4, 4)
+    for n, k, s, p in itertools.product(range(1, 13), range(1, 13), range(1, 7), range(0, 14)):
+        if k <= n + 2 * p:
+            assert _useful_weights(1, 1, n, k, s, p) == counted(n, k, s, p), (n, k, s, p)
+
+    def zeros_read(o, s, c, k):  # sum over t < o of min(k, max(0, c - s t))
+        full = min(o, max(0, (c - k) // s + 1)) if c >= k else 0
+        positive = min(o, max(0, (c - 1) // s + 1)) if c > 0 else 0
+        m = positive - full
+        return k * full + m * c - s * ((full + positive - 1) * m // 2)
+
+    n, k, s, p = 10**12, 10**9 + 7, 999, 6 * 10**8
+    o = (n + 2 * p - k) // s + 1
+    local = o * k - zeros_read(o, s, p, k) - zeros_read(o, s, (o - 1) * s - p + k - n, k)
+    assert (local, k) == _useful_weights(1, 1, n, k, s, p) == (1000840848164564408, 1000000007)
+    assert local < 2**63 and o > 10**9
+    assert _useful_weights(1, 1, 10**12, 3, 1, 1)[0] == 2999999999998

@@ -7,6 +7,10 @@ computes itself (in a code cell) are checked by executing the chapter instead
 
 from __future__ import annotations
 
+import itertools
+import math
+import operator
+
 import numpy as np
 import pytest
 from single_channel import corr
@@ -177,29 +181,49 @@ def test_ch02_cost_of_dilation_instead_of_stride():
 
 def test_ch02_visible_check_literals():
     """The literal expectations of the exercise check cells, recomputed independently: the
-    cells a stack reads from an impulse run through S.conv2d, the fields from
-    S.receptive_field, DeepLab's removed strides from the fields they keep."""
-    def read_cells(ks, ss, ds):
-        """Input cells (of one row) that change output 0 of the stack, one impulse each."""
-        n = S.receptive_field(ks, strides=ss, dilations=ds)
-        seen = []
+    cells no output reads from unit impulses run through S.conv1d, the cheapest removals by
+    trying every set of strides, the fewest dense layers from S.is_dense."""
+    def unread(ks, ss, ds, n):
+        """Input cells whose impulse changes no output of the stack (all-ones kernels)."""
+        silent = 0
         for j in range(n):
-            x = np.zeros((1, 1, 1, n))
-            x[0, 0, 0, j] = 1.0
+            x = np.zeros((1, 1, n))
+            x[0, 0, j] = 1.0
             for k, s, d in zip(ks, ss, ds):
-                x = S.conv2d(x, np.ones((1, 1, 1, k)), stride=(1, s), dilation=(1, d))
-            seen.append(x[0, 0, 0, 0] > 0)
-        return n, n - sum(seen)
+                x = S.conv1d(x, np.ones((1, 1, k)), stride=s, dilation=d)
+            silent += not x.any()
+        return silent
 
-    assert read_cells([3, 3, 3], [1, 1, 1], [1, 2, 4]) == (15, 0)
-    assert read_cells([3, 3, 3], [1, 1, 1], [2, 2, 2]) == (13, 6)
-    assert read_cells([3, 3], [2, 1], [1, 1]) == (7, 0)
-    assert read_cells([1, 3], [2, 1], [1, 1]) == (5, 2)
+    assert unread([1], [2], [1], 8) == 4
+    assert unread([3], [2], [1], 8) == 1
+    assert unread([1, 3], [2, 1], [1, 1], 12) == 6
+    assert unread([3, 3, 3], [1, 1, 1], [2, 2, 2], 20) == 0
+    assert unread([3, 3, 3], [1, 1, 1], [2, 2, 2], 13) == 6
+    assert unread([3, 2], [4, 1], [1, 5], 40) == 10
+    # 10^15 cells: the first layer reads cells 10^6 j and 10^6 j + 1 for each of its 10^9
+    # outputs, and the second layer's windows (taps 0, 10^7, 2 10^7) cover all of them
+    n, o1 = 10**15, (10**15 - 2) // 10**6 + 1
+    o2 = o1 - 2 * 10**7
+    assert o1 == 10**9 and o2 > 10**7 and n - 2 * o1 == 999998000000000
+
+    def cheapest(strides, macs, factor):
+        """Every set of strides whose product is factor; layer l costs macs * F_l^2."""
+        costs = []
+        for removed in itertools.product([False, True], repeat=len(strides)):
+            if math.prod(s for s, r in zip(strides, removed) if r) == factor:
+                scale = itertools.accumulate((s if r else 1 for s, r in zip(strides, removed)),
+                                             operator.mul)
+                costs.append(sum(m * f * f for m, f in zip(macs, scale, strict=True)))
+        return min(costs)
+
+    assert cheapest([2, 2, 2, 2, 2], [64, 16, 4, 1, 1], 4) == 104 == 64 + 16 + 4 + 4 + 16
+    assert cheapest([2, 4, 2], [160, 10, 10], 4) == 480 < 4 * 160 + 4 * 10 + 16 * 10
+    assert cheapest([2, 2], [5, 5], 1) == 10
+    assert cheapest([5, 2, 2, 2, 2, 2, 2], [400, 200, 100, 50, 25, 12, 6], 5) == 19825
     for strides, kept, rates in [([2] * 5, [2, 2, 2, 1, 1], [1, 1, 1, 1, 2]),
                                  ([2, 1, 2, 2, 2, 1], [2, 1, 2, 2, 1, 1], [1, 1, 1, 1, 1, 2])]:
-        assert int(np.prod(kept)) == 8
+        # the text's rule: a removed stride multiplies the later rates; every field is kept
         ks = [3] * len(strides)
-        # every layer's field is kept: the stack up to layer l reads as many cells
         for end in range(1, len(ks) + 1):
             assert S.receptive_field(ks[:end], strides=strides[:end]) == S.receptive_field(
                 ks[:end], strides=kept[:end], dilations=rates[:end])
@@ -209,6 +233,52 @@ def test_ch02_visible_check_literals():
         if layers:
             assert S.is_dense([k] * layers, [k ** i for i in range(layers)])
     assert S.receptive_field([2] * 10, dilations=[2 ** i for i in range(10)]) == 1024
+
+
+def test_ch02_exercise_references_against_brute_force():
+    """The hidden checks' references of exercises 1 and 2 (a search over removed products;
+    runs of read cells per residue) equal brute force on small stacks."""
+    from autograder.checks.ch02_dilated import _cheapest_removal, _unread_cells
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        layers = int(rng.integers(1, 7))
+        strides = [int(v) for v in rng.choice([1, 2, 2, 3, 4], layers)]
+        macs = [int(v) for v in rng.integers(1, 100, layers)]
+        removed = [s for s in strides if rng.random() < 0.5]
+        factor, best = math.prod(removed), None
+        for pick in itertools.product([False, True], repeat=layers):
+            if math.prod(s for s, r in zip(strides, pick) if r) == factor:
+                scale = itertools.accumulate((s if r else 1 for s, r in zip(strides, pick)),
+                                             operator.mul)
+                cost = sum(m * f * f for m, f in zip(macs, scale))
+                best = cost if best is None else min(best, cost)
+        assert _cheapest_removal(strides, macs, factor) == best
+    for _ in range(300):
+        layers = int(rng.integers(1, 4))
+        ks, ss, ds = ([int(v) for v in rng.integers(1, hi, layers)] for hi in (5, 5, 4))
+        field = 1 + sum(d * (k - 1) * math.prod(ss[:i]) for i, (k, d) in enumerate(zip(ks, ds)))
+        n = field + int(rng.integers(0, 30))
+        sizes = [n]
+        for k, s, d in zip(ks, ss, ds):
+            sizes.append((sizes[-1] - d * (k - 1) - 1) // s + 1)
+        need = np.ones(sizes[-1], bool)
+        for (k, s, d), m in zip(list(zip(ks, ss, ds))[::-1], sizes[-2::-1]):
+            cells = (np.flatnonzero(need)[:, None] * s + d * np.arange(k)).ravel()
+            need = np.bincount(cells, minlength=m) > 0
+        assert _unread_cells(ks, ss, ds, n) == n - need.sum()
+
+
+def test_ch02_one_by_one_stride_two_reads_a_quarter():
+    """Exercise 2's prompt: a 1x1 convolution of stride 2 never reads three of every four
+    cells of its input (Bag of Tricks, Section 4, ResNet-B)."""
+    n = 8
+    read = np.zeros((n, n), bool)
+    for i, j in itertools.product(range(n), repeat=2):
+        x = np.zeros((1, 1, n, n))
+        x[0, 0, i, j] = 1.0
+        read[i, j] = S.conv2d(x, np.ones((1, 1, 1, 1)), stride=2).any()
+    assert read.sum() * 4 == n * n
+
 
 def test_ch02_equivalent_kernel_literals():
     """Exercise 3's literals: the stack run by S.conv2d equals one correlation."""
@@ -265,7 +335,9 @@ def test_ch02_citations_name_their_sources():
                   "Section 3.3 and Figure 5", "Section 3.3 and its Figure 4",
                   "DeepLab v3, Section 3.1", "(Section 4.1)", "(Tables 4 and 6)",
                   "fine-tunes at output stride 8 on the PASCAL VOC trainval set (Section 4, "
-                  "the paragraph on batch normalization)"):
+                  "the paragraph on batch normalization)",
+                  '"ResNet-B" tweak (He et al., 2019, "Bag of Tricks for Image '
+                  'Classification with Convolutional Neural Networks", Section 4)'):
         assert cited in text, cited
     # "like 2, 4, 8": a common factor, so every reachable offset is even (holes between).
     offsets = S.reachable_offsets([3, 3, 3], [2, 4, 8])

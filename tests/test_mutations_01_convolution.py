@@ -70,21 +70,40 @@ def _correct_exact(layers, limit):
 
 
 # --- useful_weights(c_in, c_out, n, kernel_size, stride, padding), 1-D ---------------------------
+# Written as a student who counts the zeros each window reads would: o k cells in all, less
+# the padding zeros at the left (window t reads min(k, p - t s) of them) and at the right.
+# Sizes reach 10^9 windows of 10^9 cells, so every sum over windows is a closed form.
 
 def _out(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
-def _taps(n, k, s, p):
+def _ramp(o, s, c, k):
+    """sum over t < o of min(k, max(0, c - s t)): k while c - s t >= k, then a falling run."""
+    full = min(o, max(0, (c - k) // s + 1)) if c >= k else 0
+    positive = min(o, max(0, (c - 1) // s + 1)) if c > 0 else 0
+    m = positive - full
+    return k * full + m * c - s * ((full + positive - 1) * m // 2)
+
+
+def _zeros(n, k, s, p, right=True):
     o = _out(n, k, s, p)
-    return sum(any(0 <= i * s - p + a < n for i in range(min(o, p // s + 2)))
-               or (o > p // s + 2) for a in range(k))
+    left = _ramp(o, s, p, k)
+    # at the right end, window o - 1 - t overhangs the input by (o - 1 - t) s - p + k - n
+    return left + (_ramp(o, s, (o - 1) * s - p + k - n, k) if right else 0)
 
 
-def _local(n, k, s, p, clip=lambda start, k, n: max(0, min(n, start + k) - max(0, start))):
-    o, ends = _out(n, k, s, p), p // s + 2
-    edge = set(range(min(o, ends))) | set(range(max(0, o - ends), o))
-    return sum(clip(i * s - p, k, n) for i in edge) + (o - len(edge)) * k
+def _local(n, k, s, p, **kw):
+    return _out(n, k, s, p) * k - _zeros(n, k, s, p, **kw)
+
+
+def _span(n, k, s, p):
+    o = _out(n, k, s, p)
+    return max(0, min(k - 1, p + n - 1) - max(0, p - (o - 1) * s) + 1)
+
+
+def _taps(n, k, s, p):
+    return _local(n, k, s, p) if n < s else _span(n, k, s, p)
 
 
 def useful_padding_counted(c_in, c_out, n, kernel_size, stride=1, padding=0):
@@ -93,8 +112,8 @@ def useful_padding_counted(c_in, c_out, n, kernel_size, stride=1, padding=0):
 
 
 def useful_left_clipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    """Windows clipped at the left end only."""
-    local = _local(n, kernel_size, stride, padding, clip=lambda start, k, n: k - max(0, -start))
+    """The zeros before the input subtracted, those after it forgotten."""
+    local = _local(n, kernel_size, stride, padding, right=False)
     return c_out * c_in * local, c_out * c_in * _taps(n, kernel_size, stride, padding)
 
 
@@ -108,6 +127,7 @@ def useful_shared_per_position(c_in, c_out, n, kernel_size, stride=1, padding=0)
 
 
 def useful_no_stride(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Stride 1 (its counts overflow int64 on the large cases, which no mistake reproduces)."""
     return (c_out * c_in * _local(n, kernel_size, 1, padding),
             c_out * c_in * _taps(n, kernel_size, 1, padding))
 
@@ -116,17 +136,32 @@ def useful_no_channels(c_in, c_out, n, kernel_size, stride=1, padding=0):
     return _local(n, kernel_size, stride, padding), _taps(n, kernel_size, stride, padding)
 
 
-def useful_unclipped_both(c_in, c_out, n, kernel_size, stride=1, padding=0):
-    """Each window's overhang subtracted at both ends without the floor at 0 cells."""
-    local = _local(n, kernel_size, stride, padding,
-                   clip=lambda start, k, n: k - max(0, -start) - max(0, start + k - n))
-    return c_out * c_in * local, c_out * c_in * _taps(n, kernel_size, stride, padding)
+def useful_one_run_of_taps(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """The taps from the last window's first real one to the first window's last, always."""
+    return (c_out * c_in * _local(n, kernel_size, stride, padding),
+            c_out * c_in * _span(n, kernel_size, stride, padding))
+
+
+def useful_zeros_unclipped(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """Each window's overhang subtracted whole, even beyond its k cells (windows on padding
+    alone take away more than they have)."""
+    k, s, p = kernel_size, stride, padding
+    o = _out(n, k, s, p)
+    local = o * k - _ramp(o, s, p, 10**30) - _ramp(o, s, (o - 1) * s - p + k - n, 10**30)
+    return c_out * c_in * local, c_out * c_in * _taps(n, k, s, p)
 
 
 def useful_taps_without_padding(c_in, c_out, n, kernel_size, stride=1, padding=0):
     """Taps counted as min(k, n): the input's length, not where the windows sit."""
     return (c_out * c_in * _local(n, kernel_size, stride, padding),
             c_out * c_in * min(kernel_size, n))
+
+
+def useful_float_count(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    """The count taken through a float (o * k / 1.0): 10^18 cells lose their last digits."""
+    k, s, p = kernel_size, stride, padding
+    local = int(_out(n, k, s, p) * k / 1.0 - _zeros(n, k, s, p))
+    return c_out * c_in * local, c_out * c_in * _taps(n, k, s, p)
 
 
 # --- read_histogram(n, kernel_size, stride, padding) ---------------------------------------------
@@ -241,9 +276,11 @@ MUTANTS = {
                                  unnamed=(exact_last_stride, exact_clamped_at_one)),
     "ch01.useful_weights": by_name(useful_padding_counted, useful_left_clipped, useful_every_tap,
                                    useful_shared_per_position, useful_no_stride,
-                                   useful_no_channels, useful_unclipped_both,
-                                   useful_taps_without_padding,
-                                   unnamed=(useful_unclipped_both, useful_taps_without_padding)),
+                                   useful_no_channels, useful_one_run_of_taps,
+                                   useful_zeros_unclipped, useful_taps_without_padding,
+                                   useful_float_count,
+                                   unnamed=(useful_no_stride, useful_zeros_unclipped,
+                                            useful_taps_without_padding, useful_float_count)),
     "ch01.read_histogram": by_name(histogram_padded, histogram_not_shifted, histogram_no_stride,
                                    histogram_past_end, histogram_no_zero, histogram_middle_only,
                                    histogram_windows_from_one,
@@ -259,6 +296,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch01.exact_inputs": (7, 5), "ch01.useful_weights": (8, 6),
+    "ch01.exact_inputs": (7, 5), "ch01.useful_weights": (10, 6),
     "ch01.read_histogram": (7, 6), "ch01.trusted_outputs": (8, 6),
 })

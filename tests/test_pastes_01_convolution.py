@@ -4,7 +4,15 @@ displayed formulas (plus at most five lines of glue) lose every exercise (tests/
 The independent reader's pastes of the previous exercises (tests/fixtures/reader_pastes)
 are here as they apply to the new ones: the search near the inverted output-size formula,
 the locality band of cell 29 and the padded ones run through ``corr2d`` (cell 17) as probes,
-the text's one-layer shift rule applied layer by layer."""
+the text's one-layer shift rule applied layer by layer. Round 3's bisection per tap of
+useful_weights is here capped at 10^4 taps so that the test ends: uncapped, it loses to the
+grader's 30 s limit, the hidden layers having 10^9 taps and 10^9 windows.
+
+Not listed because it passes, and takes 15 lines: the overlap of each window summed by
+recursive bisection of the window range until the endpoints' slopes agree (a generic sum
+of a piecewise-linear function), with the taps derived as in the reference (one run when
+n >= s, the local count when n < s). Its conv half is the derivation the exercise asks
+for; no five-line search finds it."""
 
 # ruff: noqa: E501 - a paste is held to five lines of glue, so its lines are long
 from __future__ import annotations
@@ -27,6 +35,12 @@ def exact_inputs(layers, limit):
     for k, s, p in reversed(layers): n, step = (n - 1) * s + k - 2 * p, step * s
     return max(0, (limit - n) // step + 1)
 """, "exact_inputs"),
+        Paste("the formula inverted without its floor, in five lines: the lengths an output of 1 needs, then every strides' product more", (), """
+def exact_inputs(layers, limit):
+    n = 1
+    for k, s, p in reversed(layers): n = (n - 1) * s + k - 2 * p
+    return max(0, (limit - n) // int(np.prod([s for _, s, _ in layers])) + 1)
+""", "exact_inputs"),
         Paste("the first two exact lengths found by search, the progression they start counted", (), """
 def exact_inputs(layers, limit):
     fits = lambda n: all([(n + 2 * p - k) % s == 0 and n + 2 * p >= k, n := (n + 2 * p - k) // s + 1][0] for k, s, p in layers)
@@ -41,6 +55,26 @@ def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
     local = corr2d(ones, np.ones((1, kernel_size)))[0, ::stride].sum()
     conv = sum(corr2d(ones, np.eye(kernel_size)[t][None])[0, ::stride].any() for t in range(kernel_size))
     return int(c_in * c_out * local), int(c_in * c_out * conv)
+""", "useful_weights"),
+        Paste("the round-3 reader's bisection per tap on cell 14's window starts and cell 20's indices (only the first 10^4 taps: the 10^9 taps of a hidden case take the grader's 30 s many times over)", (), """
+import bisect
+def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    starts = range(0, ((n + 2 * padding - kernel_size) // stride + 1) * stride, stride)
+    hits = [bisect.bisect_right(starts, n - 1 + padding - a) - bisect.bisect_left(starts, padding - a) for a in range(min(kernel_size, 10**4))]
+    return c_in * c_out * sum(hits), c_in * c_out * sum(h > 0 for h in hits)
+""", "useful_weights"),
+        Paste("the windows' real cells as one numpy array (the first 10^6 windows: 10^9 of them are 8 GB)", (), """
+def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    start = np.arange(min((n + 2 * padding - kernel_size) // stride + 1, 10**6), dtype=np.int64) * stride - padding
+    real = np.clip(np.minimum(start + kernel_size, n) - np.maximum(start, 0), 0, None)
+    return c_in * c_out * int(real.sum()), c_in * c_out * min(kernel_size, n)
+""", "useful_weights"),
+        Paste("every window whose real cells a padding zero cuts counted one by one (up to 10^4 at each end), the others as k", (), """
+def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):
+    o, k, e = (n + 2 * padding - kernel_size) // stride + 1, kernel_size, min(padding // stride + 2, 10**4)
+    edge = set(range(min(o, e))) | set(range(max(0, o - e), o))
+    local = sum(max(0, min(n, i * stride - padding + k) - max(0, i * stride - padding)) for i in edge) + (o - len(edge)) * k
+    return c_in * c_out * local, c_in * c_out * max(0, min(k - 1, padding + n - 1) - max(0, padding - (o - 1) * stride) + 1)
 """, "useful_weights"),
         Paste("the reader's formulas of cell 30 in 1-D: o k and k weights", (), """
 def useful_weights(c_in, c_out, n, kernel_size, stride=1, padding=0):

@@ -192,34 +192,51 @@ def _output(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
-def _window_cells(n, k, s, p, i):
-    """Real input cells (not padding) in window i."""
-    start = i * s - p
-    return max(0, min(n, start + k) - max(0, start))
+def _overlap_sum(o, s, start, k, n):
+    """sum over t < o of |[start + t s, start + t s + k) & [0, n)|, in closed form: the
+    overlap is max(0, min(k, n, start + t s + k, n - start - t s)), linear in t between the
+    points where two of those pieces cross, so each stretch between them is an arithmetic
+    series. k, n, o may all be in the trillions."""
+    def overlap(t):
+        return max(0, min(k, n, start + t * s + k, n - start - t * s))
+
+    crossings = (-(start + k), min(k, n) - start - k, n - start - min(k, n), n - start)
+    cuts = {0, o} | {min(o, max(0, c // s + e)) for c in crossings for e in (0, 1)}
+    middle = n - 2 * start - k                    # where the rising and falling pieces meet
+    cuts |= {min(o, max(0, middle // (2 * s) + e)) for e in (0, 1)}
+    cuts = sorted(cuts)
+    return sum((overlap(a) + overlap(b - 1)) * (b - a) // 2 for a, b in zip(cuts, cuts[1:]))
 
 
 def _cells(n, k, s, p, *, right=True):
-    """Real cells summed over all windows. Only windows within p // s + 2 of either end can
-    reach padding, so the others are counted as k each (n may be in the trillions).
-    ``right=False`` (a named mistake) clips the windows at the left end only."""
-    o, ends = _output(n, k, s, p), p // s + 2
-    edge = set(range(min(o, ends))) | set(range(max(0, o - ends), o))
-    real = (lambda i: _window_cells(n, k, s, p, i)) if right else \
-        (lambda i: k - max(0, p - i * s))
-    return sum(real(i) for i in edge) + (o - len(edge)) * k
+    """Real cells summed over all windows (window t covers padded cells t s .. t s + k - 1,
+    the real ones from p on). ``right=False`` (a named mistake) clips the windows at the
+    left end only: the input taken as long as the last window needs."""
+    o = _output(n, k, s, p)
+    return _overlap_sum(o, s, -p, k, n if right else o * s + k + p)
 
 
 def _taps(n, k, s, p):
-    """Taps of the shared kernel that some window puts on a real cell: tap a of window i
-    lies on cell is - p + a, so tap a is useful when a multiple of s, below o s, lies in
-    p - a .. p - a + n - 1."""
+    """Taps of the shared kernel that some window puts on a real cell. Window t's tap a lies
+    on cell t s - p + a, so the taps window t can use are p - t s .. p - t s + n - 1: one
+    run of n taps per window, s taps further left each time. When n >= s the runs touch
+    and their union is one run; when n < s they are apart and no tap serves two windows,
+    so the count is the locally connected layer's."""
+    return _cells(n, k, s, p) if n < s else _tap_span(n, k, s, p)
+
+
+def _tap_span(n, k, s, p):
+    """The taps from the first window's last real one to the last window's first: the
+    union of the windows' runs when they touch (n >= s)."""
     o = _output(n, k, s, p)
+    return max(0, min(k - 1, p + n - 1) - max(0, p - (o - 1) * s) + 1)
 
-    def useful(a):
-        first = -(-max(0, p - a) // s)     # the first window whose tap a is not left of 0
-        return first <= o - 1 and first * s <= p - a + n - 1
 
-    return sum(useful(a) for a in range(k))
+def _int64(counts):
+    """``counts`` if an int64 holds them; a mistaken formula that overflows explains nothing."""
+    if max(counts) >= 2**63:
+        raise OverflowError("beyond int64")
+    return counts
 
 
 def _useful_weights(c_in, c_out, n, k, s, p, cells=None, taps=None):
@@ -231,16 +248,34 @@ def _useful_weights(c_in, c_out, n, k, s, p, cells=None, taps=None):
 
 
 def _useful_cases(rng):
-    """Layers over 1 to 40 cells, and in two thirds of the cases 10^9 to 10^15 cells (no
-    array of the input fits in memory); wide padding (p up to k + 1) in many."""
+    """Layers over 1 to 40 cells; and in three quarters of the cases a window of 10^9 to
+    2 10^9 cells with 10^9 to 2 10^9 outputs (the most an int64 count allows), so that
+    neither the windows nor the taps can be visited one by one, not even as numpy arrays
+    (8 GB each), over a padded input of 10^11 cells or more. Padding up to one and a half
+    windows; some inputs are shorter than the stride (the windows' runs of taps apart) or
+    than the padding (windows on padding alone)."""
     cases = [(1, 1, 8, 3, 1, 0), (1, 1, 4, 3, 1, 1), (3, 64, 224, 7, 2, 3), (4, 1, 2, 7, 1, 3),
-             (1, 4, 6, 6, 3, 1), (2, 3, 10**12, 5, 2, 2)]
+             (1, 4, 6, 6, 3, 1), (2, 3, 10**12, 5, 2, 2), (1, 1, 10**12, 10**9, 10**3, 10**9)]
     while len(cases) < 40:
-        ci, co = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        k, s = int(rng.integers(1, 9)), int(rng.integers(1, 5))
-        p = int(rng.integers(0, k + 2))
-        n = int(rng.integers(10**9, 10**15)) if len(cases) % 3 else int(rng.integers(1, 40))
-        if k <= n + 2 * p:
+        if len(cases) % 4 == 0:
+            ci, co = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+            k, s = int(rng.integers(1, 9)), int(rng.integers(1, 5))
+            p, n = int(rng.integers(0, k + 2)), int(rng.integers(1, 40))
+        else:
+            ci, co = (1, 1) if len(cases) % 3 else (1, 2)
+            k, o = (int(v) for v in rng.integers(10**9, 2 * 10**9, 2))
+            s = int(rng.integers(100, 1000))
+            p = int(k * rng.uniform(0, 1.5))
+            n = (o - 1) * s + k - 2 * p + int(rng.integers(0, s))
+            if len(cases) % 5 == 1:        # an input shorter than the stride
+                o, k = (o, k) if len(cases) % 2 else (int(rng.integers(2, 10)), 1000 * k)
+                s = int(rng.integers(10**3, 10**6))
+                n = int(rng.integers(1, s))
+                p = ((o - 1) * s + k - n + 1) // 2
+        # a padded input of 10^11 cells or more: an attempt to build it fails at once
+        # (hundreds of GB) rather than filling the grader's memory
+        big_enough = n + 2 * p < 10**7 or n + 2 * p >= 10**11
+        if n >= 1 and k <= n + 2 * p and ci * co * _output(n, k, s, p) * k < 2**63 and big_enough:
             cases.append((ci, co, n, k, s, p))
     return cases
 
@@ -367,13 +402,18 @@ CHECKS = [
                     "weight sharing uses *one* kernel per (output, input) channel pair at "
                     "every position: C_out C_in k in all."),
             Mistake("stride ignored",
-                    lambda ci, co, n, k, s, p: _useful_weights(ci, co, n, k, 1, p),
+                    lambda ci, co, n, k, s, p: _int64(_useful_weights(ci, co, n, k, 1, p)),
                     "with stride s only every s-th window is an output: o = (n + 2p - k) // s "
                     "+ 1."),
             Mistake("channels left out",
                     lambda ci, co, n, k, s, p: _useful_weights(1, 1, n, k, s, p),
                     "each (output channel, input channel) pair has its own weights: "
                     "multiply by C_out C_in."),
+            Mistake("taps between the windows' reach counted",
+                    lambda ci, co, n, k, s, p: _useful_weights(
+                        ci, co, n, k, s, p, taps=_tap_span),
+                    "with an input shorter than the stride, which taps does window t put on "
+                    "a real cell, and which does window t + 1? Some taps lie between them."),
         ]),
     Check(
         id="ch01.trusted_outputs", function="trusted_outputs", cases=_trusted_cases,

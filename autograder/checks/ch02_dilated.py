@@ -1,6 +1,7 @@
-"""Hidden checks of chapter 02 (dilated): the dilations that replace removed strides, the
-receptive field and holes of a strided, dilated stack, the nonzero taps of the one kernel
-equal to a stack of dilated ones, and the fewest layers a dense field of a given size needs.
+"""Hidden checks of chapter 02 (dilated): the cheapest strides to replace by dilation for a
+finer output stride, the input cells no output of a strided, dilated stack reads, the
+nonzero taps of the one kernel equal to a stack of dilated ones, and the fewest layers a
+dense field of a given size needs.
 
 ``ch02.effective_kernel_size`` is the first version's exercise; the chapter no longer asks
 it, but the grader's fixture chapter (tests/fixtures) does.
@@ -9,6 +10,7 @@ it, but the grader's fixture chapter (tests/fixtures) does.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -16,96 +18,170 @@ import solutions
 
 from .core import Check, Mistake
 
-# --- remove_strides: dilation instead of stride (DeepLab) ----------------------------------
+# --- cheapest_removal: a finer output stride at the lowest cost (DeepLab) -------------------
+
+def _cheapest_removal(strides, macs, factor, *, power=2, own=True, last_first=False):
+    """The fewest multiply-adds of the stack once strides of product ``factor`` are removed
+    (each replaced by dilating the layers after it, which costs nothing): layer l then
+    computes F_l^2 times as many outputs, F_l the product of the removed strides up to it,
+    its own included. Removing a stride makes every
+    later layer dearer, so the cheapest set is not always the last strides (DeepLab's
+    choice): a stride of 4 early can be cheaper than two 2s later. Dynamic programming over
+    the product removed so far (a divisor of the factor to remove).
+
+    The keywords make named mistakes: cost grown by F_l, not F_l^2 (``power=1``); a layer's
+    own removed stride left out of its cost (``own=False``); DeepLab's rule, the strides
+    removed from the last layer back as long as they divide what is left (``last_first``)."""
+    if last_first:
+        removed, left = set(), factor
+        for i in reversed(range(len(strides))):
+            if strides[i] > 1 and left % strides[i] == 0:
+                removed.add(i)
+                left //= strides[i]
+        return _cost(strides, macs, removed, power, own)
+    best = {1: 0}                                   # product removed so far -> least cost
+    for s, m in zip(strides, macs):
+        grown = {}
+        for f, cost in best.items():
+            choices = [(f, f)] + ([(f * s, f * s if own else f)]
+                                  if s > 1 and factor % (f * s) == 0 else [])
+            for g, scale in choices:
+                grown[g] = min(grown.get(g, cost + m * scale**power), cost + m * scale**power)
+        best = grown
+    return best[factor]
 
 
-def _kept_strides(strides, output_stride):
-    """Strides set to 1 from the last layer back until their product is ``output_stride``."""
-    kept = list(strides)
-    for i in reversed(range(len(kept))):
-        if int(np.prod(kept)) == output_stride:
-            break
-        kept[i] = 1
-    return kept
+def _cost(strides, macs, removed, power=2, own=True):
+    """The multiply-adds of the stack with the strides of the layers in ``removed`` gone."""
+    total, f = 0, 1
+    for i, (s, m) in enumerate(zip(strides, macs)):
+        gone = s if i in removed else 1
+        total += m * (f * gone if own else f) ** power
+        f *= gone
+    return total
 
 
-def _remove_strides(strides, dilations, output_stride, *, removed_factor=None,
-                    own=False, compound=True):
-    """The kept strides, and every layer's dilation multiplied by the strides removed before
-    it, so that its taps stay as many input cells apart as they were.
-
-    The keywords make named mistakes: each removed stride counted as ``removed_factor``, a
-    layer's own removed stride counted too (``own``), only the latest one (``compound``)."""
-    kept = _kept_strides(strides, output_stride)
-    factor, new = 1, []
-    for s, k, d in zip(strides, kept, dilations):
-        gone = (removed_factor or s) if k != s else 1
-        if own:
-            factor = factor * gone if compound else (gone if gone > 1 else factor)
-        new.append(d * factor)
-        if not own:
-            factor = factor * gone if compound else (gone if gone > 1 else factor)
-    return kept, new
-
-
-def _remove_first_strides(strides, dilations, output_stride):
-    """Strides removed from the first layer on (the dilations then grown as they should)."""
-    kept = list(strides[::-1])
-    kept = _kept_strides(kept, output_stride)[::-1]
-    factor, new = 1, []
-    for s, k, d in zip(strides, kept, dilations):
-        new.append(d * factor)
-        factor *= s // k
-    return kept, new
-
-
-def _remove_cases(rng):
-    cases = [([2, 1, 2, 2, 2, 1], [1, 1, 1, 1, 1, 1], 8), ([2, 2, 2, 2, 2], [1] * 5, 8),
-             ([2, 3, 1, 3], [1, 2, 1, 1], 2), ([2, 2], [1, 1], 4)]
+def _removal_cases(rng):
+    """(strides, macs, factor): stacks of 3-8 layers like the text's, and in two
+    thirds of the cases 30-60 layers with strides 1-4 (a thousand million ways or more to
+    remove the factor, which is 2^6 to 2^12 times a power of 3), the multiply-adds of each
+    layer log-uniform in 1 .. 10^6 (a few layers dominate, as real ones do); every case has
+    some set of strides to remove."""
+    cases = [([2, 4, 2], [160, 10, 10], 4), ([2, 2, 2, 2, 2], [64, 16, 4, 1, 1], 4),
+             ([2, 2], [5, 5], 1), ([4, 1, 2, 2], [100, 50, 30, 20], 4)]
     while len(cases) < 40:
-        n = int(rng.integers(2, 9))
-        strides = [int(v) for v in rng.choice([1, 1, 2, 2, 3], n)]
-        dilations = [int(v) for v in rng.choice([1, 1, 1, 2, 3], n)]
-        cut = int(rng.integers(0, n))
-        output_stride = int(np.prod(strides[:cut]))
-        if int(np.prod(strides)) > output_stride:  # something to remove
-            cases.append((strides, dilations, output_stride))
+        big = len(cases) % 3 != 0
+        n = int(rng.integers(30, 61)) if big else int(rng.integers(3, 9))
+        strides = [int(v) for v in rng.choice([1, 1, 2, 2, 2, 3, 4, 4], n)]
+        macs = [int(v) for v in np.exp(rng.uniform(0, np.log(10**6), n)).round()]
+        strided = [i for i, s in enumerate(strides) if s > 1]
+        if not strided:
+            continue
+        removed = [i for i in strided if rng.random() < (0.25 if big else 0.5)]
+        factor = math.prod(strides[i] for i in removed)
+        if big and not 2**6 <= factor <= 2**12 * 9:
+            continue
+        cases.append((strides, macs, factor))
     return cases
 
 
-# --- field_and_holes: a strided, dilated stack ---------------------------------------------
+# --- unread_cells: the input cells no output of a strided, dilated stack reads -------------
 
-def _offsets(kernel_sizes, strides, dilations, *, own_stride=False, no_strides=False):
-    """Input offsets one output of the stack reads: tap t of layer l lies t d_l cells apart in
-    its input, whose cells lie (product of the strides before l) input cells apart."""
-    offsets, spacing = {0}, 1
-    for k, s, d in zip(kernel_sizes, strides, dilations):
-        if own_stride and not no_strides:
-            spacing *= s
+def _offsets(kernel_sizes, strides, dilations, *, spacing_of=None):
+    """Input offsets one output of the stack reads: tap t of layer l lies t d_l cells apart
+    in its input, whose cells lie S_l input cells apart (S_l the product of the strides
+    before l). ``spacing_of(strides, l)`` replaces S_l in named mistakes."""
+    offsets = {0}
+    for layer, (k, d) in enumerate(zip(kernel_sizes, dilations)):
+        spacing = spacing_of(strides, layer) if spacing_of else math.prod(strides[:layer])
         offsets = {o + t * d * spacing for o in offsets for t in range(k)}
-        if not own_stride and not no_strides:
-            spacing *= s
     return offsets
 
 
-def _field_and_holes(kernel_sizes, strides, dilations, **kw):
-    reach = _offsets(kernel_sizes, strides, dilations, **kw)
-    field = max(reach) - min(reach) + 1
-    return field, field - len(reach)
+def _outputs(kernel_sizes, strides, dilations, n):
+    """The stack's output length (no padding): the dilated output-size formula, layer by
+    layer; 0 when some layer's kernel does not fit."""
+    for k, s, d in zip(kernel_sizes, strides, dilations):
+        if n < d * (k - 1) + 1:
+            return 0
+        n = (n - d * (k - 1) - 1) // s + 1
+    return n
 
 
-def _stack_cases(rng):
-    cases = [([3, 3, 3], [1, 1, 1], [1, 2, 4]), ([3, 3, 3], [1, 1, 1], [2, 2, 2]),
-             ([3, 3], [2, 1], [1, 1]), ([1, 3], [2, 1], [1, 1]), ([2, 2], [3, 1], [1, 1])]
+def _read(offsets, spacing, outputs, *, touching=False):
+    """How many cells the outputs j < ``outputs`` read, output j reading j * spacing +
+    offsets: per residue class of the offsets mod spacing, the quotients q each start a run
+    q .. q + outputs - 1 of read cells; runs that overlap are counted once."""
+    by_residue = {}
+    for r in offsets:
+        by_residue.setdefault(r % spacing, []).append(r // spacing)
+    read = 0
+    for qs in by_residue.values():
+        qs.sort()
+        if touching:                       # a named mistake: the runs taken to touch
+            read += qs[-1] - qs[0] + outputs
+        else:
+            read += sum(min(outputs, b - a) for a, b in zip(qs, qs[1:])) + outputs
+    return read
+
+
+def _unread_cells(kernel_sizes, strides, dilations, n, *, spacing_of=None, outputs=None,
+                  touching=False):
+    """The cells of an n-cell input that no output of the stack reads (no padding): output
+    j reads j S + R, R the offsets one output reads and S the product of all strides, for
+    j below the stack's output length. Both S and n may be in the billions and beyond, so
+    the union is counted per residue class of R mod S, not cell by cell."""
+    offsets = _offsets(kernel_sizes, strides, dilations, spacing_of=spacing_of)
+    o = _outputs(kernel_sizes, strides, dilations, n) if outputs is None else outputs
+    return n - _read(offsets, math.prod(strides), o, touching=touching)
+
+
+def _int64(mistake):
+    """``mistake`` where its count fits an int64; beyond, it explains nothing (a mistaken
+    formula can go far below zero on 10^18 cells)."""
+    def answer(*args):
+        value = mistake(*args)
+        if not -2**63 <= value < 2**63:
+            raise OverflowError("beyond int64")
+        return value
+    return answer
+
+
+def _unread_cases(rng):
+    """(kernel_sizes, strides, dilations, n): small stacks over up to 300 cells (a third,
+    some with one rate for every layer and a few outputs, the text's gridding);
+    stacks whose strides multiply to 10^8 - 10^10 (a third), and stacks whose last layer's
+    dilation of 10^6 - 10^8 makes one output's field span millions of output strides (a
+    third), over inputs of 10^17 - 10^18 and 10^14 - 10^16 cells: no array of the input, no
+    set of the cells read, and no simulation of one period of them fits in memory."""
+    cases = [([3, 3, 3], [1, 1, 1], [2, 2, 2], 20), ([3, 3, 3], [1, 1, 1], [2, 2, 2], 13),
+             ([1, 3], [2, 1], [1, 1], 12),
+             ([3, 3], [2, 1], [1, 1], 10), ([2, 2], [3, 1], [1, 1], 11),
+             ([1, 1], [2, 2], [1, 1], 9)]
     while len(cases) < 40:
-        n = int(rng.integers(1, 5))
-        ks = [int(v) for v in rng.integers(1, 6, n)]
-        ss = [int(v) for v in rng.choice([1, 1, 2, 3], n)]
-        ds = [int(v) for v in rng.choice([1, 1, 2, 3], n)]
-        if any(s > 1 for s in ss[:-1]):  # a stride that matters: not only in the last layer
-            cases.append((ks, ss, ds))
-        elif len(cases) % 5 == 0:
-            cases.append((ks, ss, ds))
+        kind = len(cases) % 3
+        layers = int(rng.integers(2, 5))
+        ks = [int(v) for v in rng.integers(1, 7, layers)]
+        ss = [int(v) for v in rng.choice([1, 1, 2, 3], layers)]
+        ds = [int(v) for v in rng.choice([1, 1, 2, 3], layers)]
+        few = kind == 0 and len(cases) % 2 == 0  # a few outputs: runs that may not meet
+        if kind == 0 and len(cases) % 4 == 3:  # the text's gridding: one rate, a few outputs
+            ds, ss, few = [int(rng.integers(2, 5))] * layers, [1] * layers, True
+        if kind == 1:
+            for i in rng.choice(layers, 2, replace=False):
+                ss[int(i)] = int(rng.integers(10**4, 10**5))
+        elif kind == 2:
+            ss[-1], ds[-1], ks[-1] = 1, int(rng.integers(10**6, 10**8)), int(rng.integers(2, 5))
+            ss[0] = int(rng.choice([2, 3, 4]))
+        field = 1 + sum(d * (k - 1) * math.prod(ss[:i]) for i, (k, d) in enumerate(zip(ks, ds)))
+        spare = int(rng.integers(0, 3 * math.prod(ss))) if few else int(rng.integers(0, 200))
+        n = field + (spare, int(rng.integers(10**17, 10**18)),
+                     int(rng.integers(10**14, 10**16)))[kind]
+        if kind == 1 and math.prod(ss) < 10**8 or kind == 0 and n > 300:
+            continue
+        if _outputs(ks, ss, ds, n) * len(_offsets(ks, ss, ds)) >= 2**62:
+            continue                       # mistaken counts stay within an int64 too
+        cases.append((ks, ss, ds, n))
     return cases
 
 
@@ -204,54 +280,67 @@ def _summed(kernels, dilations):
 
 CHECKS = [
     Check(
-        id="ch02.remove_strides", function="remove_strides", cases=_remove_cases,
-        reference=_remove_strides,
+        id="ch02.cheapest_removal", function="cheapest_removal", cases=_removal_cases,
+        reference=_cheapest_removal,
         mistakes=[
-            Mistake("dilations left as they were",
-                    lambda ss, ds, os: (_remove_strides(ss, ds, os)[0], list(ds)),
-                    "a removed stride packs every later layer's input twice (s times) as "
-                    "densely: its taps must spread s times as far to read the same cells."),
-            Mistake("a layer's own removed stride counted",
-                    lambda ss, ds, os: _remove_strides(ss, ds, os, own=True),
-                    "a layer's stride spaces its outputs, not its own taps: its dilation "
-                    "grows by the strides removed *before* it."),
-            Mistake("every removed stride counted as 2",
-                    lambda ss, ds, os: _remove_strides(ss, ds, os, removed_factor=2),
-                    "DeepLab's strides are 2, so its rates double; a removed stride of s "
-                    "multiplies the later rates by s."),
-            Mistake("only the latest removed stride counted",
-                    lambda ss, ds, os: _remove_strides(ss, ds, os, compound=False),
-                    "removed strides compound: after two removed strides of 2, the later "
-                    "taps must be 4 times as far apart."),
-            Mistake("the first strides removed",
-                    _remove_first_strides,
-                    "keep the early strides (they make the cheap, small maps) and remove the "
-                    "last ones, from the last layer back, until the product is output_stride."),
+            Mistake("the last strides removed, DeepLab's rule",
+                    lambda ss, ms, f: _cheapest_removal(ss, ms, f, last_first=True),
+                    "the latest strides make the fewest layers dearer, but with strides of "
+                    "different sizes another set with the same product can cost less: "
+                    "compare the sets, not the positions."),
+            Mistake("cost grown by F, not F squared",
+                    lambda ss, ms, f: _cheapest_removal(ss, ms, f, power=1),
+                    "a removed stride of s makes the map s times larger along *both* axes: "
+                    "s^2 times the positions."),
+            Mistake("a layer's own removed stride left out of its cost",
+                    lambda ss, ms, f: _cheapest_removal(ss, ms, f, own=False),
+                    "a layer whose stride is removed computes all its outputs itself: its "
+                    "own cost grows too, not only the later layers'."),
+            Mistake("nothing removed",
+                    lambda ss, ms, f: sum(ms),
+                    "strides of product factor must go, and the layers from each one on "
+                    "cost more."),
+            Mistake("every layer charged the whole factor",
+                    lambda ss, ms, f: sum(ms) * f**2,
+                    "a removed stride changes only the layers from it on; the layers before "
+                    "it keep their maps."),
         ]),
     Check(
-        id="ch02.field_and_holes", function="field_and_holes", cases=_stack_cases,
-        reference=_field_and_holes,
+        id="ch02.unread_cells", function="unread_cells", cases=_unread_cases,
+        reference=_unread_cells,
         mistakes=[
-            Mistake("strides ignored",
-                    lambda ks, ss, ds: _field_and_holes(ks, ss, ds, no_strides=True),
+            Mistake("strides ignored in the taps' spacing",
+                    _int64(lambda ks, ss, ds, n: _unread_cells(
+                        ks, ss, ds, n, spacing_of=lambda ss, layer: 1)),
                     "after a stride-s layer, neighbouring cells of its output are s input "
-                    "cells apart: every later tap offset is s times as large."),
-            Mistake("a layer's own stride counted",
-                    lambda ks, ss, ds: _field_and_holes(ks, ss, ds, own_stride=True),
+                    "cells apart: every later tap reads s times as far."),
+            Mistake("a layer's own stride counted in its taps",
+                    _int64(lambda ks, ss, ds, n: _unread_cells(
+                        ks, ss, ds, n, spacing_of=lambda ss, layer: math.prod(ss[:layer + 1]))),
                     "a layer's stride spaces its *outputs*, not its own taps: layer l's taps "
-                    "are multiplied by the strides of the layers *before* it."),
-            Mistake("holes of the stack without strides",
-                    lambda ks, ss, ds: (_field_and_holes(ks, ss, ds)[0],
-                                        _field_and_holes(ks, ss, ds, no_strides=True)[1]),
-                    "a stride can leave holes of its own (a stride larger than the next "
-                    "layer's span skips cells): count the holes of the strided offsets."),
-            Mistake("holes not counted",
-                    lambda ks, ss, ds: (_field_and_holes(ks, ss, ds)[0], 0),
-                    "the field is the span of the reachable offsets; holes are the cells "
-                    "inside it that no combination of taps reaches."),
-            Mistake("field one cell short",
-                    lambda ks, ss, ds: (lambda f, h: (f - 1, h))(*_field_and_holes(ks, ss, ds)),
-                    "offsets 0 .. m are m + 1 cells."),
+                    "are multiplied by the strides of the layers before it."),
+            Mistake("one output's holes counted",
+                    lambda ks, ss, ds, n: (lambda r: max(r) + 1 - len(r))(_offsets(ks, ss, ds)),
+                    "the question is about the whole input and every output: neighbouring "
+                    "outputs can read the cells one output skips."),
+            Mistake("the runs of one residue taken to touch",
+                    lambda ks, ss, ds, n: _unread_cells(ks, ss, ds, n, touching=True),
+                    "with few outputs, the cells that the outputs read at offsets r and r + S "
+                    "(S the strides' product) need not meet: a gap can stay between them."),
+            Mistake("only the cells after the last window",
+                    _int64(lambda ks, ss, ds, n: n - (_outputs(ks, ss, ds, n) - 1) * math.prod(ss)
+                           - max(_offsets(ks, ss, ds)) - 1),
+                    "within the span of the windows a stride can still skip cells: a 1x1 "
+                    "layer of stride 2 reads every other cell."),
+            Mistake("outputs' reads never overlap",
+                    _int64(lambda ks, ss, ds, n: n - _outputs(ks, ss, ds, n)
+                           * len(_offsets(ks, ss, ds))),
+                    "neighbouring outputs read many of the same cells when the field is wider "
+                    "than the product of the strides: count a cell once."),
+            Mistake("one output too few",
+                    lambda ks, ss, ds, n: _unread_cells(
+                        ks, ss, ds, n, outputs=_outputs(ks, ss, ds, n) - 1),
+                    "the output-size formula counts the first window too."),
         ]),
     Check(
         id="ch02.equivalent_kernel", function="equivalent_kernel", cases=_kernel_cases,
