@@ -44,10 +44,15 @@ def expect(got, expected, why: str, atol: float = 1e-6) -> None:
     print(f"✓ {why}")
 
 
+def agrees(got, expected, atol: float = 1e-6) -> bool:
+    """Whether :func:`expect` would tick ``got`` against ``expected``."""
+    return not _difference(got, expected, atol)
+
+
 def _likely(got, why: str, atol: float) -> str:
     """"Likely mistake: ..." when ``got`` is the answer a named mistake gives to this check."""
     for name, advice, wrong in _catalogue().get(why, ()):
-        if not _difference(got, wrong, atol):
+        if agrees(got, wrong, atol):
             return f"\n  Likely mistake: {name} — {advice}"
     return ""
 

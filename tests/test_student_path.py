@@ -153,7 +153,7 @@ def _named_mistake(folder: Path, check_source: str) -> tuple[str, object]:
     """A named mistake of the check's first case and the answer it gives there, from the
     table the release ships beside the notebook."""
     table = json.loads((folder / "convlab" / visible_mistakes.FILE).read_text(encoding="utf-8"))
-    name, _, wrong = table[visible_mistakes._whys(check_source)[0]][0]
+    name, _, wrong = table[visible_mistakes.whys(check_source)[0]][0]
     return name, wrong
 
 

@@ -35,7 +35,7 @@ def test_every_visible_check_with_named_mistakes_can_name_one(notebook):
     named = visible_mistakes.table(notebook)
     silent = [h.check_id for cell in template.tests for h in cell.checks
               if CHECKS[h.check_id].mistakes and h.check_id not in NEEDS_EARLIER_CELLS
-              and not any(why in named for why in visible_mistakes._whys(cell.given))]
+              and not any(why in named for why in visible_mistakes.whys(cell.given))]
     assert not silent, f"no visible case of {silent} tells any named mistake from the answer"
 
 
@@ -44,28 +44,10 @@ def test_the_release_ships_the_table_and_no_right_answer(released, notebook):
     shipped = json.loads((released / notebook.parent.name / "convlab" / visible_mistakes.FILE)
                          .read_text(encoding="utf-8"))
     assert shipped == json.loads(json.dumps(visible_mistakes.table(notebook)))
-    template = parse_template(notebook.read_text(encoding="utf-8"), CHECKS)
-    imports = template.cells[0].source if template.cells[0].cell_type == "code" else ""
-    stubs = "\n".join(c.given for c in template.cells if c.role == "solution")
-    for cell in template.tests:
-        for hidden in cell.checks:
-            signature = visible_mistakes._signature(imports, stubs, hidden.expr)
-            if signature is None:
-                continue
-            right = visible_mistakes._received(imports, cell.given, hidden.expr, signature,
-                                               CHECKS[hidden.check_id].reference)
-            for why, value in right.items():
-                assert all(not visible_mistakes._same(wrong, value)
-                           for _, _, wrong in shipped.get(why, ())), why
-
-
-def _student_cell(notebook: Path, check_id: str):
-    template = parse_template(notebook.read_text(encoding="utf-8"), CHECKS)
-    cell = next(c for c in template.tests if any(h.check_id == check_id for h in c.checks))
-    imports = next(c.source for c in template.cells if c.cell_type == "code")
-    stubs = "\n".join(c.given for c in template.cells if c.role == "solution")
-    name = next(h.expr for h in cell.checks if h.check_id == check_id)
-    return imports, cell.given, name, visible_mistakes._signature(imports, stubs, name)
+    for visible in visible_mistakes.visible_checks(notebook):
+        for why, value in visible.received(CHECKS[visible.check_id].reference).items():
+            wrongs = [wrong for _, _, wrong in shipped.get(why, ())]
+            assert not any(selfcheck.agrees(wrong, value) for wrong in wrongs), why
 
 
 @pytest.mark.parametrize("check_id", ["ch01.useful_weights", "ch03.exact_input_size",
@@ -75,19 +57,19 @@ def test_a_student_who_makes_a_named_mistake_is_told_its_name(released, monkeypa
     monkeypatch.setattr(selfcheck, "LIKELY_MISTAKES",
                         released / notebook.parent.name / "convlab" / visible_mistakes.FILE)
     selfcheck._catalogue.cache_clear()
-    imports, visible, name, signature = _student_cell(notebook, check_id)
+    visible = next(v for v in visible_mistakes.visible_checks(notebook) if v.check_id == check_id)
     told = set()
     for mistake in CHECKS[check_id].mistakes:
         def answer(*args, mistake=mistake, **kwargs):
-            bound = signature.bind(*args, **kwargs)
+            bound = visible.signature.bind(*args, **kwargs)
             bound.apply_defaults()
             return mistake.answer(*bound.arguments.values())
 
         namespace: dict = {}
-        exec(imports, namespace)  # noqa: S102 - the chapter's own cell
-        namespace[name] = answer  # the student's function, as the mistake computes it
+        exec(visible.imports, namespace)  # noqa: S102 - the chapter's own cell
+        namespace[visible.name] = answer  # the student's function, as the mistake computes it
         try:
-            exec(visible, namespace)  # noqa: S102 - the released visible check
+            exec(visible.visible, namespace)  # noqa: S102 - the released visible check
         except selfcheck.CheckFailed as failed:
             if f"Likely mistake: {mistake.name} — " in str(failed):
                 told.add(mistake.name)

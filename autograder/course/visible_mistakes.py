@@ -22,9 +22,12 @@ import inspect
 import io
 import json
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from convlab.selfcheck import agrees
 
 from ..checks import CHECKS
 from ..checks.core import to_plain
@@ -38,25 +41,74 @@ class _Stop(Exception):
     """Raised by a mistake's answer or the cell after it: the rest of the cell is skipped."""
 
 
-def table(notebook: Path) -> dict[str, list[list]]:
-    """``{why: [[mistake name, advice, wrong answer], ...]}`` for a source notebook."""
+@dataclass(frozen=True)
+class VisibleCheck:
+    """One hidden check's test cell, as the release runs its visible part: the chapter's
+    import cell first, the student's function ``name`` called as its stub's ``signature``."""
+
+    check_id: str
+    name: str
+    visible: str
+    imports: str
+    signature: inspect.Signature
+
+    def received(self, answer) -> dict[str, object]:
+        """What each ``expect`` of the visible part receives when the student's function
+        computes ``answer`` from the case's arguments in order (defaults filled in):
+        ``{why: plain value}``; an ``expect`` the cell never reaches is missing."""
+        got: dict[str, object] = {}
+
+        def expect(value, expected, why, atol=1e-6):
+            del expected, atol
+            try:
+                plain = to_plain(value)
+            except Exception:  # noqa: BLE001 - a value the table cannot hold is left out
+                return
+            if isinstance(plain, np.ndarray) and plain.size <= MAX_VALUES:
+                got[why] = plain.tolist()
+
+        def function(*args, **kwargs):
+            try:
+                bound = self.signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                return answer(*bound.arguments.values())
+            except Exception as error:  # noqa: BLE001 - this mistake has no answer here
+                raise _Stop from error
+
+        namespace = {"__name__": "__main__"}
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                exec(compile(self.imports, "imports", "exec"), namespace)  # noqa: S102
+                namespace.update({self.name: function, "expect": expect})
+                exec(compile(self.visible, "visible check", "exec"), namespace)  # noqa: S102
+            except Exception:  # noqa: BLE001 - _Stop, or a cell that needs an earlier cell
+                pass
+        return got
+
+
+def visible_checks(notebook: Path) -> list[VisibleCheck]:
+    """Every hidden check of a source notebook whose test cell can run alone, with the
+    student's function called directly (a wrapped one gets other arguments than the case's)."""
     template = parse_template(notebook.read_text(encoding="utf-8"), CHECKS)
     imports = next((c.source for c in template.cells if c.cell_type == "code"), "")
-    stubs = "\n".join(c.given for c in template.cells if c.role == "solution")
+    stubs = _stubs(imports, "\n".join(c.given for c in template.cells if c.role == "solution"))
+    return [VisibleCheck(hidden.check_id, hidden.expr, cell.given, imports,
+                         inspect.signature(stubs[hidden.expr]))
+            for cell in template.tests for hidden in cell.checks
+            if callable(stubs.get(hidden.expr))]
+
+
+def table(notebook: Path) -> dict[str, list[list]]:
+    """``{why: [[mistake name, advice, wrong answer], ...]}`` for a source notebook."""
     found: dict[str, list[list]] = {}
-    for cell in template.tests:
-        visible = cell.given
-        for hidden in cell.checks:
-            check = CHECKS[hidden.check_id]
-            signature = _signature(imports, stubs, hidden.expr)
-            if signature is None:
-                continue  # the student's function is wrapped: its arguments are not the case's
-            right = _received(imports, visible, hidden.expr, signature, check.reference)
-            for mistake in check.mistakes:
-                wrong = _received(imports, visible, hidden.expr, signature, mistake.answer)
-                for why, value in wrong.items():
-                    if why in right and not _same(value, right[why]):
-                        found.setdefault(why, []).append([mistake.name, mistake.advice, value])
+    for visible in visible_checks(notebook):
+        check = CHECKS[visible.check_id]
+        right = visible.received(check.reference)
+        for mistake in check.mistakes:
+            for why, value in visible.received(mistake.answer).items():
+                if why in right and not agrees(value, right[why]):
+                    found.setdefault(why, []).append([mistake.name, mistake.advice, value])
     return found
 
 
@@ -68,71 +120,19 @@ def write(assignment_notebooks, convlab_dir: Path) -> None:
     (convlab_dir / FILE).write_text(json.dumps(merged, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _signature(imports: str, stubs: str, name: str) -> inspect.Signature | None:
-    """The signature the student's function ``name`` is given (its stub in the solution
-    cells): the hidden check calls it with a case's arguments in that order."""
-    if not name.isidentifier():
-        return None
+def _stubs(imports: str, stubs: str) -> dict:
+    """The names the solution cells' stubs define (once per notebook), or none if they
+    need an earlier cell."""
     namespace: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             exec(compile(imports + "\n" + stubs, "stubs", "exec"), namespace)  # noqa: S102
         except Exception:  # noqa: BLE001 - a stub that needs an earlier cell
-            return None
-    function = namespace.get(name)
-    return inspect.signature(function) if callable(function) else None
+            return {}
+    return namespace
 
 
-def _received(imports: str, visible: str, name: str, signature: inspect.Signature,
-              answer) -> dict[str, object]:
-    """What each ``expect`` of ``visible`` receives when ``name`` (called as ``signature``
-    says, defaults filled in) computes ``answer`` from the case's arguments in order:
-    ``{why: plain value}``; an ``expect`` the cell never reaches is missing."""
-    got: dict[str, object] = {}
-
-    def expect(value, expected, why, atol=1e-6):
-        del expected, atol
-        try:
-            plain = to_plain(value)
-        except Exception:  # noqa: BLE001 - a value the table cannot hold is left out
-            return
-        if isinstance(plain, np.ndarray) and plain.size <= MAX_VALUES:
-            got[why] = plain.tolist()
-
-    def function(*args, **kwargs):
-        try:
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            return answer(*bound.arguments.values())
-        except Exception as error:  # noqa: BLE001 - this mistake has no answer here
-            raise _Stop from error
-
-    namespace = {"__name__": "__main__"}
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            exec(compile(imports, "imports", "exec"), namespace)  # noqa: S102 - our source
-            namespace.update({name: function, "expect": expect})
-            exec(compile(visible, "visible check", "exec"), namespace)  # noqa: S102
-        except Exception:  # noqa: BLE001 - _Stop, or a cell that needs an earlier cell
-            pass
-    return got
-
-
-def _same(a, b) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=0, atol=1e-9, equal_nan=True))
-
-
-def coverage(notebook: Path) -> tuple[int, int]:
-    """(test cells whose visible checks can name a mistake, test cells with named mistakes)."""
-    template = parse_template(notebook.read_text(encoding="utf-8"), CHECKS)
-    named = table(notebook)
-    cells = [c for c in template.tests if any(CHECKS[h.check_id].mistakes for h in c.checks)]
-    return sum(any(why in named for why in _whys(c.given)) for c in cells), len(cells)
-
-
-def _whys(visible: str) -> list[str]:
+def whys(visible: str) -> list[str]:
     """The ``why`` texts of a visible part's ``expect`` calls (third argument, a string)."""
     whys = []
     for node in ast.walk(ast.parse(visible)):
