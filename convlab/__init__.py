@@ -33,6 +33,7 @@ as before, so every figure has alt text and a frame left as a cell's value is a 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 from . import _kernel
 
@@ -58,7 +59,7 @@ def __getattr__(name: str):
     """A public name (or a submodule, ``convlab.grid``), imported on first use."""
     if name in _HOME:
         value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-    elif name in _MODULES or name in ("alt_text", "selfcheck", "separable_frames"):
+    elif name.isidentifier() and importlib.util.find_spec(f"{__name__}.{name}"):
         value = importlib.import_module(f"{__name__}.{name}")
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
