@@ -507,9 +507,6 @@ def launch(spec: dict) -> None:
     os._exit(_shell_status(status))
 
 
-IMPORTED_ENV: dict[str, str] = {}  # what the warm launcher's imports set (serve)
-
-
 def run_kernel_here(spec: dict) -> int:
     """Process C of a warm start: what ``python -m ipykernel_launcher ARGS`` would do."""
     env, argv = spec["env"], spec["argv"]
@@ -518,7 +515,6 @@ def run_kernel_here(spec: dict) -> int:
     spec.clear()
     os.environ.clear()
     os.environ.update(env)
-    os.environ.update(IMPORTED_ENV)  # as the warm imports left it (see serve)
     sys.argv = ["ipykernel_launcher", *argv[3:]]  # argv: python -m ipykernel_launcher
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
@@ -556,15 +552,11 @@ def serve(config: dict) -> None:
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # a stray print must not land in the replies
-    before = dict(os.environ)
     for name in config["modules"]:
         try:
             __import__(name)
         except ImportError:
             pass  # not installed: the kernel imports it cold, if it ever does
-    # What those imports set in the environment (ipykernel's debugger sets PYDEVD_*): a
-    # cold kernel sets it after its environment, so a warm one must set it after its too.
-    IMPORTED_ENV.update((k, v) for k, v in os.environ.items() if before.get(k) != v)
     for path in [p for p in sys.path_importer_cache if p not in sys.path]:
         del sys.path_importer_cache[path]  # e.g. a listing of this script's dir
     if threading.active_count() != 1:  # a fork would copy a thread's locks, not the thread

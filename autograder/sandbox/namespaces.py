@@ -36,14 +36,13 @@ from .world import (
 
 JAIL = Path(__file__).with_name("jail.py")
 # What the warm launcher imports once for every kernel it forks: what nearly every chapter
-# imports first (about 2.5 s of CPU per kernel, measured with python -X importtime), and
-# what ipykernel imports while it starts: its debugger (debugpy and pydevd, about 0.4 s of
-# each start, measured), the shell's debugger and the store magic. Not
+# imports first (about 2.5 s of CPU per kernel, measured with python -X importtime). Not
 # matplotlib_inline.backend_inline: importing it hooks figures into the running IPython
 # shell, so it must happen in the kernel (pyplot imports it there at the first figure).
-WARM_MODULES = ("numpy", "scipy.signal", "matplotlib.pyplot", "ipywidgets", "ipykernel.kernelapp",
-                "ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.debugger",
-                "IPython.extensions.storemagic", "tornado.platform.asyncio")
+# Not ipykernel's debugger either (debugpy, 0.4 s of each start): imported before the fork,
+# it made warm kernels slow to restart under load (a restart after exit() timed out in the
+# hostile corpus), and it sets PYDEVD_* variables a warm kernel's fresh environment loses.
+WARM_MODULES = ("numpy", "scipy.signal", "matplotlib.pyplot", "ipywidgets", "ipykernel.kernelapp")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets at start
 LAUNCHER_TIMEOUT = 120  # seconds for the launcher's imports on a loaded machine
 
