@@ -1,6 +1,7 @@
 """Sphinx extension (staged as `_ext/book_pages.py`): a page loads the widgets manager only
 if a widget view is still on it, and each of its scripts once; every page gets the book's
-accessible names and layout rules, and figures their alt text.
+accessible names and layout rules, and figures their alt text and a width that keeps their
+text readable.
 
 MyST-NB adds require.js, the widgets HTML manager (3.6 MB) and the saved widget state to
 every page whose executed notebook recorded widget state. convlab's panels are widgets in
@@ -11,9 +12,13 @@ in _config.yml), so on a page with only panels nothing would use the manager.
 import base64
 import hashlib
 import json
+import math
+import re
 from pathlib import Path
 
 from docutils import nodes
+
+from convlab.grid import MIN_TEXT_PX
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_KEYS = ("ipywidgets_",)  # MyST-NB's keys: ipywidgets_state, ipywidgets_0, ...
@@ -68,28 +73,59 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> Non
 
 
 def _describe_images(app, doctree, docname) -> None:
-    """Alt text for the notebook's figures, from their outputs' metadata (convlab/alt_text.py).
+    """Alt text for the notebook's figures, from their outputs' metadata
+    (convlab/figure_output.py).
 
     MyST-NB names each image by the SHA-256 of its bytes and keeps only its width and height
     from the output's metadata; without an alt the page would read out the hashed path.
     """
     images = [i for i in doctree.findall(nodes.image) if not i.get("alt")]
-    if not images:
-        return
-    if not hasattr(app, "_book_alts"):
-        app._book_alts = _alts_of_executed_notebooks(app)
     for image in images:
-        alt = app._book_alts.get(Path(image.get("uri", "")).stem)
+        alt = _figures(app).get(Path(image.get("uri", "")).stem, {}).get("alt")
         if alt:
             image["alt"] = alt
 
 
-def _alts_of_executed_notebooks(app) -> dict[str, str]:
-    """SHA-256 of each PNG output -> its alt, over every executed notebook of the build.
+# An image MyST-NB wrote from a notebook's output: its file is named by its bytes' SHA-256.
+_OUTPUT_IMAGE = re.compile(r'<img\b[^>]*\bsrc="[^"]*/([0-9a-f]{64})\.png"[^>]*>')
+
+
+def _keep_figure_text_readable(app, pagename, templatename, context, doctree) -> None:
+    """A figure whose output says how small its text is (``text_px``, in the PNG's pixels)
+    shrinks with a narrow window only down to where that text is MIN_TEXT_PX; below, it
+    keeps that width and scrolls sideways inside its own box, never the page.
+
+    Done on the page's HTML: docutils writes no data attributes on an image, and its box
+    must be focusable (tabindex) to be scrolled from the keyboard, as axe-core requires.
+    """
+    body = context.get("body")
+    if not body or "<img" not in body:
+        return
+
+    def readable(match: re.Match) -> str:
+        figure = _figures(app).get(match.group(1), {})
+        if not figure.get("text_px"):
+            return match.group(0)
+        # both in the PNG's pixels, so a retina PNG (shown at half its width) is right too
+        narrowest = math.ceil(figure["png_width"] * MIN_TEXT_PX / figure["text_px"])
+        tag = match.group(0)
+        tag = (tag[:4] + f' data-min-text-px="{figure["text_px"]:g}"'
+               f' style="min-width:{narrowest}px"' + tag[4:])
+        return f'<div class="convlab-figure" tabindex="0">{tag}</div>'
+
+    context["body"] = _OUTPUT_IMAGE.sub(readable, body)
+
+
+def _figures(app) -> dict[str, dict]:
+    """SHA-256 of each PNG output -> its metadata (alt, text_px) and its width in pixels
+    (png_width),
+    over every executed notebook of the build (read once per build).
 
     The execution cache holds them all; a page served from the cache finds its outputs
     there only (MyST-NB then writes jupyter_execute/ without them).
     """
+    if hasattr(app, "_book_figures"):
+        return app._book_figures
     build = Path(app.outdir).parent
     config = getattr(app.env, "mystnb_config", None)  # MyST-NB sets the cache's final path
     cache = Path(getattr(config, "execution_cache_path", "") or build / ".jupyter_cache")
@@ -98,10 +134,12 @@ def _alts_of_executed_notebooks(app) -> dict[str, str]:
         for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
             for output in cell.get("outputs", []):
                 png = output.get("data", {}).get("image/png")
-                alt = output.get("metadata", {}).get("image/png", {}).get("alt")
-                if png and alt:
-                    png = "".join(png) if isinstance(png, list) else png
-                    found[hashlib.sha256(base64.b64decode(png)).hexdigest()] = alt
+                metadata = output.get("metadata", {}).get("image/png", {})
+                if png and metadata.get("alt"):
+                    png = base64.b64decode("".join(png) if isinstance(png, list) else png)
+                    width = int.from_bytes(png[16:20], "big")  # the PNG's IHDR chunk
+                    found[hashlib.sha256(png).hexdigest()] = {**metadata, "png_width": width}
+    app._book_figures = found
     return found
 
 
@@ -112,6 +150,7 @@ def setup(app):
     app.connect("doctree-resolved", _drop_unused_widget_scripts)
     app.connect("doctree-resolved", _describe_images)
     app.connect("html-page-context", _drop_repeated_scripts)
+    app.connect("html-page-context", _keep_figure_text_readable)
     # bookbuild/vendor.py's OWN_ASSETS, under _static/vendor/ (html_extra_path). Deferred, the
     # names script runs after sphinx-copybutton's (a plain script) has made its buttons.
     app.add_js_file("vendor/accessible-names.js", priority=900, loading_method="defer")

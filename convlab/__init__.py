@@ -13,7 +13,8 @@ with scipy). One idea per module:
 - :mod:`convlab.images`, :mod:`convlab.filters` -- sample images and named kernels.
 - :mod:`convlab.channel_frames` -- across channels: ``depthwise_frames``, ``pointwise_frames``,
   ``shuffle_frame``; :mod:`convlab.cost_panel` -- ``SeparableCostPanel``.
-- :mod:`convlab.alt_text` -- alt text for the matplotlib figures a notebook shows.
+- :mod:`convlab.figure_output` -- alt text and readable text for the matplotlib figures a
+  notebook shows.
 - :mod:`convlab.causal_frames` -- a WaveNet-style stack of causal 1-D convolutions
   (``causal_stack_frame``, ``causal_stack_frames``).
 - :mod:`convlab.training_view` -- ``TrainingView``: a training run's loss, accuracy and
@@ -71,10 +72,10 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
 
 
-# In a Jupyter kernel, every matplotlib figure shown carries alt text (convlab/alt_text.py),
+# In a Jupyter kernel, every matplotlib figure shown carries alt text (convlab/figure_output.py),
 # and a Frame left as a cell's value is shown as its picture (convlab/grid.py).
 if _kernel.shell() is not None:
-    from . import alt_text, grid
+    from . import figure_output, grid
 
-    alt_text.install()
+    figure_output.install()
     grid.install()

@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from PIL import Image
 
 from . import _kernel
@@ -161,6 +162,19 @@ class FrameArtist:
         return figure_png(self.figure, dpi, compress_level)
 
 
+# The smallest text a picture may show, in CSS px. Players show frames at their own size
+# (convlab/player.py) and the book keeps a figure at least wide enough for this
+# (bookbuild/sphinx_pages.py), so the dpi is raised for pictures whose text would be smaller.
+MIN_TEXT_PX = 10.0
+
+
+def figure_text_px(figure: Figure, dpi: float) -> float:
+    """Em size in pixels of the smallest visible text of a matplotlib figure at ``dpi``
+    (0: none). A frame's text is drawn as paths: :meth:`FrameArtist.text_px` sizes that."""
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    return min(sizes, default=0.0) * dpi / 72
+
+
 def figure_png(figure: Figure, dpi: float = 80, compress_level: int = 6) -> bytes:
     """Any matplotlib figure as PNG bytes on a white background."""
     buffer = io.BytesIO()
@@ -191,10 +205,15 @@ def frame_png(frame: Frame, dpi: float = 80, cell_inches: float = 0.4) -> bytes:
     return artist.png(dpi)
 
 
-def frame_display(frame: Frame) -> tuple[bytes, dict]:
-    """A frame as a notebook shows it: its PNG, and its alt text as the PNG's metadata
-    (IPython keeps it with the output; the book makes it the image's alt text)."""
-    return frame_png(frame), {"alt": frame.describe()}
+def frame_display(frame: Frame, dpi: float = 80) -> tuple[bytes, dict]:
+    """A frame as a notebook shows it: its PNG, and as the PNG's metadata its alt text and
+    its smallest text in the PNG's pixels (IPython keeps both with the output; the book
+    makes them the image's alt text and its narrowest width, bookbuild/sphinx_pages.py)."""
+    artist = FrameArtist()
+    artist.update(frame)
+    dpi = max(dpi, dpi * MIN_TEXT_PX / (artist.text_px(dpi) or MIN_TEXT_PX))
+    text = round(float(artist.text_px(dpi)), 2)
+    return artist.png(dpi), {"alt": frame.describe(), "text_px": text}
 
 
 def install() -> None:

@@ -26,11 +26,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 from PIL import Image
 
 from .frames import Frame
-from .grid import FrameArtist, figure_png
+from .grid import MIN_TEXT_PX, FrameArtist, figure_png, figure_text_px
 
 _ids = itertools.count()  # two players on one page must not share element ids
 
@@ -60,17 +59,9 @@ def _same_size(pngs: list[bytes], colors: int) -> list[bytes]:
     return out
 
 
-# The smallest text a frame may show, in CSS px. The player shows frames at their own size
-# (max-width:none beats a page's `img {max-width: 100%}`; a wide frame scrolls inside the
-# player, never the page), so on a phone too a frame's text is as large as in the PNG;
-# `dpi` is raised for frames whose text would be smaller.
-MIN_TEXT_PX = 10.0
-
-
-def _figure_text_px(figure: Figure, dpi: float) -> float:
-    """Em size in pixels of the smallest visible text of a matplotlib figure (0: none)."""
-    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
-    return min(sizes, default=0.0) * dpi / 72
+# The player shows frames at their own size (max-width:none beats a page's
+# `img {max-width: 100%}`; a wide frame scrolls inside the player, never the page), so on a
+# phone too a frame's text is as large as in the PNG: at least grid.MIN_TEXT_PX.
 
 
 def animate(frames: Iterable, interval: int = 800, dpi: float = 80, colors: int = 48,
@@ -95,7 +86,7 @@ def animate(frames: Iterable, interval: int = 800, dpi: float = 80, colors: int 
         if isinstance(frame, Frame):
             artist.update(frame)
             return artist.text_px(at)
-        return _figure_text_px(frame, at) if isinstance(frame, Figure) else 0.0
+        return figure_text_px(frame, at) if isinstance(frame, Figure) else 0.0
 
     # One dpi for every frame, so the picture keeps its scale while it plays.
     per_dpi = [px for px in (text_px(f, 1.0) for f in frames) if px > 0]

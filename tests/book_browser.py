@@ -43,9 +43,15 @@ FILE_NAME_ALT = """() => [...document.querySelectorAll('img[alt]')].map(i => i.a
 FAILING_IMPACTS = ("serious", "critical")
 # How far the page scrolls sideways: the document is wider than the window.
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# A notebook's figures that do not fit the column at the width their text needs, so they
+# scroll sideways inside their own box (bookbuild/sphinx_pages.py): fine on a phone only.
+CRAMPED = """() => [...document.querySelectorAll('.convlab-figure')]
+    .filter(box => box.scrollWidth > box.clientWidth + 1)
+    .map(box => `${box.scrollWidth} px in ${box.clientWidth}: ${box.querySelector('img').alt}`)"""
 # Each figure's smallest text as shown, in CSS px: an SVG's <text> (its font size times the
-# SVG's scale on screen) and a player's frames (data-min-text-px is the smallest text in the
-# frame's own pixels, convlab/player.py, times the image's scale).
+# SVG's scale on screen) and a picture's: a player's frame or a notebook's figure
+# (data-min-text-px is the smallest text in the PNG's own pixels, convlab/player.py and
+# bookbuild/sphinx_pages.py, times the image's scale on screen).
 FIGURE_TEXT = """() => {
     const found = [];
     const svgText = '.convlab-panel svg text, .convlab-player svg text';
@@ -55,7 +61,7 @@ FIGURE_TEXT = """() => {
         const ctm = text.getScreenCTM();
         found.push([size * Math.hypot(ctm.a, ctm.b), text.textContent.trim().slice(0, 30)]);
     }
-    for (const img of document.querySelectorAll('.convlab-player img[data-min-text-px]')) {
+    for (const img of document.querySelectorAll('img[data-min-text-px]')) {
         const scale = img.getBoundingClientRect().width / img.naturalWidth;
         found.push([parseFloat(img.dataset.minTextPx) * scale, img.alt.slice(0, 30)]);
     }
@@ -73,6 +79,7 @@ class PageReport:
     bytes: int = 0  # everything a first visit loads
     sideways: int = 0  # CSS px the page scrolls horizontally (0: it fits the window)
     small_text: list[str] = field(default_factory=list)  # figure text under MIN_FIGURE_TEXT
+    cramped: list[str] = field(default_factory=list)  # figures scrolling in their box (CRAMPED)
     bad_alt: list[str] = field(default_factory=list)  # images whose alt is a file name
     axe: list[str] = field(default_factory=list)  # serious or critical axe-core violations
     offsite: list[str] = field(default_factory=list)  # requests to anything but the server
@@ -177,6 +184,7 @@ def _render_page(browser, base: str, page_path: str, screenshot: Path,
         report.sideways = page.evaluate(SIDEWAYS)
         report.small_text = [f"{size:.1f} px: {text!r}" for size, text in
                              page.evaluate(FIGURE_TEXT) if size < MIN_FIGURE_TEXT - 0.05]
+        report.cramped = page.evaluate(CRAMPED)
         report.bad_alt = page.evaluate(FILE_NAME_ALT)
         report.axe = audit(page)
         page.screenshot(path=str(screenshot), full_page=True)

@@ -345,6 +345,8 @@ def test_real_book_chapters_render_offline_in_chromium(real_book, width):
         _assert_reads_well(page, report)
         assert report.mathjax > 0, page
         assert 0 < report.bytes <= PAGE_BUDGET, (page, report.bytes)
+        if width == DESKTOP:  # every figure fits the column with its text at 10 px
+            assert report.cramped == [], (page, report.cramped)
         if page.startswith("chapters/"):
             assert report.panels > 0, page  # DESIGN.md: every chapter has a live panel
             assert report.redrawn == report.panels, page

@@ -194,9 +194,14 @@ def test_groups_frame_rejects_groups_that_do_not_divide():
 def test_frames_render_to_png(frame):
     png, metadata = convlab.grid.frame_display(frame)
     assert png.startswith(PNG)
-    assert metadata == {"alt": frame.describe()} and metadata["alt"]  # the book's alt text
+    assert metadata["alt"] == frame.describe() and metadata["alt"]  # the book's alt text
+    assert metadata["text_px"] >= convlab.grid.MIN_TEXT_PX  # and its figure's narrowest width
     width, height = Image.open(io.BytesIO(png)).size
-    assert 100 < width <= 9 * 80 + 1 and height > 80
+    artist = convlab.FrameArtist()
+    artist.update(frame)
+    # at most 9 inches at 80 dpi, or at the dpi that makes its smallest text 10 px
+    dpi = 80 * max(1, convlab.grid.MIN_TEXT_PX / artist.text_px(80))
+    assert 100 < width <= 9 * dpi + 1 and height > 80
 
 
 def test_draw_into_existing_axes():

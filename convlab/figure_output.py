@@ -1,10 +1,14 @@
-"""Alt text for the matplotlib figures a notebook shows, made from the figures' own words.
+"""What each matplotlib figure a notebook shows carries: alt text, and text large enough to read.
 
 In a Jupyter kernel, ``install()`` wraps IPython's PNG printer for figures so that each
-figure's PNG output carries ``{"alt": describe(figure)}`` as its metadata: its title, each
-panel's title and axis labels, and the legend's entries. The book (bookbuild/sphinx_pages.py)
-turns that into the image's alt text, where it would otherwise be the image's hashed file
-name. Outside IPython, or before matplotlib's inline backend is set up, it does nothing.
+figure's PNG output carries, as its metadata, ``alt``: ``describe(figure)``, made from the
+figure's own words (its title, each panel's title and axis labels, the legend's entries),
+and ``text_px``: the em size of its smallest text in the PNG's pixels. A figure whose text
+would be under grid.MIN_TEXT_PX is printed at a higher dpi. The book
+(bookbuild/sphinx_pages.py) makes the alt the image's alt text, where it would otherwise be
+the image's hashed file name, and keeps the image wide enough for that text to stay
+readable on a phone. Outside IPython, or before matplotlib's inline backend is set up, it
+does nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from . import _kernel
+from .grid import MIN_TEXT_PX, figure_text_px
 
 _MARK = "_convlab_alt"  # set on our wrapper, so it is never wrapped twice
 
@@ -49,12 +54,28 @@ def describe(figure: Figure) -> str:
 
 
 def _wrap(printer):
-    def with_alt(figure):
-        data = printer(figure)
-        return None if data is None else (data, {"alt": describe(figure)})
+    def described(figure):
+        # IPython's printer draws at figure.dpi (twice that, with half-size width and
+        # height metadata, for "retina"): raised for the call when the text would be small.
+        dpi = figure.dpi
+        figure.draw_without_rendering()  # ticks (and their labels) are made when drawn
+        text = figure_text_px(figure, dpi)
+        if 0 < text < MIN_TEXT_PX:
+            figure.set_dpi(dpi * MIN_TEXT_PX / text)
+        try:
+            data = printer(figure)
+            text = figure_text_px(figure, figure.dpi)
+        finally:
+            figure.set_dpi(dpi)
+        if data is None:
+            return None
+        data, metadata = data if isinstance(data, tuple) else (data, {})
+        if "width" in metadata:  # retina: the PNG has twice the pixels it is shown at
+            text *= 2
+        return data, {**metadata, "alt": describe(figure), "text_px": round(float(text), 2)}
 
-    setattr(with_alt, _MARK, True)
-    return with_alt
+    setattr(described, _MARK, True)
+    return described
 
 
 def _ensure(shell) -> None:
@@ -71,7 +92,8 @@ def _ensure(shell) -> None:
 
 
 def install() -> None:
-    """Attach alt text to every figure the running IPython kernel shows from now on."""
+    """Attach alt text and text size to every figure the running IPython kernel shows
+    from now on."""
     shell = _kernel.shell()
     if shell is None:
         return
