@@ -54,6 +54,10 @@ COPYABLE = {
     # The chapter's one transcription exercise (1 point): chapter 09's conv_forward (groups,
     # padding, bias) with one line edited to keep every stride-th window.
     "ch05.depthwise_conv2d": READERS / "round6" / "05_depthwise_conv2d.py",
+    # Likewise chapter 06's (1 point since round 6): conv_forward's window view edited for
+    # stride and dilation. A layer's forward pass, once a later chapter vectorises it, is a
+    # transcription: these two are worth a point each, the ideas the rest.
+    "ch06.grouped_conv2d": READERS / "round6" / "06_grouped_conv2d.py",
 }
 
 _CHECK_CALL = re.compile(r'check\("(ch\d\d\.[a-z0-9_]+)"')
