@@ -51,7 +51,7 @@ def smallest_bottleneck(layers, windows):
 """, "smallest_bottleneck"),
         # the mechanical Chinese remainder: per level, the first two bottlenecks of the class
         # found so far that split it, found by search; their difference is the new step. A
-        # window of 10^8 cells and more needs 10^8 steps per level: stopped at 10^4 here
+        # window of 10^12 cells needs 10^9 steps and more at that level: stopped at 10^4 here
         Paste("one level after another: the first two bottlenecks of the class so far that split it, searched (10^4 steps a level)", SIZES, """
 def smallest_bottleneck(layers, windows):
     r, m, level = 1, 1, lambda x, j: [x := trans_size(x, *l) for l in layers[:j + 1]][-1]
