@@ -394,3 +394,58 @@ def test_ch01_useful_weights_literals_and_closed_form():
     assert (local, k) == _useful_weights(1, 1, n, k, s, p) == (1000840848164564408, 1000000007)
     assert local < 2**63 and o > 10**9
     assert _useful_weights(1, 1, 10**12, 3, 1, 1)[0] == 2999999999998
+
+
+def _lengths_counted_forward(layers, over, limit):
+    """Exercise 1 by its definition: every length run through the output-size formula."""
+    total = 0
+    for n in range(1, limit + 1):
+        for (k, s, p), w in zip(layers, over):
+            if n + 2 * p < k or (n + 2 * p - k) % s > w:
+                break
+            n = (n + 2 * p - k) // s + 1
+        else:
+            total += 1
+    return total
+
+
+def test_ch01_lengths_within_reference_against_running_every_length():
+    """The hidden check's digit count equals the count by definition on 2,000 small stacks,
+    padding up to k (shortest lengths with no window) and bounds up to the stride."""
+    from autograder.checks.ch01_convolution import _within
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            k = int(rng.integers(1, 8))
+            layers.append((k, int(rng.integers(1, 5)), int(rng.integers(0, k + 1))))
+        over = [int(rng.integers(0, s + 1)) for _, s, _ in layers]
+        limit = int(rng.integers(0, 300))
+        assert _within(layers, over, limit) == _lengths_counted_forward(layers, over, limit)
+
+
+def test_ch01_lengths_within_visible_literals_and_sizes_of_the_prompt():
+    """Exercise 1's visible cases by definition; and the prompt's sizes (limit 10^18, a
+    strides' product of 10^14, more than 10^9 combinations of cells over) are the hidden
+    cases' sizes."""
+    import math
+
+    from pytorch_box import CHAPTERS
+
+    from autograder.checks import cases_for
+    assert _lengths_counted_forward([(3, 2, 1)], [1], 10) == 10
+    assert _lengths_counted_forward([(5, 4, 0)], [2], 20) == 12
+    assert _lengths_counted_forward([(3, 2, 0), (3, 3, 0)], [1, 0], 50) == 16
+    assert _lengths_counted_forward([(3, 2, 1), (3, 3, 1)], [1, 1], 50) == 34
+    text = (CHAPTERS / "01_convolution" / "01_convolution.ipynb").read_text()
+    assert "`limit` may be $10^{18}$, the strides' product\\n" in text
+    assert "$10^{14}$, and the bounds may let more than $10^{9}$ combinations" in text
+    for cases in (cases_for("ch01.lengths_within"), cases_for("ch01.lengths_within", 1),
+                  cases_for("ch01.lengths_within", 2)):
+        big = [c for c in cases if len(c[0]) == 4 and min(s for _, s, _ in c[0]) >= 1000]
+        assert len(big) >= 10
+        assert all(math.prod(min(w, s - 1) + 1 for w, (_, s, _) in zip(over, layers)) > 10**9
+                   for layers, over, _ in big)
+        assert max(math.prod(s for _, s, _ in layers) for layers, _, _ in big) > 10**14
+        assert max(limit for _, _, limit in cases) > 10**17
+        assert all(limit <= 10**18 for _, _, limit in cases)

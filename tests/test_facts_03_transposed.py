@@ -322,17 +322,15 @@ def test_ch03_shrinking_convolution_has_no_inverse():
 
 def test_ch03_visible_check_literals():
     """The literal expectations of the exercise check cells."""
-    # Exercise 1: the smallest size >= min_size that no layer rounds, found by counting up.
-    def exact(min_size, layers):
-        n = min_size
-        while _rounds(n, layers):
-            n += 1
-        return n
-
-    assert exact(100, [(3, 2, 1)]) == 101 and exact(100, [(4, 2, 1)] * 3) == 104
-    assert exact(224, [(7, 2, 3), (3, 2, 1)]) == 225
-    assert [S.conv_output_size(n, 4, 2, 1) for n in (104, 52, 26)] == [52, 26, 13]
-    assert (224 + 2 * 3 - 7) % 2 == 1          # ResNet's 7 x 7 stem conv rounds 224
+    # Exercise 1: the smallest bottleneck, found by counting up through the transposed sizes
+    assert _bottleneck_counted_up([(4, 2, 1, 0)] * 3, [8, 8, 8]) == 4
+    assert _bottleneck_counted_up([(3, 2, 1, 0), (3, 2, 1, 0)], [3, 5]) == 2
+    assert _bottleneck_counted_up([(3, 2, 1, 1), (4, 2, 1, 0)], [7, 12]) == 21
+    assert _bottleneck_counted_up([(3, 1, 2, 0)], [5]) == 7
+    with pytest.raises(ValueError, match="size 0"):       # x = 2: a level of 0 cells
+        S.conv_transpose_output_size(2, 3, 1, 2)
+    assert _bottleneck_counted_up([(3, 2, 1, 0), (4, 2, 1, 0)], [2, 4]) == 0
+    assert all(S.conv_transpose_output_size(x, 3, 2, 1) % 2 for x in range(1, 100))
     # Exercise 2
     x4 = X[None, None]
     np.testing.assert_array_equal(S.conv_transpose2d(x4, K[None, None])[0, 0],
@@ -376,17 +374,17 @@ def test_ch03_visible_check_literals():
 
 
 def test_ch03_exercise_references_agree_with_independent_ones():
-    """The hidden checks' references: exact_input_size against counting up, bilinear_upsample
+    """The hidden checks' references: smallest_bottleneck against counting up, bilinear_upsample
     against PyTorch, balanced_kernel against least squares (small random cases)."""
     from autograder.checks import ch03_transposed as C
     rng = np.random.default_rng(5)
-    for _ in range(200):
-        layers = [(k := int(rng.integers(1, 8)), int(rng.integers(1, 4)),
-                   int(rng.integers(0, (k - 1) // 2 + 1))) for _ in range(int(rng.integers(1, 5)))]
-        n = min_size = int(rng.integers(1, 300))
-        while _rounds(n, layers):
-            n += 1
-        assert C._exact_input_size(min_size, layers) == n
+    for _ in range(2000):
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            k, s = int(rng.integers(1, 8)), int(rng.integers(1, 5))
+            layers.append((k, s, int(rng.integers(0, k)), int(rng.integers(0, s))))
+        windows = [int(rng.integers(1, 13)) for _ in layers]
+        assert C._smallest_bottleneck(layers, windows) == _bottleneck_counted_up(layers, windows)
     for _ in range(30):
         h, w, f = (int(v) for v in rng.integers(1, 8, 3))
         x = rng.standard_normal((h, w))
@@ -408,13 +406,42 @@ def test_ch03_exercise_references_agree_with_independent_ones():
                                    x - np.linalg.pinv(spread) @ (spread @ x), atol=1e-10)
 
 
-def _rounds(n, layers):
-    """Whether some layer rounds its input size down (or gets no window at all)."""
-    for k, s, p in layers:
-        if n + 2 * p < k or (n + 2 * p - k) % s:
-            return True
-        n = (n + 2 * p - k) // s + 1
-    return False
+def _bottleneck_counted_up(layers, windows):
+    """Exercise 1 by its definition, with torch's size rule: the first x whose every level is
+    a positive multiple of its window. The levels' conditions repeat in x with a period that
+    divides the product of the windows, so a search that long (and a few more, for the first
+    positive levels) finds the answer if there is one."""
+    for x in range(1, 30 + 2 * int(np.prod(windows))):
+        o, ok = x, True
+        for (k, s, p, q), w in zip(layers, windows):
+            try:
+                o = S.conv_transpose_output_size(o, k, s, p, q)
+            except ValueError:               # padding crops the whole level: no map
+                o = 0
+            if o < 1 or o % w:
+                ok = False
+                break
+        if ok:
+            return x
+    return 0
+
+
+def test_ch03_smallest_bottleneck_sizes_of_the_prompt():
+    """The prompt's sizes are the hidden cases': windows of 10^12 cells and more, and in every third
+    case an answer beyond 10^12 (below 2^62, so that it is a plain integer)."""
+    from pytorch_box import CHAPTERS
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch03_transposed import _smallest_bottleneck
+    text = (CHAPTERS / "03_transposed" / "03_transposed.ipynb").read_text()
+    assert "Windows may be $10^{12}$ cells wide and the answer\\n" in text
+    assert '"beyond $10^{12}$."' in text
+    for cases in (cases_for("ch03.smallest_bottleneck"), cases_for("ch03.smallest_bottleneck", 1)):
+        answers = [_smallest_bottleneck(*case) for case in cases]
+        assert all(w < 10**13 for _, windows in cases for w in windows)
+        assert sum(a > 10**12 for a in answers) >= len(cases) // 3 - 1
+        assert sum(max(windows) > 10**12 for _, windows in cases) >= len(cases) // 3 - 1
+        assert all(a < 2**62 for a in answers) and 0 < answers.count(0) <= 8
 
 
 @pytest.mark.parametrize("f", range(1, 9))

@@ -8,65 +8,96 @@ import math
 import numpy as np
 from mutants import by_name, caught_test, tally_test
 
-# --- exact_inputs(layers, limit) ---------------------------------------------------------------
+# --- lengths_within(layers, over, limit) ---------------------------------------------------------
+# Written as a student who has found the digits would: n = offset + period n_L + sum place_j r_j,
+# the lengths of each whole period counted as the product of the allowed digits, the last
+# period digit by digit from the top.
 
-def _backwards(layers, pad=2):
-    """The input length an output of 1 needs exactly, and the strides' product."""
-    n, step = 1, 1
+def _digits(layers, over, limit, *, fit=True, place=None, allowed=None, last=True, offset=True):
+    strides = [s for _, s, _ in layers]
+    allowed = allowed or [min(w, s - 1) + 1 for w, s in zip(over, strides)]
+    place = place or [math.prod(strides[:j]) for j in range(len(strides))]
+    period = math.prod(strides)
+    c = sum(q * (k - 2 * p - s) for q, (k, s, p) in zip(place, layers)) if offset else 0
+    need = 1
     for k, s, p in reversed(layers):
-        n, step = (n - 1) * s + k - pad * p, step * s
-    return n, step
+        need = max(1, (need - 1) * s + k - 2 * p)
+
+    def count(x):
+        if x < c:
+            return 0
+        full, rest = divmod(x - c, period)
+        total = full * math.prod(allowed)
+        if not last:
+            return total
+        for j in reversed(range(len(strides))):
+            digit, rest = divmod(rest, place[j])
+            total += min(digit, allowed[j]) * math.prod(allowed[:j])
+            if digit >= allowed[j]:
+                return total
+        return total + 1
+
+    if limit < need:
+        return 0
+    return count(limit) - count(need - 1 if fit else 0)
 
 
-def exact_from_output_one(layers, limit):
-    """The progression started at the length an output of 1 needs, even when it is below 1."""
-    n, step = _backwards(layers)
-    return max(0, (limit - n) // step + 1)
+def within_unfit_counted(layers, over, limit):
+    """Lengths whose padded input is shorter than a kernel counted too."""
+    return _digits(layers, over, limit, fit=False)
 
 
-def exact_from_one(layers, limit):
-    """Every multiple of the strides' product counted, from 1."""
-    return limit // math.prod(s for _, s, _ in layers)
+def within_exact_only(layers, over, limit):
+    """The bounds ignored: only the lengths no layer leaves a cell over."""
+    return _digits(layers, [0] * len(layers), limit)
 
 
-def exact_first_layer(layers, limit):
-    return _correct_exact(layers[:1], limit)
+def within_strict(layers, over, limit):
+    """Fewer than over[j] cells over, not at most."""
+    return _digits(layers, over, limit, allowed=[min(w, s) for w, (_, s, _) in zip(over, layers)])
 
 
-def exact_padding_once(layers, limit):
-    n, step = _backwards(layers, pad=1)
-    n += step * -(-(1 - n) // step) if n < 1 else 0
-    return max(0, (limit - n) // step + 1)
+def within_weights_reversed(layers, over, limit):
+    """The first layer taken as the top digit: weights the strides after it."""
+    strides = [s for _, s, _ in layers]
+    return _digits(layers, over, limit,
+                   place=[math.prod(strides[j + 1:]) for j in range(len(strides))])
 
 
-def exact_limit_excluded(layers, limit):
-    return _correct_exact(layers, limit - 1)
+def within_whole_periods(layers, over, limit):
+    """Only the whole periods below limit counted."""
+    return _digits(layers, over, limit, last=False)
 
 
-def exact_last_stride(layers, limit):
-    """Spaced by the last layer's stride only."""
-    n, _ = _backwards(layers)
-    s = layers[-1][1]
-    n += s * -(-(1 - n) // s) if n < 1 else 0
-    return max(0, (limit - n) // s + 1)
+def within_limit_excluded(layers, over, limit):
+    return _digits(layers, over, limit - 1)
 
 
-def exact_clamped_at_one(layers, limit):
-    """A length below 1 replaced by 1 (not by the next exact length)."""
-    n, step = _backwards(layers)
-    return max(0, (limit - max(n, 1)) // step + 1)
+def within_share(layers, over, limit):
+    """limit times the share of digit patterns allowed, rounded."""
+    share = 1
+    for (_, s, _), w in zip(layers, over):
+        share *= min(w + 1, s) / s
+    return round(limit * share)
 
 
-def _correct_exact(layers, limit):
-    n, step = _backwards(layers)
-    smallest = 1
-    length, prod = 1, 1
-    for k, s, p in reversed(layers):
-        length, prod = (length - 1) * s + k - 2 * p, prod * s
-        if length < 1:
-            smallest = max(smallest, 1 + -(-(1 - length) // prod))
-    first = (smallest - 1) * step + n
-    return 0 if first > limit else (limit - first) // step + 1
+def within_digits_of_n(layers, over, limit):
+    """The digits of n itself, not of n less the offset the kernels and paddings add."""
+    return _digits(layers, over, limit, offset=False)
+
+
+def within_counted_up(layers, over, limit):
+    """Every length run forward, stopped after 10^4 lengths."""
+    total = 0
+    for n in range(1, min(limit, 10**4) + 1):
+        ok = True
+        for (k, s, p), w in zip(layers, over):
+            if n + 2 * p < k or (n + 2 * p - k) % s > w:
+                ok = False
+                break
+            n = (n + 2 * p - k) // s + 1
+        total += ok
+    return total
 
 
 # --- useful_weights(c_in, c_out, n, kernel_size, stride, padding), 1-D ---------------------------
@@ -270,10 +301,11 @@ def trusted_last_padding(layers, n, t):
 
 
 MUTANTS = {
-    "ch01.exact_inputs": by_name(exact_from_output_one, exact_from_one, exact_first_layer,
-                                 exact_padding_once, exact_limit_excluded, exact_last_stride,
-                                 exact_clamped_at_one,
-                                 unnamed=(exact_last_stride, exact_clamped_at_one)),
+    "ch01.lengths_within": by_name(within_unfit_counted, within_exact_only, within_strict,
+                                   within_weights_reversed, within_whole_periods,
+                                   within_limit_excluded, within_share, within_digits_of_n,
+                                   within_counted_up,
+                                   unnamed=(within_share, within_digits_of_n, within_counted_up)),
     "ch01.useful_weights": by_name(useful_padding_counted, useful_left_clipped, useful_every_tap,
                                    useful_shared_per_position, useful_no_stride,
                                    useful_no_channels, useful_one_run_of_taps,
@@ -296,6 +328,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch01.exact_inputs": (7, 5), "ch01.useful_weights": (10, 6),
+    "ch01.lengths_within": (9, 6), "ch01.useful_weights": (10, 6),
     "ch01.read_histogram": (7, 6), "ch01.trusted_outputs": (8, 6),
 })

@@ -3,59 +3,102 @@ hidden check, most of them named. The tally per exercise is asserted exactly."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from mutants import by_name, caught_test, tally_test
 
-# --- exact_input_size(min_size, layers) -----------------------------------------------------
+# --- smallest_bottleneck(layers, windows) ---------------------------------------------------
+# Written as a student who has found the congruences would: level j is a x + b, a multiple of
+# w when a x = -b (mod w), the conditions merged one by one.
 
-def _back(x, layers):
-    for k, s, p in reversed(layers):
-        x = (x - 1) * s - 2 * p + k
-    return x
-
-
-def _slope(layers):
-    out = 1
-    for _, s, _ in layers:
-        out *= s
-    return out
-
-
-def size_stride_multiple(min_size, layers):
-    """The folk rule: a multiple of the product of the strides."""
-    return -(-min_size // _slope(layers)) * _slope(layers)
-
-
-def size_forward_order(min_size, layers):
-    x = max(1, -(-(min_size - _back(0, layers[::-1])) // _slope(layers)))
-    return _back(x, layers[::-1])
-
-
-def size_floor(min_size, layers):
-    return _back(max(1, (min_size - _back(0, layers)) // _slope(layers)), layers)
-
-
-def size_first_layer(min_size, layers):
-    k, s, p = layers[0]
-    return min_size + (-(min_size + 2 * p - k)) % s
+def _bottleneck(layers, windows, *, crt=None, lowest=None, padding_out=True, shift=False,
+                reduce=True, crop=2):
+    levels, a, b = [], 1, 0
+    for k, s, p, q in layers:
+        a, b = a * s, b * s - s - crop * p + k + (q if padding_out else 0)
+        levels.append((a, b))
+    if shift:
+        levels = [(1, 0), *levels[:-1]]
+    r, m = 0, 1
+    for (a, b), w in zip(levels, windows):
+        g = math.gcd(a, w) if reduce else 1
+        if b % g:
+            return 0
+        n = w // g
+        try:
+            t = (-b // g) * pow(a // g, -1, n) % n if n > 1 else 0
+        except ValueError:          # a not invertible modulo w: the student gives up
+            return 0
+        merged = (crt or _merge)(r, m, t, n)
+        if merged is None:
+            return 0
+        r, m = merged
+    low = lowest(levels) if lowest else max([1, *(-(-(1 - b) // a) for a, b in levels)])
+    return low + (r - low) % m
 
 
-def size_count_up(min_size, layers):
-    """Counting sizes upwards until one rounds nothing, stopped after 2,000 tries."""
-    for n in range(min_size, min_size + 2000):
-        m, exact = n, True
-        for k, s, p in layers:
-            exact = exact and (m + 2 * p - k) % s == 0
-            m = (m + 2 * p - k) // s + 1
-        if exact:
-            return n
-    return min_size
+def _merge(r, m, t, n):
+    h = math.gcd(m, n)
+    if (t - r) % h:
+        return None
+    return (r + m * ((t - r) // h * pow(m // h, -1, n // h) % (n // h))) % (m // h * n), m // h * n
 
 
-def size_output_padding_formula(min_size, layers):
-    """min_size plus the text's output_padding of the first layer, (n + 2p - k) mod s."""
-    k, s, p = layers[0]
-    return min_size + (min_size + 2 * p - k) % s
+def _merge_coprime(r, m, t, n):
+    """The textbook Chinese remainder step, which needs coprime moduli."""
+    try:
+        return (r + m * ((t - r) * pow(m, -1, n) % n)) % (m * n), m * n
+    except ValueError:
+        return None
+
+
+def bottleneck_lcm(layers, windows):
+    """The folk rule: the bottleneck a multiple of every window."""
+    return math.lcm(*windows)
+
+
+def bottleneck_coprime(layers, windows):
+    return _bottleneck(layers, windows, crt=_merge_coprime)
+
+
+def bottleneck_zero_level(layers, windows):
+    """The smallest x >= 1 in the residue class, whatever size its levels have."""
+    return _bottleneck(layers, windows, lowest=lambda levels: 1)
+
+
+def bottleneck_no_output_padding(layers, windows):
+    return _bottleneck(layers, windows, padding_out=False)
+
+
+def bottleneck_windows_on_inputs(layers, windows):
+    return _bottleneck(layers, windows, shift=True)
+
+
+def bottleneck_last_level(layers, windows):
+    return _bottleneck(layers, [*[1] * (len(windows) - 1), windows[-1]])
+
+
+def bottleneck_count_up(layers, windows):
+    """Bottlenecks counted up until every level fits, stopped after 10^4 of them."""
+    for x in range(1, 10**4):
+        o, ok = x, True
+        for (k, s, p, q), w in zip(layers, windows):
+            o = (o - 1) * s - 2 * p + k + q
+            ok = ok and o >= 1 and o % w == 0
+        if ok:
+            return x
+    return 0
+
+
+def bottleneck_gcd_kept(layers, windows):
+    """a x = -b (mod w) solved without dividing by gcd(a, w): no inverse, so 'no bottleneck'."""
+    return _bottleneck(layers, windows, reduce=False)
+
+
+def bottleneck_padding_once(layers, windows):
+    """padding cropped from one side only: (x - 1)s - p + k + output_padding."""
+    return _bottleneck(layers, windows, crop=1)
 
 
 # --- bilinear_upsample(image, factor) ------------------------------------------------------
@@ -236,10 +279,13 @@ def sub_block_mean(weight, upscale_factor):
 
 
 MUTANTS = {
-    "ch03.exact_input_size": by_name(size_stride_multiple, size_forward_order, size_floor,
-                                     size_first_layer, size_count_up,
-                                     size_output_padding_formula,
-                                     unnamed=(size_count_up, size_output_padding_formula)),
+    "ch03.smallest_bottleneck": by_name(bottleneck_lcm, bottleneck_coprime, bottleneck_zero_level,
+                                        bottleneck_no_output_padding,
+                                        bottleneck_windows_on_inputs, bottleneck_last_level,
+                                        bottleneck_count_up, bottleneck_gcd_kept,
+                                        bottleneck_padding_once,
+                                        unnamed=(bottleneck_count_up, bottleneck_gcd_kept,
+                                                 bottleneck_padding_once)),
     "ch03.bilinear_upsample": by_name(up_zero_border, up_align_corners, up_nearest,
                                       up_crop_late, up_normalised, up_no_clamp,
                                       up_centre_f_minus_1,
@@ -260,6 +306,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch03.exact_input_size": (6, 4), "ch03.bilinear_upsample": (7, 5),
+    "ch03.smallest_bottleneck": (9, 6), "ch03.bilinear_upsample": (7, 5),
     "ch03.balanced_kernel": (6, 4), "ch03.transposed_as_subpixel": (7, 4),
 })

@@ -2,7 +2,11 @@
 displayed formulas (plus at most five lines of glue) lose every exercise (tests/pastes.py).
 
 The independent reader's pastes of the previous exercises (tests/fixtures/reader_pastes)
-are here as they apply to the new ones: the search near the inverted output-size formula,
+are here as they apply to the new ones: round 6's chain of chapter 03's trans_size with
+output_padding 0, bisected (it beat exact_inputs, which lengths_within replaced: the cells over
+are now bounded per layer, and the lengths that pass are no longer one progression but the
+numbers whose mixed-radix digits stay within the bounds), the search near the inverted
+output-size formula,
 the locality band of cell 29 and the padded ones run through ``corr2d`` (cell 17) as probes,
 the text's one-layer shift rule applied layer by layer. Round 3's bisection per tap of
 useful_weights is here capped at 10^4 taps so that the test ends: uncapped, it loses to the
@@ -21,32 +25,52 @@ from pastes import Paste, coverage_test, refused_test
 
 CORR2D = (("01", "X = np.arange(9.0).reshape(3, 3)"), ("01", "def corr2d(X, K)"))
 SHIFTS = (("01", "rng_eq = np.random.default_rng(5)"),)
+CH03_SIZES = (("03", "def conv_size(n, k, s, p)"),)  # trans_size, displayed in chapter 03
 
 PASTES = {
-    "ch01.exact_inputs": [
-        Paste("the reader's search: the output-size formula run forward for every length up to 10^4", (), """
-def exact_inputs(layers, limit):
-    fits = lambda n: all([(n + 2 * p - k) % s == 0 and n + 2 * p >= k, n := (n + 2 * p - k) // s + 1][0] for k, s, p in layers)
+    "ch01.lengths_within": [
+        # round 6's reader beat the previous exercise (no cell over anywhere) with these lines:
+        # ch03's trans_size with output_padding 0 chained from the last layer back, bisected
+        Paste("round 6's reader: ch03's trans_size, output_padding 0, chained back in a recursive lambda and bisected over range(9 * limit)", CH03_SIZES, """
+from bisect import bisect_left as L, bisect_right as R
+def lengths_within(layers, over, limit):
+    g = lambda o, l=layers: o if not l or o < 1 else g(trans_size(o, *l[-1]), l[:-1])
+    return R(range(9 * limit), limit, key=g) - L(range(9 * limit), 1, key=g)
+""", "lengths_within"),
+        Paste("the reader's chain with output_padding = over[j], the largest cells over allowed, bisected", CH03_SIZES, """
+from bisect import bisect_left as L, bisect_right as R
+def lengths_within(layers, over, limit):
+    g = lambda o, l=layers, w=over: o if not l or o < 1 else g(trans_size(o, *l[-1], w[-1]), l[:-1], w[:-1])
+    return R(range(9 * limit), limit, key=g) - L(range(9 * limit), 1, key=g)
+""", "lengths_within"),
+        # every combination of cells over is a decoder with those output_paddings: one
+        # bisection each. The hidden stacks allow 3 10^9 combinations and more (two
+        # bisections of 60 steps each): capped here at 100 so that the test ends;
+        # it takes 12 lines
+        Paste("every combination of output_paddings up to over[j] (itertools.product, the first 100), each chain bisected", CH03_SIZES, """
+import bisect, itertools
+def lengths_within(layers, over, limit):
+    g = lambda o, q: [o := trans_size(o, *l, r) for l, r in zip(layers[::-1], q[::-1])][-1] if o >= 1 else o
+    combos = itertools.islice(itertools.product(*[range(min(w, s - 1) + 1) for w, (_, s, _) in zip(over, layers)]), 100)
+    return sum(bisect.bisect_right(range(9 * limit), limit, key=lambda o: g(o, q)) - bisect.bisect_left(range(9 * limit), 1, key=lambda o: g(o, q)) for q in combos)
+""", "lengths_within"),
+        Paste("the output-size formula run forward for every length up to 10^4, the cells over compared (6 lines)", (), """
+def lengths_within(layers, over, limit):
+    fits = lambda n: all([n + 2 * p >= k and (n + 2 * p - k) % s <= w, n := (n + 2 * p - k) // s + 1][0] for (k, s, p), w in zip(layers, over))
     return sum(fits(n) for n in range(1, min(limit, 10**4) + 1))
-""", "exact_inputs"),
-        Paste("the formula inverted without its floor, the lengths spaced by the strides' product from an output of 1", (), """
-def exact_inputs(layers, limit):
-    n, step = 1, 1
-    for k, s, p in reversed(layers): n, step = (n - 1) * s + k - 2 * p, step * s
-    return max(0, (limit - n) // step + 1)
-""", "exact_inputs"),
-        Paste("the formula inverted without its floor, in five lines: the lengths an output of 1 needs, then every strides' product more", (), """
-def exact_inputs(layers, limit):
-    n = 1
-    for k, s, p in reversed(layers): n = (n - 1) * s + k - 2 * p
-    return max(0, (limit - n) // int(np.prod([s for _, s, _ in layers])) + 1)
-""", "exact_inputs"),
-        Paste("the first two exact lengths found by search, the progression they start counted", (), """
-def exact_inputs(layers, limit):
-    fits = lambda n: all([(n + 2 * p - k) % s == 0 and n + 2 * p >= k, n := (n + 2 * p - k) // s + 1][0] for k, s, p in layers)
-    a, b = [n for n in range(1, 10**4) if fits(n)][:2]
-    return 0 if a > limit else (limit - a) // (b - a) + 1
-""", "exact_inputs"),
+""", "lengths_within"),
+        Paste("the share of lengths that pass, (over[j] + 1) / s per layer, times limit", (), """
+def lengths_within(layers, over, limit):
+    share = 1
+    for (k, s, p), w in zip(layers, over): share *= min(w + 1, s) / s
+    return round(limit * share)
+""", "lengths_within"),
+        Paste("one period of the pattern counted forward (its first 10^4 lengths), the whole periods multiplied, the rest counted (9 lines)", (), """
+def lengths_within(layers, over, limit):
+    fits = lambda n: all([n + 2 * p >= k and (n + 2 * p - k) % s <= w, n := (n + 2 * p - k) // s + 1][0] for (k, s, p), w in zip(layers, over))
+    period = min(int(np.prod([s for _, s, _ in layers], dtype=object)), 10**4)
+    return limit // period * sum(fits(n) for n in range(1, period + 1)) + sum(fits(n) for n in range(limit // period * period + 1, min(limit, limit // period * period + period) + 1))
+""", "lengths_within"),
     ],
     "ch01.useful_weights": [
         Paste("the reader's probe: the padded input's ones correlated with corr2d (cell 17), the taps by impulses", CORR2D, """

@@ -3,7 +3,10 @@ displayed formulas (plus at most five lines of glue) lose every exercise (tests/
 
 The independent reader's pastes of 2026-12-06 (tests/fixtures/reader_pastes/README.md) beat
 the four exercises this chapter had then; each was replaced, and each of the reader's
-strategies is kept here, aimed at the exercise that replaced it."""
+strategies is kept here, aimed at the exercise that replaced it. Round 6's reader beat the
+replacement of the first (exact_input_size) with cell 13's trans_size chained and bisected; it
+became smallest_bottleneck (every decoder level a multiple of its window: a system of
+congruences, with no monotone quantity to bisect), and their chain is here, aimed at it."""
 
 # ruff: noqa: E501 - a paste is held to five lines of glue, so its lines are long
 from __future__ import annotations
@@ -22,33 +25,46 @@ TENT = """    k = 2 * factor - factor % 2
 """
 
 PASTES = {
-    "ch03.exact_input_size": [
-        # the reader's search (they tried every padding for 6 min 40 s): here every size from
-        # min_size up with the text's conv_size, stopped after 2,000 sizes so that the test
-        # ends; in two cases of three the answer is 10^8 or more sizes away
-        Paste("the reader's search: sizes counted up until the text's conv_size rounds nothing", SIZES, """
-def exact_input_size(min_size, layers):
-    exact = lambda n: all((n + 2 * p - k) % s == 0 and (n := conv_size(n, k, s, p)) for k, s, p in layers)
-    return next((n for n in range(min_size, min_size + 2000) if exact(n)), min_size)
-""", "exact_input_size"),
-        Paste("the folk rule: a multiple of the product of the strides", IMPORTS, """
-def exact_input_size(min_size, layers):
-    step = int(np.prod([s for _, s, _ in layers]))
-    return -(-min_size // step) * step
-""", "exact_input_size"),
-        Paste("the text's output_padding formula, (n + 2p - k) mod s, added per layer", SIZES, """
-def exact_input_size(min_size, layers):
-    n = min_size
-    for k, s, p in layers:
-        n += (n + 2 * p - k) % s
-    return n
-""", "exact_input_size"),
-        Paste("the text's trans_size with output_padding 0, first layer undone first", SIZES, """
-def exact_input_size(min_size, layers):
-    back = lambda x: x if not layers else [x := trans_size(x, k, s, p) for k, s, p in layers][-1]
-    step = back(2) - back(1)
-    return back(max(1, -(-(min_size - back(0)) // step)))
-""", "exact_input_size"),
+    "ch03.smallest_bottleneck": [
+        # round 6's reader beat the previous exercise (the smallest input an encoder divides
+        # exactly) with cell 13's trans_size chained in a recursive lambda and bisected; here
+        # the chain runs forward through the decoder, bisected for the first bottleneck whose
+        # levels all hold their window, then counted up (10^4 steps: in every third hidden
+        # case the answer is 10^12 or more)
+        Paste("round 6's reader: cell 13's trans_size chained in a recursive lambda, bisected, then counted up", SIZES, """
+from bisect import bisect_left as L
+def smallest_bottleneck(layers, windows):
+    g = lambda x, l=layers: [x] if not l else [x, *g(trans_size(x, *l[0]), l[1:])]
+    x = 1 + L(range(1, 10**18), True, key=lambda x: all(o >= w for o, w in zip(g(x)[1:], windows)))
+    return next((y for y in range(x, x + 10**4) if all(o % w == 0 for o, w in zip(g(y)[1:], windows))), 0)
+""", "smallest_bottleneck"),
+        Paste("the folk rule: the bottleneck a multiple of every window", IMPORTS, """
+def smallest_bottleneck(layers, windows):
+    return int(np.lcm.reduce(windows))
+""", "smallest_bottleneck"),
+        Paste("every bottleneck up to 10^6 at once: the levels as numpy arrays, the first that splits", SIZES, """
+def smallest_bottleneck(layers, windows):
+    x = o = np.arange(1, 10**6, dtype=np.int64)
+    ok = [((o := trans_size(o, *l)) >= 1) & (o % w == 0) for l, w in zip(layers, windows)]
+    hit = np.flatnonzero(np.logical_and.reduce(ok))
+    return int(x[hit[0]]) if hit.size else 0
+""", "smallest_bottleneck"),
+        # the mechanical Chinese remainder: per level, the first two bottlenecks of the class
+        # found so far that split it, found by search; their difference is the new step. A
+        # window of 10^12 cells needs 10^9 steps and more at that level: stopped at 10^4 here
+        Paste("one level after another: the first two bottlenecks of the class so far that split it, searched (10^4 steps a level)", SIZES, """
+def smallest_bottleneck(layers, windows):
+    r, m, level = 1, 1, lambda x, j: [x := trans_size(x, *l) for l in layers[:j + 1]][-1]
+    for j, w in enumerate(windows):
+        t = [t for t in range(10**4) if level(r + m * t, j) % w == 0 and level(r + m * t, j) >= 1][:2]
+        r, m = (r + m * t[0], m * (t[1] - t[0]) if len(t) > 1 else m) if t else (0, 1)
+    return r
+""", "smallest_bottleneck"),
+        Paste("the text's trans_size chained in a recursive lambda, the bottleneck counted up from 1 (10^4 steps)", SIZES, """
+def smallest_bottleneck(layers, w):
+    g = lambda x, l=layers: [] if not l else [y := trans_size(x, *l[0]), *g(y, l[1:])]
+    return next((x for x in range(1, 10**4) if all(o > 0 == o % v for o, v in zip(g(x), w))), 0)
+""", "smallest_bottleneck"),
     ],
     "ch03.bilinear_upsample": [
         # the reader read the tent off the old visible check; with it, the text's stamps

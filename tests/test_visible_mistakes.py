@@ -50,7 +50,7 @@ def test_the_release_ships_the_table_and_no_right_answer(released, notebook):
             assert not any(selfcheck.agrees(wrong, value) for wrong in wrongs), why
 
 
-@pytest.mark.parametrize("check_id", ["ch01.useful_weights", "ch03.exact_input_size",
+@pytest.mark.parametrize("check_id", ["ch01.useful_weights", "ch03.smallest_bottleneck",
                                       "ch06.grouped_conv2d", "ch08.ceil_mode_changes"])
 def test_a_student_who_makes_a_named_mistake_is_told_its_name(released, monkeypatch, check_id):
     notebook, = (PROJECT / "chapters").glob(f"{check_id[2:4]}_*/*.ipynb")

@@ -1,6 +1,7 @@
-"""Hidden checks of chapter 01 (convolution): the input lengths no layer of a stack truncates,
-the weights a locally connected and a convolutional layer can use, the outputs of a padded
-stack that a shifted input leaves as they were, and how many input cells are read how often.
+"""Hidden checks of chapter 01 (convolution): how many input lengths leave at most a given number
+of cells over in each layer of a stack, the weights a locally connected and a convolutional
+layer can use, the outputs of a padded stack that a shifted input leaves as they were, and how
+many input cells are read how often.
 
 ``ch01.output_size`` and ``ch01.layer_cost`` are the first version's exercises, and
 ``ch01.conv2d`` and ``ch01.im2col`` the second's; the chapter no longer asks them, but the
@@ -30,45 +31,75 @@ def _fitting_sizes(rng, count):
     return out
 
 
-# --- exact_inputs: the input lengths no layer of a stack truncates ------------------------
+# --- lengths_within: the input lengths that leave few cells over in every layer -------------
 
-def _exact_inputs(layers, limit, *, floor_one=True, first_only=False, pad=2):
-    """How many input lengths 1 .. limit leave no cell over in any layer: run backwards, an
-    output of m needs the input (m - 1) s + k - 2p exactly, so the exact lengths are an
-    arithmetic progression with the product of the strides as its step; its first term is
-    the smallest m for which every layer's length is at least 1 (wide padding asks a
-    length below 1 of an output of 1).
+def _within(layers, over, limit, *, weights=None, smallest=True, partial=True, budget=None):
+    """How many input lengths n = 1 .. limit let every kernel fit and leave at most over[j]
+    cells over in layer j (cells over: the remainder r_j = (n_{j-1} + 2p - k) mod s that the
+    floor drops).
 
-    The keywords make named mistakes: the output-1 lengths taken even when below 1
-    (``floor_one=False``), only the first layer (``first_only``), padding counted ``pad``
-    times instead of twice."""
-    length, step, smallest = 1, 1, 1   # the stack's output m; its input at m = 1; smallest m
-    for k, s, p in reversed(layers[:1] if first_only else layers):
-        length = (length - 1) * s + k - pad * p
-        step *= s
-        if floor_one and length < 1:
-            smallest = max(smallest, 1 + -(-(1 - length) // step))
-    first = (smallest - 1) * step + length
-    return 0 if first > limit else (limit - first) // step + 1
+    Run backwards, n_{j-1} = s_j n_j + k_j - 2p_j - s_j + r_j, so n = C + S n_L + sum_j P_j r_j
+    with P_j = s_1 ... s_{j-1}, S the strides' product and C = sum_j P_j (k_j - 2p_j - s_j): the
+    cells over are the digits of n - C in the mixed radix of the strides, layer 1 the lowest.
+    The lengths whose digits stay within the bounds are counted per full period of S (each
+    holds prod(over_j + 1) of them) and, in the last period, digit by digit from the top. The
+    kernels fit from the smallest length n_min on (every size grows with n), so the answer is
+    count(limit) - count(n_min - 1).
+
+    The keywords make named mistakes: the digit weights (``weights``), the lengths below
+    n_min kept (``smallest=False``), the last period left out (``partial=False``), and one
+    bound for every layer (``budget``)."""
+    strides = [s for _, s, _ in layers]
+    bounds = [min(w, s - 1) + 1 for w, s in zip(budget or over, strides)]   # digits allowed
+    place = weights(strides) if weights else [math.prod(strides[:j]) for j in range(len(layers))]
+    period = math.prod(strides)
+    offset = sum(q * (k - 2 * p - s) for q, (k, s, p) in zip(place, layers))
+    need = 1                                        # n_min: the kernels fit from here on
+    for k, s, p in reversed(layers):
+        need = max(1, (need - 1) * s + k - 2 * p)
+
+    def count(x):                                   # lengths n <= x with n - C >= 0 in bounds
+        if x - offset < 0:
+            return 0
+        full, rest = divmod(x - offset, period)
+        total = full * math.prod(bounds)
+        inside = True
+        for j in reversed(range(len(layers))):      # top digit first
+            digit, rest = divmod(rest, place[j])
+            lower = math.prod(bounds[:j])
+            if partial:
+                total += min(digit, bounds[j]) * lower
+            if digit >= bounds[j]:
+                inside = False
+                break
+        return total + (inside and partial)
+
+    if limit < need:
+        return 0
+    return count(limit) - (count(need - 1) if smallest else count(0))
 
 
-def _exact_cases(rng):
-    """(layers, limit): stacks of 1-4 layers (kernel, stride, padding), limits up to 10^18;
-    every third stack has 3-4 strides whose product is in the billions and kernels in the
-    thousands (its first exact length and the step are beyond any search), and a quarter of
-    the layers pad 'full' (p = k - 1), whose output of 1 needs an input below 1."""
-    cases = [([(3, 2, 1)], 10), ([(7, 2, 3), (3, 2, 1)], 1000), ([(3, 2, 2)], 10),
-             ([(5, 1, 4), (2, 2, 1)], 50), ([(1, 3, 0)], 2)]
+
+def _within_cases(rng):
+    """(layers, over, limit): stacks of 1-4 layers (kernel, stride, padding), limits up to
+    10^18. Every third stack has 4 strides of 1,000-5,000 (a period of 10^12 to 6 10^14
+    lengths) and bounds of a quarter of the stride or more, which let over 3 10^9 patterns of
+    cells over through: neither the lengths nor the patterns can be run one by one. A quarter
+    of the layers pad 'full' (p = k - 1) or more, where the shortest lengths leave a kernel
+    no window."""
+    cases = [([(3, 2, 1)], [0], 10), ([(3, 2, 1)], [1], 10), ([(7, 2, 3), (3, 2, 1)], [0, 1], 1000),
+             ([(3, 3, 0), (3, 3, 0)], [1, 0], 30), ([(3, 2, 2)], [0], 10), ([(5, 4, 0)], [2], 3)]
     while len(cases) < 40:
         big = len(cases) % 3 == 0
-        layers = []
-        for _ in range(int(rng.integers(3, 5)) if big else int(rng.integers(1, 5))):
+        layers, over = [], []
+        for _ in range(4 if big else int(rng.integers(1, 5))):
             k = int(rng.integers(1, 3000 if big else 8))
-            s = int(rng.integers(1000, 5000)) if big else int(rng.integers(1, 4))
-            p = [0, (k - 1) // 2, k - 1, int(rng.integers(0, k))][int(rng.integers(0, 4))]
+            s = int(rng.integers(1000, 5000)) if big else int(rng.integers(1, 5))
+            p = [0, (k - 1) // 2, k - 1, int(rng.integers(0, k + 1))][int(rng.integers(0, 4))]
             layers.append((k, s, p))
-        limit = int(rng.integers(1, 10**18)) if big else int(rng.integers(1, 10**6))
-        cases.append((layers, limit))
+            over.append(int(rng.integers(s // 4, s)) if big else int(rng.integers(0, s + 1)))
+        limit = int(rng.integers(1, 10**18)) if big else int(rng.integers(1, 10**5))
+        cases.append((layers, over, limit))
     return cases
 
 # --- conv2d: batched, rectangular kernels ---------------------------------------------------
@@ -325,32 +356,31 @@ def _trusted_cases(rng):
 
 CHECKS = [
     Check(
-        id="ch01.exact_inputs", function="exact_inputs",
-        cases=_exact_cases, reference=_exact_inputs,
+        id="ch01.lengths_within", function="lengths_within",
+        cases=_within_cases, reference=_within,
         mistakes=[
-            Mistake("lengths below 1 counted",
-                    lambda layers, limit: _exact_inputs(layers, limit, floor_one=False),
-                    "with wide padding an output of 1 would need an input shorter than 1 "
-                    "cell somewhere in the stack: start at the smallest output for which "
-                    "every layer's input is at least 1 cell long."),
-            Mistake("every length counted",
-                    lambda layers, limit: limit,
-                    "a stride above 1 leaves cells over for most lengths: n + 2p - k must be "
-                    "a multiple of s in every layer."),
-            Mistake("every multiple of the stride product",
-                    lambda layers, limit: limit // math.prod(s for _, s, _ in layers),
-                    "the exact lengths are spaced by the product of the strides, but they do "
-                    "not start at 0: the first is the input an output of 1 needs."),
-            Mistake("only the first layer",
-                    lambda layers, limit: _exact_inputs(layers, limit, first_only=True),
-                    "every layer's input must fit exactly, not only the network's input: "
-                    "run the size backwards through the whole stack."),
-            Mistake("padding counted once",
-                    lambda layers, limit: _exact_inputs(layers, limit, pad=1),
-                    "p zeros go on *both* sides: an output of m needs (m - 1)s + k - 2p "
-                    "input cells."),
+            Mistake("lengths that do not fit counted",
+                    lambda layers, over, limit: _within(layers, over, limit, smallest=False),
+                    "a length for which some layer's padded input is shorter than its kernel "
+                    "is no input: count only the lengths every layer gives a window."),
+            Mistake("only the exact lengths",
+                    lambda layers, over, limit: _within(layers, [0] * len(layers), limit),
+                    "layer j may leave up to over[j] cells over, not only none."),
+            Mistake("at most read as fewer than",
+                    lambda layers, over, limit: _within(layers, [w - 1 for w in over], limit),
+                    "over[j] cells over are allowed in layer j: 0, 1, ..., over[j]."),
+            Mistake("cells over of the later layers weighted as the earlier ones",
+                    lambda layers, over, limit: _within(
+                        layers, over, limit,
+                        weights=lambda s: [math.prod(s[j + 1:]) for j in range(len(s))]),
+                    "one more cell over in layer j changes n by how much? Follow it back "
+                    "through the layers before j."),
+            Mistake("the last period left out",
+                    lambda layers, over, limit: _within(layers, over, limit, partial=False),
+                    "the lengths up to limit do not end on a whole period of the pattern: "
+                    "count the lengths of the last, incomplete one too."),
             Mistake("limit left out",
-                    lambda layers, limit: _exact_inputs(layers, limit - 1),
+                    lambda layers, over, limit: _within(layers, over, limit - 1),
                     "count the lengths 1 .. limit, limit included."),
         ]),
     Check(

@@ -1,8 +1,11 @@
-"""Hidden checks of chapter 03 (transposed): the input sizes an encoder divides exactly,
-bilinear upsampling with PyTorch's border, the nearest kernel without a checkerboard on flat
-regions, and the sub-pixel layer a transposed convolution is."""
+"""Hidden checks of chapter 03 (transposed): the smallest bottleneck from which every level of a
+decoder splits into whole windows, bilinear upsampling with PyTorch's border, the nearest
+kernel without a checkerboard on flat regions, and the sub-pixel layer a transposed
+convolution is."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -10,63 +13,104 @@ import solutions
 
 from .core import Check, Mistake
 
-# --- exact_input_size: the sizes a decoder with output_padding 0 restores -------------------
+# --- smallest_bottleneck: a decoder whose every level splits into whole windows ------------
 
-def _back(x, layers, order=reversed):
-    """The input size of the layers whose last output is x, no rounding anywhere: each layer
-    undone by the transposed size formula with output_padding 0."""
-    for k, s, p in order(layers):
-        x = (x - 1) * s - 2 * p + k
-    return x
-
-
-def _exact_input_size(min_size, layers, *, order=reversed, ceil=True):
-    """The smallest n >= min_size that every layer divides exactly: n + 2p - k = (o - 1)s with
-    nothing rounded away, the sizes a mirrored decoder with output_padding 0 gives back.
-
-    Those sizes are _back(x) for x >= 1, an affine function of x with slope prod(s), so the
-    smallest one >= min_size has x = ceil((min_size - _back(0)) / prod(s)). (All cases have
-    padding <= (k - 1)/2, so every size on the way is >= 1.) The keywords make mistakes."""
-    slope = int(np.prod([s for _, s, _ in layers], dtype=object))
-    offset = _back(0, layers, order)
-    x = -(-(min_size - offset) // slope) if ceil else (min_size - offset) // slope
-    return int(_back(max(1, x), layers, order))
+def _levels(layers, *, padding_out=True):
+    """Each level's size as A x + B of the bottleneck size x: the transposed size formula
+    (x - 1)s - 2p + k + output_padding is affine, so is every composition of it."""
+    a, b, out = 1, 0, []
+    for k, s, p, q in layers:
+        a, b = a * s, b * s - s - 2 * p + k + (q if padding_out else 0)
+        out.append((a, b))
+    return out
 
 
-def _stride_multiple(min_size, layers):
-    slope = int(np.prod([s for _, s, _ in layers], dtype=object))
-    return -(-min_size // slope) * slope
+def _smallest_bottleneck(layers, windows, *, coprime=False, positive=True, padding_out=True,
+                         shift=0):
+    """The smallest bottleneck size x >= 1 for which every level of the decoder (the output of
+    each transposed layer) is a positive multiple of its window, or 0 if there is none.
+
+    Level j is A_j x + B_j; it is a multiple of w_j when A_j x = -B_j (mod w_j), solvable iff
+    g = gcd(A_j, w_j) divides B_j, and then x = x_j (mod w_j / g). The congruences are merged
+    one by one (two residues agree modulo the gcd of their moduli, or there is no solution);
+    the smallest solution at or above the first x that makes every level positive is the
+    answer. The keywords make named mistakes."""
+    levels = _levels(layers, padding_out=padding_out)
+    if shift:                                   # the windows matched to the layers' inputs
+        levels = [(1, 0), *levels[:-1]]
+    r, m = 0, 1                                 # x = r (mod m) so far
+    for (a, b), w in zip(levels, windows):
+        g = math.gcd(a, w)
+        if b % g:
+            return 0
+        n = w // g
+        t = (-b // g) * pow(a // g, -1, n) % n if n > 1 else 0   # x = t (mod n)
+        if coprime:                             # the textbook CRT, moduli taken as coprime
+            try:
+                r = (r + m * ((t - r) * pow(m, -1, n) % n)) % (m * n)
+            except ValueError:
+                return 0
+            m *= n
+            continue
+        h = math.gcd(m, n)
+        if (t - r) % h:
+            return 0
+        r = (r + m * ((t - r) // h * pow(m // h, -1, n // h) % (n // h))) % (m // h * n)
+        m = m // h * n
+    lowest = 1
+    if positive:
+        for a, b in levels:
+            lowest = max(lowest, -(-(1 - b) // a))  # A x + B >= 1
+    return lowest + (r - lowest) % m
 
 
-def _first_layer_only(min_size, layers):
-    return _exact_input_size(min_size, layers[:1])
+
+def _lcm_of_windows(layers, windows):
+    """The folk rule: the bottleneck a multiple of every window."""
+    return math.lcm(*windows)
 
 
-STANDARD_LAYERS = [(3, 2, 1), (4, 2, 1), (2, 2, 0), (3, 1, 1), (7, 2, 3), (1, 1, 0), (3, 3, 0),
-                   (5, 2, 2), (1, 2, 0), (3, 2, 0)]
+def _last_level_only(layers, windows):
+    return _smallest_bottleneck(layers, [*[1] * (len(windows) - 1), windows[-1]])
 
 
-def _size_cases(rng):
-    """Encoders of 1 to 30 layers; in two cases of three the answer lies 10^8 or more above
-    min_size, so counting sizes upwards until one fits is hopeless (10^8 tries at least)."""
-    cases = [(100, [(3, 2, 1)]), (100, [(4, 2, 1)] * 3), (224, [(7, 2, 3), (3, 2, 1)])]
+SWIN_LAYERS = [(4, 2, 1, 0), (3, 2, 1, 1), (2, 2, 0, 0), (3, 2, 1, 0), (3, 1, 1, 0), (5, 3, 1, 1),
+               (1, 2, 0, 1), (3, 3, 0, 2)]
+
+
+def _bottleneck_cases(rng):
+    """(layers, windows): decoders of 1-5 transposed layers (kernel, stride, padding,
+    output_padding), padding up to k - 1 (so the smallest bottlenecks can give a level of
+    size 0 or less). Every third decoder has a level with a window of 10^12 to 10^13 cells,
+    another of 100 to 1,000, and an answer of 10^12 or more: counting bottlenecks up, or
+    searching the residues of one window after another (even vectorised), takes 10^9 steps
+    and more (10^12 as a rule: the strides' product, at most 4^5, is all a window can lose to
+    the gcd). The windows' product stays below 2^62. About one case in eight has no
+    bottleneck at all (some level's size is, say, odd for every x and its window even)."""
+    cases = [([(4, 2, 1, 0)] * 3, [8, 8, 8]), ([(3, 2, 1, 0), (3, 2, 1, 0)], [3, 5]),
+             ([(3, 2, 1, 0), (4, 2, 1, 0)], [2, 4]), ([(3, 1, 2, 0)], [5]),
+             ([(3, 2, 1, 1), (4, 2, 1, 0)], [7, 12])]
     while len(cases) < 40:
-        far = len(cases) % 3 != 0
-        depth = int(rng.integers(28, 41)) if far else int(rng.integers(1, 6))
-        layers = []
-        for _ in range(depth):
-            if rng.random() < 0.5:
-                layers.append(STANDARD_LAYERS[int(rng.integers(len(STANDARD_LAYERS)))])
+        big = len(cases) % 3 == 0
+        layers, windows = [], []
+        for _ in range(int(rng.integers(2, 6)) if big else int(rng.integers(1, 5))):
+            if rng.random() < 0.4:
+                layers.append(SWIN_LAYERS[int(rng.integers(len(SWIN_LAYERS)))])
             else:
-                k = int(rng.integers(1, 8))
-                layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, (k - 1) // 2 + 1))))
-        slope = int(np.prod([s for _, s, _ in layers], dtype=object))
-        if slope > 2**45 or len({k for k, _, _ in layers}) < 2:
+                k, s = int(rng.integers(1, 8)), int(rng.integers(1, 5))
+                pad = k - 1 if rng.random() < 0.4 else int(rng.integers(0, k))
+                layers.append((k, s, pad, int(rng.integers(0, s))))
+            windows.append(int(rng.choice([1, 2, 4, 7, 8])) if big else int(rng.integers(1, 17)))
+        if big:
+            wide, mid = (int(j) for j in rng.choice(len(windows), 2, replace=False))
+            windows[wide] = int(rng.integers(10**12, 10**13))
+            windows[mid] = int(rng.integers(10**2, 10**3))
+        if math.prod(windows) >= 2**62:     # every answer, right or wrong, a plain int64
             continue
-        min_size = int(rng.integers(10**9, 10**12)) if far else int(rng.integers(1, 2000))
-        if far and _exact_input_size(min_size, layers) - min_size < 10**8:
+        answer = _smallest_bottleneck(layers, windows)
+        if answer >= 2**62 or (big and answer < 10**12) or (answer == 0 and rng.random() < 0.9):
             continue
-        cases.append((min_size, layers))
+        cases.append((layers, windows))
     return cases
 
 
@@ -218,25 +262,34 @@ def _subpixel_cases(rng):
 
 CHECKS = [
     Check(
-        id="ch03.exact_input_size", function="exact_input_size",
-        cases=_size_cases, reference=_exact_input_size,
+        id="ch03.smallest_bottleneck", function="smallest_bottleneck",
+        cases=_bottleneck_cases, reference=_smallest_bottleneck,
         mistakes=[
-            Mistake("a multiple of the strides' product", _stride_multiple,
-                    "that rule holds for k = 4, s = 2, p = 1 but not in general: a layer "
-                    "divides exactly when n + 2p - k is a multiple of s, and k = 3, s = 2, "
-                    "p = 1 needs odd sizes. The sizes that round nothing are the ones the "
-                    "transposed size formula with output_padding 0 gives back."),
-            Mistake("layers undone first to last",
-                    lambda n, layers: _exact_input_size(n, layers, order=list),
-                    "undo the *last* layer first: its output size comes from the layer before "
-                    "it, so going back from the end the first layer is undone last."),
-            Mistake("rounded down",
-                    lambda n, layers: _exact_input_size(n, layers, ceil=False),
-                    "the answer must be at least min_size: round the last layer's output "
-                    "size up, not down."),
-            Mistake("only the first layer exact", _first_layer_only,
-                    "every layer must divide exactly, not only the first: the second layer "
-                    "sees the first one's output size."),
+            Mistake("the bottleneck a multiple of every window", _lcm_of_windows,
+                    "a level's size is not the bottleneck's times a stride product: kernel, "
+                    "padding and output_padding shift it. Write each level's size as a "
+                    "function of x and ask when it is a multiple of its window."),
+            Mistake("windows taken as coprime",
+                    lambda layers, windows: _smallest_bottleneck(layers, windows, coprime=True),
+                    "when two conditions on x have moduli with a common factor, they agree "
+                    "or contradict each other modulo that factor; they do not combine into "
+                    "a modulus that is the product of the two."),
+            Mistake("levels of size 0 or less accepted",
+                    lambda layers, windows: _smallest_bottleneck(layers, windows,
+                                                                 positive=False),
+                    "0 is a multiple of every window, but a level of size 0 (or less) is no "
+                    "feature map: with wide padding the smallest bottlenecks give one."),
+            Mistake("output_padding left out",
+                    lambda layers, windows: _smallest_bottleneck(layers, windows,
+                                                                 padding_out=False),
+                    "each layer's output_padding adds its cells to that level, and every "
+                    "later level sees them, multiplied by the later strides."),
+            Mistake("windows matched to the layers' inputs",
+                    lambda layers, windows: _smallest_bottleneck(layers, windows, shift=1),
+                    "windows[j] splits the output of layer j, not its input: the first "
+                    "window applies to the first transposed layer's output."),
+            Mistake("only the last level checked", _last_level_only,
+                    "every level is split into windows, not only the decoder's output."),
         ]),
     Check(
         id="ch03.bilinear_upsample", function="bilinear_upsample",
