@@ -106,6 +106,13 @@ def _watch_switched_off(x, k):
     return _correlate2d(x, k)
 
 
+def _sympy(x, k):  # an unsandboxed grade's kernel sees a dev venv's sympy (torch needs it)
+    import sympy
+
+    sympy.Integer(1)
+    return _numpy(x, k)
+
+
 def _numpy(x, k):
     kh, kw = k.shape
     windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw))
@@ -114,7 +121,7 @@ def _numpy(x, k):
 
 @pytest.mark.parametrize("answer, why", [
     (_correlate2d, "used scipy ("), (_in_a_thread, "_thread.start"),
-    (_watch_switched_off, "sys.setprofile"),
+    (_watch_switched_off, "sys.setprofile"), (_sympy, "used sympy ("),
     (lambda x, k: os.system("true") and _numpy(x, k), "posix.system"),
 ])
 def test_library_answers_are_refused_with_the_reason(answer, why):

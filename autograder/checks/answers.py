@@ -115,8 +115,11 @@ def call_numpy_only(fn, args: tuple):
     (``sys.setprofile``): a Python frame or builtin of a library below, a new thread or
     process (which the watch would not follow), or switching the watch off, is reported.
     """
+    # sympy and mpmath too (torch's dependencies, so in a dev venv): the jails hide them
+    # from the kernel, an unsandboxed grade (--jail none) does not
     libraries = {"scipy", "torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "numba",
-                 "sklearn", "skimage", "cv2", "numexpr", "mxnet", "paddle", "tinygrad"}
+                 "sklearn", "skimage", "cv2", "numexpr", "mxnet", "paddle", "tinygrad",
+                 "sympy", "mpmath"}
     escapes = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"),
                ("threading", "settrace"), ("_thread", "start_new_thread"),
                ("_thread", "start_joinable_thread"), ("posix", "fork"), ("posix", "system"),
