@@ -34,7 +34,8 @@ COPYABLE = {
     # ways to split each kr axis into (k, r) or (r, k) and flip the four split axes, each
     # candidate checked against the book's own cells (ch03 trans_conv summed over channels
     # and cropped, against ch06 conv2d then ch03 pixel_shuffle); the winner is pasted. A
-    # mechanical search, so the exercise counts as copyable.
+    # mechanical search, so the exercise counts as copyable (2 points since: a rearrangement
+    # a search finds is a smaller idea than Exercise 3's projection, now 3).
     "ch03.transposed_as_subpixel": Paste(
         "the expression an offline search over reshape/flip candidates found (round 6)", (),
         """def transposed_as_subpixel(weight, upscale_factor):
