@@ -1,13 +1,12 @@
-"""Hidden checks of chapter 08 (beyond 2-D): how far a stack of causal and 'same' layers looks
-ahead, the input window of a stack, for how many input lengths ceil_mode changes a pooled size,
-the gradient of max pooling (chapter 07's question for chapter 08's layer), and the narrowest
-linear bottleneck that computes a given layer exactly."""
+"""Hidden checks of chapter 08 (beyond 2-D): the widest stack of 'same' layers within a
+look-ahead budget, which outputs of a stack see an input cell (its window inverted), for how
+many input lengths ceil_mode changes a pooled size, the gradient of max pooling with ties
+(chapter 07's question for chapter 08's layer), and the narrowest linear bottleneck that
+computes a given layer exactly."""
 
 from __future__ import annotations
 
 import numpy as np
-
-import solutions
 
 from .core import Check, Mistake
 
@@ -92,7 +91,9 @@ def _widest_cases(rng):
         k = int(rng.choice([2, 2, 3, 4, 4, 5, 6, 8])) if i % 10 else 1
         depth = int(rng.integers(1, 8)) if i % 2 else int(10 ** rng.uniform(1, 6))
         half = depth * (k - 1 - (k - 1) // 2)       # the cost of all dilations 1
-        if i % 4 == 0:     # near the cost of all dilations 1 or 2: where parity matters
+        if i % 8 == 4:     # too deep for the budget: no stack fits
+            budget = half - 1 - int(rng.integers(0, depth))
+        elif i % 4 == 0:   # near the cost of all dilations 1 or 2: where parity matters
             budget = half + int(rng.integers(-1, depth + 3))
         elif i % 4 == 1:
             budget = half + int(rng.integers(0, 4 * depth + 4))
@@ -148,13 +149,14 @@ def _window(layers, index, *, jump_first=False, dilate=True, pad=True, pad_jump=
 
 
 def _seeing(layers, cell, *, clip=True, round_first=lambda x, j: -(-x // j), wide=0,
-            **window):
+            strides=True, **window):
     """The outputs i >= 0 of the last layer whose window [first_i, last_i] holds ``cell``:
     first_i = first_0 + i J and last_i = last_0 + i J with J = s_1 ... s_L, so
     ceil((cell - last_0) / J) <= i <= floor((cell - first_0) / J). When the window is
     narrower than J some cells lie between windows: then first = last + 1, an empty range.
     The keywords and ``window`` (see :func:`_window`) are students' versions of a step."""
-    first, last = _window(layers, 0, **window)
+    first, last = _window(layers if strides else [(k, 1, p, d) for k, _, p, d in layers], 0,
+                          **window)
     jump = int(np.prod([s for _, s, _, _ in layers], dtype=object))
     lo = round_first(cell - last - wide, jump)
     return (max(0, lo) if clip else lo), (cell - first) // jump
@@ -319,7 +321,9 @@ def _narrow_cases(rng):
         else:
             cases.append((_low_rank_weight(rng, c_out, c_in, r_out, r_in, kh, kw),))
     cases.append((np.zeros((4, 3, 3, 3)),))
-    return cases
+    # a refusal shows its first wrong case: low-rank layers first, so that the example's
+    # expected width is not simply a channel count to guess from the shape
+    return sorted(cases, key=lambda case: _narrowest(case[0]) == max(case[0].shape[:2]))
 
 
 CHECKS = [
@@ -339,6 +343,11 @@ CHECKS = [
                     _widest_lumped,
                     "that is a stack within the budget, but not always the widest: count "
                     "what each layer's look-ahead costs against what it adds to the field."),
+            Mistake("a stack that does not fit the budget",
+                    lambda depth, k, budget: _widest(depth, k, budget) or 1 + (k - 1) * depth,
+                    "with every dilation 1 a 'same' layer of k taps still looks "
+                    "ceil((k - 1)/2) steps ahead: a stack too deep for the budget has no answer "
+                    "but 0."),
             Mistake("the sum of the dilations d(k - 1), without the 1",
                     lambda depth, k, budget: _widest(depth, k, budget) - (depth * _ahead(
                         1, k - 1) <= budget),
@@ -357,7 +366,7 @@ CHECKS = [
                     "the first output whose window reaches the cell is the smallest i with "
                     "last_i >= cell: round that bound up."),
             Mistake("strides of earlier layers ignored",
-                    lambda layers, c: _seeing([(k, 1, p, d) for k, _, p, d in layers], c),
+                    lambda layers, c: _seeing(layers, c, strides=False),
                     "one step of layer l's input is s_1 ... s_(l-1) input cells: a layer's "
                     "span and padding count that many times."),
             Mistake("a layer's own stride counted in its jump",
@@ -449,11 +458,11 @@ CHECKS = [
                     lambda w: int(_ranks(w)[0]),
                     "no bottleneck of that width computes this layer exactly. Write one tap of "
                     "the stack as a product of three matrices and ask what m bounds."),
-            Mistake("a width too narrow for this layer",
+            Mistake("a width too narrow for some taps",
                     lambda w: int(_ranks(w)[1]),
                     "no bottleneck of that width computes this layer exactly. Write one tap of "
                     "the stack as a product of three matrices and ask what m bounds."),
-            Mistake("a width too narrow for this layer, from one tap or a smaller rank",
+            Mistake("a width too narrow for the taps together",
                     lambda w: int(min(_ranks(w))),
                     "no bottleneck of that width computes this layer exactly. Write one tap of "
                     "the stack as a product of three matrices and ask what m bounds."),
