@@ -331,7 +331,7 @@ CHECKS = [
         id="ch08.widest_same_stack", function="widest_same_stack", cases=_widest_cases,
         reference=_widest,
         mistakes=[
-            Mistake("a look-ahead of d(k - 1)/2, halves allowed",
+            Mistake("a look-ahead of half the span, halves allowed",
                     _widest_halves,
                     "a layer pads whole cells: when d(k - 1) is odd the extra zero goes on "
                     "the right, and the layer looks a whole step further ahead."),
@@ -348,7 +348,7 @@ CHECKS = [
                     "with every dilation 1 a 'same' layer of k taps still looks "
                     "ceil((k - 1)/2) steps ahead: a stack too deep for the budget has no answer "
                     "but 0."),
-            Mistake("the sum of the dilations d(k - 1), without the 1",
+            Mistake("the sum of the spans, without the 1",
                     lambda depth, k, budget: _widest(depth, k, budget) - (depth * _ahead(
                         1, k - 1) <= budget),
                     "a receptive field counts cells: 1 + the sum of the spans d(k - 1)."),
