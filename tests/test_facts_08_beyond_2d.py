@@ -348,20 +348,27 @@ def test_ch08_reference_helpers_name_the_bad_argument(call, error, words):
 
 def test_ch08_exercise_literals():
     """The visible checks of the exercises, against torch (look-ahead of padding='same', the
-    gradient of max pooling, ceil mode's sizes) and against a bottleneck built to the width."""
+    gradient of max pooling with ties, ceil mode's sizes), against brute force (the widest
+    stack over all dilations, the outputs seeing a cell over all outputs) and against a
+    bottleneck built to the width."""
+    import itertools
+
     import torch
     import torch.nn.functional as F
 
     from autograder.checks.ch08_beyond_2d import (
+        _ahead,
         _ceil_changes,
-        _lookahead,
         _low_rank_weight,
+        _max_pool_cases,
         _narrowest,
         _pool_backward,
+        _seeing,
+        _widest,
     )
 
     # 'same' pads d(k - 1) // 2 on the left, the rest on the right: measure the look-ahead
-    for k, d in [(2, 1), (3, 1), (3, 2), (4, 3), (5, 2)]:
+    for k, d in [(2, 1), (3, 1), (3, 2), (4, 3), (5, 2), (2, 5)]:
         weight = torch.ones(1, 1, k, dtype=torch.float64)
         ahead = 0
         for u in range(30):
@@ -369,10 +376,42 @@ def test_ch08_exercise_literals():
             x[0, 0, u] = 1
             y = F.conv1d(x, weight, padding="same", dilation=d)[0, 0]
             ahead = max([ahead] + [u - t for t in range(30) if y[t] != 0])
-        assert _lookahead(((k, d, "same"),)) == ahead
-    assert [_lookahead(s) for s in [((2, 1, "causal"), (2, 2, "causal"), (2, 4, "causal")),
-                                    ((3, 1, "same"),), ((3, 2, "same"), (3, 1, "causal")),
-                                    ((3, 1, "same"), (3, 1, "same"))]] == [0, 1, 2, 2]
+        assert _ahead(d, k - 1) == ahead
+    # the widest stack within the budget: the closed form against every choice of dilations
+    for k, depth, budget in itertools.product(range(1, 7), range(1, 4), range(16)):
+        m = k - 1
+        fields = [1 + m * sum(ds) for ds in itertools.product(range(1, 34), repeat=depth)
+                  if sum(_ahead(d, m) for d in ds) <= budget]
+        assert _widest(depth, k, budget) == (1 if m == 0 else max(fields, default=0))
+    assert [_widest(*c) for c in [(1, 3, 1), (1, 3, 4), (2, 2, 1), (5, 1, 0)]] == [3, 9, 0, 1]
+    # the outputs seeing a cell: the closed form against every output's window
+    rng = np.random.default_rng(6)
+    for _ in range(500):
+        layers = []
+        for _ in range(int(rng.integers(1, 4))):
+            k = int(rng.integers(1, 5))
+            layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, k)),
+                           int(rng.integers(1, 3))))
+        cell = int(rng.integers(0, 30))
+        windows = [S.receptive_window(layers, i) for i in range(80)]
+        seen = [i for i, (a, b) in enumerate(windows) if a <= cell <= b]
+        first, last = _seeing(layers, cell)
+        if seen:
+            assert (first, last) == (seen[0], seen[-1])
+        else:
+            assert last == first - 1 and windows[first][0] > cell and windows[last][1] < cell
+    stem, vgg = ((7, 2, 3, 1), (3, 2, 1, 1)), ((3, 1, 1, 1), (3, 1, 1, 1), (2, 2, 0, 1))
+    assert [_seeing(*c) for c in [(((3, 1, 1, 1),), 0), (stem, 10), (((2, 1, 0, 4),), 5),
+                                   (((1, 2, 0, 1),), 3), (vgg, 7)]] == [
+        (0, 1), (2, 3), (1, 5), (2, 1), (2, 4)]
+    # max pooling's ties go to the first maximum in row-major order, as in torch: the hidden
+    # cases themselves (ties at scales 1, 2^50, 2^-40, one-ulp neighbours) against autograd
+    for x, g, k, s, p in _max_pool_cases(np.random.default_rng(9)):
+        xt = torch.tensor(x, requires_grad=True)
+        F.max_pool2d(xt, k, s, p).backward(torch.tensor(g))
+        np.testing.assert_array_equal(_pool_backward(x, g, k, s, p), xt.grad.numpy())
+    tie = _pool_backward(np.full((1, 1, 2, 2), 7.0), np.array([[[[5.0]]]]), 2, 2, 0)
+    np.testing.assert_array_equal(tie, [[[[5, 0], [0, 0]]]])
     # ceil mode: the closed count against the forward sizes, one length at a time, and torch
     literals = [(2, 10, 2, 2, 0, 1), (4, 4, 2, 2, 0, 1), (5, 5, 2, 2, 0, 1), (4, 5, 2, 3, 1, 1),
                 (12, 12, 3, 4, 1, 1)]

@@ -10,98 +10,143 @@ from __future__ import annotations
 import numpy as np
 from mutants import by_name, caught_test, tally_test
 
-# --- exercise 1: lookahead -------------------------------------------------------------------
+# --- exercise 1: widest_same_stack (a look-ahead budget) ------------------------------------
 
 
-def ahead_half_float(layers):
-    return sum(d * (k - 1) / 2 for k, d, mode in layers if mode == "same")
+def _fits_all_ones(depth, k, budget):
+    m = k - 1
+    return depth * (m - m // 2) <= budget
 
 
-def ahead_half_floor(layers):
-    return sum(d * (k - 1) // 2 for k, d, mode in layers if mode == "same")
+def widest_halves(depth, kernel_size, budget):
+    """A 'same' layer looks d(k - 1)/2 ahead: the budget buys a total span of 2F."""
+    m = kernel_size - 1
+    if m == 0:
+        return 1
+    return 1 + m * (2 * budget // m) if depth * m / 2 <= budget else 0
 
 
-def ahead_no_dilation(layers):
-    return sum((k - 1) - (k - 1) // 2 for k, d, mode in layers if mode == "same")
+def widest_one_dilation(depth, kernel_size, budget):
+    """One dilation for every layer, the largest that fits (bisected)."""
+    m = kernel_size - 1
+    if m == 0:
+        return 1
+    lo, hi = 0, 2 * budget + 2
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if depth * (mid * m - mid * m // 2) <= budget else (lo, mid - 1)
+    return 1 + m * depth * lo if lo >= 1 else 0
 
 
-def ahead_every_layer(layers):
-    return sum(d * (k - 1) - d * (k - 1) // 2 for k, d, mode in layers)
+def widest_all_on_one(depth, kernel_size, budget):
+    """Dilation 1 on every layer but the last, the rest of the budget on it."""
+    m = kernel_size - 1
+    if m == 0:
+        return 1
+    left = budget - (depth - 1) * (m - m // 2)
+    d = 2 * left // m                                   # ceil(d m / 2) <= left
+    return 1 + m * (depth - 1 + d) if d >= 1 else 0
 
 
-def ahead_widest_layer(layers):
-    return max(d * (k - 1) - d * (k - 1) // 2 if mode == "same" else 0 for k, d, mode in layers)
+def widest_without_the_one(depth, kernel_size, budget):
+    m = kernel_size - 1
+    if m == 0:
+        return 0
+    if not _fits_all_ones(depth, kernel_size, budget):
+        return 0
+    top = 2 * budget // m
+    if m % 2 and top % 2 and top * m + 1 > 2 * budget:
+        top -= 1
+    if m % 2 == 0 or top >= 2 * depth:
+        return m * top
+    return m * min(2 * depth - 1, (2 * budget - 2 * depth) // (m - 1))
 
 
-def ahead_full_span(layers):
-    return sum(d * (k - 1) for k, d, mode in layers if mode == "same")
+def widest_even_dilations(depth, kernel_size, budget):
+    """Every dilation even, so that no layer wastes half a step."""
+    m = kernel_size - 1
+    if m == 0:
+        return 1
+    pairs = budget // (depth * m)                     # d = 2q costs q m per layer
+    if pairs == 0:
+        return 0
+    return 1 + m * 2 * (budget // m)
 
 
-def ahead_receptive_field(layers):
-    return 1 + sum(d * (k - 1) for k, d, mode in layers)
+def widest_no_refusal(depth, kernel_size, budget):
+    """Never 0: a stack too deep for the budget gets the field of all dilations 1."""
+    m = kernel_size - 1
+    if m == 0:
+        return 1
+    if not _fits_all_ones(depth, kernel_size, budget):
+        return 1 + m * depth
+    top = 2 * budget // m
+    if m % 2 and top % 2 and top * m + 1 > 2 * budget:
+        top -= 1
+    if m % 2 == 0 or top >= 2 * depth:
+        return 1 + m * top
+    return 1 + m * min(2 * depth - 1, (2 * budget - 2 * depth) // (m - 1))
 
 
-# --- exercise 2: input_window ------------------------------------------------------------------
+# --- exercise 2: outputs_seeing (the window of a stack, inverted) ------------------------------
 
 
-def window_strides_ignored(layers, index):
-    first = index - sum(p for _, _, p, _ in layers)
-    return first, first + sum(d * (k - 1) for k, _, _, d in layers)
-
-
-def window_jump_updated_first(layers, index):
-    first, field, jump = 0, 1, 1
+def _start_span_jump(layers, *, pad=True, pad_jump=True, dilate=True, jump_first=False):
+    start, span, jump = 0, 1, 1
     for k, s, p, d in layers:
-        jump *= s
-        field += d * (k - 1) * jump
-        first -= p * jump
-    return first + index * jump, first + index * jump + field - 1
+        if jump_first:
+            jump *= s
+        start -= (p * (jump if pad_jump else 1)) if pad else 0
+        span += (d if dilate else 1) * (k - 1) * jump
+        if not jump_first:
+            jump *= s
+    return start, span, int(np.prod([s for _, s, _, _ in layers]))
 
 
-def window_backward_no_padding(layers, index):
-    first = last = index
-    for k, s, _, d in reversed(layers):
-        first, last = first * s, last * s + d * (k - 1)
-    return first, last
+def _invert(start, span, jump, cell, clip=True, ceil=True):
+    first = -(-(cell - start - span + 1) // jump) if ceil else (cell - start - span + 1) // jump
+    return (max(0, first) if clip else first), (cell - start) // jump
 
 
-def window_backward_no_dilation(layers, index):
-    first = last = index
-    for k, s, p, _ in reversed(layers):
-        first, last = first * s - p, last * s - p + (k - 1)
-    return first, last
+def seeing_no_clip(layers, cell):
+    return _invert(*_start_span_jump(layers), cell, clip=False)
 
 
-def window_forward_order(layers, index):
-    first = last = index
-    for k, s, p, d in layers:
-        first, last = first * s - p, last * s - p + d * (k - 1)
-    return first, last
+def seeing_floor_first(layers, cell):
+    return _invert(*_start_span_jump(layers), cell, ceil=False)
 
 
-def window_padding_unscaled(layers, index):
-    first, field, jump = 0, 1, 1
-    for k, s, p, d in layers:
-        field += d * (k - 1) * jump
-        first -= p
-        jump *= s
-    return first + index * jump, first + index * jump + field - 1
+def seeing_strides_ignored(layers, cell):
+    start, span, _ = _start_span_jump([(k, 1, p, d) for k, _, p, d in layers])
+    return _invert(start, span, int(np.prod([s for _, s, _, _ in layers])), cell)
 
 
-def window_one_past_the_end(layers, index):
-    first = last = index
-    for k, s, p, d in reversed(layers):
-        first, last = first * s - p, last * s - p + d * (k - 1)
-    return first, last + 1
+def seeing_own_stride(layers, cell):
+    return _invert(*_start_span_jump(layers, jump_first=True), cell)
 
 
-def window_index_unscaled(layers, index):
-    first, field, jump = index, 1, 1
-    for k, s, p, d in layers:
-        field += d * (k - 1) * jump
-        first -= p * jump
-        jump *= s
-    return first, first + field - 1
+def seeing_no_dilation(layers, cell):
+    return _invert(*_start_span_jump(layers, dilate=False), cell)
+
+
+def seeing_no_padding(layers, cell):
+    return _invert(*_start_span_jump(layers, pad=False), cell)
+
+
+def seeing_padding_unscaled(layers, cell):
+    return _invert(*_start_span_jump(layers, pad_jump=False), cell)
+
+
+def seeing_one_too_wide(layers, cell):
+    start, span, jump = _start_span_jump(layers)
+    return _invert(start, span + 1, jump, cell)
+
+
+def seeing_scan_first_outputs(layers, cell):
+    """The right windows, but only the first 10^4 outputs scanned for the cell."""
+    start, span, jump = _start_span_jump(layers)
+    seen = [i for i in range(10**4) if start + i * jump <= cell <= start + i * jump + span - 1]
+    return (seen[0], seen[-1]) if seen else (0, -1)
 
 
 # --- exercise 3: ceil_mode_changes (a count per stride period) ---------------------------
@@ -226,6 +271,56 @@ def back_first_cell(x, grad, k, s, p):
     return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
+def back_every_tie(x, grad, k, s, p):
+    """Every cell equal to its window's maximum gets the window's gradient."""
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    out = np.zeros(xp.shape)
+    for i in range(grad.shape[2]):
+        for j in range(grad.shape[3]):
+            window = xp[:, :, i * s:i * s + k, j * s:j * s + k]
+            top = window.max(axis=(2, 3), keepdims=True)
+            out[:, :, i * s:i * s + k, j * s:j * s + k] += (window == top) * grad[:, :, i, j,
+                                                                                   None, None]
+    return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
+
+
+def back_last_tie(x, grad, k, s, p):
+    """The last maximum in row-major order (a scan with >= instead of >)."""
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    out = np.zeros(xp.shape)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(grad.shape[2]):
+                for j in range(grad.shape[3]):
+                    best, where = -np.inf, None
+                    for a in range(k):
+                        for b in range(k):
+                            if xp[n, c, i * s + a, j * s + b] >= best:
+                                best, where = xp[n, c, i * s + a, j * s + b], (a, b)
+                    out[n, c, i * s + where[0], j * s + where[1]] += grad[n, c, i, j]
+    return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
+
+
+def back_central_differences(x, grad, k, s, p):
+    """Chapter 07's central differences on L = sum(grad * maxpool(x)): exact between kinks."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    def loss(z):
+        zp = np.pad(z, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+        y = sliding_window_view(zp, (k, k), axis=(2, 3))[:, :, ::s, ::s].max(axis=(4, 5))
+        return np.sum(grad * y[:, :, :grad.shape[2], :grad.shape[3]])
+    out, z = np.zeros(x.shape), x.copy()
+    for i in np.ndindex(x.shape):
+        old = z[i]
+        z[i] = old + 1e-6
+        above = loss(z)
+        z[i] = old - 1e-6
+        below = loss(z)
+        z[i] = old
+        out[i] = (above - below) / 2e-6
+    return out
+
+
 def back_padded_shape(x, grad, kernel_size, stride, padding):
     p = padding
     return np.pad(_backward(x, grad, kernel_size, stride, p), ((0, 0), (0, 0), (p, p), (p, p)))
@@ -272,15 +367,14 @@ def narrow_more_channels(weight):
 
 
 MUTANTS = {
-    "ch08.lookahead": by_name(
-        ahead_half_float, ahead_half_floor, ahead_no_dilation, ahead_every_layer,
-        ahead_widest_layer, ahead_full_span, ahead_receptive_field,
-        unnamed=(ahead_full_span, ahead_receptive_field)),
-    "ch08.input_window": by_name(
-        window_strides_ignored, window_jump_updated_first, window_backward_no_padding,
-        window_backward_no_dilation, window_forward_order, window_padding_unscaled,
-        window_one_past_the_end, window_index_unscaled,
-        unnamed=(window_forward_order, window_one_past_the_end)),
+    "ch08.widest_same_stack": by_name(
+        widest_halves, widest_one_dilation, widest_all_on_one, widest_without_the_one,
+        widest_even_dilations, widest_no_refusal,
+        unnamed=(widest_even_dilations,)),
+    "ch08.outputs_seeing": by_name(
+        seeing_no_clip, seeing_floor_first, seeing_strides_ignored, seeing_own_stride,
+        seeing_no_dilation, seeing_no_padding, seeing_padding_unscaled, seeing_one_too_wide,
+        seeing_scan_first_outputs, unnamed=(seeing_scan_first_outputs,)),
     "ch08.ceil_mode_changes": by_name(
         ceil_no_rule, ceil_rule_past_padded_end, ceil_rule_past_input_end, ceil_no_dilation,
         ceil_one_sided_padding, ceil_hi_excluded, ceil_lengths_that_agree,
@@ -288,8 +382,10 @@ MUTANTS = {
         unnamed=(ceil_whole_periods_only, ceil_sampled)),
     "ch08.max_pool2d_backward": by_name(
         back_assigned, back_spread, back_zero_padding, back_stride_is_kernel,
-        back_upsampled_mask, back_padded_shape, back_first_cell,
-        unnamed=(back_stride_is_kernel, back_upsampled_mask, back_padded_shape)),
+        back_upsampled_mask, back_padded_shape, back_first_cell, back_every_tie, back_last_tie,
+        back_central_differences,
+        unnamed=(back_stride_is_kernel, back_upsampled_mask, back_padded_shape,
+                 back_central_differences)),
     "ch08.narrowest_bottleneck": by_name(
         narrow_output_rank, narrow_input_rank, narrow_smaller_rank, narrow_sum_of_ranks,
         narrow_widest_tap, narrow_spatial_rank, narrow_fewer_channels, narrow_more_channels,
@@ -303,6 +399,7 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch08.lookahead": (7, 5), "ch08.input_window": (8, 6), "ch08.ceil_mode_changes": (9, 7),
-    "ch08.max_pool2d_backward": (7, 4), "ch08.narrowest_bottleneck": (8, 5),
+    "ch08.widest_same_stack": (6, 5), "ch08.outputs_seeing": (9, 8),
+    "ch08.ceil_mode_changes": (9, 7), "ch08.max_pool2d_backward": (10, 6),
+    "ch08.narrowest_bottleneck": (8, 5),
 })

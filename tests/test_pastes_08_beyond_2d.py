@@ -5,29 +5,69 @@
 
 from __future__ import annotations
 
-from pastes import Paste, coverage_test, refused_test
+from pastes import Paste, coverage_test, pasted, refused_test
 
 POOL = (("08", "def pool2d"),)
 
+NUMERIC = (("09", "def conv_forward"), ("09", "def numerical_gradient"))  # the cell checks conv_backward
+
 PASTES = {
-    "ch08.lookahead": [
-        Paste("the text's (k - 1)d/2 steps into the future per 'same' layer", (("08", "def causal_corr1d"),),
-              """def lookahead(layers):
-    return sum((k - 1) * d / 2 for k, d, mode in layers if mode == "same")
-""", "lookahead"),
-        Paste("the same in integers", (("08", "def causal_corr1d"),),
-              """def lookahead(layers):
-    return sum((k - 1) * d // 2 for k, d, mode in layers if mode == "same")
-""", "lookahead"),
+    "ch08.widest_same_stack": [
+        # round 6's lookahead paste (each layer looks d(k - 1) - floor(d(k - 1)/2) ahead, and
+        # stacked offsets add), turned to the new question in the ways it invites
+        Paste("the look-ahead sum solved for the total span: 2F of it, as if halves counted",
+              (("08", "def causal_corr1d"),),
+              """def widest_same_stack(depth, kernel_size, budget):
+    return 1 + (kernel_size - 1) * (2 * budget // max(1, kernel_size - 1))
+""", "widest_same_stack"),
+        Paste("one dilation for all layers, the largest whose summed look-ahead fits (bisected)",
+              (("08", "def causal_corr1d"),),
+              """def widest_same_stack(depth, kernel_size, budget):
+    ahead = lambda d: depth * (d * (kernel_size - 1) - d * (kernel_size - 1) // 2)
+    d = __import__("bisect").bisect_right(range(2 * budget + 2), budget, key=ahead) - 1
+    return 0 if d < 1 else 1 + (kernel_size - 1) * depth * d
+""", "widest_same_stack"),
+        Paste("dilation 1 everywhere and the rest of the budget on the last layer",
+              (("08", "def causal_corr1d"),),
+              """def widest_same_stack(depth, kernel_size, budget):
+    m = kernel_size - 1
+    left = budget - (depth - 1) * (m - m // 2)
+    return 1 if m == 0 else (0 if left < m - m // 2 else 1 + m * (depth - 1 + 2 * left // m))
+""", "widest_same_stack"),
+        Paste("the total span bisected, spread as evenly as possible over the layers",
+              (("08", "def causal_corr1d"),),
+              """def widest_same_stack(depth, kernel_size, budget):
+    m = max(1, kernel_size - 1)
+    cost = lambda D: (D % depth) * (-(-(D // depth + 1) * m // 2)) + (depth - D % depth) * (-(-(D // depth) * m // 2))
+    D = __import__("bisect").bisect_right(range(depth, 2 * budget + 2 * depth), budget, key=cost) - 1 + depth
+    return 1 if kernel_size == 1 else (0 if D < depth else 1 + m * D)
+""", "widest_same_stack"),
     ],
-    "ch08.input_window": [
-        Paste("the text's receptive_fields, shifted by the paddings",
+    "ch08.outputs_seeing": [
+        # round 6's input_window paste (ch02's reachable() edited with u = s i + d a - p) cannot
+        # enumerate windows of 10^12 cells; its endpoints and the text's receptive field are
+        # what five lines can carry, with the padding as the text leaves it (unscaled)
+        Paste("the text's receptive_fields, shifted by the paddings, inverted",
               (("08", "def receptive_fields"),),
-              """def input_window(layers, index):
+              """def outputs_seeing(layers, cell):
     r = receptive_fields([(k, s, d) for k, s, p, d in layers])[-1]
-    first = index * int(np.prod([s for _, s, _, _ in layers])) - sum(p for _, _, p, _ in layers)
-    return first, first + r - 1
-""", "input_window"),
+    J, start = int(np.prod([s for _, s, _, _ in layers])), -sum(p for _, _, p, _ in layers)
+    return max(0, -(-(cell - start - r + 1) // J)), (cell - start) // J
+""", "outputs_seeing"),
+        Paste("ch02's reachable() on endpoints only, the first 2,000 outputs scanned",
+              (("02", "def reachable"),),
+              """def outputs_seeing(layers, cell):
+    w = lambda i: __import__("functools").reduce(lambda o, L: (L[1] * o[0] - L[2], L[1] * o[1] - L[2] + L[3] * (L[0] - 1)), reversed(layers), (i, i))
+    seen = [i for i in range(2000) if w(i)[0] <= cell <= w(i)[1]]
+    return (seen[0], seen[-1]) if seen else (0, -1)
+""", "outputs_seeing"),
+        Paste("output 0's window (no padding: the text's receptive field), then round both ends down",
+              (("08", "def receptive_fields"),),
+              """def outputs_seeing(layers, cell):
+    r = receptive_fields([(k, s, d) for k, s, p, d in layers])[-1]
+    J = int(np.prod([s for _, s, _, _ in layers]))
+    return max(0, (cell - r + 1) // J), cell // J
+""", "outputs_seeing"),
     ],
     "ch08.ceil_mode_changes": [
         # the independent reader's pool_input_range paste (bisection on the text's size rule),
@@ -53,11 +93,43 @@ PASTES = {
 """, "ceil_mode_changes"),
     ],
     "ch08.max_pool2d_backward": [
+        # round 6's paste, verbatim: ch09's central differences on L = sum(dY * maxpool(x)),
+        # maxpool from the displayed max formula with a -inf pad; ties and one-ulp neighbours
+        # put the kink at x itself, where a central difference halves the gradient
+        Paste("ch09's numerical_gradient on sum(dY * maxpool(x)), the displayed max formula",
+              NUMERIC,
+              """def max_pool2d_backward(x, grad_output, kernel_size, stride, padding):
+    return numerical_gradient(lambda: np.sum(grad_output * sliding_window_view(np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=-np.inf), (kernel_size, kernel_size), axis=(2, 3))[:, :, ::stride, ::stride].max(axis=(4, 5))), x)
+""", "max_pool2d_backward"),
+        Paste("the same with a forward difference (eps 1e-9), so a tie is not halved", NUMERIC,
+              """def max_pool2d_backward(x, grad_output, kernel_size, stride, padding):
+    f = lambda z: np.sum(grad_output * sliding_window_view(np.pad(z, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=-np.inf), (kernel_size, kernel_size), axis=(2, 3))[:, :, ::stride, ::stride].max(axis=(4, 5)))
+    return np.array([(f(x + 1e-9 * (np.arange(x.size) == i).reshape(x.shape)) - f(x)) / 1e-9 for i in range(x.size)]).reshape(x.shape)
+""", "max_pool2d_backward"),
+        Paste("central differences after a nudge that breaks ties toward the first cell", NUMERIC,
+              """def max_pool2d_backward(x, grad_output, kernel_size, stride, padding):
+    z = x - 1e-7 * np.arange(x.size).reshape(x.shape)
+    return numerical_gradient(lambda: np.sum(grad_output * sliding_window_view(np.pad(z, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=-np.inf), (kernel_size, kernel_size), axis=(2, 3))[:, :, ::stride, ::stride].max(axis=(4, 5))), z)
+""", "max_pool2d_backward"),
+        Paste("ch09's pool_backward (2x2, the first maximum) as it stands", (("09", "def pool_forward"), ("09", "def pool_backward(dy, x)")),
+              """def max_pool2d_backward(x, grad_output, kernel_size, stride, padding):
+    return pool_backward(grad_output, x)
+""", "max_pool2d_backward"),
         Paste("the text's reshape trick: the gradient where x equals its window's maximum", POOL,
               """def max_pool2d_backward(x, grad_output, kernel_size, stride, padding):
     y = x[:, :, :x.shape[2] // stride * stride, :x.shape[3] // stride * stride].reshape(*x.shape[:2], x.shape[2] // stride, stride, x.shape[3] // stride, stride).max(axis=(3, 5))
     up = lambda a: np.repeat(np.repeat(a, stride, axis=2), stride, axis=3)
     return np.pad(up(grad_output[:, :, :y.shape[2], :y.shape[3]]) * (up(y) == x[:, :, :up(y).shape[2], :up(y).shape[3]]), ((0, 0), (0, 0), (0, x.shape[2] - up(y).shape[2]), (0, x.shape[3] - up(y).shape[3])))
+""", "max_pool2d_backward"),
+        Paste("ch09's mask (every cell equal to its window's maximum) over sliding windows (9 lines)",
+              NUMERIC,
+              """def max_pool2d_backward(x, g, k, s, p):
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    win = sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, ::s, ::s][:, :, :g.shape[2], :g.shape[3]]
+    out = np.zeros(xp.shape)
+    for a, b in np.ndindex(k, k):
+        out[:, :, a:a + s * g.shape[2]:s, b:b + s * g.shape[3]:s] += (win[..., a, b] == win.max(axis=(4, 5))) * g
+    return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 """, "max_pool2d_backward"),
     ],
     "ch08.narrowest_bottleneck": [
@@ -72,6 +144,15 @@ PASTES = {
               """def narrowest_bottleneck(weight):
     return max(int(np.linalg.matrix_rank(weight[:, :, a, b])) for a in range(weight.shape[2]) for b in range(weight.shape[3]))
 """, "narrowest_bottleneck"),
+        # round 6's first two tries, verbatim: their refusals must not point at the answer
+        Paste("the rank of the weight as C_out x (C_in k k) (round 6, try 1)", POOL,
+              """def narrowest_bottleneck(weight):
+    return np.linalg.matrix_rank(weight.reshape(weight.shape[0], -1))
+""", "narrowest_bottleneck"),
+        Paste("the smaller of the two unfolded ranks (round 6, try 2)", POOL,
+              """def narrowest_bottleneck(weight):
+    return min(np.linalg.matrix_rank(weight.reshape(weight.shape[0], -1)), np.linalg.matrix_rank(weight.transpose(1, 0, 2, 3).reshape(weight.shape[1], -1)))
+""", "narrowest_bottleneck"),
         Paste("the text's bottleneck shrinks to a quarter: the fewer channels, divided by 4",
               (("08", "bottleneck = 256 * 64"),),
               """def narrowest_bottleneck(weight):
@@ -81,7 +162,23 @@ PASTES = {
 }
 
 test_pasted_answer_loses_the_exercise = refused_test(PASTES)
-test_every_exercise_has_a_paste = coverage_test(PASTES, longer={
-    "ch08.max_pool2d_backward": "the text's reshape trick covers only kernel = stride without "
-    "padding, and written plainly it takes eight lines; a loop routing each window's gradient to "
-    "its maximum needs the argmax, its unravelling and the padded offset, seven lines or more"})
+test_every_exercise_has_a_paste = coverage_test(PASTES)
+
+
+def test_bottleneck_refusals_do_not_name_the_answer():
+    """Round 6 reached max(rank side by side, rank stacked) by elimination: the refusal of the
+    output side's rank named the input side, and the refusal of the smaller rank named it as
+    the smaller. Every refusal of a single rank or of the smaller one now only says the width
+    is too narrow."""
+    import numpy as np
+    from mutants import verdict
+
+    for paste in PASTES["ch08.narrowest_bottleneck"][:3]:
+        for seed in (None, 1, 2):
+            message = verdict("ch08.narrowest_bottleneck", pasted(paste, "08"), seed)
+            assert message is not None
+            hint = message.split("Likely mistake:")[-1].lower()
+            for word in ("input", "output", "larger", "smaller", "both", "side", "stack",
+                         "max", "rank"):
+                assert word not in hint.replace("the stack as", ""), (word, message)
+    assert np  # the pastes' namespace imports numpy itself

@@ -1,45 +1,135 @@
-"""Hidden checks of chapter 08 (beyond 2-D): how far a stack of causal and 'same' layers looks
-ahead, the input window of a stack, for how many input lengths ceil_mode changes a pooled size,
-the gradient of max pooling (chapter 07's question for chapter 08's layer), and the narrowest
-linear bottleneck that computes a given layer exactly."""
+"""Hidden checks of chapter 08 (beyond 2-D): the widest stack of 'same' layers within a
+look-ahead budget, which outputs of a stack see an input cell (its window inverted), for how
+many input lengths ceil_mode changes a pooled size, the gradient of max pooling with ties
+(chapter 07's question for chapter 08's layer), and the narrowest linear bottleneck that
+computes a given layer exactly."""
 
 from __future__ import annotations
 
 import numpy as np
 
-import solutions
-
 from .core import Check, Mistake
 
 
-def _lookahead(layers, *, right=lambda total: total - total // 2):
-    """Future steps output t of a stride-1 stack sees: a 'same' layer pads d(k - 1) zeros in
-    all, total // 2 on the left and the rest on the right (as torch does), so its output t
-    reads up to t + right; a causal layer reads up to t. The stack adds them up."""
-    return sum(right(d * (k - 1)) for k, d, mode in layers if mode == "same")
+def _ahead(d, m):
+    """The look-ahead of one stride-1 'same' layer of span d m: torch pads d m zeros, the
+    floor of half on the left and the rest on the right, so output t reads up to t + this."""
+    return d * m - d * m // 2
 
 
-def _lookahead_cases(rng):
+def _largest_total(depth, m, budget):
+    """The largest D = d_1 + ... + d_L (all d >= 1) with sum ceil(d_l m / 2) <= budget, for a
+    stack that fits with all dilations 1.
+
+    With m even the cost is exactly D m / 2. With m odd each odd d wastes half a step: the
+    cost is (D m + O) / 2 with O the number of odd dilations; O = D mod 2 (mod 2), and
+    O >= 2L - D, since the L - O even dilations are at least 2. So a total D >= 2L costs
+    D m + D mod 2 <= 2F, and L <= D < 2L costs D m + 2L - D <= 2F."""
+    if m % 2 == 0:
+        return 2 * budget // m
+    top = 2 * budget // m
+    if top % 2 and top * m + 1 > 2 * budget:
+        top -= 1
+    if top >= 2 * depth:       # (always so for m = 1: the stack fits, so F >= L)
+        return top
+    return min(2 * depth - 1, (2 * budget - 2 * depth) // (m - 1))
+
+
+def _widest(depth, k, budget):
+    """The largest receptive field 1 + m (d_1 + ... + d_L), m = k - 1, of L stride-1 'same'
+    layers of kernel k whose look-ahead stays within ``budget``; 0 when none does."""
+    m = k - 1
+    if m == 0:
+        return 1                        # a 1-tap layer neither grows nor looks ahead
+    if depth * _ahead(1, m) > budget:
+        return 0
+    return 1 + m * _largest_total(depth, m, budget)
+
+
+def _widest_uniform(depth, k, budget):
+    """A student's answer: one dilation d for every layer, the largest that fits."""
+    m = k - 1
+    if m == 0:
+        return 1
+    if depth * _ahead(1, m) > budget:
+        return 0
+    d = 2 * (budget // depth) // m + 1            # ceil(d m / 2) <= F // L, searched down
+    while depth * _ahead(d, m) > budget:
+        d -= 1
+    return 1 + m * depth * d
+
+
+def _widest_lumped(depth, k, budget):
+    """A student's answer: dilation 1 everywhere, the rest of the budget on one layer."""
+    m = k - 1
+    if m == 0:
+        return 1
+    left = budget - (depth - 1) * _ahead(1, m)
+    if left < _ahead(1, m):
+        return 0
+    d = 2 * left // m + 1
+    while _ahead(d, m) > left:
+        d -= 1
+    return 1 + m * (depth - 1 + d)
+
+
+def _widest_halves(depth, k, budget):
+    """A student's answer: a layer looks d m / 2 ahead, halves allowed."""
+    m = k - 1
+    if m == 0:
+        return 1
+    if depth * m / 2 > budget:
+        return 0
+    return 1 + m * max(depth, 2 * budget // m)
+
+
+def _widest_cases(rng):
+    """Depths up to 10^6 and budgets up to 10^15 (no search over dilations), odd and even
+    spans, budgets at and just past the edge of the 'D < 2L' region, some that do not fit."""
     cases = []
     for i in range(40):
-        layers = tuple((int(rng.integers(1, 6)), int(rng.integers(1, 9)),
-                        "same" if rng.random() < 0.5 else "causal")
-                       for _ in range(int(rng.integers(1, 7))))
-        if i % 4 == 0:  # an even kernel with an odd dilation: the odd total of 'same'
-            layers += ((2, 1 + 2 * int(rng.integers(0, 4)), "same"),)
-        cases.append((layers,))
+        k = int(rng.choice([2, 2, 3, 4, 4, 5, 6, 8])) if i % 10 else 1
+        depth = int(rng.integers(1, 8)) if i % 2 else int(10 ** rng.uniform(1, 6))
+        half = depth * (k - 1 - (k - 1) // 2)       # the cost of all dilations 1
+        if i % 8 == 4:     # too deep for the budget: no stack fits
+            budget = half - 1 - int(rng.integers(0, depth))
+        elif i % 4 == 0:   # near the cost of all dilations 1 or 2: where parity matters
+            budget = half + int(rng.integers(-1, depth + 3))
+        elif i % 4 == 1:
+            budget = half + int(rng.integers(0, 4 * depth + 4))
+        else:
+            budget = half + int(10 ** rng.uniform(0, 15))
+        cases.append((depth, k, max(0, budget)))
+    # the text's WaveNet-like stack with 'same' 2-tap layers, a 3-tap one, and a tight budget
+    cases += [(10, 2, 10), (10, 2, 11), (3, 3, 3), (4, 2, 5), (2, 4, 3)]
     return cases
 
 
 def _stack_cases(rng):
+    """Stacks along one axis: small ones (cells near the start, where output 0's window begins
+    in the padding), huge ones (kernels up to 10^6 with dilations up to 100: windows of up to
+    10^12 cells, cells up to 10^15, no enumeration of cells or outputs), and sparse ones
+    (1- and 2-tap layers with large strides: some cells are read by no output)."""
     cases = []
-    for _ in range(40):
+    for i in range(45):
         layers = []
         for _ in range(int(rng.integers(1, 6))):
-            k = int(rng.integers(1, 8))
-            d = int(rng.choice([1, 1, 2, 3]))
-            layers.append((k, int(rng.integers(1, 4)), int(rng.integers(0, k)), d))
-        cases.append((tuple(layers), int(rng.integers(0, 6))))
+            if i % 3 == 0:                                   # small
+                k = int(rng.integers(1, 8))
+                layer = (k, int(rng.integers(1, 4)), int(rng.integers(0, k)),
+                         int(rng.choice([1, 1, 2, 3])))
+            elif i % 3 == 1:                                 # huge
+                k = int(10 ** rng.uniform(1, 6))
+                layer = (k, int(rng.integers(1, 11)), int(rng.integers(0, k)),
+                         int(rng.integers(1, 101)))
+            else:                                            # sparse
+                k = int(rng.integers(1, 3))
+                layer = (k, int(rng.integers(2, 6)), int(rng.integers(0, k)), 1)
+            layers.append(layer)
+        cell = int(rng.integers(0, 40)) if i % 3 != 1 else int(10 ** rng.uniform(0, 15))
+        cases.append((tuple(layers), cell))
+    # the text's stacks: ResNet's stem, a VGG block
+    cases += [(((7, 2, 3, 1), (3, 2, 1, 1)), 10), (((3, 1, 1, 1), (3, 1, 1, 1), (2, 2, 0, 1)), 7)]
     return cases
 
 
@@ -56,6 +146,20 @@ def _window(layers, index, *, jump_first=False, dilate=True, pad=True, pad_jump=
             jump *= s
     first += index * (jump if index_jump else 1)
     return first, first + field - 1
+
+
+def _seeing(layers, cell, *, clip=True, round_first=lambda x, j: -(-x // j), wide=0,
+            strides=True, **window):
+    """The outputs i >= 0 of the last layer whose window [first_i, last_i] holds ``cell``:
+    first_i = first_0 + i J and last_i = last_0 + i J with J = s_1 ... s_L, so
+    ceil((cell - last_0) / J) <= i <= floor((cell - first_0) / J). When the window is
+    narrower than J some cells lie between windows: then first = last + 1, an empty range.
+    The keywords and ``window`` (see :func:`_window`) are students' versions of a step."""
+    first, last = _window(layers if strides else [(k, 1, p, d) for k, _, p, d in layers], 0,
+                          **window)
+    jump = int(np.prod([s for _, s, _, _ in layers], dtype=object))
+    lo = round_first(cell - last - wide, jump)
+    return (max(0, lo) if clip else lo), (cell - first) // jump
 
 
 def _changes(lo, hi, s, c, last):
@@ -103,27 +207,50 @@ def _ceil_cases(rng):
     return cases
 
 
+# Channel scales of the tie cases: small integers times these are exact, so ties are real.
+# One case mixes 2^50 and 2^-40, so no single tie-breaking nudge fits all its channels.
+_SCALES = (1.0, 2.0 ** 50, 2.0 ** -40)
+
+
+def _pool_values(rng, shape, kind):
+    """Inputs a central difference cannot handle: ties (small integers at very different
+    scales, channel by channel), or neighbours one float apart (one ulp: no step resolves
+    them). A third are plain random floats, mostly negative so the padding matters."""
+    if kind == 0:
+        return rng.standard_normal(shape) - (1.5 if rng.random() < 0.5 else 0.0)
+    if kind == 1:
+        scales = rng.choice(_SCALES, size=shape[:2])[:, :, None, None]
+        return rng.integers(-3, 3, shape) * scales
+    base = rng.choice([1.0, -3.0, 2.0 ** 40])
+    steps = rng.integers(-2, 3, shape)
+    return base + steps * np.spacing(abs(base))
+
+
 def _max_pool_cases(rng):
     cases = []
     while len(cases) < 30:
-        k = int(rng.integers(1, 5))
+        k = int(rng.integers(1, 5)) if len(cases) % 5 else int(rng.integers(2, 5))
         s = int(rng.integers(1, 4)) if len(cases) % 3 else int(rng.integers(1, k + 1))
         p = int(rng.integers(0, k // 2 + 1))
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(k, 11)),
                  int(rng.integers(k, 11)))
-        # mostly negative values: zero padding then wins windows on the border
-        x = rng.standard_normal(shape) - (1.5 if rng.random() < 0.5 else 0.0)
+        x = _pool_values(rng, shape, len(cases) % 3)
         oh = (shape[2] + 2 * p - k) // s + 1
         ow = (shape[3] + 2 * p - k) // s + 1
         cases.append((x, rng.standard_normal((*shape[:2], oh, ow)), k, s, p))
     x = -np.arange(1.0, 17.0).reshape(1, 1, 4, 4)
     cases.append((x, np.ones((1, 1, 3, 3)), 2, 2, 1))
+    # ties in one channel at 2^50 and one-ulp neighbours in the other: no nudge breaks both
+    x = np.stack([np.array([[3.0, 3, 1], [3, 2, 3], [1, 3, 3]]) * 2.0 ** 50,
+                  1.0 + np.array([[0.0, 1, 0], [1, 1, 0], [0, 0, 1]]) * np.spacing(1.0)])
+    cases.append((x[None], np.arange(1.0, 9.0).reshape(1, 2, 2, 2), 2, 1, 0))
     return cases
 
 
 def _pool_backward(x, grad, k, s, p, *, fill=-np.inf, route="max", add=True):
     """The gradient of max pooling: each output's gradient goes to the cell of its window that
-    won (the first, in row-major order), added up over overlapping windows."""
+    won (the first maximum in row-major order, as torch's kernel scans it: a later cell must
+    be strictly larger to take over), added up over overlapping windows."""
     x = np.asarray(x, dtype=np.float64)
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=fill)
     out = np.zeros_like(xp)
@@ -137,6 +264,12 @@ def _pool_backward(x, grad, k, s, p, *, fill=-np.inf, route="max", add=True):
             elif route == "first":
                 share = np.zeros_like(window)
                 share[:, :, 0] = g
+            elif route == "ties":  # every cell equal to the maximum
+                share = (window == window.max(axis=2, keepdims=True)) * g[:, :, None]
+            elif route == "last":  # the last maximum in row-major order
+                share = np.zeros_like(window)
+                last = window.shape[2] - 1 - window[:, :, ::-1].argmax(axis=2)
+                np.put_along_axis(share, last[:, :, None], g[:, :, None], axis=2)
             else:
                 share = np.zeros_like(window)
                 np.put_along_axis(share, window.argmax(axis=2)[:, :, None], g[:, :, None], axis=2)
@@ -188,59 +321,69 @@ def _narrow_cases(rng):
         else:
             cases.append((_low_rank_weight(rng, c_out, c_in, r_out, r_in, kh, kw),))
     cases.append((np.zeros((4, 3, 3, 3)),))
-    return cases
+    # a refusal shows its first wrong case: low-rank layers first, so that the example's
+    # expected width is not simply a channel count to guess from the shape
+    return sorted(cases, key=lambda case: _narrowest(case[0]) == max(case[0].shape[:2]))
 
 
 CHECKS = [
     Check(
-        id="ch08.lookahead", function="lookahead", cases=_lookahead_cases,
-        reference=_lookahead,
+        id="ch08.widest_same_stack", function="widest_same_stack", cases=_widest_cases,
+        reference=_widest,
         mistakes=[
-            Mistake("half the span on each side, as a float",
-                    lambda layers: _lookahead(layers, right=lambda total: total / 2),
-                    "a layer pads whole cells: d(k - 1) zeros in all, and when that is odd "
-                    "torch puts the extra one on the right."),
-            Mistake("the extra zero of an odd span put on the left",
-                    lambda layers: _lookahead(layers, right=lambda total: total // 2),
-                    "torch pads total // 2 zeros on the left and the rest on the right: an odd "
-                    "span looks one step further into the future than half of it."),
-            Mistake("dilation ignored",
-                    lambda layers: _lookahead(tuple((k, 1, m) for k, _, m in layers)),
-                    "a dilated layer spans d(k - 1) + 1 input steps: its 'same' padding is "
-                    "d(k - 1) zeros in all."),
-            Mistake("causal layers counted too",
-                    lambda layers: _lookahead(tuple((k, d, "same") for k, d, _ in layers)),
-                    "a causal layer pads only on the left: it never looks ahead."),
-            Mistake("only the widest look-ahead of one layer",
-                    lambda layers: max([_lookahead((layer,)) for layer in layers]),
-                    "look-aheads add up: layer 2's output t reads layer 1's outputs up to t + "
-                    "r_2, and each of those reads r_1 further ahead."),
+            Mistake("a look-ahead of half the span, halves allowed",
+                    _widest_halves,
+                    "a layer pads whole cells: when d(k - 1) is odd the extra zero goes on "
+                    "the right, and the layer looks a whole step further ahead."),
+            Mistake("one dilation for every layer",
+                    _widest_uniform,
+                    "the layers may have different dilations: the budget need not be split "
+                    "evenly."),
+            Mistake("dilation 1 everywhere and the rest of the budget on one layer",
+                    _widest_lumped,
+                    "that is a stack within the budget, but not always the widest: count "
+                    "what each layer's look-ahead costs against what it adds to the field."),
+            Mistake("a stack that does not fit the budget",
+                    lambda depth, k, budget: _widest(depth, k, budget) or 1 + (k - 1) * depth,
+                    "with every dilation 1 a 'same' layer of k taps still looks "
+                    "ceil((k - 1)/2) steps ahead: a stack too deep for the budget has no answer "
+                    "but 0."),
+            Mistake("the sum of the spans, without the 1",
+                    lambda depth, k, budget: _widest(depth, k, budget) - (depth * _ahead(
+                        1, k - 1) <= budget),
+                    "a receptive field counts cells: 1 + the sum of the spans d(k - 1)."),
         ]),
     Check(
-        id="ch08.input_window", function="input_window", cases=_stack_cases,
-        reference=solutions.receptive_window,
+        id="ch08.outputs_seeing", function="outputs_seeing", cases=_stack_cases,
+        reference=_seeing,
         mistakes=[
+            Mistake("outputs before output 0 counted",
+                    lambda layers, c: _seeing(layers, c, clip=False),
+                    "the outputs are numbered from 0: a cell near the start is seen by fewer "
+                    "outputs than one in the middle."),
+            Mistake("the first output rounded down",
+                    lambda layers, c: _seeing(layers, c, round_first=lambda x, j: x // j),
+                    "the first output whose window reaches the cell is the smallest i with "
+                    "last_i >= cell: round that bound up."),
             Mistake("strides of earlier layers ignored",
-                    lambda layers, i: _window([(k, 1, p, d) for k, _, p, d in layers], i),
-                    "one step of layer l's input is J = s_1 ... s_(l-1) input cells: its "
-                    "d(k - 1) and its padding count J times, and output i starts at i·J_L."),
+                    lambda layers, c: _seeing(layers, c, strides=False),
+                    "one step of layer l's input is s_1 ... s_(l-1) input cells: a layer's "
+                    "span and padding count that many times."),
             Mistake("a layer's own stride counted in its jump",
-                    lambda layers, i: _window(layers, i, jump_first=True),
+                    lambda layers, c: _seeing(layers, c, jump_first=True),
                     "layer l's taps are one step of *its input* apart: multiply by the strides "
-                    "before it, s_1 ... s_(l-1), not including s_l."),
-            Mistake("dilation ignored", lambda layers, i: _window(layers, i, dilate=False),
-                    "a dilated layer spans d(k - 1) + 1 cells of its input, not k."),
-            Mistake("padding ignored", lambda layers, i: _window(layers, i, pad=False),
-                    "padding shifts every window left: layer l's p_l zeros are p_l·J cells of "
-                    "the input, so the window starts at i·J_L - sum p_l·J_(l-1)."),
+                    "before it, not including its own."),
+            Mistake("dilation ignored", lambda layers, c: _seeing(layers, c, dilate=False),
+                    "a dilated layer's window spans d(k - 1) + 1 cells of its input, not k."),
+            Mistake("padding ignored", lambda layers, c: _seeing(layers, c, pad=False),
+                    "padding shifts every window left: output 0's window starts in it."),
             Mistake("padding not scaled by the jump",
-                    lambda layers, i: _window(layers, i, pad_jump=False),
-                    "layer l's padding is p_l cells of *its* input, p_l·(s_1 ... s_(l-1)) "
-                    "cells of the network input."),
-            Mistake("output index not scaled by the total stride",
-                    lambda layers, i: _window(layers, i, index_jump=False),
-                    "neighbouring outputs of the last layer are s_1 ... s_L input cells apart, "
-                    "so output i starts i·J_L cells after output 0."),
+                    lambda layers, c: _seeing(layers, c, pad_jump=False),
+                    "layer l's padding is p_l cells of *its* input: how many cells of the "
+                    "network's input is that?"),
+            Mistake("the window one cell too wide",
+                    lambda layers, c: _seeing(layers, c, wide=1),
+                    "a window of r cells starting at first ends at first + r - 1."),
         ]),
     Check(
         id="ch08.ceil_mode_changes", function="ceil_mode_changes", cases=_ceil_cases,
@@ -292,6 +435,14 @@ CHECKS = [
                     lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, fill=0.0),
                     "padded cells never win (they hold -inf): in an all-negative border window "
                     "the gradient goes to the largest real cell."),
+            Mistake("every tied maximum given the gradient",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="ties"),
+                    "the output is one cell's value, so one cell gets its gradient: when "
+                    "several cells tie for the maximum, the first in row-major order."),
+            Mistake("ties given to the last maximum",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="last"),
+                    "scanning the window row by row, a later cell takes over only when it is "
+                    "strictly larger: a tie stays with the first."),
             Mistake("gradient sent to the first cell of every window",
                     lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="first"),
                     "the gradient goes to the cell that won the window (its maximum), not to "
@@ -301,18 +452,20 @@ CHECKS = [
         id="ch08.narrowest_bottleneck", function="narrowest_bottleneck", cases=_narrow_cases,
         reference=_narrowest,
         mistakes=[
-            Mistake("the output side's rank only",
+            # The advice says what is wrong, never which rank to take instead: a refusal that
+            # named the other side let a student reach the answer by elimination (round 6).
+            Mistake("a width too narrow for this layer",
                     lambda w: int(_ranks(w)[0]),
-                    "the first 1x1 layer must also carry every combination of input channels "
-                    "the k x k taps read: what does that ask of m?"),
-            Mistake("the input side's rank only",
+                    "no bottleneck of that width computes this layer exactly. Write one tap of "
+                    "the stack as a product of three matrices and ask what m bounds."),
+            Mistake("a width too narrow for some taps",
                     lambda w: int(_ranks(w)[1]),
-                    "the last 1x1 layer must also produce every combination of output "
-                    "channels the k x k taps make: what does that ask of m?"),
-            Mistake("the smaller of the two ranks, or the rank of a single tap",
+                    "no bottleneck of that width computes this layer exactly. Write one tap of "
+                    "the stack as a product of three matrices and ask what m bounds."),
+            Mistake("a width too narrow for the taps together",
                     lambda w: int(min(_ranks(w))),
-                    "both 1x1 layers pass through the same m channels, and one tap's "
-                    "C_out x C_in matrix does not show all that the taps together need."),
+                    "no bottleneck of that width computes this layer exactly. Write one tap of "
+                    "the stack as a product of three matrices and ask what m bounds."),
             Mistake("the spatial rank of chapter 04",
                     lambda w: int(np.linalg.matrix_rank(np.asarray(w, dtype=float).reshape(
                         w.shape[0] * w.shape[1], -1))),
