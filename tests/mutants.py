@@ -13,8 +13,11 @@ it fails any of the checks the chapter's hidden cells call with that prefix.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
+import resource
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import CHECKS, cases_for, check, judge, run_cases
+from autograder.sandbox.base import Limits
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 _CHECK = re.compile(r'^check\("(?P<id>[^"]+)", (?P<expr>.+)\)$')
@@ -68,12 +72,42 @@ def parts(check_id: str) -> list[str]:
     return sorted(c for c in CHECKS if c.startswith(check_id[:-1]))
 
 
+@contextlib.contextmanager
+def _address_space(extra: int):
+    """At most ``extra`` bytes of address space beyond what this process maps now: over it,
+    an allocation raises MemoryError. Only the soft limit moves, so it is restored after."""
+    mapped = next(int(line.split()[1]) * 1024 for line in Path("/proc/self/status").open()
+                  if line.startswith("VmSize:"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = mapped + extra if hard == resource.RLIM_INFINITY else min(hard, mapped + extra)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def within_the_kernels_memory(fn: Callable) -> Callable:
+    """``fn`` with the memory a graded kernel has (autograder/sandbox/base.py Limits), on top of
+    what this process already maps. In the grader, an answer that needs more fails with a
+    MemoryError; here, without a cap, a paste building a 20 GB matrix would swap the machine
+    or have its pytest worker killed by the OOM killer (seen under -n 2)."""
+    @functools.wraps(fn)
+    def capped(*args, **kwargs):
+        with _address_space(Limits().memory_bytes):
+            return fn(*args, **kwargs)
+
+    return capped
+
+
 def verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     """The check's complaint about ``fn``, or ``None`` if it passed.
 
     Without a seed this is exactly what the notebook's ``check`` does; with one, it judges the
-    cases the sandboxed grader would draw for the student holding that seed.
+    cases the sandboxed grader would draw for the student holding that seed. Either way ``fn``
+    runs with a graded kernel's memory.
     """
+    fn = within_the_kernels_memory(fn)
     try:
         if seed is None:
             check(check_id, fn)
