@@ -64,9 +64,9 @@ COPYABLE = {
 _CHECK_CALL = re.compile(r'check\("(ch\d\d\.[a-z0-9_]+)"')
 
 
-def graded_points() -> dict[str, int]:
-    """check id -> the points of the graded cell that calls it (a cell grading several checks
-    gives its points to each; the share below counts a cell once)."""
+def graded_points() -> dict[str, tuple[str, int]]:
+    """check id -> (grade id, points) of the graded cell that calls it: a cell grading several
+    checks is named by each, and the share below counts each cell once by its grade id."""
     points = {}
     for path in sorted(CHAPTERS.glob("*/*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
