@@ -7,7 +7,7 @@ from mutants import Mutant, caught_test, tally_test
 
 
 def plan(kernel, h, w, stride, max_error, *, relative=True, strided_first=True, orders=2,
-         with_2d=True, fixed_rank=None, out=None, shape=None):
+         with_2d=True, fixed_rank=None, out=None, shape=None, skipped_fed=False):
     """A student's cheapest_filtering; the keywords switch on one mistake each."""
     kh, kw = kernel.shape if shape is None else shape(kernel)
     s = stride
@@ -18,7 +18,10 @@ def plan(kernel, h, w, stride, max_error, *, relative=True, strided_first=True, 
                               if np.sqrt(np.sum(sigma[r:] ** 2)) / total <= max_error)
     rows = oh if strided_first else h - kh + 1
     cols = ow if strided_first else w - kw + 1
-    options = [kh * rows * w + kw * oh * ow, kw * h * cols + kh * oh * ow][:orders]
+    # the cells the second pass reads: all of them where the student feeds skipped ones too
+    fed_w = w if skipped_fed or not strided_first else (ow - 1) * min(s, kw) + kw
+    fed_h = h if skipped_fed or not strided_first else (oh - 1) * min(s, kh) + kh
+    options = [kh * rows * fed_w + kw * oh * ow, kw * fed_h * cols + kh * oh * ow][:orders]
     pairs = rank * min(options)
     one = kh * kw * oh * ow
     if with_2d and one < pairs:
@@ -199,6 +202,8 @@ MUTANTS = {
     "ch04.cheapest_filtering": [
         Mutant("first pass at every position, then subsampled",
                lambda k, h, w, s, e: plan(k, h, w, s, e, strided_first=False), True),
+        Mutant("every column (row) fed to the second pass, skipped ones too",
+               lambda k, h, w, s, e: plan(k, h, w, s, e, skipped_fed=True), True),
         Mutant("always the column pass first",
                lambda k, h, w, s, e: plan(k, h, w, s, e, orders=1), True),
         Mutant("2-D pass never considered",
@@ -252,6 +257,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch04.cheapest_filtering": (9, 7), "ch04.complete_separable": (6, 4),
+    "ch04.cheapest_filtering": (10, 8), "ch04.complete_separable": (6, 4),
     "ch04.pruned_pair_error": (9, 6), "ch04.symmetric_separable": (7, 5),
 })

@@ -21,13 +21,22 @@ def _float(x):
 
 # ---- Exercise 1: the cheapest filtering within an error budget --------------------------
 
-def _pass_costs(h, w, kh, kw, s):
+def _read(n, k, s):
+    """How many of n cells o = (n - k) // s + 1 windows of k cells, s apart, read: the first
+    window's k, then min(s, k) new ones per window (s > k skips cells, the last window may
+    stop before the end)."""
+    return ((n - k) // s) * min(s, k) + k
+
+
+def _pass_costs(h, w, kh, kw, s, *, read=_read):
     """(2-D pass, one pair column first, one pair row first), no padding, stride s.
 
     The first pass computes only what the second reads: the column pass only the output's
-    rows (every column), the row pass only the output's columns (every row)."""
+    rows, at the columns the row pass reads; the row pass only the output's columns, at the
+    rows the column pass reads. ``read`` makes the mistake that computes every column (row)."""
     oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
-    return kh * kw * oh * ow, kh * oh * w + kw * oh * ow, kw * h * ow + kh * oh * ow
+    return (kh * kw * oh * ow, kh * oh * read(w, kw, s) + kw * oh * ow,
+            kw * read(h, kh, s) * ow + kh * oh * ow)
 
 
 def _cheapest(kernel, h, w, stride, max_error, *, rank=None, costs=_pass_costs):
@@ -333,6 +342,12 @@ CHECKS = [
                     "with stride s the output reads only every s-th row: the column pass "
                     "needs only those rows (all columns), and the row pass first only every "
                     "s-th column (all rows)."),
+            Mistake("cells the second pass skips computed",
+                    lambda k, h, w, s, e: _cheapest(
+                        k, h, w, s, e, costs=lambda *a: _pass_costs(*a, read=lambda n, k, s: n)),
+                    "the first pass fed the second at every column (row), but with a stride "
+                    "the second pass may never read some of them: between its windows, or "
+                    "after its last one."),
             Mistake("always the column pass first",
                     lambda k, h, w, s, e: _cheapest(
                         k, h, w, s, e, costs=lambda *a: (_pass_costs(*a)[0],) +
