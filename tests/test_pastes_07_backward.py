@@ -42,6 +42,39 @@ PASTES = {
     D = lambda e: (np.exp(1 + e) - np.exp(1 - e)) / (2 * e)
     return float(steps[np.abs((4 * D(steps) - D(2 * steps)) / 3 - np.e).argmin()] * (abs(f) / abs(f5)) ** (1 / 5))
 """, "richardson_step"),
+        # Round 6 (tests/fixtures/reader_pastes/round6/richardson_step.py, moved here and
+        # deleted): the reader built R's error model from the prompt (the eps^4 constant by
+        # probing R on t^5, the rounding pushed through R) and minimised it on 10^7 geometric
+        # steps, within the old ~1e-6 tolerance. The step is now compared to a relative 1e-13;
+        # near the minimum the error is flat, so searches comparing float64 values of the model
+        # land 1e-8 to 1e-6 away, and a parabola polished around a grid minimum 5e-11 away.
+        Paste("the reader's round-6 grid: 10^7 geometric steps on the model R's probe on t^5 gives", TEXT,
+              """def richardson_step(f, f5):
+    e = np.geomspace(1e-5, 1e0, 10 ** 7)
+    return e[np.argmin(abs(f5) * abs((4 * (1 ** 5 - (-1) ** 5) / 2 - (2 ** 5 - (-2) ** 5) / 4) / 3) / 120 * e ** 4 + (4 * 2.0 ** -53 * abs(f) / e + 2.0 ** -53 * abs(f) / (2 * e)) / 3)]
+""", "richardson_step"),
+        Paste("a float64 golden-section search on the derived model (10 lines)", TEXT,
+              """def richardson_step(f, f5):
+    a, b, E = 1e-8, 1.0, lambda e: e ** 4 * abs(f5) / 30 + 1.5 * 2.0 ** -53 * abs(f) / e
+    for _ in range(200):
+        a, b = (a, a + 0.618 * (b - a)) if E(b - 0.618 * (b - a)) < E(a + 0.618 * (b - a)) else (b - 0.618 * (b - a), b)
+    return (a + b) / 2
+""", "richardson_step"),
+        Paste("a grid in log eps, then three parabola vertices through E at t - h, t, t + h (7 lines)", TEXT,
+              """def richardson_step(f, f5):
+    E = lambda t: np.exp(4 * t) * abs(f5) / 30 + 1.5 * 2.0 ** -53 * abs(f) * np.exp(-t)
+    t = np.linspace(-14, 0, 10 ** 6)[np.argmin(E(np.linspace(-14, 0, 10 ** 6)))]
+    for h in (1e-4, 1e-5, 1e-5):
+        t = t + h * (E(t - h) - E(t + h)) / (2 * (E(t - h) - 2 * E(t) + E(t + h)))
+    return float(np.exp(t))
+""", "richardson_step"),
+        Paste("bisection on the sign of E(t + h) - E(t - h) in log eps, h = 3e-6 (10 lines)", TEXT,
+              """def richardson_step(f, f5):
+    a, b, E = -20.0, 0.0, lambda t: np.exp(4 * t) * abs(f5) / 30 + 1.5 * 2.0 ** -53 * abs(f) * np.exp(-t)
+    for _ in range(100):
+        a, b = (a, (a + b) / 2) if E((a + b) / 2 + 3e-6) > E((a + b) / 2 - 3e-6) else ((a + b) / 2, b)
+    return float(np.exp(a))
+""", "richardson_step"),
     ],
     "ch07.input_reached": [
         # Round 4a (tests/fixtures/reader_pastes/round4/07/input_reached.py, moved here and

@@ -26,6 +26,12 @@ from .core import Check, Mistake
 # = 3 u |f| / (2 eps). The step that minimises eps^4 |f5| / 30 + 3 u |f| / (2 eps) is
 # (45 u |f| / (4 |f5|))^(1/5). None of these three steps is in the text.
 UNIT_ROUNDOFF = 2.0 ** -53
+# The step is compared to a relative 1e-13 (the closed form, spelt any sensible way, is within
+# a few units of 1e-16). Near its minimum the total error is flat, E(eps* (1 + delta)) =
+# E* (1 + 2 delta^2 + ...), so a search comparing float64 values of E (a grid, golden
+# section, Brent) cannot locate eps* better than delta ~ sqrt(u / 2) ~ 1e-8, and a parabola
+# fitted around a grid minimum not better than ~5e-11: such searches are refused.
+STEP_RTOL = 1e-13
 
 
 def _richardson_step(f, f5, u=UNIT_ROUNDOFF, truncation=1 / 30, rounding=3 / 2):
@@ -469,7 +475,7 @@ DB_MISTAKES = [
 
 CHECKS = [
     Check(id="ch07.richardson_step", function="richardson_step", cases=_step_cases,
-          reference=_richardson_step,
+          reference=_richardson_step, rtol=STEP_RTOL, atol=0.0,
           mistakes=[
               Mistake("the central difference's step",
                       lambda f, f5: (3 * UNIT_ROUNDOFF * abs(f) / abs(f5)) ** (1 / 3),
@@ -484,6 +490,14 @@ CHECKS = [
                       lambda f, f5: _richardson_step(f, f5, rounding=1),
                       "R uses four values of f, each with its own coefficient: add up their "
                       "errors in the worst case."),
+              Mistake("the rounding error at step 2 eps taken as at step eps",
+                      lambda f, f5: _richardson_step(f, f5, rounding=5 / 3),
+                      "D(2 eps) divides its difference of two values by 4 eps, not 2 eps: "
+                      "its worst-case rounding error is half that of D(eps)."),
+              Mistake("u rounded to 1.11e-16",
+                      lambda f, f5: _richardson_step(f, f5, u=1.11e-16),
+                      "the step is checked to a relative 1e-13: write u exactly, 2.0 ** -53 "
+                      "(1.1102230246251565e-16)."),
               Mistake("machine epsilon for u",
                       lambda f, f5: _richardson_step(f, f5, u=2.0 ** -52),
                       "the relative rounding error of float64 is u = 2^-53, half the machine "
