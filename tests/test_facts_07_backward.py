@@ -396,3 +396,28 @@ def test_ch07_richardson_step_tolerance_and_flat_minimum():
     assert 5e-9 < math.sqrt(2.0 ** -53 / 2) < 2e-8
     golden = [abs(_golden_section(*c) / _richardson_step(*c) - 1) for c in cases]
     assert 1e-9 < max(golden) < 1e-7
+
+
+def test_ch07_transposed_grad_weight_large_layers_as_the_prompt_says():
+    """Exercise 3's prompt: two hidden layers with C_in kh kw >= 10^6 (10^4 channels with 10x10
+    kernels, 4,000 with 16x16) on small images, each needing two million probes (one per image
+    and weight) or more; so they are for every student, and every case's dW together stays
+    within what the recorder takes back from the kernel."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.kernel.recorder import MAX_OUTPUT_BYTES
+
+    text = " ".join(markdown("07_backward").split())
+    assert ("two layers with $10^6$ weights or more per output channel ($C_\\text{in} k_h k_w$: "
+            "$10^4$ input channels with $10\\times10$ kernels, and $4{,}000$ with $16\\times16$) "
+            "on small images") in text
+    assert "would take two million transposed convolutions of a whole image or more" in text
+    for seed in (None, 1, 2, 3):
+        cases = cases_for("ch07.transposed_grad_weight") if seed is None else \
+            cases_for("ch07.transposed_grad_weight", seed)
+        large = [c for c in cases if c[2][0] * c[2][2] * c[2][3] >= 10**6]
+        assert [(c[2][0], c[2][2:]) for c in large] == [(10**4, (10, 10)), (4000, (16, 16))]
+        assert all(len(x) * math.prod(shape) >= 2 * 10**6 and x.shape[2] * x.shape[3] <= 256
+                   for x, _dy, shape, _s, _p in large)
+        assert sum(8 * math.prod(c[2]) for c in cases) < MAX_OUTPUT_BYTES

@@ -213,6 +213,13 @@ def tw_no_padding(x, dy, shape, s=1, p=0):
     return _tw(x, dy, shape, s, p, pad=False)
 
 
+def tw_output_padding_dropped(x, dy, shape, s=1, p=0):
+    """dY cut to the size without output_padding, (h - 1) s - 2p + k, before the taps."""
+    h, w = x.shape[2:]
+    return _tw(x, dy[:, :, :(h - 1) * s - 2 * p + shape[2], :(w - 1) * s - 2 * p + shape[3]],
+               shape, s, p)
+
+
 def tw_convolution_formula(x, dy, shape, s=1, p=0):
     """The text's dW of a convolution, x as its input and dY as its output gradient."""
     xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)))
@@ -295,7 +302,8 @@ MUTANTS = {
         unnamed=(reach_last_stride_period, reach_padding_clipped, reach_float_fraction)),
     "ch07.transposed_grad_weight": by_name(
         tw_conv_layout, tw_flipped, tw_first_image, tw_mean, tw_no_stride, tw_no_padding,
-        tw_convolution_formula, unnamed=(tw_no_padding, tw_convolution_formula)),
+        tw_convolution_formula, tw_output_padding_dropped,
+        unnamed=(tw_no_padding, tw_convolution_formula)),
     "ch07.grad_input": by_name(
         gi_flipped, gi_no_output_padding, gi_zero_rows, gi_no_stride, gi_no_dilation,
         gi_padding_kept, gi_swapped_weight, gi_batch_summed),
@@ -307,7 +315,7 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 test_tally = tally_test(MUTANTS, {
     "ch07.richardson_step": (10, 6), "ch07.input_reached": (10, 7),
-    "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8),
+    "ch07.transposed_grad_weight": (8, 6), "ch07.grad_input": (8, 8),
 })
 
 

@@ -254,7 +254,31 @@ def _transposed_cases(rng):
             continue
         x, dy = _arrays(rng, i % 4 == 1, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
         cases.append((x, dy, (c_in, c_out, kh, kw), s, p))
+    cases += [_large_transposed(rng, *layer) for layer in LARGE_TRANSPOSED]
     return cases
+
+
+# Two layers with C_in kh kw >= 10^6 weights per output channel, a small batch and small
+# images: the answer (one product per tap, or the adjoint convolution's weight gradient)
+# takes well under a second, but reading dW off the forward pass needs one probe per weight
+# and image, N C_in C_out kh kw >= 2 10^6 transposed convolutions of a whole image (the
+# round-6 reader's unit impulses through ch03's trans_conv: hours). Both dW stay small
+# enough to record (8 and 25 MB, below the recorder's 64 MB).
+# (batch, C_in, C_out, kh, kw, stride, padding, output_padding, h, w, integer)
+LARGE_TRANSPOSED = [(2, 10**4, 1, 10, 10, 2, 3, 1, 16, 16, False),
+                    (1, 4000, 3, 16, 16, 3, 5, 2, 6, 6, True)]
+
+
+def _large_transposed(rng, n_img, c_in, c_out, kh, kw, s, p, op, h, w, integer):
+    oh, ow = (h - 1) * s - 2 * p + kh + op, (w - 1) * s - 2 * p + kw + op
+    x, dy = _arrays(rng, integer, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
+    return (x, dy, (c_in, c_out, kh, kw), s, p)
+
+
+def _output_padding_cut(x, dy, weight_shape, s, p):
+    """dY cut to the size the layer has without output_padding, (h - 1) s - 2p + k."""
+    h, w = x.shape[2:]
+    return dy[:, :, :(h - 1) * s - 2 * p + weight_shape[2], :(w - 1) * s - 2 * p + weight_shape[3]]
 
 
 TRANSPOSED_MISTAKES = [
@@ -276,6 +300,11 @@ TRANSPOSED_MISTAKES = [
             lambda x, dy, ws, s, p: _tap_sums(_floats(dy), x, tuple(ws[2:]), s, 1),
             "padding crops the transposed convolution's output: stamp (a, b) of input (i, j) "
             "landed on output cell (s*i + a - p, s*j + b - p)."),
+    Mistake("grad_output's output_padding rows dropped",
+            lambda x, dy, ws, s, p: _transposed_grad_weight(
+                x, _output_padding_cut(x, dy, ws, s, p), ws, s, p),
+            "output_padding keeps, at the bottom and right, rows and columns that the padding "
+            "would have cropped; stamps reach them, so their dY counts too."),
     Mistake("stride ignored",
             lambda x, dy, ws, s, p: _tap_sums(_padded(dy, p), x, tuple(ws[2:]), 1, 1),
             "input (i, j)'s stamp starts at output cell (s*i - p, s*j - p): the x entries meet "
