@@ -30,7 +30,9 @@ UNIT_ROUNDOFF = 2.0 ** -53
 # a few units of 1e-16). Near its minimum the total error is flat, E(eps* (1 + delta)) =
 # E* (1 + 2 delta^2 + ...), so a search comparing float64 values of E (a grid, golden
 # section, Brent) cannot locate eps* better than delta ~ sqrt(u / 2) ~ 1e-8, and a parabola
-# fitted around a grid minimum not better than ~5e-11: such searches are refused.
+# polished in log eps not better than ~5e-11: such searches are refused. A degree-6 fit around
+# the grid minimum or a long-double bisection gets as close as the closed form; both need R's
+# error model and more than five lines (tests/fixtures/reader_pastes/README.md, round 6).
 STEP_RTOL = 1e-13
 
 
@@ -262,7 +264,8 @@ def _transposed_cases(rng):
 # images: the answer (one product per tap, or the adjoint convolution's weight gradient)
 # takes well under a second, but reading dW off the forward pass needs one probe per weight
 # and image, N C_in C_out kh kw >= 2 10^6 transposed convolutions of a whole image (the
-# round-6 reader's unit impulses through ch03's trans_conv: hours). Both dW stay small
+# round-6 reader's unit impulses through ch03's trans_conv: 20 min to an hour measured on
+# this machine, busy). Both dW stay small
 # enough to record (8 and 25 MB, below the recorder's 64 MB).
 # (batch, C_in, C_out, kh, kw, stride, padding, output_padding, h, w, integer)
 LARGE_TRANSPOSED = [(2, 10**4, 1, 10, 10, 2, 3, 1, 16, 16, False),
