@@ -59,6 +59,11 @@ COPYABLE = {
     # stride and dilation. A layer's forward pass, once a later chapter vectorises it, is a
     # transcription: these two are worth a point each, the ideas the rest.
     "ch06.grouped_conv2d": READERS / "round6" / "06_grouped_conv2d.py",
+    # And chapter 07's (1 point since round 6): the input gradient is chapter 03's `spread`
+    # (cell 11, verbatim) of each tap's product, shifted by (d a, d b) and cropped by p, the
+    # scatter this chapter displays: one comprehension. The derivation's points went to
+    # input_reached (4).
+    "ch07.grad_input": READERS / "round6" / "grad_input.py",
 }
 
 _CHECK_CALL = re.compile(r'check\("(ch\d\d\.[a-z0-9_]+)"')

@@ -339,3 +339,85 @@ def test_ch07_input_reached_prompt_sizes_hold_for_every_student():
         assert max(len(ls) for ls in layers) == 6
         assert max(s for ls in layers for _k, s, _p, _d in ls) == 10**4
         assert sum(math.prod(s for _k, s, _p, _d in ls) >= 10**12 for ls in layers) >= 3
+
+
+def _golden_section(f, f5):
+    """A float64 golden-section search on Richardson's total error (the model derived)."""
+    u, ratio = 2.0 ** -53, (math.sqrt(5) - 1) / 2
+    error = lambda e: e**4 * abs(f5) / 30 + 1.5 * u * abs(f) / e  # noqa: E731
+    a, b = 1e-8, 1.0
+    for _ in range(200):
+        c, d = b - ratio * (b - a), a + ratio * (b - a)
+        a, b = (a, d) if error(c) < error(d) else (c, b)
+    return (a + b) / 2
+
+
+# The closed form as students spell it: each must pass the 1e-13 comparison on every seed.
+CLOSED_FORMS = [
+    lambda f, f5: (45 * 2.0 ** -53 * abs(f) / (4 * abs(f5))) ** (1 / 5),
+    lambda f, f5: (11.25 * np.finfo(float).eps / 2 * abs(f / f5)) ** 0.2,
+    lambda f, f5: float(np.exp(np.log(45 * 2.0 ** -53 * abs(f) / (4 * abs(f5))) / 5)),
+    lambda f, f5: (1.5 * 2.0 ** -53 * abs(f) / (4 * abs(f5) / 30)) ** (1 / 5),
+    lambda f, f5: (45 / 4 * 2.0 ** -53) ** 0.2 * abs(f) ** 0.2 / abs(f5) ** 0.2,
+    lambda f, f5: math.pow(abs(f) / abs(f5) * (3 * 2.0 ** -53 / 2) / (4 / 30), 1 / 5),
+]
+
+
+def test_ch07_richardson_step_tolerance_and_flat_minimum():
+    """Exercise 1's prompt: the step is compared to a relative 10^-13 (a few float64 roundings:
+    the closed form in six spellings is within 2e-15 of the reference and passes for every
+    student); near the minimum E(eps* (1 + delta)) = E* (1 + 2 delta^2 + ...), so comparing
+    float64 values of E locates eps* only to about sqrt(u / 2) ~ 10^-8, which a golden-section
+    search shows on the hidden cases."""
+    from chapter_text import markdown
+    from mutants import verdict
+
+    from autograder.checks import CHECKS, cases_for
+    from autograder.checks.ch07_backward import _richardson_step
+
+    text = markdown("07_backward")
+    assert "compares your step with that minimiser to a relative $10^{-13}$" in text
+    assert "pins the step down only to about $10^{-8}$" in text
+    check = CHECKS["ch07.richardson_step"]
+    assert (check.rtol, check.atol) == (1e-13, 0.0)
+    cases = [c for seed in (None, 1, 2) for c in
+             (cases_for("ch07.richardson_step") if seed is None else
+              cases_for("ch07.richardson_step", seed))]
+    for form in CLOSED_FORMS:
+        assert max(abs(form(*c) / _richardson_step(*c) - 1) for c in cases) < 2e-15
+        assert all(verdict("ch07.richardson_step", form, seed) is None for seed in (None, 1, 2))
+    # E = A e^4 + B / e at its minimum (4 A e^4 = B / e): E* = 5 A e^4, E'' e^2 = 20 A e^4, so
+    # E / E* = 1 + (20 / 5) / 2 delta^2 = 1 + 2 delta^2; float64 tells 1 + 2 delta^2 from 1
+    # once 2 delta^2 > u: delta > sqrt(u / 2) = 7.5e-9.
+    e, a = 1e-3, 1.0
+    b = 4 * a * e**5
+    ratio = [(a * (e * (1 + t))**4 + b / (e * (1 + t))) / (5 * a * e**4) for t in (1e-4, -1e-4)]
+    np.testing.assert_allclose(ratio, 1 + 2 * 1e-8, rtol=1e-11)
+    assert 5e-9 < math.sqrt(2.0 ** -53 / 2) < 2e-8
+    golden = [abs(_golden_section(*c) / _richardson_step(*c) - 1) for c in cases]
+    assert 1e-9 < max(golden) < 1e-7
+
+
+def test_ch07_transposed_grad_weight_large_layers_as_the_prompt_says():
+    """Exercise 3's prompt: two hidden layers with C_in kh kw >= 10^6 (10^4 channels with 10x10
+    kernels, 4,000 with 16x16) on small images, each needing two million probes (one per image
+    and weight) or more; so they are for every student, and every case's dW together stays
+    within what the recorder takes back from the kernel."""
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.kernel.recorder import MAX_OUTPUT_BYTES
+
+    text = " ".join(markdown("07_backward").split())
+    assert ("two layers with $10^6$ weights or more per output channel ($C_\\text{in} k_h k_w$: "
+            "$10^4$ input channels with $10\\times10$ kernels, and $4{,}000$ with $16\\times16$) "
+            "on small images") in text
+    assert "would take two million transposed convolutions of a whole image or more" in text
+    for seed in (None, 1, 2, 3):
+        cases = cases_for("ch07.transposed_grad_weight") if seed is None else \
+            cases_for("ch07.transposed_grad_weight", seed)
+        large = [c for c in cases if c[2][0] * c[2][2] * c[2][3] >= 10**6]
+        assert [(c[2][0], c[2][2:]) for c in large] == [(10**4, (10, 10)), (4000, (16, 16))]
+        assert all(len(x) * math.prod(shape) >= 2 * 10**6 and x.shape[2] * x.shape[3] <= 256
+                   for x, _dy, shape, _s, _p in large)
+        assert sum(8 * math.prod(c[2]) for c in cases) < MAX_OUTPUT_BYTES

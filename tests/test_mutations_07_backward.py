@@ -73,6 +73,26 @@ def step_grid_search(f, f5):
     return float(steps[(steps**4 * abs(f5) / 30 + 1.5 * U * abs(f) / steps).argmin()])
 
 
+def step_golden_section(f, f5):
+    """The right model minimised numerically: golden section in float64 gets within ~1e-8."""
+    a, b, ratio = 1e-8, 1.0, (math.sqrt(5) - 1) / 2
+    error = lambda e: e**4 * abs(f5) / 30 + 1.5 * U * abs(f) / e  # noqa: E731
+    for _ in range(200):
+        c, d = b - ratio * (b - a), a + ratio * (b - a)
+        a, b = (a, d) if error(c) < error(d) else (c, b)
+    return (a + b) / 2
+
+
+def step_d2_same_rounding(f, f5):
+    # (4 u |f| / eps + u |f| / eps) / 3: D(2 eps)'s rounding taken as u |f| / eps
+    return (5 / 3 * U * abs(f) / (4 * abs(f5) / 30)) ** (1 / 5)
+
+
+def step_u_rounded(f, f5):
+    """u typed as 1.11e-16 (2^-53 = 1.1102...e-16): the step off by a relative 4e-6."""
+    return (45 * 1.11e-16 * abs(f) / (4 * abs(f5))) ** (1 / 5)
+
+
 # --- exercise 2: input_reached --------------------------------------------------------------
 
 def _period(layers):
@@ -193,6 +213,13 @@ def tw_no_padding(x, dy, shape, s=1, p=0):
     return _tw(x, dy, shape, s, p, pad=False)
 
 
+def tw_output_padding_dropped(x, dy, shape, s=1, p=0):
+    """dY cut to the size without output_padding, (h - 1) s - 2p + k, before the taps."""
+    h, w = x.shape[2:]
+    return _tw(x, dy[:, :, :(h - 1) * s - 2 * p + shape[2], :(w - 1) * s - 2 * p + shape[3]],
+               shape, s, p)
+
+
 def tw_convolution_formula(x, dy, shape, s=1, p=0):
     """The text's dW of a convolution, x as its input and dY as its output gradient."""
     xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)))
@@ -266,7 +293,8 @@ MUTANTS = {
     "ch07.richardson_step": by_name(
         step_central_difference, step_terms_equal, step_single_difference_rounding,
         step_machine_epsilon, step_no_abs, step_fourth_root, step_grid_search,
-        unnamed=(step_no_abs, step_fourth_root, step_grid_search)),
+        step_golden_section, step_d2_same_rounding, step_u_rounded,
+        unnamed=(step_no_abs, step_fourth_root, step_grid_search, step_golden_section)),
     "ch07.input_reached": by_name(
         reach_per_layer_product, reach_first_layer_only, reach_unscaled, reach_reversed_spacing,
         reach_no_dilation, reach_not_reduced, reach_not_lowest_terms, reach_last_stride_period,
@@ -274,7 +302,8 @@ MUTANTS = {
         unnamed=(reach_last_stride_period, reach_padding_clipped, reach_float_fraction)),
     "ch07.transposed_grad_weight": by_name(
         tw_conv_layout, tw_flipped, tw_first_image, tw_mean, tw_no_stride, tw_no_padding,
-        tw_convolution_formula, unnamed=(tw_no_padding, tw_convolution_formula)),
+        tw_convolution_formula, tw_output_padding_dropped,
+        unnamed=(tw_no_padding, tw_convolution_formula)),
     "ch07.grad_input": by_name(
         gi_flipped, gi_no_output_padding, gi_zero_rows, gi_no_stride, gi_no_dilation,
         gi_padding_kept, gi_swapped_weight, gi_batch_summed),
@@ -285,8 +314,8 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch07.richardson_step": (7, 4), "ch07.input_reached": (10, 7),
-    "ch07.transposed_grad_weight": (7, 5), "ch07.grad_input": (8, 8),
+    "ch07.richardson_step": (10, 6), "ch07.input_reached": (10, 7),
+    "ch07.transposed_grad_weight": (8, 6), "ch07.grad_input": (8, 8),
 })
 
 

@@ -26,6 +26,14 @@ from .core import Check, Mistake
 # = 3 u |f| / (2 eps). The step that minimises eps^4 |f5| / 30 + 3 u |f| / (2 eps) is
 # (45 u |f| / (4 |f5|))^(1/5). None of these three steps is in the text.
 UNIT_ROUNDOFF = 2.0 ** -53
+# The step is compared to a relative 1e-13 (the closed form, spelt any sensible way, is within
+# a few units of 1e-16). Near its minimum the total error is flat, E(eps* (1 + delta)) =
+# E* (1 + 2 delta^2 + ...), so a search comparing float64 values of E (a grid, golden
+# section, Brent) cannot locate eps* better than delta ~ sqrt(u / 2) ~ 1e-8, and a parabola
+# polished in log eps not better than ~5e-11: such searches are refused. A degree-6 fit around
+# the grid minimum or a long-double bisection gets as close as the closed form; both need R's
+# error model and more than five lines (tests/fixtures/reader_pastes/README.md, round 6).
+STEP_RTOL = 1e-13
 
 
 def _richardson_step(f, f5, u=UNIT_ROUNDOFF, truncation=1 / 30, rounding=3 / 2):
@@ -248,7 +256,32 @@ def _transposed_cases(rng):
             continue
         x, dy = _arrays(rng, i % 4 == 1, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
         cases.append((x, dy, (c_in, c_out, kh, kw), s, p))
+    cases += [_large_transposed(rng, *layer) for layer in LARGE_TRANSPOSED]
     return cases
+
+
+# Two layers with C_in kh kw >= 10^6 weights per output channel, a small batch and small
+# images: the answer (one product per tap, or the adjoint convolution's weight gradient)
+# takes well under a second, but reading dW off the forward pass needs one probe per weight
+# and image, N C_in C_out kh kw >= 2 10^6 transposed convolutions of a whole image (the
+# round-6 reader's unit impulses through ch03's trans_conv: 20 min to an hour measured on
+# this machine, busy). Both dW stay small
+# enough to record (8 and 25 MB, below the recorder's 64 MB).
+# (batch, C_in, C_out, kh, kw, stride, padding, output_padding, h, w, integer)
+LARGE_TRANSPOSED = [(2, 10**4, 1, 10, 10, 2, 3, 1, 16, 16, False),
+                    (1, 4000, 3, 16, 16, 3, 5, 2, 6, 6, True)]
+
+
+def _large_transposed(rng, n_img, c_in, c_out, kh, kw, s, p, op, h, w, integer):
+    oh, ow = (h - 1) * s - 2 * p + kh + op, (w - 1) * s - 2 * p + kw + op
+    x, dy = _arrays(rng, integer, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
+    return (x, dy, (c_in, c_out, kh, kw), s, p)
+
+
+def _output_padding_cut(x, dy, weight_shape, s, p):
+    """dY cut to the size the layer has without output_padding, (h - 1) s - 2p + k."""
+    h, w = x.shape[2:]
+    return dy[:, :, :(h - 1) * s - 2 * p + weight_shape[2], :(w - 1) * s - 2 * p + weight_shape[3]]
 
 
 TRANSPOSED_MISTAKES = [
@@ -270,6 +303,11 @@ TRANSPOSED_MISTAKES = [
             lambda x, dy, ws, s, p: _tap_sums(_floats(dy), x, tuple(ws[2:]), s, 1),
             "padding crops the transposed convolution's output: stamp (a, b) of input (i, j) "
             "landed on output cell (s*i + a - p, s*j + b - p)."),
+    Mistake("grad_output's output_padding rows dropped",
+            lambda x, dy, ws, s, p: _transposed_grad_weight(
+                x, _output_padding_cut(x, dy, ws, s, p), ws, s, p),
+            "output_padding keeps, at the bottom and right, rows and columns that the padding "
+            "would have cropped; stamps reach them, so their dY counts too."),
     Mistake("stride ignored",
             lambda x, dy, ws, s, p: _tap_sums(_padded(dy, p), x, tuple(ws[2:]), 1, 1),
             "input (i, j)'s stamp starts at output cell (s*i - p, s*j - p): the x entries meet "
@@ -469,7 +507,7 @@ DB_MISTAKES = [
 
 CHECKS = [
     Check(id="ch07.richardson_step", function="richardson_step", cases=_step_cases,
-          reference=_richardson_step,
+          reference=_richardson_step, rtol=STEP_RTOL, atol=0.0,
           mistakes=[
               Mistake("the central difference's step",
                       lambda f, f5: (3 * UNIT_ROUNDOFF * abs(f) / abs(f5)) ** (1 / 3),
@@ -484,6 +522,14 @@ CHECKS = [
                       lambda f, f5: _richardson_step(f, f5, rounding=1),
                       "R uses four values of f, each with its own coefficient: add up their "
                       "errors in the worst case."),
+              Mistake("the rounding error at step 2 eps taken as at step eps",
+                      lambda f, f5: _richardson_step(f, f5, rounding=5 / 3),
+                      "D(2 eps) divides its difference of two values by 4 eps, not 2 eps: "
+                      "its worst-case rounding error is half that of D(eps)."),
+              Mistake("u rounded to 1.11e-16",
+                      lambda f, f5: _richardson_step(f, f5, u=1.11e-16),
+                      "the step is checked to a relative 1e-13: write u exactly, 2.0 ** -53 "
+                      "(1.1102230246251565e-16)."),
               Mistake("machine epsilon for u",
                       lambda f, f5: _richardson_step(f, f5, u=2.0 ** -52),
                       "the relative rounding error of float64 is u = 2^-53, half the machine "

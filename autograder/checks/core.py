@@ -44,6 +44,11 @@ class Check:
     cases: Callable[[np.random.Generator], list[tuple]]
     reference: Callable[..., object]
     mistakes: Sequence[Mistake] = field(default_factory=tuple)
+    # The tolerance of :func:`same` for this check's float answers. The default suits sums
+    # in any order; an exercise whose answer is one closed-form number may ask for more, so
+    # that a numerical search that only gets near it is told apart (ch07.richardson_step).
+    rtol: float = RTOL
+    atol: float = ATOL
 
     def expected(self, args: tuple) -> np.ndarray:
         return to_plain(self.reference(*args))
@@ -60,13 +65,13 @@ class Verdict:
     failure: str = ""
 
 
-def same(got: np.ndarray, expected: np.ndarray) -> bool:
+def same(got: np.ndarray, expected: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> bool:
     """Equal shapes and values within tolerance (integers must match exactly)."""
     if got.shape != expected.shape:
         return False
     if expected.dtype.kind in "biu":
         return bool(np.array_equal(got, expected))
-    return bool(np.allclose(got, expected, rtol=RTOL, atol=ATOL))
+    return bool(np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
 def describe(args: tuple) -> str:
@@ -87,7 +92,7 @@ def judge(check: Check, cases: list[tuple], outputs: list) -> Verdict:
     for args, got in zip(cases, outputs):
         if isinstance(got, Failure):  # no usable array: raised, refused, not answered
             wrong.append((args, got))
-        elif not same(got, check.expected(args)):
+        elif not same(got, check.expected(args), check.rtol, check.atol):
             wrong.append((args, got))
     if not wrong:
         return Verdict(True, f"{check.function}: correct on all {len(cases)} random cases")
@@ -109,9 +114,14 @@ def _explain(check: Check, cases, outputs, wrong) -> Verdict:
     shape = got.shape != expected.shape
     detail = (f"expected shape {expected.shape}, got shape {got.shape}" if shape else
               f"expected {_short(expected)}, got {_short(got)}")
+    if not shape and expected.dtype.kind == "f" and expected.size <= 6 \
+            and _short(expected) == _short(got):
+        # printed alike, but not within tolerance: say so rather than print more digits
+        # (the full value of one case would let an answer be calibrated on the feedback)
+        detail += f" (alike to the digits shown, not within a relative {check.rtol:.0e})"
     for mistake in check.mistakes:
         answered = [(a, o) for a, o in zip(cases, outputs) if not isinstance(o, Failure)]
-        if _explains(mistake, answered, wrong):
+        if _explains(mistake, answered, wrong, check):
             return Verdict(False, f"{head} For example {call}: {detail}. Likely mistake: "
                                   f"{mistake.name} — {mistake.advice}", mistake.name)
     if shape and (slip := off_by_one(got.shape, expected.shape)):
@@ -121,7 +131,7 @@ def _explain(check: Check, cases, outputs, wrong) -> Verdict:
                    failure="wrong shape" if shape else "wrong values")
 
 
-def _explains(mistake: Mistake, answered, wrong) -> bool:
+def _explains(mistake: Mistake, answered, wrong, check: Check) -> bool:
     """A mistake explains the result when it reproduces every wrong answer given."""
     for args, got in answered:
         if not any(args is w for w, _ in wrong):
@@ -130,7 +140,7 @@ def _explains(mistake: Mistake, answered, wrong) -> bool:
             predicted = to_plain(mistake.answer(*args))
         except Exception:  # the mistaken formula may not apply to this case
             return False
-        if not same(got, predicted):
+        if not same(got, predicted, check.rtol, check.atol):
             return False
     return True
 
