@@ -474,3 +474,27 @@ def test_ch08_citations():
     assert "Simonyan & Zisserman, ICLR 2015" in text and "Zisserman, 2014" not in text
     assert "no recurrence" in text and "teacher forcing" in text and "Sec. 2.1" in text
     assert "in Jupyter" not in text
+
+
+def test_ch08_ceil_mode_count_on_the_huge_spans():
+    """The hidden layers whose stride and window span are both 10^11-10^13 cells: the closed
+    count agrees, length by length, with the size rule in both modes (the rule that torch
+    matches on every small layer above), at lengths spread over each range and next to its
+    ends, and it adds up over a split of the range."""
+    from autograder.checks import cases_for
+    from autograder.checks.ch08_beyond_2d import _ceil_changes, _huge_span_cases
+
+    rng = np.random.default_rng(11)
+    for seed in (1, 2):
+        huge = [c for c in cases_for("ch08.ceil_mode_changes", seed)
+                if min(c[3], c[5] * (c[2] - 1) + 1) >= 10 ** 11]
+        assert len(huge) == len(_huge_span_cases(np.random.default_rng(0))) == 16
+        for lo, hi, k, s, p, d in huge:
+            lengths = {lo, hi, lo + 1, hi - 1} | {int(v) for v in rng.integers(lo, hi + 1, 50)}
+            for n in sorted(v for v in lengths if lo <= v <= hi):
+                changed = (S.pool_output_size(n, k, s, p, d, True)
+                           != S.pool_output_size(n, k, s, p, d, False))
+                assert _ceil_changes(n, n, k, s, p, d) == changed, (n, k, s, p, d)
+            mid = (lo + hi) // 2
+            assert _ceil_changes(lo, hi, k, s, p, d) == (
+                _ceil_changes(lo, mid, k, s, p, d) + _ceil_changes(mid + 1, hi, k, s, p, d))

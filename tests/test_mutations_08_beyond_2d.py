@@ -213,6 +213,24 @@ def ceil_sampled(lo, hi, kernel_size, stride, padding, dilation):
     return int(round(share * (hi - lo + 1)))
 
 
+def ceil_span_d_times_k(lo, hi, kernel_size, stride, padding, dilation):
+    """A dilated window taken as d k cells wide (one gap too many)."""
+    return _changes(lo, hi, kernel_size, stride, padding, dilation,
+                    span=dilation * kernel_size)
+
+
+def ceil_in_floats(lo, hi, kernel_size, stride, padding, dilation):
+    """The right count, with the divisions in floating point (true division, then int):
+    exact on small lengths, off once lengths reach 2^53."""
+    span = dilation * (kernel_size - 1) + 1
+    s, c, last = stride, span - 2 * padding, min(stride, span - padding) - 1
+
+    def upto(x):
+        whole = int(np.floor(x / s))
+        return whole * last + min(int(x - whole * float(s)), last)
+    return upto(c - lo) - upto(c - hi - 1)
+
+
 # --- exercise 4: max_pool2d_backward -----------------------------------------------------------
 
 
@@ -378,8 +396,8 @@ MUTANTS = {
     "ch08.ceil_mode_changes": by_name(
         ceil_no_rule, ceil_rule_past_padded_end, ceil_rule_past_input_end, ceil_no_dilation,
         ceil_one_sided_padding, ceil_hi_excluded, ceil_lengths_that_agree,
-        ceil_whole_periods_only, ceil_sampled,
-        unnamed=(ceil_whole_periods_only, ceil_sampled)),
+        ceil_whole_periods_only, ceil_sampled, ceil_span_d_times_k, ceil_in_floats,
+        unnamed=(ceil_whole_periods_only, ceil_sampled, ceil_span_d_times_k, ceil_in_floats)),
     "ch08.max_pool2d_backward": by_name(
         back_assigned, back_spread, back_zero_padding, back_stride_is_kernel,
         back_upsampled_mask, back_padded_shape, back_first_cell, back_every_tie, back_last_tie,
@@ -400,6 +418,6 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 
 
 test_tally = tally_test(MUTANTS, {
     "ch08.widest_same_stack": (6, 5), "ch08.outputs_seeing": (9, 8),
-    "ch08.ceil_mode_changes": (9, 7), "ch08.max_pool2d_backward": (10, 6),
+    "ch08.ceil_mode_changes": (11, 7), "ch08.max_pool2d_backward": (10, 6),
     "ch08.narrowest_bottleneck": (8, 5),
 })

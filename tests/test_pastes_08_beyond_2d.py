@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from mutants import verdict_in_time
 from pastes import Paste, coverage_test, pasted, refused_test
 
 POOL = (("08", "def pool2d"),)
@@ -161,8 +162,26 @@ PASTES = {
     ],
 }
 
+# Answers that are right wherever they finish, refused only because they cannot finish: each
+# runs in a child killed at the grader's cell limit (mutants.verdict_in_time), with the
+# notebook's cases (every student's cases are as large: one run each is enough, at 30 s).
+IN_TIME = {
+    "ch08.ceil_mode_changes": [
+        # round 8, verbatim (comments dropped): the short lengths e in range(-p, d k) with the
+        # transcribed torch rule, then each counted every stride with len(range()); the hidden
+        # spans of 10^11-10^13 cells make that range as long
+        Paste("brute force over the short lengths e in range(-p, d k), then len(range(e, ., s)) (round 8)", (),
+              """def ceil_mode_changes(lo, hi, k, s, p, d):
+    return sum(len(range(e, hi + 1, s)) - len(range(e, lo, s)) for e in range(-p, d * k) if (e + 2 * p - d * (k - 1) - 1) // s + 1 <= 0 <= -(-(e + 2 * p - d * (k - 1) - 1) // s) and -p < e)
+""", "ceil_mode_changes"),
+    ],
+}
+
 test_pasted_answer_loses_the_exercise = refused_test(PASTES)
-test_every_exercise_has_a_paste = coverage_test(PASTES)
+test_answer_that_cannot_finish_loses_the_exercise = refused_test(
+    IN_TIME, seeds=(None,), verdict=verdict_in_time)
+test_every_exercise_has_a_paste = coverage_test({**PASTES, **{
+    c: PASTES.get(c, []) + ps for c, ps in IN_TIME.items()}})
 
 
 def test_bottleneck_refusals_do_not_name_the_answer():

@@ -204,6 +204,32 @@ def _ceil_cases(rng):
     # the text's layers: 2x2 windows of stride 2, ResNet's 3x3 stride-2 pooling, k=2 s=3 p=1
     cases += [(2, 10, 2, 2, 0, 1), (100, 120, 3, 2, 1, 1), (1, 1000, 2, 3, 1, 1),
               (5, 5, 3, 4, 1, 1)]
+    return cases + _huge_span_cases(rng)
+
+
+def _huge_span_cases(rng):
+    """Windows spanning 10^11-10^13 cells (a huge dilation, a huge kernel, or both) with
+    strides of 10^11-10^12 in the same layer: the lengths that behave alike repeat every
+    stride and the window is as long, so no enumeration of short lengths (round 8's paste
+    ran over range(-p, d k)), of one stride period, or of one span can finish. Half the
+    strides exceed span - p (a run of residues changes), half do not (all but one do)."""
+    cases = []
+    for i in range(16):
+        if i % 3 == 0:     # a few taps, far apart
+            k, d = int(rng.integers(2, 6)), int(10 ** rng.uniform(11, 12.5))
+        elif i % 3 == 1:   # a huge kernel, undilated
+            k, d = int(10 ** rng.uniform(11, 13)), 1
+        else:              # both
+            k, d = int(10 ** rng.uniform(5.5, 6.5)), int(10 ** rng.uniform(5.5, 6.5))
+        p = int(rng.integers(0, k // 2 + 1))
+        span = d * (k - 1) + 1
+        reach = span - p                          # the rule fires for strides above this
+        s = (reach + int(10 ** rng.uniform(10, 12)) if i % 2 else
+             max(10 ** 11, reach - int(reach * rng.uniform(0.001, 0.9))))
+        lo = max(1, span - 2 * p) + (int(10 ** rng.uniform(0, 18)) if i % 4 < 2 else
+                                     int(rng.integers(0, 40)))
+        hi = lo + (int(10 ** rng.uniform(15, 18)) if i % 4 != 3 else int(rng.integers(0, 3 * s)))
+        cases.append((lo, hi, k, s, p, d))
     return cases
 
 
