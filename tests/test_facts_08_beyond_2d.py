@@ -477,7 +477,7 @@ def test_ch08_citations():
 
 
 def test_ch08_ceil_mode_count_on_the_huge_spans():
-    """The hidden layers whose stride and window span are both 10^11-10^13 cells: the closed
+    """The hidden layers whose stride and window span are both 10^11 to 5 10^12 cells: the closed
     count agrees, length by length, with the size rule in both modes (the rule that torch
     matches on every small layer above), at lengths spread over each range and next to its
     ends, and it adds up over a split of the range."""
@@ -487,7 +487,7 @@ def test_ch08_ceil_mode_count_on_the_huge_spans():
     rng = np.random.default_rng(11)
     for seed in (1, 2):
         huge = [c for c in cases_for("ch08.ceil_mode_changes", seed)
-                if min(c[3], c[5] * (c[2] - 1) + 1) >= 10 ** 11]
+                if 10 ** 11 <= min(c[3], c[5] * (c[2] - 1) + 1) < 5 * 10 ** 12]
         assert len(huge) == len(_huge_span_cases(np.random.default_rng(0))) == 16
         for lo, hi, k, s, p, d in huge:
             lengths = {lo, hi, lo + 1, hi - 1} | {int(v) for v in rng.integers(lo, hi + 1, 50)}

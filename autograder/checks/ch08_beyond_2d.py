@@ -208,27 +208,28 @@ def _ceil_cases(rng):
 
 
 def _huge_span_cases(rng):
-    """Windows spanning 10^11-10^13 cells (a huge dilation, a huge kernel, or both) with
-    strides of 10^11-10^12 in the same layer: the lengths that behave alike repeat every
+    """Windows spanning 10^11 to 4 10^12 cells (a huge dilation, a huge kernel, or both) with
+    strides of 10^11 to 5 10^12 in the same layer: the lengths that behave alike repeat every
     stride and the window is as long, so no enumeration of short lengths (round 8's paste
-    ran over range(-p, d k)), of one stride period, or of one span can finish. Half the
-    strides exceed span - p (a run of residues changes), half do not (all but one do)."""
+    ran over range(-p, d k)), of one stride period, or of one span can finish; ranges of
+    10^17-10^18 lengths hold 10^5-10^7 output sizes, too many to bisect one at a time. Half
+    the strides exceed span - p (a run of residues changes), half do not (all but one do)."""
     cases = []
     for i in range(16):
         if i % 3 == 0:     # a few taps, far apart
-            k, d = int(rng.integers(2, 6)), int(10 ** rng.uniform(11, 12.5))
+            k, d = int(rng.integers(2, 6)), int(10 ** rng.uniform(11, 12))
         elif i % 3 == 1:   # a huge kernel, undilated
-            k, d = int(10 ** rng.uniform(11, 13)), 1
+            k, d = int(10 ** rng.uniform(11.35, 12.3)), 1
         else:              # both
-            k, d = int(10 ** rng.uniform(5.5, 6.5)), int(10 ** rng.uniform(5.5, 6.5))
+            k, d = int(10 ** rng.uniform(5.5, 6.15)), int(10 ** rng.uniform(5.5, 6.15))
         p = int(rng.integers(0, k // 2 + 1))
         span = d * (k - 1) + 1
         reach = span - p                          # the rule fires for strides above this
-        s = (reach + int(10 ** rng.uniform(10, 12)) if i % 2 else
+        s = (reach + int(10 ** rng.uniform(9, 11.5)) if i % 2 else
              max(10 ** 11, reach - int(reach * rng.uniform(0.001, 0.9))))
         lo = max(1, span - 2 * p) + (int(10 ** rng.uniform(0, 18)) if i % 4 < 2 else
                                      int(rng.integers(0, 40)))
-        hi = lo + (int(10 ** rng.uniform(15, 18)) if i % 4 != 3 else int(rng.integers(0, 3 * s)))
+        hi = lo + (int(10 ** rng.uniform(17, 18)) if i % 4 != 3 else int(rng.integers(0, 3 * s)))
         cases.append((lo, hi, k, s, p, d))
     return cases
 
