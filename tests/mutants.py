@@ -120,6 +120,17 @@ def verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     return None
 
 
+def verdict_small_first(check_id: str, fn, seed: int | None = None, large: int = 1) -> str | None:
+    """:func:`verdict`, with the check's small cases judged first, on their own: an answer
+    they refuse is refused (with the mistake they name) without being run on the ``large``
+    cases a check draws last on purpose, where an answer reading every window would take
+    minutes to be refused again; an answer they pass is judged on all the cases."""
+    cases = cases_for(check_id) if seed is None else cases_for(check_id, seed)
+    capped = within_the_kernels_memory(fn)
+    result = judge(CHECKS[check_id], cases[:-large], run_cases(capped, cases[:-large]))
+    return result.message if not result.passed else verdict(check_id, fn, seed)
+
+
 def _cell_seconds() -> float:
     """The grader's time limit for one cell, read from its nbgrader config (one source)."""
     config = Path(__file__).resolve().parents[1] / "autograder" / "nbgrader_config.py"

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from mutants import verdict_in_time
+from mutants import verdict, verdict_in_time, verdict_small_first
 from pastes import Paste, coverage_test, pasted, refused_test
 
 POOL = (("08", "def pool2d"),)
@@ -166,6 +166,30 @@ PASTES = {
 # runs in a child killed at the grader's cell limit (mutants.verdict_in_time), with the
 # notebook's cases (every student's cases are as large: one run each is enough, at 30 s).
 IN_TIME = {
+    "ch08.max_pool2d_backward": [
+        # round 8, verbatim: cell 27's pool2d on -x + i (row-major index) (numpy orders complex
+        # numbers by real part, then imaginary part, so the min is each window's first
+        # winner), edge-padded, then bincount. Right on every small case; the hidden image
+        # has 10^6 windows of 1.2-2 10^5 cells, one Python call each
+        Paste("cell 27's pool2d on -x + i index (complex min: the first winner), then bincount (round 8)", POOL,
+              """def max_pool2d_backward(x, g, k, s, p):
+    Z = np.pad(1j * np.r_[:x.size].reshape(x.shape) - x, [[0], [0], [p], [p]], "edge")
+    m = pool2d(Z.T, k, s, lambda w: w.min(axis=(0, 1)))
+    return np.bincount(m.imag.astype(int).ravel(), g.T.ravel(), x.size).reshape(x.shape)
+""", "max_pool2d_backward"),
+        Paste("the same key over chapter 09's sliding_window_view, every window at once", NUMERIC,
+              """def max_pool2d_backward(x, g, k, s, p):
+    Z = np.pad(1j * np.r_[:x.size].reshape(x.shape) - x, [[0], [0], [p], [p]], "edge")
+    m = sliding_window_view(Z, (k, k), axis=(2, 3))[:, :, ::s, ::s].min(axis=(4, 5))
+    return np.bincount(m.imag.astype(int).ravel(), g.ravel(), x.size).reshape(x.shape)
+""", "max_pool2d_backward"),
+        Paste("the same key, one np.minimum over all windows per tap (chapter 09's loop over taps)", POOL,
+              """def max_pool2d_backward(x, g, k, s, p):
+    Z = np.pad(1j * np.r_[:x.size].reshape(x.shape) - x, [[0], [0], [p], [p]], "edge")
+    m = __import__("functools").reduce(np.minimum, (Z[:, :, a:a + s * g.shape[2]:s, b:b + s * g.shape[3]:s] for a in range(k) for b in range(k)))
+    return np.bincount(m.imag.astype(int).ravel(), g.ravel(), x.size).reshape(x.shape)
+""", "max_pool2d_backward"),
+    ],
     "ch08.ceil_mode_changes": [
         # round 8, verbatim (comments dropped): the short lengths e in range(-p, d k) with the
         # transcribed torch rule, then each counted every stride with len(range()); the hidden
@@ -177,7 +201,14 @@ IN_TIME = {
     ],
 }
 
-test_pasted_answer_loses_the_exercise = refused_test(PASTES)
+def _verdict(check_id, fn, seed=None):
+    """The pastes of max_pool2d_backward are refused on a small case; judged on the small
+    cases first, they are never run on the large image (minutes, window by window)."""
+    return (verdict_small_first if check_id == "ch08.max_pool2d_backward" else verdict)(
+        check_id, fn, seed)
+
+
+test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=_verdict)
 test_answer_that_cannot_finish_loses_the_exercise = refused_test(
     IN_TIME, seeds=(None,), verdict=verdict_in_time)
 test_every_exercise_has_a_paste = coverage_test({**PASTES, **{
