@@ -90,6 +90,12 @@ PASTES = {
     ceil = -(-room // stride) + 1 - ((-(-room // stride)) * stride >= n + padding)
     return int(round(np.mean(ceil != room // stride + 1) * (hi - lo + 1)))
 """, "ceil_mode_changes"),
+        Paste("one stride period of lengths in numpy with the text's rule, times the periods, plus the rest", POOL,
+              """def ceil_mode_changes(lo, hi, k, s, p, d):
+    n = np.arange(lo, lo + min(s, hi - lo + 1), dtype=np.int64)
+    ch = -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1 - (-(-(n + 2 * p - d * (k - 1) - 1) // s) * s >= n + p) != (n + 2 * p - d * (k - 1) - 1) // s + 1
+    return int(ch.sum()) * ((hi - lo + 1) // s) + int(ch[:(hi - lo + 1) % s].sum())
+""", "ceil_mode_changes"),
         Paste("the naive reading of the text: ceil mode adds a window unless the stride divides", POOL,
               """def ceil_mode_changes(lo, hi, kernel_size, stride, padding, dilation):
     c = dilation * (kernel_size - 1) + 1 - 2 * padding
