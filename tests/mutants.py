@@ -120,6 +120,67 @@ def verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     return None
 
 
+def verdict_small_first(check_id: str, fn, seed: int | None = None, large: int = 1) -> str | None:
+    """:func:`verdict`, with the check's small cases judged first, on their own: an answer
+    they refuse is refused (with the mistake they name) without being run on the ``large``
+    cases a check draws last on purpose, where an answer reading every window would take
+    minutes to be refused again; an answer they pass is judged on all the cases."""
+    cases = cases_for(check_id) if seed is None else cases_for(check_id, seed)
+    capped = within_the_kernels_memory(fn)
+    result = judge(CHECKS[check_id], cases[:-large], run_cases(capped, cases[:-large]))
+    return result.message if not result.passed else verdict(check_id, fn, seed)
+
+
+def _cell_seconds() -> float:
+    """The grader's time limit for one cell, read from its nbgrader config (one source)."""
+    config = Path(__file__).resolve().parents[1] / "autograder" / "nbgrader_config.py"
+    return float(re.search(r"^c\.Execute\.timeout = (\d+)", config.read_text(), re.M)[1])
+
+
+CELL_SECONDS = _cell_seconds()
+
+
+def _answers_in_a_child(fn, cases, conn) -> None:
+    """Run ``fn`` on the cases with a kernel's memory and send the outputs back."""
+    try:
+        conn.send(run_cases(within_the_kernels_memory(fn), cases))
+    except BaseException as error:  # noqa: BLE001 - the parent reports whatever happened
+        conn.send(repr(error))
+    finally:
+        conn.close()
+
+
+def verdict_in_time(check_id: str, fn, seed: int | None = None,
+                    seconds: float = CELL_SECONDS) -> str | None:
+    """:func:`verdict`, with the grader's cell time limit: ``fn`` answers all the cases in a
+    forked child, which is killed after ``seconds`` as the grader kills the kernel (a signal
+    would wait for a long numpy call to return). For answers that are right but only by
+    reading every window or every length: in-process, nothing else would stop them. The
+    reference is judged here, outside the limit, as the grader judges outside the kernel."""
+    import multiprocessing
+
+    cases = cases_for(check_id) if seed is None else cases_for(check_id, seed)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_answers_in_a_child, args=(fn, cases, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            return (f"{check_id}: no answer within the grader's {seconds:.0f} s cell limit "
+                    "(the kernel would be stopped)")
+        outputs = receive.recv()
+    except EOFError:            # the child died without an answer (killed for its memory)
+        outputs = "it ended without an answer"
+    finally:
+        child.kill()
+        child.join()
+    if isinstance(outputs, str):
+        return f"{check_id}: the answer's process failed: {outputs}"
+    result = judge(CHECKS[check_id], cases, outputs)
+    return None if result.passed else result.message
+
+
 def params(mutants: dict[str, list[Mutant]]):
     """pytest parameters (check id, mutant), with readable ids."""
     return [pytest.param(check_id, m, id=f"{check_id}:{m.what}")

@@ -359,11 +359,12 @@ def test_ch08_exercise_literals():
     from autograder.checks.ch08_beyond_2d import (
         _ahead,
         _ceil_changes,
+        _large_pool_case,
         _low_rank_weight,
-        _max_pool_cases,
         _narrowest,
         _pool_backward,
         _seeing,
+        _small_pool_cases,
         _widest,
     )
 
@@ -405,13 +406,24 @@ def test_ch08_exercise_literals():
                                    (((1, 2, 0, 1),), 3), (vgg, 7)]] == [
         (0, 1), (2, 3), (1, 5), (2, 1), (2, 4)]
     # max pooling's ties go to the first maximum in row-major order, as in torch: the hidden
-    # cases themselves (ties at scales 1, 2^50, 2^-40, one-ulp neighbours) against autograd
-    for x, g, k, s, p in _max_pool_cases(np.random.default_rng(9)):
+    # small cases themselves (ties at scales 1, 2^50, 2^-40, one-ulp neighbours) and the
+    # large image's kind scaled down (150-200 cells a side, windows of 45-60: plateaus tied
+    # within and between them) against autograd
+    rng = np.random.default_rng(9)
+    scaled = [_large_pool_case(rng, sides=(150, 201), windows=(45, 61)) for _ in range(4)]
+    for x, g, k, s, p in _small_pool_cases(np.random.default_rng(9)) + scaled:
         xt = torch.tensor(x, requires_grad=True)
         F.max_pool2d(xt, k, s, p).backward(torch.tensor(g))
         np.testing.assert_array_equal(_pool_backward(x, g, k, s, p), xt.grad.numpy())
+    for x, g, k, s, p in scaled:   # ties that only the row-major order settles
+        assert not np.array_equal(_pool_backward(x, g, k, s, p, route="columns"),
+                                  _pool_backward(x, g, k, s, p))
     tie = _pool_backward(np.full((1, 1, 2, 2), 7.0), np.array([[[[5.0]]]]), 2, 2, 0)
     np.testing.assert_array_equal(tie, [[[[5, 0], [0, 0]]]])
+    rows = np.array([[[[0.0, 0, 3], [3, 0, 0], [0, 0, 0]]]])
+    xt = torch.tensor(rows, requires_grad=True)
+    F.max_pool2d(xt, 3).backward(torch.tensor([[[[5.0]]]], dtype=torch.float64))
+    np.testing.assert_array_equal(xt.grad.numpy(), [[[[0, 0, 5], [0, 0, 0], [0, 0, 0]]]])
     # ceil mode: the closed count against the forward sizes, one length at a time, and torch
     literals = [(2, 10, 2, 2, 0, 1), (4, 4, 2, 2, 0, 1), (5, 5, 2, 2, 0, 1), (4, 5, 2, 3, 1, 1),
                 (12, 12, 3, 4, 1, 1)]
@@ -474,3 +486,80 @@ def test_ch08_citations():
     assert "Simonyan & Zisserman, ICLR 2015" in text and "Zisserman, 2014" not in text
     assert "no recurrence" in text and "teacher forcing" in text and "Sec. 2.1" in text
     assert "in Jupyter" not in text
+
+
+def test_ch08_ceil_mode_count_on_the_huge_spans():
+    """The hidden layers whose stride and window span are both 10^11 to 5 10^12 cells: the closed
+    count agrees, length by length, with the size rule in both modes (the rule that torch
+    matches on every small layer above), at lengths spread over each range and next to its
+    ends, and it adds up over a split of the range."""
+    from autograder.checks import cases_for
+    from autograder.checks.ch08_beyond_2d import _ceil_changes, _huge_span_cases
+
+    rng = np.random.default_rng(11)
+    for seed in (1, 2):
+        huge = [c for c in cases_for("ch08.ceil_mode_changes", seed)
+                if 10 ** 11 <= min(c[3], c[5] * (c[2] - 1) + 1) < 5 * 10 ** 12]
+        assert len(huge) == len(_huge_span_cases(np.random.default_rng(0))) == 16
+        for lo, hi, k, s, p, d in huge:
+            lengths = {lo, hi, lo + 1, hi - 1} | {int(v) for v in rng.integers(lo, hi + 1, 50)}
+            for n in sorted(v for v in lengths if lo <= v <= hi):
+                changed = (S.pool_output_size(n, k, s, p, d, True)
+                           != S.pool_output_size(n, k, s, p, d, False))
+                assert _ceil_changes(n, n, k, s, p, d) == changed, (n, k, s, p, d)
+            mid = (lo + hi) // 2
+            assert _ceil_changes(lo, hi, k, s, p, d) == (
+                _ceil_changes(lo, mid, k, s, p, d) + _ceil_changes(mid + 1, hi, k, s, p, d))
+
+
+def test_ch08_max_pool_reference_against_the_windows_read_one_by_one():
+    """The reference (ranks, a separable minimum by doubling, bincount) against the
+    definition read window by window (the first maximum of each, row by row), on every small
+    hidden case of two students and on a 60 x 70 image of the large case's kind."""
+    from autograder.checks.ch08_beyond_2d import _large_pool_case, _pool_backward, _small_pool_cases
+
+    def by_windows(x, g, k, s, p):
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+        out = np.zeros(xp.shape)
+        for n, c, i, j in np.ndindex(g.shape):
+            window = xp[n, c, i * s:i * s + k, j * s:j * s + k]
+            a, b = divmod(int(np.argmax(window)), k)       # argmax: the first maximum
+            out[n, c, i * s + a, j * s + b] += g[n, c, i, j]
+        return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
+
+    cases = _small_pool_cases(np.random.default_rng(1)) + _small_pool_cases(
+        np.random.default_rng(2))
+    cases.append(_large_pool_case(np.random.default_rng(3), sides=(60, 71), windows=(15, 21)))
+    for case in cases:
+        np.testing.assert_allclose(_pool_backward(*case), by_windows(*case), rtol=0, atol=1e-12)
+
+
+def test_ch08_max_pool_large_case_as_the_prompt_says():
+    """Exercise 4's prompt: an image of 1,100 to 1,300 cells a side, windows of 350 to 450 at
+    stride 1, at least 10^11 comparisons read window by window, the 30 s of a graded cell
+    (the grader's nbgrader timeout). The least count is at the smallest window with the least
+    padding (a quarter of it) on the smallest image; the drawn cases stay in the ranges."""
+    import re
+    from pathlib import Path
+
+    from chapter_text import markdown
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch08_beyond_2d import LARGE_SIDES, LARGE_WINDOWS
+
+    flat = " ".join(markdown("08_beyond_2d").split())
+    assert "One hidden image of 1,100 to 1,300 cells a side is pooled at stride 1" in flat
+    assert "windows of 350 to 450 cells a side" in flat
+    assert "at least $10^{11}$ comparisons, far more than the 30 s a graded cell may run" in flat
+    assert (LARGE_SIDES, LARGE_WINDOWS) == ((1100, 1301), (350, 451))
+    config = (Path(__file__).resolve().parents[1] / "autograder" / "nbgrader_config.py").read_text()
+    assert re.search(r"^c\.Execute\.timeout = 30$", config, re.M)
+    least = min((n + 2 * (k // 4) - k + 1) ** 2 * (k * k - 1)
+                for n in range(1100, 1301) for k in range(350, 451))
+    assert least >= 10 ** 11
+    for seed in (None, 1, 2, 3):
+        x, g, k, s, p = (cases_for("ch08.max_pool2d_backward") if seed is None else
+                         cases_for("ch08.max_pool2d_backward", seed))[-1]
+        assert all(1100 <= side <= 1300 for side in x.shape[2:]) and 350 <= k <= 450
+        assert s == 1 and k // 4 <= p <= k // 2
+        assert g.shape[2] * g.shape[3] * (k * k - 1) >= 10 ** 11

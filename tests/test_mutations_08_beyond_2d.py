@@ -8,7 +8,7 @@ marked ``named``. The tally at the end keeps the catalogue from silently shrinki
 from __future__ import annotations
 
 import numpy as np
-from mutants import by_name, caught_test, tally_test
+from mutants import by_name, caught_test, tally_test, verdict, verdict_small_first
 
 # --- exercise 1: widest_same_stack (a look-ahead budget) ------------------------------------
 
@@ -213,6 +213,24 @@ def ceil_sampled(lo, hi, kernel_size, stride, padding, dilation):
     return int(round(share * (hi - lo + 1)))
 
 
+def ceil_span_d_times_k(lo, hi, kernel_size, stride, padding, dilation):
+    """A dilated window taken as d k cells wide (one gap too many)."""
+    return _changes(lo, hi, kernel_size, stride, padding, dilation,
+                    span=dilation * kernel_size)
+
+
+def ceil_in_floats(lo, hi, kernel_size, stride, padding, dilation):
+    """The right count, with the divisions in floating point (true division, then int):
+    exact on small lengths, off once lengths reach 2^53."""
+    span = dilation * (kernel_size - 1) + 1
+    s, c, last = stride, span - 2 * padding, min(stride, span - padding) - 1
+
+    def upto(x):
+        whole = int(np.floor(x / s))
+        return whole * last + min(int(x - whole * float(s)), last)
+    return upto(c - lo) - upto(c - hi - 1)
+
+
 # --- exercise 4: max_pool2d_backward -----------------------------------------------------------
 
 
@@ -321,6 +339,48 @@ def back_central_differences(x, grad, k, s, p):
     return out
 
 
+def _separable(x, grad, k, s, p, key):
+    """The separable answer students write: a complex key -value + i * key (numpy orders
+    complex numbers by real part, then imaginary part), its k-wide minimum along the rows
+    and then the columns, and the gradient added onto the cell the key names."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    z = np.pad(1j * key - x, ((0, 0), (0, 0), (p, p), (p, p)), "edge")
+    m = sliding_window_view(z, k, axis=3)[..., ::s, :].min(-1)
+    m = sliding_window_view(m, k, axis=2)[:, :, ::s].min(-1)
+    cell = np.empty(x.size, dtype=int)
+    cell[key.ravel()] = np.arange(x.size)              # the cell each key number names
+    return np.bincount(cell[m.imag.astype(int).ravel()], grad.ravel(), x.size).reshape(x.shape)
+
+
+def back_columns_first(x, grad, k, s, p):
+    """Separable, but the key numbers the cells column by column: ties go to the left."""
+    n, c, h, w = x.shape
+    plane = np.arange(h * w).reshape(w, h).T            # column-major order within a plane
+    key = np.arange(n * c)[:, None, None] * (h * w) + plane
+    return _separable(x, grad, k, s, p, key.reshape(x.shape))
+
+
+def back_nudged(x, grad, k, s, p):
+    """Ties broken by a nudge, x - 1e-9 * (row-major index), before a separable maximum:
+    too small to matter at 2^50, larger than the gaps at 2^-40 and between ulps."""
+    index = np.arange(x.size).reshape(x.shape)
+    return _separable(x - 1e-9 * index, grad, k, s, p, index)
+
+
+def back_powers_of_two(x, grad, k, s, p):
+    """Windows doubled 1, 2, 4, ... as far as they fit in k, the last overlapping step
+    forgotten: right for k = 1, 2, 4 only."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    width = 1 << (k.bit_length() - 1)
+    index = np.arange(x.size).reshape(x.shape)
+    z = np.pad(1j * index - x, ((0, 0), (0, 0), (p, p), (p, p)), "edge")
+    m = sliding_window_view(z, width, axis=3)[..., ::s, :].min(-1)[..., :grad.shape[3]]
+    m = sliding_window_view(m, width, axis=2)[:, :, ::s].min(-1)[:, :, :grad.shape[2]]
+    return np.bincount(m.imag.astype(int).ravel(), grad.ravel(), x.size).reshape(x.shape)
+
+
 def back_padded_shape(x, grad, kernel_size, stride, padding):
     p = padding
     return np.pad(_backward(x, grad, kernel_size, stride, p), ((0, 0), (0, 0), (p, p), (p, p)))
@@ -378,14 +438,14 @@ MUTANTS = {
     "ch08.ceil_mode_changes": by_name(
         ceil_no_rule, ceil_rule_past_padded_end, ceil_rule_past_input_end, ceil_no_dilation,
         ceil_one_sided_padding, ceil_hi_excluded, ceil_lengths_that_agree,
-        ceil_whole_periods_only, ceil_sampled,
-        unnamed=(ceil_whole_periods_only, ceil_sampled)),
+        ceil_whole_periods_only, ceil_sampled, ceil_span_d_times_k, ceil_in_floats,
+        unnamed=(ceil_whole_periods_only, ceil_sampled, ceil_span_d_times_k, ceil_in_floats)),
     "ch08.max_pool2d_backward": by_name(
         back_assigned, back_spread, back_zero_padding, back_stride_is_kernel,
         back_upsampled_mask, back_padded_shape, back_first_cell, back_every_tie, back_last_tie,
-        back_central_differences,
+        back_central_differences, back_columns_first, back_nudged, back_powers_of_two,
         unnamed=(back_stride_is_kernel, back_upsampled_mask, back_padded_shape,
-                 back_central_differences)),
+                 back_central_differences, back_nudged, back_powers_of_two)),
     "ch08.narrowest_bottleneck": by_name(
         narrow_output_rank, narrow_input_rank, narrow_smaller_rank, narrow_sum_of_ranks,
         narrow_widest_tap, narrow_spatial_rank, narrow_fewer_channels, narrow_more_channels,
@@ -395,11 +455,19 @@ MUTANTS = {
 
 # The sandboxed grader draws each student's cases from their own seed: no student may be lucky
 # enough to get cases that a wrong variant passes, or that hide its diagnosis.
-test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, seeds=(None, 1, 2, 3))
+def _verdict(check_id, fn, seed=None):
+    """max_pool2d_backward's wrong variants are judged on the small cases first (the check
+    draws its large image last): most read every window and would take minutes there."""
+    return (verdict_small_first if check_id == "ch08.max_pool2d_backward" else verdict)(
+        check_id, fn, seed)
+
+
+test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=_verdict,
+                                                    seeds=(None, 1, 2, 3))
 
 
 test_tally = tally_test(MUTANTS, {
     "ch08.widest_same_stack": (6, 5), "ch08.outputs_seeing": (9, 8),
-    "ch08.ceil_mode_changes": (9, 7), "ch08.max_pool2d_backward": (10, 6),
+    "ch08.ceil_mode_changes": (11, 7), "ch08.max_pool2d_backward": (13, 7),
     "ch08.narrowest_bottleneck": (8, 5),
 })

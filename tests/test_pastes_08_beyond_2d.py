@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
+import pytest
+from mutants import verdict, verdict_in_time, verdict_small_first
 from pastes import Paste, coverage_test, pasted, refused_test
+
+from autograder.checks import CHECKS, cases_for, judge, run_cases
 
 POOL = (("08", "def pool2d"),)
 
@@ -86,6 +90,12 @@ PASTES = {
     ceil = -(-room // stride) + 1 - ((-(-room // stride)) * stride >= n + padding)
     return int(round(np.mean(ceil != room // stride + 1) * (hi - lo + 1)))
 """, "ceil_mode_changes"),
+        Paste("one stride period of lengths in numpy with the text's rule, times the periods, plus the rest", POOL,
+              """def ceil_mode_changes(lo, hi, k, s, p, d):
+    n = np.arange(lo, lo + min(s, hi - lo + 1), dtype=np.int64)
+    ch = -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1 - (-(-(n + 2 * p - d * (k - 1) - 1) // s) * s >= n + p) != (n + 2 * p - d * (k - 1) - 1) // s + 1
+    return int(ch.sum()) * ((hi - lo + 1) // s) + int(ch[:(hi - lo + 1) % s].sum())
+""", "ceil_mode_changes"),
         Paste("the naive reading of the text: ceil mode adds a window unless the stride divides", POOL,
               """def ceil_mode_changes(lo, hi, kernel_size, stride, padding, dilation):
     c = dilation * (kernel_size - 1) + 1 - 2 * padding
@@ -161,8 +171,76 @@ PASTES = {
     ],
 }
 
-test_pasted_answer_loses_the_exercise = refused_test(PASTES)
-test_every_exercise_has_a_paste = coverage_test(PASTES)
+# Answers that are right wherever they finish, refused only because they cannot finish: each
+# runs in a child killed at the grader's cell limit (mutants.verdict_in_time), with the
+# notebook's cases (every student's cases are as large: one run each is enough, at 30 s).
+IN_TIME = {
+    "ch08.max_pool2d_backward": [
+        # round 8, verbatim: cell 27's pool2d on -x + i (row-major index) (numpy orders complex
+        # numbers by real part, then imaginary part, so the min is each window's first
+        # winner), edge-padded, then bincount. Right on every small case; the hidden image
+        # has 10^6 windows of 1.2-2 10^5 cells, one Python call each
+        Paste("cell 27's pool2d on -x + i index (complex min: the first winner), then bincount (round 8)", POOL,
+              """def max_pool2d_backward(x, g, k, s, p):
+    Z = np.pad(1j * np.r_[:x.size].reshape(x.shape) - x, [[0], [0], [p], [p]], "edge")
+    m = pool2d(Z.T, k, s, lambda w: w.min(axis=(0, 1)))
+    return np.bincount(m.imag.astype(int).ravel(), g.T.ravel(), x.size).reshape(x.shape)
+""", "max_pool2d_backward"),
+        Paste("the same key over chapter 09's sliding_window_view, every window at once", NUMERIC,
+              """def max_pool2d_backward(x, g, k, s, p):
+    Z = np.pad(1j * np.r_[:x.size].reshape(x.shape) - x, [[0], [0], [p], [p]], "edge")
+    m = sliding_window_view(Z, (k, k), axis=(2, 3))[:, :, ::s, ::s].min(axis=(4, 5))
+    return np.bincount(m.imag.astype(int).ravel(), g.ravel(), x.size).reshape(x.shape)
+""", "max_pool2d_backward"),
+        Paste("the same key, one np.minimum over all windows per tap (chapter 09's loop over taps)", POOL,
+              """def max_pool2d_backward(x, g, k, s, p):
+    Z = np.pad(1j * np.r_[:x.size].reshape(x.shape) - x, [[0], [0], [p], [p]], "edge")
+    m = __import__("functools").reduce(np.minimum, (Z[:, :, a:a + s * g.shape[2]:s, b:b + s * g.shape[3]:s] for a in range(k) for b in range(k)))
+    return np.bincount(m.imag.astype(int).ravel(), g.ravel(), x.size).reshape(x.shape)
+""", "max_pool2d_backward"),
+    ],
+    "ch08.ceil_mode_changes": [
+        # round 8, verbatim (comments dropped): the short lengths e in range(-p, d k) with the
+        # transcribed torch rule, then each counted every stride with len(range()); the hidden
+        # spans of 10^11-10^13 cells make that range as long
+        Paste("brute force over the short lengths e in range(-p, d k), then len(range(e, ., s)) (round 8)", (),
+              """def ceil_mode_changes(lo, hi, k, s, p, d):
+    return sum(len(range(e, hi + 1, s)) - len(range(e, lo, s)) for e in range(-p, d * k) if (e + 2 * p - d * (k - 1) - 1) // s + 1 <= 0 <= -(-(e + 2 * p - d * (k - 1) - 1) // s) and -p < e)
+""", "ceil_mode_changes"),
+    ],
+}
+
+def _verdict(check_id, fn, seed=None):
+    """The pastes of max_pool2d_backward are refused on a small case; judged on the small
+    cases first, they are never run on the large image (minutes, window by window)."""
+    return (verdict_small_first if check_id == "ch08.max_pool2d_backward" else verdict)(
+        check_id, fn, seed)
+
+
+test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=_verdict)
+@pytest.mark.parametrize(("check_id", "paste"), [
+    pytest.param(c, p, id=f"{c}:{p.what}") for c, ps in IN_TIME.items() for p in ps])
+def test_answer_that_cannot_finish_loses_the_exercise(check_id, paste):
+    """Right on the cases it can finish (all but the large ones the check draws last, for a
+    student holding seed 1), and no answer within the cell limit on the notebook's cases."""
+    fn = pasted(paste, chapter=check_id[2:4])
+    cases = cases_for(check_id, 1)
+    small = [c for c in cases if not _large(check_id, c)]
+    assert len(small) < len(cases)
+    assert judge(CHECKS[check_id], small, run_cases(fn, small)).passed
+    message = verdict_in_time(check_id, fn)
+    assert message is not None and "no answer within the grader's" in message, message
+
+
+def _large(check_id, case):
+    """The cases drawn to be too large to enumerate: the image of 10^6 windows, the layers
+    whose stride and span both reach 10^11 cells."""
+    if check_id == "ch08.max_pool2d_backward":
+        return case[0].size >= 10 ** 6
+    lo, hi, k, s, p, d = case
+    return min(s, d * (k - 1) + 1) >= 10 ** 11
+test_every_exercise_has_a_paste = coverage_test({**PASTES, **{
+    c: PASTES.get(c, []) + ps for c, ps in IN_TIME.items()}})
 
 
 def test_bottleneck_refusals_do_not_name_the_answer():

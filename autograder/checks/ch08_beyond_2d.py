@@ -1,8 +1,8 @@
 """Hidden checks of chapter 08 (beyond 2-D): the widest stack of 'same' layers within a
 look-ahead budget, which outputs of a stack see an input cell (its window inverted), for how
 many input lengths ceil_mode changes a pooled size, the gradient of max pooling with ties
-(chapter 07's question for chapter 08's layer), and the narrowest linear bottleneck that
-computes a given layer exactly."""
+and windows too large to read one by one (chapter 07's question for chapter 08's layer),
+and the narrowest linear bottleneck that computes a given layer exactly."""
 
 from __future__ import annotations
 
@@ -204,6 +204,33 @@ def _ceil_cases(rng):
     # the text's layers: 2x2 windows of stride 2, ResNet's 3x3 stride-2 pooling, k=2 s=3 p=1
     cases += [(2, 10, 2, 2, 0, 1), (100, 120, 3, 2, 1, 1), (1, 1000, 2, 3, 1, 1),
               (5, 5, 3, 4, 1, 1)]
+    return cases + _huge_span_cases(rng)
+
+
+def _huge_span_cases(rng):
+    """Windows spanning 10^11 to 4 10^12 cells (a huge dilation, a huge kernel, or both) with
+    strides of 10^11 to 5 10^12 in the same layer: the lengths that behave alike repeat every
+    stride and the window is as long, so no enumeration of short lengths (round 8's paste
+    ran over range(-p, d k)), of one stride period, or of one span can finish; ranges of
+    10^17-10^18 lengths hold 10^5-10^7 output sizes, too many to bisect one at a time. Half
+    the strides exceed span - p (a run of residues changes), half do not (all but one do)."""
+    cases = []
+    for i in range(16):
+        if i % 3 == 0:     # a few taps, far apart
+            k, d = int(rng.integers(2, 6)), int(10 ** rng.uniform(11, 12))
+        elif i % 3 == 1:   # a huge kernel, undilated
+            k, d = int(10 ** rng.uniform(11.35, 12.3)), 1
+        else:              # both
+            k, d = int(10 ** rng.uniform(5.5, 6.15)), int(10 ** rng.uniform(5.5, 6.15))
+        p = int(rng.integers(0, k // 2 + 1))
+        span = d * (k - 1) + 1
+        reach = span - p                          # the rule fires for strides above this
+        s = (reach + int(10 ** rng.uniform(9, 11.5)) if i % 2 else
+             max(10 ** 11, reach - int(reach * rng.uniform(0.001, 0.9))))
+        lo = max(1, span - 2 * p) + (int(10 ** rng.uniform(0, 18)) if i % 4 < 2 else
+                                     int(rng.integers(0, 40)))
+        hi = lo + (int(10 ** rng.uniform(17, 18)) if i % 4 != 3 else int(rng.integers(0, 3 * s)))
+        cases.append((lo, hi, k, s, p, d))
     return cases
 
 
@@ -226,7 +253,8 @@ def _pool_values(rng, shape, kind):
     return base + steps * np.spacing(abs(base))
 
 
-def _max_pool_cases(rng):
+def _small_pool_cases(rng):
+    """30 random batches of windows up to 4 x 4 (overlapping, padded, tied), and two by hand."""
     cases = []
     while len(cases) < 30:
         k = int(rng.integers(1, 5)) if len(cases) % 5 else int(rng.integers(2, 5))
@@ -247,42 +275,135 @@ def _max_pool_cases(rng):
     return cases
 
 
+# The large case: rows and columns of this many cells, windows of this many a side.
+LARGE_SIDES, LARGE_WINDOWS = (1100, 1301), (350, 451)
+
+
+def _large_pool_case(rng, sides=LARGE_SIDES, windows=LARGE_WINDOWS):
+    """One image of 1,100-1,300 cells a side pooled at stride 1 with windows of 350-450 cells
+    a side, padded by a quarter to a half of the window: 8.5 10^5 to 1.7 10^6 outputs of
+    1.2 10^5 to 2 10^5 cells each, at least 10^11 comparisons read window by window (far
+    beyond a check cell's 30 s), while a k-wide minimum along the rows and then along the
+    columns costs at most 2 10^9 (k passes over the image), or 6 10^7 (log2 k passes).
+    The image is made of plateaus of 20-40 cells a side holding small integers: ties inside
+    every window, between plateaus too (where row-major and column-major order disagree), at
+    one of the tie scales or one ulp apart."""
+    h, w = (int(v) for v in rng.integers(*sides, 2))
+    k = int(rng.integers(*windows))
+    p = int(rng.integers(k // 4, k // 2 + 1))
+    side = int(rng.integers(20, 41)) * max(h, w) // 1200 or 1   # scaled with the image
+    plateaus = rng.integers(-60, 60, (h // side + 2, w // side + 2))
+    top, left = (int(v) for v in rng.integers(0, side, 2))
+    steps = plateaus.repeat(side, 0).repeat(side, 1)[top:top + h, left:left + w]
+    if rng.random() < 0.5:
+        x = steps * rng.choice(_SCALES)
+    else:
+        base = rng.choice([1.0, -3.0, 2.0 ** 40])
+        x = base + steps * np.spacing(abs(base))
+    oh, ow = h + 2 * p - k + 1, w + 2 * p - k + 1
+    return x[None, None], rng.standard_normal((1, 1, oh, ow)), k, 1, p
+
+
+def _max_pool_cases(rng):
+    """The small cases, then the large one (last, so that a wrong answer is named on a small
+    case first and a refused one need not be run on the large case to be refused)."""
+    return _small_pool_cases(rng) + [_large_pool_case(rng)]
+
+
+def _slide_min(a, k, axis):
+    """The minimum of every k consecutive entries along ``axis`` (stride 1): windows of
+    width 1, 2, 4, ... by the minimum of two halves, then the last, overlapping step."""
+    a = np.moveaxis(a, axis, -1)
+    width = 1
+    while 2 * width <= k:
+        a = np.minimum(a[..., :-width], a[..., width:])
+        width *= 2
+    a = np.minimum(a[..., :a.shape[-1] - (k - width)], a[..., k - width:])
+    return np.moveaxis(a, -1, axis)
+
+
+def _ranks(xp, ties):
+    """Every cell's place in the order in which it wins: larger values first; among equal
+    values, the first in row-major order (``ties="row"``, torch's), the last, or the first
+    in column-major order. A window's winner is its cell of smallest rank."""
+    flat = -xp.ravel()
+    if ties == "row":
+        order = np.argsort(flat, kind="stable")
+    elif ties == "last":
+        order = np.lexsort((-np.arange(flat.size), flat))
+    else:
+        rows, cols = np.indices(xp.shape[2:])
+        order = np.lexsort((np.broadcast_to(rows, xp.shape).ravel(),
+                            np.broadcast_to(cols, xp.shape).ravel(), flat))
+    rank = np.empty(flat.size, dtype=np.int64)
+    rank[order] = np.arange(flat.size)
+    return rank.reshape(xp.shape), order
+
+
+def _winners(xp, k, s, out, ties="row"):
+    """Flat indices into the padded ``xp`` of each window's winner, shape (N, C, oh, ow): the
+    smallest rank of a k x k window is the smallest of its k rows' smallest."""
+    rank, order = _ranks(xp, ties)
+    (oh, ow) = out
+    best = _slide_min(_slide_min(rank, k, 3)[..., ::s][..., :ow], k, 2)[:, :, ::s][:, :, :oh]
+    return order[best]
+
+
+def _spread_back(grad, k, s, shape):
+    """Each window's gradient spread evenly on its k x k cells (padded shape): the gradient
+    at every window's corner, summed over the k cells before each cell along each axis."""
+    corners = np.zeros(shape)
+    n, c, oh, ow = grad.shape
+    corners[:, :, :s * (oh - 1) + 1:s, :s * (ow - 1) + 1:s] = grad / (k * k)
+    for axis in (2, 3):
+        total = np.cumsum(corners, axis=axis)
+        ahead = np.zeros_like(total)
+        cut = [slice(None)] * 4
+        cut[axis] = slice(k, None)
+        keep = [slice(None)] * 4
+        keep[axis] = slice(None, -k) if k < shape[axis] else slice(0, 0)
+        ahead[tuple(cut)] = total[tuple(keep)]
+        corners = total - ahead
+    return corners
+
+
 def _pool_backward(x, grad, k, s, p, *, fill=-np.inf, route="max", add=True):
     """The gradient of max pooling: each output's gradient goes to the cell of its window that
     won (the first maximum in row-major order, as torch's kernel scans it: a later cell must
-    be strictly larger to take over), added up over overlapping windows."""
+    be strictly larger to take over), added up over overlapping windows. The keywords give
+    a student's version of a step (the padding's value, where the gradient goes, overwrite
+    instead of add); every version runs in a few passes over the image, the large case too."""
     x = np.asarray(x, dtype=np.float64)
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=fill)
-    out = np.zeros_like(xp)
     n, c, oh, ow = grad.shape
-    for i in range(oh):
-        for j in range(ow):
-            window = xp[:, :, i * s:i * s + k, j * s:j * s + k].reshape(n, c, -1)
-            g = grad[:, :, i, j]
-            if route == "spread":
-                share = np.repeat((g / (k * k))[:, :, None], k * k, axis=2)
-            elif route == "first":
-                share = np.zeros_like(window)
-                share[:, :, 0] = g
-            elif route == "ties":  # every cell equal to the maximum
-                share = (window == window.max(axis=2, keepdims=True)) * g[:, :, None]
-            elif route == "last":  # the last maximum in row-major order
-                share = np.zeros_like(window)
-                last = window.shape[2] - 1 - window[:, :, ::-1].argmax(axis=2)
-                np.put_along_axis(share, last[:, :, None], g[:, :, None], axis=2)
-            else:
-                share = np.zeros_like(window)
-                np.put_along_axis(share, window.argmax(axis=2)[:, :, None], g[:, :, None], axis=2)
-            block = out[:, :, i * s:i * s + k, j * s:j * s + k]
-            if add:
-                block += share.reshape(n, c, k, k)
-            else:
-                block[...] = np.where(share.reshape(n, c, k, k) != 0, share.reshape(n, c, k, k),
-                                      block)
+    if route == "spread":
+        out = _spread_back(grad, k, s, xp.shape)
+    elif route == "ties":  # every cell equal to its window's maximum
+        top = xp.ravel()[_winners(xp, k, s, (oh, ow))]
+        out = np.zeros(xp.shape)
+        for value in np.unique(top):
+            share = _spread_back(np.where(top == value, grad, 0.0) * (k * k), k, s, xp.shape)
+            out += np.where(xp == value, share, 0.0)
+    else:
+        if route == "first":    # the window's first cell, padded or not
+            rows, cols = np.ogrid[:oh, :ow]
+            where = np.ravel_multi_index(np.broadcast_arrays(
+                np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None],
+                rows * s, cols * s), xp.shape)
+        else:
+            where = _winners(xp, k, s, (oh, ow),
+                             {"max": "row", "last": "last", "columns": "columns"}[route])
+        if add:
+            out = np.bincount(where.ravel(), grad.ravel(), xp.size).reshape(xp.shape)
+        else:                    # assigned in the windows' order: the last window stays
+            last = where.size - 1 - np.unique(where.ravel()[::-1], return_index=True)[1]
+            out = np.zeros(xp.size)
+            out[where.ravel()[last]] = grad.ravel()[last]
+            out = out.reshape(xp.shape)
     return out[:, :, p:p + x.shape[2], p:p + x.shape[3]]
 
 
-def _ranks(weight):
+def _channel_ranks(weight):
     """(rank on the output side, rank on the input side) of a conv weight (C_out, C_in, kh, kw):
     the taps' C_out x C_in matrices side by side, and stacked."""
     w = np.asarray(weight, dtype=float)
@@ -295,7 +416,7 @@ def _narrowest(weight):
     the layer. Every tap is B K_ab A, so the taps side by side have rank <= m (columns in B's
     span) and stacked rank <= m (rows in A's span); conversely with B a basis of the taps'
     column space and A of their row space, K_ab = B^+ W_ab A^+ fits in max of the two ranks."""
-    return int(max(_ranks(weight)))
+    return int(max(_channel_ranks(weight)))
 
 
 def _low_rank_weight(rng, c_out, c_in, r_out, r_in, kh, kw):
@@ -439,6 +560,10 @@ CHECKS = [
                     lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="ties"),
                     "the output is one cell's value, so one cell gets its gradient: when "
                     "several cells tie for the maximum, the first in row-major order."),
+            Mistake("ties broken in column-major order",
+                    lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="columns"),
+                    "of two tied cells in different rows, the one in the upper row comes first "
+                    "in row-major order, whichever column it is in."),
             Mistake("ties given to the last maximum",
                     lambda x, g, k, s, p: _pool_backward(x, g, k, s, p, route="last"),
                     "scanning the window row by row, a later cell takes over only when it is "
@@ -455,15 +580,15 @@ CHECKS = [
             # The advice says what is wrong, never which rank to take instead: a refusal that
             # named the other side let a student reach the answer by elimination (round 6).
             Mistake("a width too narrow for this layer",
-                    lambda w: int(_ranks(w)[0]),
+                    lambda w: int(_channel_ranks(w)[0]),
                     "no bottleneck of that width computes this layer exactly. Write one tap of "
                     "the stack as a product of three matrices and ask what m bounds."),
             Mistake("a width too narrow for some taps",
-                    lambda w: int(_ranks(w)[1]),
+                    lambda w: int(_channel_ranks(w)[1]),
                     "no bottleneck of that width computes this layer exactly. Write one tap of "
                     "the stack as a product of three matrices and ask what m bounds."),
             Mistake("a width too narrow for the taps together",
-                    lambda w: int(min(_ranks(w))),
+                    lambda w: int(min(_channel_ranks(w))),
                     "no bottleneck of that width computes this layer exactly. Write one tap of "
                     "the stack as a product of three matrices and ask what m bounds."),
             Mistake("the spatial rank of chapter 04",
