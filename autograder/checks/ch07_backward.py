@@ -291,8 +291,8 @@ TRANSPOSED_MISTAKES = [
             "torch.nn.ConvTranspose2d: dW[c, o] pairs input channel c with output channel o."),
     Mistake("kernel flipped",
             lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p)[:, :, ::-1, ::-1],
-            "input x[i, j] stamps W[a, b] onto output cell (s*i + a - p, s*j + b - p): dW[a, b] "
-            "pairs x[i, j] with dY there, nothing is rotated."),
+            "the forward pass of a transposed convolution rotates nothing: ask which output "
+            "cell tap (a, b) of input (i, j) lands on, and pair x with dY there."),
     Mistake("batch not summed, first image only",
             lambda x, dy, ws, s, p: _transposed_grad_weight(x[:1], dy[:1], ws, s, p),
             "every image used the same weight: sum their contributions."),
@@ -301,8 +301,8 @@ TRANSPOSED_MISTAKES = [
             "the weight gradient sums the images' contributions without dividing by N."),
     Mistake("padding ignored",
             lambda x, dy, ws, s, p: _tap_sums(_floats(dy), x, tuple(ws[2:]), s, 1),
-            "padding crops the transposed convolution's output: stamp (a, b) of input (i, j) "
-            "landed on output cell (s*i + a - p, s*j + b - p)."),
+            "padding crops the transposed convolution's output: the dY you were given starts "
+            "p cells into the uncropped output, so every stamp lands p cells earlier in it."),
     Mistake("grad_output's output_padding rows dropped",
             lambda x, dy, ws, s, p: _transposed_grad_weight(
                 x, _output_padding_cut(x, dy, ws, s, p), ws, s, p),
@@ -540,12 +540,12 @@ CHECKS = [
           mistakes=[
               Mistake("each layer's own pattern, multiplied", _per_layer,
                       "a layer whose taps reach past its stride carries into the grid of the "
-                      "next layer: the layers' patterns are not independent. Compose the "
-                      "stack into one layer and count its taps modulo P."),
+                      "next layer: the layers' patterns are not independent, so a product of "
+                      "per-layer fractions cannot be the answer."),
               Mistake("only the first layer's pattern",
                       _first_only,
-                      "the later layers read only some of the first layer's outputs: every "
-                      "layer's taps move the input cell read, by d a times the strides below."),
+                      "the later layers read only some of the first layer's outputs, so their "
+                      "taps change which input cells are reached too."),
               Mistake("taps not scaled by the strides below",
                       lambda layers: _reached(layers, scale=lambda ls: [1] * len(ls)),
                       "tap a of layer l moves the cell it reads by d a cells of layer l's "
@@ -560,8 +560,8 @@ CHECKS = [
                       "not read by that window."),
               Mistake("distinct taps counted, not reduced modulo P",
                       lambda layers: _reached(layers, reduce=False),
-                      "windows P cells apart read the same pattern shifted by P: taps that "
-                      "differ by a multiple of P land on the same residue and count once."),
+                      "the pattern repeats: two of the stack's taps can reach the same cells "
+                      "of every period, and such a cell is reached once, not twice."),
               Mistake("fraction not in lowest terms",
                       lambda layers: (_residues(layers), _period(layers)),
                       "divide the count and the period by their greatest common divisor: "

@@ -484,8 +484,8 @@ CHECKS = [
                     "outputs than one in the middle."),
             Mistake("the first output rounded down",
                     lambda layers, c: _seeing(layers, c, round_first=lambda x, j: x // j),
-                    "the first output whose window reaches the cell is the smallest i with "
-                    "last_i >= cell: round that bound up."),
+                    "the first output that sees the cell is one whose window ends at or after "
+                    "it: an output one before yours still ends before the cell."),
             Mistake("strides of earlier layers ignored",
                     lambda layers, c: _seeing(layers, c, strides=False),
                     "one step of layer l's input is s_1 ... s_(l-1) input cells: a layer's "
