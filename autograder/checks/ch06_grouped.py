@@ -130,18 +130,25 @@ def _layers_to_mix(c, g):
 
 
 def _mix_cases(rng):
-    """Channel counts of 2^19 and more: a C x C dependency matrix (2 TB of float64) does not
-    fit in memory, so the answer has to come from the block structure, not from the text's
-    D S D product. The group counts are either small (g <= 1024) or themselves 2^19 and more,
-    so that even a g x g matrix is either cheap or refused at once, never half-allocated."""
-    cases = []
-    for i in range(30):
-        if i % 3:
-            g = 2 ** 19 + int(rng.integers(0, 2 ** 16))
-            b = int(rng.integers(1, 4)) if i % 5 == 1 else int(2 ** rng.uniform(0, 6))
-        else:
-            g = 1 if i % 9 == 0 else int(2 ** rng.uniform(1, 10))
-            b = -(-2 ** 19 // g) + int(rng.integers(0, 2 ** 10))
+    """(channels, groups). Most cases have 10^10 groups or more, of 10 to 10^5 channels
+    each, up to 10^15 channels: not one flag per channel, nor one per group,
+    fits in memory, so neither the text's D S D product nor a probe pushed through the
+    shuffle layer by layer can answer; the depth has to come from how the reach grows. Their
+    group counts sit on a power of the block width, or one below or above it, where a
+    floating-point logarithm or an off-by-one in the depth goes wrong. The other cases are
+    the special ones: the text's stacks, one group, blocks of one channel (depthwise, with
+    up to 10^15 channels), blocks at least as wide as the groups (one shuffle is enough),
+    and exact powers C = (C/g)^L whose float logarithms come out above L."""
+    cases = [(12, 3), (8, 4), (16, 8), (5, 1), (6, 6), (10**15, 1), (10**15, 10**15),
+             (2**48, 2**24), (3**15 * (3**15 + 1), 3**15 + 1), (10**15, 10**5), (7**17, 7**16),
+             (19**10, 19**9), (47**7, 47**6), (131**6, 131**5)]  # log(C) / log(C/g) > L
+    while len(cases) < 40:
+        b = int(10 ** rng.uniform(1, 5))
+        power = b ** next(n for n in range(1, 64) if b ** n >= 10**10)
+        if (power + 1) * b > 10**15:          # 10^15 channels at most
+            continue
+        g = power + int(rng.integers(-1, 2)) if len(cases) % 3 else int(
+            rng.integers(10**10, 10**15 // b + 1))
         cases.append((g * b, g))
     return cases
 
