@@ -377,8 +377,9 @@ CHECKS = [
                     "through the layers before j."),
             Mistake("the last period left out",
                     lambda layers, over, limit: _within(layers, over, limit, partial=False),
-                    "the lengths up to limit do not end on a whole period of the pattern: "
-                    "count the lengths of the last, incomplete one too."),
+                    "your count is short for some limits: compare it with a count of every "
+                    "length, one by one, for a small limit that is not a multiple of the strides'"
+                    " product."),
             Mistake("limit left out",
                     lambda layers, over, limit: _within(layers, over, limit - 1),
                     "count the lengths 1 .. limit, limit included."),
@@ -452,32 +453,35 @@ CHECKS = [
             Mistake("padding ignored",
                     lambda layers, n, t: _trusted_outputs(layers, n, t,
                                                           grow=lambda g, k, s, p: 0),
-                    "zero padding stands for cells x[t:] no longer has: the first outputs "
-                    "read zeros where the full input had values."),
+                    "your count says the crop changes no output. Try one same-padded layer, a "
+                    "crop of t = 1 and a small x with conv1d_strided: does the first output of "
+                    "x[t:] read the same values as the output of x it corresponds to?"),
             Mistake("only the first padded layer",
                     lambda layers, n, t: _trusted_outputs(
                         layers, n, t, grow=lambda g, k, s, p: -(-p // s) if g == 0 else g),
-                    "the wrong cells of one layer are read by the next one's windows: the "
-                    "damage grows by p cells (before the stride) at every padded layer."),
+                    "your count is right for one padded layer but not for several: follow the "
+                    "outputs that differ after one padded layer into the windows of the next "
+                    "padded layer."),
             Mistake("strides ignored",
                     lambda layers, n, t: _trusted_outputs(
                         layers, n, t, grow=lambda g, k, s, p: g + p),
-                    "a stride-s layer keeps every s-th window: g wrong cells and p zeros in "
-                    "front become ceil((g + p) / s) wrong outputs."),
+                    "your count is right at stride 1 but not with strides: try a padded stride-2 "
+                    "layer on a small input and count by hand which of its outputs differ."),
             Mistake("rounded down",
                     lambda layers, n, t: _trusted_outputs(
                         layers, n, t, grow=lambda g, k, s, p: (g + p) // s),
-                    "a window starting inside the g + p wrong cells is wrong too: round "
-                    "(g + p) / s *up*."),
+                    "your count is one too high at some strided layers: look at the window whose "
+                    "first cells are the last ones that differ."),
             Mistake("the right border distrusted too",
                     lambda layers, n, t: _trusted_outputs(layers, n, t, right=True),
-                    "x[t:] ends where x ends, so the right ends of every layer line up: only "
-                    "the left border differs."),
+                    "you distrust outputs at both ends: compare, layer by layer, the last windows"
+                    " of the stack on x[t:] with the last windows on x."),
             Mistake("the shifted outputs dropped",
                     lambda layers, n, t: _trusted_outputs(layers, n, t)
                     - t // math.prod(s for _, s, _ in layers),
-                    "the outputs of x[t:] are compared with the outputs of x *moved* by "
-                    "t over the product of the strides; they are not lost."),
+                    "your count is short by the same amount whenever the strides are the same: "
+                    "output i of x[t:] need not correspond to output i of x. Which output of x is"
+                    " its partner?"),
         ]),
     Check(
         id="ch01.read_histogram", function="read_histogram",

@@ -198,16 +198,16 @@ CHECKS = [
         mistakes=[
             Mistake("unchanged channels kept at their position",
                     lambda c, u, ch: _reached(c, u, ch, step=lambda p: p),
-                    "the shuffle by 2 interleaves the halves: the unchanged channel at position "
-                    "p moves to 2p, so a channel of the first half reaches the branch later."),
+                    "your channel never moves while it is in the unchanged half: the shuffle by 2"
+                    " after each unit moves that half too (the text's order for g = 2)."),
             Mistake("unchanged channels moved to odd positions",
                     lambda c, u, ch: _reached(c, u, ch, step=lambda p: 2 * p + 1),
-                    "the concatenation puts the unchanged half first, so after the shuffle by "
-                    "2 it holds the even positions: p moves to 2p."),
+                    "the concatenation puts the unchanged half first: where does the shuffle by 2"
+                    " put its channels?"),
             Mistake("only the branch outputs counted",
                     lambda c, u, ch: _reached(c, u, ch, entered=lambda c, n: c // 2),
-                    "once a branch has read the channel, the next units pass its outputs on: "
-                    "half of them go through the next branch, which spreads them further."),
+                    "you count only the outputs of the first branch that reads the channel: what "
+                    "do the later units do with them?"),
             Mistake("everything reached one unit after the branch",
                     lambda c, u, ch: _reached(c, u, ch,
                                               entered=lambda c, n: c // 2 if n == 1 else c),
@@ -215,8 +215,8 @@ CHECKS = [
                     "passed unchanged through every later unit."),
             Mistake("the untouched outputs rounded down",
                     lambda c, u, ch: _reached(c, u, ch, after=lambda c, n: c >> min(n, 99)),
-                    "the positions below c / 2**n are ceil(c / 2**n) of them, and position 0 "
-                    "is always one."),
+                    "your count is one short when the positions do not halve evenly: follow them "
+                    "by hand through the units for 12 channels."),
             Mistake("counted from one unit too late",
                     lambda c, u, ch: _reached(c, u, ch, after=lambda c, n: _ceil_shift(c, n - 1)
                                               if n > 1 else c),
@@ -224,8 +224,8 @@ CHECKS = [
                     "outputs depend on it."),
             Mistake("channel 0 said to reach the branch",
                     lambda c, u, ch: _reached(c, u, max(ch, 1)),
-                    "channel 0 sits at position 0, which the shuffle maps to 0 again: it never "
-                    "leaves the unchanged half, and only output 0 depends on it."),
+                    "check channel 0 by hand: where does the shuffle by 2 put it, unit after "
+                    "unit?"),
         ]),
     Check(
         id="ch06.layers_to_mix", function="layers_to_mix", cases=_mix_cases,
@@ -233,12 +233,13 @@ CHECKS = [
         mistakes=[
             Mistake("two layers always enough",
                     lambda c, g: 1 if g == 1 else 0 if c == g else 2,
-                    "one shuffle mixes everything only when a block holds at least g channels "
-                    "(C/g >= g); with narrower blocks each layer multiplies the reach by C/g."),
-            Mistake("reach grows by C/g per layer, not by a factor",
+                    "one shuffle is enough only when a block holds at least g channels, as the "
+                    "text showed; with narrower blocks follow the text's 8 channels in 4 groups: "
+                    "how many inputs does one output reach after each layer?"),
+            Mistake("as many layers as groups",
                     lambda c, g: 1 if g == 1 else 0 if c == g else g,
-                    "a block of the next layer reads C/g channels from C/g different groups, "
-                    "each of which already reaches its own inputs: the reach multiplies."),
+                    "your depth grows too fast with the groups: count the inputs one output "
+                    "reaches after 1, 2 and 3 layers of 16 channels in 8 groups."),
             Mistake("counted the shuffles instead of the layers",
                     lambda c, g: max(_layers_to_mix(c, g) - 1, 0),
                     "L grouped layers have L - 1 shuffles between them; the answer counts "
@@ -247,9 +248,9 @@ CHECKS = [
                     lambda c, g: 1 if c == g else _layers_to_mix(c, g),
                     "with C/g = 1 every layer keeps each channel on its own: no number of "
                     "layers mixes them (answer 0)."),
-            Mistake("log base g instead of C/g",
+            Mistake("the depth counted from the number of groups",
                     lambda c, g: _mix_count(c, g, lambda n, b: g ** n) if g > 1 else 1,
-                    "each layer multiplies the reach by the width of a block, C/g, not by the "
-                    "number of groups."),
+                    "your depth follows the number of groups: count the inputs one output reaches"
+                    " after each layer of 16 channels in 8 groups, and of 16 in 2."),
         ]),
 ]
