@@ -365,3 +365,25 @@ def test_ch06_visible_check_literals():
     np.testing.assert_array_equal(d @ d > 0, [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1],
                                               [0, 0, 1, 1]])
     assert (d @ s @ d > 0).all()
+
+
+def test_ch06_layers_to_mix_against_random_dependency_matrices():
+    """Exercise 3's reference, whose depth comes from the reach growing by C/g per layer,
+    against the D S D ... products of random small stacks beyond the exhaustive C < 49 of
+    the test above: block widths and group counts of 2-40, on either side of each other,
+    and the hidden cases' kinds (group counts on a power of the block width, one off)."""
+    from autograder.checks.ch06_grouped import _layers_to_mix
+
+    rng = np.random.default_rng(18)
+    pairs = [(b * g, g) for b, g in [(2, 63), (2, 64), (2, 65), (3, 26), (3, 27), (3, 28),
+                                     (4, 15), (4, 16), (4, 17), (7, 49), (20, 19), (20, 21)]]
+    while len(pairs) < 40:
+        b, g = (int(v) for v in rng.integers(2, 41, 2))
+        if b * g <= 400:
+            pairs.append((b * g, g))
+    for c, g in pairs:
+        d, s = _dependency(c, g), _shuffle_matrix(c, g)
+        reach, depth = d, 1
+        while not (reach > 0).all():
+            reach, depth = (d @ s @ reach > 0).astype(int), depth + 1
+        assert _layers_to_mix(c, g) == depth, (c, g)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from mutants import Mutant, caught_test, tally_test
 
@@ -109,6 +111,10 @@ MUTANTS = {
                lambda c, g: depth(c, g, lambda n, b: b ** n, depthwise=1), True),
         Mutant("reach grows by g per layer", lambda c, g: depth(c, g, lambda n, b: g ** n), True),
         Mutant("one layer too many", lambda c, g: depth(c, g, lambda n, b: b ** (n - 1)), False),
+        Mutant("the depth from a floating-point logarithm, log C / log(C/g) rounded up",
+               lambda c, g: (1 if g == 1 else 0 if c == g
+                             else math.ceil(math.log(c) / math.log(c // g))),
+               False),
         Mutant("the text's D S D product on C x C matrices",
                lambda c, g: (lambda d: int((d @ d > 0).all()) + 1)(
                    np.kron(np.eye(g), np.ones((c // g, c // g)))), False),
@@ -121,5 +127,5 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 test_tally = tally_test(MUTANTS, {
     "ch06.grouped_conv2d": (10, 9),
-    "ch06.outputs_reached": (9, 7), "ch06.layers_to_mix": (7, 5),
+    "ch06.outputs_reached": (9, 7), "ch06.layers_to_mix": (8, 5),
 })

@@ -137,9 +137,19 @@ def read_histogram(n, kernel_size, stride=1, padding=0):
         Paste("the text's conv1d_strided run on a random input and on its crop, equal outputs counted", SHIFTS, """
 def trusted_outputs(layers, n, t):
     run = lambda x: [x := conv1d_strided(np.pad(x, p), np.arange(1.0, k + 1), s) for k, s, p in layers][-1]
-    y, x = run(signal[:0]), rng_eq.standard_normal(n)
+    x = rng_eq.standard_normal(n)
     y, y_crop = run(x), run(x[t:])
     return int(np.isclose(y_crop, y[len(y) - len(y_crop):]).sum())
+""", "trusted_outputs"),
+        Paste("the text's conv1d_strided on a small probe (4,000 random cells, cut by 1,296, a "
+              "multiple of every product of the strides): the outputs that differ there taken "
+              "to differ on every input, the rest from the output-size formula (kernels of up "
+              "to 10^4 taps probed; beyond, 10^11 multiplications and more, nothing differs)",
+              SHIFTS, """
+def trusted_outputs(layers, n, t, x=rng_eq.standard_normal(4000), c=None):
+    c, m = x[1296:], n - t
+    for k, s, p in layers: (x, c), m = (conv1d_strided(np.pad(x, p), np.arange(1.0, k + 1), s), conv1d_strided(np.pad(c, p), np.arange(1.0, k + 1), s)) if max(l[0] for l in layers) < 10**4 else (x, x), (m + 2 * p - k) // s + 1
+    return max(m - (len(c) - int(np.isclose(c, x[len(x) - len(c):]).sum())) * (t > 0), 0)
 """, "trusted_outputs"),
         Paste("the text's equivariance: every output just moves", (), """
 def trusted_outputs(layers, n, t):
@@ -164,3 +174,14 @@ def trusted_outputs(layers, n, t):
 
 test_pasted_answer_loses_the_exercise = refused_test(PASTES)
 test_every_exercise_has_a_paste = coverage_test(PASTES)
+
+
+def test_advice_states_no_rule():
+    """Round 9: the reader copied trusted_outputs' damage rule out of the "Likely mistake"
+    advice, which students see (the visible checks print it from convlab/likely_mistakes.json).
+    The advice names the mistake and where to look, not the rule or its steps."""
+    from autograder.checks.ch01_convolution import CHECKS
+    check, = (c for c in CHECKS if c.id == "ch01.trusted_outputs")
+    told = " ".join(m.advice for m in check.mistakes)
+    for rule in ("ceil", "g + p", "left border", "moved", "grows by", "product of the strides"):
+        assert rule not in told, rule

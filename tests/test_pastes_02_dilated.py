@@ -13,6 +13,7 @@ from __future__ import annotations
 from pastes import Paste, coverage_test, refused_test
 
 REACHABLE = (("02", "def reachable(dilations, k=3)"),)
+TRANS_CONV = (("03", "X = np.array([[0.0, 1.0], [2.0, 3.0]])"), ("03", "def trans_conv(X, K, stride=1)"))
 CORR2D = (("01", "X = np.arange(9.0).reshape(3, 3)"), ("01", "def corr2d(X, K)"))
 
 PASTES = {
@@ -84,6 +85,13 @@ def unread_cells(K, T, D, n):
 """, "unread_cells"),
     ],
     "ch02.equivalent_kernel": [
+        Paste("chapter 03's trans_conv, the full convolution (ch03 cell 4), of the zero-filled "
+              "dilated kernels in turn (rates of 10^5 and more: 10^10 entries and more)",
+              TRANS_CONV, """
+def equivalent_kernel(kernels, dilations, E=np.ones((1, 1))):
+    for K, d in zip(kernels, dilations): E = trans_conv(E, np.kron(K, np.pad([[1.0]], ((0, d - 1), (0, d - 1))))[:d * (K.shape[0] - 1) + 1, :d * (K.shape[1] - 1) + 1])
+    return np.array([(i, j, E[i, j]) for i, j in zip(*np.nonzero(E))]).reshape(-1, 3)
+""", "equivalent_kernel"),
         Paste("zero-filled kernels (the PyTorch box) correlated in turn with chapter 01's corr2d, the nonzero entries listed",
               CORR2D, """
 def equivalent_kernel(kernels, dilations, out=np.ones((1, 1))):
@@ -113,6 +121,15 @@ def equivalent_kernel(kernels, dilations):
 """, "equivalent_kernel"),
     ],
     "ch02.fewest_dense_layers": [
+        Paste("a greedy search over the text's reachable: each new layer gets the largest rate "
+              "that leaves no hole, until the field is covered (sets of up to 10^5 offsets; "
+              "the hidden fields reach 9^15)",
+              REACHABLE, """
+def fewest_dense_layers(field, kernel_size, rates=()):
+    while len(R := reachable(list(rates), kernel_size)) < min(field, 10**5):
+        rates += (next(d for d in range(len(R), 0, -1) if (lambda Q: max(Q) - min(Q) + 1 == len(Q))(reachable([*rates, d], kernel_size))),)
+    return len(rates) + (field > 10**5)
+""", "fewest_dense_layers"),
         Paste("the text's doubling stack, 2^(L+1) - 1 cells", (), """
 def fewest_dense_layers(field, kernel_size):
     layers = 0
@@ -132,3 +149,15 @@ def fewest_dense_layers(field, kernel_size):
 
 test_pasted_answer_loses_the_exercise = refused_test(PASTES)
 test_every_exercise_has_a_paste = coverage_test(PASTES)
+
+
+def test_advice_states_no_rule():
+    """Round 9: the reader copied fewest_dense_layers' k ** L and equivalent_kernel's full
+    convolution out of the "Likely mistake" advice, which students see (the visible checks
+    print it from convlab/likely_mistakes.json). The advice names the mistake, not the rule."""
+    from autograder.checks.ch02_dilated import CHECKS
+    told = {c.id: " ".join(m.name + " " + m.advice for m in c.mistakes) for c in CHECKS}
+    for rule in ("**", "^", "power", "k taps can reach"):
+        assert rule not in told["ch02.fewest_dense_layers"], rule
+    for rule in ("convolution of", "sum over", "a + b", "products add"):
+        assert rule not in told["ch02.equivalent_kernel"], rule

@@ -59,6 +59,20 @@ def grouped_conv2d(x, weight, bias, groups, stride=1, dilation=1):
     while not (reach[-1] > 0).all() and len(reach) < 64: reach.append(D @ np.eye(channels)[np.arange(channels).reshape(groups, channels // groups).T.ravel()] @ reach[-1])
     return len(reach) * (reach[-1] > 0).all()
 """, "layers_to_mix"),
+        Paste("the round-9 reader's probe: a boolean column of the C channels pushed through "
+              "the shuffle (reshape (g, C/g), transposed) and the block mask, layer by layer "
+              "until all ones (at most 64 layers)", (),
+              """def layers_to_mix(channels, groups, v=None, depth=1):
+    v = np.arange(channels) < channels // groups if v is None else v
+    return depth * v.all() if v.all() or depth > 63 else layers_to_mix(channels, groups, v.reshape(groups, -1).T.reshape(groups, -1).any(1).repeat(channels // groups), depth + 1)
+""", "layers_to_mix"),
+        Paste("the same probe one flag per group (a block's reach is a set of whole groups), "
+              "through the shuffle's order read at the blocks' positions", (),
+              """def layers_to_mix(channels, groups):
+    b, v, depth = channels // groups, np.arange(groups) == 0, 1
+    while not v.all() and depth < 64: v, depth = v[np.arange(channels).reshape(groups, b).T.ravel().reshape(groups, b) // b].any(1), depth + 1
+    return depth * v.all() if groups > 1 else 1
+""", "layers_to_mix"),
         Paste("the text's rule: one shuffle if C/g >= g, else a third layer", (),
               """def layers_to_mix(channels, groups):
     if groups == 1:

@@ -333,7 +333,11 @@ def _trusted_outputs(layers, n, t, *, grow=None, start=0, right=False):
 def _trusted_cases(rng):
     """(layers, n, t): 1-4 layers (kernel, stride, padding <= kernel - 1), inputs of 10^9
     to 10^15 cells in two thirds of the cases (and shifts up to 10^12: no array of them
-    fits), t a multiple of the product of the strides."""
+    fits), t a multiple of the product of the strides. In half of those large cases one
+    layer has a kernel of 10^5 to 10^6 taps, whose padding makes the outputs that differ
+    run into the hundreds of thousands: a probe of the stack on a small random input (how
+    many outputs differ there) would need millions of cells and 10^11 multiplications or
+    more with conv1d_strided."""
     cases = [([(3, 1, 1)], 10, 2), ([(3, 2, 1)], 12, 2), ([(3, 1, 0), (3, 1, 0)], 10, 3),
              ([(3, 1, 1), (3, 2, 1), (3, 1, 1)], 40, 4), ([(5, 2, 2), (3, 2, 1)], 10**12, 8)]
     while len(cases) < 40:
@@ -344,6 +348,12 @@ def _trusted_cases(rng):
             layers.append((k, int(rng.choice([1, 1, 2, 2, 3])), p))
         step = math.prod(s for _, s, _ in layers)
         big = len(cases) % 3 != 0
+        if big and len(cases) % 2:
+            k = int(rng.integers(10**5, 10**6))
+            p = [(k - 1) // 2, k - 1, int(rng.integers(k // 4, k))][int(rng.integers(0, 3))]
+            j = int(rng.integers(0, len(layers)))
+            layers[j] = (k, layers[j][1], p)
+            step = math.prod(s for _, s, _ in layers)
         t = step * int(rng.integers(0, 10**12 // step if big else 6))
         n = t + (int(rng.integers(10**9, 10**15)) if big else int(rng.integers(1, 60)))
         m = n - t
@@ -377,8 +387,9 @@ CHECKS = [
                     "through the layers before j."),
             Mistake("the last period left out",
                     lambda layers, over, limit: _within(layers, over, limit, partial=False),
-                    "the lengths up to limit do not end on a whole period of the pattern: "
-                    "count the lengths of the last, incomplete one too."),
+                    "your count is short for some limits: compare it with a count of every "
+                    "length, one by one, for a small limit that is not a multiple of the strides'"
+                    " product."),
             Mistake("limit left out",
                     lambda layers, over, limit: _within(layers, over, limit - 1),
                     "count the lengths 1 .. limit, limit included."),
@@ -452,32 +463,35 @@ CHECKS = [
             Mistake("padding ignored",
                     lambda layers, n, t: _trusted_outputs(layers, n, t,
                                                           grow=lambda g, k, s, p: 0),
-                    "zero padding stands for cells x[t:] no longer has: the first outputs "
-                    "read zeros where the full input had values."),
+                    "your count says the crop changes no output. Try one same-padded layer, a "
+                    "crop of t = 1 and a small x with conv1d_strided: does the first output of "
+                    "x[t:] read the same values as the output of x it corresponds to?"),
             Mistake("only the first padded layer",
                     lambda layers, n, t: _trusted_outputs(
                         layers, n, t, grow=lambda g, k, s, p: -(-p // s) if g == 0 else g),
-                    "the wrong cells of one layer are read by the next one's windows: the "
-                    "damage grows by p cells (before the stride) at every padded layer."),
+                    "your count is right for one padded layer but not for several: follow the "
+                    "outputs that differ after one padded layer into the windows of the next "
+                    "padded layer."),
             Mistake("strides ignored",
                     lambda layers, n, t: _trusted_outputs(
                         layers, n, t, grow=lambda g, k, s, p: g + p),
-                    "a stride-s layer keeps every s-th window: g wrong cells and p zeros in "
-                    "front become ceil((g + p) / s) wrong outputs."),
+                    "your count is right at stride 1 but not with strides: try a padded stride-2 "
+                    "layer on a small input and count by hand which of its outputs differ."),
             Mistake("rounded down",
                     lambda layers, n, t: _trusted_outputs(
                         layers, n, t, grow=lambda g, k, s, p: (g + p) // s),
-                    "a window starting inside the g + p wrong cells is wrong too: round "
-                    "(g + p) / s *up*."),
+                    "your count is one too high at some strided layers: look at the window whose "
+                    "first cells are the last ones that differ."),
             Mistake("the right border distrusted too",
                     lambda layers, n, t: _trusted_outputs(layers, n, t, right=True),
-                    "x[t:] ends where x ends, so the right ends of every layer line up: only "
-                    "the left border differs."),
+                    "you distrust outputs at both ends: compare, layer by layer, the last windows"
+                    " of the stack on x[t:] with the last windows on x."),
             Mistake("the shifted outputs dropped",
                     lambda layers, n, t: _trusted_outputs(layers, n, t)
                     - t // math.prod(s for _, s, _ in layers),
-                    "the outputs of x[t:] are compared with the outputs of x *moved* by "
-                    "t over the product of the strides; they are not lost."),
+                    "your count is short by the same amount whenever the strides are the same: "
+                    "output i of x[t:] need not correspond to output i of x. Which output of x is"
+                    " its partner?"),
         ]),
     Check(
         id="ch01.read_histogram", function="read_histogram",

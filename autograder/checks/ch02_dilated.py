@@ -312,21 +312,22 @@ CHECKS = [
             Mistake("strides ignored in the taps' spacing",
                     _int64(lambda ks, ss, ds, n: _unread_cells(
                         ks, ss, ds, n, spacing_of=lambda ss, layer: 1)),
-                    "after a stride-s layer, neighbouring cells of its output are s input "
-                    "cells apart: every later tap reads s times as far."),
+                    "your offsets are right for stride-1 stacks only: how far apart, in input "
+                    "cells, are two neighbouring cells of a strided layer's output?"),
             Mistake("a layer's own stride counted in its taps",
                     _int64(lambda ks, ss, ds, n: _unread_cells(
                         ks, ss, ds, n, spacing_of=lambda ss, layer: math.prod(ss[:layer + 1]))),
-                    "a layer's stride spaces its *outputs*, not its own taps: layer l's taps "
-                    "are multiplied by the strides of the layers before it."),
+                    "your taps are spread too far: does a layer's own stride change where its "
+                    "taps fall within one of its windows?"),
             Mistake("one output's holes counted",
                     lambda ks, ss, ds, n: (lambda r: max(r) + 1 - len(r))(_offsets(ks, ss, ds)),
                     "the question is about the whole input and every output: neighbouring "
                     "outputs can read the cells one output skips."),
             Mistake("the runs of one residue taken to touch",
                     lambda ks, ss, ds, n: _unread_cells(ks, ss, ds, n, touching=True),
-                    "with few outputs, the cells that the outputs read at offsets r and r + S "
-                    "(S the strides' product) need not meet: a gap can stay between them."),
+                    "with few outputs your count of unread cells is too low: the cells that "
+                    "different outputs read need not join up. Try a stack with a large stride and"
+                    " two outputs by hand."),
             Mistake("only the cells after the last window",
                     _int64(lambda ks, ss, ds, n: n - (_outputs(ks, ss, ds, n) - 1) * math.prod(ss)
                            - max(_offsets(ks, ss, ds)) - 1),
@@ -352,8 +353,8 @@ CHECKS = [
                     "d b cells from its window's corner."),
             Mistake("kernels flipped",
                     lambda ks, ds: _equivalent_kernel(ks, ds, flip=True),
-                    "stacked correlations add their offsets: tap a of one and b of the next "
-                    "give offset a + b, the full *convolution* of the two kernels, unflipped."),
+                    "your E is flipped: with two different 1 x 2 kernels, check by hand which "
+                    "entry of E multiplies the first cell of the window."),
             Mistake("one dilation for every layer",
                     lambda ks, ds: _equivalent_kernel(ks, ds, rate=ds[-1]),
                     "each layer has its own dilation: spread kernel l by dilations[l]."),
@@ -362,13 +363,14 @@ CHECKS = [
                     "dilate each kernel by its own rate *before* combining; dilating the "
                     "combined kernel spreads the taps of the first layer too far."),
             Mistake("kernels added, not combined", _summed,
-                    "layers in a stack compose: the kernel is the full convolution of the "
-                    "dilated kernels, sum over a + b = t of K1[a] K2[b]."),
+                    "the layers of a stack run one after another, not side by side: the second "
+                    "layer reads the first one's outputs, not the input."),
             Mistake("taps that meet not added",
                     lambda ks, ds: _tap_rows(dict(
                         ((u, v), w) for u, v, w in _first_weights(ks, ds))),
-                    "two chains of taps can end on the same cell (small rates): their "
-                    "products add up to one entry of E."),
+                    "with small rates some of your entries are too small: in the first visible "
+                    "case offset 1 is reached in two ways. Where does your answer lose one of "
+                    "them?"),
         ]),
     Check(
         id="ch02.fewest_dense_layers", function="fewest_dense_layers",
@@ -376,19 +378,19 @@ CHECKS = [
         mistakes=[
             Mistake("the doubling stack", lambda f, k: _smallest(lambda L: 2 ** (L + 1) - 1, f),
                     "doubling rates are dense but not the densest design: count how many "
-                    "different offsets L layers of k taps can make at most."),
+                    "different offsets a layer of k taps can multiply the stack's count by."),
             Mistake("undilated layers",
                     lambda f, k: -(-(f - 1) // (k - 1)),
                     "dilation may grow the field much faster than k - 1 per layer, and still "
                     "without holes."),
             Mistake("two taps counted per layer",
                     lambda f, k: _smallest(lambda L: 2 ** L, f),
-                    "each layer has k taps, so it can multiply the number of different "
-                    "offsets by k, not 2."),
+                    "your count is right for 2 taps per layer only: what does a layer with "
+                    "kernel_size taps do to the number of different offsets?"),
             Mistake("one too many",
                     lambda f, k: _smallest(lambda L: k ** L - 1, f),
-                    "L layers of k taps can reach k ** L offsets: field == k ** L needs no "
-                    "extra layer."),
+                    "one layer too many on the boundary: check the case where the field is "
+                    "exactly the largest one your layers can reach without holes."),
         ]),
     # The first version's exercise, still graded in the fixture chapter.
     Check(

@@ -271,9 +271,8 @@ CHECKS = [
                     "function of x and ask when it is a multiple of its window."),
             Mistake("windows taken as coprime",
                     lambda layers, windows: _smallest_bottleneck(layers, windows, coprime=True),
-                    "when two conditions on x have moduli with a common factor, they agree "
-                    "or contradict each other modulo that factor; they do not combine into "
-                    "a modulus that is the product of the two."),
+                    "your answer goes wrong when two windows share a factor: try two levels with "
+                    "windows of 4 and 6 cells by hand."),
             Mistake("levels of size 0 or less accepted",
                     lambda layers, windows: _smallest_bottleneck(layers, windows,
                                                                  positive=False),
@@ -302,20 +301,19 @@ CHECKS = [
                     "cells would come out darker."),
             Mistake("corners aligned",
                     lambda x, f: _bilinear_upsample(x, f, align_corners=True),
-                    "align_corners=False uses half-pixel centres: output u sits at input "
-                    "(u + 1/2)/f - 1/2, not at u (n - 1)/(n f - 1)."),
+                    "you lined up the corners; align_corners=False uses the half-pixel centres of"
+                    " the prompt. Where, in input coordinates, is the centre of output cell u?"),
             Mistake("nearest neighbour",
                     lambda x, f: np.repeat(np.repeat(np.asarray(x, float), f, 0), f, 1),
                     "each output cell interpolates its two nearest input cells (per axis), "
                     "weighted by closeness; repeating each cell is nearest-neighbour."),
             Mistake("cropped one cell late", lambda x, f: _tent_route(x, f, shift=1),
-                    "the output is shifted by one cell: with stride f and padding f // 2 "
-                    "the first output cell is f // 2 cells into the stamps of the first "
-                    "input (plus f per padded input cell in front)."),
+                    "your output is shifted by one cell: compare where your first output cell "
+                    "lies with where the half-pixel centres put it."),
             Mistake("the tent normalised to sum 1",
                     lambda x, f: _tent_route(x, f, scale=1 / f**2),
-                    "a constant image must stay constant: the taps of each phase sum to 1, "
-                    "so the whole kernel sums to f^2."),
+                    "your upsampled constant image is not that constant: upsample np.ones((3, 3))"
+                    " and look at the interior."),
         ]),
     Check(
         id="ch03.balanced_kernel", function="balanced_kernel", cases=_balance_cases,
@@ -323,21 +321,21 @@ CHECKS = [
         mistakes=[
             Mistake("the plain mean of the phase sums as target",
                     lambda k, s: _balanced_kernel(k, s, target="mean"),
-                    "a phase with few taps is cheap to move a lot, one with many taps "
-                    "costs for every tap: the best common value weights phase c by "
-                    "1/n_c, m = sum(S_c/n_c) / sum(1/n_c)."),
+                    "your common value is the plain mean of the phase sums: moving the sum of a "
+                    "phase with few taps and of one with many by the same amount does not cost "
+                    "the same."),
             Mistake("the whole correction on every tap",
                     lambda k, s: _balanced_kernel(k, s, shared=False),
-                    "a phase of n_c taps moves by m - S_c in all: spread it, (m - S_c)/n_c "
-                    "per tap, which is also the cheapest way."),
+                    "your phases' sums move too far: if every tap of a phase changes by delta, by"
+                    " how much does its sum change?"),
             Mistake("phases no tap reaches ignored",
                     lambda k, s: _balanced_kernel(k, s, empty=False),
-                    "when the kernel is shorter than the stride some phases get no tap and "
-                    "stay 0 whatever you do: every phase must then sum to 0."),
+                    "with a kernel shorter than the stride some phases get no tap at all: what do"
+                    " they sum to, and can any kernel change that?"),
             Mistake("each phase scaled, not shifted",
                     lambda k, s: _balanced_kernel(k, s, scaled=True),
-                    "scaling a phase's taps changes them in proportion to their size; the "
-                    "nearest kernel changes every tap of a phase by the same amount."),
+                    "you scaled each phase's taps: among the kernels whose phases all sum to the "
+                    "same value, is a scaled one the nearest in the Frobenius norm?"),
         ]),
     Check(
         id="ch03.transposed_as_subpixel", function="transposed_as_subpixel",
@@ -345,9 +343,8 @@ CHECKS = [
         mistakes=[
             Mistake("taps not reversed",
                     lambda t, r: _transposed_as_subpixel(t, r, flip=False),
-                    "the sub-pixel layer's tap a reads input h + a, whose stamp starts a r "
-                    "rows *lower* than that of input h: the tap sits a r rows *higher* in the "
-                    "stamp, at row r(k - 1 - a) + i, once padding r(k - 1) has cropped."),
+                    "your sub-pixel taps come out in reverse order: compare which input row each "
+                    "tap of your W reads with the input row whose stamp that tap of T belongs to."),
             Mistake("channels written in depth-to-space order",
                     lambda t, r: _transposed_as_subpixel(t, r, channel_last=True),
                     "PixelShuffle makes output channel c from channels c r^2 .. c r^2 + r^2 - 1 "

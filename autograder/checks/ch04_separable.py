@@ -391,8 +391,8 @@ CHECKS = [
                     _mean_filled_rank1,
                     "no guess is needed: the known taps determine every c_a r_b."),
             Mistake("one pass over the known taps", lambda p: _complete(p, sweeps=1),
-                    "a tap may only become usable after another one was: repeat the walk "
-                    "until every row and column factor is known."),
+                    "some factors stay unknown in your answer: when you first meet a known tap, "
+                    "its row and its column factor may both still be unknown."),
             Mistake("a factor multiplied instead of divided",
                     lambda p: _complete(p, inverted=True),
                     "K[a, b] = c_a r_b, so r_b = K[a, b] / c_a."),
@@ -431,8 +431,8 @@ CHECKS = [
                     "kernel u_1 = -v_1. Which c c^T comes closest then?"),
             Mistake("the eigenvalue of largest magnitude, its sign dropped",
                     lambda k: _symmetric_separable(k, top="magnitude"),
-                    "c c^T adds t = ||c||^2 >= 0 along one direction: a large negative "
-                    "eigenvalue is the direction where it helps least."),
+                    "the eigenvalue you took is the largest in magnitude, and here it is "
+                    "negative: compare the error of your c c^T with that of c = 0."),
             Mistake("a negative eigenvalue kept",
                     lambda k: _symmetric_separable(k, negative_kept=True),
                     "lambda v v^T with lambda < 0 is not of the form c c^T."),

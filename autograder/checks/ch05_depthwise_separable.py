@@ -321,12 +321,11 @@ CHECKS = [
         reference=_separable_error,
         mistakes=[
             Mistake("the same multiplier for every channel", _uniform,
-                    "nothing makes the channels share a multiplier: a channel whose slice "
-                    "W[:, c] holds more energy gains more from another filter. Compare the "
-                    "gains (squared singular values) of all channels and keep the largest."),
+                    "your channels all get the same number of filters, which nothing in the "
+                    "question asks for: does every channel gain as much from one more filter?"),
             Mistake("filters handed out one per channel in turn", _round_robin,
-                    "a fair share is not the best share: give the next filter to the channel "
-                    "whose next squared singular value is the largest."),
+                    "a fair share is not the best share: the filters may go to any channels, as "
+                    "many to one channel as helps."),
             Mistake("a filter costs its k x k weights only",
                     lambda w, budget: _separable_error_with(w, budget, lambda co, kk: kk),
                     "each depthwise filter also needs its column of the pointwise layer: "
@@ -334,16 +333,16 @@ CHECKS = [
             Mistake("a filter the budget cannot pay for",
                     lambda w, budget: _separable_error_with(
                         w, budget + np.shape(w)[2] * np.shape(w)[3] + np.shape(w)[0] - 1),
-                    "the budget pays for floor(budget / (kh kw + C_out)) filters; a part of "
-                    "a filter is no filter."),
+                    "your pair uses more filters than the budget pays for: a part of a filter is "
+                    "no filter."),
             Mistake("singular values summed, not squared",
                     lambda w, budget: float(np.sort(np.concatenate(
                         [np.sqrt(e) for e in _energies(w)]))[::-1][_filters(w, budget):].sum()),
-                    "the squared error of the best rank-m approximation is the sum of the "
-                    "*squared* singular values left out (Eckart-Young)."),
+                    "your error sums singular values: the question asks for a squared error. What"
+                    " is the squared error of a truncated SVD a sum of?"),
             Mistake("the whole weight as one matrix", _one_matrix,
-                    "a depthwise filter reads one channel only: factor every W[:, c] apart "
-                    "and share the filters among the channels."),
+                    "a depthwise filter reads one channel only: your pair's filters read several "
+                    "channels."),
         ]),
     Check(
         id="ch05.fold_padding", function="fold_padding", cases=_fold_cases,
@@ -351,19 +350,22 @@ CHECKS = [
         mistakes=[
             Mistake("zero padding kept",
                     lambda gamma, beta, mean, var, eps=1e-5: np.zeros(len(mean)),
-                    "the original layer pads batch norm's output with zeros; the folded layer "
-                    "pads the raw input, and its weight sees a pad value u as BN(u), not as u."),
+                    "the original layer pads batch norm's output with zeros; your folded layer "
+                    "pads the raw input with zeros too. What does the folded layer make of a pad "
+                    "value, compared with the original layer's zero?"),
             Mistake("padded with the running mean",
                     _pad_with(lambda gamma, beta, mean, sd: mean),
-                    "the mean is what BN maps to beta, not to 0: it is the answer only when "
-                    "beta = 0."),
+                    "your pad values are right only where beta = 0: try a channel with beta != 0 "
+                    "through both layers."),
             Mistake("shift taken with the wrong sign",
                     _pad_with(lambda gamma, beta, mean, sd: mean + beta * sd / gamma),
-                    "the pad value u must give BN(u) = gamma (u - mean) / sqrt(var + eps) + beta "
-                    "= 0; solve for u."),
+                    "your pad values have their shift the wrong way round: check one channel with"
+                    " beta != 0 by running batch norm, then the padded convolution, on a small "
+                    "input."),
             Mistake("scale inverted",
                     _pad_with(lambda gamma, beta, mean, sd: mean - beta * gamma / sd),
-                    "the scale is s = gamma / sqrt(var + eps); undoing it divides by s."),
+                    "your pad values multiply where they should divide, or the other way round: "
+                    "check one channel with gamma = 2 and beta != 0."),
             Mistake("eps ignored",
                     lambda gamma, beta, mean, var, eps=1e-5: _fold_padding(gamma, beta, mean,
                                                                            var, 0.0),
@@ -371,20 +373,19 @@ CHECKS = [
             Mistake("gamma = 0 channels given the formula's signed infinity",
                     _pad_with(lambda gamma, beta, mean, sd: mean - beta * sd / gamma,
                               lambda beta: np.where(beta == 0, 0.0, -np.inf * np.sign(beta))),
-                    "with gamma = 0 the folded weight of the channel is zero, so no pad value "
-                    "changes anything: the answer is np.inf (no value works) or 0 (any does), "
-                    "never -inf."),
+                    "a channel with gamma = 0 has no finite value from your formula: the prompt's"
+                    " answers for such a channel are 0 and np.inf. Which one applies, and when?"),
             Mistake("every gamma = 0 channel said to fold exactly",
                     _pad_with(lambda gamma, beta, mean, sd: mean - beta * sd / gamma,
                               lambda beta: 0 * beta),
-                    "with gamma = 0 the channel's batch norm outputs beta everywhere inside the "
-                    "image and 0 in the padding; the folded layer, whose weight for the channel "
-                    "is zero, can only add a constant."),
+                    "you answer 0 (any value works) for every channel with gamma = 0: what does "
+                    "such a channel of the original layer output inside the image, and in the "
+                    "padding?"),
             Mistake("every gamma = 0 channel said to be impossible",
                     _pad_with(lambda gamma, beta, mean, sd: mean - beta * sd / gamma,
                               lambda beta: np.inf + 0 * beta),
-                    "a channel with gamma = 0 and beta = 0 outputs zeros, inside the image and "
-                    "in the padding alike: every pad value works (answer 0)."),
+                    "you answer np.inf (no value works) for every channel with gamma = 0: look at"
+                    " one whose beta is 0 too."),
         ]),
     Check(
         id="ch05.fewest_slices", function="fewest_slices", cases=_slices_cases,
@@ -392,9 +393,9 @@ CHECKS = [
         mistakes=[
             Mistake("the continuous bound: channels times values over the room, rounded up",
                     _slices_continuous,
-                    "slices hold whole channels: n slices of T channels have a largest slice "
-                    "of ceil(T / n) channels. Find the largest slice that fits, q, then the "
-                    "fewest n with ceil(T / n) <= q."),
+                    "your n comes from dividing the room by what the channels cost: slices hold "
+                    "whole channels, and their sizes differ by at most one. Which slice sets the "
+                    "peak?"),
             Mistake("weights counted, per layer, as in Ma et al.'s memory access cost",
                     _slices_with_weights,
                     "the budget holds feature maps only, and they live across the layers: the "

@@ -130,18 +130,25 @@ def _layers_to_mix(c, g):
 
 
 def _mix_cases(rng):
-    """Channel counts of 2^19 and more: a C x C dependency matrix (2 TB of float64) does not
-    fit in memory, so the answer has to come from the block structure, not from the text's
-    D S D product. The group counts are either small (g <= 1024) or themselves 2^19 and more,
-    so that even a g x g matrix is either cheap or refused at once, never half-allocated."""
-    cases = []
-    for i in range(30):
-        if i % 3:
-            g = 2 ** 19 + int(rng.integers(0, 2 ** 16))
-            b = int(rng.integers(1, 4)) if i % 5 == 1 else int(2 ** rng.uniform(0, 6))
-        else:
-            g = 1 if i % 9 == 0 else int(2 ** rng.uniform(1, 10))
-            b = -(-2 ** 19 // g) + int(rng.integers(0, 2 ** 10))
+    """(channels, groups). Most cases have 10^10 groups or more, of 10 to 10^5 channels
+    each, up to 10^15 channels: not one flag per channel, nor one per group,
+    fits in memory, so neither the text's D S D product nor a probe pushed through the
+    shuffle layer by layer can answer; the depth has to come from how the reach grows. Their
+    group counts sit on a power of the block width, or one below or above it, where a
+    floating-point logarithm or an off-by-one in the depth goes wrong. The other cases are
+    the special ones: the text's stacks, one group, blocks of one channel (depthwise, with
+    up to 10^15 channels), blocks at least as wide as the groups (one shuffle is enough),
+    and exact powers C = (C/g)^L whose float logarithms come out above L."""
+    cases = [(12, 3), (8, 4), (16, 8), (5, 1), (6, 6), (10**15, 1), (10**15, 10**15),
+             (2**48, 2**24), (3**15 * (3**15 + 1), 3**15 + 1), (10**15, 10**5), (7**17, 7**16),
+             (19**10, 19**9), (47**7, 47**6), (131**6, 131**5)]  # log(C) / log(C/g) > L
+    while len(cases) < 40:
+        b = int(10 ** rng.uniform(1, 5))
+        power = b ** next(n for n in range(1, 64) if b ** n >= 10**10)
+        if (power + 1) * b > 10**15:          # 10^15 channels at most
+            continue
+        g = power + int(rng.integers(-1, 2)) if len(cases) % 3 else int(
+            rng.integers(10**10, 10**15 // b + 1))
         cases.append((g * b, g))
     return cases
 
@@ -191,16 +198,16 @@ CHECKS = [
         mistakes=[
             Mistake("unchanged channels kept at their position",
                     lambda c, u, ch: _reached(c, u, ch, step=lambda p: p),
-                    "the shuffle by 2 interleaves the halves: the unchanged channel at position "
-                    "p moves to 2p, so a channel of the first half reaches the branch later."),
+                    "your channel never moves while it is in the unchanged half: the shuffle by 2"
+                    " after each unit moves that half too (the text's order for g = 2)."),
             Mistake("unchanged channels moved to odd positions",
                     lambda c, u, ch: _reached(c, u, ch, step=lambda p: 2 * p + 1),
-                    "the concatenation puts the unchanged half first, so after the shuffle by "
-                    "2 it holds the even positions: p moves to 2p."),
+                    "the concatenation puts the unchanged half first: where does the shuffle by 2"
+                    " put its channels?"),
             Mistake("only the branch outputs counted",
                     lambda c, u, ch: _reached(c, u, ch, entered=lambda c, n: c // 2),
-                    "once a branch has read the channel, the next units pass its outputs on: "
-                    "half of them go through the next branch, which spreads them further."),
+                    "you count only the outputs of the first branch that reads the channel: what "
+                    "do the later units do with them?"),
             Mistake("everything reached one unit after the branch",
                     lambda c, u, ch: _reached(c, u, ch,
                                               entered=lambda c, n: c // 2 if n == 1 else c),
@@ -208,8 +215,8 @@ CHECKS = [
                     "passed unchanged through every later unit."),
             Mistake("the untouched outputs rounded down",
                     lambda c, u, ch: _reached(c, u, ch, after=lambda c, n: c >> min(n, 99)),
-                    "the positions below c / 2**n are ceil(c / 2**n) of them, and position 0 "
-                    "is always one."),
+                    "your count is one short when the positions do not halve evenly: follow them "
+                    "by hand through the units for 12 channels."),
             Mistake("counted from one unit too late",
                     lambda c, u, ch: _reached(c, u, ch, after=lambda c, n: _ceil_shift(c, n - 1)
                                               if n > 1 else c),
@@ -217,8 +224,8 @@ CHECKS = [
                     "outputs depend on it."),
             Mistake("channel 0 said to reach the branch",
                     lambda c, u, ch: _reached(c, u, max(ch, 1)),
-                    "channel 0 sits at position 0, which the shuffle maps to 0 again: it never "
-                    "leaves the unchanged half, and only output 0 depends on it."),
+                    "check channel 0 by hand: where does the shuffle by 2 put it, unit after "
+                    "unit?"),
         ]),
     Check(
         id="ch06.layers_to_mix", function="layers_to_mix", cases=_mix_cases,
@@ -226,12 +233,13 @@ CHECKS = [
         mistakes=[
             Mistake("two layers always enough",
                     lambda c, g: 1 if g == 1 else 0 if c == g else 2,
-                    "one shuffle mixes everything only when a block holds at least g channels "
-                    "(C/g >= g); with narrower blocks each layer multiplies the reach by C/g."),
-            Mistake("reach grows by C/g per layer, not by a factor",
+                    "one shuffle is enough only when a block holds at least g channels, as the "
+                    "text showed; with narrower blocks follow the text's 8 channels in 4 groups: "
+                    "how many inputs does one output reach after each layer?"),
+            Mistake("as many layers as groups",
                     lambda c, g: 1 if g == 1 else 0 if c == g else g,
-                    "a block of the next layer reads C/g channels from C/g different groups, "
-                    "each of which already reaches its own inputs: the reach multiplies."),
+                    "your depth grows too fast with the groups: count the inputs one output "
+                    "reaches after 1, 2 and 3 layers of 16 channels in 8 groups."),
             Mistake("counted the shuffles instead of the layers",
                     lambda c, g: max(_layers_to_mix(c, g) - 1, 0),
                     "L grouped layers have L - 1 shuffles between them; the answer counts "
@@ -240,9 +248,9 @@ CHECKS = [
                     lambda c, g: 1 if c == g else _layers_to_mix(c, g),
                     "with C/g = 1 every layer keeps each channel on its own: no number of "
                     "layers mixes them (answer 0)."),
-            Mistake("log base g instead of C/g",
+            Mistake("the depth counted from the number of groups",
                     lambda c, g: _mix_count(c, g, lambda n, b: g ** n) if g > 1 else 1,
-                    "each layer multiplies the reach by the width of a block, C/g, not by the "
-                    "number of groups."),
+                    "your depth follows the number of groups: count the inputs one output reaches"
+                    " after each layer of 16 channels in 8 groups, and of 16 in 2."),
         ]),
 ]

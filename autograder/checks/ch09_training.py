@@ -342,9 +342,9 @@ CHECKS = [
                     "your strided gradient is shifted by one: the window of output (i, j) of "
                     "a stride-2 layer starts at input row 2i - p."),
             Mistake("last row's gradient cut off", variant(_block_model, upsample="cut"),
-                    "on an even map the last input row still lies in the last window: a "
-                    "transposed convolution back to H rows needs output_padding (chapter 03) "
-                    "or the input's size."),
+                    "on an even map your gradient misses the input's last row: which input rows "
+                    "does the last window of a stride-2 layer read, and does your backward pass "
+                    "reach all of them?"),
         ]),
     Check(
         id="ch09.train_steps", function="train_steps", cases=_train_cases, reference=_steps,
