@@ -339,9 +339,9 @@ CHECKS = [
         mistakes=[
             Mistake("the first pass at every position",
                     lambda k, h, w, s, e: _cheapest(k, h, w, s, e, costs=_full_first_pass),
-                    "with stride s the output reads only every s-th row: the column pass "
-                    "needs only those rows (all columns), and the row pass first only every "
-                    "s-th column (all rows)."),
+                    "your first pass runs at every position and the stride is applied "
+                    "after it: with stride s, which of its rows (columns) does the second "
+                    "pass ever read?"),
             Mistake("cells the second pass skips computed",
                     lambda k, h, w, s, e: _cheapest(
                         k, h, w, s, e, costs=lambda *a: _pass_costs(*a, read=lambda n, k, s: n)),
