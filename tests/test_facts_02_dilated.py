@@ -357,3 +357,22 @@ def test_ch02_deeplab_rates_2_and_4_keep_the_field():
         rates = [1] + [2**b for b in range(1, blocks) for _ in (0, 1)] + [2**blocks]
         assert S.receptive_field(ks, strides=[2, 1] * blocks) == S.receptive_field(
             ks, dilations=rates)
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_ch02_equivalent_kernel_deep_stacks_are_as_the_prompt_says(seed):
+    """Exercise 3: "Some hidden stacks are 12 to 16 layers deep: one tap from each layer makes
+    10^7 to 2·10^15 different chains" (the product of the kernels' sizes), while E stays small
+    enough for a layer-by-layer composition."""
+    from chapter_text import markdown
+
+    from autograder.checks import SEED, cases_for, ch02_dilated
+    assert ("Some hidden stacks are 12 to 16 layers deep: one tap from each layer makes "
+            "$10^7$ to $2\\cdot10^{15}$ different chains") in markdown("02_dilated")
+    deep = [(k, d) for k, d in cases_for("ch02.equivalent_kernel", SEED if seed is None else seed)
+            if len(k) > 3]
+    assert len(deep) == 6
+    for kernels, dilations in deep:
+        assert 12 <= len(kernels) <= 16
+        assert 10**7 <= math.prod(k.size for k in kernels) <= 2 * 10**15
+        assert len(ch02_dilated._equivalent_kernel(kernels, dilations)) <= 9 * 97**2

@@ -10,7 +10,12 @@ grader's 30 s limit instead, the hidden cases being 10^9 sets and 10^17 cells an
 # ruff: noqa: E501 - a paste is held to five lines of glue, so its lines are long
 from __future__ import annotations
 
+from pathlib import Path
+
+from mutants import verdict, verdict_in_time, verdict_small_first
 from pastes import Paste, coverage_test, refused_test
+
+from autograder.checks import CHECKS, cases_for, judge, run_cases
 
 REACHABLE = (("02", "def reachable(dilations, k=3)"),)
 TRANS_CONV = (("03", "X = np.array([[0.0, 1.0], [2.0, 3.0]])"), ("03", "def trans_conv(X, K, stride=1)"))
@@ -147,7 +152,18 @@ def fewest_dense_layers(field, kernel_size):
     ],
 }
 
-test_pasted_answer_loses_the_exercise = refused_test(PASTES)
+DEEP = 6  # equivalent_kernel draws its deep stacks (10^7-10^15 chains of taps) last
+
+
+def _verdict(check_id, fn, seed=None):
+    """equivalent_kernel's pastes are refused on its shallow stacks; judged on those first,
+    the chain enumerations among them never run on the deep ones (hours, chain by chain)."""
+    if check_id == "ch02.equivalent_kernel":
+        return verdict_small_first(check_id, fn, seed, large=DEEP)
+    return verdict(check_id, fn, seed)
+
+
+test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=_verdict)
 test_every_exercise_has_a_paste = coverage_test(PASTES)
 
 
@@ -161,3 +177,19 @@ def test_advice_states_no_rule():
         assert rule not in told["ch02.fewest_dense_layers"], rule
     for rule in ("convolution of", "sum over", "a + b", "products add"):
         assert rule not in told["ch02.equivalent_kernel"], rule
+
+
+def test_round10_chain_enumeration_is_right_but_cannot_finish():
+    """Round 10's reader, verbatim: every chain of one tap per layer (itertools.product), its
+    offset sum t_l d_l (ch02's text) and its weight the product of the taps, added up in a
+    dict. Right on every shallow stack; the deep ones have 10^7-10^15 chains, so no answer
+    within the grader's cell limit."""
+    path = Path(__file__).parent / "fixtures" / "reader_pastes" / "round10" / "02_dilated" / "equivalent_kernel.py"
+    namespace = {"__name__": "__main__"}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    fn = namespace["equivalent_kernel"]
+    check_id = "ch02.equivalent_kernel"
+    shallow = cases_for(check_id, 1)[:-DEEP]
+    assert judge(CHECKS[check_id], shallow, run_cases(fn, shallow)).passed
+    message = verdict_in_time(check_id, fn)
+    assert message is not None and "no answer within the grader's" in message, message
