@@ -100,6 +100,12 @@ def within_the_kernels_memory(fn: Callable) -> Callable:
     return capped
 
 
+def student_cases(check_id: str, seed: int | None = None) -> list[tuple]:
+    """The cases of one check: the notebook's (no seed), or those the sandboxed grader draws
+    for the student holding ``seed``."""
+    return cases_for(check_id) if seed is None else cases_for(check_id, seed)
+
+
 def verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     """The check's complaint about ``fn``, or ``None`` if it passed.
 
@@ -112,7 +118,7 @@ def verdict(check_id: str, fn, seed: int | None = None) -> str | None:
         if seed is None:
             check(check_id, fn)
         else:
-            cases = cases_for(check_id, seed)
+            cases = student_cases(check_id, seed)
             result = judge(CHECKS[check_id], cases, run_cases(fn, cases))
             assert result.passed, result.message
     except AssertionError as error:
@@ -125,10 +131,25 @@ def verdict_small_first(check_id: str, fn, seed: int | None = None, large: int =
     they refuse is refused (with the mistake they name) without being run on the ``large``
     cases a check draws last on purpose, where an answer reading every window would take
     minutes to be refused again; an answer they pass is judged on all the cases."""
-    cases = cases_for(check_id) if seed is None else cases_for(check_id, seed)
+    cases = student_cases(check_id, seed)
     capped = within_the_kernels_memory(fn)
     result = judge(CHECKS[check_id], cases[:-large], run_cases(capped, cases[:-large]))
     return result.message if not result.passed else verdict(check_id, fn, seed)
+
+
+def first_refusal(check_id: str, fn, seed: int | None = None) -> str | None:
+    """The check's complaint about the first case ``fn`` gets wrong, or None if it gets every
+    case right, with a graded kernel's memory. The cases run in the order the check draws
+    them, the large ones last: the verdict of :func:`verdict`, without running a refused
+    paste on the cases that are large on purpose, where it would take minutes to be refused
+    again. (Its message speaks of that one case; mutation tests, which count the mistakes
+    named over all the small cases, use :func:`verdict_small_first`.)"""
+    capped = within_the_kernels_memory(fn)
+    for case in student_cases(check_id, seed):
+        result = judge(CHECKS[check_id], [case], run_cases(capped, [case]))
+        if not result.passed:
+            return result.message
+    return None
 
 
 def _cell_seconds() -> float:
@@ -159,7 +180,7 @@ def verdict_in_time(check_id: str, fn, seed: int | None = None,
     reference is judged here, outside the limit, as the grader judges outside the kernel."""
     import multiprocessing
 
-    cases = cases_for(check_id) if seed is None else cases_for(check_id, seed)
+    cases = student_cases(check_id, seed)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_answers_in_a_child, args=(fn, cases, send), daemon=True)
@@ -179,6 +200,15 @@ def verdict_in_time(check_id: str, fn, seed: int | None = None,
         return f"{check_id}: the answer's process failed: {outputs}"
     result = judge(CHECKS[check_id], cases, outputs)
     return None if result.passed else result.message
+
+
+def assert_right_but_out_of_time(check_id: str, fn, finished: list[tuple]) -> None:
+    """``fn`` is right on the cases it can finish (``finished``: all but the large ones), and
+    gives no answer within the grader's cell limit on the notebook's cases: refused only
+    because it cannot finish."""
+    assert judge(CHECKS[check_id], finished, run_cases(fn, finished)).passed
+    message = verdict_in_time(check_id, fn)
+    assert message is not None and "no answer within the grader's" in message, message
 
 
 def params(mutants: dict[str, list[Mutant]]):

@@ -31,6 +31,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from mutants import CHAPTERS, hidden_calls, parts, verdict
@@ -109,6 +110,15 @@ def pasted(paste: Paste, chapter: str | None = None) -> Callable:
         for source in [*sources, paste.glue]:
             exec(compile(source, paste.what, "exec"), namespace)  # noqa: S102 - the book's code
     return namespace[paste.name]
+
+
+def reader_answer(path: Path, name: str):
+    """The function ``name`` a reader's file defines (tests/fixtures/reader_pastes: the book's
+    cells copied verbatim, each edited line and each glue line marked), its output silenced."""
+    namespace: dict = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    return namespace[name]
 
 
 def refused_test(pastes: dict[str, list[Paste]], seeds: tuple[int | None, ...] = (None, 1, 2),

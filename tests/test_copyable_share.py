@@ -13,15 +13,13 @@ to its chapter's refused pastes. Their points must stay within a tenth of the bo
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 from mutants import CHAPTERS, parts, verdict
-from pastes import GLUE_LINES, Paste, glue_lines, pasted
+from pastes import GLUE_LINES, Paste, glue_lines, pasted, reader_answer
 
 READERS = Path(__file__).parent / "fixtures" / "reader_pastes"
 
@@ -102,10 +100,7 @@ def _function(check_id: str):
     if isinstance(paste, Paste):
         assert glue_lines(paste.glue) <= GLUE_LINES, paste.what
         return pasted(paste, chapter=check_id[2:4])
-    namespace = {"__name__": "__main__"}
-    with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(paste.read_text(), str(paste), "exec"), namespace)  # noqa: S102
-    return namespace[check_id.split(".")[1]]
+    return reader_answer(paste, check_id.split(".")[1])
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # nanmean of a row with no known tap yet

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mutants import verdict, verdict_in_time, verdict_small_first
-from pastes import Paste, coverage_test, refused_test
+from mutants import assert_right_but_out_of_time, first_refusal, verdict
+from pastes import Paste, coverage_test, reader_answer, refused_test
 
-from autograder.checks import CHECKS, cases_for, judge, run_cases
+from autograder.checks import cases_for
 
 REACHABLE = (("02", "def reachable(dilations, k=3)"),)
 TRANS_CONV = (("03", "X = np.array([[0.0, 1.0], [2.0, 3.0]])"), ("03", "def trans_conv(X, K, stride=1)"))
@@ -156,11 +156,10 @@ DEEP = 6  # equivalent_kernel draws its deep stacks (10^7-10^15 chains of taps) 
 
 
 def _verdict(check_id, fn, seed=None):
-    """equivalent_kernel's pastes are refused on its shallow stacks; judged on those first,
-    the chain enumerations among them never run on the deep ones (hours, chain by chain)."""
-    if check_id == "ch02.equivalent_kernel":
-        return verdict_small_first(check_id, fn, seed, large=DEEP)
-    return verdict(check_id, fn, seed)
+    """equivalent_kernel's pastes are refused on its shallow stacks; judged case by case, the
+    chain enumerations among them never run on the deep ones (hours, chain by chain)."""
+    return (first_refusal if check_id == "ch02.equivalent_kernel" else verdict)(
+        check_id, fn, seed)
 
 
 test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=_verdict)
@@ -185,11 +184,6 @@ def test_round10_chain_enumeration_is_right_but_cannot_finish():
     dict. Right on every shallow stack; the deep ones have 10^7-10^15 chains, so no answer
     within the grader's cell limit."""
     path = Path(__file__).parent / "fixtures" / "reader_pastes" / "round10" / "02_dilated" / "equivalent_kernel.py"
-    namespace = {"__name__": "__main__"}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
-    fn = namespace["equivalent_kernel"]
     check_id = "ch02.equivalent_kernel"
-    shallow = cases_for(check_id, 1)[:-DEEP]
-    assert judge(CHECKS[check_id], shallow, run_cases(fn, shallow)).passed
-    message = verdict_in_time(check_id, fn)
-    assert message is not None and "no answer within the grader's" in message, message
+    assert_right_but_out_of_time(check_id, reader_answer(path, "equivalent_kernel"),
+                                 cases_for(check_id, 1)[:-DEEP])

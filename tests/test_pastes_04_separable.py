@@ -1,7 +1,7 @@
 """Chapter 04: the answers a student would paste together from the chapter's own cells and
 displayed formulas (plus at most five lines of glue) lose every exercise (tests/pastes.py).
 
-The pastes are judged case by case, stopping at the first wrong one (:func:`first_refusal`):
+The pastes are judged case by case, stopping at the first wrong one (mutants.first_refusal):
 the same verdict as judging all cases, without running a refused paste on the hidden cases
 that are large on purpose (3,000 SVDs of a 12,000 x 30 kernel, a least-squares system of
 12,000 unknowns), where it would take minutes to be refused again."""
@@ -9,9 +9,8 @@ that are large on purpose (3,000 SVDs of a 12,000 x 30 kernel, a least-squares s
 from __future__ import annotations
 
 # ruff: noqa: E501 - a paste is held to five lines of glue, so its lines are long
+from mutants import first_refusal
 from pastes import Paste, coverage_test, refused_test
-
-from autograder.checks import CHECKS, cases_for, judge, run_cases
 
 # the chapter's import cell (numpy): a paste of no other cell still runs it, as a student's
 # notebook does (tests/pastes.py runs the import cell only of the chapters a paste names)
@@ -19,17 +18,6 @@ IMPORTS = (("04", "import numpy as np"),)
 # the text's SVD split: the Sobel kernel, then its split by np.linalg.svd
 SVD_CELLS = (("04", "sobel = np.outer(col, row)"), ("04", "U, sigma, Vt = np.linalg.svd(sobel)"))
 PAIR = (("04", "unfolded = W.transpose(0, 2, 1, 3)"),)
-
-
-def first_refusal(check_id: str, fn, seed: int | None = None) -> str | None:
-    """The check's complaint about the first case ``fn`` gets wrong (the cases in the order
-    the check draws them, the largest last), or None if it gets every case right."""
-    cases = cases_for(check_id) if seed is None else cases_for(check_id, seed)
-    for case in cases:
-        result = judge(CHECKS[check_id], [case], run_cases(fn, [case]))
-        if not result.passed:
-            return result.message
-    return None
 
 
 PASTES = {

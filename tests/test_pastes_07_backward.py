@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from mutants import within_the_kernels_memory
+from mutants import first_refusal
 from pastes import Paste, coverage_test, refused_test
 from test_mutations_07_backward import FUNCTION, graded
 
-from autograder.checks import CHECKS, cases_for, judge, run_cases
+from autograder.checks import CHECKS, cases_for
 
 TEXT = (("07", "X = np.arange(9.0).reshape(3, 3)"), ("07", "def corr2d"), ("07", "def scatter"))
 
@@ -205,11 +205,7 @@ def part_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     check draws them, the large ones last: the same verdict, without minutes of a slow wrong
     paste on the large transposed layers)."""
     key = next(k for k in FUNCTION if k == check_id or (k.endswith("*") and check_id.startswith(k[:-1])))
-    answer = within_the_kernels_memory(graded(check_id, FUNCTION[key], fn))
-    for case in cases_for(check_id) if seed is None else cases_for(check_id, seed):
-        if not (result := judge(CHECKS[check_id], [case], run_cases(answer, [case]))).passed:
-            return result.message
-    return None
+    return first_refusal(check_id, graded(check_id, FUNCTION[key], fn), seed)
 
 
 test_pasted_answer_loses_the_exercise = refused_test(PASTES, verdict=part_verdict)
