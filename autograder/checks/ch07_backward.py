@@ -273,13 +273,16 @@ LARGE_TRANSPOSED = [(2, 10**4, 1, 10, 10, 2, 3, 1, 16, 16, False),
 
 
 def _large_transposed(rng, n_img, c_in, c_out, kh, kw, s, p, op, h, w, integer):
-    oh, ow = (h - 1) * s - 2 * p + kh + op, (w - 1) * s - 2 * p + kw + op
+    oh, ow = (solutions.conv_transpose_output_size(n, k, s, p, op) for n, k in ((h, kh), (w, kw)))
     x, dy = _arrays(rng, integer, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
     return (x, dy, (c_in, c_out, kh, kw), s, p)
 
 
 def _output_padding_cut(x, dy, weight_shape, s, p):
-    """dY cut to the size the layer has without output_padding, (h - 1) s - 2p + k."""
+    """dY cut to the size the layer has without output_padding, (h - 1) s - 2p + k. Written
+    out, not solutions.conv_transpose_output_size: some layers exist only with their
+    output_padding (without it the size is 0), which that function rightly refuses, and the
+    student's cut is then empty."""
     h, w = x.shape[2:]
     return dy[:, :, :(h - 1) * s - 2 * p + weight_shape[2], :(w - 1) * s - 2 * p + weight_shape[3]]
 
