@@ -250,20 +250,11 @@ def test_ch07_box_kernels_3_and_4():
 
 
 def test_ch07_exercise_literals():
-    """The new exercises: Richardson's step minimises its error model, derived here; input_reached
-    agrees with torch's autograd through long stacks of 1-D convolutions (the fraction of a
-    block of P interior cells); the transposed weight
-    gradient agrees with torch; the visible literals."""
+    """Exercise 1: Richardson's step minimises its error model, derived here; the visible
+    literals."""
     from fractions import Fraction
 
-    import torch
-    import torch.nn.functional as F
-
-    from autograder.checks.ch07_backward import (
-        _reached,
-        _richardson_step,
-        _transposed_grad_weight,
-    )
+    from autograder.checks.ch07_backward import _richardson_step
 
     u = 2.0 ** -53
     # R's truncation: on f(t) = t^5 at x = 1 (f5 = 120, higher derivatives 0) the error of
@@ -281,35 +272,6 @@ def test_ch07_exercise_literals():
     np.testing.assert_allclose([_richardson_step(1, 1), _richardson_step(3e4, 2),
                                 _richardson_step(1, -7)], [1.0455e-03, 7.1537e-03, 7.0842e-04],
                                rtol=1e-4)
-    # input_reached: torch's autograd through a long stack of 1-D convolutions with positive
-    # kernels marks the cells that get a gradient; far from both ends, every block of P cells
-    # (P the product of the strides) holds the composed taps' residues: the same fraction.
-    rng = np.random.default_rng(4)
-    for layers in [((2, 3, 0, 1),), ((2, 3, 0, 2),), ((4, 2, 1, 1),), ((1, 2, 0, 1), (1, 2, 0, 1)),
-                   ((3, 2, 0, 1), (1, 2, 0, 1)), ((2, 2, 0, 2), (2, 3, 0, 1)),
-                   ((3, 2, 1, 2), (2, 3, 1, 1), (4, 1, 2, 3)), ((2, 3, 0, 3), (3, 2, 2, 4)),
-                   ((2, 2, 1, 5), (2, 2, 0, 1), (3, 3, 1, 2))]:
-        period = math.prod(s for _k, s, _p, _d in layers)
-        n = 40 * period + 200
-        x = torch.zeros((1, 1, n), dtype=torch.float64, requires_grad=True)
-        y = x
-        for k, s, p, d in layers:
-            y = F.conv1d(y, torch.tensor(rng.uniform(0.5, 1.5, (1, 1, k))), stride=s,
-                         padding=p, dilation=d)
-        y.sum().backward()
-        reached = (x.grad[0, 0].numpy() != 0).astype(int)
-        blocks = [reached[u:u + period].sum() for u in range(n // 3, n // 3 + 3 * period, period)]
-        assert len(set(blocks)) == 1
-        g = math.gcd(int(blocks[0]), period)
-        assert _reached(layers) == (blocks[0] // g, period // g), layers
-    assert [_reached(c) for c in [((2, 3, 0, 1),), ((4, 2, 1, 1),), ((3, 2, 0, 1), (1, 2, 0, 1)),
-                                  ((2, 2, 0, 2), (2, 3, 0, 1))]] == [(2, 3), (1, 1), (3, 4), (1, 2)]
-    np.testing.assert_array_equal(
-        _transposed_grad_weight(np.array([[[[1.0, 10.0]]]]), np.array([[[[1.0, 2, 3, 4]]]]),
-                                (1, 1, 1, 2), 2, 0), [[[[31, 42]]]])
-    np.testing.assert_array_equal(
-        _transposed_grad_weight(np.array([[[[5.0]]]]), np.array([[[[2.0]]]]), (1, 1, 3, 3), 1, 1),
-        [[[[0, 0, 0], [0, 10, 0], [0, 0, 0]]]])
 
 
 def test_ch07_citations_and_math():
@@ -321,25 +283,6 @@ def test_ch07_citations_and_math():
     assert '"Artifacts in Gradients"' in text and "Deconvolution and Checkerboard Artifacts" in text
     assert "\\text{conv\\_" not in text and "\\text{output\\_" not in text
     assert "\\mathrm{conv\\_transpose2d}" in text
-
-
-def test_ch07_input_reached_prompt_sizes_hold_for_every_student():
-    """Exercise 2's prompt promises stacks of up to six layers with strides up to 10^4 and
-    patterns repeating only every 10^12 cells or more: so they are, for every student."""
-    from chapter_text import markdown
-
-    from autograder.checks import cases_for
-
-    text = markdown("07_backward")
-    assert "have up to six layers with strides up to $10^4$; many of their patterns repeat " \
-           "only every $10^{12}$ cells or more" in text
-    for seed in (None, 1, 2, 3):
-        cases = cases_for("ch07.input_reached") if seed is None else \
-            cases_for("ch07.input_reached", seed)
-        layers = [c[0] for c in cases]
-        assert max(len(ls) for ls in layers) == 6
-        assert max(s for ls in layers for _k, s, _p, _d in ls) == 10**4
-        assert sum(math.prod(s for _k, s, _p, _d in ls) >= 10**12 for ls in layers) >= 3
 
 
 def _golden_section(f, f5):
@@ -399,26 +342,141 @@ def test_ch07_richardson_step_tolerance_and_flat_minimum():
     assert 1e-9 < max(golden) < 1e-7
 
 
-def test_ch07_transposed_grad_weight_large_layers_as_the_prompt_says():
-    """Exercise 3's prompt: two hidden layers with C_in kh kw >= 10^6 (10^4 channels with 10x10
-    kernels, 4,000 with 16x16) on small images, each needing two million probes (one per image
-    and weight) or more; so they are for every student, and every case's dW together stays
-    within what the recorder takes back from the kernel."""
+def _solution(name: str):
+    """The notebook's solution of exercise ``name`` (its solution cell, run with numpy)."""
+    import json
+
+    from mutants import notebook
+
+    namespace = {"np": np}
+    for cell in json.loads(notebook("07").read_text())["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == f"{name}_solution":
+            exec("".join(cell["source"]), namespace)  # noqa: S102 - the chapter's own text
+    return namespace[name]
+
+
+def _torch_trained(n, k, s, p, d):
+    """torch's autograd: the taps whose weight gradient is non-zero for x = 1, dY = 1 (every
+    product is positive, so a tap's gradient is zero only if it met padding alone)."""
+    import torch.nn.functional as F
+
+    w = torch.ones((1, 1, k), dtype=torch.float64, requires_grad=True)
+    y = F.conv1d(torch.ones((1, 1, n), dtype=torch.float64), w, stride=s, padding=p, dilation=d)
+    y.sum().backward()
+    return int((w.grad != 0).sum())
+
+
+def test_ch07_trained_taps_against_torch_and_deeplab():
+    """Exercise 2: the reference and the notebook's solution count the taps torch's autograd
+    gives a gradient, on every small layer (strides larger than the input included) and on
+    the hidden small cases; DeepLabv3's 3x3 filter at rate 64 and 65 on a 65-cell axis keeps
+    3 and 1 taps (rate close to the map size: a 1x1 filter); the visible literals."""
+    from autograder.checks import cases_for
+    from autograder.checks.ch07_backward import _out_size, _trained_taps
+
+    solution = _solution("trained_taps")
+    layers = [(n, k, s, p, d) for n in range(1, 12) for k in range(1, 7) for s in range(1, 8)
+              for d in range(1, 4) for p in range(0, d * (k - 1) + s + 2)
+              if _out_size(n, k, s, p, d) >= 1]
+    layers += [c for seed in (None, 1) for c in
+               (cases_for("ch07.trained_taps") if seed is None else
+                cases_for("ch07.trained_taps", seed)) if max(c) <= 200]
+    assert len(layers) > 3000 and sum(s > n for n, _k, s, _p, _d in layers) > 1000
+    for layer in layers:
+        assert _trained_taps(*layer) == solution(*layer) == _torch_trained(*layer), layer
+    assert (_torch_trained(65, 3, 1, 64, 64), _torch_trained(65, 3, 1, 65, 65)) == (3, 1)
+    assert [_trained_taps(*c) for c in [(65, 3, 1, 64, 64), (65, 3, 1, 65, 65), (8, 3, 2, 1, 1),
+                                        (3, 9, 2, 4, 1), (2, 5, 4, 4, 1)]] == [3, 1, 3, 5, 3]
+    # on the large hidden layers the solution agrees with the reference too
+    large = [c for c in cases_for("ch07.trained_taps") if max(c) > 200]
+    assert all(_trained_taps(*c) == solution(*c) for c in large)
+
+
+def test_ch07_trained_taps_prompt_sizes_hold_for_every_student():
+    """Exercise 2's prompt: sizes, strides, paddings and dilations up to 10^12; some strides
+    larger than the input, and those layers small (all five numbers <= 100); and most large
+    layers have taps that never learn, at both ends of the kernel in some."""
     from chapter_text import markdown
 
     from autograder.checks import cases_for
-    from autograder.kernel.recorder import MAX_OUTPUT_BYTES
+    from autograder.checks.ch07_backward import _interval_taps, _trained_taps
 
     text = " ".join(markdown("07_backward").split())
-    assert ("two layers with $10^6$ weights or more per output channel ($C_\\text{in} k_h k_w$: "
-            "$10^4$ input channels with $10\\times10$ kernels, and $4{,}000$ with $16\\times16$) "
-            "on small images") in text
-    assert "would take two million transposed convolutions of a whole image or more" in text
+    assert ("The hidden layers have sizes, strides, paddings and dilations up to $10^{12}$. In "
+            "some of them the stride is larger than the input; those are small "
+            "($n, k, s, p, d \\le 100$).") in text
+    assert "DeepLabv3 (Chen et al., 2017, Sec. 3.3)" in text
     for seed in (None, 1, 2, 3):
-        cases = cases_for("ch07.transposed_grad_weight") if seed is None else \
-            cases_for("ch07.transposed_grad_weight", seed)
-        large = [c for c in cases if c[2][0] * c[2][2] * c[2][3] >= 10**6]
-        assert [(c[2][0], c[2][2:]) for c in large] == [(10**4, (10, 10)), (4000, (16, 16))]
-        assert all(len(x) * math.prod(shape) >= 2 * 10**6 and x.shape[2] * x.shape[3] <= 256
-                   for x, _dy, shape, _s, _p in large)
-        assert sum(8 * math.prod(c[2]) for c in cases) < MAX_OUTPUT_BYTES
+        cases = cases_for("ch07.trained_taps") if seed is None else \
+            cases_for("ch07.trained_taps", seed)
+        assert max(max(c) for c in cases) <= 10**12
+        assert sum(max(c) >= 10**11 for c in cases) >= 3
+        wide = [c for c in cases if c[2] > c[0]]
+        assert len(wide) >= 8 and all(max(c) <= 100 for c in wide)
+        # where the stride exceeds the input, the two ends' rule is wrong on some layers
+        assert any(_interval_taps(*c) != _trained_taps(*c) for c in wide)
+        large = [c for c in cases if max(c) > 10**6]
+        assert sum(_trained_taps(*c) < c[1] for c in large) * 2 > len(large)
+
+
+def test_ch07_per_example_grad_norms_against_torch():
+    """Exercise 3: the reference and the notebook's solution equal the norms of the weight
+    gradients torch's autograd gives each example alone, on the hidden small layers of two
+    students; the visible literals."""
+    import torch.nn.functional as F
+
+    from autograder.checks import cases_for
+    from autograder.checks.ch07_backward import _per_example_norms
+
+    solution = _solution("per_example_grad_norms")
+    for seed in (None, 1):
+        cases = cases_for("ch07.per_example_grad_norms") if seed is None else \
+            cases_for("ch07.per_example_grad_norms", seed)
+        for x, dy, ks, s, p in cases[:-1]:
+            expected = []
+            for n in range(len(x)):
+                w = torch.zeros((dy.shape[1], x.shape[1], *ks), dtype=torch.float64,
+                                requires_grad=True)
+                y = F.conv2d(torch.tensor(x[n:n + 1], dtype=torch.float64), w, stride=s,
+                             padding=p)
+                (y * torch.tensor(dy[n:n + 1], dtype=torch.float64)).sum().backward()
+                expected.append(float(w.grad.norm()))
+            np.testing.assert_allclose(_per_example_norms(x, dy, ks, s, p), expected,
+                                       rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(solution(x, dy, ks, s, p), expected, rtol=1e-12,
+                                       atol=1e-12)
+    demo = X[None, None], DY[None, None]
+    np.testing.assert_allclose(_per_example_norms(*demo, (2, 2), 1, 0), [math.sqrt(364)])
+    np.testing.assert_allclose(S.conv2d_grad_weight(*demo[:1], (1, 1, 2, 2), demo[1]),
+                               [[[[5, 7], [11, 13]]]])
+    np.testing.assert_allclose(_per_example_norms(np.arange(1.0, 10).reshape(1, 1, 3, 3),
+                                                  np.array([[[[1.0, 2], [0, -1]]]]), (2, 2), 2,
+                                                  1), [9.0])
+
+
+def test_ch07_wide_layer_as_the_prompt_says():
+    """Exercise 3's prompt: the wide layer (15,000 input channels, 10x10 kernels, 4 10^5 output
+    channels, 11x11 input, stride 2, padding 1, two images) is among every student's cases; each
+    dW_n has 6 10^11 entries (4.8 TB); the chapter's cases fit the grader dir with room."""
+    from chapter_text import markdown
+    from mutants import hidden_calls
+
+    from autograder.checks import cases_for
+    from autograder.sandbox.base import Limits
+
+    text = " ".join(markdown("07_backward").split())
+    assert ("$15{,}000$ input channels with $10\\times10$ kernels, $4\\times10^5$ output channels, "
+            "an $11\\times11$ input with stride 2 and padding 1, and two images") in text
+    assert "has $6\\times10^{11}$ entries (4.8 TB)" in text
+    assert "(DP-SGD, Abadi et al., 2016)" in text
+    for seed in (None, 1, 2):
+        cases = cases_for("ch07.per_example_grad_norms") if seed is None else \
+            cases_for("ch07.per_example_grad_norms", seed)
+        x, dy, ks, s, p = cases[-1]
+        assert (x.shape, dy.shape, ks, s, p) == ((2, 15000, 11, 11), (2, 4 * 10**5, 2, 2),
+                                                 (10, 10), 2, 1)
+        entries = dy.shape[1] * x.shape[1] * math.prod(ks)
+        assert entries == 6 * 10**11 and round(8 * entries / 1e12, 1) == 4.8
+    chapter_bytes = sum(a.nbytes for check_id in hidden_calls("07") for case in cases_for(check_id)
+                        for a in case if isinstance(a, np.ndarray))
+    assert chapter_bytes < 0.6 * Limits().grader_bytes, chapter_bytes

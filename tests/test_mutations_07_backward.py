@@ -17,8 +17,8 @@ from autograder.checks import check
 
 HIDDEN = hidden_calls("07")
 # The student's function each exercise's hidden cell wraps.
-FUNCTION = {"ch07.richardson_step": "richardson_step", "ch07.input_reached": "input_reached",
-            "ch07.transposed_grad_weight": "transposed_grad_weight",
+FUNCTION = {"ch07.richardson_step": "richardson_step", "ch07.trained_taps": "trained_taps",
+            "ch07.per_example_grad_norms": "per_example_grad_norms",
             "ch07.grad_input": "grad_input"}
 
 
@@ -93,143 +93,148 @@ def step_u_rounded(f, f5):
     return (45 * 1.11e-16 * abs(f) / (4 * abs(f5))) ** (1 / 5)
 
 
-# --- exercise 2: input_reached --------------------------------------------------------------
+# --- exercise 2: trained_taps -------------------------------------------------------------
 
-def _period(layers):
-    return math.prod(s for _k, s, _p, _d in layers)
-
-
-def _lowest(count, period):
-    g = math.gcd(count, period)
-    return (count // g, period // g)
+def _windows(n, k, s, p, d):
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _below(layers):
-    """s_1 ... s_(l-1) per layer: the spacing in input cells of the cells layer l reads."""
-    spacing, c = [], 1
-    for _k, s, _p, _d in layers:
-        spacing.append(c)
-        c *= s
-    return spacing
+def _run(n, k, s, p, d, last):
+    """Taps a with d a - p <= n - 1 and d a - p + last >= 0: the two ends' bounds."""
+    lo, hi = max(0, -((last - p) // d)), min(k - 1, (n - 1 + p) // d)
+    return max(0, hi - lo + 1)
 
 
-def _composed(layers, spacing, *, dilate=True, modulo=None):
-    """The number of the stack's taps sum_l spacing[l] d_l a_l modulo ``modulo`` (P by
-    default; 0: the distinct taps themselves, at most P)."""
-    taps = {0}
-    for (k, _s, _p, d), c in zip(layers, spacing):
-        taps = {t + c * (d if dilate else 1) * a for t in taps for a in range(k)}
-    if modulo == 0:
-        return min(len(taps), _period(layers))
-    return len({t % (modulo or _period(layers)) for t in taps})
+def _small_brute(n, k, s, p, d):
+    """Window by window, for the small layers whose stride exceeds the input."""
+    return sum(any(0 <= s * i + d * a - p < n for i in range(_windows(n, k, s, p, d)))
+               for a in range(k))
 
 
-def reach_per_layer_product(layers):
-    """Each layer's own residues d a mod s, multiplied: layers treated as independent."""
-    return _lowest(math.prod(len({d * a % s for a in range(k)}) for k, s, _p, d in layers),
-                   _period(layers))
+def taps_interval_everywhere(n, k, s, p, d):
+    """The two ends' rule, also where the stride is larger than the input."""
+    return _run(n, k, s, p, d, s * (_windows(n, k, s, p, d) - 1))
 
 
-def reach_first_layer_only(layers):
-    k, s, _p, d = layers[0]
-    return _lowest(len({d * a % s for a in range(k)}), s)
+def _right_for_small_strides(rule):
+    """``rule`` where s <= n, the right count where the stride exceeds the input."""
+    return lambda n, k, s, p, d: rule(n, k, s, p, d) if s <= n else _small_brute(n, k, s, p, d)
 
 
-def reach_unscaled(layers):
-    return _lowest(_composed(layers, [1] * len(layers)), _period(layers))
+def taps_first_window_only(n, k, s, p, d):
+    return max(0, min(k, (n - 1 + p) // d + 1))
 
 
-def reach_reversed_spacing(layers):
-    return _lowest(_composed(layers, _below(layers[::-1])[::-1]), _period(layers))
+def taps_unfloored_last_window(n, k, s, p, d):
+    """(The same count as taking the kernel's two ends as mirror images.)"""
+    return _run(n, k, s, p, d, n + 2 * p - d * (k - 1) - 1)
 
 
-def reach_no_dilation(layers):
-    return _lowest(_composed(layers, _below(layers), dilate=False), _period(layers))
+def taps_inside_in_every_window(n, k, s, p, d):
+    """A tap that reads padding in some window counted as untrained."""
+    last = s * (_windows(n, k, s, p, d) - 1)
+    lo, hi = max(0, -(-p // d)), min(k - 1, (n - 1 - last + p) // d)
+    return max(0, hi - lo + 1)
 
 
-def reach_not_reduced(layers):
-    return _lowest(_composed(layers, _below(layers), modulo=0), _period(layers))
+def taps_no_dilation(n, k, s, p, d):
+    return _run(n, k, s, p, 1, s * (_windows(n, k, s, p, 1) - 1)) if s <= n else \
+        _small_brute(n, k, s, p, 1)
 
 
-def reach_not_lowest_terms(layers):
-    return (_composed(layers, _below(layers)), _period(layers))
+def taps_no_padding(n, k, s, p, d):
+    o = _windows(n, k, s, 0, d)
+    return 0 if o < 1 else (_run(n, k, s, 0, d, s * (o - 1)) if s <= n else
+                            _small_brute(n, k, s, 0, d))
 
 
-def reach_last_stride_period(layers):
-    """Residues taken modulo the last layer's stride only: the fraction of that."""
-    return _lowest(_composed(layers, _below(layers), modulo=layers[-1][1]), layers[-1][1])
+def taps_cell_n_inside(n, k, s, p, d):
+    """Off by one: the cell just past the input counted as real."""
+    return _right_for_small_strides(lambda n, k, s, p, d: _run(n + 1, k, s, p, d, s * (
+        _windows(n, k, s, p, d) - 1)))(n, k, s, p, d)
 
 
-def reach_padding_clipped(layers):
-    """Padding subtracted from every tap and negative offsets clipped to 0 before the modulo."""
-    taps, c = {0}, 1
-    for k, s, p, d in layers:
-        taps = {max(0, t + c * (d * a - p)) for t in taps for a in range(k)}
-        c *= s
-    return _lowest(len({t % c for t in taps}), c)
+def taps_untrained_count(n, k, s, p, d):
+    """The number of taps that never learn, instead of those that do."""
+    return k - _right_for_small_strides(taps_interval_everywhere)(n, k, s, p, d)
 
 
-def reach_float_fraction(layers):
-    """The right count, returned as one float."""
-    return _composed(layers, _below(layers)) / _period(layers)
+def taps_float_fraction(n, k, s, p, d):
+    return _right_for_small_strides(taps_interval_everywhere)(n, k, s, p, d) / k
 
 
-# --- exercise 3: transposed_grad_weight ---------------------------------------------------
+# --- exercise 3: per_example_grad_norms ---------------------------------------------------
 
-def _tw(x, dy, shape, s, p, *, stride_used=None, pad=True, flip=False):
-    """A student's dW of conv_transpose2d: input (i, j) stamped tap (a, b) on (s i + a - p, ...)."""
-    st = s if stride_used is None else stride_used
-    h, w = x.shape[2:]
-    dyp = np.pad(dy.astype(float), ((0, 0), (0, 0), (p, p), (p, p))) if pad else dy.astype(float)
-    dw = np.zeros(shape)
-    for a in range(shape[2]):
-        for b in range(shape[3]):
-            cells = dyp[:, :, a:a + st * (h - 1) + 1:st, b:b + st * (w - 1) + 1:st]
-            dw[:, :, a, b] = np.einsum("ncij,noij->co", x.astype(float), cells)
-    return dw[:, :, ::-1, ::-1] if flip else dw
+def _patch_rows(x, ks, s, p, out, pad=None):
+    """(N, T, C kh kw): the patch each output position multiplies."""
+    (kh, kw), (oh, ow) = ks, out
+    pad = ((p, p), (p, p)) if pad is None else pad
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), *pad))
+    rows = [xp[:, :, a:a + s * (oh - 1) + 1:s, b:b + s * (ow - 1) + 1:s]
+            for a in range(kh) for b in range(kw)]
+    return np.stack(rows, 2).reshape(len(x), -1, oh * ow).transpose(0, 2, 1)
 
 
-def tw_conv_layout(x, dy, shape, s=1, p=0):
-    return _tw(x, dy, shape, s, p).transpose(1, 0, 2, 3)
+def _gram_norms(xs, gs):
+    return np.sqrt(np.maximum(0, np.einsum("ntu,ntu->n", xs @ xs.transpose(0, 2, 1),
+                                           gs @ gs.transpose(0, 2, 1))))
 
 
-def tw_flipped(x, dy, shape, s=1, p=0):
-    return _tw(x, dy, shape, s, p, flip=True)
+def _positions(dy):
+    return dy.astype(float).reshape(*dy.shape[:2], -1).transpose(0, 2, 1)
 
 
-def tw_first_image(x, dy, shape, s=1, p=0):
-    return _tw(x[:1], dy[:1], shape, s, p)
+def norms_of_the_batch_gradient(x, dy, ks, s=1, p=0):
+    xs, gs = _patch_rows(x, ks, s, p, dy.shape[2:]), _positions(dy)
+    total = _gram_norms(xs.reshape(1, -1, xs.shape[2]), gs.reshape(1, -1, gs.shape[2]))
+    return np.repeat(total, len(x))
 
 
-def tw_mean(x, dy, shape, s=1, p=0):
-    return _tw(x, dy, shape, s, p) / x.shape[0]
+def norms_positions_orthogonal(x, dy, ks, s=1, p=0):
+    xs, gs = _patch_rows(x, ks, s, p, dy.shape[2:]), _positions(dy)
+    return np.sqrt(np.sum((xs ** 2).sum(2) * (gs ** 2).sum(2), axis=1))
 
 
-def tw_no_stride(x, dy, shape, s=1, p=0):
-    return _tw(x, dy, shape, s, p, stride_used=1)
+def norms_product(x, dy, ks, s=1, p=0):
+    xs, gs = _patch_rows(x, ks, s, p, dy.shape[2:]), _positions(dy)
+    return np.sqrt((xs ** 2).sum((1, 2)) * (gs ** 2).sum((1, 2)))
 
 
-def tw_no_padding(x, dy, shape, s=1, p=0):
-    return _tw(x, dy, shape, s, p, pad=False)
+def norms_squared(x, dy, ks, s=1, p=0):
+    return _gram_norms(_patch_rows(x, ks, s, p, dy.shape[2:]), _positions(dy)) ** 2
 
 
-def tw_output_padding_dropped(x, dy, shape, s=1, p=0):
-    """dY cut to the size without output_padding, (h - 1) s - 2p + k, before the taps."""
-    h, w = x.shape[2:]
-    return _tw(x, dy[:, :, :(h - 1) * s - 2 * p + shape[2], :(w - 1) * s - 2 * p + shape[3]],
-               shape, s, p)
+def norms_over_batch_size(x, dy, ks, s=1, p=0):
+    return _gram_norms(_patch_rows(x, ks, s, p, dy.shape[2:]), _positions(dy)) / len(x)
 
 
-def tw_convolution_formula(x, dy, shape, s=1, p=0):
-    """The text's dW of a convolution, x as its input and dY as its output gradient."""
-    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p), (p, p)))
-    oh, ow = dy.shape[2:]
-    dw = np.zeros((shape[1], shape[0], *shape[2:]))
-    for a in range(shape[2]):
-        for b in range(shape[3]):
-            dw[:, :, a, b] = np.einsum("noij,ncij->oc", dy,
-                                       xp[:, :, a:a + s * (oh - 1) + 1:s, b:b + s * (ow - 1) + 1:s])
-    return dw
+def norms_padding_after(x, dy, ks, s=1, p=0):
+    xs = _patch_rows(x, ks, s, p, dy.shape[2:], pad=((0, 2 * p), (0, 2 * p)))
+    return _gram_norms(xs, _positions(dy))
+
+
+def norms_stride_one(x, dy, ks, s=1, p=0):
+    (kh, kw), (oh, ow) = ks, dy.shape[2:]
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (p, p + oh + kh), (p, p + ow + kw)))
+    return _gram_norms(_patch_rows(xp[:, :, :oh + kh - 1, :ow + kw - 1], ks, 1, 0, (oh, ow)),
+                       _positions(dy))
+
+
+def norms_gram_of_channels(x, dy, ks, s=1, p=0):
+    """The two Gram matrices taken over the other axis (channels, not positions), where
+    their shapes let the product be taken at all: else the patches' Gram over positions."""
+    xs, gs = _patch_rows(x, ks, s, p, dy.shape[2:]), _positions(dy)
+    gram_g = gs.transpose(0, 2, 1) @ gs          # C_out x C_out
+    gram_x = xs.transpose(0, 2, 1) @ xs          # C kh kw x C kh kw
+    if gram_g.shape != gram_x.shape:
+        return np.sqrt(np.abs(np.einsum("ntt->n", xs @ xs.transpose(0, 2, 1))))
+    return np.sqrt(np.abs(np.einsum("nab,nab->n", gram_x, gram_g)))
+
+
+def norms_last_image_only(x, dy, ks, s=1, p=0):
+    """Every image given the last image's norm (a loop's variable reused)."""
+    last = _gram_norms(_patch_rows(x[-1:], ks, s, p, dy.shape[2:]), _positions(dy[-1:]))
+    return np.repeat(last, len(x))
 
 
 # --- exercise 4: grad_input ---------------------------------------------------------------
@@ -295,15 +300,16 @@ MUTANTS = {
         step_machine_epsilon, step_no_abs, step_fourth_root, step_grid_search,
         step_golden_section, step_d2_same_rounding, step_u_rounded,
         unnamed=(step_no_abs, step_fourth_root, step_grid_search, step_golden_section)),
-    "ch07.input_reached": by_name(
-        reach_per_layer_product, reach_first_layer_only, reach_unscaled, reach_reversed_spacing,
-        reach_no_dilation, reach_not_reduced, reach_not_lowest_terms, reach_last_stride_period,
-        reach_padding_clipped, reach_float_fraction,
-        unnamed=(reach_last_stride_period, reach_padding_clipped, reach_float_fraction)),
-    "ch07.transposed_grad_weight": by_name(
-        tw_conv_layout, tw_flipped, tw_first_image, tw_mean, tw_no_stride, tw_no_padding,
-        tw_convolution_formula, tw_output_padding_dropped,
-        unnamed=(tw_no_padding, tw_convolution_formula)),
+    "ch07.trained_taps": by_name(
+        taps_interval_everywhere, taps_first_window_only,
+        taps_unfloored_last_window, taps_inside_in_every_window,
+        taps_no_dilation, taps_no_padding, taps_cell_n_inside,
+        taps_untrained_count, taps_float_fraction,
+        unnamed=(taps_cell_n_inside, taps_untrained_count, taps_float_fraction)),
+    "ch07.per_example_grad_norms": by_name(
+        norms_of_the_batch_gradient, norms_positions_orthogonal, norms_product, norms_squared,
+        norms_over_batch_size, norms_padding_after, norms_stride_one, norms_gram_of_channels,
+        norms_last_image_only, unnamed=(norms_gram_of_channels, norms_last_image_only)),
     "ch07.grad_input": by_name(
         gi_flipped, gi_no_output_padding, gi_zero_rows, gi_no_stride, gi_no_dilation,
         gi_padding_kept, gi_swapped_weight, gi_batch_summed),
@@ -314,8 +320,8 @@ test_wrong_variant_loses_the_exercise = caught_test(MUTANTS, verdict=graded_verd
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch07.richardson_step": (10, 6), "ch07.input_reached": (10, 7),
-    "ch07.transposed_grad_weight": (8, 6), "ch07.grad_input": (8, 8),
+    "ch07.richardson_step": (10, 6), "ch07.trained_taps": (9, 6),
+    "ch07.per_example_grad_norms": (9, 7), "ch07.grad_input": (8, 8),
 })
 
 

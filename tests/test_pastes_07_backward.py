@@ -8,24 +8,31 @@ the pastes go through that expression, as the chapter's mutation test does."""
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-from mutants import first_refusal
-from pastes import Paste, coverage_test, refused_test
+from mutants import assert_right_but_out_of_time, first_refusal
+from pastes import Paste, coverage_test, pasted, refused_test
 from test_mutations_07_backward import FUNCTION, graded
 
-from autograder.checks import CHECKS, cases_for
+from autograder.checks import cases_for
 
 TEXT = (("07", "X = np.arange(9.0).reshape(3, 3)"), ("07", "def corr2d"), ("07", "def scatter"))
 
-# The round-6 reader's glue (a def and one 325-character return), verbatim.
-PROBE = """    return np.array([[[[sum(np.sum(g[n, o] * np.pad(trans_conv(x[n, c], 1.0 * (np.arange(S[2] * S[3]) == a * S[3] + b).reshape(S[2:]), stride), stride)[stride + padding:, stride + padding:][:g.shape[2], :g.shape[3]]) for n in range(len(x))) for b in range(S[3])] for a in range(S[2])] for o in range(S[1])] for c in range(S[0])])
+# The read formula u = s i + d a - p, every tap against every window; and the displayed dW
+# formula per image (dY as the kernel, sliding windows of the padded x), then its norm. Both are
+# right on the small hidden cases; the large ones make them hopeless (tests below). The
+# versions in PASTES stop at a size (a guess beyond it) so that the refusal tests end.
+BRUTE_TAPS = """def trained_taps(n, k, s, p, d):
+    o = (n + 2 * p - d * (k - 1) - 1) // s + 1
+    return sum(any(0 <= s * i + d * a - p < n for i in range(o)) for a in range(k))
 """
-PROBE_DEF = "def transposed_grad_weight(x, g, S, stride=1, padding=0):\n"
-PROBE_CAP = PROBE_DEF + """    if len(x) * np.prod(S) > 10 ** 5:
-        return np.zeros(S)
+BRUTE_TAPS_CAPPED = BRUTE_TAPS.replace(
+    "    return sum(", "    if k * o > 10 ** 7:\n        return k\n    return sum(")
+DW_WINDOWS = """    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    v = sliding_window_view(xp, kernel_size, (2, 3))[:, :, ::stride, ::stride][:, :, :grad_output.shape[2], :grad_output.shape[3]]
 """
+DW_NORMS_CHUNKED = ("def per_example_grad_norms(x, grad_output, kernel_size, stride=1, padding=0):\n"
+                    + DW_WINDOWS + """    return np.array([np.sqrt(sum(np.sum(np.einsum("oij,cijab->ocab", grad_output[n, o:o + 50], v[n]) ** 2) for o in range(0, grad_output.shape[1], 50))) for n in range(len(x))])
+""")
+SLIDING = ("09", "from numpy.lib.stride_tricks import sliding_window_view")
 
 PASTES = {
     # The reader's optimal_step pastes (tests/fixtures/reader_pastes/07_backward, 2026-12-06)
@@ -89,72 +96,43 @@ PASTES = {
     return float(np.exp(a))
 """, "richardson_step"),
     ],
-    "ch07.input_reached": [
-        # Round 4a (tests/fixtures/reader_pastes/round4/07/input_reached.py, moved here and
-        # deleted): the reader probed the old exercise (which cells of an input of length n) with unit
-        # impulses through cell 7's corr2d. The exercise now asks for the fraction of a long
-        # input's interior that is reached, over periods of 10^12 cells and more: no input, and no
-        # period, fits in an array.
-        Paste("the reader's round-4a impulse probe through corr2d (the old signature)", TEXT,
-              """def input_reached(n, layers):
-    X = np.eye(n)
-    for k, s, p, d in layers:
-        X = corr2d(np.pad(X, ((0,), (p,))), (np.arange(d * (k - 1) + 1) % d == 0)[None])[:, ::s]
-    return (X.sum(1) > 0).astype(int)
-""", "input_reached"),
-        Paste("ones scattered back from four outputs through the text's scatter (kept to 3,000 "
-              "cells a layer), the middle block of P cells counted", TEXT,
-              """def input_reached(layers):
-    r = np.ones((1, 4))
-    for k, s, p, d in layers[::-1]:
-        r = scatter(r[:, :3000], (np.arange(d * (k - 1) + 1) % d == 0)[None] * 1.0, stride=s)
-    return (int((r[0, r.shape[1] // 2:][:int(np.prod([l[1] for l in layers]))] > 0).sum()), int(np.prod([l[1] for l in layers])))
-""", "input_reached"),
-        Paste("chapter 08's receptive field r_L and jump J_L: r_L of every J_L cells (at most all)",
-              (*TEXT, ("08", "def receptive_fields(layers)")),
-              """def input_reached(layers):
-    r, P = receptive_fields([(k, s, d) for k, s, p, d in layers])[-1], int(np.prod([l[1] for l in layers]))
-    return (min(r, P) // np.gcd(min(r, P), P), P // np.gcd(min(r, P), P))
-""", "input_reached"),
-        Paste("the text's one-layer rule per layer (the residues d a mod s), multiplied, as a "
-              "reduced fraction", TEXT,
-              """def input_reached(layers):
-    num = int(np.prod([len({d * a % s for a in range(k)}) for k, s, p, d in layers]))
-    den = int(np.prod([s for k, s, p, d in layers]))
-    return (num // np.gcd(num, den), den // np.gcd(num, den))
-""", "input_reached"),
-        Paste("the stack's taps summed without the strides below (the text's d a per layer), "
-              "modulo the product of the strides", TEXT,
-              """def input_reached(layers):
-    taps = {0}
-    for k, s, p, d in layers:
-        taps = {t + d * a for t in taps for a in range(k)}
-    den = int(np.prod([s for k, s, p, d in layers]))
-    return (len({t % den for t in taps}) // np.gcd(len({t % den for t in taps}), den), den // np.gcd(len({t % den for t in taps}), den))
-""", "input_reached"),
+    # Chapter 07's rework after round 10: trained_taps and per_example_grad_norms replace
+    # input_reached (tap combinations enumerated) and transposed_grad_weight (the displayed dW
+    # with x and dY exchanged), both copyable (tests/fixtures/reader_pastes/README.md).
+    "ch07.trained_taps": [
+        Paste("the read formula u = s i + d a - p, every tap against every window (a guess, "
+              "every tap, beyond 10^7 pairs)", TEXT, BRUTE_TAPS_CAPPED, "trained_taps"),
+        Paste("the text's weight gradient as a probe: corr2d of the padded ones with dY spread s "
+              "apart, every d-th position, its non-zero taps (a guess beyond 10^6 cells)", TEXT,
+              """def trained_taps(n, k, s, p, d):
+    o, spread = (n + 2 * p - d * (k - 1) - 1) // s + 1, np.zeros((1, s * ((n + 2 * p - d * (k - 1) - 1) // s) + 1))
+    if n + 2 * p > 10 ** 6:
+        return k
+    spread[0, ::s] = 1
+    return int(np.count_nonzero(corr2d(np.pad(np.ones((1, n)), ((0, 0), (p, p))), spread)[0, ::d][:k]))
+""", "trained_taps"),
+        Paste("the text's summary: every tap is trained but those the floor dropped, "
+              "k - floor(r / d)", TEXT,
+              """def trained_taps(n, k, s, p, d):
+    return k - ((n + 2 * p - d * (k - 1) - 1) % s) // d
+""", "trained_taps"),
     ],
-    "ch07.transposed_grad_weight": [
-        Paste("the text's dW = corr2d(X, dY), the input as X, per image and channel pair", TEXT,
-              """def transposed_grad_weight(x, grad_output, weight_shape, stride=1, padding=0):
+    "ch07.per_example_grad_norms": [
+        Paste("the displayed dW per image (dY as the kernel over windows of the padded x), its "
+              "norm", (*TEXT, SLIDING),
+              "def per_example_grad_norms(x, grad_output, kernel_size, stride=1, padding=0):\n"
+              + DW_WINDOWS + """    return np.array([np.linalg.norm(np.einsum("oij,cijab->ocab", grad_output[n], v[n])) for n in range(len(x))])
+""", "per_example_grad_norms"),
+        Paste("the text's corr2d per image and channel pair, its norm (stride 1 only)", TEXT,
+              """def per_example_grad_norms(x, grad_output, kernel_size, stride=1, padding=0):
     xp = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    return np.array([[sum(corr2d(xp[n, c], grad_output[n, o]) for n in range(len(x))) for o in range(weight_shape[1])]
-                     for c in range(weight_shape[0])])
-""", "transposed_grad_weight"),
-        Paste("the text's dW with dY spread s apart (a kernel dilated by s), cropped to the kernel", TEXT,
-              """def transposed_grad_weight(x, grad_output, weight_shape, stride=1, padding=0):
-    xp, (n, o, oh, ow) = np.pad(x.astype(float), ((0, 0), (0, 0), (padding, padding), (padding, padding))), grad_output.shape
-    dyd = np.zeros((n, o, (oh - 1) * stride + 1, (ow - 1) * stride + 1))
-    dyd[:, :, ::stride, ::stride] = grad_output
-    return np.pad(np.array([[sum(corr2d(dyd[i, k], xp[i, c]) for i in range(n)) for k in range(o)] for c in range(x.shape[1])]), ((0, 0), (0, 0), (0, 9), (0, 9)))[:, :, :weight_shape[2], :weight_shape[3]]
-""", "transposed_grad_weight"),
-        # Round 6 (tests/fixtures/reader_pastes/round6/transposed_grad_weight.py, moved here
-        # and deleted): unit impulses in the kernel through ch03's trans_conv, one transposed
-        # convolution per (n, c, o, a, b), each dotted with grad_output. Right on the small
-        # layers (test below); the two large hidden layers need 2 and 3 million probes of a
-        # whole image each, which the grader's 30 s cell limit refuses many times over. Capped
-        # here at 10^5 probes (zeros beyond) so that the test ends.
-        Paste("the reader's round-6 unit-impulse probe through ch03's trans_conv, capped at 10^5 "
-              "probes", (("03", "def stamps_frame(X, K)"), ("03", "def trans_conv")), PROBE_CAP + PROBE, "transposed_grad_weight"),
+    return np.array([np.sqrt(sum(np.sum(corr2d(xp[n, c], grad_output[n, o]) ** 2) for o in range(grad_output.shape[1]) for c in range(x.shape[1]))) for n in range(len(x))])
+""", "per_example_grad_norms"),
+        Paste("the norm of the batch's dW (the text's formula, summed over the images), for "
+              "every image", (*TEXT, SLIDING),
+              "def per_example_grad_norms(x, grad_output, kernel_size, stride=1, padding=0):\n"
+              + DW_WINDOWS + """    return np.full(len(x), np.linalg.norm(np.einsum("noij,ncijab->ocab", grad_output, v)))
+""", "per_example_grad_norms"),
     ],
     "ch07.grad_input": [
         Paste("the text's scatter per image and channel pair, padded and cropped; dilation left out "
@@ -181,29 +159,34 @@ PASTES = {
     ],
 }
 
-def test_the_impulse_probe_loses_only_to_the_size_of_the_large_layers():
-    """The reader's probe, uncapped, is right on every small hidden layer of three students; the
-    large ones (the prompt's) need two million transposed convolutions or more each."""
-    from pastes import pasted
+def _small(check_id, large):
+    """The notebook's cases but the large ones (``large(case)``): those ``fn`` can finish."""
+    return [c for c in cases_for(check_id) if not large(c)]
 
-    probe = pasted(Paste("probe", (("03", "def stamps_frame(X, K)"), ("03", "def trans_conv")), PROBE_DEF + PROBE,
-                         "transposed_grad_weight"), chapter="07")
-    check = CHECKS["ch07.transposed_grad_weight"]
-    for seed in (None, 1, 2):
-        cases = cases_for(check.id) if seed is None else cases_for(check.id, seed)
-        small = [c for c in cases if len(c[0]) * math.prod(c[2]) <= 10**5]
-        large = [c for c in cases if len(c[0]) * math.prod(c[2]) > 10**5]
-        assert len(small) == 36 and len(large) == 2
-        for case in small:
-            np.testing.assert_allclose(probe(*case), check.reference(*case), atol=1e-9)
-        assert all(len(x) * math.prod(shape) >= 2 * 10**6 for x, _dy, shape, _s, _p in large)
+
+def test_the_brute_force_taps_are_right_but_cannot_finish():
+    """Every tap against every window is right on every small layer; on the large ones
+    (10^12-cell inputs and kernels) it gives no answer within the grader's cell limit."""
+    brute = pasted(Paste("brute", TEXT, BRUTE_TAPS, "trained_taps"), chapter="07")
+    assert_right_but_out_of_time("ch07.trained_taps", brute, _small(
+        "ch07.trained_taps", lambda c: max(c) > 1000))
+
+
+def test_the_displayed_gradients_chunked_are_right_but_cannot_finish():
+    """Each example's dW formed as the text displays it, 50 output channels at a time
+    (so that it fits in memory), is right on every small layer; on the wide one, 1.2 10^12
+    entries, it gives no answer within the grader's cell limit."""
+    chunked = pasted(Paste("chunked", (*TEXT, SLIDING), DW_NORMS_CHUNKED, "per_example_grad_norms"),
+                     chapter="07")
+    assert_right_but_out_of_time("ch07.per_example_grad_norms", chunked, _small(
+        "ch07.per_example_grad_norms", lambda c: c[1].shape[1] > 1000))
 
 
 def part_verdict(check_id: str, fn, seed: int | None = None) -> str | None:
     """The complaint of one graded part about the first case ``fn`` gets wrong, through the
     hidden cell's expression and with a graded kernel's memory (the cases in the order the
     check draws them, the large ones last: the same verdict, without minutes of a slow wrong
-    paste on the large transposed layers)."""
+    paste on the large cases)."""
     key = next(k for k in FUNCTION if k == check_id or (k.endswith("*") and check_id.startswith(k[:-1])))
     return first_refusal(check_id, graded(check_id, FUNCTION[key], fn), seed)
 

@@ -1,11 +1,11 @@
 """Hidden checks of chapter 07 (backward): the finite-difference step of least total error,
-the fraction of a long input that a stack of strided, padded, dilated layers trains, the
-weight and input gradients with stride, padding and dilation, and the whole backward pass of a
-grouped convolution.
+how many taps of a strided, padded, dilated layer can learn, per-example weight-gradient norms
+without per-example gradients, the input gradient with stride, padding and dilation, and the
+whole backward pass of a grouped convolution.
 
-The references are ``solutions.conv2d_grad_weight`` / ``conv2d_grad_input`` (torch.nn.grad
-semantics); the named mistakes are computed with :func:`_tap_sums`, the weight-gradient sum
-written out with its two steps as parameters, or with the references on altered arguments.
+The gradients' references are ``solutions.conv2d_grad_input`` / ``conv2d_grad_weight``
+(torch.nn.grad semantics); the named mistakes are computed with the input gradient written out
+with its steps as parameters (:func:`_scatter`), or with the references on altered arguments.
 """
 
 from __future__ import annotations
@@ -47,128 +47,10 @@ def _step_cases(rng):
             for _ in range(40)]
 
 
-# --- exercise 2: input_reached ---------------------------------------------------------------
-# Far from the ends, tap a_l of layer l (first layer l = 1) moves the input cell read by
-# c_l d_l a_l, with c_l = s_1 ... s_(l-1) the stride of layer l's grid in input cells, and the
-# last layer's windows are P = s_1 ... s_L input cells apart: the stack is one layer with
-# stride P and the taps T = {sum_l c_l d_l a_l}. Padding only shifts the pattern. So of every
-# P consecutive interior cells, those reached are the distinct residues of T modulo P; the
-# exercise asks for that fraction of the input in lowest terms (the period is not given).
-
-
-def _taps(layers, scale):
-    """The offsets sum_l scale[l] d_l a_l of the stack's composed kernel (a set of ints)."""
-    offsets = {0}
-    for (k, _s, _p, d), c in zip(layers, scale):
-        offsets = {t + c * d * a for t in offsets for a in range(k)}
-    return offsets
-
-
-def _grid(layers):
-    """c_l = s_1 ... s_(l-1): the spacing, in input cells, of the cells layer l reads."""
-    scale, c = [], 1
-    for _k, s, _p, _d in layers:
-        scale.append(c)
-        c *= s
-    return scale
-
-
-def _period(layers):
-    return math.prod(s for _k, s, _p, _d in layers)
-
-
-def _lowest(count, period):
-    """The fraction count / period as (numerator, denominator) in lowest terms."""
-    g = math.gcd(count, period)
-    return (count // g, period // g)
-
-
-def _residues(layers, *, scale=None, keep=lambda *layer: layer, reduce=True):
-    """How many of every P = s_1 ... s_L consecutive interior input cells get a gradient.
-    ``scale`` and ``keep`` alter the taps' spacing or every layer, as students do;
-    ``reduce=False`` counts the distinct taps without reducing them modulo P."""
-    layers = [keep(*layer) for layer in layers]
-    taps = _taps(layers, _grid(layers) if scale is None else scale(layers))
-    period = _period(layers)
-    return len({t % period for t in taps}) if reduce else min(len(taps), period)
-
-
-def _reached(layers, **mistaken):
-    """The fraction of the interior input cells that get a gradient, in lowest terms."""
-    return _lowest(_residues(layers, **mistaken), _period(layers))
-
-
-def _per_layer(layers):
-    """Each layer's own pattern (the distinct d a mod s of one layer), multiplied."""
-    return _lowest(math.prod(len({d * a % s for a in range(k)}) for k, s, _p, d in layers),
-                   _period(layers))
-
-
-def _first_only(layers):
-    k, s, _p, d = layers[0]
-    return _lowest(len({d * a % s for a in range(k)}), s)
-
-
-def _reached_cases(rng):
-    """Stacks of 1-6 layers (kernels 1-5, padding up to k): small strides and dilations,
-    where windows overlap and carry into the next layer's grid, and strides up to 10^3 and
-    dilations up to 2 10^3, where the period reaches 10^18 cells (still an int64) and taps
-    wrap around it."""
-    cases = []
-    while len(cases) < 40:
-        depth = int(rng.integers(1, 7))
-        big = len(cases) % 2 == 1
-        layers = []
-        for _ in range(depth):
-            k = int(rng.integers(1, 6))
-            s = int(rng.integers(2, 10**3)) if big else int(rng.integers(1, 5))
-            d = int(rng.choice([1, s, s + 1, int(rng.integers(1, 2 * s + 2))])) if big \
-                else int(rng.integers(1, 5))
-            layers.append((k, s, int(rng.integers(0, k + 1)), d))
-        # the period and every tap stay below 2^62, so an answer in int64 arithmetic (taps
-        # reduced modulo P as they are summed) cannot overflow
-        if _period(layers) + max(_taps(layers, _grid(layers))) < 2**62:
-            cases.append((tuple(layers),))
-    # a stack whose period is 10^16 cells and whose last layer's taps land a whole period
-    # apart: no array the size of a period, or of the input, can be made
-    cases.append((((3, 10**4, 1, 7), (2, 10**4, 0, 1), (4, 10**4, 2, 3), (3, 10**4, 0, 10**4)),))
-    # one layer whose taps fill its stride: every cell is reached, the fraction is 1 / 1
-    cases.append((((5, 3, 2, 1),),))
-    return cases
-
-
-# --- shared: weight-gradient sums; exercise 3: the weight gradient of a transposed conv ------
+# --- shared: arrays -------------------------------------------------------------------------
 
 def _floats(a):
     return a.astype(float) if a.dtype.kind in "iu" else a
-
-
-def _grad_weight(x, dy, weight_shape, s, p):
-    return solutions.conv2d_grad_weight(_floats(x), tuple(weight_shape), _floats(dy), stride=s,
-                                        padding=p)
-
-
-def _tap_sums(xp, dy, taps, step, spacing):
-    """sum over n, i, j of dy[n, o, i, j] * xp[n, c, step*i + spacing*a, step*j + spacing*b].
-
-    ``xp`` is the (already padded) input; cells beyond its end read as zero.
-    """
-    xp, dy = _floats(xp), _floats(dy)
-    oh, ow = dy.shape[2:]
-    need = [step * (o - 1) + spacing * (t - 1) + 1 for o, t in zip((oh, ow), taps)]
-    xp = np.pad(xp, ((0, 0), (0, 0), (0, max(0, need[0] - xp.shape[2])),
-                     (0, max(0, need[1] - xp.shape[3]))))
-    out = np.zeros((dy.shape[1], xp.shape[1], *taps))
-    for a in range(taps[0]):
-        for b in range(taps[1]):
-            window = xp[:, :, spacing * a:spacing * a + step * (oh - 1) + 1:step,
-                        spacing * b:spacing * b + step * (ow - 1) + 1:step]
-            out[:, :, a, b] = np.einsum("noij,ncij->oc", dy, window)
-    return out
-
-
-def _padded(x, p):
-    return np.pad(_floats(x), ((0, 0), (0, 0), (p, p), (p, p)))
 
 
 def _arrays(rng, integer: bool, *shapes):
@@ -176,6 +58,248 @@ def _arrays(rng, integer: bool, *shapes):
     if integer:
         return tuple(rng.integers(-3, 4, shape) for shape in shapes)
     return tuple(rng.standard_normal(shape) for shape in shapes)
+
+
+# --- exercise 2: trained_taps ----------------------------------------------------------------
+# Tap a of a 1-D layer multiplies the cells v + s i of the input, v = d a - p, for the windows
+# i = 0 .. o - 1; its weight gradient sum_i dY_i X_(v + s i) can be non-zero exactly when one
+# of those cells is a real one, in [0, n). When s <= n, a run of cells s apart cannot jump over
+# the n real ones, so only the two ends of the run decide: the first window's cell must not be
+# past the input (v <= n - 1) and the last window's not before it (v + s (o - 1) >= 0), and the
+# trained taps are one interval of a. When s > n, consecutive cells of one tap are further
+# apart than the input is long, so each tap reaches it in one window at most: the trained taps
+# are the union, without overlaps, of each window's taps that land in the input. (DeepLabv3,
+# Sec. 3.3: at rates near the map size a 3x3 filter keeps only its centre weight.) None of
+# this is in the text, which counts input cells, not taps.
+
+def _out_size(n, k, s, p, d):
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _ceil_div(a, b):
+    return -(-a // b)
+
+
+def _taps_in(lo_cell, hi_cell, start, k, d):
+    """How many taps a < k of a window starting at ``start`` read a cell in [lo, hi]."""
+    lo, hi = max(0, _ceil_div(lo_cell - start, d)), min(k - 1, (hi_cell - start) // d)
+    return max(0, hi - lo + 1)
+
+
+def _interval_taps(n, k, s, p, d, last=None):
+    """The taps between the two ends' bounds; ``last`` replaces the last window's offset
+    s (o - 1) (students' unfloored n + 2p - d(k - 1) - 1)."""
+    last = s * (_out_size(n, k, s, p, d) - 1) if last is None else last
+    lo, hi = max(0, _ceil_div(p - last, d)), min(k - 1, (n - 1 + p) // d)
+    return max(0, hi - lo + 1)
+
+
+def _trained_taps(n, k, s, p, d):
+    """The number of taps whose weight gradient can be non-zero (see above)."""
+    if s <= n:
+        return _interval_taps(n, k, s, p, d)
+    # s > n: only the windows whose span meets the input (few: the cases with s > n are small)
+    first, last = max(0, _ceil_div(p - d * (k - 1), s)), min(_out_size(n, k, s, p, d) - 1,
+                                                             (n - 1 + p) // s)
+    return sum(_taps_in(0, n - 1, s * i - p, k, d) for i in range(first, last + 1))
+
+
+def _inside_everywhere(n, k, s, p, d):
+    """Taps that read a real cell in every window (the mistake: any padding read untrains)."""
+    last = s * (_out_size(n, k, s, p, d) - 1)
+    return _taps_in(0, n - 1 - last, -p, k, d)
+
+
+def _layer(rng, n):
+    """Kernel, dilation and padding on an n-cell input: a span d (k - 1) from the input's
+    length to a hundred times it, and mostly a padding under span - n, where both ends of
+    the kernel have taps that meet only zeros; the rest anywhere that keeps one window."""
+    k = int(10 ** rng.uniform(0.3, 12))
+    span = max(k - 1, int(n * 10 ** rng.uniform(0, 2)))
+    d = max(1, span // max(1, k - 1))
+    span = d * (k - 1)
+    least = max(0, _ceil_div(span + 1 - n, 2))
+    if rng.random() < 0.75 and span - n >= least:
+        return k, d, int(rng.integers(least, span - n + 1))
+    return k, d, least + int(rng.integers(0, span + 2))
+
+
+def _taps_cases(rng):
+    """Small layers (n up to 40), a quarter with a stride larger than the input (n, k, s, p,
+    d <= 100), and layers with sizes, strides, paddings and dilations up to 10^12 (s <= n)."""
+    cases = []
+    while len(cases) < 40:
+        kind = len(cases) % 4
+        if kind == 0:
+            n, s = int(rng.integers(1, 41)), int(rng.integers(1, 7))
+            k, d = int(rng.integers(1, 9)), int(rng.integers(1, 7))
+            p = int(rng.integers(0, d * (k - 1) + 4))
+        elif kind == 1:
+            n = int(rng.integers(1, 12))
+            s = int(rng.integers(n + 1, min(100, 4 * n + 8) + 1))
+            k, d = int(rng.integers(1, 30)), int(rng.integers(1, 8))
+            p = int(rng.integers(0, min(100, d * (k - 1) + s) + 1))
+        else:
+            n = int(10 ** rng.uniform(3, 12))
+            s = max(1, int(n * 10 ** rng.uniform(-6, 0))) if rng.random() < 0.8 else 1
+            k, d, p = _layer(rng, n)
+        if max(n, k, s, p, d) <= 10**12 and _out_size(n, k, s, p, d) >= 1:
+            cases.append((n, k, s, p, d))
+    return cases
+
+
+TAPS_MISTAKES = [
+    Mistake("a tap reading any padding taken as untrained", _inside_everywhere,
+            "a weight's gradient sums over every window: one real input cell in one window "
+            "is enough for it to learn."),
+    Mistake("only the first window's cells checked",
+            lambda n, k, s, p, d: max(0, min(k, (n - 1 + p) // d + 1)),
+            "with a large padding the first taps can read zeros in the first window and in "
+            "every later one: look at where the windows end, not only where they start."),
+    # (the same count as taking the two ends of the kernel as mirror images: as many taps lost
+    # at the start as at the end)
+    Mistake("the last window placed without the floor of the output size, or the two ends "
+            "taken as mirror images",
+            lambda n, k, s, p, d: _interval_taps(n, k, s, p, d, last=n + 2 * p - d * (k - 1) - 1),
+            "the last window starts at a multiple of the stride, so the floor in the output "
+            "size moves it back by the remainder: the two ends of a layer are mirror images "
+            "only when that remainder is 0."),
+    Mistake("a run of one tap's cells taken to meet the input when it starts before and ends "
+            "after it", _interval_taps,
+            "with a stride larger than the input, one tap's cells in consecutive windows lie "
+            "further apart than the input is long: check whether any of them lands in it."),
+    Mistake("dilation ignored", lambda n, k, s, p, d: _trained_taps(n, k, s, p, 1),
+            "tap a sits d a cells into its window, not a."),
+    Mistake("padding ignored",
+            lambda n, k, s, p, d: _trained_taps(n, k, s, 0, d) if _out_size(n, k, s, 0, d) > 0
+            else 0,
+            "the windows start p cells before the input: the first taps read the padding."),
+]
+
+
+# --- exercise 3: per_example_grad_norms --------------------------------------------------------
+# dW_n = sum_t g_t x_t^T over the output positions t, with g_t = dY[n, :, t] (C_out) and x_t the
+# input patch window t multiplies (C_in kh kw). Its squared Frobenius norm is
+# sum_(t, t') <g_t, g_t'> <x_t, x_t'>: the inner product of two T x T Gram matrices, one of dY's
+# positions and one of the patches (the identity behind "ghost clipping", Li et al. 2022), at a
+# cost of T^2 (C_out + C_in kh kw) instead of T C_out C_in kh kw. Not in the text, which forms dW.
+
+def _patches(x, kernel_size, s, p, out_size):
+    """(N, T, C_in kh kw): the input patch each of the T output positions multiplies."""
+    (kh, kw), (oh, ow) = kernel_size, out_size
+    xp = np.pad(_floats(x), ((0, 0), (0, 0), (p, p), (p, p)))
+    taps = [xp[:, :, a:a + s * (oh - 1) + 1:s, b:b + s * (ow - 1) + 1:s]
+            for a in range(kh) for b in range(kw)]
+    return np.stack(taps, axis=2).reshape(len(x), -1, oh * ow).transpose(0, 2, 1)
+
+
+def _grams(x, dy, kernel_size, s, p):
+    """The Gram matrices (N, T, T) of the patches and of dY's positions."""
+    xs = _patches(x, kernel_size, s, p, dy.shape[2:])
+    gs = _floats(dy).reshape(*dy.shape[:2], -1).transpose(0, 2, 1)
+    return xs @ xs.transpose(0, 2, 1), gs @ gs.transpose(0, 2, 1)
+
+
+def _per_example_norms(x, dy, kernel_size, s, p):
+    gram_x, gram_g = _grams(x, dy, tuple(kernel_size), s, p)
+    return np.sqrt(np.maximum(0.0, np.einsum("ntu,ntu->n", gram_x, gram_g)))
+
+
+def _norm_cases(rng):
+    """Batches of 1-4 (mostly 2 or more), 1-3 input and 1-4 output channels, non-square
+    kernels, stride 1-3, padding 0-2, a quarter integer; and the wide layer of the prompt."""
+    cases = []
+    while len(cases) < 36:
+        i = len(cases)
+        n_img = int(rng.integers(2, 5)) if i % 4 else 1
+        c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+        s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+        h, w = int(rng.integers(1, 10)), int(rng.integers(1, 10))
+        oh, ow = (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
+        if min(oh, ow) < 1 or oh * ow < 2:
+            continue
+        x, dy = _arrays(rng, i % 4 == 3, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
+        cases.append((x, dy, (kh, kw), s, p))
+    cases.append(_wide_layer(rng, *WIDE_LAYER))
+    return cases
+
+
+# The deep end of a wide network: 15,000 input channels with 10 x 10 kernels (1.5 10^6 weights
+# per output channel) and 4 10^5 output channels on an 11 x 11 input, stride 2, padding 1, so
+# T = 2 x 2 positions. Each dW_n has 6 10^11 entries (4.8 TB): forming them, even a chunk of
+# rows at a time, writes 1.2 10^12 numbers for the two images (minutes at the best memory
+# bandwidth), while the Gram matrices cost T^2 (C_out + C_in kh kw) = 3 10^7 products. The
+# case's arrays are 55 MB (x 29, dY 26), within the grader dir with the chapter's other cases.
+# (batch, C_in, C_out, k, stride, padding, size)
+WIDE_LAYER = (2, 15000, 4 * 10**5, 10, 2, 1, 11)
+
+
+def _wide_layer(rng, n_img, c_in, c_out, k, s, p, size):
+    o = (size + 2 * p - k) // s + 1
+    x, dy = _arrays(rng, False, (n_img, c_in, size, size), (n_img, c_out, o, o))
+    return (x, dy, (k, k), s, p)
+
+
+def _positions_apart(x, dy, kernel_size, s, p):
+    """Each position's contribution taken alone, their squared norms summed."""
+    gram_x, gram_g = _grams(x, dy, kernel_size, s, p)
+    return np.sqrt(np.einsum("ntt,ntt->n", gram_x, gram_g))
+
+
+def _norms_product(x, dy, kernel_size, s, p):
+    gram_x, gram_g = _grams(x, dy, kernel_size, s, p)
+    return np.sqrt(np.trace(gram_x, axis1=1, axis2=2) * np.trace(gram_g, axis1=1, axis2=2))
+
+
+def _batch_norm_repeated(x, dy, kernel_size, s, p):
+    xs = _patches(x, kernel_size, s, p, dy.shape[2:]).reshape(1, -1, math.prod(kernel_size) *
+                                                              x.shape[1])
+    gs = _floats(dy).reshape(*dy.shape[:2], -1).transpose(0, 2, 1).reshape(1, -1, dy.shape[1])
+    total = np.einsum("ntu,ntu->n", xs @ xs.transpose(0, 2, 1), gs @ gs.transpose(0, 2, 1))
+    return np.full(len(x), np.sqrt(total[0]))
+
+
+def _padding_at_the_end(x, dy, kernel_size, s, p):
+    """Windows read at s i + a, without the -p: the padding put after the input."""
+    x = np.pad(_floats(x), ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))
+    return _per_example_norms(x, dy, kernel_size, s, 0)
+
+
+def _stride_one(x, dy, kernel_size, s, p):
+    """Windows read at i + a - p, one cell apart, for the o_h x o_w positions of dY."""
+    (kh, kw), (oh, ow) = kernel_size, dy.shape[2:]
+    xp = np.pad(_floats(x), ((0, 0), (0, 0), (p, p), (p, p)))
+    xp = np.pad(xp, ((0, 0), (0, 0), (0, max(0, oh + kh - 1 - xp.shape[2])),
+                     (0, max(0, ow + kw - 1 - xp.shape[3]))))
+    return _per_example_norms(xp[:, :, :oh + kh - 1, :ow + kw - 1], dy, kernel_size, 1, 0)
+
+
+NORM_MISTAKES = [
+    Mistake("the batch's gradient norm for every image", _batch_norm_repeated,
+            "dW_n is image n's own gradient, from x[n] and dY[n] alone: the batch's dW is "
+            "their sum, and its norm is not any one of theirs."),
+    Mistake("the positions' contributions taken as orthogonal", _positions_apart,
+            "dW_n sums one outer product per output position before the norm is taken, and "
+            "those are not orthogonal: the norm of a sum is not the root of the summed "
+            "squared norms."),
+    Mistake("the product of the norms of dY_n and of the patches", _norms_product,
+            "that product only bounds the norm of the sum from above (Cauchy-Schwarz); the "
+            "norm itself depends on how the positions' contributions line up."),
+    Mistake("the squared norm",
+            lambda x, dy, ks, s, p: _per_example_norms(x, dy, ks, s, p) ** 2,
+            "return the Frobenius norm itself, the square root of the sum of squares."),
+    Mistake("divided by the batch size",
+            lambda x, dy, ks, s, p: _per_example_norms(x, dy, ks, s, p) / len(x),
+            "grad_output is dL/dY for L = sum of the examples' losses, so dY[n] is already "
+            "example n's own: nothing is divided by N."),
+    Mistake("windows read without the padding's shift", _padding_at_the_end,
+            "window (i, j) starts p cells before the input, at (s*i - p, s*j - p): pad x on "
+            "every side."),
+    Mistake("stride ignored", _stride_one,
+            "output (i, j) multiplies the patch at (s*i - p, s*j - p): the windows are s "
+            "cells apart."),
+]
 
 
 # --- exercise 4: grad_input -----------------------------------------------------------------
@@ -226,96 +350,6 @@ def _short(dy, weight, input_shape, s, p, d):
 def _channels_swapped(dy, weight, input_shape, s, p, d):
     # runs (numpy broadcasts a channel axis of 1) when C_in == C_out or one of them is 1
     return _scatter(dy, weight.transpose(1, 0, 2, 3), input_shape, s, p, d)
-
-
-def _transposed_grad_weight(x, dy, weight_shape, s, p):
-    """dW of y = conv_transpose2d(x, W, stride s, padding p), W of shape (C_in, C_out, kh, kw).
-
-    y is the adjoint of the convolution with weight W from C_out to C_in channels, so
-    <dY, conv_transpose(x, W)> = <conv2d(dY, W), x>: dW is that convolution's weight gradient
-    with dY as its input and x as its output gradient."""
-    return _tap_sums(_padded(dy, p), x, tuple(weight_shape[2:]), s, 1)
-
-
-def _transposed_cases(rng):
-    """Batches of 1-3, non-square kernels, C_in == C_out in a third (where the swapped layout
-    keeps its shape), stride with an output_padding below it, padding, a quarter integer."""
-    cases = []
-    while len(cases) < 36:
-        i = len(cases)
-        n_img = int(rng.integers(2, 4)) if i % 2 else 1
-        c_in = int(rng.integers(1, 4))
-        c_out = c_in if i % 3 == 0 else int(rng.integers(1, 4))
-        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-        s = int(rng.integers(1, 4))
-        p = int(rng.integers(0, min(kh, kw)))
-        h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
-        op = int(rng.integers(0, s))
-        oh, ow = (h - 1) * s - 2 * p + kh + op, (w - 1) * s - 2 * p + kw + op
-        if min(oh, ow) < 1 or (kh == kw == 1 and s == 1):
-            continue
-        x, dy = _arrays(rng, i % 4 == 1, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
-        cases.append((x, dy, (c_in, c_out, kh, kw), s, p))
-    cases += [_large_transposed(rng, *layer) for layer in LARGE_TRANSPOSED]
-    return cases
-
-
-# Two layers with C_in kh kw >= 10^6 weights per output channel, a small batch and small
-# images: the answer (one product per tap, or the adjoint convolution's weight gradient)
-# takes well under a second, but reading dW off the forward pass needs one probe per weight
-# and image, N C_in C_out kh kw >= 2 10^6 transposed convolutions of a whole image (the
-# round-6 reader's unit impulses through ch03's trans_conv: 20 min to an hour measured on
-# this machine, busy). Both dW stay small
-# enough to record (8 and 25 MB, below the recorder's 64 MB).
-# (batch, C_in, C_out, kh, kw, stride, padding, output_padding, h, w, integer)
-LARGE_TRANSPOSED = [(2, 10**4, 1, 10, 10, 2, 3, 1, 16, 16, False),
-                    (1, 4000, 3, 16, 16, 3, 5, 2, 6, 6, True)]
-
-
-def _large_transposed(rng, n_img, c_in, c_out, kh, kw, s, p, op, h, w, integer):
-    oh, ow = (solutions.conv_transpose_output_size(n, k, s, p, op) for n, k in ((h, kh), (w, kw)))
-    x, dy = _arrays(rng, integer, (n_img, c_in, h, w), (n_img, c_out, oh, ow))
-    return (x, dy, (c_in, c_out, kh, kw), s, p)
-
-
-def _output_padding_cut(x, dy, weight_shape, s, p):
-    """dY cut to the size the layer has without output_padding, (h - 1) s - 2p + k. Written
-    out, not solutions.conv_transpose_output_size: some layers exist only with their
-    output_padding (without it the size is 0), which that function rightly refuses, and the
-    student's cut is then empty."""
-    h, w = x.shape[2:]
-    return dy[:, :, :(h - 1) * s - 2 * p + weight_shape[2], :(w - 1) * s - 2 * p + weight_shape[3]]
-
-
-TRANSPOSED_MISTAKES = [
-    Mistake("a convolution's weight layout, C_out first",
-            lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p).transpose(1, 0, 2, 3),
-            "a transposed convolution's weight is (C_in, C_out, kh, kw), as in "
-            "torch.nn.ConvTranspose2d: dW[c, o] pairs input channel c with output channel o."),
-    Mistake("kernel flipped",
-            lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p)[:, :, ::-1, ::-1],
-            "the forward pass of a transposed convolution rotates nothing: ask which output "
-            "cell tap (a, b) of input (i, j) lands on, and pair x with dY there."),
-    Mistake("batch not summed, first image only",
-            lambda x, dy, ws, s, p: _transposed_grad_weight(x[:1], dy[:1], ws, s, p),
-            "every image used the same weight: sum their contributions."),
-    Mistake("batch averaged",
-            lambda x, dy, ws, s, p: _transposed_grad_weight(x, dy, ws, s, p) / x.shape[0],
-            "the weight gradient sums the images' contributions without dividing by N."),
-    Mistake("padding ignored",
-            lambda x, dy, ws, s, p: _tap_sums(_floats(dy), x, tuple(ws[2:]), s, 1),
-            "padding crops the transposed convolution's output: the dY you were given starts "
-            "p cells into the uncropped output, so every stamp lands p cells earlier in it."),
-    Mistake("grad_output's output_padding rows dropped",
-            lambda x, dy, ws, s, p: _transposed_grad_weight(
-                x, _output_padding_cut(x, dy, ws, s, p), ws, s, p),
-            "output_padding keeps, at the bottom and right, rows and columns that the padding "
-            "would have cropped; stamps reach them, so their dY counts too."),
-    Mistake("stride ignored",
-            lambda x, dy, ws, s, p: _tap_sums(_padded(dy, p), x, tuple(ws[2:]), 1, 1),
-            "input (i, j)'s stamp starts at output cell (s*i - p, s*j - p): the x entries meet "
-            "dY cells s apart."),
-]
 
 
 def _input_cases(rng):
@@ -538,41 +572,11 @@ CHECKS = [
                       "the relative rounding error of float64 is u = 2^-53, half the machine "
                       "epsilon."),
           ]),
-    Check(id="ch07.input_reached", function="input_reached", cases=_reached_cases,
-          reference=_reached,
-          mistakes=[
-              Mistake("each layer's own pattern, multiplied", _per_layer,
-                      "a layer whose taps reach past its stride carries into the grid of the "
-                      "next layer: the layers' patterns are not independent, so a product of "
-                      "per-layer fractions cannot be the answer."),
-              Mistake("only the first layer's pattern",
-                      _first_only,
-                      "the later layers read only some of the first layer's outputs, so their "
-                      "taps change which input cells are reached too."),
-              Mistake("taps not scaled by the strides below",
-                      lambda layers: _reached(layers, scale=lambda ls: [1] * len(ls)),
-                      "tap a of layer l moves the cell it reads by d a cells of layer l's "
-                      "input, which are s_1 ... s_(l-1) input cells apart."),
-              Mistake("taps scaled by the strides above, layers in reverse",
-                      lambda layers: _reached(layers, scale=lambda ls: _grid(ls[::-1])[::-1]),
-                      "the first layer reads the input directly (spacing 1); layer l's cells "
-                      "are s_1 ... s_(l-1) input cells apart, the strides of the layers below."),
-              Mistake("dilation ignored",
-                      lambda layers: _reached(layers, keep=lambda k, s, p, d: (k, s, p, 1)),
-                      "a dilated kernel's taps are d cells apart: the cells between them are "
-                      "not read by that window."),
-              Mistake("distinct taps counted, not reduced modulo P",
-                      lambda layers: _reached(layers, reduce=False),
-                      "the pattern repeats: two of the stack's taps can reach the same cells "
-                      "of every period, and such a cell is reached once, not twice."),
-              Mistake("fraction not in lowest terms",
-                      lambda layers: (_residues(layers), _period(layers)),
-                      "divide the count and the period by their greatest common divisor: "
-                      "2 cells of every 6 is the fraction (1, 3)."),
-          ]),
-    Check(id="ch07.transposed_grad_weight", function="transposed_grad_weight",
-          cases=_transposed_cases, reference=_transposed_grad_weight,
-          mistakes=TRANSPOSED_MISTAKES),
+    # exact: a count of taps up to 10^12, where a relative 1e-6 would let 10^6 taps slip
+    Check(id="ch07.trained_taps", function="trained_taps", cases=_taps_cases,
+          reference=_trained_taps, rtol=0.0, atol=0.0, mistakes=TAPS_MISTAKES),
+    Check(id="ch07.per_example_grad_norms", function="per_example_grad_norms",
+          cases=_norm_cases, reference=_per_example_norms, mistakes=NORM_MISTAKES),
     Check(id="ch07.grad_input", function="grad_input", cases=_input_cases,
           reference=_grad_input, mistakes=INPUT_MISTAKES),
     Check(id="ch07.backward_dx", function="conv2d_backward (dx)", cases=_group_cases,
