@@ -40,16 +40,6 @@ COPYABLE = {
     k = weight.shape[2] // upscale_factor
     return np.flip(weight.reshape(*weight.shape[:2], k, upscale_factor, k, upscale_factor), (2, 4)).transpose(1, 3, 5, 0, 2, 4).reshape(-1, weight.shape[0], k, k)
 """, "transposed_as_subpixel"),
-    # Round 6: the bipartite propagation of K_ab = c_a r_b over the known taps (the scale
-    # fixed by r_0 = 1, the freedom cell 16 shows), a loop the reader counts as mechanical.
-    "ch04.complete_separable": Paste(
-        "c = K / r and r = K / c over the known taps, repeated until every factor is known (round 6)", (),
-        """def complete_separable(partial):
-    r = np.where(np.arange(partial.shape[1]) == 0, 1.0, np.nan)
-    while np.isnan(r).any():
-        r = np.nanmean(partial / np.nanmean(partial / r, axis=1)[:, None], axis=0)
-    return np.outer(np.nanmean(partial / r, axis=1), r)
-""", "complete_separable"),
     # The chapter's one transcription exercise (1 point): chapter 09's conv_forward (groups,
     # padding, bias) with one line edited to keep every stride-th window.
     "ch05.depthwise_conv2d": READERS / "round6" / "05_depthwise_conv2d.py",
@@ -64,6 +54,13 @@ COPYABLE = {
     # combinations enumerated, the displayed dW with x and dY exchanged. They were replaced by
     # trained_taps and per_example_grad_norms, whose pastes test_pastes_07 refuses.)
     "ch07.grad_input": READERS / "round6" / "grad_input.py",
+    # Round 11 (two readers, release only, both the same route): the squared norm written as
+    # the displayed dW formula twice in one einsum, "noij,ncijab,nokl,ncklab->n", with
+    # optimize=True: numpy's contraction-order search finds the Gram order itself, so the
+    # identity is never written. Any quantity that is one contraction falls to that search,
+    # so the exercise's idea (the order of the sums) is mechanical: 2 points, not 3 (the point
+    # went to trained_taps, whose two-regime count both readers could only derive).
+    "ch07.per_example_grad_norms": READERS / "round11" / "07_backward" / "per_example_grad_norms.py",
 }
 
 _CHECK_CALL = re.compile(r'check\("(ch\d\d\.[a-z0-9_]+)"')

@@ -399,7 +399,7 @@ def test_ch07_trained_taps_prompt_sizes_hold_for_every_student():
     from chapter_text import markdown
 
     from autograder.checks import cases_for
-    from autograder.checks.ch07_backward import _interval_taps, _trained_taps
+    from autograder.checks.ch07_backward import _interval_taps, _out_size, _trained_taps
 
     text = " ".join(markdown("07_backward").split())
     assert ("The hidden layers have sizes, strides, paddings and dilations up to $10^{12}$. In "
@@ -417,6 +417,8 @@ def test_ch07_trained_taps_prompt_sizes_hold_for_every_student():
         assert any(_interval_taps(*c) != _trained_taps(*c) for c in wide)
         large = [c for c in cases if max(c) > 10**6]
         assert sum(_trained_taps(*c) < c[1] for c in large) * 2 > len(large)
+        # and in several both the kernel and the windows exceed 10^6: no loop over either
+        assert sum(min(c[1], _out_size(*c)) > 10**6 for c in cases) >= 5
 
 
 def test_ch07_per_example_grad_norms_against_torch():

@@ -40,40 +40,57 @@ def plan_per_output(kernel, h, w, stride, max_error):
     return (0, one) if one < pairs else (rank, pairs)
 
 
-def complete_walk(partial, *, sweeps=None, inverted=False):
-    """A student's completion by walking the known taps; ``sweeps`` limits the walk."""
-    known = np.argwhere(~np.isnan(partial))
-    col, row = np.full(partial.shape[0], np.nan), np.full(partial.shape[1], np.nan)
-    col[known[0][0]] = 1.0
-    done = 0
-    while (np.isnan(col).any() or np.isnan(row).any()) and (sweeps is None or done < sweeps):
-        for a, b in known:
-            if np.isnan(row[b]) and not np.isnan(col[a]):
-                row[b] = partial[a, b] * col[a] if inverted else partial[a, b] / col[a]
-            elif np.isnan(col[a]) and not np.isnan(row[b]):
-                col[a] = partial[a, b] / row[b]
-        done += 1
-    return np.nan_to_num(np.outer(col, row))
+def _linked(known, skip_empty=False):
+    """A student's union-find over rows 0..h-1 and columns h..h+w-1: the number of linked
+    sets (``skip_empty``: only rows and columns that have a measured tap)."""
+    h, w = known.shape
+    parent = list(range(h + w))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in zip(*np.nonzero(known)):
+        parent[root(a)] = root(h + b)
+    touched = [i for i in range(h + w) if not skip_empty or
+               (known[i].any() if i < h else known[:, i - h].any())]
+    return len({root(i) for i in touched})
 
 
-def complete_svd(partial, fill=0.0):
-    k = np.where(np.isnan(partial), fill, partial)
-    u, s, vt = np.linalg.svd(k, full_matrices=False)  # thin: some kernels are 12,000 long
-    return s[0] * np.outer(u[:, 0], vt[0])
+def measure_tree_count(known):
+    return max(0, sum(known.shape) - 1 - int(known.sum()))
 
 
-def complete_first_row(partial):
-    """Every row a multiple of row 0, the ratio read from the first known shared column."""
-    k = partial.copy()
-    for a in range(1, k.shape[0]):
-        b = next((b for b in range(k.shape[1]) if not np.isnan(k[a, b] + k[0, b])), None)
-        if b is not None:
-            k[a] = k[0] * (k[a, b] / k[0, b])
-    return np.nan_to_num(k)
+def measure_sets(known):
+    return _linked(known)
 
 
-def complete_known_only(partial):
-    return np.nan_to_num(partial)
+def measure_touched_only(known):
+    return _linked(known, skip_empty=True) - 1
+
+
+def measure_empty_lines(known):
+    return int((~known.any(1)).sum() + (~known.any(0)).sum())
+
+
+def measure_unknown(known):
+    return int(known.size - known.sum())
+
+
+def measure_rows_only(known):
+    """Rows linked through shared columns, the columns' own sets forgotten."""
+    return _linked(known[:, :0] if known.shape[1] == 0 else known) - 1 - \
+        int((~known.any(0)).sum())
+
+
+def measure_rank(known):
+    """The rank of the 0/1 pattern: the taps' independent rows."""
+    return int(min(known.shape) - np.linalg.matrix_rank(known.astype(float)))
+
+
+def measure_larger_side(known):
+    return int(max((~known.any(1)).sum(), (~known.any(0)).sum()))
 
 
 # --- pruned_pair_error(first, second, c) -------------------------------------------------
@@ -220,14 +237,15 @@ MUTANTS = {
                lambda k, h, w, s, e: plan(k, h, w, s, e, out=lambda h, w, kh, kw, s: (
                    (h - kh) / s + 1, (w - kw) / s + 1)), False),
     ],
-    "ch04.complete_separable": [
-        Mutant("unknown taps as 0, then the SVD", complete_svd, True),
-        Mutant("unknown taps as the mean, then the SVD",
-               lambda p: complete_svd(p, np.nanmean(p)), True),
-        Mutant("one walk over the known taps", lambda p: complete_walk(p, sweeps=1), True),
-        Mutant("ratio inverted", lambda p: complete_walk(p, inverted=True), True),
-        Mutant("every row from row 0", complete_first_row, False),
-        Mutant("only the known taps returned", complete_known_only, False),
+    "ch04.taps_to_measure": [
+        Mutant("each measured tap fixes a factor: h + w - 1 - taps", measure_tree_count, True),
+        Mutant("the linked sets, not one fewer", measure_sets, True),
+        Mutant("rows and columns with no tap left out", measure_touched_only, True),
+        Mutant("one per row or column with no tap", measure_empty_lines, True),
+        Mutant("every unknown tap", measure_unknown, True),
+        Mutant("rows' sets, the columns without a tap subtracted", measure_rows_only, False),
+        Mutant("the rank deficit of the 0/1 pattern", measure_rank, False),
+        Mutant("the larger count of empty rows or columns", measure_larger_side, False),
     ],
     "ch04.pruned_pair_error": [
         Mutant("the factors' singular values multiplied", prune_factor_values, True),
@@ -257,6 +275,6 @@ test_wrong_answer_loses_the_exercise = caught_test(MUTANTS)
 
 
 test_tally = tally_test(MUTANTS, {
-    "ch04.cheapest_filtering": (10, 8), "ch04.complete_separable": (6, 4),
+    "ch04.cheapest_filtering": (10, 8), "ch04.taps_to_measure": (8, 5),
     "ch04.pruned_pair_error": (9, 6), "ch04.symmetric_separable": (7, 5),
 })

@@ -3,8 +3,7 @@ displayed formulas (plus at most five lines of glue) lose every exercise (tests/
 
 The pastes are judged case by case, stopping at the first wrong one (mutants.first_refusal):
 the same verdict as judging all cases, without running a refused paste on the hidden cases
-that are large on purpose (3,000 SVDs of a 12,000 x 30 kernel, a least-squares system of
-12,000 unknowns), where it would take minutes to be refused again."""
+that are large on purpose, where it would take minutes to be refused again."""
 
 from __future__ import annotations
 
@@ -56,75 +55,30 @@ def cheapest_filtering(kernel, h, w, stride, max_error):
     return (r, r * sum(kernel.shape) * n) if r * sum(kernel.shape) < kernel.size else (0, kernel.size * n)
 """, "cheapest_filtering"),
     ],
-    "ch04.complete_separable": [
-        # the reader's paste (tests/fixtures/reader_pastes, 2026-12-06): hard imputation, 3,000
-        # rounds of the best rank-1 kernel refilled at the known taps; it passed 29 of 30
-        # cases then. Written in five statements (the reader's used seven).
-        Paste("the reader's: unknown taps refilled from the best rank-1 kernel, 3,000 times",
-              SVD_CELLS, """
-def complete_separable(partial):
-    rank1 = lambda K: (lambda U, s, Vt: s[0] * np.outer(U[:, 0], Vt[0]))(*np.linalg.svd(K))
-    for i in range(3000):
-        K = np.where(np.isnan(partial), rank1(K) if i else np.nanmean(partial), partial)
-    return rank1(K)
-""", "complete_separable"),
-        # the round-3 reader's paste (tests/fixtures/reader_pastes/round3, 2026-12-07), which
-        # passed then: every unknown tap from every triple of known ones, K[a, b] =
-        # K[a', b] K[a, b'] / K[a', b'], averaged; its (h, w, h, w) array has 10^11 entries on
-        # the two hidden kernels over 12,000 taps long
-        Paste("the round-3 reader's: each tap from every known triple (rows' ratios at a shared column), repeated", IMPORTS, """
-def complete_separable(partial):
-    K = partial.copy()
-    for _ in range(sum(K.shape)):
-        K = np.where(np.isnan(K), np.nanmean(K.T[None, :, :, None] * K[:, None, None, :] / K[None, None], axis=(2, 3)), K)
-    return K
-""", "complete_separable"),
-        # the same idea in five plain lines, one (h, h, w) array of row ratios per round (the
-        # rows far apart are linked in a few rounds): over 4 * 10^9 entries on the tall kernel
-        Paste("every row from every other row: their ratio at shared known columns, a few rounds", IMPORTS, """
-def complete_separable(K):
-    for _ in range(12):
-        R = np.nanmean(K[:, None, :] / K[None, :, :], axis=2)
-        K = np.where(np.isnan(K), np.nanmean(R[:, :, None] * K[None], axis=1), K)
-    return K
-""", "complete_separable"),
-        Paste("every column from every other column: their ratio at shared known rows, a few rounds", IMPORTS, """
-def complete_separable(K):
-    for _ in range(12):
-        R = np.nanmean(K[:, :, None] / K[:, None, :], axis=0)
-        K = np.where(np.isnan(K), np.nanmean(K[:, None, :] * R[None], axis=2), K)
-    return K
-""", "complete_separable"),
-        # a fit of the displayed model K = c r^T to the known taps by alternating least squares
-        # (six plain lines): it spreads the information slowly along the tree, like the
-        # reader's hard imputation, and 3,000 rounds leave many large kernels wrong
-        Paste("alternating least squares for c and r on the known taps, 3,000 rounds", IMPORTS, """
-def complete_separable(K):
-    r = np.ones(K.shape[1])
-    for _ in range(3000):
-        c = np.nan_to_num(K) @ r / (~np.isnan(K) @ r ** 2)
-        r = np.nan_to_num(K).T @ c / (~np.isnan(K).T @ c ** 2)
-    return np.outer(c, r)
-""", "complete_separable"),
-        Paste("logarithms: log|K| = log|c_a| + log|r_b| by least squares, signs from known taps", IMPORTS, """
-def complete_separable(partial):
-    a, b = np.nonzero(~np.isnan(partial))
-    A = np.hstack([np.eye(partial.shape[0])[a], np.eye(partial.shape[1])[b]])
-    x = np.linalg.lstsq(A, np.log(partial[a, b].astype(complex)), rcond=None)[0]
-    return np.real(np.outer(np.exp(x[:partial.shape[0]]), np.exp(x[partial.shape[0]:])))
-""", "complete_separable"),
-        Paste("the SVD split of the text, unknown taps read as 0",
-              SVD_CELLS, """
-def complete_separable(partial):
-    U, sigma, Vt = np.linalg.svd(np.nan_to_num(partial))
-    return sigma[0] * np.outer(U[:, 0], Vt[0])
-""", "complete_separable"),
-        Paste("the SVD split of the text, unknown taps as the mean",
-              SVD_CELLS, """
-def complete_separable(partial):
-    U, sigma, Vt = np.linalg.svd(np.where(np.isnan(partial), np.nanmean(partial), partial))
-    return sigma[0] * np.outer(U[:, 0], Vt[0])
-""", "complete_separable"),
+    # complete_separable (round 6: a propagation of K = c r^T over the known taps, copyable)
+    # is a further exercise now; taps_to_measure asks which taps fix the kernel
+    "ch04.taps_to_measure": [
+        Paste("h + w - 1 free numbers, one per measured tap", IMPORTS, """
+def taps_to_measure(known):
+    return max(0, sum(known.shape) - 1 - int(known.sum()))
+""", "taps_to_measure"),
+        # the mechanical route a strong student takes: the rank of the map (c, r) -> measured
+        # taps at c = r = 1 (rows e_a + e_(h+b)), h + w - 1 less it. Right on the small
+        # kernels; the 10^5-tap ones need an identity of 10^5 x 10^5 (80 GB)
+        Paste("the rank of the measured taps' map from (c, r), h + w - 1 less it", IMPORTS, """
+def taps_to_measure(known):
+    a, b = np.nonzero(known)
+    J = np.hstack([np.eye(known.shape[0])[a], np.eye(known.shape[1])[b]])
+    return sum(known.shape) - 1 - np.linalg.matrix_rank(J)
+""", "taps_to_measure"),
+        Paste("the text's SVD of the 0/1 pattern: the rank it lacks", SVD_CELLS, """
+def taps_to_measure(known):
+    return min(known.shape) - np.linalg.matrix_rank(known.astype(float))
+""", "taps_to_measure"),
+        Paste("one tap for every row and column with none", IMPORTS, """
+def taps_to_measure(known):
+    return int((~known.any(1)).sum() + (~known.any(0)).sum())
+""", "taps_to_measure"),
     ],
     "ch04.pruned_pair_error": [
         # the text's route: cell 27's einsum composes W, the unfolding, the SVD and cell 20's

@@ -141,7 +141,7 @@ def _taps_cases(rng):
             p = int(rng.integers(0, min(100, d * (k - 1) + s) + 1))
         else:
             n = int(10 ** rng.uniform(3, 12))
-            s = max(1, int(n * 10 ** rng.uniform(-6, 0))) if rng.random() < 0.8 else 1
+            s = max(1, int(n * 10 ** rng.uniform(-12, 0))) if rng.random() < 0.8 else 1
             k, d, p = _layer(rng, n)
         if max(n, k, s, p, d) <= 10**12 and _out_size(n, k, s, p, d) >= 1:
             cases.append((n, k, s, p, d))
@@ -154,8 +154,8 @@ TAPS_MISTAKES = [
             "is enough for it to learn."),
     Mistake("only the first window's cells checked",
             lambda n, k, s, p, d: max(0, min(k, (n - 1 + p) // d + 1)),
-            "with a large padding the first taps can read zeros in the first window and in "
-            "every later one: look at where the windows end, not only where they start."),
+            "your count decides from the first window alone, but a tap that meets only "
+            "padding there can meet it in the later windows too."),
     # (the same count as taking the two ends of the kernel as mirror images: as many taps lost
     # at the start as at the end)
     Mistake("the last window placed without the floor of the output size, or the two ends "
