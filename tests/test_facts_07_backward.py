@@ -372,12 +372,12 @@ def test_ch07_trained_taps_against_torch_and_deeplab():
     the hidden small cases; DeepLabv3's 3x3 filter at rate 64 and 65 on a 65-cell axis keeps
     3 and 1 taps (rate close to the map size: a 1x1 filter); the visible literals."""
     from autograder.checks import cases_for
-    from autograder.checks.ch07_backward import _out_size, _trained_taps
+    from autograder.checks.ch07_backward import _fits, _trained_taps
 
     solution = _solution("trained_taps")
     layers = [(n, k, s, p, d) for n in range(1, 12) for k in range(1, 7) for s in range(1, 8)
               for d in range(1, 4) for p in range(0, d * (k - 1) + s + 2)
-              if _out_size(n, k, s, p, d) >= 1]
+              if _fits(n, k, p, d)]
     layers += [c for seed in (None, 1) for c in
                (cases_for("ch07.trained_taps") if seed is None else
                 cases_for("ch07.trained_taps", seed)) if max(c) <= 200]
@@ -399,7 +399,7 @@ def test_ch07_trained_taps_prompt_sizes_hold_for_every_student():
     from chapter_text import markdown
 
     from autograder.checks import cases_for
-    from autograder.checks.ch07_backward import _interval_taps, _out_size, _trained_taps
+    from autograder.checks.ch07_backward import _interval_taps, _trained_taps
 
     text = " ".join(markdown("07_backward").split())
     assert ("The hidden layers have sizes, strides, paddings and dilations up to $10^{12}$. In "
@@ -418,7 +418,7 @@ def test_ch07_trained_taps_prompt_sizes_hold_for_every_student():
         large = [c for c in cases if max(c) > 10**6]
         assert sum(_trained_taps(*c) < c[1] for c in large) * 2 > len(large)
         # and in several both the kernel and the windows exceed 10^6: no loop over either
-        assert sum(min(c[1], _out_size(*c)) > 10**6 for c in cases) >= 5
+        assert sum(min(c[1], S.conv_output_size(*c)) > 10**6 for c in cases) >= 5
 
 
 def test_ch07_per_example_grad_norms_against_torch():

@@ -10,8 +10,6 @@ with its steps as parameters (:func:`_scatter`), or with the references on alter
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 import solutions
@@ -72,8 +70,10 @@ def _arrays(rng, integer: bool, *shapes):
 # Sec. 3.3: at rates near the map size a 3x3 filter keeps only its centre weight.) None of
 # this is in the text, which counts input cells, not taps.
 
-def _out_size(n, k, s, p, d):
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+def _fits(n, k, p, d):
+    """Whether one window fits at all (solutions.conv_output_size refuses a layer where none
+    does, as some mistaken layers and candidate cases are)."""
+    return n + 2 * p >= d * (k - 1) + 1
 
 
 def _ceil_div(a, b):
@@ -89,7 +89,7 @@ def _taps_in(lo_cell, hi_cell, start, k, d):
 def _interval_taps(n, k, s, p, d, last=None):
     """The taps between the two ends' bounds; ``last`` replaces the last window's offset
     s (o - 1) (students' unfloored n + 2p - d(k - 1) - 1)."""
-    last = s * (_out_size(n, k, s, p, d) - 1) if last is None else last
+    last = s * (solutions.conv_output_size(n, k, s, p, d) - 1) if last is None else last
     lo, hi = max(0, _ceil_div(p - last, d)), min(k - 1, (n - 1 + p) // d)
     return max(0, hi - lo + 1)
 
@@ -99,14 +99,14 @@ def _trained_taps(n, k, s, p, d):
     if s <= n:
         return _interval_taps(n, k, s, p, d)
     # s > n: only the windows whose span meets the input (few: the cases with s > n are small)
-    first, last = max(0, _ceil_div(p - d * (k - 1), s)), min(_out_size(n, k, s, p, d) - 1,
-                                                             (n - 1 + p) // s)
+    windows = solutions.conv_output_size(n, k, s, p, d)
+    first, last = max(0, _ceil_div(p - d * (k - 1), s)), min(windows - 1, (n - 1 + p) // s)
     return sum(_taps_in(0, n - 1, s * i - p, k, d) for i in range(first, last + 1))
 
 
 def _inside_everywhere(n, k, s, p, d):
     """Taps that read a real cell in every window (the mistake: any padding read untrains)."""
-    last = s * (_out_size(n, k, s, p, d) - 1)
+    last = s * (solutions.conv_output_size(n, k, s, p, d) - 1)
     return _taps_in(0, n - 1 - last, -p, k, d)
 
 
@@ -143,7 +143,7 @@ def _taps_cases(rng):
             n = int(10 ** rng.uniform(3, 12))
             s = max(1, int(n * 10 ** rng.uniform(-12, 0))) if rng.random() < 0.8 else 1
             k, d, p = _layer(rng, n)
-        if max(n, k, s, p, d) <= 10**12 and _out_size(n, k, s, p, d) >= 1:
+        if max(n, k, s, p, d) <= 10**12 and _fits(n, k, p, d):
             cases.append((n, k, s, p, d))
     return cases
 
@@ -171,8 +171,7 @@ TAPS_MISTAKES = [
     Mistake("dilation ignored", lambda n, k, s, p, d: _trained_taps(n, k, s, p, 1),
             "tap a sits d a cells into its window, not a."),
     Mistake("padding ignored",
-            lambda n, k, s, p, d: _trained_taps(n, k, s, 0, d) if _out_size(n, k, s, 0, d) > 0
-            else 0,
+            lambda n, k, s, p, d: _trained_taps(n, k, s, 0, d) if _fits(n, k, 0, d) else 0,
             "the windows start p cells before the input: the first taps read the padding."),
 ]
 
@@ -193,16 +192,20 @@ def _patches(x, kernel_size, s, p, out_size):
     return np.stack(taps, axis=2).reshape(len(x), -1, oh * ow).transpose(0, 2, 1)
 
 
-def _grams(x, dy, kernel_size, s, p):
-    """The Gram matrices (N, T, T) of the patches and of dY's positions."""
+def _rows(x, dy, kernel_size, s, p):
+    """(N, T, C_in kh kw) patches and (N, T, C_out) output gradients, a row per position."""
     xs = _patches(x, kernel_size, s, p, dy.shape[2:])
-    gs = _floats(dy).reshape(*dy.shape[:2], -1).transpose(0, 2, 1)
-    return xs @ xs.transpose(0, 2, 1), gs @ gs.transpose(0, 2, 1)
+    return xs, _floats(dy).reshape(*dy.shape[:2], -1).transpose(0, 2, 1)
+
+
+def _gram_norms(xs, gs):
+    """sqrt(<xs xs^T, gs gs^T>) per image: the norm of sum_t g_t x_t^T."""
+    inner = np.einsum("ntu,ntu->n", xs @ xs.transpose(0, 2, 1), gs @ gs.transpose(0, 2, 1))
+    return np.sqrt(np.maximum(0.0, inner))
 
 
 def _per_example_norms(x, dy, kernel_size, s, p):
-    gram_x, gram_g = _grams(x, dy, tuple(kernel_size), s, p)
-    return np.sqrt(np.maximum(0.0, np.einsum("ntu,ntu->n", gram_x, gram_g)))
+    return _gram_norms(*_rows(x, dy, tuple(kernel_size), s, p))
 
 
 def _norm_cases(rng):
@@ -243,21 +246,20 @@ def _wide_layer(rng, n_img, c_in, c_out, k, s, p, size):
 
 def _positions_apart(x, dy, kernel_size, s, p):
     """Each position's contribution taken alone, their squared norms summed."""
-    gram_x, gram_g = _grams(x, dy, kernel_size, s, p)
-    return np.sqrt(np.einsum("ntt,ntt->n", gram_x, gram_g))
+    xs, gs = _rows(x, dy, kernel_size, s, p)
+    return np.sqrt(np.sum((xs ** 2).sum(2) * (gs ** 2).sum(2), axis=1))
 
 
 def _norms_product(x, dy, kernel_size, s, p):
-    gram_x, gram_g = _grams(x, dy, kernel_size, s, p)
-    return np.sqrt(np.trace(gram_x, axis1=1, axis2=2) * np.trace(gram_g, axis1=1, axis2=2))
+    xs, gs = _rows(x, dy, kernel_size, s, p)
+    return np.sqrt((xs ** 2).sum((1, 2)) * (gs ** 2).sum((1, 2)))
 
 
 def _batch_norm_repeated(x, dy, kernel_size, s, p):
-    xs = _patches(x, kernel_size, s, p, dy.shape[2:]).reshape(1, -1, math.prod(kernel_size) *
-                                                              x.shape[1])
-    gs = _floats(dy).reshape(*dy.shape[:2], -1).transpose(0, 2, 1).reshape(1, -1, dy.shape[1])
-    total = np.einsum("ntu,ntu->n", xs @ xs.transpose(0, 2, 1), gs @ gs.transpose(0, 2, 1))
-    return np.full(len(x), np.sqrt(total[0]))
+    """The batch's dW, sum_n sum_t g_t x_t^T: all images' positions as one image's."""
+    xs, gs = _rows(x, dy, kernel_size, s, p)
+    total = _gram_norms(xs.reshape(1, -1, xs.shape[2]), gs.reshape(1, -1, gs.shape[2]))
+    return np.full(len(x), total[0])
 
 
 def _padding_at_the_end(x, dy, kernel_size, s, p):
