@@ -51,6 +51,18 @@ def notebook(chapter: str) -> Path:
     return path
 
 
+def notebook_solution(chapter: str, name: str):
+    """The function ``name`` as the chapter's solution cell (grade id ``name_solution``)
+    defines it, run with numpy."""
+    import numpy as np
+
+    namespace = {"np": np}
+    for cell in json.loads(notebook(chapter).read_text())["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == f"{name}_solution":
+            exec("".join(cell["source"]), namespace)  # noqa: S102 - the chapter's own text
+    return namespace[name]
+
+
 def hidden_calls(chapter: str) -> dict[str, str]:
     """check id -> the expression the chapter's hidden cells grade, e.g. ``"ch07.grad_input"``
     -> ``"grad_input"``, read from the chapter's notebook."""

@@ -610,9 +610,8 @@ def test_ch04_taps_to_measure_is_the_fewest_by_exhaustive_search():
     after which the measured taps fix the kernel, found by trying every set of further taps;
     and the notebook's solution agrees on every hidden case; the visible literals."""
     import itertools
-    import json
 
-    from mutants import notebook
+    from mutants import notebook_solution
 
     from autograder.checks import cases_for
     from autograder.checks.ch04_separable import _taps_to_measure
@@ -629,14 +628,11 @@ def test_ch04_taps_to_measure_is_the_fewest_by_exhaustive_search():
     patterns += [rng.random((4, 5)) < rng.uniform(0.1, 0.6) for _ in range(30)]
     for known in patterns:
         assert _taps_to_measure(known) == fewest(known), known
-    namespace = {"np": np}
-    for cell in json.loads(notebook("04").read_text())["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "taps_to_measure_solution":
-            exec("".join(cell["source"]), namespace)  # noqa: S102 - the chapter's own text
+    solution = notebook_solution("04", "taps_to_measure")
     for seed in (None, 1):
         cases = cases_for("ch04.taps_to_measure") if seed is None else \
             cases_for("ch04.taps_to_measure", seed)
-        assert all(namespace["taps_to_measure"](k) == _taps_to_measure(k) for (k,) in cases)
+        assert all(solution(k) == _taps_to_measure(k) for (k,) in cases)
     assert [_taps_to_measure(np.array(k, bool)) for k in (
         np.ones((2, 3)), [[1, 0], [0, 1]], [[1, 1, 0], [0, 0, 0]], [[1, 1], [1, 1], [0, 0]])] == \
         [0, 1, 2, 1]

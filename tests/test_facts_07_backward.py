@@ -342,19 +342,6 @@ def test_ch07_richardson_step_tolerance_and_flat_minimum():
     assert 1e-9 < max(golden) < 1e-7
 
 
-def _solution(name: str):
-    """The notebook's solution of exercise ``name`` (its solution cell, run with numpy)."""
-    import json
-
-    from mutants import notebook
-
-    namespace = {"np": np}
-    for cell in json.loads(notebook("07").read_text())["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("grade_id") == f"{name}_solution":
-            exec("".join(cell["source"]), namespace)  # noqa: S102 - the chapter's own text
-    return namespace[name]
-
-
 def _torch_trained(n, k, s, p, d):
     """torch's autograd: the taps whose weight gradient is non-zero for x = 1, dY = 1 (every
     product is positive, so a tap's gradient is zero only if it met padding alone)."""
@@ -371,10 +358,12 @@ def test_ch07_trained_taps_against_torch_and_deeplab():
     gives a gradient, on every small layer (strides larger than the input included) and on
     the hidden small cases; DeepLabv3's 3x3 filter at rate 64 and 65 on a 65-cell axis keeps
     3 and 1 taps (rate close to the map size: a 1x1 filter); the visible literals."""
+    from mutants import notebook_solution
+
     from autograder.checks import cases_for
     from autograder.checks.ch07_backward import _fits, _trained_taps
 
-    solution = _solution("trained_taps")
+    solution = notebook_solution("07", "trained_taps")
     layers = [(n, k, s, p, d) for n in range(1, 12) for k in range(1, 7) for s in range(1, 8)
               for d in range(1, 4) for p in range(0, d * (k - 1) + s + 2)
               if _fits(n, k, p, d)]
@@ -426,11 +415,12 @@ def test_ch07_per_example_grad_norms_against_torch():
     gradients torch's autograd gives each example alone, on the hidden small layers of two
     students; the visible literals."""
     import torch.nn.functional as F
+    from mutants import notebook_solution
 
     from autograder.checks import cases_for
     from autograder.checks.ch07_backward import _per_example_norms
 
-    solution = _solution("per_example_grad_norms")
+    solution = notebook_solution("07", "per_example_grad_norms")
     for seed in (None, 1):
         cases = cases_for("ch07.per_example_grad_norms") if seed is None else \
             cases_for("ch07.per_example_grad_norms", seed)
